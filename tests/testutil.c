@@ -1,0 +1,79 @@
+#include "testutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef QUIRE_TEST_TMP
+#define QUIRE_TEST_TMP "/tmp"
+#endif
+
+char *tu_tmp_path(char *buf, size_t cap, const char *name) {
+  static unsigned counter;
+  mkdir(QUIRE_TEST_TMP, 0755);
+  snprintf(buf, cap, "%s/%ld-%u-%s", QUIRE_TEST_TMP, (long)getpid(),
+           __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED), name);
+  return buf;
+}
+
+const char *tu_seeds_dir(void) {
+  const char *dir = getenv("QUIRE_SEEDS_DIR");
+#ifdef QUIRE_SEEDS_DIR
+  if (!dir)
+    dir = QUIRE_SEEDS_DIR;
+#endif
+  static char manifest[4096];
+  if (!dir)
+    return NULL;
+  snprintf(manifest, sizeof manifest, "%s/manifest.csv", dir);
+  return tu_exists(manifest) ? dir : NULL;
+}
+
+char *tu_read_file(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return NULL;
+  size_t cap = 1 << 16, used = 0;
+  char *data = malloc(cap + 1);
+  size_t got;
+  while (data && (got = fread(data + used, 1, cap - used, f)) > 0) {
+    used += got;
+    if (used == cap) {
+      char *bigger = realloc(data, cap * 2 + 1);
+      if (!bigger) {
+        free(data);
+        data = NULL;
+        break;
+      }
+      data = bigger;
+      cap *= 2;
+    }
+  }
+  fclose(f);
+  if (data) {
+    data[used] = '\0';
+    *len = used;
+  }
+  return data;
+}
+
+int tu_write_file(const char *path, const void *data, size_t len) {
+  FILE *f = fopen(path, "wb");
+  if (!f)
+    return -1;
+  size_t put = fwrite(data, 1, len, f);
+  return (fclose(f) == 0 && put == len) ? 0 : -1;
+}
+
+int tu_exists(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0;
+}
+
+uint64_t tu_rand(uint64_t *state) {
+  uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}

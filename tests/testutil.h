@@ -1,0 +1,27 @@
+/* testutil.h: small helpers shared by the Criterion tests. */
+#ifndef QUIRE_TESTUTIL_H
+#define QUIRE_TESTUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Writes into buf (cap bytes) a fresh path under the test temporary
+ * directory, unique per process and call, ending in name. Returns buf. */
+char *tu_tmp_path(char *buf, size_t cap, const char *name);
+
+/* The seeds folder (../shared/seeds), or NULL when it is not there. */
+const char *tu_seeds_dir(void);
+
+/* Reads a whole file into a malloc'd buffer; NULL if it cannot. */
+char *tu_read_file(const char *path, size_t *len);
+
+/* Writes len bytes to path, replacing it; 0 on success. */
+int tu_write_file(const char *path, const void *data, size_t len);
+
+/* Returns 1 when path exists. */
+int tu_exists(const char *path);
+
+/* A deterministic pseudo-random generator (splitmix64). */
+uint64_t tu_rand(uint64_t *state);
+
+#endif
