@@ -1,0 +1,237 @@
+/*
+ * cmd_pack.c: `quire pack`, CSV files or a folder of text files with a
+ * manifest into one corpus. Any failure leaves no output file: the writer is
+ * closed without being finished.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+
+static const char pack_usage[] =
+    "usage: quire pack -o OUT.quire [OPTIONS] CSV...\n"
+    "       quire pack -o OUT.quire --manifest MANIFEST.csv [OPTIONS] "
+    "[FOLDER]\n"
+    "\n"
+    "Packs CSV files into one corpus, or a folder of text files that a\n"
+    "manifest describes (one row per document; its column 'file' names the\n"
+    "text file in FOLDER, which defaults to the manifest's own folder).\n"
+    "\n"
+    "CSV columns are matched by header name, case-insensitively:\n"
+    "  source (or publication, site, outlet), date (or published, pubdate,\n"
+    "  datetime), title (or headline), author (or byline), url (or link),\n"
+    "  text (or content, body, article), file; 'id' is ignored and other\n"
+    "  columns are named in a warning and not stored.\n"
+    "Dates are ISO 8601 at any precision (2016, 2016-01, 2016-01-31T09:22Z)\n"
+    "or RFC 2822. The first bad row stops the pack and nothing is written,\n"
+    "unless --skip-bad-rows is given.\n"
+    "\n"
+    "options:\n"
+    "  -o, --output FILE   the corpus to write (required)\n"
+    "  --manifest FILE     pack text files described by this manifest\n"
+    "  --block-size N      text block size in bytes, k and M suffixes\n"
+    "                      allowed (4k to 64M, default 256k)\n"
+    "  --level N           DEFLATE level, 1 fastest to 9 smallest (default 6)\n"
+    "  --input-order       keep the input order (default: grouped by source,\n"
+    "                      then date, which makes filtering faster)\n"
+    "  --threads N         compress with N threads (default 1)\n"
+    "  --skip-bad-rows     skip bad rows, report them, and go on\n"
+    "  -h, --help          show this help\n";
+
+enum {
+  OPT_MANIFEST = OPT_FIRST_OWN,
+  OPT_BLOCK_SIZE,
+  OPT_LEVEL,
+  OPT_INPUT_ORDER,
+  OPT_THREADS,
+  OPT_SKIP_BAD_ROWS
+};
+
+typedef struct pack_args {
+  const char *output;
+  const char *manifest;
+  uint64_t block_size; /* 0: the library's default */
+  uint64_t level;
+  uint64_t threads;
+  int input_order;
+  int skip_bad_rows;
+  char **inputs;
+  int input_count;
+} pack_args;
+
+static int parse_number(const char *option, const char *arg, int units,
+                        uint64_t low, uint64_t high, uint64_t *value) {
+  if (cli_parse_u64(arg, units, value) != 0 || *value < low || *value > high)
+    return cli_usage_error("pack", "%s: '%s' is not a number from %llu to %llu",
+                           option, arg, (unsigned long long)low,
+                           (unsigned long long)high);
+  return EXIT_OK;
+}
+
+static int parse_args(int argc, char **argv, pack_args *a) {
+  static const struct option options[] = {
+      {"output", required_argument, NULL, 'o'},
+      {"manifest", required_argument, NULL, OPT_MANIFEST},
+      {"block-size", required_argument, NULL, OPT_BLOCK_SIZE},
+      {"level", required_argument, NULL, OPT_LEVEL},
+      {"input-order", no_argument, NULL, OPT_INPUT_ORDER},
+      {"threads", required_argument, NULL, OPT_THREADS},
+      {"skip-bad-rows", no_argument, NULL, OPT_SKIP_BAD_ROWS},
+      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0}};
+  memset(a, 0, sizeof *a);
+  int opt, rc = EXIT_OK;
+  while (rc == EXIT_OK &&
+         (opt = getopt_long(argc, argv, ":o:h", options, NULL)) != -1) {
+    switch (opt) {
+    case 'h': return cli_help(pack_usage);
+    case 'o': a->output = optarg; break;
+    case OPT_MANIFEST: a->manifest = optarg; break;
+    case OPT_BLOCK_SIZE:
+      rc = parse_number("--block-size", optarg, 1, QUIRE_MIN_BLOCK_SIZE,
+                        QUIRE_MAX_BLOCK_SIZE, &a->block_size);
+      break;
+    case OPT_LEVEL:
+      rc = parse_number("--level", optarg, 0, 1, 9, &a->level);
+      break;
+    case OPT_THREADS:
+      rc = parse_number("--threads", optarg, 0, 1, 256, &a->threads);
+      break;
+    case OPT_INPUT_ORDER: a->input_order = 1; break;
+    case OPT_SKIP_BAD_ROWS: a->skip_bad_rows = 1; break;
+    default: return cli_bad_option("pack", opt, argv);
+    }
+  }
+  if (rc != EXIT_OK)
+    return rc;
+  a->inputs = argv + optind;
+  a->input_count = argc - optind;
+  if (!a->output)
+    return cli_usage_error("pack", "-o OUT.quire is required");
+  if (a->manifest && a->input_count > 1)
+    return cli_usage_error("pack", "--manifest takes one FOLDER, not %d",
+                           a->input_count);
+  if (!a->manifest && a->input_count == 0)
+    return cli_usage_error("pack", "no input: give CSV files, or --manifest");
+  return EXIT_OK;
+}
+
+/* Checks that every input exists and is what the mode wants: a folder with
+ * --manifest, else CSV files. Sums their sizes for the progress line. */
+static int check_inputs(const pack_args *a, uint64_t *total) {
+  struct stat st;
+  *total = 0;
+  if (a->manifest && stat(a->manifest, &st) != 0)
+    return cli_fail("pack", "cannot read manifest %s", a->manifest);
+  for (int i = 0; i < a->input_count; i++) {
+    const char *in = a->inputs[i];
+    if (stat(in, &st) != 0)
+      return cli_fail("pack", "cannot read %s", in);
+    if (a->manifest && !S_ISDIR(st.st_mode))
+      return cli_usage_error("pack", "%s is not a folder of text files", in);
+    if (!a->manifest && S_ISDIR(st.st_mode))
+      return cli_usage_error(
+          "pack", "%s is a folder: give its manifest with --manifest", in);
+    *total += (uint64_t)st.st_size;
+  }
+  return EXIT_OK;
+}
+
+static int configure_writer(const pack_args *a, quire_writer *w) {
+  int status = QUIRE_OK;
+  if (a->block_size)
+    status = quire_writer_set_block_size(w, (uint32_t)a->block_size);
+  if (status == QUIRE_OK && a->level)
+    status = quire_writer_set_level(w, (int)a->level);
+  if (status == QUIRE_OK && a->threads)
+    status = quire_writer_set_threads(w, (int)a->threads);
+  if (status == QUIRE_OK && a->input_order)
+    status = quire_writer_set_order(w, QUIRE_ORDER_INPUT);
+  return status;
+}
+
+/* Prints the importer's warnings, one "warning:" line each. */
+static void print_warnings(const quire_import *imp) {
+  const char *w = quire_import_warnings(imp);
+  while (*w) {
+    const char *end = strchr(w, '\n');
+    size_t len = end ? (size_t)(end - w) : strlen(w);
+    fprintf(stderr, "quire pack: warning: %.*s\n", (int)len, w);
+    w += len + (end ? 1 : 0);
+  }
+}
+
+/* Imports every input into the writer. */
+static int import_all(const pack_args *a, quire_import *imp, quire_writer *w,
+                      uint64_t total) {
+  cli_progress *progress = cli_progress_start("packing", total);
+  uint64_t done = 0;
+  int status = QUIRE_OK;
+  if (a->manifest) {
+    if (a->input_count == 1)
+      status = quire_import_set_base_dir(imp, a->inputs[0]);
+    if (status == QUIRE_OK)
+      status = quire_import_csv_path(imp, w, a->manifest);
+    print_warnings(imp);
+  }
+  for (int i = 0; !a->manifest && i < a->input_count && status == QUIRE_OK;
+       i++) {
+    char label[96];
+    snprintf(label, sizeof label, "packing %d/%d", i + 1, a->input_count);
+    cli_progress_label(progress, label);
+    status = quire_import_csv_path(imp, w, a->inputs[i]);
+    print_warnings(imp);
+    struct stat st;
+    if (stat(a->inputs[i], &st) == 0)
+      done += (uint64_t)st.st_size;
+    cli_progress_set(progress, done);
+  }
+  cli_progress_end(progress);
+  if (status != QUIRE_OK)
+    return cli_fail("pack", "%s", quire_import_errmsg(imp));
+  return EXIT_OK;
+}
+
+static int finish(const pack_args *a, quire_import *imp, quire_writer *w) {
+  if (quire_writer_finish(w) != QUIRE_OK)
+    return cli_fail("pack", "%s", quire_writer_errmsg(w));
+  struct stat st;
+  unsigned long long size = stat(a->output, &st) == 0 ? (unsigned long long)st.st_size : 0;
+  fprintf(stderr, "quire pack: %llu documents into %s (%llu bytes)\n",
+          (unsigned long long)quire_writer_doc_count(w), a->output, size);
+  uint64_t skipped = quire_import_skipped(imp);
+  if (skipped)
+    fprintf(stderr, "quire pack: skipped %llu bad rows\n",
+            (unsigned long long)skipped);
+  return EXIT_OK;
+}
+
+int cmd_pack(int argc, char **argv) {
+  pack_args a;
+  int rc = parse_args(argc, argv, &a);
+  if (rc != EXIT_OK)
+    return rc == CLI_HELPED ? EXIT_OK : rc;
+  uint64_t total;
+  if ((rc = check_inputs(&a, &total)) != EXIT_OK)
+    return rc;
+  quire_writer *w = NULL;
+  quire_import *imp = NULL;
+  if (quire_writer_open(a.output, &w) != QUIRE_OK)
+    rc = cli_fail("pack", "%s", w ? quire_writer_errmsg(w) : "out of memory");
+  else if (configure_writer(&a, w) != QUIRE_OK)
+    rc = cli_usage_error("pack", "%s", quire_writer_errmsg(w));
+  else if (quire_import_new(&imp) != QUIRE_OK)
+    rc = cli_fail("pack", "out of memory");
+  else {
+    quire_import_set_skip_bad_rows(imp, a.skip_bad_rows);
+    rc = import_all(&a, imp, w, total);
+    if (rc == EXIT_OK)
+      rc = finish(&a, imp, w);
+  }
+  /* Closing an unfinished writer removes its temporary file: a failed pack
+   * leaves nothing behind. */
+  quire_writer_close(w);
+  quire_import_free(imp);
+  return rc;
+}
