@@ -1,0 +1,943 @@
+/*
+ * test_core.c: the format, writer, reader, cursor and filters.
+ */
+#include <criterion/criterion.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "codec.h"
+#include "format.h"
+#include "internal.h"
+#include "quire.h"
+#include "testutil.h"
+
+/* ---- helpers ------------------------------------------------------------------ */
+
+typedef struct doc {
+  const char *source, *date, *title, *author, *url, *text;
+  size_t text_len; /* 0: strlen(text) */
+} doc;
+
+static size_t text_len(const doc *d) {
+  return d->text_len ? d->text_len : strlen(d->text);
+}
+
+static quire_writer *open_writer(const char *path, int order,
+                                 uint32_t block_size) {
+  quire_writer *w;
+  cr_assert_eq(quire_writer_open(path, &w), QUIRE_OK, "%s",
+               quire_writer_errmsg(w));
+  cr_assert_eq(quire_writer_set_order(w, order), QUIRE_OK);
+  if (block_size)
+    cr_assert_eq(quire_writer_set_block_size(w, block_size), QUIRE_OK);
+  return w;
+}
+
+static int add_doc(quire_writer *w, const doc *d) {
+  return quire_writer_add(w, d->source, strlen(d->source), d->date,
+                          strlen(d->date), d->title, strlen(d->title),
+                          d->author, strlen(d->author), d->url,
+                          strlen(d->url), d->text, text_len(d));
+}
+
+static void write_docs(const char *path, const doc *docs, size_t n, int order,
+                       uint32_t block_size) {
+  quire_writer *w = open_writer(path, order, block_size);
+  for (size_t i = 0; i < n; i++)
+    cr_assert_eq(add_doc(w, &docs[i]), QUIRE_OK, "doc %zu: %s", i,
+                 quire_writer_errmsg(w));
+  cr_assert_eq(quire_writer_finish(w), QUIRE_OK, "%s", quire_writer_errmsg(w));
+  quire_writer_close(w);
+}
+
+static quire_corpus *open_corpus(const char *path) {
+  quire_corpus *c;
+  int status = quire_corpus_open(path, &c);
+  cr_assert_eq(status, QUIRE_OK, "open %s: %s", path, quire_corpus_errmsg(c));
+  return c;
+}
+
+static void expect_field(quire_cursor *cur, int field, const char *want,
+                         size_t want_len) {
+  const char *data;
+  size_t len;
+  cr_assert_eq(quire_cursor_field(cur, field, &data, &len), QUIRE_OK, "%s",
+               quire_cursor_errmsg(cur));
+  cr_assert_eq(len, want_len, "field %d: length %zu, want %zu", field, len,
+               want_len);
+  cr_assert(memcmp(data, want, len) == 0, "field %d differs", field);
+  cr_assert_eq(data[len], '\0', "field %d is not NUL-terminated", field);
+}
+
+static void expect_doc(quire_cursor *cur, const doc *d) {
+  expect_field(cur, QUIRE_FIELD_SOURCE, d->source, strlen(d->source));
+  expect_field(cur, QUIRE_FIELD_DATE, d->date, strlen(d->date));
+  expect_field(cur, QUIRE_FIELD_TITLE, d->title, strlen(d->title));
+  expect_field(cur, QUIRE_FIELD_AUTHOR, d->author, strlen(d->author));
+  expect_field(cur, QUIRE_FIELD_URL, d->url, strlen(d->url));
+  expect_field(cur, QUIRE_FIELD_TEXT, d->text, text_len(d));
+  cr_assert_eq(quire_cursor_text_length(cur), text_len(d));
+}
+
+static const doc sample[] = {
+    {"Belarus in Focus", "2017-05-08T09:22", "Minsk hopes", "", "https://x/1",
+     "Body one, with \"quotes\"\nand lines.", 0},
+    {"", "", "No source, no date", "Leonardo Scanavino", "", "Body two", 0},
+    {"Eurasia Daily Monitor", "2016-01", "Россия и Беларусь", "Автор", "",
+     "Кириллица и эмодзи 🚀🇧🇾", 0},
+    {"South China Morning Post", "2024", "Year only", "", "", "", 0},
+    {"Belarus in Focus", "2016-04-22T18:38:05Z", "Seconds, UTC", "", "", "t",
+     0},
+    {"Belarus in Focus", "2016-04-22T18:38+02:00", "Offset", "", "", "u", 0},
+    {"Belarus in Focus", "2016-04-22", "Day", "", "", "v", 0},
+};
+#define SAMPLE_N (sizeof sample / sizeof sample[0])
+
+/* ---- round trips ------------------------------------------------------------------ */
+
+Test(roundtrip, every_field_in_input_order) {
+  char path[512];
+  tu_tmp_path(path, sizeof path, "rt.quire");
+  write_docs(path, sample, SAMPLE_N, QUIRE_ORDER_INPUT, 0);
+  quire_corpus *c = open_corpus(path);
+  cr_assert_eq(quire_corpus_doc_count(c), SAMPLE_N);
+  cr_assert_eq(quire_corpus_source_count(c), 3);
+  cr_assert_eq(quire_corpus_undated_count(c), 1);
+  quire_cursor *cur;
+  cr_assert_eq(quire_cursor_open(c, NULL, &cur), QUIRE_OK);
+  for (size_t i = 0; i < SAMPLE_N; i++) {
+    cr_assert_eq(quire_cursor_next(cur), QUIRE_ROW, "%s",
+                 quire_cursor_errmsg(cur));
+    cr_assert_eq(quire_cursor_doc(cur), i);
+    expect_doc(cur, &sample[i]);
+  }
+  cr_assert_eq(quire_cursor_next(cur), QUIRE_DONE);
+  cr_assert_eq(quire_cursor_next(cur), QUIRE_DONE);
+  quire_cursor_free(cur);
+  quire_corpus_close(c);
+  unlink(path);
+}
+
+Test(roundtrip, clustered_order_sorts_by_source_then_date) {
+  char path[512];
+  tu_tmp_path(path, sizeof path, "cl.quire");
+  write_docs(path, sample, SAMPLE_N, QUIRE_ORDER_CLUSTERED, 0);
+  quire_corpus *c = open_corpus(path);
+  /* Expected order: Belarus in Focus by date (2016-04-22 day, 16:38Z offset
+   * doc, 18:38:05Z, 2017), Eurasia, South China, then no source. */
+  const int expected[] = {6, 5, 4, 0, 2, 3, 1};
+  quire_cursor *cur;
+  cr_assert_eq(quire_cursor_open(c, NULL, &cur), QUIRE_OK);
+  for (size_t i = 0; i < SAMPLE_N; i++) {
+    cr_assert_eq(quire_cursor_next(cur), QUIRE_ROW);
+    expect_doc(cur, &sample[expected[i]]);
+  }
+  quire_cursor_free(cur);
+  const char *name;
+  size_t len;
+  uint64_t docs;
+  cr_assert_eq(quire_corpus_source(c, 0, &name, &len, &docs), QUIRE_OK);
+  cr_assert_str_eq(name, "Belarus in Focus");
+  cr_assert_eq(docs, 4);
+  cr_assert_eq(quire_corpus_source(c, 3, &name, &len, &docs),
+               QUIRE_ENOTFOUND);
+  quire_corpus_close(c);
+  unlink(path);
+}
+
+Test(roundtrip, large_texts_and_small_blocks) {
+  char path[512];
+  tu_tmp_path(path, sizeof path, "big.quire");
+  size_t big = 1 << 20;
+  char *text = malloc(big + 1);
+  uint64_t seed = 7;
+  for (size_t i = 0; i < big; i++)
+    text[i] = (char)('a' + tu_rand(&seed) % 26);
+  text[big] = '\0';
+  doc docs[40];
+  char small[40][64];
+  for (int i = 0; i < 40; i++) {
+    snprintf(small[i], sizeof small[i], "document %d %.*s", i, i, text);
+    docs[i] = (doc){"S", "2020-01-01", "t", "a", "u", small[i], 0};
+  }
+  docs[7].text = text; /* a text far over the 4 KiB block size */
+  docs[8].text = text;
+  docs[8].text_len = 4096; /* exactly one block */
+  write_docs(path, docs, 40, QUIRE_ORDER_INPUT, 4096);
+  quire_corpus *c = open_corpus(path);
+  quire_cursor *cur;
+  cr_assert_eq(quire_cursor_open(c, NULL, &cur), QUIRE_OK);
+  /* Backwards, so that each document needs a block other than the last. */
+  for (int i = 39; i >= 0; i--) {
+    cr_assert_eq(quire_cursor_seek(cur, (uint64_t)i), QUIRE_ROW);
+    expect_doc(cur, &docs[i]);
+  }
+  cr_assert_eq(quire_cursor_seek(cur, 40), QUIRE_ENOTFOUND);
+  cr_assert_eq(quire_corpus_verify(c, NULL, NULL, NULL), QUIRE_OK);
+  quire_cursor_free(cur);
+  quire_corpus_close(c);
+  free(text);
+  unlink(path);
+}
+
+Test(roundtrip, empty_corpus) {
+  char path[512];
+  tu_tmp_path(path, sizeof path, "empty.quire");
+  write_docs(path, NULL, 0, QUIRE_ORDER_CLUSTERED, 0);
+  quire_corpus *c = open_corpus(path);
+  cr_assert_eq(quire_corpus_doc_count(c), 0);
+  int64_t a, b;
+  cr_assert_eq(quire_corpus_date_span(c, &a, &b), QUIRE_ENOTFOUND);
+  quire_cursor *cur;
+  cr_assert_eq(quire_cursor_open(c, NULL, &cur), QUIRE_OK);
+  cr_assert_eq(quire_cursor_next(cur), QUIRE_DONE);
+  quire_cursor_free(cur);
+  cr_assert_eq(quire_corpus_verify(c, NULL, NULL, NULL), QUIRE_OK);
+  quire_corpus_close(c);
+  unlink(path);
+}
+
+Test(roundtrip, reopen_after_close_and_open_buffer) {
+  char path[512];
+  tu_tmp_path(path, sizeof path, "reopen.quire");
+  write_docs(path, sample, SAMPLE_N, QUIRE_ORDER_INPUT, 0);
+  for (int round = 0; round < 3; round++) {
+    quire_corpus *c = open_corpus(path);
+    cr_assert_eq(quire_corpus_doc_count(c), SAMPLE_N);
+    quire_corpus_close(c);
+  }
+  size_t len;
+  char *bytes = tu_read_file(path, &len);
+  quire_corpus *c;
+  cr_assert_eq(quire_corpus_open_buffer(bytes, len, &c), QUIRE_OK);
+  quire_cursor *cur;
+  cr_assert_eq(quire_cursor_open(c, NULL, &cur), QUIRE_OK);
+  cr_assert_eq(quire_cursor_seek(cur, 2), QUIRE_ROW);
+  expect_doc(cur, &sample[2]);
+  quire_cursor_free(cur);
+  quire_corpus_close(c);
+  free(bytes);
+  unlink(path);
+}
+
+Test(roundtrip, threads_compress_identically) {
+  char one[512], two[512];
+  tu_tmp_path(one, sizeof one, "t1.quire");
+  tu_tmp_path(two, sizeof two, "t3.quire");
+  for (int threads = 1; threads <= 3; threads += 2) {
+    quire_writer *w = open_writer(threads == 1 ? one : two,
+                                  QUIRE_ORDER_CLUSTERED, 4096);
+    cr_assert_eq(quire_writer_set_threads(w, threads), QUIRE_OK);
+    char text[3000];
+    uint64_t seed = 1;
+    for (int i = 0; i < 500; i++) {
+      for (size_t k = 0; k < sizeof text - 1; k++)
+        text[k] = (char)('a' + tu_rand(&seed) % 8);
+      text[sizeof text - 1] = '\0';
+      doc d = {i % 3 ? "A" : "B", "2001-02-03", "t", "", "", text, 0};
+      cr_assert_eq(add_doc(w, &d), QUIRE_OK);
+    }
+    cr_assert_eq(quire_writer_finish(w), QUIRE_OK, "%s",
+                 quire_writer_errmsg(w));
+    quire_writer_close(w);
+  }
+  size_t la, lb;
+  char *a = tu_read_file(one, &la), *b = tu_read_file(two, &lb);
+  cr_assert_eq(la, lb);
+  cr_assert(memcmp(a, b, la) == 0, "threaded output differs");
+  free(a);
+  free(b);
+  unlink(one);
+  unlink(two);
+}
+
+/* ---- dates ---------------------------------------------------------------------- */
+
+Test(dates, every_precision_parses_and_formats_back) {
+  static const struct {
+    const char *in;
+    int precision;
+    int64_t seconds;
+  } cases[] = {
+      {"2016", QUIRE_DATE_YEAR, 1451606400},
+      {"2016-01", QUIRE_DATE_MONTH, 1451606400},
+      {"2016-02-29", QUIRE_DATE_DAY, 1456704000},
+      {"2017-05-08T09:22", QUIRE_DATE_MINUTE, 1494235320},
+      {"2017-05-08T09:22:07", QUIRE_DATE_SECOND, 1494235327},
+      {"2017-05-08T09:22Z", QUIRE_DATE_MINUTE, 1494235320},
+      {"2017-05-08T11:22+02:00", QUIRE_DATE_MINUTE, 1494235320},
+      {"2017-05-08T04:22:00-05:00", QUIRE_DATE_SECOND, 1494235320},
+      {"1969-12-31T23:59:59Z", QUIRE_DATE_SECOND, -1},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    q_date d;
+    cr_assert_eq(q_date_parse(cases[i].in, strlen(cases[i].in), &d), QUIRE_OK,
+                 "%s", cases[i].in);
+    cr_assert_eq(d.precision, cases[i].precision, "%s", cases[i].in);
+    cr_assert_eq(d.seconds, cases[i].seconds, "%s: %lld", cases[i].in,
+                 (long long)d.seconds);
+    char buf[64];
+    cr_assert_gt(q_date_format(&d, buf, sizeof buf), 0);
+    cr_assert_str_eq(buf, cases[i].in, "written back as given");
+  }
+}
+
+Test(dates, rfc2822_and_variants) {
+  int64_t s;
+  int p;
+  cr_assert_eq(quire_date_parse("Mon, 08 May 2017 09:22:00 +0000", 31, &s, &p),
+               QUIRE_OK);
+  cr_assert_eq(s, 1494235320);
+  cr_assert_eq(p, QUIRE_DATE_SECOND);
+  const char *gmt = "8 May 2017 11:22 GMT";
+  cr_assert_eq(quire_date_parse(gmt, strlen(gmt), &s, &p), QUIRE_OK);
+  cr_assert_eq(s, 1494242520);
+  cr_assert_eq(p, QUIRE_DATE_MINUTE);
+  const char *space = " 2017-05-08 09:22:07.123 ";
+  cr_assert_eq(quire_date_parse(space, strlen(space), &s, &p), QUIRE_OK);
+  cr_assert_eq(s, 1494235327);
+  char buf[32];
+  cr_assert_eq(quire_date_format(s, QUIRE_DATE_DAY, buf, sizeof buf), 10);
+  cr_assert_str_eq(buf, "2017-05-08");
+  cr_assert_eq(quire_date_format(s, QUIRE_DATE_SECOND, buf, 5), 0);
+}
+
+Test(dates, bad_dates_are_rejected) {
+  static const char *const bad[] = {
+      "",           "yesterday",        "2016-13",       "2016-02-30",
+      "2015-02-29", "2016-01-01T24:00", "2016-1-1",      "16-01-01",
+      "2016-01-01T09:60", "2016/01/01", "2016-01-01T09", "Mon, 32 May 2017 09:22 +0000",
+      "2016-01-01T09:22+25:00", "0000", "2016-01-01junk"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    int64_t s;
+    int p;
+    cr_assert_eq(quire_date_parse(bad[i], strlen(bad[i]), &s, &p), QUIRE_EDATE,
+                 "accepted \"%s\"", bad[i]);
+  }
+  int64_t s;
+  cr_assert_eq(quire_date_parse("2016", 4, &s, NULL), QUIRE_EINVAL);
+}
+
+Test(dates, partial_bounds_cover_their_period) {
+  q_date d;
+  cr_assert_eq(q_date_parse("2016", 4, &d), QUIRE_OK);
+  cr_assert_eq(q_date_period_end(&d), 1483228799); /* 2016-12-31T23:59:59Z */
+  cr_assert_eq(q_date_parse("2016-02", 7, &d), QUIRE_OK);
+  cr_assert_eq(q_date_period_end(&d), 1456790399); /* 2016-02-29T23:59:59Z */
+  cr_assert_eq(q_date_parse("2016-12-31", 10, &d), QUIRE_OK);
+  cr_assert_eq(q_date_period_end(&d), 1483228799);
+}
+
+/* ---- filters against a brute-force reference ------------------------------------- */
+
+#define GEN_N 3000
+static char gen_dates[GEN_N][32];
+static char gen_sources[GEN_N][16];
+static char gen_texts[GEN_N][48];
+static doc gen_docs[GEN_N];
+static q_date gen_parsed[GEN_N];
+
+/* Documents over 8 sources (one doc in ten without), dates of every
+ * precision over 30 years, one in eight undated. */
+static void generate(void) {
+  uint64_t seed = 42;
+  for (int i = 0; i < GEN_N; i++) {
+    uint64_t r = tu_rand(&seed);
+    if (r % 10 == 0)
+      gen_sources[i][0] = '\0';
+    else
+      snprintf(gen_sources[i], sizeof gen_sources[i], "src%d",
+               (int)(r / 10 % 8));
+    int year = 1995 + (int)(tu_rand(&seed) % 30);
+    int month = 1 + (int)(tu_rand(&seed) % 12), day = 1 + (int)(tu_rand(&seed) % 28);
+    switch (tu_rand(&seed) % 8) {
+    case 0: gen_dates[i][0] = '\0'; break;
+    case 1: snprintf(gen_dates[i], 32, "%d", year); break;
+    case 2: snprintf(gen_dates[i], 32, "%d-%02d", year, month); break;
+    case 3: snprintf(gen_dates[i], 32, "%d-%02d-%02d", year, month, day); break;
+    case 4: snprintf(gen_dates[i], 32, "%d-%02d-%02dT12:30", year, month, day); break;
+    case 5: snprintf(gen_dates[i], 32, "%d-%02d-%02dT23:59:59Z", year, month, day); break;
+    case 6: snprintf(gen_dates[i], 32, "%d-%02d-%02dT01:00+03:00", year, month, day); break;
+    default: snprintf(gen_dates[i], 32, "%d-12-31T23:59:59", year); break;
+    }
+    snprintf(gen_texts[i], sizeof gen_texts[i], "text of document %d", i);
+    gen_docs[i] = (doc){gen_sources[i], gen_dates[i], "t", "a", "u",
+                        gen_texts[i], 0};
+    gen_parsed[i].seconds = QUIRE_NO_DATE;
+    if (gen_dates[i][0])
+      cr_assert_eq(q_date_parse(gen_dates[i], strlen(gen_dates[i]),
+                                &gen_parsed[i]), QUIRE_OK);
+  }
+}
+
+typedef struct ref_filter {
+  const char *sources[3];
+  int nsources;
+  const char *from, *to;
+  int undated;
+} ref_filter;
+
+static int ref_matches(const ref_filter *f, int i) {
+  if (f->nsources) {
+    int any = 0;
+    for (int k = 0; k < f->nsources; k++)
+      any |= strcmp(gen_sources[i], f->sources[k]) == 0;
+    if (!any)
+      return 0;
+  }
+  int bounded = f->from || f->to;
+  if (gen_parsed[i].seconds == QUIRE_NO_DATE)
+    return f->undated == QUIRE_UNDATED_INCLUDE ||
+           (f->undated == QUIRE_UNDATED_AUTO && !bounded);
+  q_date d;
+  if (f->from) {
+    q_date_parse(f->from, strlen(f->from), &d);
+    if (gen_parsed[i].seconds < d.seconds)
+      return 0;
+  }
+  if (f->to) {
+    q_date_parse(f->to, strlen(f->to), &d);
+    if (gen_parsed[i].seconds > q_date_period_end(&d))
+      return 0;
+  }
+  return 1;
+}
+
+static quire_filter *make_filter(const ref_filter *rf) {
+  quire_filter *f;
+  cr_assert_eq(quire_filter_new(&f), QUIRE_OK);
+  for (int k = 0; k < rf->nsources; k++)
+    cr_assert_eq(quire_filter_add_source(f, rf->sources[k],
+                                         strlen(rf->sources[k])), QUIRE_OK);
+  if (rf->from)
+    cr_assert_eq(quire_filter_set_from(f, rf->from, strlen(rf->from)),
+                 QUIRE_OK);
+  if (rf->to)
+    cr_assert_eq(quire_filter_set_to(f, rf->to, strlen(rf->to)), QUIRE_OK);
+  cr_assert_eq(quire_filter_set_undated(f, rf->undated), QUIRE_OK);
+  return f;
+}
+
+/* Checks count and iteration of one filter against the reference, mapping
+ * file documents back to generated ones through their unique texts. */
+static void check_filter(const quire_corpus *c, const ref_filter *rf) {
+  uint64_t want = 0;
+  char *wanted = calloc(GEN_N, 1);
+  for (int i = 0; i < GEN_N; i++)
+    if (ref_matches(rf, i)) {
+      wanted[i] = 1;
+      want++;
+    }
+  quire_filter *f = make_filter(rf);
+  uint64_t count;
+  cr_assert_eq(quire_corpus_count(c, f, &count), QUIRE_OK);
+  cr_assert_eq(count, want, "count %llu, reference %llu (from %s to %s)",
+               (unsigned long long)count, (unsigned long long)want,
+               rf->from ? rf->from : "-", rf->to ? rf->to : "-");
+  quire_cursor *cur;
+  cr_assert_eq(quire_cursor_open(c, f, &cur), QUIRE_OK);
+  uint64_t seen = 0, last = 0;
+  int status;
+  while ((status = quire_cursor_next(cur)) == QUIRE_ROW) {
+    const char *text;
+    size_t len;
+    cr_assert_eq(quire_cursor_field(cur, QUIRE_FIELD_TEXT, &text, &len),
+                 QUIRE_OK);
+    int i = atoi(text + strlen("text of document "));
+    cr_assert(wanted[i], "document %d should not match", i);
+    cr_assert(seen == 0 || quire_cursor_doc(cur) > last, "not in doc order");
+    last = quire_cursor_doc(cur);
+    seen++;
+  }
+  cr_assert_eq(status, QUIRE_DONE);
+  cr_assert_eq(seen, want);
+  quire_cursor_free(cur);
+  quire_filter_free(f);
+  free(wanted);
+}
+
+static void filters_against_reference(int order) {
+  generate();
+  char path[512];
+  tu_tmp_path(path, sizeof path, "gen.quire");
+  write_docs(path, gen_docs, GEN_N, order, 4096);
+  quire_corpus *c = open_corpus(path);
+  static const char *const bounds[] = {NULL,  "1995", "2003-07", "2010-02-28",
+                                       "2016-06-15T12:30", "2030"};
+  static const ref_filter source_sets[] = {
+      {{0}, 0, 0, 0, 0},
+      {{"src3"}, 1, 0, 0, 0},
+      {{"src1", "src5"}, 2, 0, 0, 0},
+      {{"src2", "nope", "src7"}, 3, 0, 0, 0},
+  };
+  for (size_t s = 0; s < 4; s++)
+    for (size_t a = 0; a < 6; a++)
+      for (size_t b = 0; b < 6; b++)
+        for (int u = 0; u < 3; u++) {
+          ref_filter rf = source_sets[s];
+          rf.from = bounds[a];
+          rf.to = bounds[b];
+          rf.undated = u;
+          check_filter(c, &rf);
+        }
+  quire_corpus_close(c);
+  unlink(path);
+}
+
+Test(filters, match_brute_force_in_input_order, .timeout = 120) {
+  filters_against_reference(QUIRE_ORDER_INPUT);
+}
+
+Test(filters, match_brute_force_in_clustered_order, .timeout = 120) {
+  filters_against_reference(QUIRE_ORDER_CLUSTERED);
+}
+
+Test(filters, bad_bound_is_an_error) {
+  quire_filter *f;
+  cr_assert_eq(quire_filter_new(&f), QUIRE_OK);
+  cr_assert_eq(quire_filter_set_from(f, "soon", 4), QUIRE_EDATE);
+  cr_assert(strstr(quire_filter_errmsg(f), "soon") != NULL);
+  cr_assert_eq(quire_filter_set_undated(f, 9), QUIRE_EINVAL);
+  quire_filter_free(f);
+}
+
+/* ---- threads ---------------------------------------------------------------------- */
+
+typedef struct reader_job {
+  const quire_corpus *corpus;
+  uint64_t docs, bytes;
+} reader_job;
+
+static void *read_all(void *arg) {
+  reader_job *job = arg;
+  quire_filter *f;
+  quire_filter_new(&f);
+  quire_filter_add_source(f, "src1", 4);
+  quire_filter_set_from(f, "2000", 4);
+  for (int round = 0; round < 5; round++) {
+    quire_cursor *cur;
+    quire_cursor_open(job->corpus, round % 2 ? f : NULL, &cur);
+    while (quire_cursor_next(cur) == QUIRE_ROW) {
+      const char *text;
+      size_t len;
+      if (quire_cursor_field(cur, QUIRE_FIELD_TEXT, &text, &len) == QUIRE_OK)
+        job->bytes += len;
+      job->docs++;
+    }
+    quire_cursor_free(cur);
+  }
+  quire_filter_free(f);
+  return NULL;
+}
+
+Test(threads, concurrent_readers_agree) {
+  generate();
+  char path[512];
+  tu_tmp_path(path, sizeof path, "thr.quire");
+  write_docs(path, gen_docs, GEN_N, QUIRE_ORDER_CLUSTERED, 4096);
+  quire_corpus *c = open_corpus(path);
+  reader_job single = {c, 0, 0};
+  read_all(&single);
+  pthread_t threads[8];
+  reader_job jobs[8];
+  for (int i = 0; i < 8; i++) {
+    jobs[i] = (reader_job){c, 0, 0};
+    pthread_create(&threads[i], NULL, read_all, &jobs[i]);
+  }
+  for (int i = 0; i < 8; i++) {
+    pthread_join(threads[i], NULL);
+    cr_assert_eq(jobs[i].docs, single.docs);
+    cr_assert_eq(jobs[i].bytes, single.bytes);
+  }
+  quire_corpus_close(c);
+  unlink(path);
+}
+
+/* ---- errors --------------------------------------------------------------------------- */
+
+Test(errors, missing_and_foreign_files) {
+  quire_corpus *c;
+  cr_assert_eq(quire_corpus_open("/nonexistent/x.quire", &c), QUIRE_ENOTFOUND);
+  cr_assert(strstr(quire_corpus_errmsg(c), "/nonexistent/x.quire"));
+  quire_corpus_close(c);
+  char path[512];
+  tu_tmp_path(path, sizeof path, "foreign.quire");
+  tu_write_file(path, "source,date\nx,2016\n", 19);
+  cr_assert_eq(quire_corpus_open(path, &c), QUIRE_ENOTQUIRE);
+  quire_corpus_close(c);
+  tu_write_file(path, "", 0);
+  cr_assert_eq(quire_corpus_open(path, &c), QUIRE_ENOTQUIRE);
+  quire_corpus_close(c);
+  unlink(path);
+}
+
+Test(errors, null_arguments) {
+  cr_assert_eq(quire_corpus_open(NULL, NULL), QUIRE_EINVAL);
+  quire_corpus *c;
+  cr_assert_eq(quire_corpus_open(NULL, &c), QUIRE_EINVAL);
+  cr_assert_eq(quire_corpus_doc_count(c), 0);
+  quire_cursor *cur;
+  cr_assert_eq(quire_cursor_open(c, NULL, &cur), QUIRE_EINVAL);
+  cr_assert_eq(quire_cursor_next(cur), QUIRE_ESTATE);
+  quire_cursor_free(cur);
+  quire_corpus_close(c);
+  cr_assert_eq(quire_corpus_open_buffer(NULL, 10, &c), QUIRE_EINVAL);
+  quire_corpus_close(c);
+  cr_assert_eq(quire_cursor_next(NULL), QUIRE_EINVAL);
+  cr_assert_eq(quire_cursor_field(NULL, 0, NULL, NULL), QUIRE_EINVAL);
+  cr_assert_eq(quire_corpus_count(NULL, NULL, NULL), QUIRE_EINVAL);
+  cr_assert_eq(quire_writer_add(NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0),
+               QUIRE_EINVAL);
+  cr_assert_eq(quire_writer_finish(NULL), QUIRE_EINVAL);
+  cr_assert_eq(quire_filter_add_source(NULL, "x", 1), QUIRE_EINVAL);
+  cr_assert_str_eq(quire_strerror(QUIRE_ECORRUPT), "file is corrupt");
+  cr_assert_str_eq(quire_strerror(12345), "unknown status");
+  quire_corpus_close(NULL);
+  quire_cursor_free(NULL);
+  quire_writer_close(NULL);
+  quire_filter_free(NULL);
+}
+
+Test(errors, bad_documents_are_refused_and_writer_goes_on) {
+  char path[512];
+  tu_tmp_path(path, sizeof path, "bad.quire");
+  quire_writer *w = open_writer(path, QUIRE_ORDER_INPUT, 0);
+  cr_assert_eq(quire_writer_add(w, "s", 1, "2016-13-01", 10, "", 0, "", 0, "",
+                                0, "x", 1), QUIRE_EDATE);
+  cr_assert(strstr(quire_writer_errmsg(w), "2016-13-01"));
+  cr_assert_eq(quire_writer_add(w, "s", 1, "", 0, "bad \xff title", 11, "", 0,
+                                "", 0, "x", 1), QUIRE_EUTF8);
+  cr_assert(strstr(quire_writer_errmsg(w), "title"));
+  cr_assert_eq(quire_writer_add(w, "s", 1, "", 0, "\xC0\xAF", 2, "", 0, "", 0,
+                                "x", 1), QUIRE_EUTF8, "overlong form");
+  cr_assert_eq(quire_writer_add(w, "s", 1, "", 0, "\xED\xA0\x80", 3, "", 0,
+                                "", 0, "x", 1), QUIRE_EUTF8, "surrogate");
+  cr_assert_eq(quire_writer_add(w, NULL, 3, "", 0, "", 0, "", 0, "", 0, "x",
+                                1), QUIRE_EINVAL);
+  char *long_source = calloc(QUIRE_MAX_SOURCE_LENGTH + 2, 1);
+  memset(long_source, 'a', QUIRE_MAX_SOURCE_LENGTH + 1);
+  cr_assert_eq(quire_writer_add(w, long_source, QUIRE_MAX_SOURCE_LENGTH + 1,
+                                "", 0, "", 0, "", 0, "", 0, "x", 1),
+               QUIRE_ELIMIT);
+  free(long_source);
+  cr_assert_eq(quire_writer_add(w, "s", 1, "", 0, "", 0, "", 0, "", 0, "ok",
+                                2), QUIRE_OK);
+  cr_assert_eq(quire_writer_set_level(w, 3), QUIRE_ESTATE,
+               "options are fixed after the first document");
+  cr_assert_eq(quire_writer_doc_count(w), 1);
+  cr_assert_eq(quire_writer_finish(w), QUIRE_OK);
+  cr_assert_eq(quire_writer_add(w, "s", 1, "", 0, "", 0, "", 0, "", 0, "x",
+                                1), QUIRE_ESTATE);
+  quire_writer_close(w);
+  quire_corpus *c = open_corpus(path);
+  cr_assert_eq(quire_corpus_doc_count(c), 1);
+  quire_corpus_close(c);
+  unlink(path);
+}
+
+Test(errors, utf8_replace_policy) {
+  char path[512];
+  tu_tmp_path(path, sizeof path, "rep.quire");
+  quire_writer *w = open_writer(path, QUIRE_ORDER_INPUT, 0);
+  cr_assert_eq(quire_writer_set_utf8(w, QUIRE_UTF8_REPLACE), QUIRE_OK);
+  cr_assert_eq(quire_writer_add(w, "s\xff", 2, "", 0, "a\xC3", 2, "", 0, "",
+                                0, "x\xE2\x82y", 4), QUIRE_OK);
+  cr_assert_eq(quire_writer_finish(w), QUIRE_OK);
+  quire_writer_close(w);
+  quire_corpus *c = open_corpus(path);
+  quire_cursor *cur;
+  quire_cursor_open(c, NULL, &cur);
+  cr_assert_eq(quire_cursor_next(cur), QUIRE_ROW);
+  expect_field(cur, QUIRE_FIELD_SOURCE, "s\xEF\xBF\xBD", 4);
+  expect_field(cur, QUIRE_FIELD_TITLE, "a\xEF\xBF\xBD", 4);
+  expect_field(cur, QUIRE_FIELD_TEXT, "x\xEF\xBF\xBDy", 5);
+  quire_cursor_free(cur);
+  quire_corpus_close(c);
+  unlink(path);
+}
+
+Test(errors, abandoned_or_failed_writer_leaves_no_file) {
+  char path[512];
+  tu_tmp_path(path, sizeof path, "abandon.quire");
+  quire_writer *w = open_writer(path, QUIRE_ORDER_CLUSTERED, 0);
+  cr_assert_eq(add_doc(w, &sample[0]), QUIRE_OK);
+  quire_writer_close(w); /* never finished */
+  cr_assert(!tu_exists(path));
+  /* An existing file is left exactly as it was. */
+  tu_write_file(path, "old", 3);
+  w = open_writer(path, QUIRE_ORDER_INPUT, 0);
+  cr_assert_eq(add_doc(w, &sample[0]), QUIRE_OK);
+  quire_writer_close(w);
+  size_t len;
+  char *old = tu_read_file(path, &len);
+  cr_assert_eq(len, 3);
+  cr_assert(memcmp(old, "old", 3) == 0);
+  free(old);
+  unlink(path);
+  /* No directory, no writer: the error names the path. */
+  cr_assert_eq(quire_writer_open("/nonexistent/dir/x.quire", &w),
+               QUIRE_ENOTFOUND);
+  cr_assert(strstr(quire_writer_errmsg(w), "/nonexistent/dir/x.quire"));
+  cr_assert_eq(add_doc(w, &sample[0]), QUIRE_ESTATE);
+  quire_writer_close(w);
+  /* Nothing else was left in the temporary directory by these writers. */
+  char probe[512];
+  tu_tmp_path(probe, sizeof probe, "");
+}
+
+/* Writes a sample corpus and returns its bytes. */
+static char *sample_bytes(size_t *len) {
+  char path[512];
+  tu_tmp_path(path, sizeof path, "dmg.quire");
+  generate();
+  write_docs(path, gen_docs, 600, QUIRE_ORDER_CLUSTERED, 4096);
+  char *bytes = tu_read_file(path, len);
+  unlink(path);
+  return bytes;
+}
+
+/* Reads everything the corpus holds; returns the first failure or OK. */
+static int read_everything(const void *bytes, size_t len, char *msg,
+                           size_t cap) {
+  quire_corpus *c;
+  int status = quire_corpus_open_buffer(bytes, len, &c);
+  snprintf(msg, cap, "%s", quire_corpus_errmsg(c));
+  if (status != QUIRE_OK) {
+    quire_corpus_close(c);
+    return status;
+  }
+  quire_filter *f;
+  quire_filter_new(&f);
+  quire_filter_add_source(f, "src3", 4);
+  quire_filter_set_from(f, "2000", 4);
+  uint64_t count;
+  status = quire_corpus_count(c, f, &count);
+  for (int pass = 0; pass < 2 && status == QUIRE_OK; pass++) {
+    quire_cursor *cur;
+    status = quire_cursor_open(c, pass ? f : NULL, &cur);
+    if (status == QUIRE_OK)
+      while ((status = quire_cursor_next(cur)) == QUIRE_ROW) {
+        for (int field = 0; field <= QUIRE_FIELD_TEXT && status == QUIRE_ROW;
+             field++) {
+          const char *data;
+          size_t n;
+          int s = quire_cursor_field(cur, field, &data, &n);
+          if (s != QUIRE_OK)
+            status = s;
+        }
+        if (status != QUIRE_ROW)
+          break;
+      }
+    if (status != QUIRE_DONE && status != QUIRE_OK)
+      snprintf(msg, cap, "%s", quire_cursor_errmsg(cur));
+    else
+      status = QUIRE_OK;
+    quire_cursor_free(cur);
+  }
+  if (status == QUIRE_OK)
+    status = quire_corpus_verify(c, NULL, NULL, NULL);
+  /* Counting and verifying report damage on the corpus itself. */
+  if (status != QUIRE_OK && !msg[0])
+    snprintf(msg, cap, "%s", quire_corpus_errmsg(c));
+  quire_filter_free(f);
+  quire_corpus_close(c);
+  return status;
+}
+
+Test(errors, truncated_at_every_section_boundary, .timeout = 60) {
+  size_t len;
+  char *bytes = sample_bytes(&len);
+  const uint8_t *footer = (const uint8_t *)bytes + len - QF_FOOTER_SIZE;
+  uint64_t cuts[2 * QS_COUNT + 8];
+  size_t n = 0;
+  for (int s = 0; s < QS_COUNT; s++) {
+    uint64_t start = ld64(footer + QFT_SECTIONS + s * QF_SECTION_ENTRY);
+    cuts[n++] = start;
+    cuts[n++] = start + ld64(footer + QFT_SECTIONS + s * QF_SECTION_ENTRY + 8);
+  }
+  uint64_t extra[] = {0, 1, 7, 63, 64, 65, len - QF_FOOTER_SIZE, len - 1};
+  for (size_t i = 0; i < 8; i++)
+    cuts[n++] = extra[i];
+  for (size_t i = 0; i < n; i++) {
+    quire_corpus *c;
+    int status = quire_corpus_open_buffer(bytes, (size_t)cuts[i], &c);
+    cr_assert(status == QUIRE_ECORRUPT || status == QUIRE_ENOTQUIRE,
+              "cut at %llu opened with %d", (unsigned long long)cuts[i],
+              status);
+    cr_assert_neq(quire_corpus_errmsg(c)[0], '\0');
+    quire_corpus_close(c);
+  }
+  free(bytes);
+}
+
+Test(errors, flipped_byte_in_every_section_and_block, .timeout = 120) {
+  size_t len;
+  char *bytes = sample_bytes(&len);
+  char msg[Q_MSG_CAP];
+  int intact = read_everything(bytes, len, msg, sizeof msg);
+  cr_assert_eq(intact, QUIRE_OK, "intact file: status %d: %s", intact, msg);
+  /* Every 97th byte of the file, so that every section, every chunk table
+   * and most blocks get hit; each must be caught. */
+  int caught = 0;
+  for (size_t at = 0; at < len; at += 97) {
+    bytes[at] ^= 0x20;
+    int status = read_everything(bytes, len, msg, sizeof msg);
+    bytes[at] ^= 0x20;
+    cr_assert(status == QUIRE_ECORRUPT || status == QUIRE_ENOTQUIRE ||
+                  status == QUIRE_EVERSION,
+              "flip at %zu: status %d (%s)", at, status, msg);
+    cr_assert_neq(msg[0], '\0', "flip at %zu: no message", at);
+    caught++;
+  }
+  cr_assert_gt(caught, 10);
+  free(bytes);
+}
+
+Test(errors, newer_format_version_is_refused) {
+  size_t len;
+  char *bytes = sample_bytes(&len);
+  uint8_t *h = (uint8_t *)bytes;
+  st16(h + QH_MAJOR, QUIRE_FORMAT_MAJOR + 1);
+  st32(h + QH_CRC, q_crc32(h, QH_CRC));
+  quire_corpus *c;
+  cr_assert_eq(quire_corpus_open_buffer(bytes, len, &c), QUIRE_EVERSION);
+  cr_assert(strstr(quire_corpus_errmsg(c), "version"));
+  quire_corpus_close(c);
+  /* An unknown required flag is refused too; an unknown optional one not. */
+  st16(h + QH_MAJOR, QUIRE_FORMAT_MAJOR);
+  st32(h + QH_REQUIRED, 1u << 31);
+  st32(h + QH_CRC, q_crc32(h, QH_CRC));
+  cr_assert_eq(quire_corpus_open_buffer(bytes, len, &c), QUIRE_EVERSION);
+  quire_corpus_close(c);
+  st32(h + QH_REQUIRED, 0);
+  st32(h + QH_OPTIONAL, 1u << 31);
+  st32(h + QH_CRC, q_crc32(h, QH_CRC));
+  cr_assert_eq(quire_corpus_open_buffer(bytes, len, &c), QUIRE_OK);
+  quire_corpus_close(c);
+  free(bytes);
+}
+
+Test(errors, verify_names_the_damage) {
+  size_t len;
+  char *bytes = sample_bytes(&len);
+  /* Damage the first text block, which starts right after the header. */
+  bytes[QF_HEADER_SIZE + 10] ^= 0x01;
+  quire_corpus *c;
+  cr_assert_eq(quire_corpus_open_buffer(bytes, len, &c), QUIRE_OK);
+  uint64_t damaged = 0;
+  cr_assert_eq(quire_corpus_verify(c, &damaged, NULL, NULL), QUIRE_ECORRUPT);
+  cr_assert_eq(damaged, 1);
+  cr_assert(strstr(quire_corpus_errmsg(c), "block 0"), "%s",
+            quire_corpus_errmsg(c));
+  quire_corpus_close(c);
+  free(bytes);
+}
+
+/* ---- the real sample -------------------------------------------------------------------- */
+
+/* Splits one line of the seeds manifest (RFC 4180, no embedded newlines). */
+static int split_csv_line(char *line, char **fields, int max) {
+  int n = 0;
+  char *p = line;
+  while (n < max) {
+    char *out = p;
+    fields[n++] = out;
+    if (*p == '"') {
+      p++;
+      for (;;) {
+        if (*p == '"' && p[1] == '"') {
+          *out++ = '"';
+          p += 2;
+        } else if (*p == '"') {
+          p++;
+          break;
+        } else if (!*p)
+          break;
+        else
+          *out++ = *p++;
+      }
+    } else
+      while (*p && *p != ',' && *p != '\n' && *p != '\r')
+        *out++ = *p++;
+    int more = *p == ',';
+    *out = '\0';
+    if (!more)
+      break;
+    p++;
+  }
+  return n;
+}
+
+Test(seeds, pack_and_read_the_five_articles) {
+  const char *dir = tu_seeds_dir();
+  if (!dir) {
+    cr_log_warn("../shared/seeds is not there: skipping the seeds test");
+    cr_skip_test("seeds absent");
+  }
+  char manifest_path[1024], path[512];
+  snprintf(manifest_path, sizeof manifest_path, "%s/manifest.csv", dir);
+  tu_tmp_path(path, sizeof path, "seeds.quire");
+  FILE *m = fopen(manifest_path, "r");
+  cr_assert_not_null(m);
+  char line[4096];
+  fgets(line, sizeof line, m); /* header */
+  quire_writer *w = open_writer(path, QUIRE_ORDER_INPUT, 0);
+  size_t raw = 0;
+  char texts[5][8192];
+  char *rows[5][6];
+  char lines[5][4096];
+  int n = 0;
+  while (n < 5 && fgets(lines[n], sizeof lines[n], m)) {
+    cr_assert_eq(split_csv_line(lines[n], rows[n], 6), 6);
+    char file[1200];
+    snprintf(file, sizeof file, "%s/%s", dir, rows[n][0]);
+    size_t len;
+    char *text = tu_read_file(file, &len);
+    cr_assert_not_null(text);
+    cr_assert_lt(len, sizeof texts[n]);
+    memcpy(texts[n], text, len + 1);
+    free(text);
+    raw += len;
+    doc d = {rows[n][1], rows[n][2], rows[n][3], rows[n][4], rows[n][5],
+             texts[n], 0};
+    cr_assert_eq(add_doc(w, &d), QUIRE_OK, "%s", quire_writer_errmsg(w));
+    n++;
+  }
+  fclose(m);
+  cr_assert_eq(n, 5);
+  cr_assert_eq(quire_writer_finish(w), QUIRE_OK);
+  quire_writer_close(w);
+
+  quire_corpus *c = open_corpus(path);
+  cr_assert_eq(quire_corpus_doc_count(c), 5);
+  cr_assert_eq(quire_corpus_undated_count(c), 1);
+  cr_assert_eq(quire_corpus_source_count(c), 3);
+  quire_cursor *cur;
+  cr_assert_eq(quire_cursor_open(c, NULL, &cur), QUIRE_OK);
+  for (int i = 0; i < 5; i++) {
+    cr_assert_eq(quire_cursor_next(cur), QUIRE_ROW);
+    doc d = {rows[i][1], rows[i][2], rows[i][3], rows[i][4], rows[i][5],
+             texts[i], 0};
+    expect_doc(cur, &d);
+  }
+  quire_cursor_free(cur);
+  /* --from 2016 --to 2016: the two 2016 articles, month-only one included. */
+  quire_filter *f;
+  quire_filter_new(&f);
+  quire_filter_set_from(f, "2016", 4);
+  quire_filter_set_to(f, "2016", 4);
+  uint64_t count;
+  cr_assert_eq(quire_corpus_count(c, f, &count), QUIRE_OK);
+  cr_assert_eq(count, 2);
+  quire_filter_add_source(f, "Belarus in Focus", 16);
+  cr_assert_eq(quire_corpus_count(c, f, &count), QUIRE_OK);
+  cr_assert_eq(count, 1);
+  quire_filter_free(f);
+  cr_log_info("seeds: %zu bytes of text, %llu bytes packed", raw,
+              (unsigned long long)quire_corpus_file_size(c));
+  quire_corpus_close(c);
+  unlink(path);
+}
