@@ -96,7 +96,7 @@ static int parse_args(int argc, char **argv, pack_args *a) {
       rc = parse_number("--level", optarg, 0, 1, 9, &a->level);
       break;
     case OPT_THREADS:
-      rc = parse_number("--threads", optarg, 0, 1, 256, &a->threads);
+      rc = parse_number("--threads", optarg, 0, 1, 64, &a->threads);
       break;
     case OPT_INPUT_ORDER: a->input_order = 1; break;
     case OPT_SKIP_BAD_ROWS: a->skip_bad_rows = 1; break;

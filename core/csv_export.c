@@ -123,23 +123,20 @@ static const unsigned char byte_class[256] = {
 
 enum quoting { QUOTE_NONE, QUOTE_PLAIN, QUOTE_ESCAPED };
 
-static int is_blank(char c) { return c == ' ' || c == '\t'; }
-
-/* Decides, in one pass, how a cell must be written. */
+/* Decides, in one pass, whether the bytes of a cell force quoting. */
 static enum quoting cell_quoting(const char *data, size_t len) {
   const unsigned char *p = (const unsigned char *)data;
   size_t i = 0;
   while (i < len && byte_class[p[i]] == 0)
     i++;
-  if (i < len) {
-    if (byte_class[p[i]] == 2 || memchr(p + i, '"', len - i))
-      return QUOTE_ESCAPED;
-    return QUOTE_PLAIN;
-  }
-  if (len > 0 && (is_blank(data[0]) || is_blank(data[len - 1])))
-    return QUOTE_PLAIN;
-  return QUOTE_NONE;
+  if (i == len)
+    return QUOTE_NONE;
+  if (byte_class[p[i]] == 2 || memchr(p + i, '"', len - i))
+    return QUOTE_ESCAPED;
+  return QUOTE_PLAIN;
 }
+
+static int is_blank(char c) { return c == ' ' || c == '\t'; }
 
 /* Writes the inside of a quoted cell with every quote doubled, by pieces so
  * that csv_write() works in a small fixed buffer whatever the cell size. */
@@ -164,11 +161,15 @@ static int put_escaped(out *o, const char *data, size_t len) {
 static int put_cell(out *o, const char *prefix, size_t prefix_len,
                     const char *data, size_t len, int alone) {
   enum quoting q = cell_quoting(data, len);
-  if (q == QUOTE_NONE && prefix_len == 0 && len == 0 && alone)
-    q = QUOTE_PLAIN; /* a lone empty cell would be a blank line, skipped by
-                        readers: write "" */
-  if (prefix_len && q == QUOTE_NONE && len && is_blank(data[len - 1]))
-    q = QUOTE_PLAIN;
+  if (q == QUOTE_NONE) {
+    /* Readers that trim would lose blanks at either end; and a lone empty
+     * cell would be a blank line, which readers skip: write "" instead. */
+    char first = prefix_len ? prefix[0] : len ? data[0] : '\0';
+    char last = len ? data[len - 1] : '\0';
+    if (is_blank(first) || is_blank(last) ||
+        (prefix_len + len == 0 && alone))
+      q = QUOTE_PLAIN;
+  }
   int status = QUIRE_OK;
   if (q != QUOTE_NONE)
     status = out_byte(o, '"');
