@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runs the quire benchmarks against sqlite3, DuckDB, Python's csv module and
+# zcat, then writes RESULTS.md and results/times.png. See README.md.
+#
+#   benchmarks/run.sh [--sizes 10000,100000,1000000] [--runs 5]
+#                     [--heavy-runs N] [any other bench.py option]
+#
+# It installs nothing: run benchmarks/setup.sh once first.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(dirname "$here")
+build=${QUIRE_BENCH_BUILD:-$repo/build-bench}
+
+missing=()
+for tool in cmake cc python3 node gzip zcat sqlite3 hyperfine gnuplot; do
+  command -v "$tool" >/dev/null || missing+=("$tool")
+done
+[ -x /usr/bin/time ] || missing+=("/usr/bin/time")
+[ -d "$here/node_modules/@duckdb/node-api" ] || missing+=("@duckdb/node-api")
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "run.sh: missing ${missing[*]}: run benchmarks/setup.sh first" >&2
+  exit 1
+fi
+
+# The library and CLI as a user builds them (the project's default build
+# type), without tests or bindings, in a build directory of its own.
+# GCC's -Wformat-truncation, active only with optimisation, flags core's
+# message formatting: a warning here, not an error, so that the optimised
+# build the benchmark needs goes through.
+cmake -S "$repo" -B "$build" -DQUIRE_BINDINGS=OFF -DQUIRE_TESTS=OFF \
+  -DCMAKE_C_FLAGS="-Wno-error=format-truncation" >/dev/null
+cmake --build "$build" -j2 --target quire quire_cli >/dev/null
+cc -std=c11 -O2 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L \
+  -I "$repo/include" "$here/inproc.c" -L "$build" -lquire \
+  -Wl,-rpath,"$build" -o "$build/inproc"
+
+python3 "$here/bench.py" --quire "$build/quire" --inproc "$build/inproc" "$@"
+python3 "$here/report.py"
