@@ -1,0 +1,281 @@
+package quire
+
+/*
+#include <stdlib.h>
+#include <quire.h>
+*/
+import "C"
+
+import (
+	"runtime"
+	"unsafe"
+)
+
+// Order is the document order of a written file.
+type Order int
+
+const (
+	// OrderClustered sorts by source name, then date, then input order, so
+	// that filters touch few blocks. The default.
+	OrderClustered Order = C.QUIRE_ORDER_CLUSTERED
+	// OrderInput keeps exactly the order documents were added in.
+	OrderInput Order = C.QUIRE_ORDER_INPUT
+)
+
+// UTF8Policy says what the writer does with text that is not valid UTF-8.
+type UTF8Policy int
+
+const (
+	UTF8Reject  UTF8Policy = C.QUIRE_UTF8_REJECT  // Add fails with ErrUTF8 (default)
+	UTF8Replace UTF8Policy = C.QUIRE_UTF8_REPLACE // invalid sequences become U+FFFD
+)
+
+// WriterOptions tunes a Writer; zero fields keep libquire's defaults.
+type WriterOptions struct {
+	BlockSize uint32 // uncompressed size text blocks are cut at
+	Level     int    // DEFLATE level, 1 (fastest) to 9 (smallest)
+	Order     Order
+	UTF8      UTF8Policy
+	Threads   int // compressing threads, counting the caller's
+}
+
+// Writer writes a new corpus. The file appears at its path only when Finish
+// succeeds; a Writer closed (or collected) without Finish leaves no file.
+// A Writer belongs to one goroutine at a time.
+type Writer struct {
+	ptr     *C.quire_writer
+	cleanup runtime.Cleanup
+}
+
+func closeWriter(ptr *C.quire_writer) { C.quire_writer_close(ptr) }
+
+// Create starts writing a corpus to path. opts may be nil.
+func Create(path string, opts *WriterOptions) (*Writer, error) {
+	cpath := C.CString(path)
+	defer C.free(unsafe.Pointer(cpath))
+	var ptr *C.quire_writer
+	if st := C.quire_writer_open(cpath, &ptr); st != C.QUIRE_OK {
+		return nil, writerFailure(ptr, st)
+	}
+	if err := opts.apply(ptr); err != nil {
+		C.quire_writer_close(ptr)
+		return nil, err
+	}
+	w := &Writer{ptr: ptr}
+	w.cleanup = runtime.AddCleanup(w, closeWriter, ptr)
+	return w, nil
+}
+
+// writerFailure reads the message of a writer that failed to open, and frees it.
+func writerFailure(ptr *C.quire_writer, st C.int) error {
+	if ptr == nil {
+		return newError(st, nil)
+	}
+	err := newError(st, C.quire_writer_errmsg(ptr))
+	C.quire_writer_close(ptr)
+	return err
+}
+
+func (o *WriterOptions) apply(ptr *C.quire_writer) error {
+	if o == nil {
+		return nil
+	}
+	check := func(st C.int) error {
+		if st != C.QUIRE_OK {
+			return newError(st, C.quire_writer_errmsg(ptr))
+		}
+		return nil
+	}
+	if o.BlockSize != 0 {
+		if err := check(C.quire_writer_set_block_size(ptr, C.uint32_t(o.BlockSize))); err != nil {
+			return err
+		}
+	}
+	if o.Level != 0 {
+		if err := check(C.quire_writer_set_level(ptr, C.int(o.Level))); err != nil {
+			return err
+		}
+	}
+	if o.Threads != 0 {
+		if err := check(C.quire_writer_set_threads(ptr, C.int(o.Threads))); err != nil {
+			return err
+		}
+	}
+	if err := check(C.quire_writer_set_order(ptr, C.int(o.Order))); err != nil {
+		return err
+	}
+	return check(C.quire_writer_set_utf8(ptr, C.int(o.UTF8)))
+}
+
+// Add adds one document (its Number is ignored). A bad document (ErrDate,
+// ErrUTF8, ErrLimit) is not added and the writer stays usable; after ErrIO
+// or ErrNoMemory the writer is failed.
+func (w *Writer) Add(d Document) error {
+	if w.ptr == nil {
+		return errClosed("writer")
+	}
+	src, srcLen := cstr(d.Source)
+	date, dateLen := cstr(d.Date)
+	title, titleLen := cstr(d.Title)
+	author, authorLen := cstr(d.Author)
+	url, urlLen := cstr(d.URL)
+	text, textLen := cstr(d.Text)
+	st := C.quire_writer_add(w.ptr, src, srcLen, date, dateLen, title, titleLen,
+		author, authorLen, url, urlLen, text, textLen)
+	runtime.KeepAlive(w)
+	if st != C.QUIRE_OK {
+		return newError(st, C.quire_writer_errmsg(w.ptr))
+	}
+	return nil
+}
+
+// Count returns the number of documents added so far.
+func (w *Writer) Count() uint64 {
+	if w.ptr == nil {
+		return 0
+	}
+	defer runtime.KeepAlive(w)
+	return uint64(C.quire_writer_doc_count(w.ptr))
+}
+
+// Finish writes the indexes, syncs the file and renames it into place.
+func (w *Writer) Finish() error {
+	if w.ptr == nil {
+		return errClosed("writer")
+	}
+	defer runtime.KeepAlive(w)
+	if st := C.quire_writer_finish(w.ptr); st != C.QUIRE_OK {
+		return newError(st, C.quire_writer_errmsg(w.ptr))
+	}
+	return nil
+}
+
+// Close frees the writer; if Finish did not succeed, the file is not
+// written. It is safe to call more than once.
+func (w *Writer) Close() error {
+	if w.ptr == nil {
+		return nil
+	}
+	w.cleanup.Stop()
+	C.quire_writer_close(w.ptr)
+	w.ptr = nil
+	return nil
+}
+
+// ImportOptions tunes a CSV import; the zero value keeps libquire's defaults
+// (column names and aliases as ABI.md lists them, stop at the first bad row).
+type ImportOptions struct {
+	// Columns maps header names (case-insensitive) to fields, overriding the
+	// aliases: FieldSource..FieldText, FieldFile or FieldIgnore.
+	Columns map[string]Field
+	// SkipBadRows skips and records bad rows instead of stopping.
+	SkipBadRows bool
+	// BaseDir is the directory FieldFile names are relative to (default: the
+	// CSV file's directory; "." for ImportCSVBytes).
+	BaseDir string
+}
+
+// ImportResult tells what an import did.
+type ImportResult struct {
+	Rows        uint64   // rows added
+	Skipped     uint64   // bad rows skipped
+	SkippedRows []uint64 // 1-based record numbers of the first 1,000 skipped
+	Warnings    string   // one per line, such as unknown columns
+}
+
+// ImportCSV adds every row of the CSV file at path to the writer. Rows added
+// before a failure stay in the writer: Close it without Finish to write
+// nothing.
+func (w *Writer) ImportCSV(path string, opts *ImportOptions) (ImportResult, error) {
+	cpath := C.CString(path)
+	defer C.free(unsafe.Pointer(cpath))
+	return w.runImport(opts, func(imp *C.quire_import) C.int {
+		return C.quire_import_csv_path(imp, w.ptr, cpath)
+	})
+}
+
+// ImportCSVBytes is ImportCSV for CSV held in memory; name is used in
+// messages.
+func (w *Writer) ImportCSVBytes(data []byte, name string, opts *ImportOptions) (ImportResult, error) {
+	cname := C.CString(name)
+	defer C.free(unsafe.Pointer(cname))
+	var p *C.char
+	if len(data) > 0 {
+		p = (*C.char)(unsafe.Pointer(&data[0]))
+	}
+	return w.runImport(opts, func(imp *C.quire_import) C.int {
+		return C.quire_import_csv_buffer(imp, w.ptr, p, C.size_t(len(data)), cname)
+	})
+}
+
+func (w *Writer) runImport(opts *ImportOptions, run func(*C.quire_import) C.int) (ImportResult, error) {
+	if w.ptr == nil {
+		return ImportResult{}, errClosed("writer")
+	}
+	defer runtime.KeepAlive(w)
+	var imp *C.quire_import
+	if st := C.quire_import_new(&imp); st != C.QUIRE_OK {
+		return ImportResult{}, newError(st, nil)
+	}
+	defer C.quire_import_free(imp)
+	if err := opts.apply(imp); err != nil {
+		return ImportResult{}, err
+	}
+	st := run(imp)
+	res := importResult(imp)
+	if st != C.QUIRE_OK {
+		msg := C.quire_import_errmsg(imp)
+		if *msg == 0 {
+			msg = C.quire_writer_errmsg(w.ptr)
+		}
+		return res, newError(st, msg)
+	}
+	return res, nil
+}
+
+func (o *ImportOptions) apply(imp *C.quire_import) error {
+	if o == nil {
+		return nil
+	}
+	check := func(st C.int) error {
+		if st != C.QUIRE_OK {
+			return newError(st, C.quire_import_errmsg(imp))
+		}
+		return nil
+	}
+	for name, f := range o.Columns {
+		p, n := cstr(name)
+		if err := check(C.quire_import_map_column(imp, p, n, C.int(f))); err != nil {
+			return err
+		}
+	}
+	skip := C.int(0)
+	if o.SkipBadRows {
+		skip = 1
+	}
+	if err := check(C.quire_import_set_skip_bad_rows(imp, skip)); err != nil {
+		return err
+	}
+	if o.BaseDir == "" {
+		return nil
+	}
+	dir := C.CString(o.BaseDir)
+	defer C.free(unsafe.Pointer(dir))
+	return check(C.quire_import_set_base_dir(imp, dir))
+}
+
+func importResult(imp *C.quire_import) ImportResult {
+	res := ImportResult{
+		Rows:     uint64(C.quire_import_rows(imp)),
+		Skipped:  uint64(C.quire_import_skipped(imp)),
+		Warnings: C.GoString(C.quire_import_warnings(imp)),
+	}
+	for i := uint64(0); ; i++ {
+		var row C.uint64_t
+		if C.quire_import_skipped_row(imp, C.uint64_t(i), &row) != C.QUIRE_OK {
+			break
+		}
+		res.SkippedRows = append(res.SkippedRows, uint64(row))
+	}
+	return res
+}
