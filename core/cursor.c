@@ -19,7 +19,7 @@ struct quire_cursor {
   /* The current document's row, decoded. */
   uint64_t doc;
   q_date date;
-  uint32_t source, block, offset, length, meta_block, meta_offset;
+  uint32_t source, block, offset, length, meta_offset;
 
   /* The blocks last inflated, kept while documents share them. */
   q_inflater *inflater;
@@ -42,7 +42,7 @@ static int fill_matches(quire_cursor *cur, const q_plan *plan) {
       const uint8_t *entry = q_record(c, s->sec, e, cur->msg);
       if (!entry)
         return QUIRE_ECORRUPT;
-      uint32_t doc = ld32(entry + QIX_DOC);
+      uint32_t doc = ld32(entry);
       if (doc >= c->docs)
         return q_damage(c, cur->msg, "index entry names document %u of %llu",
                         doc, (unsigned long long)c->docs);
@@ -111,14 +111,13 @@ static int load_row(quire_cursor *cur, uint64_t doc) {
   cur->block = ld32(row + QD_BLOCK);
   cur->offset = ld32(row + QD_OFFSET);
   cur->length = ld32(row + QD_LENGTH);
-  cur->meta_block = ld32(row + QD_META_BLOCK);
   cur->meta_offset = ld32(row + QD_META_OFFSET);
   int undated = cur->date.seconds == QUIRE_NO_DATE;
   if (cur->date.precision > QUIRE_DATE_SECOND ||
       undated != (cur->date.precision == QUIRE_DATE_NONE) ||
       cur->date.tz_kind > Q_TZ_OFFSET ||
       (cur->source != QF_NO_SOURCE && cur->source >= c->sources) ||
-      cur->block >= c->blocks || cur->meta_block >= c->meta_blocks ||
+      cur->block >= c->blocks ||
       cur->length > QUIRE_MAX_TEXT_LENGTH)
     return q_damage(c, cur->msg, "document %llu: row is inconsistent",
                     (unsigned long long)doc);
@@ -240,17 +239,16 @@ static int text_field(quire_cursor *cur, const char **data, size_t *len) {
 
 static int meta_fields(quire_cursor *cur) {
   const quire_corpus *c = cur->corpus;
-  if (cur->meta_block_loaded != (int64_t)cur->meta_block) {
+  if (cur->meta_block_loaded != (int64_t)cur->block) {
     cur->meta_block_loaded = -1;
-    const uint8_t *rec = q_record(c, QS_META_BLOCKS, cur->meta_block,
-                                  cur->msg);
+    const uint8_t *rec = q_record(c, QS_META_BLOCKS, cur->block, cur->msg);
     if (!rec || check_in_block(cur, rec, "its metadata block") != QUIRE_OK)
       return QUIRE_ECORRUPT;
-    int status = q_block_load(c, 1, cur->meta_block, cur->inflater, &cur->meta,
+    int status = q_block_load(c, 1, cur->block, cur->inflater, &cur->meta,
                               cur->msg);
     if (status != QUIRE_OK)
       return status;
-    cur->meta_block_loaded = cur->meta_block;
+    cur->meta_block_loaded = cur->block;
   }
   size_t size = cur->meta.len, at = cur->meta_offset;
   if (at > size || size - at < QF_META_HEAD)

@@ -133,16 +133,32 @@ quire_filter *q_filter_clone(const quire_filter *f) {
 
 /* ---- plans ------------------------------------------------------------------ */
 
+/* Stores the date of the document an index entry names. */
+static int entry_date(const quire_corpus *c, int sec, uint64_t index,
+                      int64_t *date, char *msg) {
+  const uint8_t *e = q_record(c, sec, index, msg);
+  if (!e)
+    return QUIRE_ECORRUPT;
+  uint32_t doc = ld32(e);
+  if (doc >= c->docs)
+    return q_damage(c, msg, "index entry names document %u of %llu", doc,
+                    (unsigned long long)c->docs);
+  const uint8_t *row = q_record(c, QS_DOCS, doc, msg);
+  if (!row)
+    return QUIRE_ECORRUPT;
+  *date = ldi64(row + QD_DATE);
+  return QUIRE_OK;
+}
+
 /* The first entry in [lo, hi) of an index whose date is >= date (upper: >
  * date). Entries are sorted by date, so this is a binary search. */
 static int search(const quire_corpus *c, int sec, uint64_t lo, uint64_t hi,
                   int64_t date, int upper, uint64_t *at, char *msg) {
   while (lo < hi) {
     uint64_t mid = lo + (hi - lo) / 2;
-    const uint8_t *e = q_record(c, sec, mid, msg);
-    if (!e)
+    int64_t d = 0;
+    if (entry_date(c, sec, mid, &d, msg) != QUIRE_OK)
       return QUIRE_ECORRUPT;
-    int64_t d = ldi64(e + QIX_DATE);
     if (upper ? d <= date : d < date)
       lo = mid + 1;
     else
@@ -212,7 +228,7 @@ int q_plan_make(const quire_corpus *c, const quire_filter *f, q_plan *plan,
       return QUIRE_ECORRUPT;
     uint64_t begin = ld64(rec + QSRC_LIST_START);
     uint64_t docs = ld32(rec + QSRC_DOCS);
-    uint64_t entries = c->sec[QS_SOURCE_LISTS].length / 12;
+    uint64_t entries = c->sec[QS_SOURCE_LISTS].length / 4;
     if (begin > entries || docs > entries - begin)
       return q_damage(c, msg, "source table: source %u lists impossible "
                       "documents", id);

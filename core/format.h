@@ -64,9 +64,9 @@
 enum {
   QS_SOURCE_NAMES, /* width 1: the source names, concatenated */
   QS_SOURCES,      /* width 24: one per source, sorted by name */
-  QS_SOURCE_LISTS, /* width 12: per source, (date, doc) sorted by date */
-  QS_DATE_INDEX,   /* width 12: every document's (date, doc), by date */
-  QS_DOCS,         /* width 40: one row per document */
+  QS_SOURCE_LISTS, /* width 4: per source, its documents by date */
+  QS_DATE_INDEX,   /* width 4: every document, by date */
+  QS_DOCS,         /* width 32: one row per document */
   QS_BLOCKS,       /* width 64: one per text block */
   QS_META_BLOCKS,  /* width 32: one per metadata block */
   QS_COUNT
@@ -74,7 +74,7 @@ enum {
 #define QS_NAMES_LIST                                                          \
   {"source names", "source table", "source index", "date index",              \
    "document table", "text block table", "metadata block table"}
-#define QS_WIDTHS {1, 24, 12, 12, 40, 64, 32}
+#define QS_WIDTHS {1, 24, 4, 4, 32, 64, 32}
 
 /* QS_SOURCES record. */
 #define QSRC_NAME_OFFSET 0 /* u64 into QS_SOURCE_NAMES */
@@ -82,9 +82,9 @@ enum {
 #define QSRC_NAME_LEN 16   /* u32 */
 #define QSRC_DOCS 20       /* u32 */
 
-/* QS_SOURCE_LISTS and QS_DATE_INDEX records. */
-#define QIX_DATE 0 /* i64, QUIRE_NO_DATE (sorts first) when undated */
-#define QIX_DOC 8  /* u32 */
+/* QS_SOURCE_LISTS and QS_DATE_INDEX records: a u32 document number. The
+ * documents are ordered by their row's date (undated first), then number;
+ * searches read the date from the row, which keeps the indexes small. */
 
 /* QS_DOCS record. */
 #define QD_DATE 0        /* i64 UTC seconds, QUIRE_NO_DATE when undated */
@@ -92,11 +92,12 @@ enum {
 #define QD_BLOCK 12      /* u32 text block */
 #define QD_OFFSET 16     /* u32 offset of the text in the inflated block */
 #define QD_LENGTH 20     /* u32 length of the text */
-#define QD_META_BLOCK 24 /* u32 metadata block */
-#define QD_META_OFFSET 28 /* u32 offset of the record in the inflated block */
-#define QD_PRECISION 32  /* u8 QUIRE_DATE_* */
-#define QD_TZ_KIND 33    /* u8 Q_TZ_* */
-#define QD_TZ_MINUTES 34 /* i16 */
+#define QD_META_OFFSET 24 /* u32 offset of the record in metadata block
+                            number QD_BLOCK: the two are cut together */
+#define QD_PRECISION 28  /* u8 QUIRE_DATE_* */
+#define QD_TZ_KIND 29    /* u8 Q_TZ_* */
+#define QD_TZ_MINUTES 30 /* i16 */
+#define QF_ROW 32        /* bytes in a row */
 #define QF_NO_SOURCE 0xFFFFFFFFu
 
 /* A metadata record: u32 title length, u32 author length, u32 url length,
@@ -118,8 +119,8 @@ enum {
 #define QB_SOURCE_BITS 56 /* u64: bit (source % 64) set for each source */
 
 /* QS_META_BLOCKS record: the first 28 bytes of a QS_BLOCKS record, then a
- * reserved u32. */
-#define QF_META_BLOCK_SIZE (64u << 10)
+ * reserved u32. Metadata block i holds the title, author and url of exactly
+ * the documents of text block i. */
 
 /* DEFLATE cannot expand more than 1032:1, so a block claiming more is
  * damaged; this bounds every allocation sized from the file. */

@@ -187,7 +187,7 @@ static int parse_header(quire_corpus *c) {
 static int parse_sections(quire_corpus *c, const uint8_t *f) {
   static const uint32_t widths[QS_COUNT] = QS_WIDTHS;
   const uint64_t expected[QS_COUNT] = {
-      0, c->sources * 24, 0, c->docs * 12, c->docs * 40, c->blocks * 64,
+      0, c->sources * 24, 0, c->docs * 4, c->docs * QF_ROW, c->blocks * 64,
       c->meta_blocks * 32};
   uint64_t data_end = c->size - QF_FOOTER_SIZE;
   for (int s = 0; s < QS_COUNT; s++) {
@@ -201,7 +201,7 @@ static int parse_sections(quire_corpus *c, const uint8_t *f) {
     int bad_size = sec->width != widths[s] || sec->length % widths[s] != 0 ||
                    (s != QS_SOURCE_NAMES && s != QS_SOURCE_LISTS &&
                     sec->length != expected[s]) ||
-                   (s == QS_SOURCE_LISTS && sec->length > c->docs * 12);
+                   (s == QS_SOURCE_LISTS && sec->length > c->docs * 4);
     if (bad_size || sec->offset < QF_HEADER_SIZE || sec->offset > data_end ||
         sec->length > data_end - sec->offset ||
         sec->chunks * 4 > data_end - sec->offset - sec->length)
@@ -241,7 +241,8 @@ static int parse_footer(quire_corpus *c) {
   c->max_date = ldi64(f + QFT_MAX_DATE);
   /* Counts bound every later multiplication: check them before use. */
   if (c->docs > QUIRE_MAX_DOCUMENTS || c->sources > QUIRE_MAX_SOURCES ||
-      c->undated > c->docs || c->blocks > c->docs || c->meta_blocks > c->docs)
+      c->undated > c->docs || c->blocks > c->docs ||
+      c->meta_blocks != c->blocks)
     return open_fail(c, QUIRE_ECORRUPT, "footer: impossible counts");
   return parse_sections(c, f);
 }

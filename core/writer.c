@@ -35,7 +35,6 @@ typedef struct wblock {
   q_buf data;
   uint32_t first_doc;
   uint32_t docs;
-  uint32_t target; /* cut the block when it would grow past this */
   q_buf table;     /* finished blocks' records (QS_BLOCKS or QS_META_BLOCKS) */
   uint32_t count;  /* blocks written, with their records */
   uint32_t cut;    /* blocks cut so far: the number of the one being filled.
@@ -225,8 +224,6 @@ void quire_writer_close(quire_writer *w) {
  * helper threads. Options are fixed from here on. */
 static int writer_start(quire_writer *w) {
   w->started = 1;
-  w->text.target = w->block_size;
-  w->meta.target = QF_META_BLOCK_SIZE;
   w->deflater = q_deflater_new(w->level);
   if (!w->deflater)
     return writer_fail(w, QUIRE_ENOMEM, "out of memory for the compressor");
@@ -410,17 +407,24 @@ static int flush_block(quire_writer *w, wblock *b) {
   return status;
 }
 
-/* Makes room for len more bytes in block b, cutting it first if they would
- * take it past its target size. */
-static int block_room(quire_writer *w, wblock *b, size_t len, uint32_t doc) {
-  if (b->docs > 0 && b->data.len + len > b->target) {
-    int status = flush_block(w, b);
+/* Cuts the current text and metadata blocks (always together, so that
+ * metadata block i describes the documents of text block i) when a
+ * document of these sizes would take either past the block size, and makes
+ * room for it. */
+static int block_room(quire_writer *w, size_t text_len, size_t meta_len,
+                      uint32_t doc) {
+  if (w->text.docs > 0 && (w->text.data.len + text_len > w->block_size ||
+                           w->meta.data.len + meta_len > w->block_size)) {
+    int status = flush_block(w, &w->text);
+    if (status == QUIRE_OK)
+      status = flush_block(w, &w->meta);
     if (status != QUIRE_OK)
       return status;
   }
-  if (b->docs == 0)
-    b->first_doc = doc;
-  if (q_buf_reserve(&b->data, len) != QUIRE_OK)
+  if (w->text.docs == 0)
+    w->text.first_doc = w->meta.first_doc = doc;
+  if (q_buf_reserve(&w->text.data, text_len) != QUIRE_OK ||
+      q_buf_reserve(&w->meta.data, meta_len) != QUIRE_OK)
     return writer_fail(w, QUIRE_ENOMEM, "out of memory filling a block");
   return QUIRE_OK;
 }
@@ -438,27 +442,24 @@ static int emit_document(quire_writer *w, const wdoc *d, const wfields *f,
    * place, terminated. */
   size_t meta_len = QF_META_HEAD + (size_t)d->title_len + d->author_len +
                     d->url_len + 3;
-  int status = block_room(w, &w->text, (size_t)d->text_len + 1, doc);
-  if (status == QUIRE_OK)
-    status = block_room(w, &w->meta, meta_len, doc);
-  if (status == QUIRE_OK && q_buf_reserve(&w->rows, 40) != QUIRE_OK)
+  int status = block_room(w, (size_t)d->text_len + 1, meta_len, doc);
+  if (status == QUIRE_OK && q_buf_reserve(&w->rows, QF_ROW) != QUIRE_OK)
     status = writer_fail(w, QUIRE_ENOMEM, "out of memory for the rows");
   if (status != QUIRE_OK)
     return status;
 
   uint8_t *row = (uint8_t *)w->rows.data + w->rows.len;
-  memset(row, 0, 40);
+  memset(row, 0, QF_ROW);
   sti64(row + QD_DATE, d->date);
   st32(row + QD_SOURCE, d->source); /* renumbered at finish */
   st32(row + QD_BLOCK, w->text.cut);
   st32(row + QD_OFFSET, (uint32_t)w->text.data.len);
   st32(row + QD_LENGTH, d->text_len);
-  st32(row + QD_META_BLOCK, w->meta.cut);
   st32(row + QD_META_OFFSET, (uint32_t)w->meta.data.len);
   row[QD_PRECISION] = d->precision;
   row[QD_TZ_KIND] = d->tz_kind;
   st16(row + QD_TZ_MINUTES, (uint16_t)d->tz_minutes);
-  w->rows.len += 40;
+  w->rows.len += QF_ROW;
 
   q_buf_append(&w->text.data, f->text, d->text_len);
   q_buf_append(&w->text.data, "", 1);
@@ -792,7 +793,7 @@ static void finish_rows_and_blocks(quire_writer *w, const uint32_t *rank,
     uint32_t smin = QF_NO_SOURCE, smax = 0;
     uint64_t bits = 0;
     for (uint32_t i = first; i < first + docs; i++) {
-      uint8_t *row = rows + (size_t)i * 40;
+      uint8_t *row = rows + (size_t)i * QF_ROW;
       uint32_t s = ld32(row + QD_SOURCE);
       if (s != QF_NO_SOURCE) {
         s = rank[s];
@@ -844,14 +845,25 @@ static int write_section(quire_writer *w, uint8_t *footer, int index,
   return status;
 }
 
-/* Orders index entries by date, then document number. */
+/* Index entries are sorted as (date, document) pairs, then stored as the
+ * document alone. */
+typedef struct entry {
+  int64_t date;
+  uint32_t doc;
+} entry;
+
 static int compare_entries(const void *a, const void *b) {
-  int64_t da = ldi64(a), db = ldi64(b);
-  if (da != db)
-    return da < db ? -1 : 1;
-  uint32_t xa = ld32((const uint8_t *)a + QIX_DOC);
-  uint32_t xb = ld32((const uint8_t *)b + QIX_DOC);
-  return (xa > xb) - (xa < xb);
+  const entry *x = a, *y = b;
+  if (x->date != y->date)
+    return x->date < y->date ? -1 : 1;
+  return (x->doc > y->doc) - (x->doc < y->doc);
+}
+
+/* Sorts n entries and stores their document numbers at out. */
+static void store_sorted(entry *entries, size_t n, uint8_t *out) {
+  qsort(entries, n, sizeof *entries, compare_entries);
+  for (size_t i = 0; i < n; i++)
+    st32(out + i * 4, entries[i].doc);
 }
 
 /* Builds and writes the source names, source table, source lists and date
@@ -864,15 +876,15 @@ static int write_indexes(quire_writer *w, uint8_t *footer,
   uint64_t *starts = q_calloc((size_t)ns + 1, sizeof *starts);
   uint8_t *names_sorted = q_malloc(w->names.len + ns);
   uint8_t *table = q_calloc(ns ? ns : 1, 24);
-  uint8_t *lists = q_malloc((size_t)n * 12);
-  uint8_t *dates = q_malloc((size_t)n * 12);
+  entry *lists = q_malloc((size_t)n * sizeof *lists);
+  entry *dates = q_malloc((size_t)n * sizeof *dates);
   int status = QUIRE_OK;
   if (!starts || !names_sorted || !table || !lists || !dates) {
     status = writer_fail(w, QUIRE_ENOMEM, "out of memory building indexes");
     goto done;
   }
   for (uint64_t i = 0; i < n; i++) {
-    uint32_t s = ld32(rows + i * 40 + QD_SOURCE);
+    uint32_t s = ld32(rows + i * QF_ROW + QD_SOURCE);
     if (s != QF_NO_SOURCE)
       starts[s + 1]++;
   }
@@ -892,29 +904,31 @@ static int write_indexes(quire_writer *w, uint8_t *footer,
   }
   uint64_t listed = ns ? starts[ns] : 0;
   for (uint64_t i = 0; i < n; i++) {
-    const uint8_t *row = rows + i * 40;
-    uint8_t entry[12];
-    memcpy(entry, row + QD_DATE, 8);
-    st32(entry + QIX_DOC, (uint32_t)i);
-    memcpy(dates + i * 12, entry, 12);
+    const uint8_t *row = rows + i * QF_ROW;
+    entry e = {ldi64(row + QD_DATE), (uint32_t)i};
+    dates[i] = e;
     uint32_t s = ld32(row + QD_SOURCE);
     if (s != QF_NO_SOURCE)
-      memcpy(lists + (starts[s]++) * 12, entry, 12);
+      lists[starts[s]++] = e;
   }
-  /* starts[s] now ends source s: sort each source's run by date. */
+  /* starts[s] now ends source s: sort each source's run by date. The
+   * entries are stored in place, 4 bytes each, over the 16-byte pairs. */
+  uint8_t *list_out = (uint8_t *)lists, *date_out = (uint8_t *)dates;
   for (uint32_t s = 0; s < ns; s++) {
     uint64_t begin = ld64(table + (size_t)s * 24 + QSRC_LIST_START);
-    qsort(lists + begin * 12, starts[s] - begin, 12, compare_entries);
+    qsort(lists + begin, starts[s] - begin, sizeof *lists, compare_entries);
   }
-  qsort(dates, (size_t)n, 12, compare_entries);
+  for (uint64_t i = 0; i < listed; i++)
+    st32(list_out + i * 4, lists[i].doc);
+  store_sorted(dates, (size_t)n, date_out);
 
   status = write_section(w, footer, QS_SOURCE_NAMES, names_sorted, name_pos, 1);
   if (status == QUIRE_OK)
     status = write_section(w, footer, QS_SOURCES, table, (uint64_t)ns * 24, 24);
   if (status == QUIRE_OK)
-    status = write_section(w, footer, QS_SOURCE_LISTS, lists, listed * 12, 12);
+    status = write_section(w, footer, QS_SOURCE_LISTS, list_out, listed * 4, 4);
   if (status == QUIRE_OK)
-    status = write_section(w, footer, QS_DATE_INDEX, dates, n * 12, 12);
+    status = write_section(w, footer, QS_DATE_INDEX, date_out, n * 4, 4);
 done:
   q_free(starts);
   q_free(names_sorted);
@@ -987,7 +1001,7 @@ static int finish_file(quire_writer *w) {
   }
   if (status == QUIRE_OK)
     status = write_section(w, footer, QS_DOCS, w->rows.data,
-                           w->doc_count * 40, 40);
+                           w->doc_count * QF_ROW, QF_ROW);
   if (status == QUIRE_OK)
     status = write_section(w, footer, QS_BLOCKS, w->text.table.data,
                            (uint64_t)w->text.count * 64, 64);

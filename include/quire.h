@@ -114,8 +114,8 @@ QUIRE_API const char *quire_strerror(int status);
 #define QUIRE_MAX_TEXT_LENGTH (256u << 20)       /* one body text */
 #define QUIRE_MIN_BLOCK_SIZE (4u << 10)          /* writer block size */
 #define QUIRE_MAX_BLOCK_SIZE (64u << 20)
-#define QUIRE_DEFAULT_BLOCK_SIZE (256u << 10)
-#define QUIRE_DEFAULT_LEVEL 6
+#define QUIRE_DEFAULT_BLOCK_SIZE (1u << 20)
+#define QUIRE_DEFAULT_LEVEL 9
 
 /* ---------------------------------------------------------------------- */
 /* Fields, dates                                                           */
@@ -402,7 +402,7 @@ QUIRE_API int quire_writer_open(const char *path, quire_writer **out);
  * document only. */
 QUIRE_API int quire_writer_set_block_size(quire_writer *writer, uint32_t size);
 
-/* Sets the DEFLATE level, 1 (fastest) to 9 (smallest); default 6. Before the
+/* Sets the DEFLATE level, 1 (fastest) to 9 (smallest); default 9. Before the
  * first document only. */
 QUIRE_API int quire_writer_set_level(quire_writer *writer, int level);
 
