@@ -1,0 +1,137 @@
+"""Helpers shared by the modules of the package: status checks, strings in and
+out of C, and filters."""
+
+from __future__ import annotations
+
+import ctypes
+import datetime as _dt
+import os
+from contextlib import contextmanager
+from typing import Iterable, Iterator, Optional, Union
+
+from ._errors import raise_status
+from ._lib import lib
+
+# Status codes and constants of quire.h that the package uses.
+OK, ROW, DONE = 0, 1, 2
+NO_DATE = -(2**63)
+FIELD_ID, FIELD_SOURCE, FIELD_DATE, FIELD_TITLE = 0, 1, 2, 3
+FIELD_AUTHOR, FIELD_URL, FIELD_TEXT, FIELD_FILE, FIELD_IGNORE = 4, 5, 6, 7, 8
+UNDATED_AUTO, UNDATED_INCLUDE, UNDATED_EXCLUDE = 0, 1, 2
+
+DateLike = Union[str, _dt.date, _dt.datetime]
+PathLike = Union[str, "os.PathLike[str]"]
+Text = Union[str, bytes, None]
+
+
+def encode(value: Text) -> bytes:
+    """UTF-8 bytes for C. Lone surrogates pass through as the bytes they
+    stand for, so that libquire's own UTF-8 policy decides about them."""
+    if value is None:
+        return b""
+    if isinstance(value, bytes):
+        return value
+    return value.encode("utf-8", "surrogatepass")
+
+
+def encode_path(path: PathLike) -> bytes:
+    raw = os.fsencode(path)
+    if b"\0" in raw:
+        from ._errors import InvalidArgumentError
+
+        raise InvalidArgumentError(f"path contains a NUL byte: {path!r}")
+    return raw
+
+
+def decode(ptr: Optional[int], length: int) -> str:
+    if not length:
+        return ""
+    return ctypes.string_at(ptr, length).decode("utf-8", "replace")
+
+
+def date_text(value: Optional[DateLike]) -> bytes:
+    """A date argument as the text libquire parses. A naive datetime is taken
+    as UTC, as libquire takes a date without an offset."""
+    if value is None:
+        return b""
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value.isoformat().encode()
+    return encode(value)
+
+
+def check(rc: int, errmsg, handle) -> int:
+    """Returns rc when it is not an error, else raises the exception for it
+    with the message errmsg(handle) kept on the handle."""
+    if rc < 0:
+        raise_status(rc, lambda: errmsg(handle), lib.quire_strerror)
+    return rc
+
+
+def take_failed_handle(rc: int, handle: ctypes.c_void_p, errmsg, close) -> None:
+    """After a failed open: reads the message from the failed handle, frees
+    it (the handle convention of quire.h) and raises."""
+    try:
+        message = errmsg(handle) if handle else b""
+    finally:
+        close(handle)
+    raise_status(rc, lambda: message, lib.quire_strerror)
+
+
+class FilterSpec:
+    """What a query selects: sources, an inclusive date range and what to do
+    with undated documents (None: libquire's default)."""
+
+    __slots__ = ("sources", "date_from", "date_to", "undated")
+
+    def __init__(
+        self,
+        sources: Union[str, Iterable[str], None] = None,
+        date_from: Optional[DateLike] = None,
+        date_to: Optional[DateLike] = None,
+        undated: Optional[bool] = None,
+    ) -> None:
+        if isinstance(sources, (str, bytes)):
+            sources = [sources]
+        self.sources = None if sources is None else list(sources)
+        self.date_from = date_from
+        self.date_to = date_to
+        self.undated = undated
+
+    def is_empty(self) -> bool:
+        return (
+            self.sources is None
+            and self.date_from is None
+            and self.date_to is None
+            and self.undated is None
+        )
+
+    @contextmanager
+    def build(self) -> Iterator[Optional[ctypes.c_void_p]]:
+        """A C filter for the duration of a with block (None when the spec
+        selects everything)."""
+        if self.is_empty():
+            yield None
+            return
+        handle = ctypes.c_void_p()
+        check(lib.quire_filter_new(ctypes.byref(handle)), lambda _: b"", None)
+        try:
+            self._fill(handle)
+            yield handle
+        finally:
+            lib.quire_filter_free(handle)
+
+    def _fill(self, handle: ctypes.c_void_p) -> None:
+        err = lib.quire_filter_errmsg
+        for name in self.sources or ():
+            raw = encode(name)
+            check(lib.quire_filter_add_source(handle, raw, len(raw)), err, handle)
+        for value, setter in (
+            (self.date_from, lib.quire_filter_set_from),
+            (self.date_to, lib.quire_filter_set_to),
+        ):
+            if value is not None:
+                raw = date_text(value)
+                check(setter(handle, raw, len(raw)), err, handle)
+        if self.undated is not None:
+            mode = UNDATED_INCLUDE if self.undated else UNDATED_EXCLUDE
+            check(lib.quire_filter_set_undated(handle, mode), err, handle)

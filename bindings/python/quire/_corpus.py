@@ -1,0 +1,469 @@
+"""Corpus: an open .quire file, its queries and its CSV export."""
+
+from __future__ import annotations
+
+import codecs
+import ctypes
+import datetime as _dt
+import io
+import os
+import threading
+import weakref
+from ctypes import byref, c_int, c_int64, c_size_t, c_uint64, c_void_p
+from typing import (
+    IO,
+    Any,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    NamedTuple,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+)
+
+from ._common import (
+    DONE,
+    NO_DATE,
+    ROW,
+    DateLike,
+    FilterSpec,
+    PathLike,
+    check,
+    decode,
+    encode,
+    encode_path,
+    take_failed_handle,
+)
+from ._document import Document
+from ._errors import InvalidArgumentError, NotFoundError, closed
+from ._lib import lib
+from ._prototypes import WRITE_FN
+
+
+class Source(NamedTuple):
+    name: str
+    documents: int
+
+
+class ExportResult(NamedTuple):
+    rows: int  # documents written
+    cells_cut: int  # cells cut to the spreadsheet limit (excel dialect)
+
+
+_DIALECTS = {"plain": 0, "excel": 1}
+
+
+class _State:
+    """The C handles of one corpus. Kept apart from Corpus so that the
+    finalizer closing them holds no reference to the Corpus itself."""
+
+    def __init__(self) -> None:
+        self.handle: Optional[c_void_p] = None
+        self.data: Optional[bytes] = None  # the buffer a corpus was opened on
+        self.cursors: Dict[int, c_void_p] = {}  # live iteration cursors
+        self.reader: Optional[c_void_p] = None  # random access, made on demand
+        self.reader_doc = -1
+        self.lock = threading.Lock()
+
+    def require(self) -> c_void_p:
+        handle = self.handle
+        if handle is None:
+            raise closed("corpus")
+        return handle
+
+    def free_cursor(self, key: int) -> None:
+        with self.lock:
+            cursor = self.cursors.pop(key, None)
+        if cursor is not None:
+            lib.quire_cursor_free(cursor)
+
+    def close(self) -> None:
+        """Frees every cursor, then the corpus: libquire wants cursors freed
+        first. Safe to call twice."""
+        with self.lock:
+            cursors = list(self.cursors.values())
+            self.cursors.clear()
+            for cursor in cursors:
+                lib.quire_cursor_free(cursor)
+            if self.reader is not None:
+                lib.quire_cursor_free(self.reader)
+                self.reader = None
+            if self.handle is not None:
+                lib.quire_corpus_close(self.handle)
+                self.handle = None
+            self.data = None
+
+
+def _open_cursor(state: _State, spec: FilterSpec) -> Tuple[int, c_void_p]:
+    handle = state.require()
+    cursor = c_void_p()
+    with spec.build() as filt:
+        rc = lib.quire_cursor_open(handle, filt, byref(cursor))
+    if rc != 0:
+        take_failed_handle(rc, cursor, lib.quire_cursor_errmsg, lib.quire_cursor_free)
+    with state.lock:
+        if state.handle is None:  # closed meanwhile by another thread
+            lib.quire_cursor_free(cursor)
+            raise closed("corpus")
+        key = cursor.value or 0
+        state.cursors[key] = cursor
+    return key, cursor
+
+
+def _cursor_failed(cursor: c_void_p, rc: int) -> None:
+    check(rc, lib.quire_cursor_errmsg, cursor)
+
+
+class Query:
+    """The documents of a corpus matching a filter. Iterate it (as often as
+    you like), count it, or export it."""
+
+    def __init__(self, corpus: "Corpus", spec: FilterSpec) -> None:
+        self._corpus = corpus
+        self._spec = spec
+
+    def __iter__(self) -> Iterator[Document]:
+        return self._corpus._iterate(self._spec)
+
+    def count(self) -> int:
+        """The number of matching documents, from the indexes alone."""
+        return self._corpus._count(self._spec)
+
+    def export_csv(
+        self,
+        dest: Union[PathLike, IO[Any]],
+        *,
+        columns: Union[str, Sequence[str], None] = None,
+        dialect: str = "plain",
+    ) -> ExportResult:
+        """Writes the matching documents as CSV to a path (atomically) or to
+        a file object opened in binary or text mode."""
+        return self._corpus._export(self._spec, dest, columns, dialect)
+
+
+class Corpus:
+    """An open .quire file. Use it as a context manager, or close() it; an
+    unreferenced corpus is closed by the garbage collector. close() must not
+    race with another thread still using the corpus."""
+
+    def __init__(self, source: Union[PathLike, bytes, bytearray, memoryview]) -> None:
+        self._state = _State()
+        self._finalizer = weakref.finalize(self, self._state.close)
+        self._sources: Optional[Tuple[Source, ...]] = None
+        self._names: Optional[Tuple[Optional[str], ...]] = None
+        handle = c_void_p()
+        if isinstance(source, (bytes, bytearray, memoryview)):
+            data = bytes(source)  # immutable, and kept until close
+            rc = lib.quire_corpus_open_buffer(data, len(data), byref(handle))
+            self._state.data = data
+        else:
+            rc = lib.quire_corpus_open(encode_path(source), byref(handle))
+        if rc != 0:
+            self._state.data = None
+            take_failed_handle(rc, handle, lib.quire_corpus_errmsg, lib.quire_corpus_close)
+        self._state.handle = handle
+
+    # ---- lifetime ---------------------------------------------------------
+
+    def close(self) -> None:
+        """Closes the corpus and every iteration still running over it."""
+        self._finalizer()
+
+    @property
+    def closed(self) -> bool:
+        return self._state.handle is None
+
+    def __enter__(self) -> "Corpus":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- what the corpus holds ----------------------------------------------
+
+    def __len__(self) -> int:
+        return lib.quire_corpus_doc_count(self._state.require())
+
+    @property
+    def source_count(self) -> int:
+        return lib.quire_corpus_source_count(self._state.require())
+
+    @property
+    def undated_count(self) -> int:
+        return lib.quire_corpus_undated_count(self._state.require())
+
+    @property
+    def file_size(self) -> int:
+        return lib.quire_corpus_file_size(self._state.require())
+
+    @property
+    def raw_size(self) -> int:
+        """Bytes of every field of every document laid end to end."""
+        return lib.quire_corpus_raw_size(self._state.require())
+
+    @property
+    def format_version(self) -> Tuple[int, int]:
+        major, minor = c_int(), c_int()
+        handle = self._state.require()
+        rc = lib.quire_corpus_format_version(handle, byref(major), byref(minor))
+        check(rc, lib.quire_corpus_errmsg, handle)
+        return major.value, minor.value
+
+    @property
+    def date_span(self) -> Optional[Tuple[_dt.datetime, _dt.datetime]]:
+        """The first instants of the earliest and latest dates (UTC), or None
+        when no document has a date."""
+        first, last = c_int64(), c_int64()
+        handle = self._state.require()
+        rc = lib.quire_corpus_date_span(handle, byref(first), byref(last))
+        if rc == NotFoundError.code:
+            return None
+        check(rc, lib.quire_corpus_errmsg, handle)
+        utc = _dt.timezone.utc
+        return (
+            _dt.datetime.fromtimestamp(first.value, utc),
+            _dt.datetime.fromtimestamp(last.value, utc),
+        )
+
+    @property
+    def sources(self) -> List[Source]:
+        """Every source with its number of documents, in byte order of the
+        names."""
+        if self._sources is None:
+            self._sources = tuple(self._read_sources())
+        return list(self._sources)
+
+    def _read_sources(self) -> Iterator[Source]:
+        handle = self._state.require()
+        name, length, docs = c_void_p(), c_size_t(), c_uint64()
+        for index in range(lib.quire_corpus_source_count(handle)):
+            rc = lib.quire_corpus_source(handle, index, byref(name), byref(length), byref(docs))
+            check(rc, lib.quire_corpus_errmsg, handle)
+            yield Source(decode(name.value, length.value), docs.value)
+
+    def _source_names(self) -> Tuple[Optional[str], ...]:
+        """Names by source number, with None last so that number -1 (no
+        source) maps to None."""
+        if self._names is None:
+            self._names = tuple(s.name for s in self.sources) + (None,)
+        return self._names
+
+    def verify(self) -> List[str]:
+        """Checks every section and block; returns one line per damaged part
+        (an empty list when the file is whole)."""
+        lines: List[str] = []
+
+        def report(_ctx: Optional[int], data: Optional[int], length: int) -> int:
+            lines.append(decode(data, length).rstrip("\n"))
+            return 0
+
+        damaged = c_uint64()
+        handle = self._state.require()
+        rc = lib.quire_corpus_verify(handle, byref(damaged), WRITE_FN(report), None)
+        if rc < 0 and not lines:
+            check(rc, lib.quire_corpus_errmsg, handle)
+        return lines
+
+    # ---- documents ----------------------------------------------------------
+
+    def __iter__(self) -> Iterator[Document]:
+        return self._iterate(FilterSpec())
+
+    def query(
+        self,
+        sources: Union[str, Iterable[str], None] = None,
+        from_: Optional[DateLike] = None,
+        to: Optional[DateLike] = None,
+        undated: Optional[bool] = None,
+    ) -> Query:
+        """The documents whose source is any of sources and whose date lies
+        in [from_, to]; partial dates cover their whole period ("2016" to
+        "2016" is the whole year). undated=None includes undated documents
+        only when no date bound is set."""
+        return Query(self, FilterSpec(sources, from_, to, undated))
+
+    def count(
+        self,
+        sources: Union[str, Iterable[str], None] = None,
+        from_: Optional[DateLike] = None,
+        to: Optional[DateLike] = None,
+        undated: Optional[bool] = None,
+    ) -> int:
+        """The number of documents query() would yield, from the indexes."""
+        return self._count(FilterSpec(sources, from_, to, undated))
+
+    def doc(self, n: int) -> Document:
+        """Document number n (0-based, in file order)."""
+        with self._state.lock:
+            reader = self._reader(n)
+            date = lib.quire_cursor_date(reader)
+            return Document(
+                self,
+                lib.quire_cursor_doc(reader),
+                self._source_names()[lib.quire_cursor_source_id(reader)],
+                None if date == NO_DATE else date,
+                lib.quire_cursor_text_length(reader),
+                lib.quire_cursor_date_precision(reader),
+            )
+
+    def __getitem__(self, n: int) -> Document:
+        count = len(self)
+        if n < 0:
+            n += count
+        if not 0 <= n < count:
+            raise IndexError(f"document {n} out of range (corpus has {count})")
+        return self.doc(n)
+
+    def export_csv(
+        self,
+        dest: Union[PathLike, IO[Any]],
+        *,
+        columns: Union[str, Sequence[str], None] = None,
+        dialect: str = "plain",
+        sources: Union[str, Iterable[str], None] = None,
+        from_: Optional[DateLike] = None,
+        to: Optional[DateLike] = None,
+        undated: Optional[bool] = None,
+    ) -> ExportResult:
+        """Writes the documents (all, or those matching the filter) as CSV to
+        a path, atomically, or to a file object."""
+        spec = FilterSpec(sources, from_, to, undated)
+        return self._export(spec, dest, columns, dialect)
+
+    # ---- internals shared with Query and Document ----------------------------
+
+    def _reader(self, n: int) -> c_void_p:
+        """The random-access cursor moved to document n. Call with the lock
+        held."""
+        state = self._state
+        handle = state.require()
+        if state.reader is None:
+            reader = c_void_p()
+            rc = lib.quire_cursor_open(handle, None, byref(reader))
+            if rc != 0:
+                take_failed_handle(rc, reader, lib.quire_cursor_errmsg, lib.quire_cursor_free)
+            state.reader = reader
+            state.reader_doc = -1
+        if state.reader_doc != n:
+            if n < 0:
+                raise NotFoundError(f"no document {n}")
+            state.reader_doc = -1
+            check(lib.quire_cursor_seek(state.reader, n), lib.quire_cursor_errmsg, state.reader)
+            state.reader_doc = n
+        return state.reader
+
+    def _read_precision(self, n: int) -> int:
+        with self._state.lock:
+            return lib.quire_cursor_date_precision(self._reader(n))
+
+    def _read_field(self, n: int, field: int) -> str:
+        with self._state.lock:
+            reader = self._reader(n)
+            data, length = c_void_p(), c_size_t()
+            rc = lib.quire_cursor_field(reader, field, byref(data), byref(length))
+            check(rc, lib.quire_cursor_errmsg, reader)
+            return decode(data.value, length.value)
+
+    def _count(self, spec: FilterSpec) -> int:
+        handle = self._state.require()
+        count = c_uint64()
+        with spec.build() as filt:
+            rc = lib.quire_corpus_count(handle, filt, byref(count))
+        check(rc, lib.quire_corpus_errmsg, handle)
+        return count.value
+
+    def _iterate(self, spec: FilterSpec) -> Iterator[Document]:
+        state = self._state
+        key, cursor = _open_cursor(state, spec)
+        return self._generate(state, key, cursor)
+
+    def _generate(self, state: _State, key: int, cursor: c_void_p) -> Iterator[Document]:
+        # The hot loop of the package. Each call into C through ctypes costs
+        # far more than the C behind it, so a document costs the five calls
+        # iterating needs; the rest (precision, date text, fields) is read on
+        # first use.
+        names = self._source_names()
+        next_, doc_, date_ = lib.quire_cursor_next, lib.quire_cursor_doc, lib.quire_cursor_date
+        source_, length_ = lib.quire_cursor_source_id, lib.quire_cursor_text_length
+        try:
+            while True:
+                if state.handle is None:
+                    raise closed("corpus")
+                rc = next_(cursor)
+                if rc != ROW:
+                    if rc == DONE:
+                        return
+                    _cursor_failed(cursor, rc)
+                date = date_(cursor)
+                yield Document(
+                    self,
+                    doc_(cursor),
+                    names[source_(cursor)],
+                    None if date == NO_DATE else date,
+                    length_(cursor),
+                )
+        finally:
+            state.free_cursor(key)
+
+    def _export(
+        self,
+        spec: FilterSpec,
+        dest: Union[PathLike, IO[Any]],
+        columns: Union[str, Sequence[str], None],
+        dialect: str,
+    ) -> ExportResult:
+        if dialect not in _DIALECTS:
+            raise InvalidArgumentError(f"unknown CSV dialect {dialect!r} (plain or excel)")
+        handle = self._state.require()
+        exp = c_void_p()
+        rc = lib.quire_export_new(handle, byref(exp))
+        if rc != 0:
+            take_failed_handle(rc, exp, lib.quire_export_errmsg, lib.quire_export_free)
+        try:
+            _configure_export(exp, spec, columns, _DIALECTS[dialect])
+            if isinstance(dest, (str, bytes, os.PathLike)):
+                rc = lib.quire_export_to_path(exp, encode_path(dest))
+                check(rc, lib.quire_export_errmsg, exp)
+            else:
+                _export_to_file(exp, dest)
+            return ExportResult(lib.quire_export_rows(exp), lib.quire_export_cells_cut(exp))
+        finally:
+            lib.quire_export_free(exp)
+
+
+def _configure_export(
+    exp: c_void_p, spec: FilterSpec, columns: Union[str, Sequence[str], None], dialect: int
+) -> None:
+    err = lib.quire_export_errmsg
+    with spec.build() as filt:
+        if filt is not None:
+            check(lib.quire_export_set_filter(exp, filt), err, exp)
+    if columns is not None:
+        raw = encode(columns if isinstance(columns, str) else ",".join(columns))
+        check(lib.quire_export_set_columns(exp, raw, len(raw)), err, exp)
+    check(lib.quire_export_set_dialect(exp, dialect), err, exp)
+
+
+def _export_to_file(exp: c_void_p, dest: IO[Any]) -> None:
+    """Streams the CSV into a file object through the C callback. An
+    exception raised by the file stops the export and is raised again here."""
+    # A text file gets str; a chunk may end inside a UTF-8 sequence.
+    utf8 = codecs.getincrementaldecoder("utf-8")() if isinstance(dest, io.TextIOBase) else None
+    failure: List[BaseException] = []
+
+    def write(_ctx: Optional[int], data: Optional[int], length: int) -> int:
+        try:
+            chunk = ctypes.string_at(data, length)
+            dest.write(utf8.decode(chunk) if utf8 is not None else chunk)
+            return 0
+        except BaseException as exc:  # handed back to the caller below
+            failure.append(exc)
+            return 1
+
+    rc = lib.quire_export_to_callback(exp, WRITE_FN(write), None)
+    if failure:
+        raise failure[0]
+    check(rc, lib.quire_export_errmsg, exp)

@@ -1,0 +1,234 @@
+"""Writer: packs documents into a new .quire file; CSV import."""
+
+from __future__ import annotations
+
+import weakref
+from ctypes import byref, c_uint64, c_void_p
+from typing import Dict, List, Mapping, NamedTuple, Optional, Union
+
+from ._common import (
+    FIELD_AUTHOR,
+    FIELD_DATE,
+    FIELD_FILE,
+    FIELD_IGNORE,
+    FIELD_SOURCE,
+    FIELD_TEXT,
+    FIELD_TITLE,
+    FIELD_URL,
+    DateLike,
+    PathLike,
+    Text,
+    check,
+    date_text,
+    encode,
+    encode_path,
+    take_failed_handle,
+)
+from ._errors import InvalidArgumentError, closed
+from ._lib import lib
+
+_ORDERS = {"clustered": 0, "input": 1}
+_UTF8 = {"reject": 0, "replace": 1}
+_FIELDS = {
+    "source": FIELD_SOURCE,
+    "date": FIELD_DATE,
+    "title": FIELD_TITLE,
+    "author": FIELD_AUTHOR,
+    "url": FIELD_URL,
+    "text": FIELD_TEXT,
+    "file": FIELD_FILE,
+    "ignore": FIELD_IGNORE,
+}
+
+
+class ImportResult(NamedTuple):
+    rows: int  # rows added by this import
+    skipped: int  # bad rows skipped (skip_bad_rows=True)
+    skipped_rows: List[int]  # their 1-based record numbers (header is 1)
+    warnings: List[str]
+
+
+def _choice(table: Dict[str, int], value: str, what: str) -> int:
+    try:
+        return table[value]
+    except KeyError:
+        options = ", ".join(table)
+        raise InvalidArgumentError(f"unknown {what} {value!r} ({options})") from None
+
+
+class Writer:
+    """Writes a corpus to path. Nothing appears at path until finish()
+    succeeds; a writer closed (or collected) unfinished leaves path as it
+    was. As a context manager it finishes on success and abandons the file
+    when the block raises."""
+
+    def __init__(
+        self,
+        path: PathLike,
+        *,
+        block_size: Optional[int] = None,
+        level: Optional[int] = None,
+        order: str = "clustered",
+        utf8: str = "reject",
+        threads: Optional[int] = None,
+    ) -> None:
+        handle = c_void_p()
+        rc = lib.quire_writer_open(encode_path(path), byref(handle))
+        if rc != 0:
+            take_failed_handle(rc, handle, lib.quire_writer_errmsg, lib.quire_writer_close)
+        self._handle: Optional[c_void_p] = handle
+        self._finalizer = weakref.finalize(self, lib.quire_writer_close, handle)
+        try:
+            self._configure(block_size, level, order, utf8, threads)
+        except BaseException:
+            self.close()
+            raise
+
+    def _configure(
+        self,
+        block_size: Optional[int],
+        level: Optional[int],
+        order: str,
+        utf8: str,
+        threads: Optional[int],
+    ) -> None:
+        h, err = self._handle, lib.quire_writer_errmsg
+        if block_size is not None:
+            check(lib.quire_writer_set_block_size(h, block_size), err, h)
+        if level is not None:
+            check(lib.quire_writer_set_level(h, level), err, h)
+        check(lib.quire_writer_set_order(h, _choice(_ORDERS, order, "order")), err, h)
+        check(lib.quire_writer_set_utf8(h, _choice(_UTF8, utf8, "utf8 policy")), err, h)
+        if threads is not None:
+            check(lib.quire_writer_set_threads(h, threads), err, h)
+
+    def _require(self) -> c_void_p:
+        if self._handle is None:
+            raise closed("writer")
+        return self._handle
+
+    def add(
+        self,
+        *,
+        source: Text = None,
+        date: Optional[DateLike] = None,
+        title: Text = "",
+        author: Text = "",
+        url: Text = "",
+        text: Text = "",
+    ) -> None:
+        """Adds one document. A None or empty source or date means the
+        document has none. A bad document (date, UTF-8, size) raises and is
+        not added; the writer stays usable."""
+        h = self._require()
+        s, d, ti = encode(source), date_text(date), encode(title)
+        a, u, tx = encode(author), encode(url), encode(text)
+        rc = lib.quire_writer_add(
+            h, s, len(s), d, len(d), ti, len(ti), a, len(a), u, len(u), tx, len(tx)
+        )
+        if rc != 0:
+            check(rc, lib.quire_writer_errmsg, h)
+
+    def __len__(self) -> int:
+        """Documents added so far."""
+        return lib.quire_writer_doc_count(self._require())
+
+    def import_csv(
+        self,
+        csv: Union[PathLike, bytes],
+        *,
+        columns: Optional[Mapping[str, str]] = None,
+        skip_bad_rows: bool = False,
+        base_dir: Optional[PathLike] = None,
+        name: Optional[str] = None,
+    ) -> ImportResult:
+        """Adds every row of a CSV file (a path, or its bytes). The header row
+        names the columns; columns maps header names to fields (source, date,
+        title, author, url, text, file: a file whose contents are the text,
+        ignore), overriding libquire's aliases. On failure the rows already
+        added stay: leave the with block by the exception to write nothing."""
+        h = self._require()
+        imp = c_void_p()
+        rc = lib.quire_import_new(byref(imp))
+        if rc != 0:
+            take_failed_handle(rc, imp, lib.quire_import_errmsg, lib.quire_import_free)
+        try:
+            _configure_import(imp, columns, skip_bad_rows, base_dir)
+            if isinstance(csv, bytes):
+                label = encode(name) if name is not None else None
+                rc = lib.quire_import_csv_buffer(imp, h, csv, len(csv), label)
+            else:
+                rc = lib.quire_import_csv_path(imp, h, encode_path(csv))
+            check(rc, lib.quire_import_errmsg, imp)
+            return _import_result(imp)
+        finally:
+            lib.quire_import_free(imp)
+
+    def finish(self) -> int:
+        """Writes the indexes, syncs and renames the file into place.
+        Returns the number of documents written."""
+        h = self._require()
+        check(lib.quire_writer_finish(h), lib.quire_writer_errmsg, h)
+        return lib.quire_writer_doc_count(h)
+
+    def close(self) -> None:
+        """Frees the writer; an unfinished file is removed. Safe twice."""
+        self._handle = None
+        self._finalizer()
+
+    def __enter__(self) -> "Writer":
+        return self
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        try:
+            if exc_type is None and self._handle is not None:
+                self.finish()
+        finally:
+            self.close()
+
+
+def _configure_import(
+    imp: c_void_p,
+    columns: Optional[Mapping[str, str]],
+    skip_bad_rows: bool,
+    base_dir: Optional[PathLike],
+) -> None:
+    err = lib.quire_import_errmsg
+    for header, field in (columns or {}).items():
+        raw = encode(header)
+        code = _choice(_FIELDS, field, "field")
+        check(lib.quire_import_map_column(imp, raw, len(raw), code), err, imp)
+    check(lib.quire_import_set_skip_bad_rows(imp, 1 if skip_bad_rows else 0), err, imp)
+    if base_dir is not None:
+        check(lib.quire_import_set_base_dir(imp, encode_path(base_dir)), err, imp)
+
+
+def _import_result(imp: c_void_p) -> ImportResult:
+    skipped = lib.quire_import_skipped(imp)
+    rows: List[int] = []
+    row = c_uint64()
+    for index in range(skipped):
+        if lib.quire_import_skipped_row(imp, index, byref(row)) != 0:
+            break  # only the first 1,000 are kept
+        rows.append(row.value)
+    warnings = (lib.quire_import_warnings(imp) or b"").decode("utf-8", "replace")
+    return ImportResult(
+        lib.quire_import_rows(imp), skipped, rows, [w for w in warnings.splitlines() if w]
+    )
+
+
+def import_csv(
+    csv: Union[PathLike, bytes],
+    out: PathLike,
+    *,
+    columns: Optional[Mapping[str, str]] = None,
+    skip_bad_rows: bool = False,
+    base_dir: Optional[PathLike] = None,
+    **writer_options: object,
+) -> ImportResult:
+    """Packs a CSV file into a new corpus at out; on failure nothing is
+    written. writer_options are Writer's keyword arguments."""
+    with Writer(out, **writer_options) as writer:  # type: ignore[arg-type]
+        return writer.import_csv(
+            csv, columns=columns, skip_bad_rows=skip_bad_rows, base_dir=base_dir
+        )
