@@ -1,0 +1,304 @@
+//! Raw declarations of libquire's C ABI, exactly as include/quire.h states
+//! them. Every function is unsafe to call: see the header for what each
+//! requires. The safe API is the `quire` crate.
+//!
+//! tests/header.rs parses include/quire.h and fails when a function or a
+//! numeric constant here differs from it, so the two cannot drift apart.
+
+#![allow(non_camel_case_types)]
+#![no_std]
+
+use core::ffi::{c_char, c_int, c_void};
+
+// ---- Versions ----
+pub const QUIRE_VERSION_MAJOR: c_int = 1;
+pub const QUIRE_VERSION_MINOR: c_int = 0;
+pub const QUIRE_VERSION_PATCH: c_int = 0;
+pub const QUIRE_VERSION_NUMBER: c_int =
+    QUIRE_VERSION_MAJOR * 10000 + QUIRE_VERSION_MINOR * 100 + QUIRE_VERSION_PATCH;
+pub const QUIRE_VERSION_STRING: &str = "1.0.0";
+pub const QUIRE_FORMAT_MAJOR: c_int = 1;
+pub const QUIRE_FORMAT_MINOR: c_int = 0;
+
+// ---- Status codes ----
+pub const QUIRE_OK: c_int = 0;
+pub const QUIRE_ROW: c_int = 1;
+pub const QUIRE_DONE: c_int = 2;
+pub const QUIRE_ENOTFOUND: c_int = -1;
+pub const QUIRE_ECORRUPT: c_int = -2;
+pub const QUIRE_EIO: c_int = -3;
+pub const QUIRE_ENOMEM: c_int = -4;
+pub const QUIRE_EINVAL: c_int = -5;
+pub const QUIRE_EVERSION: c_int = -6;
+pub const QUIRE_ENOTQUIRE: c_int = -7;
+pub const QUIRE_EDATE: c_int = -8;
+pub const QUIRE_EUTF8: c_int = -9;
+pub const QUIRE_ECSV: c_int = -10;
+pub const QUIRE_ELIMIT: c_int = -11;
+pub const QUIRE_ESTATE: c_int = -12;
+pub const QUIRE_ECALLBACK: c_int = -13;
+
+// ---- Limits ----
+pub const QUIRE_MAX_DOCUMENTS: u32 = 4294967294;
+pub const QUIRE_MAX_SOURCES: u32 = 16777215;
+pub const QUIRE_MAX_SOURCE_LENGTH: u32 = 4096;
+pub const QUIRE_MAX_FIELD_LENGTH: u32 = 1 << 20;
+pub const QUIRE_MAX_TEXT_LENGTH: u32 = 256 << 20;
+pub const QUIRE_MIN_BLOCK_SIZE: u32 = 4 << 10;
+pub const QUIRE_MAX_BLOCK_SIZE: u32 = 64 << 20;
+pub const QUIRE_DEFAULT_BLOCK_SIZE: u32 = 1 << 20;
+pub const QUIRE_DEFAULT_LEVEL: c_int = 9;
+
+// ---- Fields and dates ----
+pub const QUIRE_FIELD_ID: c_int = 0;
+pub const QUIRE_FIELD_SOURCE: c_int = 1;
+pub const QUIRE_FIELD_DATE: c_int = 2;
+pub const QUIRE_FIELD_TITLE: c_int = 3;
+pub const QUIRE_FIELD_AUTHOR: c_int = 4;
+pub const QUIRE_FIELD_URL: c_int = 5;
+pub const QUIRE_FIELD_TEXT: c_int = 6;
+pub const QUIRE_FIELD_FILE: c_int = 7;
+pub const QUIRE_FIELD_IGNORE: c_int = 8;
+pub const QUIRE_DATE_NONE: c_int = 0;
+pub const QUIRE_DATE_YEAR: c_int = 1;
+pub const QUIRE_DATE_MONTH: c_int = 2;
+pub const QUIRE_DATE_DAY: c_int = 3;
+pub const QUIRE_DATE_MINUTE: c_int = 4;
+pub const QUIRE_DATE_SECOND: c_int = 5;
+pub const QUIRE_NO_DATE: i64 = i64::MIN;
+
+// ---- Filters, writers, exports ----
+pub const QUIRE_UNDATED_AUTO: c_int = 0;
+pub const QUIRE_UNDATED_INCLUDE: c_int = 1;
+pub const QUIRE_UNDATED_EXCLUDE: c_int = 2;
+pub const QUIRE_ORDER_CLUSTERED: c_int = 0;
+pub const QUIRE_ORDER_INPUT: c_int = 1;
+pub const QUIRE_UTF8_REJECT: c_int = 0;
+pub const QUIRE_UTF8_REPLACE: c_int = 1;
+pub const QUIRE_CSV_PLAIN: c_int = 0;
+pub const QUIRE_CSV_EXCEL: c_int = 1;
+
+// ---- Handles (opaque) ----
+macro_rules! opaque {
+    ($($name:ident),*) => {$(
+        #[repr(C)]
+        pub struct $name {
+            _private: [u8; 0],
+            // Opaque C data: neither Send, Sync nor Unpin by default.
+            _marker: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
+        }
+    )*};
+}
+opaque!(
+    quire_corpus,
+    quire_filter,
+    quire_cursor,
+    quire_writer,
+    quire_export,
+    quire_import
+);
+
+// ---- Callbacks ----
+pub type quire_malloc_fn =
+    Option<unsafe extern "C" fn(ctx: *mut c_void, size: usize) -> *mut c_void>;
+pub type quire_realloc_fn =
+    Option<unsafe extern "C" fn(ctx: *mut c_void, ptr: *mut c_void, size: usize) -> *mut c_void>;
+pub type quire_free_fn = Option<unsafe extern "C" fn(ctx: *mut c_void, ptr: *mut c_void)>;
+pub type quire_write_fn =
+    Option<unsafe extern "C" fn(ctx: *mut c_void, data: *const c_char, len: usize) -> c_int>;
+
+extern "C" {
+    // ---- Versions and status codes ----
+    pub fn quire_version_number() -> c_int;
+    pub fn quire_version_string() -> *const c_char;
+    pub fn quire_strerror(status: c_int) -> *const c_char;
+
+    // ---- Dates ----
+    pub fn quire_date_parse(
+        text: *const c_char,
+        len: usize,
+        seconds: *mut i64,
+        precision: *mut c_int,
+    ) -> c_int;
+    pub fn quire_date_format(seconds: i64, precision: c_int, buf: *mut c_char, cap: usize)
+        -> usize;
+
+    // ---- Allocator ----
+    pub fn quire_set_allocator(
+        malloc_fn: quire_malloc_fn,
+        realloc_fn: quire_realloc_fn,
+        free_fn: quire_free_fn,
+        ctx: *mut c_void,
+    ) -> c_int;
+
+    // ---- Opening a corpus ----
+    pub fn quire_corpus_open(path: *const c_char, out: *mut *mut quire_corpus) -> c_int;
+    pub fn quire_corpus_open_buffer(
+        data: *const c_void,
+        len: usize,
+        out: *mut *mut quire_corpus,
+    ) -> c_int;
+    pub fn quire_corpus_close(corpus: *mut quire_corpus);
+    pub fn quire_corpus_errmsg(corpus: *const quire_corpus) -> *const c_char;
+    pub fn quire_corpus_doc_count(corpus: *const quire_corpus) -> u64;
+    pub fn quire_corpus_source_count(corpus: *const quire_corpus) -> u64;
+    pub fn quire_corpus_undated_count(corpus: *const quire_corpus) -> u64;
+    pub fn quire_corpus_file_size(corpus: *const quire_corpus) -> u64;
+    pub fn quire_corpus_raw_size(corpus: *const quire_corpus) -> u64;
+    pub fn quire_corpus_format_version(
+        corpus: *const quire_corpus,
+        major: *mut c_int,
+        minor: *mut c_int,
+    ) -> c_int;
+    pub fn quire_corpus_date_span(
+        corpus: *const quire_corpus,
+        first: *mut i64,
+        last: *mut i64,
+    ) -> c_int;
+    pub fn quire_corpus_source(
+        corpus: *const quire_corpus,
+        index: u64,
+        name: *mut *const c_char,
+        len: *mut usize,
+        docs: *mut u64,
+    ) -> c_int;
+    pub fn quire_corpus_verify(
+        corpus: *const quire_corpus,
+        damaged: *mut u64,
+        report: quire_write_fn,
+        ctx: *mut c_void,
+    ) -> c_int;
+
+    // ---- Filters ----
+    pub fn quire_filter_new(out: *mut *mut quire_filter) -> c_int;
+    pub fn quire_filter_free(filter: *mut quire_filter);
+    pub fn quire_filter_add_source(
+        filter: *mut quire_filter,
+        name: *const c_char,
+        len: usize,
+    ) -> c_int;
+    pub fn quire_filter_set_from(
+        filter: *mut quire_filter,
+        date: *const c_char,
+        len: usize,
+    ) -> c_int;
+    pub fn quire_filter_set_to(filter: *mut quire_filter, date: *const c_char, len: usize)
+        -> c_int;
+    pub fn quire_filter_set_range(filter: *mut quire_filter, from: i64, to: i64) -> c_int;
+    pub fn quire_filter_set_undated(filter: *mut quire_filter, mode: c_int) -> c_int;
+    pub fn quire_filter_errmsg(filter: *const quire_filter) -> *const c_char;
+    pub fn quire_corpus_count(
+        corpus: *const quire_corpus,
+        filter: *const quire_filter,
+        count: *mut u64,
+    ) -> c_int;
+
+    // ---- Cursors ----
+    pub fn quire_cursor_open(
+        corpus: *const quire_corpus,
+        filter: *const quire_filter,
+        out: *mut *mut quire_cursor,
+    ) -> c_int;
+    pub fn quire_cursor_free(cursor: *mut quire_cursor);
+    pub fn quire_cursor_next(cursor: *mut quire_cursor) -> c_int;
+    pub fn quire_cursor_seek(cursor: *mut quire_cursor, doc: u64) -> c_int;
+    pub fn quire_cursor_doc(cursor: *const quire_cursor) -> u64;
+    pub fn quire_cursor_date(cursor: *const quire_cursor) -> i64;
+    pub fn quire_cursor_date_precision(cursor: *const quire_cursor) -> c_int;
+    pub fn quire_cursor_source_id(cursor: *const quire_cursor) -> i64;
+    pub fn quire_cursor_text_length(cursor: *const quire_cursor) -> u64;
+    pub fn quire_cursor_field(
+        cursor: *mut quire_cursor,
+        field: c_int,
+        data: *mut *const c_char,
+        len: *mut usize,
+    ) -> c_int;
+    pub fn quire_cursor_errmsg(cursor: *const quire_cursor) -> *const c_char;
+
+    // ---- Writing a corpus ----
+    pub fn quire_writer_open(path: *const c_char, out: *mut *mut quire_writer) -> c_int;
+    pub fn quire_writer_set_block_size(writer: *mut quire_writer, size: u32) -> c_int;
+    pub fn quire_writer_set_level(writer: *mut quire_writer, level: c_int) -> c_int;
+    pub fn quire_writer_set_order(writer: *mut quire_writer, order: c_int) -> c_int;
+    pub fn quire_writer_set_utf8(writer: *mut quire_writer, policy: c_int) -> c_int;
+    pub fn quire_writer_set_threads(writer: *mut quire_writer, threads: c_int) -> c_int;
+    pub fn quire_writer_add(
+        writer: *mut quire_writer,
+        source: *const c_char,
+        source_len: usize,
+        date: *const c_char,
+        date_len: usize,
+        title: *const c_char,
+        title_len: usize,
+        author: *const c_char,
+        author_len: usize,
+        url: *const c_char,
+        url_len: usize,
+        text: *const c_char,
+        text_len: usize,
+    ) -> c_int;
+    pub fn quire_writer_doc_count(writer: *const quire_writer) -> u64;
+    pub fn quire_writer_finish(writer: *mut quire_writer) -> c_int;
+    pub fn quire_writer_close(writer: *mut quire_writer);
+    pub fn quire_writer_errmsg(writer: *const quire_writer) -> *const c_char;
+
+    // ---- CSV export ----
+    pub fn quire_export_new(corpus: *const quire_corpus, out: *mut *mut quire_export) -> c_int;
+    pub fn quire_export_free(exp: *mut quire_export);
+    pub fn quire_export_set_filter(exp: *mut quire_export, filter: *const quire_filter) -> c_int;
+    pub fn quire_export_set_columns(
+        exp: *mut quire_export,
+        list: *const c_char,
+        len: usize,
+    ) -> c_int;
+    pub fn quire_export_set_dialect(exp: *mut quire_export, dialect: c_int) -> c_int;
+    pub fn quire_export_to_path(exp: *mut quire_export, path: *const c_char) -> c_int;
+    pub fn quire_export_to_fd(exp: *mut quire_export, fd: c_int) -> c_int;
+    pub fn quire_export_to_callback(
+        exp: *mut quire_export,
+        write: quire_write_fn,
+        ctx: *mut c_void,
+    ) -> c_int;
+    pub fn quire_export_rows(exp: *const quire_export) -> u64;
+    pub fn quire_export_cells_cut(exp: *const quire_export) -> u64;
+    pub fn quire_export_errmsg(exp: *const quire_export) -> *const c_char;
+
+    // ---- CSV import ----
+    pub fn quire_import_new(out: *mut *mut quire_import) -> c_int;
+    pub fn quire_import_free(imp: *mut quire_import);
+    pub fn quire_import_map_column(
+        imp: *mut quire_import,
+        name: *const c_char,
+        len: usize,
+        field: c_int,
+    ) -> c_int;
+    pub fn quire_import_set_skip_bad_rows(imp: *mut quire_import, skip: c_int) -> c_int;
+    pub fn quire_import_set_base_dir(imp: *mut quire_import, dir: *const c_char) -> c_int;
+    pub fn quire_import_csv_path(
+        imp: *mut quire_import,
+        writer: *mut quire_writer,
+        path: *const c_char,
+    ) -> c_int;
+    pub fn quire_import_csv_buffer(
+        imp: *mut quire_import,
+        writer: *mut quire_writer,
+        data: *const c_char,
+        len: usize,
+        name: *const c_char,
+    ) -> c_int;
+    pub fn quire_import_rows(imp: *const quire_import) -> u64;
+    pub fn quire_import_skipped(imp: *const quire_import) -> u64;
+    pub fn quire_import_skipped_row(imp: *const quire_import, index: u64, row: *mut u64) -> c_int;
+    pub fn quire_import_warnings(imp: *const quire_import) -> *const c_char;
+    pub fn quire_import_errmsg(imp: *const quire_import) -> *const c_char;
+
+    // ---- Recovery ----
+    pub fn quire_salvage(
+        in_path: *const c_char,
+        out_path: *const c_char,
+        kept: *mut u64,
+        lost: *mut u64,
+        report: quire_write_fn,
+        ctx: *mut c_void,
+    ) -> c_int;
+}

@@ -1,0 +1,258 @@
+use std::any::Any;
+use std::ffi::{c_char, c_int, c_void};
+use std::io::{self, Write};
+use std::panic::{self, AssertUnwindSafe};
+use std::path::Path;
+use std::ptr::NonNull;
+
+use quire_sys as sys;
+
+use crate::error::check;
+use crate::{path_arg, str_arg, Corpus, Error, Filter, Result};
+
+/// The CSV flavour of an export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Dialect {
+    /// RFC 4180, LF line ends, data never altered.
+    #[default]
+    Plain,
+    /// UTF-8 BOM, CRLF, formulas made inert, cells cut to 32,767 characters.
+    Excel,
+}
+
+/// What an export writes; the default is every document, every column
+/// (id,source,date,title,author,url,text), plain CSV.
+#[derive(Debug, Clone, Default)]
+pub struct ExportOptions {
+    pub filter: Option<Filter>,
+    /// Columns in order, from id, source, date, title, author, url, text
+    /// (case-insensitive).
+    pub columns: Option<Vec<String>>,
+    pub dialect: Dialect,
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExportReport {
+    /// Documents written.
+    pub rows: u64,
+    /// Cells cut to the spreadsheet limit (excel dialect).
+    pub cells_cut: u64,
+}
+
+/// What a salvage kept and lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SalvageReport {
+    pub kept: u64,
+    pub lost: u64,
+}
+
+impl Corpus {
+    /// Writes the selection to path atomically: on any failure no file is
+    /// left there (or the old one is unchanged).
+    pub fn export_csv_path(
+        &self,
+        path: impl AsRef<Path>,
+        options: &ExportOptions,
+    ) -> Result<ExportReport> {
+        let path = path_arg(path.as_ref())?;
+        let export = Export::new(self, options)?;
+        // SAFETY: live export; path is NUL-terminated.
+        let status = unsafe { sys::quire_export_to_path(export.as_ptr(), path.as_ptr()) };
+        check(status, || export.errmsg())?;
+        Ok(export.report())
+    }
+
+    /// Streams the selection as CSV to out; memory stays flat whatever the
+    /// corpus size. An error from out stops the export and comes back as
+    /// the source of an [`ErrorKind::Callback`](crate::ErrorKind::Callback)
+    /// error.
+    pub fn export_csv<W: Write>(
+        &self,
+        out: &mut W,
+        options: &ExportOptions,
+    ) -> Result<ExportReport> {
+        let export = Export::new(self, options)?;
+        let status = with_sink(out, |write, ctx| {
+            // SAFETY: live export; ctx is the sink, alive during the call.
+            unsafe { sys::quire_export_to_callback(export.as_ptr(), write, ctx) }
+        })?;
+        check(status, || export.errmsg())?;
+        out.flush()
+            .map_err(|e| Error::with_source(sys::QUIRE_ECALLBACK, e.to_string(), e))?;
+        Ok(export.report())
+    }
+
+    /// Checks the CRC32 of every section and block. Ok when the file is
+    /// whole; otherwise an [`ErrorKind::Corrupt`](crate::ErrorKind::Corrupt)
+    /// error whose message names each damaged part.
+    pub fn verify(&self) -> Result<()> {
+        let mut report = Vec::new();
+        let mut damaged = 0u64;
+        let status = with_sink(&mut report, |write, ctx| {
+            // SAFETY: live corpus; ctx is the sink, alive during the call.
+            unsafe { sys::quire_corpus_verify(self.as_ptr(), &mut damaged, write, ctx) }
+        })?;
+        match status {
+            sys::QUIRE_OK => Ok(()),
+            sys::QUIRE_ECORRUPT => Err(Error::new(
+                status,
+                format!(
+                    "{damaged} damaged part(s):\n{}",
+                    String::from_utf8_lossy(&report)
+                ),
+            )),
+            _ => Err(Error::from_status(status, std::ptr::null())),
+        }
+    }
+}
+
+/// Writes to out_path a new corpus holding every intact document of the
+/// possibly damaged file at in_path, reporting each loss to report, one line
+/// each.
+pub fn salvage(
+    in_path: impl AsRef<Path>,
+    out_path: impl AsRef<Path>,
+    report: &mut impl Write,
+) -> Result<SalvageReport> {
+    let (input, output) = (path_arg(in_path.as_ref())?, path_arg(out_path.as_ref())?);
+    let (mut kept, mut lost) = (0u64, 0u64);
+    let status = with_sink(report, |write, ctx| {
+        // SAFETY: NUL-terminated paths, valid out pointers, live sink.
+        unsafe {
+            sys::quire_salvage(
+                input.as_ptr(),
+                output.as_ptr(),
+                &mut kept,
+                &mut lost,
+                write,
+                ctx,
+            )
+        }
+    })?;
+    check(status, std::ptr::null)?;
+    Ok(SalvageReport { kept, lost })
+}
+
+/// An owned C export, freed on drop.
+struct Export(NonNull<sys::quire_export>);
+
+impl Export {
+    fn new(corpus: &Corpus, o: &ExportOptions) -> Result<Export> {
+        let mut ptr = std::ptr::null_mut();
+        // SAFETY: live corpus, valid out pointer; the export is freed (Drop)
+        // before the borrow of the corpus ends.
+        let status = unsafe { sys::quire_export_new(corpus.as_ptr(), &mut ptr) };
+        let export = match NonNull::new(ptr) {
+            Some(p) if status == sys::QUIRE_OK => Export(p),
+            _ => return Err(Error::from_status(status, std::ptr::null())),
+        };
+        let exp = export.as_ptr();
+        let errmsg = || export.errmsg();
+        // SAFETY (every call): live export; the filter is copied, strings
+        // are read during the call.
+        if let Some(filter) = &o.filter {
+            let raw = filter.build()?;
+            check(
+                unsafe { sys::quire_export_set_filter(exp, raw.as_ptr()) },
+                errmsg,
+            )?;
+        }
+        if let Some(columns) = &o.columns {
+            let list = columns.join(",");
+            let (p, n) = str_arg(&list);
+            check(unsafe { sys::quire_export_set_columns(exp, p, n) }, errmsg)?;
+        }
+        let dialect = match o.dialect {
+            Dialect::Plain => sys::QUIRE_CSV_PLAIN,
+            Dialect::Excel => sys::QUIRE_CSV_EXCEL,
+        };
+        check(
+            unsafe { sys::quire_export_set_dialect(exp, dialect) },
+            errmsg,
+        )?;
+        Ok(export)
+    }
+
+    fn as_ptr(&self) -> *mut sys::quire_export {
+        self.0.as_ptr()
+    }
+
+    fn errmsg(&self) -> *const c_char {
+        // SAFETY: the export is live.
+        unsafe { sys::quire_export_errmsg(self.as_ptr()) }
+    }
+
+    fn report(&self) -> ExportReport {
+        // SAFETY: the export is live.
+        unsafe {
+            ExportReport {
+                rows: sys::quire_export_rows(self.as_ptr()),
+                cells_cut: sys::quire_export_cells_cut(self.as_ptr()),
+            }
+        }
+    }
+}
+
+impl Drop for Export {
+    fn drop(&mut self) {
+        // SAFETY: we own the export.
+        unsafe { sys::quire_export_free(self.as_ptr()) }
+    }
+}
+
+/// Where a C callback writes: the caller's writer, and what went wrong in it.
+struct Sink<'a> {
+    out: &'a mut dyn Write,
+    error: Option<io::Error>,
+    panic: Option<Box<dyn Any + Send>>,
+}
+
+/// The quire_write_fn handed to C. A panic must not unwind into C, so it is
+/// caught, kept and resumed once C has returned.
+unsafe extern "C" fn write_to_sink(ctx: *mut c_void, data: *const c_char, len: usize) -> c_int {
+    // SAFETY: ctx is the &mut Sink given by with_sink, alive during the call.
+    let sink = unsafe { &mut *ctx.cast::<Sink>() };
+    let bytes = if len == 0 {
+        &[][..]
+    } else {
+        // SAFETY: C passes len readable bytes at data.
+        unsafe { std::slice::from_raw_parts(data.cast::<u8>(), len) }
+    };
+    match panic::catch_unwind(AssertUnwindSafe(|| sink.out.write_all(bytes))) {
+        Ok(Ok(())) => 0,
+        Ok(Err(e)) => {
+            sink.error = Some(e);
+            1
+        }
+        Err(payload) => {
+            sink.panic = Some(payload);
+            1
+        }
+    }
+}
+
+/// Runs call with a C callback writing to out, and returns its status, or
+/// out's own error when out made it stop.
+fn with_sink(
+    out: &mut dyn Write,
+    call: impl FnOnce(sys::quire_write_fn, *mut c_void) -> c_int,
+) -> Result<c_int> {
+    let mut sink = Sink {
+        out,
+        error: None,
+        panic: None,
+    };
+    let status = call(Some(write_to_sink), (&mut sink as *mut Sink).cast());
+    if let Some(payload) = sink.panic {
+        panic::resume_unwind(payload);
+    }
+    match sink.error {
+        Some(e) => Err(Error::with_source(
+            sys::QUIRE_ECALLBACK,
+            format!("writing the output failed: {e}"),
+            e,
+        )),
+        None => Ok(status),
+    }
+}

@@ -1,0 +1,303 @@
+use std::ffi::{c_char, CString};
+use std::path::{Path, PathBuf};
+use std::ptr::NonNull;
+
+use quire_sys as sys;
+
+use crate::error::check;
+use crate::{message, path_arg, str_arg, Document, Error, Field, Result};
+
+/// The document order of a written file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Order {
+    /// By source name, then date, then input order: filters touch few
+    /// blocks.
+    #[default]
+    Clustered,
+    /// Exactly the order documents were added in.
+    Input,
+}
+
+/// What the writer does with text that is not valid UTF-8 (only reachable
+/// through CSV import: a Rust `&str` is always valid).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Utf8Policy {
+    /// The row fails with [`ErrorKind::Utf8`](crate::ErrorKind::Utf8).
+    #[default]
+    Reject,
+    /// Each invalid sequence becomes U+FFFD.
+    Replace,
+}
+
+/// Tunes a [`Writer`]; `None` keeps libquire's default.
+#[derive(Debug, Clone, Default)]
+pub struct WriterOptions {
+    /// Uncompressed size text blocks are cut at.
+    pub block_size: Option<u32>,
+    /// DEFLATE level, 1 (fastest) to 9 (smallest).
+    pub level: Option<i32>,
+    pub order: Order,
+    pub utf8: Utf8Policy,
+    /// Compressing threads, counting the caller's.
+    pub threads: Option<i32>,
+}
+
+/// Writes a new corpus. The file appears at its path only when
+/// [`Writer::finish`] succeeds; a writer dropped unfinished leaves no file.
+pub struct Writer {
+    ptr: NonNull<sys::quire_writer>,
+}
+
+// SAFETY: a writer is used by one thread at a time (every call takes
+// &mut self or self); it may move between threads.
+unsafe impl Send for Writer {}
+
+impl Writer {
+    /// Starts writing a corpus to path with the default options.
+    pub fn create(path: impl AsRef<Path>) -> Result<Writer> {
+        Writer::create_with(path, &WriterOptions::default())
+    }
+
+    /// Starts writing a corpus to path.
+    pub fn create_with(path: impl AsRef<Path>, options: &WriterOptions) -> Result<Writer> {
+        let path = path_arg(path.as_ref())?;
+        let mut ptr = std::ptr::null_mut();
+        // SAFETY: path is NUL-terminated; ptr is a valid out pointer.
+        let status = unsafe { sys::quire_writer_open(path.as_ptr(), &mut ptr) };
+        let writer = match NonNull::new(ptr) {
+            Some(ptr) => Writer { ptr },
+            None => return Err(Error::from_status(status, std::ptr::null())),
+        };
+        // A failed handle is closed by Drop once its message is read.
+        check(status, || writer.errmsg())?;
+        writer.apply(options)?;
+        Ok(writer)
+    }
+
+    fn errmsg(&self) -> *const c_char {
+        // SAFETY: the writer is live.
+        unsafe { sys::quire_writer_errmsg(self.ptr.as_ptr()) }
+    }
+
+    fn apply(&self, o: &WriterOptions) -> Result<()> {
+        let w = self.ptr.as_ptr();
+        let errmsg = || self.errmsg();
+        // SAFETY (every call): w is a live writer with no document yet.
+        if let Some(size) = o.block_size {
+            check(unsafe { sys::quire_writer_set_block_size(w, size) }, errmsg)?;
+        }
+        if let Some(level) = o.level {
+            check(unsafe { sys::quire_writer_set_level(w, level) }, errmsg)?;
+        }
+        if let Some(threads) = o.threads {
+            check(unsafe { sys::quire_writer_set_threads(w, threads) }, errmsg)?;
+        }
+        let order = match o.order {
+            Order::Clustered => sys::QUIRE_ORDER_CLUSTERED,
+            Order::Input => sys::QUIRE_ORDER_INPUT,
+        };
+        check(unsafe { sys::quire_writer_set_order(w, order) }, errmsg)?;
+        let utf8 = match o.utf8 {
+            Utf8Policy::Reject => sys::QUIRE_UTF8_REJECT,
+            Utf8Policy::Replace => sys::QUIRE_UTF8_REPLACE,
+        };
+        check(unsafe { sys::quire_writer_set_utf8(w, utf8) }, errmsg)
+    }
+
+    /// Adds one document (its `number` is ignored). A bad document
+    /// (ErrorKind::Date or Limit) is not added and the writer stays usable.
+    pub fn add(&mut self, doc: &Document) -> Result<()> {
+        let (source, source_len) = str_arg(&doc.source);
+        let (date, date_len) = str_arg(&doc.date);
+        let (title, title_len) = str_arg(&doc.title);
+        let (author, author_len) = str_arg(&doc.author);
+        let (url, url_len) = str_arg(&doc.url);
+        let (text, text_len) = str_arg(&doc.text);
+        // SAFETY: live writer; every string is read during the call only.
+        let status = unsafe {
+            sys::quire_writer_add(
+                self.ptr.as_ptr(),
+                source,
+                source_len,
+                date,
+                date_len,
+                title,
+                title_len,
+                author,
+                author_len,
+                url,
+                url_len,
+                text,
+                text_len,
+            )
+        };
+        check(status, || self.errmsg())
+    }
+
+    /// The number of documents added so far.
+    pub fn doc_count(&self) -> u64 {
+        // SAFETY: the writer is live.
+        unsafe { sys::quire_writer_doc_count(self.ptr.as_ptr()) }
+    }
+
+    /// Writes the indexes, syncs the file and renames it into place.
+    pub fn finish(self) -> Result<()> {
+        // SAFETY: the writer is live; Drop then frees it.
+        let status = unsafe { sys::quire_writer_finish(self.ptr.as_ptr()) };
+        check(status, || self.errmsg())
+    }
+
+    /// Adds every row of the CSV file at path. Rows added before a failure
+    /// stay in the writer: drop it unfinished to write nothing.
+    pub fn import_csv_path(
+        &mut self,
+        path: impl AsRef<Path>,
+        options: &ImportOptions,
+    ) -> Result<ImportReport> {
+        let path = path_arg(path.as_ref())?;
+        let w = self.ptr.as_ptr();
+        // SAFETY: live importer and writer; path is NUL-terminated.
+        self.import(options, |imp| unsafe {
+            sys::quire_import_csv_path(imp, w, path.as_ptr())
+        })
+    }
+
+    /// Adds every row of CSV held in memory; name is used in messages.
+    pub fn import_csv(
+        &mut self,
+        data: &[u8],
+        name: &str,
+        options: &ImportOptions,
+    ) -> Result<ImportReport> {
+        let name = CString::new(name)
+            .map_err(|_| Error::new(sys::QUIRE_EINVAL, "CSV name contains a NUL byte"))?;
+        let w = self.ptr.as_ptr();
+        // SAFETY: live importer and writer; data is read during the call.
+        self.import(options, |imp| unsafe {
+            sys::quire_import_csv_buffer(imp, w, data.as_ptr().cast(), data.len(), name.as_ptr())
+        })
+    }
+
+    fn import(
+        &mut self,
+        options: &ImportOptions,
+        run: impl FnOnce(*mut sys::quire_import) -> i32,
+    ) -> Result<ImportReport> {
+        let imp = Importer::new()?;
+        imp.apply(options)?;
+        let status = run(imp.0.as_ptr());
+        if status != sys::QUIRE_OK {
+            let mut msg = message(imp.errmsg());
+            if msg.is_empty() {
+                msg = message(self.errmsg());
+            }
+            return Err(Error::new(status, msg));
+        }
+        Ok(imp.report())
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        // SAFETY: we own the writer. Unfinished, its temporary file goes.
+        unsafe { sys::quire_writer_close(self.ptr.as_ptr()) }
+    }
+}
+
+/// Tunes a CSV import; the default keeps libquire's column names and aliases
+/// and stops at the first bad row.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// Header names (case-insensitive) mapped to fields, overriding the
+    /// aliases: Field::Source..Field::Text, Field::File or Field::Ignore.
+    pub columns: Vec<(String, Field)>,
+    /// Skips and records bad rows instead of stopping.
+    pub skip_bad_rows: bool,
+    /// The directory Field::File names are relative to (default: the CSV
+    /// file's directory; "." for in-memory CSV).
+    pub base_dir: Option<PathBuf>,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    /// Rows added.
+    pub rows: u64,
+    /// Bad rows skipped.
+    pub skipped: u64,
+    /// 1-based record numbers (the header is record 1) of the first 1,000
+    /// rows skipped.
+    pub skipped_rows: Vec<u64>,
+    /// Warnings, one per line, such as unknown columns.
+    pub warnings: String,
+}
+
+struct Importer(NonNull<sys::quire_import>);
+
+impl Importer {
+    fn new() -> Result<Importer> {
+        let mut ptr = std::ptr::null_mut();
+        // SAFETY: valid out pointer.
+        let status = unsafe { sys::quire_import_new(&mut ptr) };
+        match NonNull::new(ptr) {
+            Some(p) if status == sys::QUIRE_OK => Ok(Importer(p)),
+            _ => Err(Error::from_status(status, std::ptr::null())),
+        }
+    }
+
+    fn errmsg(&self) -> *const c_char {
+        // SAFETY: the importer is live.
+        unsafe { sys::quire_import_errmsg(self.0.as_ptr()) }
+    }
+
+    fn apply(&self, o: &ImportOptions) -> Result<()> {
+        let imp = self.0.as_ptr();
+        let errmsg = || self.errmsg();
+        // SAFETY (every call): live importer; strings read during the call.
+        for (name, field) in &o.columns {
+            let (p, n) = str_arg(name);
+            check(
+                unsafe { sys::quire_import_map_column(imp, p, n, *field as i32) },
+                errmsg,
+            )?;
+        }
+        let skip = i32::from(o.skip_bad_rows);
+        check(
+            unsafe { sys::quire_import_set_skip_bad_rows(imp, skip) },
+            errmsg,
+        )?;
+        if let Some(dir) = &o.base_dir {
+            let dir = path_arg(dir)?;
+            check(
+                unsafe { sys::quire_import_set_base_dir(imp, dir.as_ptr()) },
+                errmsg,
+            )?;
+        }
+        Ok(())
+    }
+
+    fn report(&self) -> ImportReport {
+        let imp = self.0.as_ptr();
+        // SAFETY (every call): live importer, valid out pointers.
+        let mut skipped_rows = Vec::new();
+        let mut row = 0u64;
+        while unsafe { sys::quire_import_skipped_row(imp, skipped_rows.len() as u64, &mut row) }
+            == sys::QUIRE_OK
+        {
+            skipped_rows.push(row);
+        }
+        ImportReport {
+            rows: unsafe { sys::quire_import_rows(imp) },
+            skipped: unsafe { sys::quire_import_skipped(imp) },
+            skipped_rows,
+            warnings: message(unsafe { sys::quire_import_warnings(imp) }),
+        }
+    }
+}
+
+impl Drop for Importer {
+    fn drop(&mut self) {
+        // SAFETY: we own the importer.
+        unsafe { sys::quire_import_free(self.0.as_ptr()) }
+    }
+}
