@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs what quire needs to build and to run every test, on a fresh
+# Debian machine: Debian packages through apt, pytest through PyPI and, when
+# the installed Node has no headers, node-api-headers through npm. It
+# downloads nothing from anywhere else. Toolchains (Go >= 1.23, Rust with
+# clippy, Node >= 18, Python >= 3.9) are expected on the machine: it says so
+# clearly when one is missing. Safe to run again: it installs only what is
+# missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+packages=(zlib1g-dev libcsv-dev libcriterion-dev cmake pkg-config libdeflate-dev
+  gcc g++ make clang libclang-rt-14-dev abigail-tools python3)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "deps: installing ${missing[*]}"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+python3 -m pytest --version >/dev/null 2>&1 || python3 -m pip install -q pytest
+
+need() { # command, what it is for
+  command -v "$1" >/dev/null 2>&1 || { echo "deps: $1 is missing ($2)" >&2; exit 1; }
+}
+need go "the Go binding (Go >= 1.23)"
+need cargo "the Rust binding"
+need node "the Node.js binding"
+need npm "the Node.js binding"
+cargo clippy --version >/dev/null 2>&1 || { echo "deps: cargo clippy is missing (rustup component add clippy)" >&2; exit 1; }
+go_minor=$(go env GOVERSION | sed -E 's/^go1\.([0-9]+).*/\1/')
+[ "$go_minor" -ge 23 ] || { echo "deps: Go $(go env GOVERSION) is older than 1.23" >&2; exit 1; }
+
+# The Node addon compiles against node_api.h: the installed Node's own, or
+# the npm package node-api-headers.
+if [ ! -f /usr/include/node/node_api.h ] && [ ! -f /usr/local/include/node/node_api.h ] &&
+  [ ! -f bindings/node/node_modules/node-api-headers/include/node_api.h ]; then
+  (cd bindings/node && npm install --no-save --no-audit --no-fund node-api-headers)
+fi
+echo "deps: everything is installed"

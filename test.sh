@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs every test: the C library, the CLI and the four bindings (ctest), the
+# whole C suite again under AddressSanitizer and UndefinedBehaviorSanitizer
+# and the concurrency tests under ThreadSanitizer, a short fuzz run of each
+# target, and the ABI check against the committed baseline. Installs what is
+# missing first.
+set -euo pipefail
+cd "$(dirname "$0")"
+start=$SECONDS
+step() { printf '\n== %s (%ds)\n' "$1" $((SECONDS - start)); }
+
+step "dependencies"
+bash scripts/deps.sh
+
+step "build"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$(nproc)"
+
+step "ctest: C library, CLI, bindings, install"
+(cd build && ctest --output-on-failure -j2)
+
+step "sanitizers"
+bash .ci/sanitize.sh
+
+step "fuzzing"
+bash .ci/fuzz.sh "${QUIRE_FUZZ_SECONDS:-60}"
+
+step "ABI check"
+bash .ci/abi-check.sh
+
+step "all tests passed"
