@@ -1,3 +1,4 @@
+use std::cell::Cell;
 use std::ffi::c_char;
 use std::marker::PhantomData;
 use std::ptr::NonNull;
@@ -68,8 +69,9 @@ pub struct Document {
 /// ```
 pub struct Query<'c> {
     ptr: NonNull<sys::quire_cursor>,
+    corpus: &'c Corpus,
     finished: bool,
-    _corpus: PhantomData<&'c Corpus>,
+    sources: SourceCache,
 }
 
 // SAFETY: a cursor may be used from any thread, one at a time; &mut self on
@@ -86,8 +88,9 @@ impl<'c> Query<'c> {
         match NonNull::new(ptr) {
             Some(ptr) if status == sys::QUIRE_OK => Ok(Query {
                 ptr,
+                corpus,
                 finished: false,
-                _corpus: PhantomData,
+                sources: SourceCache::new(),
             }),
             _ => {
                 // SAFETY: the failed handle (or NULL) is read, then freed.
@@ -142,6 +145,8 @@ impl<'c> Query<'c> {
     fn current(&mut self) -> Doc<'_> {
         Doc {
             ptr: self.ptr,
+            corpus: self.corpus,
+            sources: &self.sources,
             _cursor: PhantomData,
         }
     }
@@ -170,6 +175,8 @@ impl Drop for Query<'_> {
 /// it lends stay valid, uncopied, until the query moves on.
 pub struct Doc<'q> {
     ptr: NonNull<sys::quire_cursor>,
+    corpus: &'q Corpus,
+    sources: &'q SourceCache,
     _cursor: PhantomData<&'q mut sys::quire_cursor>,
 }
 
@@ -199,6 +206,13 @@ impl<'q> Doc<'q> {
     /// The document's source number (see [`Corpus::source`]), or None.
     pub fn source_id(&self) -> Option<u64> {
         u64::try_from(unsafe { sys::quire_cursor_source_id(self.cursor()) }).ok()
+    }
+
+    /// The first instant of the date in seconds since 1970 UTC, or None when
+    /// undated: [`Doc::date`] without its precision, one call cheaper.
+    pub fn timestamp(&self) -> Option<i64> {
+        let seconds = unsafe { sys::quire_cursor_date(self.cursor()) };
+        (seconds != sys::QUIRE_NO_DATE).then_some(seconds)
     }
 
     /// The length in bytes of the text, known without inflating it.
@@ -237,9 +251,13 @@ impl<'q> Doc<'q> {
         })
     }
 
-    /// The source name, "" when the document has none.
+    /// The source name, "" when the document has none. Names are owned by
+    /// the corpus and checked to be UTF-8 once per source, not per document.
     pub fn source(&self) -> Result<&'q str> {
-        self.str(Field::Source)
+        match self.source_id() {
+            None => Ok(""),
+            Some(id) => self.sources.get(self.corpus, id),
+        }
     }
 
     /// The date as ISO 8601 text, "" when undated.
@@ -275,5 +293,43 @@ impl<'q> Doc<'q> {
             url: self.url()?.to_owned(),
             text: self.text()?.to_owned(),
         })
+    }
+}
+
+/// Source names already looked up by a query, so that iterating millions of
+/// documents checks each name's UTF-8 once: a small direct-mapped table,
+/// which documents grouped by source (the default order) hit every time.
+pub(crate) struct SourceCache {
+    slots: Box<[Cell<Option<CachedSource>>]>,
+}
+
+/// A source number and its name.
+type CachedSource = (u64, &'static str);
+
+impl SourceCache {
+    const SLOTS: usize = 256;
+
+    fn new() -> SourceCache {
+        SourceCache {
+            slots: (0..Self::SLOTS).map(|_| Cell::new(None)).collect(),
+        }
+    }
+
+    /// Source number id's name. The 'static inside the cache is never handed
+    /// out as such: callers get it shortened to their borrow of the corpus,
+    /// which owns the name until it is closed.
+    fn get<'q>(&'q self, corpus: &'q Corpus, id: u64) -> Result<&'q str> {
+        let slot = &self.slots[(id % Self::SLOTS as u64) as usize];
+        if let Some((cached, name)) = slot.get() {
+            if cached == id {
+                return Ok(name);
+            }
+        }
+        let name = corpus.source(id)?.name;
+        // SAFETY: the name lives as long as the corpus, which outlives the
+        // query owning this cache; it is only returned as &'q str.
+        let name: &'static str = unsafe { &*(name as *const str) };
+        slot.set(Some((id, name)));
+        Ok(name)
     }
 }
