@@ -20,12 +20,18 @@ static void quire_go_fill(const quire_cursor *c, quire_go_row *row) {
   row->precision = quire_cursor_date_precision(c);
 }
 
-// Each cgo call costs tens of nanoseconds, as much as moving the cursor
-// itself, so one call moves the cursor and reads the index fields together.
-static int quire_go_next(quire_cursor *c, quire_go_row *row) {
-  int status = quire_cursor_next(c);
-  if (status == QUIRE_ROW)
-    quire_go_fill(c, row);
+// A cgo call costs about as much as moving the cursor itself, so one call
+// moves the cursor over up to max documents and stores the index fields of
+// each. Returns the status of the last move (QUIRE_ROW when rows is full).
+static int quire_go_next_batch(quire_cursor *c, quire_go_row *rows, int max,
+                               int *n) {
+  int status = QUIRE_ROW;
+  for (*n = 0; *n < max; (*n)++) {
+    status = quire_cursor_next(c);
+    if (status != QUIRE_ROW)
+      break;
+    quire_go_fill(c, &rows[*n]);
+  }
   return status;
 }
 
@@ -34,6 +40,18 @@ static int quire_go_seek(quire_cursor *c, uint64_t doc, quire_go_row *row) {
   if (status == QUIRE_ROW)
     quire_go_fill(c, row);
   return status;
+}
+
+// Reads a field of document doc, first moving the C cursor back to it when
+// a batch has carried the cursor past it (seek is non-zero).
+static int quire_go_field(quire_cursor *c, uint64_t doc, int seek, int field,
+                          const char **data, size_t *len) {
+  if (seek) {
+    int status = quire_cursor_seek(c, doc);
+    if (status != QUIRE_ROW)
+      return status;
+  }
+  return quire_cursor_field(c, field, data, len);
 }
 */
 import "C"
@@ -74,14 +92,24 @@ const (
 //
 // A Cursor belongs to one goroutine at a time.
 type Cursor struct {
-	ptr     *C.quire_cursor
-	owner   *corpusHandle
-	corpus  *C.quire_corpus
-	row     C.quire_go_row
+	ptr    *C.quire_cursor
+	owner  *corpusHandle
+	corpus *C.quire_corpus
+	// Documents are fetched in batches (see quire_go_next_batch): rows[i] is
+	// the current one of the n held, and the C cursor stands on document
+	// cDoc, moved there again when a field of another one is read.
+	rows    [batchSize]C.quire_go_row
+	n, i    int
+	cDoc    int64
+	status  C.int // how the last batch ended
+	pending error // the error that ended it, reported once its rows are served
 	current bool
 	err     error
 	cleanup runtime.Cleanup
 }
+
+// batchSize is how many documents one cgo call moves over.
+const batchSize = 64
 
 // cursorRef is what the garbage collector needs to free an abandoned cursor.
 type cursorRef struct {
@@ -119,7 +147,7 @@ func (c *Corpus) Cursor(f *Filter) (*Cursor, error) {
 		c.h.release()
 		return nil, err
 	}
-	r := &Cursor{ptr: ptr, owner: c.h, corpus: p}
+	r := &Cursor{ptr: ptr, owner: c.h, corpus: p, cDoc: -1, status: C.QUIRE_ROW}
 	r.cleanup = runtime.AddCleanup(r, freeCursor, cursorRef{ptr, c.h})
 	return r, nil
 }
@@ -127,17 +155,49 @@ func (c *Corpus) Cursor(f *Filter) (*Cursor, error) {
 // Next moves to the next matching document and reports whether there is
 // one. After it returns false, Err tells whether iteration failed.
 func (r *Cursor) Next() bool {
+	r.current = false
 	if r.ptr == nil || r.err != nil {
-		r.current = false
 		return false
 	}
-	st := C.quire_go_next(r.ptr, &r.row)
-	r.current = st == C.QUIRE_ROW
-	if st < 0 {
-		r.err = newError(st, C.quire_cursor_errmsg(r.ptr))
+	if r.i+1 < r.n {
+		r.i++
+		r.current = true
+		return true
 	}
-	runtime.KeepAlive(r)
+	if r.status != C.QUIRE_ROW {
+		r.err = r.pending
+		return false
+	}
+	r.fetch()
 	return r.current
+}
+
+// fetch reads the next batch of documents.
+func (r *Cursor) fetch() {
+	defer runtime.KeepAlive(r)
+	if r.n > 0 {
+		// Go on after the batch's last document, wherever reading fields
+		// has left the C cursor.
+		last := r.rows[r.n-1].doc
+		if r.cDoc != int64(last) {
+			if st := C.quire_cursor_seek(r.ptr, last); st != C.QUIRE_ROW {
+				r.err = newError(st, C.quire_cursor_errmsg(r.ptr))
+				return
+			}
+		}
+	}
+	var n C.int
+	r.status = C.quire_go_next_batch(r.ptr, &r.rows[0], batchSize, &n)
+	r.n, r.i = int(n), 0
+	if r.status < 0 {
+		r.pending = newError(r.status, C.quire_cursor_errmsg(r.ptr))
+	}
+	if r.n == 0 {
+		r.err = r.pending
+		return
+	}
+	r.cDoc = int64(r.rows[r.n-1].doc)
+	r.current = true
 }
 
 // Seek makes document number n the current one, whether or not it matches
@@ -147,12 +207,15 @@ func (r *Cursor) Seek(n uint64) error {
 	if r.ptr == nil {
 		return errClosed("cursor")
 	}
-	st := C.quire_go_seek(r.ptr, C.uint64_t(n), &r.row)
+	defer runtime.KeepAlive(r)
+	st := C.quire_go_seek(r.ptr, C.uint64_t(n), &r.rows[0])
 	r.current = st == C.QUIRE_ROW
-	runtime.KeepAlive(r)
+	r.n, r.i, r.status, r.pending, r.err = 0, 0, C.QUIRE_ROW, nil, nil
+	r.cDoc = -1
 	if st < 0 {
 		return newError(st, C.quire_cursor_errmsg(r.ptr))
 	}
+	r.n, r.cDoc = 1, int64(n)
 	return nil
 }
 
@@ -170,7 +233,7 @@ func (r *Cursor) Close() error {
 	}
 	r.cleanup.Stop()
 	freeCursor(cursorRef{r.ptr, r.owner})
-	r.ptr, r.current = nil, false
+	r.ptr, r.current, r.n = nil, false, 0
 	return nil
 }
 
@@ -209,21 +272,24 @@ func (c *Corpus) Query(f *Filter) iter.Seq2[Doc, error] {
 // copy; Bytes returns a view of the cursor's memory without copying.
 type Doc struct{ r *Cursor }
 
+func (d Doc) row() *C.quire_go_row { return &d.r.rows[d.r.i] }
+
 // Number returns the document's 0-based position in the file.
-func (d Doc) Number() uint64 { return uint64(d.r.row.doc) }
+func (d Doc) Number() uint64 { return uint64(d.row().doc) }
 
 // Date returns the document's date; Date.IsZero reports an undated one.
 func (d Doc) Date() Date {
-	return Date{Unix: int64(d.r.row.date), Precision: Precision(d.r.row.precision)}
+	row := d.row()
+	return Date{Unix: int64(row.date), Precision: Precision(row.precision)}
 }
 
 // TextLength returns the length in bytes of the text, known without
 // inflating it.
-func (d Doc) TextLength() uint64 { return uint64(d.r.row.text_length) }
+func (d Doc) TextLength() uint64 { return uint64(d.row().text_length) }
 
 // SourceID returns the document's source number (an index into
 // Corpus.Sources), or -1 when it has none.
-func (d Doc) SourceID() int64 { return int64(d.r.row.source) }
+func (d Doc) SourceID() int64 { return int64(d.row().source) }
 
 // Source returns the document's source name, or "" when it has none. Names
 // are shared by all documents of a source: this allocates nothing.
@@ -246,13 +312,22 @@ func (d Doc) Bytes(f Field) ([]byte, error) {
 	if r.ptr == nil {
 		return nil, errClosed("cursor")
 	}
+	if !r.current {
+		return nil, errorf(ErrInvalid, "no current document")
+	}
+	defer runtime.KeepAlive(r)
+	doc := d.row().doc
+	seek := C.int(0)
+	if r.cDoc != int64(doc) {
+		seek, r.cDoc = 1, -1 // where a failed seek leaves the cursor is unknown
+	}
 	var data *C.char
 	var n C.size_t
-	st := C.quire_cursor_field(r.ptr, C.int(f), &data, &n)
-	runtime.KeepAlive(r)
+	st := C.quire_go_field(r.ptr, doc, seek, C.int(f), &data, &n)
 	if st != C.QUIRE_OK {
 		return nil, newError(st, C.quire_cursor_errmsg(r.ptr))
 	}
+	r.cDoc = int64(doc)
 	if n == 0 {
 		return []byte{}, nil
 	}
