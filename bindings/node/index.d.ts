@@ -1,0 +1,223 @@
+// TypeScript declarations of the quire Node.js binding (lib/index.js).
+
+import { Readable } from 'node:stream';
+
+/** How much of a document's date is known. */
+export type Precision = 'none' | 'year' | 'month' | 'day' | 'minute' | 'second';
+
+/** A field that can be fetched with each batch of a query, or later. */
+export type LazyField = 'date' | 'title' | 'author' | 'url' | 'text';
+
+/** A date bound or document date: ISO 8601 or RFC 2822 text of any
+ * precision ("2016", "2016-01", "2017-05-08T09:22"), or a Date. */
+export type DateInput = string | Date;
+
+/** A failed libquire call. */
+export class QuireError extends Error {
+  /** The C status number, such as -2 for QUIRE_ECORRUPT. */
+  code: number;
+  /** The C status name, such as "QUIRE_ECORRUPT". */
+  quireCode:
+    | 'QUIRE_ENOTFOUND'
+    | 'QUIRE_ECORRUPT'
+    | 'QUIRE_EIO'
+    | 'QUIRE_ENOMEM'
+    | 'QUIRE_EINVAL'
+    | 'QUIRE_EVERSION'
+    | 'QUIRE_ENOTQUIRE'
+    | 'QUIRE_EDATE'
+    | 'QUIRE_EUTF8'
+    | 'QUIRE_ECSV'
+    | 'QUIRE_ELIMIT'
+    | 'QUIRE_ESTATE'
+    | 'QUIRE_ECALLBACK'
+    | 'QUIRE_EUNKNOWN';
+}
+
+/** Which documents: all conditions must hold. */
+export interface Filter {
+  /** Documents of any of these sources. */
+  sources?: string | readonly string[];
+  /** On or after the first instant of this date. */
+  from?: DateInput;
+  /** On or before the last instant of this date ("2016" ends 2016-12-31T23:59:59Z). */
+  to?: DateInput;
+  /** true: always keep undated documents; false: never; unset: only when
+   * no date bound is given. */
+  undated?: boolean;
+}
+
+export interface QueryOptions extends Filter {
+  /** Fields fetched with each batch (default: all of them); the others are
+   * read from the corpus on first use. */
+  fields?: readonly LazyField[];
+  /** Documents fetched from C per call (default 256). */
+  batchSize?: number;
+}
+
+export interface ExportOptions extends Filter {
+  /** Columns and their order: "id,source,date,title,author,url,text" or an array. */
+  columns?: string | readonly string[];
+  /** "plain" (RFC 4180, the default) or "excel" (BOM, CRLF, inert formulas, cut cells). */
+  dialect?: 'plain' | 'excel';
+}
+
+export interface ExportResult {
+  /** Documents written. */
+  rows: number;
+  /** Cells cut to the spreadsheet limit (excel dialect). */
+  cellsCut: number;
+}
+
+export interface Source {
+  name: string;
+  documents: number;
+}
+
+/** One document of a corpus. */
+export class Document {
+  private constructor();
+  /** 0-based position in the file. */
+  readonly id: number;
+  /** The source (publication), or null. */
+  readonly source: string | null;
+  /** UTC seconds of the first instant of the date, or null when undated. */
+  readonly timestamp: number | null;
+  readonly precision: Precision;
+  /** Bytes of UTF-8 in the text, known without reading the text. */
+  readonly textLength: number;
+  /** ISO 8601 text of the date as it was given, or null. */
+  readonly date: string | null;
+  /** The first instant of the date, or null. */
+  readonly dateTime: Date | null;
+  readonly title: string;
+  readonly author: string;
+  readonly url: string;
+  readonly text: string;
+  toJSON(): {
+    id: number;
+    source: string | null;
+    date: string | null;
+    title: string;
+    author: string;
+    url: string;
+    text: string;
+  };
+}
+
+/** The documents of a query, fetched from C a batch at a time. */
+export class DocumentIterator implements IterableIterator<Document> {
+  private constructor();
+  next(): IteratorResult<Document, undefined>;
+  /** Frees the C cursor now (for...of calls it when a loop is left early). */
+  return(): IteratorResult<Document, undefined>;
+  [Symbol.iterator](): DocumentIterator;
+  toArray(): Document[];
+}
+
+/** CSV of a selection as a stream of Buffers. */
+export class ExportStream extends Readable {
+  private constructor();
+  /** Documents written, once the stream has ended. */
+  rows: number | undefined;
+}
+
+/** An open .quire corpus. */
+export class Corpus implements Iterable<Document> {
+  private constructor();
+  static open(source: string | URL | Buffer | Uint8Array | ArrayBuffer): Corpus;
+  /** Closes the corpus; iterations still running over it then throw QUIRE_ESTATE. */
+  close(): void;
+  readonly closed: boolean;
+  /** Number of documents. */
+  readonly count: number;
+  readonly sourceCount: number;
+  readonly undatedCount: number;
+  readonly fileSize: number;
+  /** Bytes of every field of every document laid end to end. */
+  readonly rawSize: number;
+  readonly formatVersion: { major: number; minor: number };
+  /** Every source and its number of documents, in byte order of the names. */
+  readonly sources: Source[];
+  /** First instants of the earliest and latest dates, or null when none is dated. */
+  dateSpan(): { first: Date; last: Date } | null;
+  /** Document number n with every field. */
+  doc(n: number): Document;
+  query(options?: QueryOptions): DocumentIterator;
+  [Symbol.iterator](): DocumentIterator;
+  /** How many documents a filter selects, from the indexes alone. */
+  countMatches(filter?: Filter): number;
+  /** Writes CSV to a path, atomically, on the calling thread. */
+  exportCsv(path: string, options?: ExportOptions): ExportResult;
+  /** The same CSV as a Readable stream, produced on a thread of its own. */
+  createExportStream(options?: ExportOptions): ExportStream;
+  /** Checks every checksum; report has one line per damaged part. */
+  verify(): { damaged: number; report: string[] };
+}
+
+export interface WriterOptions {
+  /** Uncompressed size text blocks are cut at (4 KiB to 64 MiB). */
+  blockSize?: number;
+  /** DEFLATE level, 1 to 9. */
+  level?: number;
+  /** "clustered" (by source, then date: the default) or "input". */
+  order?: 'clustered' | 'input';
+  /** What libquire does with invalid UTF-8 (JS strings reach it already valid). */
+  utf8?: 'reject' | 'replace';
+  /** Threads compressing blocks. */
+  threads?: number;
+}
+
+export interface NewDocument {
+  source?: string | null;
+  date?: DateInput | null;
+  title?: string | null;
+  author?: string | null;
+  url?: string | null;
+  text?: string | null;
+}
+
+export type ImportField = 'source' | 'date' | 'title' | 'author' | 'url' | 'text' | 'file' | 'ignore';
+
+export interface ImportOptions {
+  /** Header name to field, overriding libquire's aliases. */
+  columns?: Record<string, ImportField>;
+  /** Skip and record bad rows instead of stopping at the first one. */
+  skipBadRows?: boolean;
+  /** The folder "file" columns are relative to. */
+  baseDir?: string;
+}
+
+export interface ImportResult {
+  rows: number;
+  skipped: number;
+  /** 1-based record numbers of skipped rows (the header is 1). */
+  skippedRows: number[];
+  warnings: string[];
+}
+
+/** Writes a new corpus; nothing appears at path before finish() succeeds. */
+export class Writer {
+  constructor(path: string, options?: WriterOptions);
+  add(doc: NewDocument): void;
+  /** Documents added so far. */
+  readonly count: number;
+  importCsv(source: string | Buffer, options?: ImportOptions): ImportResult;
+  /** Writes the indexes and moves the file into place; returns the document count. */
+  finish(): number;
+  /** Frees the writer; an unfinished file is abandoned. */
+  close(): void;
+}
+
+export function open(source: string | URL | Buffer | Uint8Array | ArrayBuffer): Corpus;
+export function importCsv(csv: string | Buffer, out: string, options?: ImportOptions & WriterOptions): ImportResult;
+export function parseDate(text: string): { timestamp: number; precision: Precision };
+export function formatDate(timestamp: number, precision: Precision): string | null;
+export function salvage(damaged: string, out: string): { kept: number; lost: number; report: string[] };
+export function strerror(code: number): string;
+/** Version of the libquire loaded, such as "1.0.0". */
+export const version: string;
+/** MAJOR*10000 + MINOR*100 + PATCH of the libquire loaded. */
+export const versionNumber: number;
+/** Version of this binding. */
+export const bindingVersion: string;

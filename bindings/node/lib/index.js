@@ -1,0 +1,605 @@
+'use strict';
+// quire for Node.js: classes over the C addon (src/*.c), which calls libquire.
+// Everything the library defines (formats, filters, dates, CSV) stays in the
+// library; this file only shapes it the way JavaScript code expects.
+
+const fs = require('node:fs');
+const path = require('node:path');
+const { Readable } = require('node:stream');
+
+const native = loadAddon();
+
+/** Loads quire.node: $QUIRE_NODE_ADDON, else a CMake build in or above here. */
+function loadAddon() {
+  const candidates = [
+    process.env.QUIRE_NODE_ADDON,
+    path.join(__dirname, '..', 'build', 'quire.node'),
+    path.join(__dirname, '..', '..', '..', 'build', 'bindings', 'node', 'quire.node'),
+  ].filter(Boolean);
+  for (const file of candidates) {
+    if (fs.existsSync(file)) return require(file);
+  }
+  throw new Error(
+    `quire.node not found (looked in ${candidates.join(', ')}); build it with ` +
+      'CMake and/or set QUIRE_NODE_ADDON to its path',
+  );
+}
+
+/** A failed libquire call: `code` is the C status, `quireCode` its name. */
+class QuireError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'QuireError';
+  }
+}
+native.setErrorClass(QuireError);
+
+const PRECISIONS = ['none', 'year', 'month', 'day', 'minute', 'second'];
+const FIELDS = { id: 0, source: 1, date: 2, title: 3, author: 4, url: 5, text: 6, file: 7, ignore: 8 };
+const LAZY_FIELDS = ['date', 'title', 'author', 'url', 'text'];
+const UNDATED = { undefined: 0, true: 1, false: 2 };
+const ORDERS = { clustered: 0, input: 1 };
+const UTF8_POLICIES = { reject: 0, replace: 1 };
+const DIALECTS = { plain: 0, excel: 1 };
+const NUMS = native.NUMBERS_PER_DOC;
+const DEFAULT_BATCH = 256;
+
+const kHandle = Symbol('quire.handle');
+const kCorpus = Symbol('quire.corpus');
+const kRead = Symbol('quire.read');
+const kNames = Symbol('quire.sourceNames');
+
+function quireError(code, quireCode, message) {
+  const err = new QuireError(message);
+  err.code = code;
+  err.quireCode = quireCode;
+  return err;
+}
+
+function einval(message) {
+  return quireError(-5, 'QUIRE_EINVAL', message);
+}
+
+function choice(table, value, what, fallback) {
+  if (value === undefined) return fallback;
+  if (!Object.prototype.hasOwnProperty.call(table, value)) {
+    throw einval(`unknown ${what} ${JSON.stringify(value)} (${Object.keys(table).join(', ')})`);
+  }
+  return table[value];
+}
+
+function checkKeys(options, allowed, what) {
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key)) throw new TypeError(`unknown ${what} option "${key}"`);
+  }
+}
+
+function dateText(value, what) {
+  if (value === undefined || value === null) return undefined;
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) throw new TypeError(`${what} is an invalid Date`);
+    return value.toISOString();
+  }
+  if (typeof value !== 'string') throw new TypeError(`${what} must be a string or a Date`);
+  return value;
+}
+
+const FILTER_KEYS = ['sources', 'from', 'to', 'undated'];
+
+/** The filter object the addon reads, from the options users pass. */
+function filterSpec(options) {
+  const { sources, from, to, undated } = options;
+  if (undated !== undefined && typeof undated !== 'boolean') {
+    throw new TypeError('undated must be true, false or undefined');
+  }
+  let list;
+  if (typeof sources === 'string') list = [sources];
+  else if (sources === undefined || sources === null) list = undefined;
+  else list = Array.from(sources);
+  return {
+    sources: list,
+    from: dateText(from, 'from'),
+    to: dateText(to, 'to'),
+    undated: UNDATED[String(undated)],
+  };
+}
+
+function fieldMask(fields) {
+  let mask = 0;
+  for (const name of fields) {
+    if (!LAZY_FIELDS.includes(name)) {
+      throw new TypeError(`unknown field "${name}" (${LAZY_FIELDS.join(', ')})`);
+    }
+    mask |= 1 << FIELDS[name];
+  }
+  return mask;
+}
+
+/** One document. id, source, timestamp, precision and textLength come with
+ * it; date, title, author, url and text too when the query asked for them,
+ * and otherwise are read from the corpus the first time they are used. */
+class Document {
+  #corpus;
+  #fields; // date, title, author, url, text once fetched
+
+  constructor(corpus, id, source, timestamp, precision, textLength) {
+    this.#corpus = corpus;
+    /** The document's number: its 0-based position in the file. */
+    this.id = id;
+    /** The source (publication), or null. */
+    this.source = source;
+    /** UTC seconds of the first instant of the date, or null when undated. */
+    this.timestamp = timestamp;
+    /** How much of the date is known: none, year, month, day, minute, second. */
+    this.precision = precision;
+    /** Bytes of UTF-8 in the text, known without reading the text. */
+    this.textLength = textLength;
+  }
+
+  #field(name) {
+    const fields = (this.#fields ??= {});
+    let value = fields[name];
+    if (value === undefined) {
+      value = this.#corpus[kRead](this.id, name);
+      fields[name] = value;
+    }
+    return value;
+  }
+
+  /** The date as ISO 8601 text as it was given ("2016-01",
+   * "2017-05-08T09:22"), or null. */
+  get date() {
+    return this.timestamp === null ? null : this.#field('date');
+  }
+
+  /** The first instant of the date as a Date, or null. */
+  get dateTime() {
+    return this.timestamp === null ? null : new Date(this.timestamp * 1000);
+  }
+
+  get title() {
+    return this.#field('title');
+  }
+
+  get author() {
+    return this.#field('author');
+  }
+
+  get url() {
+    return this.#field('url');
+  }
+
+  get text() {
+    return this.#field('text');
+  }
+
+  /** Stores fields fetched with the document (from the batch). */
+  static fill(doc, strings, at, names) {
+    const fields = (doc.#fields ??= {});
+    for (const name of names) fields[name] = strings[at++];
+    return at;
+  }
+
+  /** Every field, as Writer#add takes them plus id. */
+  toJSON() {
+    return {
+      id: this.id,
+      source: this.source,
+      date: this.date,
+      title: this.title,
+      author: this.author,
+      url: this.url,
+      text: this.text,
+    };
+  }
+}
+
+function makeDocument(corpus, names, nums, base) {
+  const date = nums[base + 1];
+  const sourceId = nums[base + 2];
+  return new Document(
+    corpus,
+    nums[base],
+    sourceId < 0 ? null : names[sourceId],
+    Number.isNaN(date) ? null : date,
+    PRECISIONS[nums[base + 3]],
+    nums[base + 4],
+  );
+}
+
+/** Iterates the documents of a query, fetching them from C a batch at a
+ * time. Leaving a for...of early frees the C cursor at once (return()). */
+class DocumentIterator {
+  #corpus;
+  #spec;
+  #fields;
+  #mask;
+  #handle = null;
+  #nums;
+  #strings = [];
+  #names; // source names by number
+  #count = 0;
+  #pos = 0;
+  #done = false;
+
+  constructor(corpus, spec, fields, batchSize) {
+    this.#corpus = corpus;
+    this.#spec = spec;
+    this.#fields = fields;
+    this.#mask = fieldMask(fields);
+    this.#nums = new Float64Array(batchSize * NUMS);
+  }
+
+  #refill() {
+    if (this.#handle === null) {
+      this.#handle = native.cursorOpen(this.#corpus[kHandle], this.#spec);
+      this.#names = this.#corpus[kNames]();
+    }
+    this.#strings.length = 0;
+    this.#pos = 0;
+    this.#count = native.cursorNext(this.#handle, this.#nums, this.#strings, this.#mask);
+    return this.#count > 0;
+  }
+
+  next() {
+    if (this.#corpus.closed && !this.#done) {
+      this.return();
+      throw quireError(-12, 'QUIRE_ESTATE', 'corpus is closed');
+    }
+    if (this.#pos === this.#count) {
+      if (this.#done) return { done: true, value: undefined };
+      let more;
+      try {
+        more = this.#refill();
+      } catch (err) {
+        this.return();
+        throw err;
+      }
+      if (!more) return this.return();
+    }
+    const i = this.#pos++;
+    const doc = makeDocument(this.#corpus, this.#names, this.#nums, i * NUMS);
+    if (this.#mask) Document.fill(doc, this.#strings, i * this.#fields.length, this.#fields);
+    return { done: false, value: doc };
+  }
+
+  return() {
+    this.#done = true;
+    this.#pos = this.#count = 0;
+    if (this.#handle !== null) {
+      native.cursorClose(this.#handle);
+      this.#handle = null;
+    }
+    return { done: true, value: undefined };
+  }
+
+  [Symbol.iterator]() {
+    return this;
+  }
+
+  /** Every remaining document in an array. */
+  toArray() {
+    return Array.from(this);
+  }
+}
+
+const QUERY_KEYS = [...FILTER_KEYS, 'fields', 'batchSize'];
+const EXPORT_KEYS = [...FILTER_KEYS, 'columns', 'dialect'];
+
+function exportArgs(options) {
+  checkKeys(options, EXPORT_KEYS, 'export');
+  const { columns, dialect } = options;
+  const list = Array.isArray(columns) ? columns.join(',') : columns;
+  if (list !== undefined && typeof list !== 'string') {
+    throw new TypeError('columns must be a string or an array of strings');
+  }
+  return [filterSpec(options), list, choice(DIALECTS, dialect, 'dialect', 0)];
+}
+
+/** CSV of a corpus selection as a Readable stream of Buffers. The export runs
+ * on a thread of its own and waits whenever the consumer does. `rows` is set
+ * when the stream ends. */
+class ExportStream extends Readable {
+  constructor(corpus, options) {
+    super();
+    /** Documents written, once the stream has ended. */
+    this.rows = undefined;
+    const onEvent = (err, chunk, rows) => {
+      if (this.destroyed) return;
+      if (chunk) this.push(chunk);
+      else if (err) this.destroy(err);
+      else {
+        this.rows = rows;
+        this.push(null);
+      }
+    };
+    this[kCorpus] = corpus; // the corpus must outlive the export
+    this[kHandle] = native.streamOpen(corpus[kHandle], ...exportArgs(options), onEvent);
+  }
+
+  _read() {
+    try {
+      native.streamRead(this[kHandle]);
+    } catch (err) {
+      this.destroy(err);
+    }
+  }
+
+  _destroy(err, callback) {
+    native.streamCancel(this[kHandle]);
+    callback(err);
+  }
+}
+
+/** An open .quire corpus. Close it with close() (or let the garbage collector
+ * do it); closing ends the iterations still running over it. */
+class Corpus {
+  #closed = false;
+  #info;
+  #sources;
+  #names;
+
+  /** Use quire.open(). */
+  constructor(handle) {
+    this[kHandle] = handle;
+    this.#info = native.corpusInfo(handle);
+  }
+
+  /** Opens a corpus from a path, or from the bytes of a .quire file (a Buffer,
+   * Uint8Array or ArrayBuffer, which is copied). */
+  static open(source) {
+    if (typeof source === 'string') return new Corpus(native.corpusOpen(source));
+    if (source instanceof URL) return new Corpus(native.corpusOpen(require('node:url').fileURLToPath(source)));
+    if (source instanceof ArrayBuffer || Buffer.isBuffer(source)) {
+      return new Corpus(native.corpusOpenBuffer(source));
+    }
+    if (ArrayBuffer.isView(source)) {
+      return new Corpus(native.corpusOpenBuffer(Buffer.from(source.buffer, source.byteOffset, source.byteLength)));
+    }
+    throw new TypeError('open() takes a path or a Buffer');
+  }
+
+  close() {
+    native.corpusClose(this[kHandle]);
+    this.#closed = true;
+  }
+
+  get closed() {
+    return this.#closed;
+  }
+
+  /** The facts of an open corpus; throws QUIRE_ESTATE once closed. */
+  #open() {
+    if (this.#closed) throw quireError(-12, 'QUIRE_ESTATE', 'corpus is closed');
+    return this.#info;
+  }
+
+  /** Number of documents. */
+  get count() {
+    return this.#open().documents;
+  }
+
+  get sourceCount() {
+    return this.#open().sources;
+  }
+
+  get undatedCount() {
+    return this.#open().undated;
+  }
+
+  get fileSize() {
+    return this.#open().fileSize;
+  }
+
+  /** Bytes of every field of every document laid end to end. */
+  get rawSize() {
+    return this.#open().rawSize;
+  }
+
+  /** The file's format version. */
+  get formatVersion() {
+    const info = this.#open();
+    return { major: info.formatMajor, minor: info.formatMinor };
+  }
+
+  /** Every source with its number of documents, in byte order of the names. */
+  get sources() {
+    if (this.#sources === undefined) this.#sources = native.corpusSources(this[kHandle]);
+    return this.#sources.map((s) => ({ ...s }));
+  }
+
+  [kNames]() {
+    if (this.#names === undefined) {
+      this.#names = (this.#sources ?? (this.#sources = native.corpusSources(this[kHandle]))).map((s) => s.name);
+    }
+    return this.#names;
+  }
+
+  /** First instants of the earliest and latest dates, or null when no
+   * document has a date. */
+  dateSpan() {
+    const span = native.corpusDateSpan(this[kHandle]);
+    return span && { first: new Date(span[0] * 1000), last: new Date(span[1] * 1000) };
+  }
+
+  /** Document number n (0-based, in file order), with every field. */
+  doc(n) {
+    if (!Number.isSafeInteger(n)) throw new TypeError('a document number must be an integer');
+    const all = fieldMask(LAZY_FIELDS);
+    const row = native.corpusRead(this[kHandle], n, all);
+    const doc = makeDocument(this, this[kNames](), row, 0);
+    Document.fill(doc, row, NUMS, LAZY_FIELDS);
+    return doc;
+  }
+
+  [kRead](id, field) {
+    return native.corpusRead(this[kHandle], id, 1 << FIELDS[field])[NUMS];
+  }
+
+  /** The documents matching {sources, from, to, undated}, as an iterator.
+   * fields (default: all of date, title, author, url, text) are fetched with each
+   * batch; others are read on first use. from and to take partial dates:
+   * {from: '2016', to: '2016'} is the whole year. */
+  query(options = {}) {
+    checkKeys(options, QUERY_KEYS, 'query');
+    const { fields = LAZY_FIELDS, batchSize = DEFAULT_BATCH } = options;
+    if (!Number.isSafeInteger(batchSize) || batchSize < 1) {
+      throw new TypeError('batchSize must be a positive integer');
+    }
+    return new DocumentIterator(this, filterSpec(options), Array.from(fields), batchSize);
+  }
+
+  [Symbol.iterator]() {
+    return this.query();
+  }
+
+  /** How many documents query(filter) would give, from the indexes alone. */
+  countMatches(filter = {}) {
+    checkKeys(filter, FILTER_KEYS, 'filter');
+    return native.corpusCount(this[kHandle], filterSpec(filter));
+  }
+
+  /** Writes the selection as CSV to path, atomically, on this thread.
+   * options: the filter, columns ("id,source,..." or an array) and dialect
+   * ("plain" or "excel"). Returns {rows, cellsCut}. */
+  exportCsv(file, options = {}) {
+    return native.exportToPath(this[kHandle], file, ...exportArgs(options));
+  }
+
+  /** The same CSV as a Readable stream. */
+  createExportStream(options = {}) {
+    return new ExportStream(this, options);
+  }
+
+  /** Checks every checksum; report has one line per damaged part. */
+  verify() {
+    const { damaged, report } = native.corpusVerify(this[kHandle]);
+    return { damaged, report: report.split('\n').filter(Boolean) };
+  }
+}
+
+if (Symbol.dispose) Corpus.prototype[Symbol.dispose] = Corpus.prototype.close;
+
+const WRITER_KEYS = ['blockSize', 'level', 'order', 'utf8', 'threads'];
+const IMPORT_KEYS = ['columns', 'skipBadRows', 'baseDir'];
+
+function textArg(value, what) {
+  if (value === undefined || value === null) return '';
+  if (typeof value !== 'string') throw new TypeError(`${what} must be a string`);
+  return value;
+}
+
+/** Writes a new corpus. Nothing appears at path before finish() succeeds; a
+ * writer closed or collected unfinished leaves path as it was. */
+class Writer {
+  constructor(file, options = {}) {
+    checkKeys(options, WRITER_KEYS, 'writer');
+    const { blockSize, level, order, utf8, threads } = options;
+    this[kHandle] = native.writerOpen(
+      file,
+      blockSize,
+      level,
+      choice(ORDERS, order, 'order', undefined),
+      choice(UTF8_POLICIES, utf8, 'utf8 policy', undefined),
+      threads,
+    );
+  }
+
+  /** Adds one document: {source, date, title, author, url, text}, all
+   * optional. A missing source or date means the document has none. */
+  add(doc) {
+    const { source, date, title, author, url, text } = doc;
+    native.writerAdd(
+      this[kHandle],
+      textArg(source, 'source'),
+      dateText(date, 'date') ?? '',
+      textArg(title, 'title'),
+      textArg(author, 'author'),
+      textArg(url, 'url'),
+      textArg(text, 'text'),
+    );
+  }
+
+  /** Documents added so far. */
+  get count() {
+    return native.writerCount(this[kHandle]);
+  }
+
+  /** Adds every row of a CSV file (a path or a Buffer). columns maps header
+   * names to fields (source, date, title, author, url, text, file, ignore).
+   * Returns {rows, skipped, skippedRows, warnings}. */
+  importCsv(source, options = {}) {
+    checkKeys(options, IMPORT_KEYS, 'import');
+    const { columns = {}, skipBadRows = false, baseDir } = options;
+    const pairs = Object.entries(columns).map(([name, field]) => [name, choice(FIELDS, field, 'field')]);
+    const result = native.writerImportCsv(this[kHandle], source, pairs, Boolean(skipBadRows), baseDir);
+    result.warnings = result.warnings.split('\n').filter(Boolean);
+    return result;
+  }
+
+  /** Writes the indexes, syncs and moves the file into place. Returns the
+   * number of documents. */
+  finish() {
+    return native.writerFinish(this[kHandle]);
+  }
+
+  /** Frees the writer; unfinished, the file is abandoned. */
+  close() {
+    native.writerClose(this[kHandle]);
+  }
+}
+
+if (Symbol.dispose) Writer.prototype[Symbol.dispose] = Writer.prototype.close;
+
+/** Opens a corpus from a path or from the bytes of a .quire file. */
+function open(source) {
+  return Corpus.open(source);
+}
+
+/** Packs a CSV file into a new corpus at out; nothing is written on failure. */
+function importCsv(csv, out, options = {}) {
+  const { columns, skipBadRows, baseDir, ...writerOptions } = options;
+  const writer = new Writer(out, writerOptions);
+  try {
+    const result = writer.importCsv(csv, { columns, skipBadRows, baseDir });
+    writer.finish();
+    return result;
+  } finally {
+    writer.close();
+  }
+}
+
+/** Parses an ISO 8601 or RFC 2822 date as libquire does. */
+function parseDate(text) {
+  const [timestamp, precision] = native.parseDate(text);
+  return { timestamp, precision: PRECISIONS[precision] };
+}
+
+/** ISO 8601 text of a timestamp at a precision, as libquire writes it. */
+function formatDate(timestamp, precision) {
+  return native.formatDate(timestamp, choice(Object.fromEntries(PRECISIONS.map((p, i) => [p, i])), precision, 'precision'));
+}
+
+/** Writes to out every intact document of a damaged corpus. */
+function salvage(damaged, out) {
+  const { kept, lost, report } = native.salvage(damaged, out);
+  return { kept, lost, report: report.split('\n').filter(Boolean) };
+}
+
+module.exports = {
+  open,
+  Corpus,
+  Document,
+  DocumentIterator,
+  ExportStream,
+  Writer,
+  QuireError,
+  importCsv,
+  parseDate,
+  formatDate,
+  salvage,
+  version: native.versionString(),
+  versionNumber: native.versionNumber(),
+  bindingVersion: require('../package.json').version,
+  strerror: native.strerror,
+};

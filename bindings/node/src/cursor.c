@@ -1,0 +1,212 @@
+/* cursor.c: iterating the documents of a query in batches.
+ *
+ * One call of cursorNext fills a Float64Array with the numbers of up to
+ * `capacity` documents (QN_NUMS numbers each) and an array with the strings
+ * asked for, so crossing from JS into C is paid once per batch, not once per
+ * document or field. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "qn.h"
+
+struct qn_cursor {
+  quire_cursor *cursor; /* NULL once freed */
+  qn_corpus *owner;     /* NULL once freed or its corpus closed */
+  qn_cursor *prev, *next;
+  int done;       /* QUIRE_DONE was seen */
+  int failed;     /* a failure waits to be thrown by the next call */
+  char *failure;  /* its message */
+  int status;     /* its status */
+};
+
+static void unlink_cursor(qn_cursor *k) {
+  if (!k->owner)
+    return;
+  if (k->prev)
+    k->prev->next = k->next;
+  else
+    k->owner->cursors = k->next;
+  if (k->next)
+    k->next->prev = k->prev;
+  k->prev = k->next = NULL;
+  k->owner = NULL;
+}
+
+static void release(qn_cursor *k) {
+  unlink_cursor(k);
+  quire_cursor_free(k->cursor);
+  k->cursor = NULL;
+}
+
+void qn_cursors_detach(qn_corpus *c) {
+  while (c->cursors)
+    release(c->cursors);
+}
+
+static void finalize_cursor(napi_env env, void *ptr, void *hint) {
+  qn_cursor *k = ptr;
+  (void)env;
+  (void)hint;
+  release(k);
+  free(k->failure);
+  free(k);
+}
+
+/* cursorOpen(corpus, filterSpec) -> handle */
+napi_value qn_cursor_open(napi_env env, napi_callback_info info) {
+  napi_value argv[2], handle;
+  qn_corpus *c;
+  quire_filter *filter = NULL;
+  quire_cursor *cur = NULL;
+  qn_cursor *k;
+  int status;
+  if (qn_args(env, info, 2, argv) != 0 ||
+      !(c = qn_corpus_get(env, argv[0])) ||
+      qn_filter_from_js(env, argv[1], &filter) != 0)
+    return NULL;
+  status = quire_cursor_open(c->corpus, filter, &cur);
+  quire_filter_free(filter);
+  if (status != QUIRE_OK) {
+    qn_throw_status(env, status, cur ? quire_cursor_errmsg(cur) : NULL);
+    quire_cursor_free(cur);
+    return NULL;
+  }
+  if (!(k = calloc(1, sizeof *k))) {
+    quire_cursor_free(cur);
+    qn_throw_status(env, QUIRE_ENOMEM, NULL);
+    return NULL;
+  }
+  k->cursor = cur;
+  if (!(handle = qn_wrap(env, QN_CURSOR, k, finalize_cursor))) {
+    quire_cursor_free(cur);
+    free(k);
+    return NULL;
+  }
+  k->owner = c;
+  k->next = c->cursors;
+  if (c->cursors)
+    c->cursors->prev = k;
+  c->cursors = k;
+  return handle;
+}
+
+void qn_cursor_numbers(const quire_cursor *cur, double *nums) {
+  int64_t date = quire_cursor_date(cur);
+  nums[QN_NUM_ID] = (double)quire_cursor_doc(cur);
+  nums[QN_NUM_DATE] = date == QUIRE_NO_DATE ? NAN : (double)date;
+  nums[QN_NUM_SOURCE] = (double)quire_cursor_source_id(cur);
+  nums[QN_NUM_PRECISION] = quire_cursor_date_precision(cur);
+  nums[QN_NUM_TEXT_LENGTH] = (double)quire_cursor_text_length(cur);
+}
+
+int qn_cursor_strings(napi_env env, quire_cursor *cur, uint32_t mask,
+                      napi_value arr, uint32_t *at) {
+  int field;
+  for (field = QUIRE_FIELD_ID; field <= QUIRE_FIELD_TEXT; field++) {
+    const char *data = NULL;
+    size_t len = 0;
+    napi_value s;
+    int status;
+    if (!(mask & (1u << field)))
+      continue;
+    status = quire_cursor_field(cur, field, &data, &len);
+    if (status != QUIRE_OK) {
+      qn_throw_status(env, status, quire_cursor_errmsg(cur));
+      return -1;
+    }
+    if (!(s = qn_string(env, data, len)) ||
+        napi_set_element(env, arr, (*at)++, s) != napi_ok) {
+      qn_throw_napi(env);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* Keeps a failure met after some documents of a batch were read, so that
+ * those documents are handed out first and the failure thrown next time. */
+static void defer_failure(qn_cursor *k, int status) {
+  const char *msg = quire_cursor_errmsg(k->cursor);
+  size_t len = strlen(msg);
+  k->failed = 1;
+  k->status = status;
+  if ((k->failure = malloc(len + 1)))
+    memcpy(k->failure, msg, len + 1);
+}
+
+static napi_value throw_deferred(napi_env env, qn_cursor *k) {
+  qn_throw_status(env, k->status, k->failure);
+  k->done = 1;
+  k->failed = 0;
+  return NULL;
+}
+
+static qn_cursor *get_cursor(napi_env env, napi_value value) {
+  qn_cursor *k = qn_unwrap(env, value, QN_CURSOR);
+  if (k && !k->cursor && !k->done && !k->failed) {
+    qn_throw_status(env, QUIRE_ESTATE,
+                    "the corpus or the iteration is closed");
+    return NULL;
+  }
+  return k;
+}
+
+/* cursorNext(handle, numbers: Float64Array, strings: Array, mask) -> count
+ * of documents read into numbers (QN_NUMS each) and strings (one per bit of
+ * mask each); 0 at the end. */
+napi_value qn_cursor_next_batch(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  qn_cursor *k;
+  napi_typedarray_type type;
+  size_t length = 0, capacity, n = 0;
+  void *data = NULL;
+  double *nums;
+  int has_mask, status;
+  int64_t mask = 0;
+  uint32_t at = 0;
+  if (qn_args(env, info, 4, argv) != 0 || !(k = get_cursor(env, argv[0])) ||
+      qn_get_opt_int(env, argv[3], "field mask", &has_mask, &mask))
+    return NULL;
+  if (napi_get_typedarray_info(env, argv[1], &type, &length, &data, NULL,
+                               NULL) != napi_ok ||
+      type != napi_float64_array) {
+    qn_throw_type(env, "numbers must be a Float64Array");
+    return NULL;
+  }
+  if (k->failed)
+    return throw_deferred(env, k);
+  nums = data;
+  capacity = length / QN_NUMS;
+  while (!k->done && n < capacity) {
+    status = quire_cursor_next(k->cursor);
+    if (status == QUIRE_DONE) {
+      k->done = 1;
+      break;
+    }
+    if (status != QUIRE_ROW) {
+      defer_failure(k, status);
+      break;
+    }
+    qn_cursor_numbers(k->cursor, nums + n * QN_NUMS);
+    if (mask && qn_cursor_strings(env, k->cursor, (uint32_t)mask, argv[2],
+                                  &at) != 0)
+      return NULL;
+    n++;
+  }
+  if (n == 0 && k->failed)
+    return throw_deferred(env, k);
+  return qn_number(env, (double)n);
+}
+
+/* cursorClose(handle): frees the C cursor now (for loops left early). */
+napi_value qn_cursor_close(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  qn_cursor *k;
+  if (qn_args(env, info, 1, argv) != 0 ||
+      !(k = qn_unwrap(env, argv[0], QN_CURSOR)))
+    return NULL;
+  release(k);
+  k->done = 1;
+  return qn_undefined(env);
+}

@@ -1,0 +1,287 @@
+/* writer.c: writing a corpus document by document, and CSV import. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "qn.h"
+
+typedef struct qn_writer {
+  quire_writer *writer; /* NULL once closed */
+} qn_writer;
+
+static void finalize_writer(napi_env env, void *ptr, void *hint) {
+  qn_writer *w = ptr;
+  (void)env;
+  (void)hint;
+  quire_writer_close(w->writer); /* unfinished: the file is abandoned */
+  free(w);
+}
+
+static qn_writer *get_writer(napi_env env, napi_value value) {
+  qn_writer *w = qn_unwrap(env, value, QN_WRITER);
+  if (w && !w->writer) {
+    qn_throw_status(env, QUIRE_ESTATE, "writer is closed");
+    return NULL;
+  }
+  return w;
+}
+
+/* Applies one optional integer setting; returns 0 or -1 with a throw. */
+static int apply(napi_env env, quire_writer *w, napi_value value,
+                 const char *what, int (*set)(quire_writer *, int)) {
+  int has, status;
+  int64_t v;
+  if (qn_get_opt_int(env, value, what, &has, &v) != 0)
+    return -1;
+  if (!has)
+    return 0;
+  status = (v < INT32_MIN || v > INT32_MAX) ? QUIRE_EINVAL : set(w, (int)v);
+  if (status != QUIRE_OK) {
+    qn_throw_status(env, status, quire_writer_errmsg(w));
+    return -1;
+  }
+  return 0;
+}
+
+static int set_block_size(quire_writer *w, int size) {
+  return size < 0 ? QUIRE_EINVAL
+                  : quire_writer_set_block_size(w, (uint32_t)size);
+}
+
+/* argv: blockSize, level, order, utf8, threads (each optional). */
+static int configure(napi_env env, quire_writer *w, napi_value *argv) {
+  return apply(env, w, argv[0], "blockSize", set_block_size) ||
+         apply(env, w, argv[1], "level", quire_writer_set_level) ||
+         apply(env, w, argv[2], "order", quire_writer_set_order) ||
+         apply(env, w, argv[3], "utf8", quire_writer_set_utf8) ||
+         apply(env, w, argv[4], "threads", quire_writer_set_threads);
+}
+
+/* writerOpen(path, blockSize, level, order, utf8, threads) -> handle */
+napi_value qn_writer_open(napi_env env, napi_callback_info info) {
+  napi_value argv[6], handle;
+  quire_writer *writer = NULL;
+  qn_writer *w;
+  qn_str path;
+  int status;
+  if (qn_args(env, info, 6, argv) != 0 || qn_get_path(env, argv[0], &path))
+    return NULL;
+  status = quire_writer_open(path.data, &writer);
+  qn_str_free(&path);
+  if (status != QUIRE_OK) {
+    qn_throw_status(env, status, writer ? quire_writer_errmsg(writer) : NULL);
+    quire_writer_close(writer);
+    return NULL;
+  }
+  if (configure(env, writer, argv + 1) != 0) {
+    quire_writer_close(writer);
+    return NULL;
+  }
+  if (!(w = malloc(sizeof *w))) {
+    quire_writer_close(writer);
+    qn_throw_status(env, QUIRE_ENOMEM, NULL);
+    return NULL;
+  }
+  w->writer = writer;
+  if (!(handle = qn_wrap(env, QN_WRITER, w, finalize_writer))) {
+    quire_writer_close(writer);
+    free(w);
+  }
+  return handle;
+}
+
+/* writerAdd(handle, source, date, title, author, url, text) */
+napi_value qn_writer_add(napi_env env, napi_callback_info info) {
+  static const char *const names[6] = {"source", "date", "title",
+                                       "author", "url",  "text"};
+  napi_value argv[7];
+  qn_str s[6];
+  qn_writer *w;
+  int i, got = 0, status = QUIRE_OK;
+  if (qn_args(env, info, 7, argv) != 0 || !(w = get_writer(env, argv[0])))
+    return NULL;
+  for (got = 0; got < 6; got++)
+    if (qn_get_str(env, argv[got + 1], names[got], &s[got]) != 0)
+      break;
+  if (got == 6)
+    status = quire_writer_add(w->writer, s[0].data, s[0].len, s[1].data,
+                              s[1].len, s[2].data, s[2].len, s[3].data,
+                              s[3].len, s[4].data, s[4].len, s[5].data,
+                              s[5].len);
+  for (i = 0; i < got; i++)
+    qn_str_free(&s[i]);
+  if (got < 6)
+    return NULL;
+  if (status != QUIRE_OK) {
+    qn_throw_status(env, status, quire_writer_errmsg(w->writer));
+    return NULL;
+  }
+  return qn_undefined(env);
+}
+
+/* writerCount(handle) -> documents added so far */
+napi_value qn_writer_count(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  qn_writer *w;
+  if (qn_args(env, info, 1, argv) != 0 || !(w = get_writer(env, argv[0])))
+    return NULL;
+  return qn_number(env, (double)quire_writer_doc_count(w->writer));
+}
+
+/* writerFinish(handle) -> documents written */
+napi_value qn_writer_finish(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  qn_writer *w;
+  int status;
+  if (qn_args(env, info, 1, argv) != 0 || !(w = get_writer(env, argv[0])))
+    return NULL;
+  status = quire_writer_finish(w->writer);
+  if (status != QUIRE_OK) {
+    qn_throw_status(env, status, quire_writer_errmsg(w->writer));
+    return NULL;
+  }
+  return qn_number(env, (double)quire_writer_doc_count(w->writer));
+}
+
+/* writerClose(handle): frees the writer; unfinished, the file is abandoned.
+ * A second call does nothing. */
+napi_value qn_writer_close(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  qn_writer *w;
+  if (qn_args(env, info, 1, argv) != 0 ||
+      !(w = qn_unwrap(env, argv[0], QN_WRITER)))
+    return NULL;
+  quire_writer_close(w->writer);
+  w->writer = NULL;
+  return qn_undefined(env);
+}
+
+/* ---- CSV import ------------------------------------------------------------ */
+
+/* Maps the [headerName, field] pairs of columns (field numbers). */
+static int map_columns(napi_env env, quire_import *imp, napi_value columns) {
+  bool is_array = false;
+  uint32_t n = 0, i;
+  napi_valuetype type;
+  napi_typeof(env, columns, &type);
+  if (type == napi_undefined || type == napi_null)
+    return 0;
+  if (napi_is_array(env, columns, &is_array) != napi_ok || !is_array) {
+    qn_throw_type(env, "columns must be an array of [name, field] pairs");
+    return -1;
+  }
+  napi_get_array_length(env, columns, &n);
+  for (i = 0; i < n; i++) {
+    napi_value pair, name_v, field_v;
+    qn_str name;
+    int has, status;
+    int64_t field;
+    if (napi_get_element(env, columns, i, &pair) != napi_ok ||
+        napi_get_element(env, pair, 0, &name_v) != napi_ok ||
+        napi_get_element(env, pair, 1, &field_v) != napi_ok) {
+      qn_throw_type(env, "columns must be an array of [name, field] pairs");
+      return -1;
+    }
+    if (qn_get_opt_int(env, field_v, "field", &has, &field) != 0 ||
+        qn_get_str(env, name_v, "column name", &name) != 0)
+      return -1;
+    status = quire_import_map_column(imp, name.data, name.len,
+                                     has ? (int)field : -1);
+    qn_str_free(&name);
+    if (status != QUIRE_OK) {
+      qn_throw_status(env, status, quire_import_errmsg(imp));
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* argv: columns, skipBadRows (boolean), baseDir (optional string). */
+static int configure_import(napi_env env, quire_import *imp,
+                            napi_value *argv) {
+  bool skip = false;
+  napi_valuetype type;
+  qn_str dir;
+  int status = QUIRE_OK;
+  if (map_columns(env, imp, argv[0]) != 0)
+    return -1;
+  napi_typeof(env, argv[1], &type);
+  if (type == napi_boolean)
+    napi_get_value_bool(env, argv[1], &skip);
+  if ((status = quire_import_set_skip_bad_rows(imp, skip)) != QUIRE_OK)
+    return qn_throw_status(env, status, quire_import_errmsg(imp)), -1;
+  if (qn_get_str(env, argv[2], "baseDir", &dir) != 0)
+    return -1;
+  if (dir.len)
+    status = quire_import_set_base_dir(imp, dir.data);
+  qn_str_free(&dir);
+  if (status != QUIRE_OK)
+    return qn_throw_status(env, status, quire_import_errmsg(imp)), -1;
+  return 0;
+}
+
+/* Runs the import from a path (a string) or from the bytes of a Buffer. */
+static int run_import(napi_env env, quire_import *imp, quire_writer *writer,
+                      napi_value source) {
+  bool is_buffer = false;
+  int status;
+  napi_is_buffer(env, source, &is_buffer);
+  if (is_buffer) {
+    void *data = NULL;
+    size_t len = 0;
+    if (napi_get_buffer_info(env, source, &data, &len) != napi_ok)
+      return qn_throw_napi(env), -1;
+    status = quire_import_csv_buffer(imp, writer, data, len, "buffer");
+  } else {
+    qn_str path;
+    if (qn_get_path(env, source, &path) != 0)
+      return -1;
+    status = quire_import_csv_path(imp, writer, path.data);
+    qn_str_free(&path);
+  }
+  if (status != QUIRE_OK)
+    return qn_throw_status(env, status, quire_import_errmsg(imp)), -1;
+  return 0;
+}
+
+static napi_value import_result(napi_env env, const quire_import *imp) {
+  napi_value obj, rows;
+  uint64_t skipped = quire_import_skipped(imp), i, row;
+  const char *warnings = quire_import_warnings(imp);
+  QN_CALL(env, napi_create_object(env, &obj));
+  QN_CALL(env, napi_create_array(env, &rows));
+  for (i = 0; i < skipped; i++) {
+    if (quire_import_skipped_row(imp, i, &row) != QUIRE_OK)
+      break; /* only the first 1,000 are kept */
+    QN_CALL(env,
+            napi_set_element(env, rows, (uint32_t)i,
+                             qn_number(env, (double)row)));
+  }
+  if (qn_set(env, obj, "rows", qn_number(env, (double)quire_import_rows(imp))) ||
+      qn_set(env, obj, "skipped", qn_number(env, (double)skipped)) ||
+      qn_set(env, obj, "skippedRows", rows) ||
+      qn_set(env, obj, "warnings",
+             qn_string(env, warnings, warnings ? strlen(warnings) : 0)))
+    return NULL;
+  return obj;
+}
+
+/* writerImportCsv(handle, pathOrBuffer, columns, skipBadRows, baseDir) ->
+ * {rows, skipped, skippedRows, warnings} */
+napi_value qn_writer_import_csv(napi_env env, napi_callback_info info) {
+  napi_value argv[5], result = NULL;
+  qn_writer *w;
+  quire_import *imp = NULL;
+  int status;
+  if (qn_args(env, info, 5, argv) != 0 || !(w = get_writer(env, argv[0])))
+    return NULL;
+  if ((status = quire_import_new(&imp)) != QUIRE_OK) {
+    qn_throw_status(env, status, imp ? quire_import_errmsg(imp) : NULL);
+    quire_import_free(imp);
+    return NULL;
+  }
+  if (configure_import(env, imp, argv + 2) == 0 &&
+      run_import(env, imp, w->writer, argv[1]) == 0)
+    result = import_result(env, imp);
+  quire_import_free(imp);
+  return result;
+}
