@@ -196,7 +196,12 @@ func (r *Cursor) fetch() {
 		r.err = r.pending
 		return
 	}
-	r.cDoc = int64(r.rows[r.n-1].doc)
+	// A batch cut short by the end or an error leaves the C cursor on no
+	// document; a full one leaves it on the last.
+	r.cDoc = -1
+	if r.status == C.QUIRE_ROW {
+		r.cDoc = int64(r.rows[r.n-1].doc)
+	}
 	r.current = true
 }
 

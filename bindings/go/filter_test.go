@@ -147,3 +147,30 @@ func TestDateHelpers(t *testing.T) {
 		t.Fatal("the zero Date is not empty")
 	}
 }
+
+// The fields of every match can be read, the last one included, after the
+// cursor has found that there is no further match.
+func TestFieldsOfEveryMatch(t *testing.T) {
+	docs := []quire.Document{
+		{Source: "Belarus in Focus", Date: "2016-04-22T18:38", Title: "first"},
+		{Source: "Eurasia Daily Monitor", Date: "2016-01", Title: "second"},
+		{Title: "third"},
+	}
+	c := openCorpus(t, writeCorpus(t, docs, nil))
+	for _, f := range []*quire.Filter{nil, {Sources: []string{"Belarus in Focus"}, From: "2016", To: "2016"}, {Undated: quire.UndatedExclude}} {
+		want, _ := c.CountMatches(f)
+		n := uint64(0)
+		for doc, err := range c.Query(f) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := doc.Title(); err != nil {
+				t.Fatalf("filter %+v, match %d: %v", f, n, err)
+			}
+			n++
+		}
+		if n != want {
+			t.Fatalf("filter %+v: %d matches, want %d", f, n, want)
+		}
+	}
+}
