@@ -1,0 +1,183 @@
+/*
+ * fuzz_corpus.c: opens an arbitrary byte buffer as a corpus and does
+ * everything a reader can do with it: counts, sources, filters, every field
+ * of every document, seeks, verify, and both CSV dialects to a callback.
+ *
+ * The first input byte is a mode; the rest is the file. With mode bits set,
+ * the harness first rewrites the file's checksums (hd_fix_checksums), as a
+ * hostile writer would, so that mutations reach the parsing behind the
+ * CRC checks instead of stopping at them.
+ *
+ * Besides the sanitizers, the harness checks the API's promises: statuses
+ * from the documented set, a message with every failure, NUL-terminated
+ * fields, counts that agree with iteration.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hardening.h"
+
+/* Caps the work per input; the file may claim millions of documents. */
+#define MAX_DOCS 4096
+
+static int discard(void *ctx, const char *data, size_t len) {
+  (void)data;
+  *(size_t *)ctx += len;
+  return 0;
+}
+
+static int clean(int status) {
+  return status == QUIRE_OK || status == QUIRE_ECORRUPT;
+}
+
+/* Reads every field of the documents a filter selects. */
+static void iterate(const quire_corpus *c, const quire_filter *f) {
+  quire_cursor *cur;
+  int status = quire_cursor_open(c, f, &cur);
+  HD_CHECK(clean(status));
+  if (status != QUIRE_OK) {
+    HD_CHECK(quire_cursor_errmsg(cur)[0] != '\0');
+    quire_cursor_free(cur);
+    return;
+  }
+  uint64_t rows = 0;
+  int step;
+  while ((step = quire_cursor_next(cur)) != QUIRE_DONE && rows < MAX_DOCS) {
+    rows++;
+    HD_CHECK(step == QUIRE_ROW || step == QUIRE_ECORRUPT);
+    if (step != QUIRE_ROW) {
+      HD_CHECK(quire_cursor_errmsg(cur)[0] != '\0');
+      continue;
+    }
+    HD_CHECK(quire_cursor_doc(cur) < quire_corpus_doc_count(c));
+    for (int field = QUIRE_FIELD_ID; field <= QUIRE_FIELD_TEXT; field++) {
+      const char *data;
+      size_t len;
+      status = quire_cursor_field(cur, field, &data, &len);
+      HD_CHECK(clean(status));
+      if (status == QUIRE_OK)
+        HD_CHECK(data[len] == '\0');
+      else
+        HD_CHECK(quire_cursor_errmsg(cur)[0] != '\0');
+      if (status == QUIRE_OK && field == QUIRE_FIELD_TEXT)
+        HD_CHECK(len == quire_cursor_text_length(cur));
+    }
+  }
+  quire_cursor_free(cur);
+}
+
+static void seek_some(const quire_corpus *c) {
+  quire_cursor *cur;
+  if (quire_cursor_open(c, NULL, &cur) != QUIRE_OK) {
+    quire_cursor_free(cur);
+    return;
+  }
+  uint64_t n = quire_corpus_doc_count(c);
+  uint64_t picks[] = {n - 1, n / 2, 0, n, UINT64_MAX};
+  for (size_t i = 0; i < sizeof picks / sizeof picks[0]; i++) {
+    int status = quire_cursor_seek(cur, picks[i]);
+    HD_CHECK(status == QUIRE_ROW || status == QUIRE_ECORRUPT ||
+             status == QUIRE_ENOTFOUND);
+    HD_CHECK((status == QUIRE_ENOTFOUND) == (picks[i] >= n));
+    if (status == QUIRE_ROW) {
+      const char *data;
+      size_t len;
+      HD_CHECK(clean(quire_cursor_field(cur, QUIRE_FIELD_TITLE, &data, &len)));
+      /* next() goes on after the sought document. */
+      status = quire_cursor_next(cur);
+      HD_CHECK(status == QUIRE_ROW || status == QUIRE_DONE ||
+               status == QUIRE_ECORRUPT);
+    }
+  }
+  quire_cursor_free(cur);
+}
+
+static void export_all(const quire_corpus *c, const quire_filter *f,
+                       int dialect) {
+  if (quire_corpus_doc_count(c) > MAX_DOCS)
+    return;
+  quire_export *exp;
+  HD_CHECK(quire_export_new(c, &exp) == QUIRE_OK);
+  HD_CHECK(quire_export_set_filter(exp, f) == QUIRE_OK);
+  HD_CHECK(quire_export_set_dialect(exp, dialect) == QUIRE_OK);
+  size_t bytes = 0;
+  int status = quire_export_to_callback(exp, discard, &bytes);
+  HD_CHECK(clean(status));
+  if (status != QUIRE_OK)
+    HD_CHECK(quire_export_errmsg(exp)[0] != '\0');
+  quire_export_free(exp);
+}
+
+static quire_filter *filter_from(const quire_corpus *c, uint8_t mode) {
+  quire_filter *f;
+  HD_CHECK(quire_filter_new(&f) == QUIRE_OK);
+  /* Filters name sources the file has (the first two) and one it lacks. */
+  for (uint64_t s = 0; s < 2 && s < quire_corpus_source_count(c); s++) {
+    const char *name;
+    size_t len;
+    if (quire_corpus_source(c, s, &name, &len, NULL) == QUIRE_OK)
+      HD_CHECK(quire_filter_add_source(f, name, len) == QUIRE_OK);
+  }
+  if (mode & 0x10)
+    quire_filter_add_source(f, "no such source", 14);
+  if (mode & 0x20)
+    quire_filter_set_from(f, "2000", 4);
+  if (mode & 0x40)
+    quire_filter_set_to(f, "2017-05-08T09:22Z", 17);
+  quire_filter_set_undated(f, (mode >> 3) % 3);
+  return f;
+}
+
+static void explore(const quire_corpus *c, uint8_t mode) {
+  uint64_t docs = quire_corpus_doc_count(c);
+  HD_CHECK(quire_corpus_undated_count(c) <= docs);
+  int64_t first, last;
+  int status = quire_corpus_date_span(c, &first, &last);
+  HD_CHECK(status == QUIRE_OK || status == QUIRE_ENOTFOUND);
+  for (uint64_t s = 0; s < quire_corpus_source_count(c) && s < 64; s++) {
+    const char *name;
+    size_t len;
+    status = quire_corpus_source(c, s, &name, &len, NULL);
+    HD_CHECK(clean(status));
+    if (status == QUIRE_OK)
+      HD_CHECK(name[len] == '\0');
+  }
+  quire_filter *f = filter_from(c, mode);
+  uint64_t count;
+  HD_CHECK(clean(quire_corpus_count(c, NULL, &count)));
+  HD_CHECK(clean(quire_corpus_count(c, f, &count)));
+  if (docs <= MAX_DOCS) {
+    iterate(c, NULL);
+    iterate(c, f);
+  }
+  seek_some(c);
+  export_all(c, f, QUIRE_CSV_PLAIN);
+  export_all(c, NULL, QUIRE_CSV_EXCEL);
+  uint64_t damaged = 0;
+  size_t report = 0;
+  status = quire_corpus_verify(c, &damaged, discard, &report);
+  HD_CHECK(clean(status));
+  HD_CHECK((status == QUIRE_OK) == (damaged == 0));
+  quire_filter_free(f);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  uint8_t mode;
+  size_t len;
+  uint8_t *bytes = hd_fuzz_input(data, size, &mode, &len);
+  if (!bytes)
+    return 0;
+  hd_fix_checksums(bytes, len, mode & 7);
+  quire_corpus *c;
+  int status = quire_corpus_open_buffer(bytes, len, &c);
+  HD_CHECK(status == QUIRE_OK || status == QUIRE_ECORRUPT ||
+           status == QUIRE_ENOTQUIRE || status == QUIRE_EVERSION);
+  if (status == QUIRE_OK)
+    explore(c, mode);
+  else
+    HD_CHECK(quire_corpus_errmsg(c)[0] != '\0' &&
+             quire_corpus_doc_count(c) == 0);
+  quire_corpus_close(c);
+  free(bytes);
+  return 0;
+}

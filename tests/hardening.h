@@ -1,0 +1,384 @@
+/*
+ * hardening.h: helpers shared by the hardening tests (test_damage.c,
+ * test_crash.c, test_oom.c, test_concurrency.c, test_limits.c,
+ * test_fuzz_replay.c) and the fuzz targets in tests/fuzz/.
+ *
+ * Header-only (static inline) because the build links each test with
+ * testutil.c alone, and the fuzz targets are built by their own CMakeLists.
+ * Nothing here uses Criterion: callers check the results.
+ */
+#ifndef QUIRE_HARDENING_H
+#define QUIRE_HARDENING_H
+
+#include <dirent.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "codec.h"
+#include "format.h"
+#include "quire.h"
+
+/* Aborts with the failed condition: the fuzz targets' oracle, which the
+ * fuzzer and test_fuzz_replay.c both see as a crash. */
+#define HD_CHECK(cond)                                                         \
+  do {                                                                         \
+    if (!(cond)) {                                                             \
+      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+      abort();                                                                 \
+    }                                                                          \
+  } while (0)
+
+/* Splits a fuzz input into its leading mode byte and an exactly sized
+ * private copy of the rest (so that reading one byte too far is caught).
+ * Returns NULL for an empty input; free() the copy. */
+static inline uint8_t *hd_fuzz_input(const uint8_t *data, size_t size,
+                                     uint8_t *mode, size_t *len) {
+  if (size < 1)
+    return NULL;
+  *mode = data[0];
+  *len = size - 1;
+  uint8_t *copy = malloc(*len ? *len : 1);
+  if (copy && *len)
+    memcpy(copy, data + 1, *len);
+  return copy;
+}
+
+/* ---- a growable byte string ------------------------------------------------
+ */
+
+typedef struct hd_bytes {
+  char *data;
+  size_t len, cap;
+} hd_bytes;
+
+static inline void hd_bytes_put(hd_bytes *b, const void *data, size_t len) {
+  if (b->len + len + 1 > b->cap) {
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < b->len + len + 1)
+      cap *= 2;
+    char *grown = realloc(b->data, cap);
+    if (!grown)
+      abort(); /* test memory, never the library's */
+    b->data = grown;
+    b->cap = cap;
+  }
+  if (len)
+    memcpy(b->data + b->len, data, len);
+  b->len += len;
+  b->data[b->len] = '\0';
+}
+
+static inline void hd_bytes_free(hd_bytes *b) {
+  free(b->data);
+  memset(b, 0, sizeof *b);
+}
+
+/* A quire_write_fn appending to an hd_bytes. */
+static inline int hd_collect(void *ctx, const char *data, size_t len) {
+  hd_bytes_put(ctx, data, len);
+  return 0;
+}
+
+/* ---- generated documents ----------------------------------------------------
+ */
+
+/* The six input fields of a document, owned by the struct. */
+typedef struct hd_doc {
+  char *field[6]; /* source, date, title, author, url, text */
+  size_t len[6];
+} hd_doc;
+
+static inline uint64_t hd_rand(uint64_t *state) {
+  uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+static inline char *hd_strdup(const char *s, size_t *len) {
+  *len = strlen(s);
+  char *copy = malloc(*len + 1);
+  if (!copy)
+    abort();
+  memcpy(copy, s, *len + 1);
+  return copy;
+}
+
+/* Fills d with document i of a deterministic corpus shaped like real news:
+ * a few sources (one missing, one with a comma and quotes, one Cyrillic),
+ * dates of every precision and both syntaxes (some missing), titles with
+ * CSV specials, Unicode text of 0 bytes to tens of kilobytes. */
+static inline void hd_make_doc(uint64_t seed, size_t i, hd_doc *d) {
+  static const char *const sources[] = {"Belarus in Focus",
+                                        "Eurasia Daily Monitor",
+                                        "South China Morning Post",
+                                        "Радио Свобода",
+                                        "",
+                                        "Wire, \"Quoted\" Ltd",
+                                        "Reuters"};
+  static const char *const words[] = {
+      "Minsk", "Beijing",    "Kremlin",  "cooperation", "trade",
+      "the",   "and",        "Беларусь", "Китай",       "中国",
+      "🚀",     "\"quoted\"", "comma,",   "line\n",      "tab\t",
+      "naïve", "—",          "report",   "of",          "a"};
+  uint64_t st = seed * 1000003u + i;
+  hd_rand(&st);
+  char buf[256];
+  d->field[0] = hd_strdup(sources[hd_rand(&st) % 7], &d->len[0]);
+
+  int y = 1990 + (int)(hd_rand(&st) % 35), mo = 1 + (int)(hd_rand(&st) % 12),
+      da = 1 + (int)(hd_rand(&st) % 28), h = (int)(hd_rand(&st) % 24),
+      mi = (int)(hd_rand(&st) % 60), se = (int)(hd_rand(&st) % 60);
+  static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  switch (hd_rand(&st) % 9) {
+  case 0:
+    buf[0] = '\0';
+    break;
+  case 1:
+    snprintf(buf, sizeof buf, "%04d", y);
+    break;
+  case 2:
+    snprintf(buf, sizeof buf, "%04d-%02d", y, mo);
+    break;
+  case 3:
+    snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, mo, da);
+    break;
+  case 4:
+    snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d", y, mo, da, h, mi);
+    break;
+  case 5:
+    snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, mo, da, h,
+             mi, se);
+    break;
+  case 6:
+    snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d+02:00", y, mo, da, h,
+             mi);
+    break;
+  case 7:
+    snprintf(buf, sizeof buf, "%02d %s %04d %02d:%02d:%02d -0500", da,
+             mon[mo - 1], y, h, mi, se);
+    break;
+  default:
+    snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d.250", y, mo, da, h,
+             mi, se);
+    break;
+  }
+  d->field[1] = hd_strdup(buf, &d->len[1]);
+
+  /* Titles of 20 to 200 bytes: a few hundred documents fill several
+   * metadata blocks. */
+  hd_bytes title = {0};
+  snprintf(buf, sizeof buf, "Title %zu:", i);
+  hd_bytes_put(&title, buf, strlen(buf));
+  for (uint64_t k = 2 + hd_rand(&st) % 24; k > 0; k--) {
+    const char *w = words[hd_rand(&st) % 20];
+    hd_bytes_put(&title, " ", 1);
+    hd_bytes_put(&title, w, strlen(w));
+  }
+  d->field[2] = title.data;
+  d->len[2] = title.len;
+  snprintf(buf, sizeof buf, "%s", hd_rand(&st) % 3 ? "" : "Nikola Mikovic");
+  d->field[3] = hd_strdup(buf, &d->len[3]);
+  if (hd_rand(&st) % 2)
+    snprintf(buf, sizeof buf, "https://example.org/%zu?q=%d", i, y);
+  else
+    buf[0] = '\0';
+  d->field[4] = hd_strdup(buf, &d->len[4]);
+
+  /* Mostly under a kilobyte; some empty; a few larger than a 4 KiB block. */
+  uint64_t pick = hd_rand(&st) % 40;
+  size_t target = pick == 0   ? 0
+                  : pick == 1 ? 5000 + hd_rand(&st) % 5000
+                              : hd_rand(&st) % 1200;
+  hd_bytes text = {0};
+  while (text.len < target) {
+    const char *w = words[hd_rand(&st) % 20];
+    hd_bytes_put(&text, w, strlen(w));
+    hd_bytes_put(&text, " ", 1);
+  }
+  if (!text.data)
+    hd_bytes_put(&text, "", 0);
+  d->field[5] = text.data;
+  d->len[5] = text.len;
+}
+
+static inline void hd_doc_free(hd_doc *d) {
+  for (int f = 0; f < 6; f++)
+    free(d->field[f]);
+  memset(d, 0, sizeof *d);
+}
+
+static inline int hd_add(quire_writer *w, const hd_doc *d) {
+  return quire_writer_add(w, d->field[0], d->len[0], d->field[1], d->len[1],
+                          d->field[2], d->len[2], d->field[3], d->len[3],
+                          d->field[4], d->len[4], d->field[5], d->len[5]);
+}
+
+/* Writes n generated documents to path. Returns QUIRE_OK or the failing
+ * status with the writer's message in msg (Q_MSG_CAP bytes). */
+static inline int hd_write_generated(const char *path, size_t n, uint64_t seed,
+                                     int order, uint32_t block_size,
+                                     int threads, char *msg) {
+  quire_writer *w;
+  int status = quire_writer_open(path, &w);
+  if (status == QUIRE_OK)
+    status = quire_writer_set_order(w, order);
+  if (status == QUIRE_OK && block_size)
+    status = quire_writer_set_block_size(w, block_size);
+  if (status == QUIRE_OK)
+    status = quire_writer_set_threads(w, threads);
+  for (size_t i = 0; i < n && status == QUIRE_OK; i++) {
+    hd_doc d;
+    hd_make_doc(seed, i, &d);
+    status = hd_add(w, &d);
+    hd_doc_free(&d);
+  }
+  if (status == QUIRE_OK)
+    status = quire_writer_finish(w);
+  if (msg)
+    snprintf(msg, 512, "%s", w ? quire_writer_errmsg(w) : "out of memory");
+  quire_writer_close(w);
+  return status;
+}
+
+/* Packs the real sample (../shared/seeds: manifest.csv naming text files)
+ * to path through the CSV importer. Returns QUIRE_OK, QUIRE_ENOTFOUND when
+ * the seeds are absent, or the failing status with a message in msg. */
+static inline int hd_pack_seeds(const char *seeds_dir, const char *path,
+                                int order, char *msg) {
+  char manifest[4096];
+  if (!seeds_dir)
+    return QUIRE_ENOTFOUND;
+  snprintf(manifest, sizeof manifest, "%s/manifest.csv", seeds_dir);
+  if (access(manifest, R_OK) != 0)
+    return QUIRE_ENOTFOUND;
+  quire_writer *w;
+  quire_import *imp = NULL;
+  int status = quire_writer_open(path, &w);
+  if (status == QUIRE_OK)
+    status = quire_writer_set_order(w, order);
+  if (status == QUIRE_OK)
+    status = quire_import_new(&imp);
+  if (status == QUIRE_OK)
+    status = quire_import_csv_path(imp, w, manifest);
+  if (status == QUIRE_OK)
+    status = quire_writer_finish(w);
+  if (msg)
+    snprintf(msg, 512, "%s | %s", imp ? quire_import_errmsg(imp) : "",
+             w ? quire_writer_errmsg(w) : "");
+  quire_import_free(imp);
+  quire_writer_close(w);
+  return status;
+}
+
+/* ---- the files a directory holds
+ * --------------------------------------------- */
+
+/* Counts the entries of dir whose names start with prefix; removes them
+ * when remove is set. Used to find temporary files a writer left. */
+static inline int hd_count_prefixed(const char *dir, const char *prefix,
+                                    int remove) {
+  DIR *d = opendir(dir);
+  if (!d)
+    return -1;
+  int count = 0;
+  size_t n = strlen(prefix);
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    if (strncmp(e->d_name, prefix, n) != 0)
+      continue;
+    count++;
+    if (remove) {
+      char path[4096];
+      snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+      unlink(path);
+    }
+  }
+  closedir(d);
+  return count;
+}
+
+/* ---- rewriting checksums
+ * -------------------------------------------------------- */
+
+/* Recomputes every checksum of a (possibly edited) corpus held in buf, as a
+ * hostile writer would, so that edits reach the parsing behind the checks.
+ * Works on any bytes: whatever does not fit is left alone. what is a bit
+ * set: 1 header and footer (and their file sizes), 2 section chunk tables,
+ * 4 block CRCs. */
+#define HD_FIX_HEADER 1
+#define HD_FIX_SECTIONS 2
+#define HD_FIX_BLOCKS 4
+
+static inline void hd_fix_blocks(uint8_t *buf, size_t len, const uint8_t *f) {
+  for (int s = QS_BLOCKS; s <= QS_META_BLOCKS; s++) {
+    const uint8_t *e = f + QFT_SECTIONS + s * QF_SECTION_ENTRY;
+    uint64_t off = ld64(e), n = ld64(e + 8);
+    uint64_t width = s == QS_BLOCKS ? 64 : 32;
+    if (off > len || n > len - off)
+      continue;
+    for (uint64_t r = 0; r + width <= n; r += width) {
+      uint8_t *rec = buf + off + r;
+      uint64_t at = ld64(rec + QB_OFFSET);
+      uint32_t csize = ld32(rec + QB_CSIZE);
+      if (at <= len && csize <= len - at)
+        st32(rec + QB_CRC, q_crc32(buf + at, csize));
+    }
+  }
+}
+
+static inline void hd_fix_sections(uint8_t *buf, size_t len, uint8_t *f) {
+  for (int s = 0; s < QS_COUNT; s++) {
+    uint8_t *e = f + QFT_SECTIONS + s * QF_SECTION_ENTRY;
+    uint64_t off = ld64(e), n = ld64(e + 8);
+    uint64_t chunks = (n + QF_CHUNK - 1) / QF_CHUNK;
+    if (off > len || n > len - off || chunks * 4 > len - off - n)
+      continue;
+    uint8_t *table = buf + off + n;
+    for (uint64_t c = 0; c < chunks; c++) {
+      uint64_t start = c * QF_CHUNK;
+      uint64_t k = n - start < QF_CHUNK ? n - start : QF_CHUNK;
+      st32(table + c * 4, q_crc32(buf + off + start, (size_t)k));
+    }
+    st32(e + 20, q_crc32(table, (size_t)chunks * 4));
+  }
+}
+
+static inline void hd_fix_checksums(uint8_t *buf, size_t len, int what) {
+  if (len < QF_HEADER_SIZE + QF_FOOTER_SIZE)
+    return;
+  uint8_t *f = buf + len - QF_FOOTER_SIZE;
+  if (what & HD_FIX_BLOCKS)
+    hd_fix_blocks(buf, len, f);
+  if (what & HD_FIX_SECTIONS)
+    hd_fix_sections(buf, len, f);
+  if (what & HD_FIX_HEADER) {
+    st64(buf + QH_FILE_SIZE, len);
+    st32(buf + QH_CRC, q_crc32(buf, QH_CRC));
+    st64(f + QFT_FILE_SIZE, len);
+    st32(f + QFT_CRC, q_crc32(f, QFT_CRC));
+  }
+}
+
+/* ---- naming damage
+ * --------------------------------------------------------------- */
+
+/* Returns 1 when msg names a part of a corpus file (or says the file is
+ * not one), as every corrupt-file message must. */
+static inline int hd_names_damage(const char *msg) {
+  static const char *const parts[] = {
+      "header",       "footer",         "truncated",   "source names",
+      "source table", "source index",   "date index",  "document",
+      "text block",   "metadata block", "not a quire", "index entry",
+      "version",      "longer than"};
+  for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+    if (strstr(msg, parts[i]))
+      return 1;
+  return 0;
+}
+
+#endif
