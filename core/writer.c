@@ -723,7 +723,9 @@ static int compare_clustered(const void *a, const void *b) {
 static int read_spill(quire_writer *w, uint64_t offset, q_buf *into,
                       size_t len) {
   into->len = 0;
-  if (q_buf_reserve(into, len) != QUIRE_OK)
+  /* One byte more, so that the buffer exists even for a record whose fields
+   * are all empty: they are pointers into it (NULL + 0 is undefined). */
+  if (q_buf_reserve(into, len + 1) != QUIRE_OK)
     return writer_fail(w, QUIRE_ENOMEM, "out of memory replaying documents");
   size_t got = 0;
   while (got < len) {
