@@ -233,13 +233,18 @@ static int lookup_field(const quire_import *imp, const char *name,
 }
 
 /* Appends a column name to a warning line, quoted, with any invalid UTF-8
- * replaced so that the warnings stay valid text. */
+ * replaced so that the warnings stay valid text, and control bytes shown as
+ * '?': a NUL would end the warnings string and a newline split the line. */
 static int append_quoted_name(q_buf *line, const char *name, size_t len) {
   if (len > 100)
     len = 100;
   int status = q_buf_append(line, "\"", 1);
+  size_t start = line->len;
   if (status == QUIRE_OK)
     status = q_utf8_repair(name, len, line);
+  for (size_t i = start; status == QUIRE_OK && i < line->len; i++)
+    if ((unsigned char)line->data[i] < 0x20 || line->data[i] == 0x7F)
+      line->data[i] = '?';
   if (status == QUIRE_OK)
     status = q_buf_append(line, "\"", 1);
   return status;
