@@ -48,6 +48,7 @@ const kHandle = Symbol('quire.handle');
 const kCorpus = Symbol('quire.corpus');
 const kRead = Symbol('quire.read');
 const kNames = Symbol('quire.sourceNames');
+const kClosed = Symbol('quire.closed');
 
 function quireError(code, quireCode, message) {
   const err = new QuireError(message);
@@ -201,7 +202,7 @@ function makeDocument(corpus, names, nums, base) {
     corpus,
     nums[base],
     sourceId < 0 ? null : names[sourceId],
-    Number.isNaN(date) ? null : date,
+    date === date ? date : null, // NaN: undated
     PRECISIONS[nums[base + 3]],
     nums[base + 4],
   );
@@ -218,6 +219,7 @@ class DocumentIterator {
   #nums;
   #strings = [];
   #names; // source names by number
+  #docs = []; // the documents of the current batch
   #count = 0;
   #pos = 0;
   #done = false;
@@ -237,35 +239,46 @@ class DocumentIterator {
     }
     this.#strings.length = 0;
     this.#pos = 0;
-    this.#count = native.cursorNext(this.#handle, this.#nums, this.#strings, this.#mask);
-    return this.#count > 0;
+    const n = native.cursorNext(this.#handle, this.#nums, this.#strings, this.#mask);
+    // One tight loop per batch: the JIT optimizes it sooner than next().
+    const docs = this.#docs;
+    docs.length = n;
+    for (let i = 0; i < n; i++) docs[i] = makeDocument(this.#corpus, this.#names, this.#nums, i * NUMS);
+    if (this.#mask) {
+      for (let i = 0; i < n; i++) Document.fill(docs[i], this.#strings, i * this.#fields.length, this.#fields);
+    }
+    this.#count = n;
+    return n > 0;
   }
 
   next() {
-    if (this.#corpus.closed && !this.#done) {
+    if (this.#pos === this.#count) return this.#nextBatch();
+    if (this.#corpus[kClosed]) return this.#closed();
+    return { done: false, value: this.#docs[this.#pos++] };
+  }
+
+  #nextBatch() {
+    if (this.#done) return { done: true, value: undefined };
+    if (this.#corpus[kClosed]) return this.#closed();
+    let more;
+    try {
+      more = this.#refill();
+    } catch (err) {
       this.return();
-      throw quireError(-12, 'QUIRE_ESTATE', 'corpus is closed');
+      throw err;
     }
-    if (this.#pos === this.#count) {
-      if (this.#done) return { done: true, value: undefined };
-      let more;
-      try {
-        more = this.#refill();
-      } catch (err) {
-        this.return();
-        throw err;
-      }
-      if (!more) return this.return();
-    }
-    const i = this.#pos++;
-    const doc = makeDocument(this.#corpus, this.#names, this.#nums, i * NUMS);
-    if (this.#mask) Document.fill(doc, this.#strings, i * this.#fields.length, this.#fields);
-    return { done: false, value: doc };
+    return more ? this.next() : this.return();
+  }
+
+  #closed() {
+    this.return();
+    throw quireError(-12, 'QUIRE_ESTATE', 'corpus is closed');
   }
 
   return() {
     this.#done = true;
     this.#pos = this.#count = 0;
+    this.#docs.length = 0;
     if (this.#handle !== null) {
       native.cursorClose(this.#handle);
       this.#handle = null;
@@ -334,7 +347,6 @@ class ExportStream extends Readable {
 /** An open .quire corpus. Close it with close() (or let the garbage collector
  * do it); closing ends the iterations still running over it. */
 class Corpus {
-  #closed = false;
   #info;
   #sources;
   #names;
@@ -342,6 +354,7 @@ class Corpus {
   /** Use quire.open(). */
   constructor(handle) {
     this[kHandle] = handle;
+    this[kClosed] = false;
     this.#info = native.corpusInfo(handle);
   }
 
@@ -361,16 +374,16 @@ class Corpus {
 
   close() {
     native.corpusClose(this[kHandle]);
-    this.#closed = true;
+    this[kClosed] = true;
   }
 
   get closed() {
-    return this.#closed;
+    return this[kClosed];
   }
 
   /** The facts of an open corpus; throws QUIRE_ESTATE once closed. */
   #open() {
-    if (this.#closed) throw quireError(-12, 'QUIRE_ESTATE', 'corpus is closed');
+    if (this[kClosed]) throw quireError(-12, 'QUIRE_ESTATE', 'corpus is closed');
     return this.#info;
   }
 
