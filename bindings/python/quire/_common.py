@@ -7,7 +7,7 @@ import ctypes
 import datetime as _dt
 import os
 from contextlib import contextmanager
-from typing import Iterable, Iterator, Optional, Union
+from typing import Any, Callable, Iterable, Iterator, NoReturn, Optional, Union
 
 from ._errors import raise_status
 from ._lib import lib
@@ -44,7 +44,7 @@ def encode_path(path: PathLike) -> bytes:
 
 
 def decode(ptr: Optional[int], length: int) -> str:
-    if not length:
+    if not length or ptr is None:
         return ""
     return ctypes.string_at(ptr, length).decode("utf-8", "replace")
 
@@ -59,22 +59,27 @@ def date_text(value: Optional[DateLike]) -> bytes:
     return encode(value)
 
 
-def check(rc: int, errmsg, handle) -> int:
+def check(rc: int, errmsg: Callable[[Any], Optional[bytes]], handle: Any) -> int:
     """Returns rc when it is not an error, else raises the exception for it
     with the message errmsg(handle) kept on the handle."""
     if rc < 0:
-        raise_status(rc, lambda: errmsg(handle), lib.quire_strerror)
+        raise_status(rc, lambda: errmsg(handle) or b"", lib.quire_strerror)
     return rc
 
 
-def take_failed_handle(rc: int, handle: ctypes.c_void_p, errmsg, close) -> None:
+def take_failed_handle(
+    rc: int,
+    handle: ctypes.c_void_p,
+    errmsg: Callable[[ctypes.c_void_p], Optional[bytes]],
+    close: Callable[[ctypes.c_void_p], None],
+) -> NoReturn:
     """After a failed open: reads the message from the failed handle, frees
     it (the handle convention of quire.h) and raises."""
     try:
         message = errmsg(handle) if handle else b""
     finally:
         close(handle)
-    raise_status(rc, lambda: message, lib.quire_strerror)
+    raise_status(rc, lambda: message or b"", lib.quire_strerror)
 
 
 class FilterSpec:

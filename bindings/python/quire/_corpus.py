@@ -456,7 +456,7 @@ def _export_to_file(exp: c_void_p, dest: IO[Any]) -> None:
 
     def write(_ctx: Optional[int], data: Optional[int], length: int) -> int:
         try:
-            chunk = ctypes.string_at(data, length)
+            chunk = ctypes.string_at(data, length) if data else b""
             dest.write(utf8.decode(chunk) if utf8 is not None else chunk)
             return 0
         except BaseException as exc:  # handed back to the caller below

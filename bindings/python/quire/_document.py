@@ -86,6 +86,8 @@ class Document:
     source: Optional[str]
     timestamp: Optional[int]
     text_length: int
+    _date: Optional[str]
+    _precision: int
 
     def __init__(
         self,
