@@ -122,7 +122,8 @@ typedef struct run {
 
 static const char *column_name(const run *r, int col, size_t *len) {
   *len = r->columns[col].name_len;
-  return r->names.data + r->columns[col].name_off;
+  /* When every name is empty the buffer was never allocated. */
+  return r->names.data ? r->names.data + r->columns[col].name_off : "";
 }
 
 /* Appends one line to the warnings. Running out of memory here loses the
