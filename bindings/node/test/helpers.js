@@ -10,10 +10,18 @@ const quire = require('..');
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 
+const made = [];
+process.on('exit', () => {
+  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh folder, removed when the test process exits. */
 function tmpDir() {
   const base = process.env.QUIRE_TEST_TMP || os.tmpdir();
   fs.mkdirSync(base, { recursive: true });
-  return fs.mkdtempSync(path.join(base, 'node-'));
+  const dir = fs.mkdtempSync(path.join(base, 'node-'));
+  made.push(dir);
+  return dir;
 }
 
 // Every field of these must come back exactly: empty strings, Cyrillic,
