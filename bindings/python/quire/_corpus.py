@@ -6,13 +6,16 @@ import codecs
 import ctypes
 import datetime as _dt
 import io
+import itertools
 import os
 import threading
 import weakref
 from ctypes import byref, c_int, c_int64, c_size_t, c_uint64, c_void_p
+from functools import partial
 from typing import (
     IO,
     Any,
+    Callable,
     Dict,
     Iterable,
     Iterator,
@@ -378,15 +381,22 @@ class Corpus:
     def _iterate(self, spec: FilterSpec) -> Iterator[Document]:
         state = self._state
         key, cursor = _open_cursor(state, spec)
-        return self._generate(state, key, cursor)
+        # Without a filter the cursor visits every document in file order,
+        # so the numbers are counted instead of asked for.
+        ids: Callable[[], int] = (
+            itertools.count().__next__ if spec.is_empty() else partial(lib.quire_cursor_doc, cursor)
+        )
+        return self._generate(state, key, cursor, ids)
 
-    def _generate(self, state: _State, key: int, cursor: c_void_p) -> Iterator[Document]:
+    def _generate(
+        self, state: _State, key: int, cursor: c_void_p, ids: Callable[[], int]
+    ) -> Iterator[Document]:
         # The hot loop of the package. Each call into C through ctypes costs
-        # far more than the C behind it, so a document costs the five calls
-        # iterating needs; the rest (precision, date text, fields) is read on
-        # first use.
+        # far more than the C behind it, so a document costs only the calls
+        # iterating needs (four or five); the rest (precision, date text,
+        # fields) is read on first use.
         names = self._source_names()
-        next_, doc_, date_ = lib.quire_cursor_next, lib.quire_cursor_doc, lib.quire_cursor_date
+        next_, date_ = lib.quire_cursor_next, lib.quire_cursor_date
         source_, length_ = lib.quire_cursor_source_id, lib.quire_cursor_text_length
         try:
             while True:
@@ -400,7 +410,7 @@ class Corpus:
                 date = date_(cursor)
                 yield Document(
                     self,
-                    doc_(cursor),
+                    ids(),
                     names[source_(cursor)],
                     None if date == NO_DATE else date,
                     length_(cursor),

@@ -28,6 +28,7 @@ def test_every_field_comes_back(round_trip_corpus):
     with quire.open(round_trip_corpus) as corpus:
         docs = list(corpus)
         assert len(docs) == len(corpus) == len(ROUND_TRIP_DOCS)
+        assert [d.id for d in docs] == list(range(len(docs)))
         for doc, want in zip(docs, ROUND_TRIP_DOCS):
             assert doc.source == (want["source"] or None)
             assert doc.date == (want["date"] or None)
@@ -73,6 +74,8 @@ def test_clustered_order_keeps_every_document(tmp_path):
     path = write_corpus(tmp_path / "c.quire", ROUND_TRIP_DOCS)
     with quire.open(path) as corpus:
         got = sorted((d.title, d.text, d.source or "", d.date or "") for d in corpus)
+        for doc in corpus.query(sources=["Belarus in Focus"]):
+            assert corpus.doc(doc.id).title == doc.title
     want = sorted((d["title"], d["text"], d["source"] or "", d["date"] or "") for d in ROUND_TRIP_DOCS)
     assert got == want
 
