@@ -33,7 +33,7 @@ int cmd_cat(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 
-/* ---- messages (common.c) ---------------------------------------------- */
+/* ---- messages (common.c) ------------------------------------------------- */
 
 /* Prints "quire CMD: message" on stderr and returns EXIT_FAILED. */
 int cli_fail(const char *cmd, const char *fmt, ...)
@@ -51,7 +51,7 @@ int cli_bad_option(const char *cmd, int opt, char **argv);
  * suffix when units is non-zero. Returns 0 on success, -1 if it is not one. */
 int cli_parse_u64(const char *text, int units, uint64_t *value);
 
-/* ---- selections: the filter options every reading command takes -------- */
+/* ---- selections: the filter options every reading command takes ---------- */
 
 enum {
   OPT_SOURCE = 1000,
@@ -66,17 +66,18 @@ enum {
   {"source", required_argument, NULL, OPT_SOURCE},                             \
       {"from", required_argument, NULL, OPT_FROM},                             \
       {"to", required_argument, NULL, OPT_TO},                                 \
-      {"undated", no_argument, NULL, OPT_UNDATED},                             \
-      {"help", no_argument, NULL, OPT_HELP}
+      {"undated", no_argument, NULL, OPT_UNDATED}, {                           \
+    "help", no_argument, NULL, OPT_HELP                                        \
+  }
 
 #define CLI_FILTER_USAGE                                                       \
   "filters (any mix; a document must pass all of them):\n"                     \
-  "  --source NAME  only documents of this source (repeat for several)\n"     \
-  "  --from DATE    only documents dated on or after DATE (ISO 8601 or\n"     \
-  "                 RFC 2822, any precision: 2016, 2016-01, 2016-01-31)\n"    \
+  "  --source NAME  only documents of this source (repeat for several)\n"      \
+  "  --from DATE    only documents dated on or after DATE (ISO 8601 or\n"      \
+  "                 RFC 2822, any precision: 2016, 2016-01, 2016-01-31)\n"     \
   "  --to DATE      only documents dated on or before DATE; a partial date\n"  \
-  "                 covers its whole period (--to 2016 ends 2016-12-31)\n"    \
-  "  --undated      keep undated documents when --from or --to is given\n"    \
+  "                 covers its whole period (--to 2016 ends 2016-12-31)\n"     \
+  "  --undated      keep undated documents when --from or --to is given\n"     \
   "                 (without a date bound they are always kept)\n"
 
 typedef struct cli_selection {
@@ -124,7 +125,7 @@ int cli_write_all(int fd, const char *data, size_t len);
  * enough for tables of names. */
 size_t cli_text_width(const char *text, size_t len);
 
-/* ---- progress on stderr (progress.c) ----------------------------------- */
+/* ---- progress on stderr (progress.c) ------------------------------------- */
 
 typedef struct cli_progress cli_progress;
 

@@ -50,10 +50,17 @@ typedef struct export_args {
 static int own_option(void *ctx, int opt, const char *arg) {
   export_args *a = ctx;
   switch (opt) {
-  case 'o': a->output = arg; return EXIT_OK;
-  case OPT_COLUMNS: a->columns = arg; return EXIT_OK;
-  case OPT_EXCEL: a->excel = 1; return EXIT_OK;
-  default: return -1;
+  case 'o':
+    a->output = arg;
+    return EXIT_OK;
+  case OPT_COLUMNS:
+    a->columns = arg;
+    return EXIT_OK;
+  case OPT_EXCEL:
+    a->excel = 1;
+    return EXIT_OK;
+  default:
+    return -1;
   }
 }
 
@@ -159,8 +166,8 @@ static int run_export(quire_corpus *c, const export_args *a,
     int status = quire_export_to_callback(exp, sink_write, &s);
     cli_progress_end(s.progress);
     if (status == QUIRE_ECALLBACK)
-      cli_fail("export", "cannot write %s: %s", a->output ? a->output : "stdout",
-               strerror(s.error));
+      cli_fail("export", "cannot write %s: %s",
+               a->output ? a->output : "stdout", strerror(s.error));
     else if (status != QUIRE_OK)
       cli_fail("export", "%s", quire_export_errmsg(exp));
     rc = sink_close(&s, a->output, status == QUIRE_OK);

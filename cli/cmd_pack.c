@@ -9,6 +9,7 @@
 
 #include "cli.h"
 
+/* A printf format: the defaults are filled in from quire.h. */
 static const char pack_usage[] =
     "usage: quire pack -o OUT.quire [OPTIONS] CSV...\n"
     "       quire pack -o OUT.quire --manifest MANIFEST.csv [OPTIONS] "
@@ -31,8 +32,9 @@ static const char pack_usage[] =
     "  -o, --output FILE   the corpus to write (required)\n"
     "  --manifest FILE     pack text files described by this manifest\n"
     "  --block-size N      text block size in bytes, k and M suffixes\n"
-    "                      allowed (4k to 64M, default 256k)\n"
-    "  --level N           DEFLATE level, 1 fastest to 9 smallest (default 6)\n"
+    "                      allowed (4k to 64M, default %uk)\n"
+    "  --level N           DEFLATE level, 1 fastest to 9 smallest (default "
+    "%d)\n"
     "  --input-order       keep the input order (default: grouped by source,\n"
     "                      then date, which makes filtering faster)\n"
     "  --threads N         compress with N threads (default 1)\n"
@@ -85,9 +87,15 @@ static int parse_args(int argc, char **argv, pack_args *a) {
   while (rc == EXIT_OK &&
          (opt = getopt_long(argc, argv, ":o:h", options, NULL)) != -1) {
     switch (opt) {
-    case 'h': return cli_help(pack_usage);
-    case 'o': a->output = optarg; break;
-    case OPT_MANIFEST: a->manifest = optarg; break;
+    case 'h':
+      printf(pack_usage, QUIRE_DEFAULT_BLOCK_SIZE >> 10, QUIRE_DEFAULT_LEVEL);
+      return CLI_HELPED;
+    case 'o':
+      a->output = optarg;
+      break;
+    case OPT_MANIFEST:
+      a->manifest = optarg;
+      break;
     case OPT_BLOCK_SIZE:
       rc = parse_number("--block-size", optarg, 1, QUIRE_MIN_BLOCK_SIZE,
                         QUIRE_MAX_BLOCK_SIZE, &a->block_size);
@@ -98,9 +106,14 @@ static int parse_args(int argc, char **argv, pack_args *a) {
     case OPT_THREADS:
       rc = parse_number("--threads", optarg, 0, 1, 64, &a->threads);
       break;
-    case OPT_INPUT_ORDER: a->input_order = 1; break;
-    case OPT_SKIP_BAD_ROWS: a->skip_bad_rows = 1; break;
-    default: return cli_bad_option("pack", opt, argv);
+    case OPT_INPUT_ORDER:
+      a->input_order = 1;
+      break;
+    case OPT_SKIP_BAD_ROWS:
+      a->skip_bad_rows = 1;
+      break;
+    default:
+      return cli_bad_option("pack", opt, argv);
     }
   }
   if (rc != EXIT_OK)
@@ -197,7 +210,8 @@ static int finish(const pack_args *a, quire_import *imp, quire_writer *w) {
   if (quire_writer_finish(w) != QUIRE_OK)
     return cli_fail("pack", "%s", quire_writer_errmsg(w));
   struct stat st;
-  unsigned long long size = stat(a->output, &st) == 0 ? (unsigned long long)st.st_size : 0;
+  unsigned long long size =
+      stat(a->output, &st) == 0 ? (unsigned long long)st.st_size : 0;
   fprintf(stderr, "quire pack: %llu documents into %s (%llu bytes)\n",
           (unsigned long long)quire_writer_doc_count(w), a->output, size);
   uint64_t skipped = quire_import_skipped(imp);

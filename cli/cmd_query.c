@@ -7,7 +7,7 @@
 
 #include "cli.h"
 
-/* ---- info ------------------------------------------------------------------- */
+/* ---- info ---------------------------------------------------------------- */
 
 static const char info_usage[] =
     "usage: quire info FILE [filters]\n"
@@ -51,30 +51,30 @@ int cmd_info(int argc, char **argv) {
   quire_corpus_format_version(c, &major, &minor);
   printf("%-12s %s\n", "file:", argv[optind]);
   printf("%-12s %d.%d\n", "format:", major, minor);
-  printf("%-12s %llu\n", "documents:",
-         (unsigned long long)quire_corpus_doc_count(c));
+  printf("%-12s %llu\n",
+         "documents:", (unsigned long long)quire_corpus_doc_count(c));
   if (sel.filtered) {
     uint64_t count = 0;
     if (quire_corpus_count(c, sel.filter, &count) != QUIRE_OK)
       rc = cli_fail("info", "%s", quire_corpus_errmsg(c));
     printf("%-12s %llu\n", "selected:", (unsigned long long)count);
   }
-  printf("%-12s %llu\n", "sources:",
-         (unsigned long long)quire_corpus_source_count(c));
+  printf("%-12s %llu\n",
+         "sources:", (unsigned long long)quire_corpus_source_count(c));
   print_date_span(c);
-  printf("%-12s %llu\n", "undated:",
-         (unsigned long long)quire_corpus_undated_count(c));
+  printf("%-12s %llu\n",
+         "undated:", (unsigned long long)quire_corpus_undated_count(c));
   print_size("raw size:", raw);
   print_size("on disk:", disk);
-  printf("%-12s %.2f (on disk / raw: %.1f%%)\n", "ratio:",
-         disk ? (double)raw / (double)disk : 0.0,
+  printf("%-12s %.2f (on disk / raw: %.1f%%)\n",
+         "ratio:", disk ? (double)raw / (double)disk : 0.0,
          raw ? 100.0 * (double)disk / (double)raw : 0.0);
   quire_corpus_close(c);
   cli_selection_free(&sel);
   return rc;
 }
 
-/* ---- count ------------------------------------------------------------------ */
+/* ---- count --------------------------------------------------------------- */
 
 static const char count_usage[] =
     "usage: quire count FILE [filters]\n"
@@ -99,7 +99,7 @@ int cmd_count(int argc, char **argv) {
   return rc;
 }
 
-/* ---- ls --------------------------------------------------------------------- */
+/* ---- ls ------------------------------------------------------------------ */
 
 static const char ls_usage[] =
     "usage: quire ls FILE [filters]\n"
@@ -160,7 +160,7 @@ int cmd_ls(int argc, char **argv) {
   return rc;
 }
 
-/* ---- cat -------------------------------------------------------------------- */
+/* ---- cat ----------------------------------------------------------------- */
 
 static const char cat_usage[] =
     "usage: quire cat FILE N\n"
@@ -173,8 +173,8 @@ static const char cat_usage[] =
 int cmd_cat(int argc, char **argv) {
   static const struct option options[] = {{"help", no_argument, NULL, 'h'},
                                           {NULL, 0, NULL, 0}};
-  int rc = cli_parse(argc, argv, cat_usage, ":h", options, NULL, NULL, NULL,
-                     2, 2);
+  int rc =
+      cli_parse(argc, argv, cat_usage, ":h", options, NULL, NULL, NULL, 2, 2);
   if (rc != EXIT_OK)
     return rc == CLI_HELPED ? EXIT_OK : rc;
   const char *path = argv[optind], *number = argv[optind + 1];
@@ -196,7 +196,8 @@ int cmd_cat(int argc, char **argv) {
                   (unsigned long long)quire_corpus_doc_count(c));
   else if (status != QUIRE_ROW ||
            quire_cursor_field(cur, QUIRE_FIELD_TEXT, &text, &len) != QUIRE_OK)
-    rc = cli_fail("cat", "%s", cur ? quire_cursor_errmsg(cur) : "out of memory");
+    rc =
+        cli_fail("cat", "%s", cur ? quire_cursor_errmsg(cur) : "out of memory");
   else if (cli_write_all(1, text, len) != 0)
     rc = cli_fail("cat", "cannot write the text");
   quire_cursor_free(cur);

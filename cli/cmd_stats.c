@@ -25,12 +25,12 @@ typedef struct table {
   int64_t *years; /* distinct years, ascending */
   size_t year_count;
   int has_undated;
-  size_t columns;    /* year_count, plus one for undated */
-  int64_t *row_of;   /* per source number + 1 (0 = no source): row or -1 */
-  uint64_t sources;  /* source numbers in the corpus */
-  size_t rows;       /* rows in use */
+  size_t columns;   /* year_count, plus one for undated */
+  int64_t *row_of;  /* per source number + 1 (0 = no source): row or -1 */
+  uint64_t sources; /* source numbers in the corpus */
+  size_t rows;      /* rows in use */
   int64_t *source_of_row;
-  uint64_t *counts;  /* rows x columns */
+  uint64_t *counts; /* rows x columns */
 } table;
 
 static int64_t year_of(int64_t seconds) {
@@ -134,8 +134,8 @@ static int lay_out(table *t) {
     t->source_of_row[t->rows] = -1;
     t->row_of[0] = (int64_t)t->rows++;
   }
-  t->counts = calloc(t->rows * (t->columns ? t->columns : 1) + 1,
-                     sizeof *t->counts);
+  t->counts =
+      calloc(t->rows * (t->columns ? t->columns : 1) + 1, sizeof *t->counts);
   return t->counts ? 0 : -1;
 }
 

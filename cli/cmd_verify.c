@@ -33,9 +33,14 @@ typedef struct verify_args {
 static int own_option(void *ctx, int opt, const char *arg) {
   verify_args *a = ctx;
   switch (opt) {
-  case OPT_SALVAGE: a->salvage = 1; return EXIT_OK;
-  case 'o': a->output = arg; return EXIT_OK;
-  default: return -1;
+  case OPT_SALVAGE:
+    a->salvage = 1;
+    return EXIT_OK;
+  case 'o':
+    a->output = arg;
+    return EXIT_OK;
+  default:
+    return -1;
   }
 }
 

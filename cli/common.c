@@ -69,7 +69,7 @@ int cli_parse_u64(const char *text, int units, uint64_t *value) {
   return 0;
 }
 
-/* ---- selections ------------------------------------------------------------ */
+/* ---- selections ---------------------------------------------------------- */
 
 int cli_selection_init(cli_selection *sel, const char *cmd) {
   memset(sel, 0, sizeof *sel);
@@ -145,7 +145,7 @@ void cli_selection_free(cli_selection *sel) {
   sel->filter = NULL;
 }
 
-/* ---- corpora and output ---------------------------------------------------- */
+/* ---- corpora and output -------------------------------------------------- */
 
 int cli_open(const char *cmd, const char *path, quire_corpus **out) {
   int status = quire_corpus_open(path, out);

@@ -15,8 +15,7 @@ static const cli_command commands[] = {
     {"export", "write documents as CSV", cmd_export},
     {"cat", "print the text of one document", cmd_cat},
     {"stats", "count documents per source per year", cmd_stats},
-    {"verify", "check every checksum, or salvage a damaged corpus",
-     cmd_verify},
+    {"verify", "check every checksum, or salvage a damaged corpus", cmd_verify},
 };
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])
 

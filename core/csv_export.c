@@ -45,7 +45,7 @@ struct quire_export {
   char msg[Q_MSG_CAP];
 };
 
-/* ---- the buffered output ----------------------------------------------- */
+/* ---- the buffered output ------------------------------------------------- */
 
 enum sink_kind { SINK_FILE, SINK_FD, SINK_CALLBACK };
 
@@ -110,7 +110,7 @@ static int out_byte(out *o, char c) {
   return QUIRE_OK;
 }
 
-/* ---- cells ---------------------------------------------------------------- */
+/* ---- cells --------------------------------------------------------------- */
 
 /* Byte classes for the quoting scan: 1 for bytes that force quoting, 2 for
  * the quote itself, which also needs escaping. */
@@ -132,7 +132,9 @@ static enum quoting cell_quoting(const char *data, size_t len) {
   return QUOTE_PLAIN;
 }
 
-static int is_blank(char c) { return c == ' ' || c == '\t'; }
+static int is_blank(char c) {
+  return c == ' ' || c == '\t';
+}
 
 /* Writes the inside of a quoted cell with every quote doubled: the runs
  * between quotes are found with memchr() and copied whole. This writes the
@@ -164,8 +166,7 @@ static int put_cell(out *o, const char *prefix, size_t prefix_len,
      * cell would be a blank line, which readers skip: write "" instead. */
     char first = prefix_len ? prefix[0] : len ? data[0] : '\0';
     char last = len ? data[len - 1] : '\0';
-    if (is_blank(first) || is_blank(last) ||
-        (prefix_len + len == 0 && alone))
+    if (is_blank(first) || is_blank(last) || (prefix_len + len == 0 && alone))
       q = QUOTE_PLAIN;
   }
   int status = QUIRE_OK;
@@ -174,8 +175,8 @@ static int put_cell(out *o, const char *prefix, size_t prefix_len,
   if (status == QUIRE_OK && prefix_len)
     status = out_put(o, prefix, prefix_len);
   if (status == QUIRE_OK)
-    status = q == QUOTE_ESCAPED ? put_escaped(o, data, len)
-                                : out_put(o, data, len);
+    status =
+        q == QUOTE_ESCAPED ? put_escaped(o, data, len) : out_put(o, data, len);
   if (status == QUIRE_OK && q != QUOTE_NONE)
     status = out_byte(o, '"');
   return status;
@@ -183,14 +184,7 @@ static int put_cell(out *o, const char *prefix, size_t prefix_len,
 
 /* The first bytes a spreadsheet reads as the start of a formula. */
 static int starts_formula(const char *data, size_t len) {
-  if (len == 0)
-    return 0;
-  switch (data[0]) {
-  case '=': case '+': case '-': case '@': case '\t': case '\r':
-    return 1;
-  default:
-    return 0;
-  }
+  return len > 0 && memchr("=+-@\t\r", data[0], 6) != NULL;
 }
 
 /* Returns how many bytes of the valid UTF-8 in data make at most limit
@@ -221,7 +215,7 @@ static int put_excel_cell(quire_export *exp, out *o, const char *data,
   return put_cell(o, "'", prefix_len, data, keep, alone);
 }
 
-/* ---- rows ------------------------------------------------------------------ */
+/* ---- rows ---------------------------------------------------------------- */
 
 static int put_line_end(const quire_export *exp, out *o) {
   if (exp->dialect == QUIRE_CSV_EXCEL)
@@ -304,7 +298,7 @@ static int run(quire_export *exp, out *o) {
   return status;
 }
 
-/* ---- the public functions ---------------------------------------------- */
+/* ---- the public functions ------------------------------------------------ */
 
 int quire_export_new(const quire_corpus *corpus, quire_export **out_exp) {
   if (!out_exp)
@@ -351,8 +345,7 @@ static int column_number(const char *name, size_t len) {
   return -1;
 }
 
-int quire_export_set_columns(quire_export *exp, const char *list,
-                             size_t len) {
+int quire_export_set_columns(quire_export *exp, const char *list, size_t len) {
   if (!exp)
     return QUIRE_EINVAL;
   if (!list && len)
@@ -375,8 +368,8 @@ int quire_export_set_columns(quire_export *exp, const char *list,
                     "title, author, url, text)",
                     (int)(name_len > 64 ? 64 : name_len), name);
     if (count == MAX_COLUMNS)
-      return q_fail(exp->msg, QUIRE_EINVAL,
-                    "more than %d columns in the list", MAX_COLUMNS);
+      return q_fail(exp->msg, QUIRE_EINVAL, "more than %d columns in the list",
+                    MAX_COLUMNS);
     columns[count++] = column;
   }
   memcpy(exp->columns, columns, count * sizeof columns[0]);
@@ -414,8 +407,7 @@ int quire_export_to_fd(quire_export *exp, int fd) {
   if (!exp)
     return QUIRE_EINVAL;
   if (fd < 0)
-    return q_fail(exp->msg, QUIRE_EINVAL, "file descriptor %d is invalid",
-                  fd);
+    return q_fail(exp->msg, QUIRE_EINVAL, "file descriptor %d is invalid", fd);
   out o = {.kind = SINK_FD, .fd = fd};
   return run(exp, &o);
 }

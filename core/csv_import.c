@@ -43,8 +43,8 @@ enum {
   SLOT_COUNT
 };
 
-static const char *const slot_names[SLOT_COUNT] = {
-    "source", "date", "title", "author", "url", "text"};
+static const char *const slot_names[SLOT_COUNT] = {"source", "date", "title",
+                                                   "author", "url",  "text"};
 
 /* Returns the slot a field fills, or -1 for QUIRE_FIELD_IGNORE. */
 static int slot_of(int field) {
@@ -57,16 +57,16 @@ static const struct alias {
   const char *name;
   int field;
 } aliases[] = {
-    {"source", QUIRE_FIELD_SOURCE},  {"publication", QUIRE_FIELD_SOURCE},
-    {"site", QUIRE_FIELD_SOURCE},    {"outlet", QUIRE_FIELD_SOURCE},
-    {"date", QUIRE_FIELD_DATE},      {"published", QUIRE_FIELD_DATE},
-    {"pubdate", QUIRE_FIELD_DATE},   {"datetime", QUIRE_FIELD_DATE},
-    {"title", QUIRE_FIELD_TITLE},    {"headline", QUIRE_FIELD_TITLE},
-    {"author", QUIRE_FIELD_AUTHOR},  {"byline", QUIRE_FIELD_AUTHOR},
-    {"url", QUIRE_FIELD_URL},        {"link", QUIRE_FIELD_URL},
-    {"text", QUIRE_FIELD_TEXT},      {"content", QUIRE_FIELD_TEXT},
-    {"body", QUIRE_FIELD_TEXT},      {"article", QUIRE_FIELD_TEXT},
-    {"file", QUIRE_FIELD_FILE},      {"id", QUIRE_FIELD_IGNORE},
+    {"source", QUIRE_FIELD_SOURCE}, {"publication", QUIRE_FIELD_SOURCE},
+    {"site", QUIRE_FIELD_SOURCE},   {"outlet", QUIRE_FIELD_SOURCE},
+    {"date", QUIRE_FIELD_DATE},     {"published", QUIRE_FIELD_DATE},
+    {"pubdate", QUIRE_FIELD_DATE},  {"datetime", QUIRE_FIELD_DATE},
+    {"title", QUIRE_FIELD_TITLE},   {"headline", QUIRE_FIELD_TITLE},
+    {"author", QUIRE_FIELD_AUTHOR}, {"byline", QUIRE_FIELD_AUTHOR},
+    {"url", QUIRE_FIELD_URL},       {"link", QUIRE_FIELD_URL},
+    {"text", QUIRE_FIELD_TEXT},     {"content", QUIRE_FIELD_TEXT},
+    {"body", QUIRE_FIELD_TEXT},     {"article", QUIRE_FIELD_TEXT},
+    {"file", QUIRE_FIELD_FILE},     {"id", QUIRE_FIELD_IGNORE},
 };
 
 typedef struct mapping {
@@ -138,6 +138,19 @@ static void warn(run *r, const char *line, size_t len) {
   w->data[w->len] = '\0';
 }
 
+/* Copies at most MESSAGE_EXCERPT bytes of data into out as a C string, with
+ * control bytes shown as '?', so that a message stays one line. */
+#define MESSAGE_EXCERPT 100
+static void excerpt(char *out, const char *data, size_t len) {
+  if (len > MESSAGE_EXCERPT)
+    len = MESSAGE_EXCERPT;
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)data[i];
+    out[i] = c < 0x20 || c == 0x7F ? '?' : (char)c;
+  }
+  out[len] = '\0';
+}
+
 /* Formats "name: row N, column C: detail" into msg. col may be -1. */
 static void row_message(const run *r, char *msg, uint64_t row, int col,
                         const char *detail) {
@@ -148,9 +161,10 @@ static void row_message(const run *r, char *msg, uint64_t row, int col,
   }
   size_t len;
   const char *name = column_name(r, col, &len);
-  snprintf(msg, Q_MSG_CAP, "%s: row %llu, column %.*s: %s", r->name,
-           (unsigned long long)row, (int)(len > 100 ? 100 : len), name,
-           detail);
+  char shown[MESSAGE_EXCERPT + 1];
+  excerpt(shown, name, len);
+  snprintf(msg, Q_MSG_CAP, "%s: row %llu, column %s: %s", r->name,
+           (unsigned long long)row, shown, detail);
 }
 
 /* Reports a bad row: skipped and recorded in skip mode, else the end of the
@@ -220,8 +234,7 @@ static int add_column_name(run *r, const char *data, size_t len) {
   return QUIRE_OK;
 }
 
-static int lookup_field(const quire_import *imp, const char *name,
-                        size_t len) {
+static int lookup_field(const quire_import *imp, const char *name, size_t len) {
   for (size_t i = imp->map_count; i-- > 0;) /* the latest mapping wins */
     if (imp->maps[i].len == len &&
         strncasecmp(imp->maps[i].name, name, len) == 0)
@@ -292,9 +305,11 @@ static void finish_header(run *r) {
     if (r->slot_column[slot] >= 0) {
       size_t other_len;
       const char *other = column_name(r, r->slot_column[slot], &other_len);
-      fail_run(r, QUIRE_EINVAL, "columns \"%.*s\" and \"%.*s\" both map to %s",
-               (int)(other_len > 100 ? 100 : other_len), other,
-               (int)(len > 100 ? 100 : len), name, slot_names[slot]);
+      char first[MESSAGE_EXCERPT + 1], second[MESSAGE_EXCERPT + 1];
+      excerpt(first, other, other_len);
+      excerpt(second, name, len);
+      fail_run(r, QUIRE_EINVAL, "columns \"%s\" and \"%s\" both map to %s",
+               first, second, slot_names[slot]);
       return;
     }
     r->slot_column[slot] = (int)i;
@@ -311,7 +326,7 @@ static void finish_header(run *r) {
   r->header_done = 1;
 }
 
-/* ---- rows ------------------------------------------------------------------ */
+/* ---- rows ---------------------------------------------------------------- */
 
 /* Reads the text file a QUIRE_FIELD_FILE column names into r->file_text. */
 static int read_text_file(run *r, const char *name, size_t len, char *detail) {
@@ -335,9 +350,8 @@ static int read_text_file(run *r, const char *name, size_t len, char *detail) {
     status = q_fail(detail, QUIRE_EIO, "\"%s\" is not a regular file", path);
   else if ((uint64_t)st.st_size > QUIRE_MAX_TEXT_LENGTH)
     status = q_fail(detail, QUIRE_ELIMIT,
-                    "\"%s\" holds %llu bytes, over the text limit of %u",
-                    path, (unsigned long long)st.st_size,
-                    QUIRE_MAX_TEXT_LENGTH);
+                    "\"%s\" holds %llu bytes, over the text limit of %u", path,
+                    (unsigned long long)st.st_size, QUIRE_MAX_TEXT_LENGTH);
   r->file_text.len = 0;
   while (status == QUIRE_OK) {
     if (q_buf_reserve(&r->file_text, READ_CHUNK) != QUIRE_OK) {
@@ -354,8 +368,8 @@ static int read_text_file(run *r, const char *name, size_t len, char *detail) {
       break;
     r->file_text.len += (size_t)got;
     if (r->file_text.len > QUIRE_MAX_TEXT_LENGTH)
-      status = q_fail(detail, QUIRE_ELIMIT, "\"%s\" is over the text limit",
-                      path);
+      status =
+          q_fail(detail, QUIRE_ELIMIT, "\"%s\" is over the text limit", path);
   }
   close(fd);
   return status;
@@ -386,9 +400,10 @@ static void blame_column(run *r, int status) {
     const char *data = slot_data(r, slot, &len);
     int col = r->slot_column[slot];
     if (status == QUIRE_EDATE && slot == SLOT_DATE) {
-      bad_row(r, status, col,
-              "bad date \"%.*s\" (expected ISO 8601 or RFC 2822)",
-              (int)(len > 100 ? 100 : len), data);
+      char shown[MESSAGE_EXCERPT + 1];
+      excerpt(shown, data, len);
+      bad_row(r, status, col, "bad date \"%s\" (expected ISO 8601 or RFC 2822)",
+              shown);
       return;
     }
     size_t valid = status == QUIRE_EUTF8 ? q_utf8_valid(data, len) : len;
@@ -426,8 +441,8 @@ static void add_row(run *r) {
     d[slot] = slot_data(r, slot, &n[slot]);
   int status = quire_writer_add(
       r->writer, d[SLOT_SOURCE], n[SLOT_SOURCE], d[SLOT_DATE], n[SLOT_DATE],
-      d[SLOT_TITLE], n[SLOT_TITLE], d[SLOT_AUTHOR], n[SLOT_AUTHOR],
-      d[SLOT_URL], n[SLOT_URL], d[SLOT_TEXT], n[SLOT_TEXT]);
+      d[SLOT_TITLE], n[SLOT_TITLE], d[SLOT_AUTHOR], n[SLOT_AUTHOR], d[SLOT_URL],
+      n[SLOT_URL], d[SLOT_TEXT], n[SLOT_TEXT]);
   if (status == QUIRE_OK) {
     r->imp->rows++;
   } else if (status == QUIRE_EDATE || status == QUIRE_EUTF8 ||
@@ -439,7 +454,7 @@ static void add_row(run *r) {
   }
 }
 
-/* ---- libcsv callbacks ----------------------------------------------------- */
+/* ---- libcsv callbacks ---------------------------------------------------- */
 
 static void on_field(void *data, size_t len, void *ctx) {
   run *r = ctx;
@@ -490,7 +505,7 @@ static void on_record(int terminator, void *ctx) {
   start_record(r);
 }
 
-/* ---- parsing ----------------------------------------------------------------- */
+/* ---- parsing ------------------------------------------------------------- */
 
 /* Stops the run on a parse error at byte offset at of chunk. */
 static void parse_error(run *r, const char *chunk, size_t at) {
@@ -610,7 +625,7 @@ static char *dir_of(const char *path) {
   return q_strndup(path, slash == path ? 1 : (size_t)(slash - path));
 }
 
-/* ---- the public functions ---------------------------------------------- */
+/* ---- the public functions ------------------------------------------------ */
 
 int quire_import_new(quire_import **out) {
   if (!out)

@@ -18,7 +18,7 @@
 #include "quire.h"
 #include "testutil.h"
 
-/* ---- helpers ------------------------------------------------------------------ */
+/* ---- helpers ------------------------------------------------------------- */
 
 /* A document as six strings: source, date, title, author, url, text. */
 typedef struct row {
@@ -167,7 +167,8 @@ static void expect_row(const quire_corpus *c, uint64_t doc, const row *want) {
     const char *data;
     size_t len;
     cr_assert_eq(quire_cursor_field(cur, fields[i], &data, &len), QUIRE_OK);
-    cr_assert_eq(len, strlen(want->f[i]), "doc %llu field %d: \"%s\" want \"%s\"",
+    cr_assert_eq(len, strlen(want->f[i]),
+                 "doc %llu field %d: \"%s\" want \"%s\"",
                  (unsigned long long)doc, fields[i], data, want->f[i]);
     cr_assert(memcmp(data, want->f[i], len) == 0,
               "doc %llu field %d: \"%s\" want \"%s\"", (unsigned long long)doc,
@@ -185,7 +186,7 @@ static char *repeat(const char *unit, size_t times) {
   return s;
 }
 
-/* ---- export: plain dialect ---------------------------------------------------- */
+/* ---- export: plain dialect ----------------------------------------------- */
 
 static const row tricky[] = {
     {{"Belarus in Focus", "2016-04-22T18:38", "Plain title", "", "https://x/1",
@@ -382,7 +383,7 @@ Test(export_plain, callback_stop_is_reported) {
   free(text);
 }
 
-/* ---- export: excel dialect ---------------------------------------------------- */
+/* ---- export: excel dialect ----------------------------------------------- */
 
 Test(export_excel, bom_crlf_and_inert_formulas) {
   static const row formulas[] = {
@@ -418,8 +419,8 @@ Test(export_excel, long_cells_are_cut_and_counted) {
   quire_corpus *c = corpus_of(rows, 1);
   size_t len;
   uint64_t cut;
-  char *csv = export_string(c, "title,author,url,text", QUIRE_CSV_EXCEL, &len,
-                            &cut);
+  char *csv =
+      export_string(c, "title,author,url,text", QUIRE_CSV_EXCEL, &len, &cut);
   cr_assert_eq(cut, 3, "cut %llu cells", (unsigned long long)cut);
   const char *line = strstr(csv, "\r\n") + 2;
   /* title: 32,767 'a' */
@@ -468,7 +469,7 @@ Test(export_excel, formula_prefix_counts_toward_the_limit) {
   free(cell);
 }
 
-/* ---- import: the good cases ----------------------------------------------------- */
+/* ---- import: the good cases ---------------------------------------------- */
 
 Test(import, default_columns_and_every_date_form) {
   quire_corpus *c = import_ok(
@@ -491,9 +492,9 @@ Test(import, default_columns_and_every_date_form) {
   cr_assert_eq(quire_cursor_seek(cur, 2), QUIRE_ROW);
   int64_t seconds;
   int precision;
-  cr_assert_eq(quire_date_parse("2017-05-08T09:22:00Z", 20, &seconds,
-                                &precision),
-               QUIRE_OK);
+  cr_assert_eq(
+      quire_date_parse("2017-05-08T09:22:00Z", 20, &seconds, &precision),
+      QUIRE_OK);
   cr_assert_eq(quire_cursor_date(cur), seconds);
   quire_cursor_free(cur);
   quire_corpus_close(c);
@@ -502,9 +503,9 @@ Test(import, default_columns_and_every_date_form) {
 Test(import, aliases_case_insensitively) {
   quire_import *imp;
   cr_assert_eq(quire_import_new(&imp), QUIRE_OK);
-  quire_corpus *c = import_ok(
-      imp, "ID, Publication ,PUBLISHED,Headline,Byline,Link,Body\n"
-           "7,EDM,2016-01,Title,Author,https://u,Text\n");
+  quire_corpus *c =
+      import_ok(imp, "ID, Publication ,PUBLISHED,Headline,Byline,Link,Body\n"
+                     "7,EDM,2016-01,Title,Author,https://u,Text\n");
   row want = {{"EDM", "2016-01", "Title", "Author", "https://u", "Text"}};
   expect_row(c, 0, &want);
   cr_assert_str_eq(quire_import_warnings(imp), "", "id warns: %s",
@@ -516,9 +517,8 @@ Test(import, aliases_case_insensitively) {
   };
   for (size_t k = 0; k < 2; k++) {
     char csv[256];
-    snprintf(csv, sizeof csv, "%s,%s,%s,%s,%s,%s\nS,2020,T,A,U,X\n",
-             sets[k][0], sets[k][1], sets[k][2], sets[k][3], sets[k][4],
-             sets[k][5]);
+    snprintf(csv, sizeof csv, "%s,%s,%s,%s,%s,%s\nS,2020,T,A,U,X\n", sets[k][0],
+             sets[k][1], sets[k][2], sets[k][3], sets[k][4], sets[k][5]);
     c = import_ok(imp, csv);
     row want_k = {{"S", "2020", "T", "A", "U", "X"}};
     expect_row(c, 0, &want_k);
@@ -551,8 +551,7 @@ Test(import, explicit_mappings_override_aliases) {
 Test(import, unknown_columns_warn_and_are_not_stored) {
   quire_import *imp;
   cr_assert_eq(quire_import_new(&imp), QUIRE_OK);
-  quire_corpus *c =
-      import_ok(imp, "title,mood,text,shares\nT,happy,X,12\n");
+  quire_corpus *c = import_ok(imp, "title,mood,text,shares\nT,happy,X,12\n");
   const char *w = quire_import_warnings(imp);
   cr_assert(strstr(w, "data.csv"), "%s", w);
   cr_assert(strstr(w, "\"mood\"") && strstr(w, "\"shares\""), "%s", w);
@@ -686,13 +685,13 @@ Test(import, seeds_manifest) {
   quire_import_free(imp);
 }
 
-/* ---- import: bad input ------------------------------------------------------------ */
+/* ---- import: bad input --------------------------------------------------- */
 
 Test(bad_csv, unbalanced_quotes) {
   const char *csv = "title,text\nA,B\nC,\"never closed\nD,E\n";
-  import_fails(csv, strlen(csv), QUIRE_ECSV,
-               (const char *[]){"data.csv", "row 3", "unbalanced quotes",
-                                NULL});
+  import_fails(
+      csv, strlen(csv), QUIRE_ECSV,
+      (const char *[]){"data.csv", "row 3", "unbalanced quotes", NULL});
 }
 
 Test(bad_csv, stray_quote_in_unquoted_field) {
@@ -711,9 +710,9 @@ Test(bad_csv, text_after_closing_quote) {
 
 Test(bad_csv, wrong_field_count) {
   const char *csv = "title,text\nA,B\nC,D,E\n";
-  import_fails(csv, strlen(csv), QUIRE_ECSV,
-               (const char *[]){"data.csv: row 3:", "expected 2 fields, found 3",
-                                NULL});
+  import_fails(
+      csv, strlen(csv), QUIRE_ECSV,
+      (const char *[]){"data.csv: row 3:", "expected 2 fields, found 3", NULL});
   csv = "title,text\nA\n";
   import_fails(csv, strlen(csv), QUIRE_ECSV,
                (const char *[]){"row 2:", "found 1", NULL});
@@ -741,18 +740,18 @@ Test(bad_csv, over_a_limit) {
   size_t len = strlen("source,title\n") + strlen(source) + 3;
   char *csv = malloc(len + 1);
   snprintf(csv, len + 1, "source,title\n%s,T\n", source);
-  import_fails(csv, strlen(csv), QUIRE_ELIMIT,
-               (const char *[]){"row 2, column source:", "over the limit",
-                                NULL});
+  import_fails(
+      csv, strlen(csv), QUIRE_ELIMIT,
+      (const char *[]){"row 2, column source:", "over the limit", NULL});
   free(csv);
   free(source);
 }
 
 Test(bad_csv, two_columns_for_one_field) {
   const char *csv = "title,text,body\nA,B,C\n";
-  import_fails(csv, strlen(csv), QUIRE_EINVAL,
-               (const char *[]){"\"text\" and \"body\" both map to text",
-                                NULL});
+  import_fails(
+      csv, strlen(csv), QUIRE_EINVAL,
+      (const char *[]){"\"text\" and \"body\" both map to text", NULL});
   csv = "Title,Headline\nA,B\n";
   import_fails(csv, strlen(csv), QUIRE_EINVAL,
                (const char *[]){"\"Title\" and \"Headline\"", NULL});
@@ -772,8 +771,7 @@ Test(bad_csv, null_arguments) {
   quire_import *imp;
   cr_assert_eq(quire_import_new(&imp), QUIRE_OK);
   cr_assert_eq(quire_import_csv_buffer(imp, NULL, "a", 1, NULL), QUIRE_EINVAL);
-  cr_assert_eq(quire_import_csv_buffer(NULL, NULL, "a", 1, NULL),
-               QUIRE_EINVAL);
+  cr_assert_eq(quire_import_csv_buffer(NULL, NULL, "a", 1, NULL), QUIRE_EINVAL);
   cr_assert_eq(quire_import_new(NULL), QUIRE_EINVAL);
   uint64_t number;
   cr_assert_eq(quire_import_skipped_row(imp, 0, &number), QUIRE_ENOTFOUND);
@@ -785,11 +783,11 @@ Test(bad_csv, null_arguments) {
 
 Test(bad_csv, skip_bad_rows_records_them) {
   const char *csv = "title,date,text\n"
-                    "ok1,2016,a\n"           /* row 2 */
-                    "bad,yesterday,b\n"      /* row 3: date */
-                    "ok2,,c\n"               /* row 4 */
-                    "short,2016\n"           /* row 5: field count */
-                    "\xFF,2016,d\n"          /* row 6: UTF-8 */
+                    "ok1,2016,a\n"              /* row 2 */
+                    "bad,yesterday,b\n"         /* row 3: date */
+                    "ok2,,c\n"                  /* row 4 */
+                    "short,2016\n"              /* row 5: field count */
+                    "\xFF,2016,d\n"             /* row 6: UTF-8 */
                     "ok3,2017-05-08T09:22,e\n"; /* row 7 */
   quire_import *imp;
   cr_assert_eq(quire_import_new(&imp), QUIRE_OK);
@@ -841,7 +839,7 @@ Test(bad_csv, skipped_rows_keep_the_first_thousand) {
   free(csv);
 }
 
-/* ---- round trips ------------------------------------------------------------------ */
+/* ---- round trips --------------------------------------------------------- */
 
 /* Exports c, imports that in the given order, exports the new corpus: the
  * two CSVs must be the same bytes. Returns the CSV. */
@@ -907,8 +905,8 @@ Test(round_trip, clustered_order_with_rfc2822_and_offsets) {
 Test(round_trip, hundred_thousand_documents, .timeout = 120) {
   static const char *const sources[] = {"Reuters", "Belarus in Focus",
                                         "Eurasia Daily Monitor", ""};
-  static const char *const words[] = {"Minsk", "trade,", "\"talks\"",
-                                      "Beijing", "and", "railway\n", "Россия"};
+  static const char *const words[] = {
+      "Minsk", "trade,", "\"talks\"", "Beijing", "and", "railway\n", "Россия"};
   char path[512], csv_path[512], again_path[512];
   tu_tmp_path(path, sizeof path, "big.quire");
   tu_tmp_path(csv_path, sizeof csv_path, "big.csv");
@@ -930,9 +928,8 @@ Test(round_trip, hundred_thousand_documents, .timeout = 120) {
       tl += (size_t)snprintf(text + tl, sizeof text - tl, "%s ",
                              words[tu_rand(&seed) % 7]);
     const char *source = sources[(r >> 32) % 4];
-    cr_assert_eq(quire_writer_add(w, source, strlen(source), date,
-                                  strlen(date), title, strlen(title), "", 0,
-                                  "", 0, text, tl),
+    cr_assert_eq(quire_writer_add(w, source, strlen(source), date, strlen(date),
+                                  title, strlen(title), "", 0, "", 0, text, tl),
                  QUIRE_OK, "%s", quire_writer_errmsg(w));
   }
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK);
@@ -979,7 +976,7 @@ Test(round_trip, hundred_thousand_documents, .timeout = 120) {
   unlink(again_path);
 }
 
-/* ---- the allocator hook covers libcsv ------------------------------------------ */
+/* ---- the allocator hook covers libcsv ------------------------------------ */
 
 static long live_blocks;
 static long total_allocs;
@@ -1008,11 +1005,12 @@ static void count_free(void *ctx, void *ptr) {
 }
 
 Test(allocator, import_and_export_free_all_they_take) {
-  cr_assert_eq(quire_set_allocator(count_malloc, count_realloc, count_free,
-                                   NULL),
-               QUIRE_OK);
-  quire_corpus *c = import_ok(NULL, "title,text\n\"A\",\"long ,\"\"field\"\"\"\n"
-                                    "B,C\n");
+  cr_assert_eq(
+      quire_set_allocator(count_malloc, count_realloc, count_free, NULL),
+      QUIRE_OK);
+  quire_corpus *c =
+      import_ok(NULL, "title,text\n\"A\",\"long ,\"\"field\"\"\"\n"
+                      "B,C\n");
   size_t len;
   char *csv = export_string(c, NULL, QUIRE_CSV_EXCEL, &len, NULL);
   free(csv);
