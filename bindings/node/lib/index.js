@@ -195,6 +195,13 @@ class Document {
   }
 }
 
+// Give Document's timestamp field its final representation now (a number or
+// null): a first null, or a first timestamp beyond the small-integer range,
+// midway through the first big iteration would change the objects' layout
+// and throw away the code the JIT had optimized for them.
+new Document(null, 0, null, null, 'none', 0);
+new Document(null, 0, 'source', 2 ** 40, 'none', 0);
+
 function makeDocument(corpus, names, nums, base) {
   const date = nums[base + 1];
   const sourceId = nums[base + 2];
