@@ -30,7 +30,10 @@ struct quire_cursor {
   const char *meta_fields[3]; /* title, author, url of the current row */
   uint32_t meta_lens[3];
   int meta_ready;
-  char scratch[64]; /* the formatted date or id */
+  /* The formatted id and date: one buffer each, as both stay valid until
+   * the cursor moves. */
+  char id_text[24];
+  char date_text[64];
 };
 
 /* Sets one bit per document listed in the plan's runs. */
@@ -279,17 +282,17 @@ int quire_cursor_field(quire_cursor *cur, int field, const char **data,
   int status;
   switch (field) {
   case QUIRE_FIELD_ID:
-    *len = (size_t)snprintf(cur->scratch, sizeof cur->scratch, "%" PRIu64,
+    *len = (size_t)snprintf(cur->id_text, sizeof cur->id_text, "%" PRIu64,
                             cur->doc);
-    *data = cur->scratch;
+    *data = cur->id_text;
     return QUIRE_OK;
   case QUIRE_FIELD_DATE:
-    *len = q_date_format(&cur->date, cur->scratch, sizeof cur->scratch);
+    *len = q_date_format(&cur->date, cur->date_text, sizeof cur->date_text);
     if (*len == 0 && cur->date.precision != QUIRE_DATE_NONE)
       return q_damage(c, cur->msg, "document %llu: date is out of range",
                       (unsigned long long)cur->doc);
-    cur->scratch[*len] = '\0';
-    *data = cur->scratch;
+    cur->date_text[*len] = '\0';
+    *data = cur->date_text;
     return QUIRE_OK;
   case QUIRE_FIELD_SOURCE:
     if (cur->source == QF_NO_SOURCE) {

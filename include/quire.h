@@ -393,8 +393,9 @@ typedef struct quire_writer quire_writer;
 /* Starts writing a corpus that will appear at path when
  * quire_writer_finish() succeeds, and not before: the data goes to a
  * temporary file in the same directory, which is synced and renamed over
- * path. Returns QUIRE_OK, QUIRE_EIO (the directory cannot be written),
- * QUIRE_EINVAL or QUIRE_ENOMEM (handle convention at the top). */
+ * path. Returns QUIRE_OK, QUIRE_ENOTFOUND (the directory does not exist),
+ * QUIRE_EIO (it cannot be written), QUIRE_EINVAL or QUIRE_ENOMEM (handle
+ * convention at the top). */
 QUIRE_API int quire_writer_open(const char *path, quire_writer **out);
 
 /* Sets the uncompressed size text blocks are cut at (QUIRE_MIN_BLOCK_SIZE to

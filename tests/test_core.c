@@ -121,6 +121,33 @@ Test(roundtrip, every_field_in_input_order) {
   unlink(path);
 }
 
+/* Regression: the id and the date once shared one buffer, so asking for the
+ * date overwrote the id returned before it. */
+Test(roundtrip, fields_stay_valid_together_until_the_cursor_moves) {
+  char path[512];
+  tu_tmp_path(path, sizeof path, "together.quire");
+  write_docs(path, sample, SAMPLE_N, QUIRE_ORDER_INPUT, 0);
+  quire_corpus *c = open_corpus(path);
+  quire_cursor *cur;
+  cr_assert_eq(quire_cursor_open(c, NULL, &cur), QUIRE_OK);
+  cr_assert_eq(quire_cursor_seek(cur, 2), QUIRE_ROW);
+  const char *f[7];
+  size_t n[7];
+  for (int field = QUIRE_FIELD_ID; field <= QUIRE_FIELD_TEXT; field++)
+    cr_assert_eq(quire_cursor_field(cur, field, &f[field], &n[field]),
+                 QUIRE_OK);
+  cr_assert_str_eq(f[QUIRE_FIELD_ID], "2");
+  cr_assert_str_eq(f[QUIRE_FIELD_SOURCE], sample[2].source);
+  cr_assert_str_eq(f[QUIRE_FIELD_DATE], sample[2].date);
+  cr_assert_str_eq(f[QUIRE_FIELD_TITLE], sample[2].title);
+  cr_assert_str_eq(f[QUIRE_FIELD_AUTHOR], sample[2].author);
+  cr_assert_str_eq(f[QUIRE_FIELD_URL], sample[2].url);
+  cr_assert_str_eq(f[QUIRE_FIELD_TEXT], sample[2].text);
+  quire_cursor_free(cur);
+  quire_corpus_close(c);
+  unlink(path);
+}
+
 Test(roundtrip, clustered_order_sorts_by_source_then_date) {
   char path[512];
   tu_tmp_path(path, sizeof path, "cl.quire");
