@@ -913,6 +913,8 @@ Test(round_trip, hundred_thousand_documents, .timeout = 120) {
   tu_tmp_path(again_path, sizeof again_path, "big-again.quire");
   quire_writer *w;
   cr_assert_eq(quire_writer_open(path, &w), QUIRE_OK);
+  /* Level 1: this test is about CSV, not compression; keep it fast. */
+  cr_assert_eq(quire_writer_set_level(w, 1), QUIRE_OK);
   uint64_t seed = 42;
   const size_t n = 100000;
   for (size_t i = 0; i < n; i++) {
@@ -945,6 +947,7 @@ Test(round_trip, hundred_thousand_documents, .timeout = 120) {
   quire_import *imp;
   cr_assert_eq(quire_import_new(&imp), QUIRE_OK);
   cr_assert_eq(quire_writer_open(again_path, &w), QUIRE_OK);
+  cr_assert_eq(quire_writer_set_level(w, 1), QUIRE_OK);
   cr_assert_eq(quire_import_csv_path(imp, w, csv_path), QUIRE_OK, "%s",
                quire_import_errmsg(imp));
   cr_assert_eq(quire_import_rows(imp), n);
