@@ -80,6 +80,11 @@ static void skip_spaces(scan *s) {
     s->p++;
 }
 
+/* Years 1 to 9999: what the parsers accept, and what a damaged or crafted
+ * file is held to before any arithmetic on its dates. */
+#define Q_DATE_MIN (-62135596800LL)
+#define Q_DATE_MAX 253402300799LL
+
 /* Fills d from the civil fields, local to the zone in d->tz_minutes. */
 static int set_instant(q_date *d, int year, int month, int day, int hour,
                        int minute, int second) {
@@ -90,6 +95,10 @@ static int set_instant(q_date *d, int year, int month, int day, int hour,
   int64_t days = days_from_civil(year, (unsigned)month, (unsigned)day);
   d->seconds = days * 86400 + hour * 3600 + minute * 60 + second -
                (int64_t)d->tz_minutes * 60;
+  /* The instant too, not only the local date: an offset can carry year 1
+   * or 9999 outside, and readers call a stored date outside damage. */
+  if (d->seconds < Q_DATE_MIN || d->seconds > Q_DATE_MAX)
+    return QUIRE_EDATE;
   return QUIRE_OK;
 }
 
@@ -282,11 +291,6 @@ int q_date_parse(const char *text, size_t len, q_date *out) {
   *out = d;
   return QUIRE_OK;
 }
-
-/* Years 1 to 9999: what the parsers accept, and what a damaged or crafted
- * file is held to before any arithmetic on its dates. */
-#define Q_DATE_MIN (-62135596800LL)
-#define Q_DATE_MAX 253402300799LL
 
 static int in_range(const q_date *d) {
   return d->seconds >= Q_DATE_MIN && d->seconds <= Q_DATE_MAX &&
