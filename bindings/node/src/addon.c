@@ -81,7 +81,8 @@ static napi_value str_error(napi_env env, napi_callback_info info) {
   return qn_string(env, text, strlen(text));
 }
 
-#define FN(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_enumerable, NULL}
+#define FN(name, fn)                                                           \
+  { name, NULL, fn, NULL, NULL, NULL, napi_enumerable, NULL }
 
 static napi_value init(napi_env env, napi_value exports) {
   static const napi_property_descriptor fns[] = {

@@ -231,8 +231,7 @@ napi_value qn_corpus_count(napi_env env, napi_callback_info info) {
   quire_filter *filter = NULL;
   uint64_t count = 0;
   int status;
-  if (qn_args(env, info, 2, argv) != 0 ||
-      !(c = qn_corpus_get(env, argv[0])) ||
+  if (qn_args(env, info, 2, argv) != 0 || !(c = qn_corpus_get(env, argv[0])) ||
       qn_filter_from_js(env, argv[1], &filter) != 0)
     return NULL;
   status = quire_corpus_count(c->corpus, filter, &count);

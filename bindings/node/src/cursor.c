@@ -14,10 +14,10 @@ struct qn_cursor {
   quire_cursor *cursor; /* NULL once freed */
   qn_corpus *owner;     /* NULL once freed or its corpus closed */
   qn_cursor *prev, *next;
-  int done;       /* QUIRE_DONE was seen */
-  int failed;     /* a failure waits to be thrown by the next call */
-  char *failure;  /* its message */
-  int status;     /* its status */
+  int done;      /* QUIRE_DONE was seen */
+  int failed;    /* a failure waits to be thrown by the next call */
+  char *failure; /* its message */
+  int status;    /* its status */
 };
 
 static void unlink_cursor(qn_cursor *k) {
@@ -61,8 +61,7 @@ napi_value qn_cursor_open(napi_env env, napi_callback_info info) {
   quire_cursor *cur = NULL;
   qn_cursor *k;
   int status;
-  if (qn_args(env, info, 2, argv) != 0 ||
-      !(c = qn_corpus_get(env, argv[0])) ||
+  if (qn_args(env, info, 2, argv) != 0 || !(c = qn_corpus_get(env, argv[0])) ||
       qn_filter_from_js(env, argv[1], &filter) != 0)
     return NULL;
   status = quire_cursor_open(c->corpus, filter, &cur);
@@ -145,8 +144,7 @@ static napi_value throw_deferred(napi_env env, qn_cursor *k) {
 static qn_cursor *get_cursor(napi_env env, napi_value value) {
   qn_cursor *k = qn_unwrap(env, value, QN_CURSOR);
   if (k && !k->cursor && !k->done && !k->failed) {
-    qn_throw_status(env, QUIRE_ESTATE,
-                    "the corpus or the iteration is closed");
+    qn_throw_status(env, QUIRE_ESTATE, "the corpus or the iteration is closed");
     return NULL;
   }
   return k;
@@ -189,8 +187,8 @@ napi_value qn_cursor_next_batch(napi_env env, napi_callback_info info) {
       break;
     }
     qn_cursor_numbers(k->cursor, nums + n * QN_NUMS);
-    if (mask && qn_cursor_strings(env, k->cursor, (uint32_t)mask, argv[2],
-                                  &at) != 0)
+    if (mask &&
+        qn_cursor_strings(env, k->cursor, (uint32_t)mask, argv[2], &at) != 0)
       return NULL;
     n++;
   }

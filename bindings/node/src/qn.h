@@ -15,7 +15,8 @@
 
 #include "quire.h"
 
-/* ---- errors and arguments (util.c) ---------------------------------------- */
+/* ---- errors and arguments (util.c) ----------------------------------------
+ */
 
 /* Throws a JS Error (the class registered by setErrorClass, else Error)
  * carrying code (the C status), quireCode (its macro name) and message (or
@@ -159,8 +160,14 @@ napi_value qn_cursor_close(napi_env env, napi_callback_info info);
 
 /* The numbers every batch and doc(n) report per document, in this order, as
  * doubles: a JS number holds every one of them exactly. */
-enum { QN_NUM_ID, QN_NUM_DATE, QN_NUM_SOURCE, QN_NUM_PRECISION,
-       QN_NUM_TEXT_LENGTH, QN_NUMS };
+enum {
+  QN_NUM_ID,
+  QN_NUM_DATE,
+  QN_NUM_SOURCE,
+  QN_NUM_PRECISION,
+  QN_NUM_TEXT_LENGTH,
+  QN_NUMS
+};
 
 /* Fills nums with the current document's numbers (the date is NaN when the
  * document has none). */
@@ -181,7 +188,8 @@ napi_value qn_writer_finish(napi_env env, napi_callback_info info);
 napi_value qn_writer_close(napi_env env, napi_callback_info info);
 napi_value qn_writer_import_csv(napi_env env, napi_callback_info info);
 
-/* ---- CSV export (export.c, stream.c) -------------------------------------- */
+/* ---- CSV export (export.c, stream.c) --------------------------------------
+ */
 
 /* Makes an export of corpus configured from (filter, columns, dialect).
  * Returns it, or NULL with an exception pending. */

@@ -19,10 +19,10 @@ typedef struct qn_stream {
   quire_export *exp;
   napi_threadsafe_function tsfn; /* NULL once finalized */
   pthread_t thread;
-  int started;   /* the thread was created */
-  int handed;    /* the tsfn's initial thread count was handed on */
-  int ended;     /* JS saw the end */
-  int refs;      /* the JS handle and the tsfn; freed at 0 */
+  int started; /* the thread was created */
+  int handed;  /* the tsfn's initial thread count was handed on */
+  int ended;   /* JS saw the end */
+  int refs;    /* the JS handle and the tsfn; freed at 0 */
   pthread_mutex_t mu;
   pthread_cond_t cv;
   int credit;    /* chunks JS asked for and not yet sent */
@@ -67,7 +67,8 @@ static void cancel(qn_stream *s) {
   }
 }
 
-/* ---- the worker thread ---------------------------------------------------- */
+/* ---- the worker thread ----------------------------------------------------
+ */
 
 /* Waits until JS wants a chunk. Returns 0 to go on, -1 when cancelled. */
 static int wait_credit(qn_stream *s) {
@@ -128,7 +129,7 @@ static void send_end(qn_stream *s, int status) {
   ch->end = 1;
   ch->status = s->chunk.oom ? QUIRE_ENOMEM : status;
   ch->message = copy_text(s->chunk.oom ? "out of memory while exporting"
-                                 : quire_export_errmsg(s->exp));
+                                       : quire_export_errmsg(s->exp));
   ch->rows = (double)quire_export_rows(s->exp);
   send(s, ch);
 }
@@ -143,7 +144,8 @@ static void *run(void *arg) {
   return NULL;
 }
 
-/* ---- the JS thread --------------------------------------------------------- */
+/* ---- the JS thread ---------------------------------------------------------
+ */
 
 static void free_buffer(napi_env env, void *data, void *hint) {
   (void)env;

@@ -12,11 +12,10 @@ typedef struct qn_data {
 
 static const char *status_name(int status) {
   static const char *const names[] = {
-      "QUIRE_OK",        "QUIRE_ENOTFOUND", "QUIRE_ECORRUPT",
-      "QUIRE_EIO",       "QUIRE_ENOMEM",    "QUIRE_EINVAL",
-      "QUIRE_EVERSION",  "QUIRE_ENOTQUIRE", "QUIRE_EDATE",
-      "QUIRE_EUTF8",     "QUIRE_ECSV",      "QUIRE_ELIMIT",
-      "QUIRE_ESTATE",    "QUIRE_ECALLBACK"};
+      "QUIRE_OK",     "QUIRE_ENOTFOUND", "QUIRE_ECORRUPT", "QUIRE_EIO",
+      "QUIRE_ENOMEM", "QUIRE_EINVAL",    "QUIRE_EVERSION", "QUIRE_ENOTQUIRE",
+      "QUIRE_EDATE",  "QUIRE_EUTF8",     "QUIRE_ECSV",     "QUIRE_ELIMIT",
+      "QUIRE_ESTATE", "QUIRE_ECALLBACK"};
   if (status <= 0 && -status < (int)(sizeof names / sizeof names[0]))
     return names[-status];
   return "QUIRE_EUNKNOWN";
@@ -36,8 +35,7 @@ static napi_value error_object(napi_env env, napi_value msg) {
 }
 
 napi_value qn_status_error(napi_env env, int status, const char *message) {
-  const char *text =
-      (message && *message) ? message : quire_strerror(status);
+  const char *text = (message && *message) ? message : quire_strerror(status);
   napi_value msg, err, code, name;
   if (napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &msg) != napi_ok ||
       !(err = error_object(env, msg)) ||
@@ -59,8 +57,7 @@ void qn_throw_status(napi_env env, int status, const char *message) {
   err = qn_status_error(env, status, message);
   if (!err || napi_throw(env, err) != napi_ok)
     napi_throw_error(env, status_name(status),
-                     (message && *message) ? message
-                                           : quire_strerror(status));
+                     (message && *message) ? message : quire_strerror(status));
 }
 
 void qn_throw_type(napi_env env, const char *message) {
@@ -82,8 +79,7 @@ void qn_throw_napi(napi_env env) {
                                                : "Node-API call failed");
 }
 
-int qn_args(napi_env env, napi_callback_info info, size_t n,
-            napi_value *argv) {
+int qn_args(napi_env env, napi_callback_info info, size_t n, napi_value *argv) {
   size_t argc = n;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) {
     qn_throw_napi(env);
@@ -99,8 +95,7 @@ static int is_nullish(napi_env env, napi_value value) {
   return type == napi_undefined || type == napi_null;
 }
 
-int qn_get_str(napi_env env, napi_value value, const char *what,
-               qn_str *out) {
+int qn_get_str(napi_env env, napi_value value, const char *what, qn_str *out) {
   size_t len = 0;
   out->data = out->small;
   out->len = 0;

@@ -103,10 +103,10 @@ napi_value qn_writer_add(napi_env env, napi_callback_info info) {
     if (qn_get_str(env, argv[got + 1], names[got], &s[got]) != 0)
       break;
   if (got == 6)
-    status = quire_writer_add(w->writer, s[0].data, s[0].len, s[1].data,
-                              s[1].len, s[2].data, s[2].len, s[3].data,
-                              s[3].len, s[4].data, s[4].len, s[5].data,
-                              s[5].len);
+    status =
+        quire_writer_add(w->writer, s[0].data, s[0].len, s[1].data, s[1].len,
+                         s[2].data, s[2].len, s[3].data, s[3].len, s[4].data,
+                         s[4].len, s[5].data, s[5].len);
   for (i = 0; i < got; i++)
     qn_str_free(&s[i]);
   if (got < 6)
@@ -155,7 +155,8 @@ napi_value qn_writer_close(napi_env env, napi_callback_info info) {
   return qn_undefined(env);
 }
 
-/* ---- CSV import ------------------------------------------------------------ */
+/* ---- CSV import ------------------------------------------------------------
+ */
 
 /* Maps the [headerName, field] pairs of columns (field numbers). */
 static int map_columns(napi_env env, quire_import *imp, napi_value columns) {
@@ -196,8 +197,7 @@ static int map_columns(napi_env env, quire_import *imp, napi_value columns) {
 }
 
 /* argv: columns, skipBadRows (boolean), baseDir (optional string). */
-static int configure_import(napi_env env, quire_import *imp,
-                            napi_value *argv) {
+static int configure_import(napi_env env, quire_import *imp, napi_value *argv) {
   bool skip = false;
   napi_valuetype type;
   qn_str dir;
@@ -252,11 +252,11 @@ static napi_value import_result(napi_env env, const quire_import *imp) {
   for (i = 0; i < skipped; i++) {
     if (quire_import_skipped_row(imp, i, &row) != QUIRE_OK)
       break; /* only the first 1,000 are kept */
-    QN_CALL(env,
-            napi_set_element(env, rows, (uint32_t)i,
-                             qn_number(env, (double)row)));
+    QN_CALL(env, napi_set_element(env, rows, (uint32_t)i,
+                                  qn_number(env, (double)row)));
   }
-  if (qn_set(env, obj, "rows", qn_number(env, (double)quire_import_rows(imp))) ||
+  if (qn_set(env, obj, "rows",
+             qn_number(env, (double)quire_import_rows(imp))) ||
       qn_set(env, obj, "skipped", qn_number(env, (double)skipped)) ||
       qn_set(env, obj, "skippedRows", rows) ||
       qn_set(env, obj, "warnings",
