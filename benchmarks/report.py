@@ -67,6 +67,18 @@ def tools_of(r, task):
     return sorted(r["time"][task], key=lambda t: (not t.startswith("quire"), t))
 
 
+def ratio(a, b):
+    """a / b, or None when b is zero (a median below the timer's reach)."""
+    return a / b if b > 0 else None
+
+
+def fmt_ratio(x, limit=None):
+    if x is None:
+        return "n/a"
+    text = f"{x:.3g}"
+    return text if limit is None else f"{text} ({mark(x <= limit)})"
+
+
 def median(r, task, tool):
     return r["time"][task][tool]["median"]
 
@@ -119,14 +131,13 @@ class Report:
         for task, peer, limit in TIME_TARGETS:
             cells = []
             for r in self.res:
-                ratio = median(r, task, "quire") / median(r, task, peer)
-                cells.append(f"{ratio:.3g} ({mark(ratio <= limit)})")
+                x = ratio(median(r, task, "quire"), median(r, task, peer))
+                cells.append(fmt_ratio(x, limit))
             rows.append([task, peer, f"<= {limit:.3g}"] + cells)
         for peer, limit in SIZE_TARGETS:
             cells = []
             for r in self.res:
-                ratio = r["bytes"]["quire"] / r["bytes"][peer]
-                cells.append(f"{ratio:.3g} ({mark(ratio <= limit)})")
+                cells.append(fmt_ratio(ratio(r["bytes"]["quire"], r["bytes"][peer]), limit))
             rows.append(["size", peer, f"<= {limit:.3g}"] + cells)
         self.table(["task", "peer", "target"] + self.header_cols(), rows)
         self.add("Other peers, for scale (quire / peer time):", "")
@@ -137,7 +148,8 @@ class Report:
                 if any(p == peer and t == task for t, p, _ in TIME_TARGETS):
                     continue
                 rows.append([task, peer] + [
-                    f"{median(r, task, 'quire') / median(r, task, peer):.3g}" for r in self.res])
+                    fmt_ratio(ratio(median(r, task, "quire"), median(r, task, peer)))
+                    for r in self.res])
         self.table(["task", "peer"] + self.header_cols(), rows)
 
     def growth_targets(self):
@@ -196,10 +208,16 @@ class Report:
         self.table(["file (share of the CSV)"] + self.header_cols(), rows)
 
     def memory(self):
-        self.add("## Peak resident memory (`/usr/bin/time -v`)", "")
+        self.add("## Peak memory", "",
+                 "Peak RSS from `/usr/bin/time -v`, which counts the pages of a "
+                 "memory-mapped file the process has read; in parentheses the peak "
+                 "of anonymous memory alone (RssAnon, polled from /proc every 2 ms), "
+                 "which is what the process allocated.", "")
         rows = []
         for key in self.res[0]["rss_kb"]:
-            rows.append([key] + [f"{r['rss_kb'][key] / 1024:.1f} MB" for r in self.res])
+            rows.append([key] + [
+                f"{r['rss_kb'][key] / 1024:.1f} MB ({r.get('anon_kb', {}).get(key, 0) / 1024:.1f} MB)"
+                for r in self.res])
         self.table(["task/tool"] + self.header_cols(), rows)
         self.add("## In process (benchmarks/inproc.c, median of "
                  f"{self.res[0]['inproc']['reps']} repetitions)", "")
@@ -208,7 +226,7 @@ class Report:
         self.table(["operation"] + self.header_cols(), rows)
 
     def plot_note(self):
-        self.add("## Plot", "", "![time against corpus size](results/times.png)", "",
+        self.add("## Plot", "", f"![time against corpus size]({self.plot})", "",
                  "Median time of each task against the number of documents, log-log, "
                  "one line per tool.", "")
 
@@ -236,7 +254,7 @@ def write_plot(data, results_dir):
             with open(path, "w") as f:
                 for s in sizes:
                     t = data["sizes"][s]["time"].get(task, {}).get(tool)
-                    if t:
+                    if t and t["median"] > 0:  # log scale
                         f.write(f"{s} {t['median']}\n")
             series.append((tool, path))
         panels.append((what, series))
@@ -275,8 +293,10 @@ def main():
         data = json.load(f)
     if not data.get("sizes"):
         sys.exit("report: no measurements in latest.json")
-    text = Report(data).text()
     png = write_plot(data, args.results)
+    report = Report(data)
+    report.plot = os.path.relpath(png, os.path.dirname(os.path.abspath(args.out)))
+    text = report.text()
     with open(args.out + ".tmp", "w", encoding="utf-8") as f:
         f.write(text + "\n")
     os.replace(args.out + ".tmp", args.out)

@@ -36,4 +36,14 @@ cc -std=c11 -O2 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L \
   -Wl,-rpath,"$build" -o "$build/inproc"
 
 python3 "$here/bench.py" --quire "$build/quire" --inproc "$build/inproc" "$@"
-python3 "$here/report.py"
+
+# With --results DIR the report goes there too, leaving RESULTS.md alone.
+report=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --results) report=(--results "$2" --out "$2/RESULTS.md"); shift ;;
+    --results=*) report=(--results "${1#*=}" --out "${1#*=}/RESULTS.md") ;;
+  esac
+  shift
+done
+python3 "$here/report.py" "${report[@]}"
