@@ -275,6 +275,42 @@ static inline int hd_pack_seeds(const char *seeds_dir, const char *path,
   return status;
 }
 
+/* ---- filters
+ * ---------------------------------------------------------------------- */
+
+/* The filters the hardening tests read every corpus through: a source, a
+ * date range, two sources with undated ones and a bound, dated only, an
+ * upper bound. NULL when memory runs out. */
+#define HD_FILTERS 5
+
+static inline quire_filter *hd_make_filter(int which) {
+  quire_filter *f;
+  if (quire_filter_new(&f) != QUIRE_OK)
+    return NULL;
+  switch (which) {
+  case 0:
+    quire_filter_add_source(f, "Belarus in Focus", 16);
+    break;
+  case 1:
+    quire_filter_set_from(f, "2000", 4);
+    quire_filter_set_to(f, "2010-06", 7);
+    break;
+  case 2:
+    quire_filter_add_source(f, "Reuters", 7);
+    quire_filter_add_source(f, "Радио Свобода", strlen("Радио Свобода"));
+    quire_filter_set_from(f, "2015", 4);
+    quire_filter_set_undated(f, QUIRE_UNDATED_INCLUDE);
+    break;
+  case 3:
+    quire_filter_set_undated(f, QUIRE_UNDATED_EXCLUDE);
+    break;
+  default:
+    quire_filter_set_to(f, "2005-03-04T05:06Z", 17);
+    break;
+  }
+  return f;
+}
+
 /* ---- the files a directory holds
  * --------------------------------------------- */
 

@@ -22,7 +22,7 @@
 /* ---- the reference ----------------------------------------------------------
  */
 
-#define NFILTERS 5
+#define NFILTERS HD_FILTERS
 
 typedef struct reference {
   size_t docs, sources;
@@ -37,40 +37,12 @@ typedef struct reference {
   hd_bytes export_all, export_excel;
 } reference;
 
-/* The filters every corpus is read through. */
-static quire_filter *make_filter(int which) {
-  quire_filter *f;
-  cr_assert_eq(quire_filter_new(&f), QUIRE_OK);
-  switch (which) {
-  case 0:
-    quire_filter_add_source(f, "Belarus in Focus", 16);
-    break;
-  case 1:
-    quire_filter_set_from(f, "2000", 4);
-    quire_filter_set_to(f, "2010-06", 7);
-    break;
-  case 2:
-    quire_filter_add_source(f, "Reuters", 7);
-    quire_filter_add_source(f, "Радио Свобода", strlen("Радио Свобода"));
-    quire_filter_set_from(f, "2015", 4);
-    quire_filter_set_undated(f, QUIRE_UNDATED_INCLUDE);
-    break;
-  case 3:
-    quire_filter_set_undated(f, QUIRE_UNDATED_EXCLUDE);
-    break;
-  default:
-    quire_filter_set_to(f, "2005-03-04T05:06Z", 17);
-    break;
-  }
-  return f;
-}
-
 static int export_bytes(const quire_corpus *c, int excel, hd_bytes *out,
                         char *msg) {
   quire_export *exp;
   cr_assert_eq(quire_export_new(c, &exp), QUIRE_OK);
   if (excel) {
-    quire_filter *f = make_filter(1);
+    quire_filter *f = hd_make_filter(1);
     quire_export_set_filter(exp, f);
     quire_filter_free(f);
     quire_export_set_dialect(exp, QUIRE_CSV_EXCEL);
@@ -117,7 +89,7 @@ static void reference_read(const void *bytes, size_t len, reference *ref) {
     hd_bytes_put(&ref->source_names[s], name, n);
   }
   for (int k = 0; k < NFILTERS; k++) {
-    quire_filter *f = make_filter(k);
+    quire_filter *f = hd_make_filter(k);
     cr_assert_eq(quire_corpus_count(c, f, &ref->counts[k]), QUIRE_OK);
     ref->matches[k] = calloc(ref->counts[k] + 1, sizeof(uint64_t));
     cr_assert_eq(quire_cursor_open(c, f, &cur), QUIRE_OK);
@@ -251,7 +223,7 @@ static void read_all_docs(const quire_corpus *c, const reference *ref,
  * error. */
 static void read_filter(const quire_corpus *c, const reference *ref, int k,
                         unsigned *errors) {
-  quire_filter *f = make_filter(k);
+  quire_filter *f = hd_make_filter(k);
   uint64_t count;
   int status = quire_corpus_count(c, f, &count);
   if (status == QUIRE_OK)
@@ -711,7 +683,7 @@ static void hostile_case(const uint8_t *bytes, size_t len, uint64_t at,
       errors++;
     quire_cursor_free(cur);
     for (int k2 = 0; k2 < NFILTERS; k2++) {
-      quire_filter *f = make_filter(k2);
+      quire_filter *f = hd_make_filter(k2);
       uint64_t count;
       int s = quire_corpus_count(c, f, &count);
       cr_assert(s == QUIRE_OK || s == QUIRE_ECORRUPT);

@@ -1,0 +1,361 @@
+/*
+ * test_concurrency.c: one open corpus shared by many threads, and many
+ * writers at once.
+ *
+ * Every task (iterating with every field, each filter, counting, both
+ * export dialects, seeking, verifying) is first run on one thread; its
+ * result is a digest of everything it read, statuses included. Then
+ * 8 or 16 threads run all the tasks, each in its own order, ITERATIONS
+ * times, on a corpus opened fresh for each round so that the lazy checksum
+ * checks race too, and every digest must equal the single-threaded one.
+ * .ci/sanitize.sh runs this file under ThreadSanitizer.
+ */
+#ifdef QUIRE_NO_CRITERION
+#include "criterion_shim.h" /* for ThreadSanitizer: see tests/tsan */
+#else
+#include <criterion/criterion.h>
+#endif
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hardening.h"
+#include "testutil.h"
+
+#define THREADS 16 /* the most; rounds alternate 8 and 16 threads */
+#define ITERATIONS 2
+#define ROUNDS 4
+#define DOCS 1200
+
+static int threads_in_round(int round) {
+  return round % 2 ? THREADS : 8;
+}
+
+/* ---- digests
+ * ----------------------------------------------------------------- */
+
+typedef struct digest {
+  uint64_t hash; /* FNV-1a of everything read */
+  uint64_t items;
+} digest;
+
+static void mix(digest *d, const void *data, size_t len) {
+  const unsigned char *p = data;
+  uint64_t h = d->hash ? d->hash : 1469598103934665603ull;
+  for (size_t i = 0; i < len; i++)
+    h = (h ^ p[i]) * 1099511628211ull;
+  d->hash = h;
+  d->items++;
+}
+
+static void mix_int(digest *d, int64_t v) {
+  mix(d, &v, sizeof v);
+}
+
+static int mix_callback(void *ctx, const char *data, size_t len) {
+  mix(ctx, data, len);
+  return 0;
+}
+
+/* ---- the tasks
+ * ---------------------------------------------------------------- */
+
+#define NFILTERS HD_FILTERS
+#define NTASKS (NFILTERS + 6)
+
+/* Reads every field of every document the filter selects. */
+static void task_iterate(const quire_corpus *c, int which, digest *d) {
+  quire_filter *f = which < 0 ? NULL : hd_make_filter(which);
+  quire_cursor *cur;
+  int status = quire_cursor_open(c, f, &cur);
+  quire_filter_free(f);
+  mix_int(d, status);
+  if (status != QUIRE_OK) {
+    quire_cursor_free(cur);
+    return;
+  }
+  while ((status = quire_cursor_next(cur)) != QUIRE_DONE) {
+    mix_int(d, status);
+    if (status != QUIRE_ROW)
+      continue;
+    mix_int(d, quire_cursor_date(cur));
+    mix_int(d, quire_cursor_source_id(cur));
+    for (int field = 0; field <= QUIRE_FIELD_TEXT; field++) {
+      const char *data;
+      size_t len;
+      status = quire_cursor_field(cur, field, &data, &len);
+      mix_int(d, status);
+      if (status == QUIRE_OK)
+        mix(d, data, len);
+    }
+  }
+  quire_cursor_free(cur);
+}
+
+static void task_count(const quire_corpus *c, digest *d) {
+  for (int k = 0; k < NFILTERS; k++) {
+    quire_filter *f = hd_make_filter(k);
+    uint64_t count = 0;
+    mix_int(d, quire_corpus_count(c, f, &count));
+    mix_int(d, (int64_t)count);
+    quire_filter_free(f);
+  }
+}
+
+static void task_export(const quire_corpus *c, int excel, digest *d) {
+  quire_export *exp;
+  mix_int(d, quire_export_new(c, &exp));
+  if (excel) {
+    quire_filter *f = hd_make_filter(1);
+    quire_export_set_filter(exp, f);
+    quire_filter_free(f);
+    quire_export_set_dialect(exp, QUIRE_CSV_EXCEL);
+    quire_export_set_columns(exp, "text,title,date,id", 18);
+  }
+  mix_int(d, quire_export_to_callback(exp, mix_callback, d));
+  mix_int(d, (int64_t)quire_export_rows(exp));
+  quire_export_free(exp);
+}
+
+/* Seeks to documents in a fixed scattered order and reads two fields. */
+static void task_seek(const quire_corpus *c, digest *d) {
+  quire_cursor *cur;
+  if (quire_cursor_open(c, NULL, &cur) != QUIRE_OK) {
+    quire_cursor_free(cur);
+    mix_int(d, -1);
+    return;
+  }
+  uint64_t n = quire_corpus_doc_count(c);
+  for (uint64_t i = 0; i < n; i += 7) {
+    uint64_t doc = (i * 2654435761u) % n;
+    int status = quire_cursor_seek(cur, doc);
+    mix_int(d, status);
+    const char *data;
+    size_t len;
+    for (int field = QUIRE_FIELD_TITLE; status == QUIRE_ROW && field <= 6;
+         field += 3) {
+      int s = quire_cursor_field(cur, field, &data, &len);
+      mix_int(d, s);
+      if (s == QUIRE_OK)
+        mix(d, data, len);
+    }
+  }
+  quire_cursor_free(cur);
+}
+
+static void task_verify(const quire_corpus *c, digest *d) {
+  for (uint64_t s = 0; s < quire_corpus_source_count(c); s++) {
+    const char *name;
+    size_t len;
+    int status = quire_corpus_source(c, s, &name, &len, NULL);
+    mix_int(d, status);
+    if (status == QUIRE_OK)
+      mix(d, name, len);
+  }
+  uint64_t damaged = 0;
+  mix_int(d, quire_corpus_verify(c, &damaged, NULL, NULL));
+  mix_int(d, (int64_t)damaged);
+}
+
+static digest run_task(const quire_corpus *c, int task) {
+  digest d = {0, 0};
+  if (task < NFILTERS)
+    task_iterate(c, task, &d);
+  else if (task == NFILTERS)
+    task_iterate(c, -1, &d);
+  else if (task == NFILTERS + 1)
+    task_count(c, &d);
+  else if (task == NFILTERS + 2)
+    task_export(c, 0, &d);
+  else if (task == NFILTERS + 3)
+    task_export(c, 1, &d);
+  else if (task == NFILTERS + 4)
+    task_seek(c, &d);
+  else
+    task_verify(c, &d);
+  return d;
+}
+
+/* ---- threads
+ * ------------------------------------------------------------------- */
+
+typedef struct worker {
+  const quire_corpus *corpus;
+  pthread_barrier_t *start;
+  int id;
+  const digest *want;
+  unsigned runs, mismatches;
+  int first_bad_task;
+} worker;
+
+static void *worker_main(void *arg) {
+  worker *w = arg;
+  pthread_barrier_wait(w->start);
+  for (int it = 0; it < ITERATIONS; it++)
+    for (int k = 0; k < NTASKS; k++) {
+      /* Each thread its own order, so that different tasks overlap. */
+      int task = (k * (w->id % 2 ? 1 : NTASKS - 1) + w->id + it) % NTASKS;
+      digest got = run_task(w->corpus, task);
+      w->runs++;
+      if (got.hash != w->want[task].hash || got.items != w->want[task].items) {
+        if (!w->mismatches)
+          w->first_bad_task = task;
+        w->mismatches++;
+      }
+    }
+  return NULL;
+}
+
+/* Opens the bytes (through the file for odd rounds, as mmap does), runs
+ * all tasks on THREADS threads at once, and checks every digest, and that
+ * the corpus reports damage afterwards exactly when it is damaged. */
+static unsigned threads_agree(const char *path, const uint8_t *bytes,
+                              size_t len, const digest *want, int round,
+                              int damaged) {
+  quire_corpus *c;
+  int status = round % 2 ? quire_corpus_open(path, &c)
+                         : quire_corpus_open_buffer(bytes, len, &c);
+  cr_assert_eq(status, QUIRE_OK, "%s", quire_corpus_errmsg(c));
+  int n = threads_in_round(round);
+  pthread_barrier_t start;
+  pthread_barrier_init(&start, NULL, (unsigned)n);
+  pthread_t threads[THREADS];
+  worker workers[THREADS];
+  for (int i = 0; i < n; i++) {
+    workers[i] = (worker){c, &start, i, want, 0, 0, -1};
+    cr_assert_eq(pthread_create(&threads[i], NULL, worker_main, &workers[i]),
+                 0);
+  }
+  unsigned runs = 0;
+  for (int i = 0; i < n; i++) {
+    pthread_join(threads[i], NULL);
+    cr_assert_eq(workers[i].mismatches, 0,
+                 "round %d thread %d: %u results differ from one thread's "
+                 "(first: task %d)",
+                 round, i, workers[i].mismatches, workers[i].first_bad_task);
+    runs += workers[i].runs;
+  }
+  pthread_barrier_destroy(&start);
+  const char *msg = quire_corpus_errmsg(c);
+  cr_assert_eq(msg[0] != '\0', damaged, "round %d: message \"%s\"", round, msg);
+  cr_assert(!damaged || hd_names_damage(msg), "%s", msg);
+  quire_corpus_close(c);
+  return runs;
+}
+
+/* The single-threaded reference, from a corpus of its own. */
+static void reference(const uint8_t *bytes, size_t len, digest *want) {
+  quire_corpus *c;
+  cr_assert_eq(quire_corpus_open_buffer(bytes, len, &c), QUIRE_OK);
+  for (int task = 0; task < NTASKS; task++)
+    want[task] = run_task(c, task);
+  quire_corpus_close(c);
+}
+
+static uint8_t *generated(char *path, size_t cap, size_t *len) {
+  char msg[512];
+  tu_tmp_path(path, cap, "conc.quire");
+  cr_assert_eq(
+      hd_write_generated(path, DOCS, 11, QUIRE_ORDER_CLUSTERED, 4096, 1, msg),
+      QUIRE_OK, "%s", msg);
+  uint8_t *bytes = (uint8_t *)tu_read_file(path, len);
+  cr_assert_not_null(bytes);
+  return bytes;
+}
+
+/* Damages a text block and a chunk of the document table. */
+static void damage(uint8_t *bytes, size_t len) {
+  const uint8_t *f = bytes + len - QF_FOOTER_SIZE;
+  const uint8_t *docs = f + QFT_SECTIONS + QS_DOCS * QF_SECTION_ENTRY;
+  const uint8_t *blocks = f + QFT_SECTIONS + QS_BLOCKS * QF_SECTION_ENTRY;
+  bytes[ld64(docs) + QF_CHUNK + 17] ^= 0x04; /* rows of chunk 1 */
+  const uint8_t *rec = bytes + ld64(blocks) + 5 * 64;
+  bytes[ld64(rec + QB_OFFSET) + 3] ^= 0x20; /* text block 5 */
+}
+
+/* Every round of threads on the corpus (damaged when asked) agrees with
+ * one thread. */
+static void sharing(int damaged) {
+  char path[512];
+  size_t len;
+  uint8_t *bytes = generated(path, sizeof path, &len);
+  if (damaged) {
+    damage(bytes, len);
+    cr_assert_eq(tu_write_file(path, bytes, len), 0);
+  }
+  digest want[NTASKS];
+  reference(bytes, len, want);
+  for (int task = 0; task < NTASKS && !damaged; task++)
+    cr_assert_gt(want[task].items, 1, "task %d read nothing", task);
+  unsigned runs = 0;
+  for (int round = 0; round < ROUNDS; round++)
+    runs += threads_agree(path, bytes, len, want, round, damaged);
+  fprintf(stderr,
+          "concurrency%s: %d rounds of 8 or %d threads x %d iterations x %d "
+          "tasks on %d documents: %u task runs, all equal to one thread's\n",
+          damaged ? " (damaged corpus)" : "", ROUNDS, THREADS, ITERATIONS,
+          NTASKS, DOCS, runs);
+  unlink(path);
+  free(bytes);
+}
+
+Test(concurrency, threads_sharing_a_corpus_agree_with_one, .timeout = 600) {
+  sharing(0);
+}
+
+/* Damage is found by whichever thread reads it first; every thread must
+ * still get the same answers, and the corpus one stable message. */
+Test(concurrency, threads_sharing_a_damaged_corpus_agree, .timeout = 600) {
+  sharing(1);
+}
+
+/* ---- writers
+ * -------------------------------------------------------------------------- */
+
+#define WRITERS 8
+
+typedef struct writer_job {
+  char path[512];
+  int status;
+  char msg[512];
+} writer_job;
+
+static void *write_one(void *arg) {
+  writer_job *job = arg;
+  job->status = hd_write_generated(job->path, 300, 5, QUIRE_ORDER_CLUSTERED,
+                                   4096, 4, job->msg);
+  return NULL;
+}
+
+/* Writers finishing on many threads at once, each with its own compression
+ * threads, write the same bytes as one writer alone. */
+Test(concurrency, writers_on_many_threads_write_identical_files,
+     .timeout = 600) {
+  char alone[512], msg[512];
+  tu_tmp_path(alone, sizeof alone, "conc-alone.quire");
+  cr_assert_eq(
+      hd_write_generated(alone, 300, 5, QUIRE_ORDER_CLUSTERED, 4096, 1, msg),
+      QUIRE_OK, "%s", msg);
+  size_t want_len;
+  char *want = tu_read_file(alone, &want_len);
+  pthread_t threads[WRITERS];
+  writer_job jobs[WRITERS];
+  for (int i = 0; i < WRITERS; i++) {
+    tu_tmp_path(jobs[i].path, sizeof jobs[i].path, "conc-writer.quire");
+    cr_assert_eq(pthread_create(&threads[i], NULL, write_one, &jobs[i]), 0);
+  }
+  for (int i = 0; i < WRITERS; i++) {
+    pthread_join(threads[i], NULL);
+    cr_assert_eq(jobs[i].status, QUIRE_OK, "writer %d: %s", i, jobs[i].msg);
+    size_t len;
+    char *got = tu_read_file(jobs[i].path, &len);
+    cr_assert(len == want_len && !memcmp(got, want, len),
+              "writer %d wrote different bytes", i);
+    free(got);
+    unlink(jobs[i].path);
+  }
+  free(want);
+  unlink(alone);
+}
