@@ -120,8 +120,7 @@ static int load_row(quire_cursor *cur, uint64_t doc) {
       undated != (cur->date.precision == QUIRE_DATE_NONE) ||
       cur->date.tz_kind > Q_TZ_OFFSET ||
       (cur->source != QF_NO_SOURCE && cur->source >= c->sources) ||
-      cur->block >= c->blocks ||
-      cur->length > QUIRE_MAX_TEXT_LENGTH)
+      cur->block >= c->blocks || cur->length > QUIRE_MAX_TEXT_LENGTH)
     return q_damage(c, cur->msg, "document %llu: row is inconsistent",
                     (unsigned long long)doc);
   cur->doc = doc;
@@ -168,10 +167,9 @@ int quire_cursor_seek(quire_cursor *cur, uint64_t doc) {
   if (!cur->corpus)
     return q_fail(cur->msg, QUIRE_ESTATE, "cursor failed to open");
   if (doc >= cur->corpus->docs)
-    return q_fail(cur->msg, QUIRE_ENOTFOUND,
-                  "no document %llu: the corpus has %llu",
-                  (unsigned long long)doc,
-                  (unsigned long long)cur->corpus->docs);
+    return q_fail(
+        cur->msg, QUIRE_ENOTFOUND, "no document %llu: the corpus has %llu",
+        (unsigned long long)doc, (unsigned long long)cur->corpus->docs);
   cur->done = 0;
   cur->next = doc + 1;
   return load_row(cur, doc);
@@ -203,14 +201,14 @@ const char *quire_cursor_errmsg(const quire_cursor *cur) {
   return cur ? cur->msg : "cursor is NULL";
 }
 
-/* ---- fields ------------------------------------------------------------------- */
+/* ---- fields
+ * ------------------------------------------------------------------- */
 
 static int check_in_block(quire_cursor *cur, const uint8_t *rec,
                           const char *what) {
   uint32_t first = ld32(rec + QB_FIRST_DOC), docs = ld32(rec + QB_DOCS);
   if (cur->doc < first || cur->doc - first >= docs)
-    return q_damage(cur->corpus, cur->msg,
-                    "document %llu: %s does not hold it",
+    return q_damage(cur->corpus, cur->msg, "document %llu: %s does not hold it",
                     (unsigned long long)cur->doc, what);
   return QUIRE_OK;
 }
@@ -222,8 +220,8 @@ static int text_field(quire_cursor *cur, const char **data, size_t *len) {
     const uint8_t *rec = q_record(c, QS_BLOCKS, cur->block, cur->msg);
     if (!rec || check_in_block(cur, rec, "its text block") != QUIRE_OK)
       return QUIRE_ECORRUPT;
-    int status = q_block_load(c, 0, cur->block, cur->inflater, &cur->text,
-                              cur->msg);
+    int status =
+        q_block_load(c, 0, cur->block, cur->inflater, &cur->text, cur->msg);
     if (status != QUIRE_OK)
       return status;
     cur->text_block = cur->block;
@@ -247,23 +245,27 @@ static int meta_fields(quire_cursor *cur) {
     const uint8_t *rec = q_record(c, QS_META_BLOCKS, cur->block, cur->msg);
     if (!rec || check_in_block(cur, rec, "its metadata block") != QUIRE_OK)
       return QUIRE_ECORRUPT;
-    int status = q_block_load(c, 1, cur->block, cur->inflater, &cur->meta,
-                              cur->msg);
+    int status =
+        q_block_load(c, 1, cur->block, cur->inflater, &cur->meta, cur->msg);
     if (status != QUIRE_OK)
       return status;
     cur->meta_block_loaded = cur->block;
   }
   size_t size = cur->meta.len, at = cur->meta_offset;
   if (at > size || size - at < QF_META_HEAD)
-    return q_damage(c, cur->msg, "document %llu: metadata lies outside its "
-                    "block", (unsigned long long)cur->doc);
+    return q_damage(c, cur->msg,
+                    "document %llu: metadata lies outside its "
+                    "block",
+                    (unsigned long long)cur->doc);
   const uint8_t *head = (const uint8_t *)cur->meta.data + at;
   at += QF_META_HEAD;
   for (int i = 0; i < 3; i++) {
     uint32_t n = ld32(head + 4 * i);
     if (n >= size - at || cur->meta.data[at + n] != '\0')
-      return q_damage(c, cur->msg, "document %llu: metadata lies outside its "
-                      "block", (unsigned long long)cur->doc);
+      return q_damage(c, cur->msg,
+                      "document %llu: metadata lies outside its "
+                      "block",
+                      (unsigned long long)cur->doc);
     cur->meta_fields[i] = cur->meta.data + at;
     cur->meta_lens[i] = n;
     at += n + 1; /* each string is followed by a NUL */

@@ -51,8 +51,12 @@ typedef struct scan {
   const char *end;
 } scan;
 
-static int at_end(const scan *s) { return s->p >= s->end; }
-static int peek(const scan *s) { return at_end(s) ? -1 : (unsigned char)*s->p; }
+static int at_end(const scan *s) {
+  return s->p >= s->end;
+}
+static int peek(const scan *s) {
+  return at_end(s) ? -1 : (unsigned char)*s->p;
+}
 
 static int take(scan *s, char c) {
   if (peek(s) != (unsigned char)c)
@@ -184,10 +188,9 @@ static int match_word(scan *s, const char *const *words, int count) {
 
 /* RFC 2822 zones: numeric, or the obsolete names it still allows. */
 static int rfc_zone(scan *s, q_date *d) {
-  static const char *const names[] = {"UT",  "GMT", "Z",   "EST", "EDT",
-                                      "CST", "CDT", "MST", "MDT", "PST",
-                                      "PDT"};
-  static const int offsets[] = {0, 0, 0, -300, -240, -360,
+  static const char *const names[] = {"UT",  "GMT", "Z",   "EST", "EDT", "CST",
+                                      "CDT", "MST", "MDT", "PST", "PDT"};
+  static const int offsets[] = {0,    0,    0,    -300, -240, -360,
                                 -300, -420, -360, -480, -420};
   int sign = peek(s) == '+' ? 1 : peek(s) == '-' ? -1 : 0;
   if (sign) {
@@ -283,8 +286,8 @@ int q_date_parse(const char *text, size_t len, q_date *out) {
   /* ISO dates start with four digits and a dash or end; RFC 2822 dates
    * start with a weekday name or a one- or two-digit day. */
   int iso = s.end - s.p >= 4 && peek(&s) >= '0' && peek(&s) <= '9' &&
-            s.p[1] >= '0' && s.p[1] <= '9' && s.p[2] >= '0' &&
-            s.p[2] <= '9' && s.p[3] >= '0' && s.p[3] <= '9';
+            s.p[1] >= '0' && s.p[1] <= '9' && s.p[2] >= '0' && s.p[2] <= '9' &&
+            s.p[3] >= '0' && s.p[3] <= '9';
   int status = iso ? parse_iso(&s, &d) : parse_rfc2822(&s, &d);
   if (status != QUIRE_OK)
     return QUIRE_EDATE;
@@ -322,12 +325,12 @@ size_t q_date_format(const q_date *d, char *buf, size_t cap) {
     n = snprintf(buf, cap, "%04lld-%02u-%02u", (long long)year, month, day);
     break;
   case QUIRE_DATE_MINUTE:
-    n = snprintf(buf, cap, "%04lld-%02u-%02uT%02d:%02d", (long long)year,
-                 month, day, hour, minute);
+    n = snprintf(buf, cap, "%04lld-%02u-%02uT%02d:%02d", (long long)year, month,
+                 day, hour, minute);
     break;
   case QUIRE_DATE_SECOND:
-    n = snprintf(buf, cap, "%04lld-%02u-%02uT%02d:%02d:%02d",
-                 (long long)year, month, day, hour, minute, second);
+    n = snprintf(buf, cap, "%04lld-%02u-%02uT%02d:%02d:%02d", (long long)year,
+                 month, day, hour, minute, second);
     break;
   default:
     return 0;
@@ -340,8 +343,7 @@ size_t q_date_format(const q_date *d, char *buf, size_t cap) {
   else if (d->tz_kind == Q_TZ_OFFSET) {
     int off = d->tz_minutes < 0 ? -d->tz_minutes : d->tz_minutes;
     len += (size_t)snprintf(buf + len, cap - len, "%c%02d:%02d",
-                            d->tz_minutes < 0 ? '-' : '+', off / 60,
-                            off % 60);
+                            d->tz_minutes < 0 ? '-' : '+', off / 60, off % 60);
   }
   buf[len] = '\0';
   return len;

@@ -131,7 +131,8 @@ quire_filter *q_filter_clone(const quire_filter *f) {
   return copy;
 }
 
-/* ---- plans ------------------------------------------------------------------ */
+/* ---- plans ------------------------------------------------------------------
+ */
 
 /* Stores the date of the document an index entry names. */
 static int entry_date(const quire_corpus *c, int sec, uint64_t index,
@@ -207,7 +208,8 @@ int q_plan_make(const quire_corpus *c, const quire_filter *f, q_plan *plan,
                 char *msg) {
   memset(plan, 0, sizeof *plan);
   int bounded = f && (f->from != QUIRE_NO_DATE || f->to != QUIRE_NO_DATE);
-  if (!f || (f->count == 0 && !bounded && f->undated != QUIRE_UNDATED_EXCLUDE)) {
+  if (!f ||
+      (f->count == 0 && !bounded && f->undated != QUIRE_UNDATED_EXCLUDE)) {
     plan->all = 1;
     plan->matches = c->docs;
     return QUIRE_OK;
@@ -230,8 +232,10 @@ int q_plan_make(const quire_corpus *c, const quire_filter *f, q_plan *plan,
     uint64_t docs = ld32(rec + QSRC_DOCS);
     uint64_t entries = c->sec[QS_SOURCE_LISTS].length / 4;
     if (begin > entries || docs > entries - begin)
-      return q_damage(c, msg, "source table: source %u lists impossible "
-                      "documents", id);
+      return q_damage(c, msg,
+                      "source table: source %u lists impossible "
+                      "documents",
+                      id);
     status = plan_run(c, f, QS_SOURCE_LISTS, begin, begin + docs, plan, msg);
     if (status != QUIRE_OK)
       return status;

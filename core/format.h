@@ -72,9 +72,12 @@ enum {
   QS_COUNT
 };
 #define QS_NAMES_LIST                                                          \
-  {"source names", "source table", "source index", "date index",              \
-   "document table", "text block table", "metadata block table"}
-#define QS_WIDTHS {1, 24, 4, 4, 32, 64, 32}
+  {                                                                            \
+    "source names", "source table", "source index", "date index",              \
+        "document table", "text block table", "metadata block table"           \
+  }
+#define QS_WIDTHS                                                              \
+  { 1, 24, 4, 4, 32, 64, 32 }
 
 /* QS_SOURCES record. */
 #define QSRC_NAME_OFFSET 0 /* u64 into QS_SOURCE_NAMES */
@@ -87,13 +90,14 @@ enum {
  * searches read the date from the row, which keeps the indexes small. */
 
 /* QS_DOCS record. */
-#define QD_DATE 0        /* i64 UTC seconds, QUIRE_NO_DATE when undated */
-#define QD_SOURCE 8      /* u32 source number, QF_NO_SOURCE when none */
-#define QD_BLOCK 12      /* u32 text block */
-#define QD_OFFSET 16     /* u32 offset of the text in the inflated block */
-#define QD_LENGTH 20     /* u32 length of the text */
-#define QD_META_OFFSET 24 /* u32 offset of the record in metadata block
-                            number QD_BLOCK: the two are cut together */
+#define QD_DATE 0    /* i64 UTC seconds, QUIRE_NO_DATE when undated */
+#define QD_SOURCE 8  /* u32 source number, QF_NO_SOURCE when none */
+#define QD_BLOCK 12  /* u32 text block */
+#define QD_OFFSET 16 /* u32 offset of the text in the inflated block */
+#define QD_LENGTH 20 /* u32 length of the text */
+#define QD_META_OFFSET                                                         \
+  24                     /* u32 offset of the record in metadata block         \
+                           number QD_BLOCK: the two are cut together */
 #define QD_PRECISION 28  /* u8 QUIRE_DATE_* */
 #define QD_TZ_KIND 29    /* u8 Q_TZ_* */
 #define QD_TZ_MINUTES 30 /* i16 */
@@ -105,17 +109,17 @@ enum {
 #define QF_META_HEAD 12 /* then title, NUL, author, NUL, url, NUL */
 
 /* QS_BLOCKS record. */
-#define QB_OFFSET 0     /* u64 file offset of the compressed bytes */
-#define QB_CSIZE 8      /* u32 compressed size */
-#define QB_USIZE 12     /* u32 uncompressed size */
-#define QB_CRC 16       /* u32 crc32 of the compressed bytes */
-#define QB_FIRST_DOC 20 /* u32 */
-#define QB_DOCS 24      /* u32 */
-#define QB_FLAGS 28     /* u32, 0 */
-#define QB_MIN_DATE 32  /* i64, INT64_MAX when no document is dated */
-#define QB_MAX_DATE 40  /* i64, INT64_MIN when no document is dated */
-#define QB_MIN_SOURCE 48 /* u32, QF_NO_SOURCE when no document has one */
-#define QB_MAX_SOURCE 52 /* u32 */
+#define QB_OFFSET 0       /* u64 file offset of the compressed bytes */
+#define QB_CSIZE 8        /* u32 compressed size */
+#define QB_USIZE 12       /* u32 uncompressed size */
+#define QB_CRC 16         /* u32 crc32 of the compressed bytes */
+#define QB_FIRST_DOC 20   /* u32 */
+#define QB_DOCS 24        /* u32 */
+#define QB_FLAGS 28       /* u32, 0 */
+#define QB_MIN_DATE 32    /* i64, INT64_MAX when no document is dated */
+#define QB_MAX_DATE 40    /* i64, INT64_MIN when no document is dated */
+#define QB_MIN_SOURCE 48  /* u32, QF_NO_SOURCE when no document has one */
+#define QB_MAX_SOURCE 52  /* u32 */
 #define QB_SOURCE_BITS 56 /* u64: bit (source % 64) set for each source */
 
 /* QS_META_BLOCKS record: the first 28 bytes of a QS_BLOCKS record, then a
@@ -126,7 +130,8 @@ enum {
  * damaged; this bounds every allocation sized from the file. */
 #define QF_MAX_RATIO 1032u
 
-/* ---- little-endian access -------------------------------------------------- */
+/* ---- little-endian access --------------------------------------------------
+ */
 
 static inline uint16_t ld16(const uint8_t *p) {
   return (uint16_t)(p[0] | p[1] << 8);

@@ -14,7 +14,8 @@
 
 static const char *const section_names[QS_COUNT] = QS_NAMES_LIST;
 
-/* ---- damage ----------------------------------------------------------------- */
+/* ---- damage -----------------------------------------------------------------
+ */
 
 int q_damage(const quire_corpus *c, char *msg, const char *fmt, ...) {
   char text[Q_MSG_CAP];
@@ -35,16 +36,17 @@ int q_damage(const quire_corpus *c, char *msg, const char *fmt, ...) {
   return QUIRE_ECORRUPT;
 }
 
-/* ---- sections ------------------------------------------------------------------ */
+/* ---- sections
+ * ------------------------------------------------------------------ */
 
 static int check_table(const quire_corpus *c, int s, char *msg) {
   q_section *sec = (q_section *)&c->sec[s];
-  unsigned char state = atomic_load_explicit(&sec->table_state,
-                                             memory_order_acquire);
+  unsigned char state =
+      atomic_load_explicit(&sec->table_state, memory_order_acquire);
   if (state == Q_UNCHECKED) {
     const uint8_t *table = c->data + sec->offset + sec->length;
     state = q_crc32(table, (size_t)sec->chunks * 4) == sec->table_crc ? Q_GOOD
-                                                                       : Q_BAD;
+                                                                      : Q_BAD;
     atomic_store_explicit(&sec->table_state, state, memory_order_release);
   }
   if (state == Q_BAD)
@@ -55,26 +57,24 @@ static int check_table(const quire_corpus *c, int s, char *msg) {
 static int check_chunk(const quire_corpus *c, int s, uint64_t chunk,
                        char *msg) {
   q_section *sec = (q_section *)&c->sec[s];
-  unsigned char state = atomic_load_explicit(&sec->chunk_state[chunk],
-                                             memory_order_acquire);
+  unsigned char state =
+      atomic_load_explicit(&sec->chunk_state[chunk], memory_order_acquire);
   if (state == Q_UNCHECKED) {
     int status = check_table(c, s, msg);
     if (status != QUIRE_OK)
       return status;
     uint64_t start = chunk * QF_CHUNK;
-    uint64_t len = sec->length - start < QF_CHUNK ? sec->length - start
-                                                  : QF_CHUNK;
+    uint64_t len =
+        sec->length - start < QF_CHUNK ? sec->length - start : QF_CHUNK;
     uint32_t want = ld32(c->data + sec->offset + sec->length + chunk * 4);
-    state = q_crc32(c->data + sec->offset + start, (size_t)len) == want
-                ? Q_GOOD
-                : Q_BAD;
+    state = q_crc32(c->data + sec->offset + start, (size_t)len) == want ? Q_GOOD
+                                                                        : Q_BAD;
     atomic_store_explicit(&sec->chunk_state[chunk], state,
                           memory_order_release);
   }
   if (state == Q_BAD)
     return q_damage(c, msg, "%s: bytes %llu..%llu are damaged (checksum)",
-                    section_names[s],
-                    (unsigned long long)(chunk * QF_CHUNK),
+                    section_names[s], (unsigned long long)(chunk * QF_CHUNK),
                     (unsigned long long)(chunk * QF_CHUNK + QF_CHUNK - 1));
   return QUIRE_OK;
 }
@@ -95,13 +95,14 @@ const uint8_t *q_record(const quire_corpus *c, int s, uint64_t index,
   return c->data + sec->offset + start;
 }
 
-/* ---- blocks --------------------------------------------------------------------- */
+/* ---- blocks
+ * --------------------------------------------------------------------- */
 
 int q_block_load(const quire_corpus *c, int kind, uint32_t index,
                  q_inflater *inflater, q_buf *out, char *msg) {
   const char *what = kind == 0 ? "text block" : "metadata block";
-  const uint8_t *rec = q_record(c, kind == 0 ? QS_BLOCKS : QS_META_BLOCKS,
-                                index, msg);
+  const uint8_t *rec =
+      q_record(c, kind == 0 ? QS_BLOCKS : QS_META_BLOCKS, index, msg);
   if (!rec)
     return QUIRE_ECORRUPT;
   uint64_t offset = ld64(rec + QB_OFFSET);
@@ -133,7 +134,8 @@ int q_block_load(const quire_corpus *c, int kind, uint32_t index,
   return QUIRE_OK;
 }
 
-/* ---- opening ---------------------------------------------------------------------- */
+/* ---- opening
+ * ---------------------------------------------------------------------- */
 
 static int open_fail(quire_corpus *c, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -186,9 +188,13 @@ static int parse_header(quire_corpus *c) {
 
 static int parse_sections(quire_corpus *c, const uint8_t *f) {
   static const uint32_t widths[QS_COUNT] = QS_WIDTHS;
-  const uint64_t expected[QS_COUNT] = {
-      0, c->sources * 24, 0, c->docs * 4, c->docs * QF_ROW, c->blocks * 64,
-      c->meta_blocks * 32};
+  const uint64_t expected[QS_COUNT] = {0,
+                                       c->sources * 24,
+                                       0,
+                                       c->docs * 4,
+                                       c->docs * QF_ROW,
+                                       c->blocks * 64,
+                                       c->meta_blocks * 32};
   uint64_t data_end = c->size - QF_FOOTER_SIZE;
   for (int s = 0; s < QS_COUNT; s++) {
     const uint8_t *e = f + QFT_SECTIONS + s * QF_SECTION_ENTRY;
@@ -286,8 +292,7 @@ int quire_corpus_open(const char *path, quire_corpus **out) {
   c->size = (size_t)st.st_size;
   if (c->size == 0) {
     close(fd);
-    return open_fail(c, QUIRE_ENOTQUIRE, "%s is empty, not a quire file",
-                     path);
+    return open_fail(c, QUIRE_ENOTQUIRE, "%s is empty, not a quire file", path);
   }
   void *map = mmap(NULL, c->size, PROT_READ, MAP_SHARED, fd, 0);
   close(fd);
@@ -340,9 +345,12 @@ const char *quire_corpus_errmsg(const quire_corpus *c) {
   return "";
 }
 
-/* ---- accessors ------------------------------------------------------------------ */
+/* ---- accessors
+ * ------------------------------------------------------------------ */
 
-static int usable(const quire_corpus *c) { return c && c->status == QUIRE_OK; }
+static int usable(const quire_corpus *c) {
+  return c && c->status == QUIRE_OK;
+}
 
 uint64_t quire_corpus_doc_count(const quire_corpus *c) {
   return usable(c) ? c->docs : 0;
@@ -360,8 +368,7 @@ uint64_t quire_corpus_raw_size(const quire_corpus *c) {
   return usable(c) ? c->raw_size : 0;
 }
 
-int quire_corpus_format_version(const quire_corpus *c, int *major,
-                                int *minor) {
+int quire_corpus_format_version(const quire_corpus *c, int *major, int *minor) {
   if (!usable(c) || !major || !minor)
     return QUIRE_EINVAL;
   *major = c->major;

@@ -54,7 +54,9 @@ int quire_set_allocator(quire_malloc_fn malloc_fn, quire_realloc_fn realloc_fn,
   return QUIRE_OK;
 }
 
-void *q_malloc(size_t size) { return alloc_malloc(alloc_ctx, size ? size : 1); }
+void *q_malloc(size_t size) {
+  return alloc_malloc(alloc_ctx, size ? size : 1);
+}
 
 void *q_calloc(size_t count, size_t size) {
   if (size && count > SIZE_MAX / size)
@@ -85,8 +87,12 @@ char *q_strndup(const char *s, size_t len) {
 }
 
 /* libcsv's realloc hook has no context and may be called with NULL. */
-void *q_csv_realloc(void *ptr, size_t size) { return q_realloc(ptr, size); }
-void q_csv_free(void *ptr) { q_free(ptr); }
+void *q_csv_realloc(void *ptr, size_t size) {
+  return q_realloc(ptr, size);
+}
+void q_csv_free(void *ptr) {
+  q_free(ptr);
+}
 
 /* ---- messages and status names ------------------------------------------- */
 
@@ -102,30 +108,52 @@ int q_fail(char *msg, int status, const char *fmt, ...) {
 
 const char *quire_strerror(int status) {
   switch (status) {
-  case QUIRE_OK: return "ok";
-  case QUIRE_ROW: return "a document is ready";
-  case QUIRE_DONE: return "no more documents";
-  case QUIRE_ENOTFOUND: return "not found";
-  case QUIRE_ECORRUPT: return "file is corrupt";
-  case QUIRE_EIO: return "input/output error";
-  case QUIRE_ENOMEM: return "out of memory";
-  case QUIRE_EINVAL: return "invalid argument";
-  case QUIRE_EVERSION: return "unsupported format version";
-  case QUIRE_ENOTQUIRE: return "not a quire file";
-  case QUIRE_EDATE: return "invalid date";
-  case QUIRE_EUTF8: return "invalid UTF-8";
-  case QUIRE_ECSV: return "malformed CSV";
-  case QUIRE_ELIMIT: return "limit exceeded";
-  case QUIRE_ESTATE: return "handle is finished, failed or closed";
-  case QUIRE_ECALLBACK: return "stopped by callback";
-  default: return "unknown status";
+  case QUIRE_OK:
+    return "ok";
+  case QUIRE_ROW:
+    return "a document is ready";
+  case QUIRE_DONE:
+    return "no more documents";
+  case QUIRE_ENOTFOUND:
+    return "not found";
+  case QUIRE_ECORRUPT:
+    return "file is corrupt";
+  case QUIRE_EIO:
+    return "input/output error";
+  case QUIRE_ENOMEM:
+    return "out of memory";
+  case QUIRE_EINVAL:
+    return "invalid argument";
+  case QUIRE_EVERSION:
+    return "unsupported format version";
+  case QUIRE_ENOTQUIRE:
+    return "not a quire file";
+  case QUIRE_EDATE:
+    return "invalid date";
+  case QUIRE_EUTF8:
+    return "invalid UTF-8";
+  case QUIRE_ECSV:
+    return "malformed CSV";
+  case QUIRE_ELIMIT:
+    return "limit exceeded";
+  case QUIRE_ESTATE:
+    return "handle is finished, failed or closed";
+  case QUIRE_ECALLBACK:
+    return "stopped by callback";
+  default:
+    return "unknown status";
   }
 }
 
-int quire_version_number(void) { return QUIRE_VERSION_NUMBER; }
-const char *quire_version_string(void) { return QUIRE_VERSION_STRING; }
+int quire_version_number(void) {
+  return QUIRE_VERSION_NUMBER;
+}
+const char *quire_version_string(void) {
+  return QUIRE_VERSION_STRING;
+}
 
-/* ---- growable buffers ------------------------------------------------------ */
+/* ---- growable buffers ------------------------------------------------------
+ */
 
 int q_buf_reserve(q_buf *b, size_t extra) {
   if (extra > SIZE_MAX - b->len)
@@ -159,7 +187,8 @@ void q_buf_free(q_buf *b) {
   b->len = b->cap = 0;
 }
 
-/* ---- atomic output files ---------------------------------------------------- */
+/* ---- atomic output files ----------------------------------------------------
+ */
 
 int q_write_all(int fd, const void *data, size_t len, const char *what,
                 char *msg) {
@@ -242,11 +271,11 @@ static void sync_parent_dir(const char *path) {
 int q_outfile_commit(q_outfile *f, char *msg) {
   int status = QUIRE_OK;
   if (fsync(f->fd) != 0)
-    status = q_fail(msg, QUIRE_EIO, "cannot sync %s: %s", f->path,
-                    strerror(errno));
+    status =
+        q_fail(msg, QUIRE_EIO, "cannot sync %s: %s", f->path, strerror(errno));
   if (close(f->fd) != 0 && status == QUIRE_OK)
-    status = q_fail(msg, QUIRE_EIO, "cannot close %s: %s", f->path,
-                    strerror(errno));
+    status =
+        q_fail(msg, QUIRE_EIO, "cannot close %s: %s", f->path, strerror(errno));
   f->fd = -1;
   if (status == QUIRE_OK && rename(f->tmp_path, f->path) != 0)
     status = q_fail(msg, QUIRE_EIO, "cannot rename onto %s: %s", f->path,

@@ -71,7 +71,8 @@ int quire_corpus_verify(const quire_corpus *c, uint64_t *damaged,
   return r.damaged ? QUIRE_ECORRUPT : QUIRE_OK;
 }
 
-/* ---- salvage ------------------------------------------------------------------ */
+/* ---- salvage
+ * ------------------------------------------------------------------ */
 
 /* Reads every field of the cursor's document; QUIRE_OK when all are
  * intact. */
@@ -116,8 +117,8 @@ static int salvage_into(const quire_corpus *c, quire_writer *w, uint64_t *kept,
       report_loss(fn, ctx, doc, quire_cursor_errmsg(cur));
       continue;
     }
-    status = quire_writer_add(w, f[1], n[1], f[2], n[2], f[3], n[3], f[4],
-                              n[4], f[5], n[5], f[6], n[6]);
+    status = quire_writer_add(w, f[1], n[1], f[2], n[2], f[3], n[3], f[4], n[4],
+                              f[5], n[5], f[6], n[6]);
     if (status == QUIRE_EIO || status == QUIRE_ENOMEM)
       break;
     if (status != QUIRE_OK) {

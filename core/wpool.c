@@ -161,8 +161,8 @@ int q_wpool_submit(q_wpool *pool, int kind, q_buf *block, uint32_t first_doc,
 
 q_wjob *q_wpool_next_done(q_wpool *pool, int wait) {
   pthread_mutex_lock(&pool->lock);
-  int must_wait = wait || pool->in_flight > MAX_IN_FLIGHT_PER_WORKER *
-                                                pool->workers;
+  int must_wait =
+      wait || pool->in_flight > MAX_IN_FLIGHT_PER_WORKER * pool->workers;
   while (pool->oldest && !pool->oldest->done && must_wait)
     pthread_cond_wait(&pool->job_done, &pool->lock);
   q_wjob *job = pool->oldest;

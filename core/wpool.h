@@ -14,9 +14,9 @@
 typedef struct q_wjob {
   int kind; /* 0 text block, 1 metadata block */
   uint32_t first_doc, docs;
-  q_buf in;      /* the uncompressed block, owned by the job */
+  q_buf in; /* the uncompressed block, owned by the job */
   uint32_t in_len;
-  char *out;     /* the compressed bytes */
+  char *out; /* the compressed bytes */
   size_t out_len;
   size_t out_cap;
   int failed;

@@ -35,10 +35,10 @@ typedef struct wblock {
   q_buf data;
   uint32_t first_doc;
   uint32_t docs;
-  q_buf table;     /* finished blocks' records (QS_BLOCKS or QS_META_BLOCKS) */
-  uint32_t count;  /* blocks written, with their records */
-  uint32_t cut;    /* blocks cut so far: the number of the one being filled.
-                      Ahead of count while helper threads compress. */
+  q_buf table;    /* finished blocks' records (QS_BLOCKS or QS_META_BLOCKS) */
+  uint32_t count; /* blocks written, with their records */
+  uint32_t cut;   /* blocks cut so far: the number of the one being filled.
+                     Ahead of count while helper threads compress. */
 } wblock;
 
 /* Source names, interned: each distinct name is stored once. */
@@ -81,11 +81,12 @@ struct quire_writer {
   wblock text, meta;
   q_deflater *deflater;
   q_buf compressed;
-  q_wpool *pool; /* helper threads compressing blocks, or NULL */
+  q_wpool *pool;  /* helper threads compressing blocks, or NULL */
   q_buf repaired; /* scratch for QUIRE_UTF8_REPLACE */
 };
 
-/* ---- opening, options, closing ---------------------------------------------- */
+/* ---- opening, options, closing ----------------------------------------------
+ */
 
 static int writer_fail(quire_writer *w, int status, const char *what) {
   w->status = status;
@@ -140,9 +141,8 @@ int quire_writer_set_block_size(quire_writer *w, uint32_t size) {
   if (status != QUIRE_OK)
     return status;
   if (size < QUIRE_MIN_BLOCK_SIZE || size > QUIRE_MAX_BLOCK_SIZE)
-    return q_fail(w->msg, QUIRE_EINVAL,
-                  "block size %u is outside %u..%u bytes", size,
-                  QUIRE_MIN_BLOCK_SIZE, QUIRE_MAX_BLOCK_SIZE);
+    return q_fail(w->msg, QUIRE_EINVAL, "block size %u is outside %u..%u bytes",
+                  size, QUIRE_MIN_BLOCK_SIZE, QUIRE_MAX_BLOCK_SIZE);
   w->block_size = size;
   return QUIRE_OK;
 }
@@ -244,15 +244,17 @@ static int writer_start(quire_writer *w) {
       unlink(spill); /* it vanishes by itself whenever the writer ends */
     q_free(spill);
     if (w->spill_fd < 0)
-      return writer_fail(w, q_fail(w->msg, QUIRE_EIO,
-                                   "cannot create a spill file: %s",
-                                   strerror(err)),
+      return writer_fail(w,
+                         q_fail(w->msg, QUIRE_EIO,
+                                "cannot create a spill file: %s",
+                                strerror(err)),
                          NULL);
   }
   return QUIRE_OK;
 }
 
-/* ---- sources ------------------------------------------------------------------ */
+/* ---- sources
+ * ------------------------------------------------------------------ */
 
 static uint32_t hash_name(const char *s, size_t len) {
   uint32_t h = 2166136261u; /* FNV-1a */
@@ -316,7 +318,8 @@ static int intern_source(quire_writer *w, const char *name, size_t len,
   return QUIRE_OK;
 }
 
-/* ---- blocks ------------------------------------------------------------------- */
+/* ---- blocks
+ * ------------------------------------------------------------------- */
 
 /* Writes bytes at the end of the output file. */
 static int write_out(quire_writer *w, const void *data, size_t len) {
@@ -440,8 +443,8 @@ static int emit_document(quire_writer *w, const wdoc *d, const wfields *f,
                          uint32_t doc) {
   /* Every string is followed by a NUL, so that readers return them in
    * place, terminated. */
-  size_t meta_len = QF_META_HEAD + (size_t)d->title_len + d->author_len +
-                    d->url_len + 3;
+  size_t meta_len =
+      QF_META_HEAD + (size_t)d->title_len + d->author_len + d->url_len + 3;
   int status = block_room(w, (size_t)d->text_len + 1, meta_len, doc);
   if (status == QUIRE_OK && q_buf_reserve(&w->rows, QF_ROW) != QUIRE_OK)
     status = writer_fail(w, QUIRE_ENOMEM, "out of memory for the rows");
@@ -479,7 +482,8 @@ static int emit_document(quire_writer *w, const wdoc *d, const wfields *f,
   return QUIRE_OK;
 }
 
-/* ---- adding documents ----------------------------------------------------------- */
+/* ---- adding documents
+ * ----------------------------------------------------------- */
 
 static int spill_flush(quire_writer *w) {
   if (w->spill_buf.len == 0)
@@ -655,12 +659,13 @@ int quire_writer_add(quire_writer *w, const char *source, size_t source_len,
   if (status != QUIRE_OK)
     return status;
   w->doc_count++;
-  w->raw_size += source_len + date_len + title_len + author_len + url_len +
-                 text_len;
+  w->raw_size +=
+      source_len + date_len + title_len + author_len + url_len + text_len;
   return QUIRE_OK;
 }
 
-/* ---- finishing ------------------------------------------------------------------ */
+/* ---- finishing
+ * ------------------------------------------------------------------ */
 
 /* Sort keys carry everything the comparison needs, because qsort passes no
  * context and two writers may finish on two threads at once. */
@@ -729,14 +734,15 @@ static int read_spill(quire_writer *w, uint64_t offset, q_buf *into,
     return writer_fail(w, QUIRE_ENOMEM, "out of memory replaying documents");
   size_t got = 0;
   while (got < len) {
-    ssize_t n = pread(w->spill_fd, into->data + got, len - got,
-                      (off_t)(offset + got));
+    ssize_t n =
+        pread(w->spill_fd, into->data + got, len - got, (off_t)(offset + got));
     if (n < 0 && errno == EINTR)
       continue;
     if (n <= 0)
-      return writer_fail(w, q_fail(w->msg, QUIRE_EIO,
-                                   "cannot read the spill file: %s",
-                                   n < 0 ? strerror(errno) : "short read"),
+      return writer_fail(w,
+                         q_fail(w->msg, QUIRE_EIO,
+                                "cannot read the spill file: %s",
+                                n < 0 ? strerror(errno) : "short read"),
                          NULL);
     got += (size_t)n;
   }
@@ -762,8 +768,8 @@ static int replay_clustered(quire_writer *w, const uint32_t *rank) {
   q_buf record = {0};
   for (uint64_t k = 0; k < w->doc_count && status == QUIRE_OK; k++) {
     const wdoc *d = &w->docs[order[k].doc];
-    size_t len = (size_t)d->title_len + d->author_len + d->url_len +
-                 d->text_len;
+    size_t len =
+        (size_t)d->title_len + d->author_len + d->url_len + d->text_len;
     status = read_spill(w, d->spill_offset + 16, &record, len);
     if (status != QUIRE_OK)
       break;
