@@ -106,6 +106,19 @@ static int set_instant(q_date *d, int year, int month, int day, int hour,
   return QUIRE_OK;
 }
 
+/* Parses "hh:mm" or "hh:mm:ss", setting the precision to match. */
+static int clock_time(scan *s, q_date *d, int *hour, int *minute, int *second) {
+  if (!digits(s, 2, hour) || !take(s, ':') || !digits(s, 2, minute))
+    return QUIRE_EDATE;
+  d->precision = QUIRE_DATE_MINUTE;
+  if (take(s, ':')) {
+    if (!digits(s, 2, second))
+      return QUIRE_EDATE;
+    d->precision = QUIRE_DATE_SECOND;
+  }
+  return QUIRE_OK;
+}
+
 /* Parses "Z", "+hh:mm", "+hhmm" or "+hh" (or nothing) after a time. */
 static int iso_zone(scan *s, q_date *d) {
   if (at_end(s))
@@ -147,13 +160,9 @@ static int parse_iso(scan *s, q_date *d) {
         return QUIRE_EDATE;
       d->precision = QUIRE_DATE_DAY;
       if (take(s, 'T') || take(s, 't') || take(s, ' ')) {
-        if (!digits(s, 2, &hour) || !take(s, ':') || !digits(s, 2, &minute))
+        if (clock_time(s, d, &hour, &minute, &second) != QUIRE_OK)
           return QUIRE_EDATE;
-        d->precision = QUIRE_DATE_MINUTE;
-        if (take(s, ':')) {
-          if (!digits(s, 2, &second))
-            return QUIRE_EDATE;
-          d->precision = QUIRE_DATE_SECOND;
+        if (d->precision == QUIRE_DATE_SECOND) {
           /* A fraction of a second is accepted and dropped. */
           if (take(s, '.') || take(s, ',')) {
             int any = 0;
@@ -248,14 +257,8 @@ static int parse_rfc2822(scan *s, q_date *d) {
   } else
     return QUIRE_EDATE;
   skip_spaces(s);
-  if (!digits(s, 2, &hour) || !take(s, ':') || !digits(s, 2, &minute))
+  if (clock_time(s, d, &hour, &minute, &second) != QUIRE_OK)
     return QUIRE_EDATE;
-  d->precision = QUIRE_DATE_MINUTE;
-  if (take(s, ':')) {
-    if (!digits(s, 2, &second))
-      return QUIRE_EDATE;
-    d->precision = QUIRE_DATE_SECOND;
-  }
   skip_spaces(s);
   if (rfc_zone(s, d) != QUIRE_OK)
     return QUIRE_EDATE;
