@@ -40,21 +40,28 @@ static void verify_sections(const quire_corpus *c, report *r) {
   }
 }
 
-static void verify_blocks(const quire_corpus *c, report *r) {
+/* Inflates every block. Running out of memory is no damage: it stops the
+ * check with QUIRE_ENOMEM. */
+static int verify_blocks(const quire_corpus *c, report *r) {
   q_inflater *inflater = q_inflater_new();
+  if (!inflater)
+    return QUIRE_ENOMEM;
   q_buf buf = {0};
-  for (int kind = 0; kind < 2 && inflater; kind++) {
+  int status = QUIRE_OK;
+  for (int kind = 0; kind < 2 && status == QUIRE_OK; kind++) {
     uint64_t count = kind == 0 ? c->blocks : c->meta_blocks;
-    for (uint64_t b = 0; b < count; b++) {
+    for (uint64_t b = 0; b < count && status == QUIRE_OK; b++) {
       char msg[Q_MSG_CAP];
-      if (q_block_load(c, kind, (uint32_t)b, inflater, &buf, msg) != QUIRE_OK)
+      int loaded = q_block_load(c, kind, (uint32_t)b, inflater, &buf, msg);
+      if (loaded == QUIRE_ENOMEM)
+        status = loaded;
+      else if (loaded != QUIRE_OK)
         report_line(r, msg);
     }
   }
-  if (!inflater)
-    report_line(r, "out of memory: blocks were not checked");
   q_buf_free(&buf);
   q_inflater_free(inflater);
+  return status;
 }
 
 int quire_corpus_verify(const quire_corpus *c, uint64_t *damaged,
@@ -63,11 +70,13 @@ int quire_corpus_verify(const quire_corpus *c, uint64_t *damaged,
     return QUIRE_EINVAL;
   report r = {fn, ctx, 0, 0};
   verify_sections(c, &r);
-  verify_blocks(c, &r);
+  int status = verify_blocks(c, &r);
   if (damaged)
     *damaged = r.damaged;
   if (r.stopped)
     return QUIRE_ECALLBACK;
+  if (status != QUIRE_OK)
+    return status;
   return r.damaged ? QUIRE_ECORRUPT : QUIRE_OK;
 }
 
