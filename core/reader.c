@@ -269,6 +269,15 @@ static int corpus_parse(quire_corpus *c) {
   return status;
 }
 
+/* The handle convention: on QUIRE_ENOMEM the caller gets no handle. */
+static int opened(quire_corpus *c, int status, quire_corpus **out) {
+  if (status == QUIRE_ENOMEM) {
+    quire_corpus_close(c);
+    *out = NULL;
+  }
+  return status;
+}
+
 int quire_corpus_open(const char *path, quire_corpus **out) {
   if (!out)
     return QUIRE_EINVAL;
@@ -306,7 +315,7 @@ int quire_corpus_open(const char *path, quire_corpus **out) {
     memcpy(detail, c->msg, sizeof detail);
     snprintf(c->msg, sizeof c->msg, "%.200s: %.300s", path, detail);
   }
-  return status;
+  return opened(c, status, out);
 }
 
 int quire_corpus_open_buffer(const void *data, size_t len, quire_corpus **out) {
@@ -322,7 +331,7 @@ int quire_corpus_open_buffer(const void *data, size_t len, quire_corpus **out) {
     return open_fail(c, QUIRE_EINVAL, "buffer is NULL");
   c->data = data;
   c->size = len;
-  return corpus_parse(c);
+  return opened(c, corpus_parse(c), out);
 }
 
 void quire_corpus_close(quire_corpus *c) {

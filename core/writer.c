@@ -110,8 +110,13 @@ int quire_writer_open(const char *path, quire_writer **out) {
   if (!path || !*path)
     return writer_fail(w, QUIRE_EINVAL, "output path is NULL or empty");
   int status = q_outfile_open(&w->out, path, w->msg);
+  if (status == QUIRE_ENOMEM) { /* the handle convention: no handle */
+    quire_writer_close(w);
+    *out = NULL;
+  }
   if (status != QUIRE_OK) {
-    w->status = status;
+    if (*out)
+      w->status = status;
     return status;
   }
   /* The header is written last, once the file size is known; reserve it. */
