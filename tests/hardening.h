@@ -287,26 +287,35 @@ static inline quire_filter *hd_make_filter(int which) {
   quire_filter *f;
   if (quire_filter_new(&f) != QUIRE_OK)
     return NULL;
+  int s = QUIRE_OK;
   switch (which) {
   case 0:
-    quire_filter_add_source(f, "Belarus in Focus", 16);
+    s = quire_filter_add_source(f, "Belarus in Focus", 16);
     break;
   case 1:
-    quire_filter_set_from(f, "2000", 4);
-    quire_filter_set_to(f, "2010-06", 7);
+    s = quire_filter_set_from(f, "2000", 4);
+    if (s == QUIRE_OK)
+      s = quire_filter_set_to(f, "2010-06", 7);
     break;
   case 2:
-    quire_filter_add_source(f, "Reuters", 7);
-    quire_filter_add_source(f, "Радио Свобода", strlen("Радио Свобода"));
-    quire_filter_set_from(f, "2015", 4);
-    quire_filter_set_undated(f, QUIRE_UNDATED_INCLUDE);
+    s = quire_filter_add_source(f, "Reuters", 7);
+    if (s == QUIRE_OK)
+      s = quire_filter_add_source(f, "Радио Свобода", strlen("Радио Свобода"));
+    if (s == QUIRE_OK)
+      s = quire_filter_set_from(f, "2015", 4);
+    if (s == QUIRE_OK)
+      s = quire_filter_set_undated(f, QUIRE_UNDATED_INCLUDE);
     break;
   case 3:
-    quire_filter_set_undated(f, QUIRE_UNDATED_EXCLUDE);
+    s = quire_filter_set_undated(f, QUIRE_UNDATED_EXCLUDE);
     break;
   default:
-    quire_filter_set_to(f, "2005-03-04T05:06Z", 17);
+    s = quire_filter_set_to(f, "2005-03-04T05:06Z", 17);
     break;
+  }
+  if (s != QUIRE_OK) {
+    quire_filter_free(f);
+    return NULL;
   }
   return f;
 }
