@@ -340,7 +340,9 @@ static int read_text_file(run *r, const char *name, size_t len, char *detail) {
               : snprintf(path, sizeof path, "%s/%s", r->base_dir, name);
   if (n < 0 || (size_t)n >= sizeof path)
     return q_fail(detail, QUIRE_ELIMIT, "file path is too long");
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  /* O_NONBLOCK: opening a FIFO would wait for a writer forever; it is
+   * refused below as not a regular file. */
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0)
     return q_fail(detail, errno == ENOENT ? QUIRE_ENOTFOUND : QUIRE_EIO,
                   "cannot open \"%s\": %s", path, strerror(errno));

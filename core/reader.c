@@ -289,7 +289,9 @@ int quire_corpus_open(const char *path, quire_corpus **out) {
   *out = c;
   if (!path)
     return open_fail(c, QUIRE_EINVAL, "path is NULL");
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  /* O_NONBLOCK: opening a FIFO would wait for a writer forever; it is
+   * refused below as not a regular file. */
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0)
     return open_fail(c, errno == ENOENT ? QUIRE_ENOTFOUND : QUIRE_EIO,
                      "cannot open %s: %s", path, strerror(errno));

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hardening.h"
@@ -911,4 +912,38 @@ Test(salvage, unusable_footer_recovers_nothing_and_writes_nothing) {
   cr_assert_not(tu_exists(out), "salvage left a file behind");
   unlink(in);
   free(bytes);
+}
+
+/* ---- files that are not files
+ * --------------------------------------------------- */
+
+/* A FIFO named as a corpus or as a text file in a manifest was once opened
+ * blocking, and waited forever for a writer. */
+Test(damage, a_fifo_is_refused_not_waited_on, .timeout = 20) {
+  char dir[512], fifo[600], csv[600], out[600];
+  tu_tmp_path(dir, sizeof dir, "fifo");
+  cr_assert_eq(mkdir(dir, 0755), 0);
+  snprintf(fifo, sizeof fifo, "%s/pipe", dir);
+  snprintf(csv, sizeof csv, "%s/manifest.csv", dir);
+  snprintf(out, sizeof out, "%s/out.quire", dir);
+  cr_assert_eq(mkfifo(fifo, 0644), 0);
+  quire_corpus *c;
+  cr_assert_eq(quire_corpus_open(fifo, &c), QUIRE_EIO);
+  cr_assert(strstr(quire_corpus_errmsg(c), "not a regular file"), "%s",
+            quire_corpus_errmsg(c));
+  quire_corpus_close(c);
+  cr_assert_eq(tu_write_file(csv, "file,title\npipe,t\n", 18), 0);
+  quire_writer *w;
+  quire_import *imp;
+  cr_assert_eq(quire_writer_open(out, &w), QUIRE_OK);
+  cr_assert_eq(quire_import_new(&imp), QUIRE_OK);
+  cr_assert_eq(quire_import_csv_path(imp, w, csv), QUIRE_EIO);
+  cr_assert(strstr(quire_import_errmsg(imp), "not a regular file"), "%s",
+            quire_import_errmsg(imp));
+  quire_import_free(imp);
+  quire_writer_close(w);
+  cr_assert_not(tu_exists(out));
+  unlink(fifo);
+  unlink(csv);
+  rmdir(dir);
 }
