@@ -275,8 +275,7 @@ static inline int hd_pack_seeds(const char *seeds_dir, const char *path,
   return status;
 }
 
-/* ---- filters
- * ---------------------------------------------------------------------- */
+/* ---- filters ------------------------------------------------------------- */
 
 /* The filters the hardening tests read every corpus through: a source, a
  * date range, two sources with undated ones and a bound, dated only, an
@@ -320,8 +319,7 @@ static inline quire_filter *hd_make_filter(int which) {
   return f;
 }
 
-/* ---- the files a directory holds
- * --------------------------------------------- */
+/* ---- the files a directory holds ----------------------------------------- */
 
 /* Counts the entries of dir whose names start with prefix; removes them
  * when remove is set. Used to find temporary files a writer left. */
@@ -347,8 +345,7 @@ static inline int hd_count_prefixed(const char *dir, const char *prefix,
   return count;
 }
 
-/* ---- rewriting checksums
- * -------------------------------------------------------- */
+/* ---- rewriting checksums ------------------------------------------------- */
 
 /* Recomputes every checksum of a (possibly edited) corpus held in buf, as a
  * hostile writer would, so that edits reach the parsing behind the checks.
@@ -409,8 +406,7 @@ static inline void hd_fix_checksums(uint8_t *buf, size_t len, int what) {
   }
 }
 
-/* ---- naming damage
- * --------------------------------------------------------------- */
+/* ---- naming damage ------------------------------------------------------- */
 
 /* Returns 1 when msg names a part of a corpus file (or says the file is
  * not one), as every corrupt-file message must. */

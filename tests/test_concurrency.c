@@ -33,8 +33,7 @@ static int threads_in_round(int round) {
   return round % 2 ? THREADS : 8;
 }
 
-/* ---- digests
- * ----------------------------------------------------------------- */
+/* ---- digests ------------------------------------------------------------- */
 
 typedef struct digest {
   uint64_t hash; /* FNV-1a of everything read */
@@ -59,8 +58,7 @@ static int mix_callback(void *ctx, const char *data, size_t len) {
   return 0;
 }
 
-/* ---- the tasks
- * ---------------------------------------------------------------- */
+/* ---- the tasks ----------------------------------------------------------- */
 
 #define NFILTERS HD_FILTERS
 #define NTASKS (NFILTERS + 6)
@@ -178,8 +176,7 @@ static digest run_task(const quire_corpus *c, int task) {
   return d;
 }
 
-/* ---- threads
- * ------------------------------------------------------------------- */
+/* ---- threads ------------------------------------------------------------- */
 
 typedef struct worker {
   const quire_corpus *corpus;
@@ -311,8 +308,7 @@ Test(concurrency, threads_sharing_a_damaged_corpus_agree, .timeout = 600) {
   sharing(1);
 }
 
-/* ---- writers
- * -------------------------------------------------------------------------- */
+/* ---- writers ------------------------------------------------------------- */
 
 #define WRITERS 8
 

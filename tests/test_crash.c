@@ -38,8 +38,7 @@
 #define SEED 9
 #define BLOCK (64u << 10)
 
-/* ---- the child that packs
- * ----------------------------------------------------- */
+/* ---- the child that packs ------------------------------------------------ */
 
 /* Packs DOCS generated documents to path in the child, telling the parent
  * on fd 'S' once the writer is open and 'F' before finishing; kills itself
@@ -93,7 +92,19 @@ typedef struct scenario {
   const char *complete; /* the corpus a whole run writes */
   size_t complete_len;
   int order, threads;
+  const char *source; /* export this corpus to path instead of packing */
 } scenario;
+
+/* Exports the corpus at s->source to s->path in the child, telling the
+ * parent 'S' as the export starts. */
+static void export_child(const scenario *s, int fd) {
+  quire_corpus *c;
+  quire_export *exp;
+  if (quire_corpus_open(s->source, &c) != QUIRE_OK ||
+      quire_export_new(c, &exp) != QUIRE_OK || write(fd, "S", 1) != 1)
+    _exit(1);
+  _exit(quire_export_to_path(exp, s->path) == QUIRE_OK ? 0 : 1);
+}
 
 /* Forks with a pipe from child to parent. In the child returns 0 with the
  * write end in *fd; in the parent the child's pid with the read end. */
@@ -110,6 +121,8 @@ static pid_t fork_with_pipe(int *fd) {
 /* Starts a packing child; returns its pid and the read end of its pipe. */
 static pid_t start_child(const scenario *s, long kill_after, int *fd) {
   pid_t pid = fork_with_pipe(fd);
+  if (pid == 0 && s->source)
+    export_child(s, *fd);
   if (pid == 0)
     pack_child(s->path, s->order, s->threads, kill_after, *fd);
   return pid;
@@ -179,7 +192,7 @@ static void measure(const scenario *s, double *total, double *finish) {
   pid_t pid = start_child(s, -1, &fd);
   cr_assert(wait_for(fd, 'S'));
   double t0 = now();
-  cr_assert(wait_for(fd, 'F'));
+  cr_assert(s->source || wait_for(fd, 'F')); /* an export has no finish */
   double t1 = now();
   int status;
   waitpid(pid, &status, 0);
@@ -239,7 +252,7 @@ static void crash_run(int order, int threads, int with_previous) {
   snprintf(dir, sizeof dir, "%s", path);
   snprintf(base, sizeof base, "%s", path);
   scenario s = {path, dirname(dir), basename(base), NULL, 0, NULL,
-                0,    order,        threads};
+                0,    order,        threads,        NULL};
   char *complete = complete_corpus(ref, order, threads, &s.complete_len);
   s.complete = complete;
   char *previous = NULL;
@@ -279,8 +292,68 @@ Test(crash, killed_threaded_writer_over_previous_file, .timeout = 300) {
   crash_run(QUIRE_ORDER_CLUSTERED, 3, 1);
 }
 
-/* ---- full disks
- * ------------------------------------------------------------------ */
+/* Exports the corpus at corpus to path, in this process. */
+static void export_reference(const char *corpus, const char *path) {
+  quire_corpus *c;
+  quire_export *exp;
+  cr_assert_eq(quire_corpus_open(corpus, &c), QUIRE_OK);
+  cr_assert_eq(quire_export_new(c, &exp), QUIRE_OK);
+  cr_assert_eq(quire_export_to_path(exp, path), QUIRE_OK);
+  quire_export_free(exp);
+  quire_corpus_close(c);
+}
+
+/* An export killed at any time leaves no partial CSV: the file is absent,
+ * as it was, or the whole export. */
+Test(crash, killed_export_leaves_no_partial_file, .timeout = 300) {
+  char corpus[512], path[512], dir[512], base[512], msg[512];
+  tu_tmp_path(corpus, sizeof corpus, "crash-export.quire");
+  tu_tmp_path(path, sizeof path, "crash-export.csv");
+  cr_assert_eq(hd_write_generated(corpus, DOCS, SEED, QUIRE_ORDER_CLUSTERED,
+                                  BLOCK, 1, msg),
+               QUIRE_OK);
+  export_reference(corpus, path);
+  size_t complete_len;
+  char *complete = tu_read_file(path, &complete_len);
+  unlink(path);
+  snprintf(dir, sizeof dir, "%s", path);
+  snprintf(base, sizeof base, "%s", path);
+  static const char before[] = "id,title\n0,an older export\n";
+  unsigned points = 0;
+  outcome o = {0};
+  for (int previous = 0; previous < 2; previous++) {
+    scenario s = {path,
+                  dirname(dir),
+                  basename(base),
+                  previous ? before : NULL,
+                  previous ? strlen(before) : 0,
+                  complete,
+                  complete_len,
+                  0,
+                  1,
+                  corpus};
+    if (previous)
+      cr_assert_eq(tu_write_file(path, before, strlen(before)), 0);
+    double total, unused;
+    outcome whole = {0};
+    measure(&s, &total, &unused);
+    check_destination(&s, &whole, "measuring run");
+    cr_assert_eq(whole.complete, 1, "a whole export did not write the file");
+    for (int k = 0; k < TIME_POINTS; k++, points++)
+      kill_at(&s, 'S', total * 1.1 * k / (TIME_POINTS - 1), &o,
+              "during the export");
+    unlink(path);
+  }
+  fprintf(stderr,
+          "crash (export to path): %u kill points: file absent %u, previous "
+          "file intact %u, complete export %u; %u temporary files left by "
+          "killed exports; never half-written\n",
+          points, o.absent, o.previous, o.complete, o.leftovers);
+  free(complete);
+  unlink(corpus);
+}
+
+/* ---- full disks ---------------------------------------------------------- */
 
 /* What a child reports back about one operation. */
 typedef struct report {

@@ -126,8 +126,7 @@ static void reference_free(reference *ref) {
   hd_bytes_free(&ref->export_excel);
 }
 
-/* ---- outcomes
- * ------------------------------------------------------------------ */
+/* ---- outcomes ------------------------------------------------------------ */
 
 typedef struct tally {
   unsigned cases;
@@ -167,8 +166,7 @@ static void expect_clean_error(int status, const char *msg, const char *op) {
             case_name, op, msg);
 }
 
-/* ---- reading a damaged copy
- * ------------------------------------------------------- */
+/* ---- reading a damaged copy ---------------------------------------------- */
 
 static void check_row(quire_cursor *cur, const reference *ref, uint64_t doc,
                       unsigned *errors) {
@@ -376,8 +374,7 @@ static void exercise(const uint8_t *bytes, size_t len, const reference *ref,
   quire_corpus_close(c);
 }
 
-/* ---- the corpora
- * ---------------------------------------------------------------- */
+/* ---- the corpora --------------------------------------------------------- */
 
 /* A multi-block corpus: many small text blocks, several metadata blocks and
  * sections of several chunks. */
@@ -455,8 +452,7 @@ static size_t list_parts(const uint8_t *bytes, size_t len, part *parts,
 
 #define MAX_PARTS 4096
 
-/* ---- truncation
- * ------------------------------------------------------------------- */
+/* ---- truncation ---------------------------------------------------------- */
 
 static void truncate_everywhere(const uint8_t *bytes, size_t len,
                                 const reference *ref, tally *t) {
@@ -490,8 +486,7 @@ static void truncate_everywhere(const uint8_t *bytes, size_t len,
   free(parts);
 }
 
-/* ---- flipped bytes
- * ------------------------------------------------------------------ */
+/* ---- flipped bytes ------------------------------------------------------- */
 
 static void flip_case(uint8_t *copy, size_t len, uint64_t at, uint8_t mask,
                       const char *part_name, const reference *ref, tally *t) {
@@ -564,8 +559,7 @@ static void smash_randomly(const uint8_t *bytes, size_t len,
   free(copy);
 }
 
-/* ---- the tests
- * -------------------------------------------------------------------- */
+/* ---- the tests ----------------------------------------------------------- */
 
 enum { TRUNCATE = 1, FLIP_ENDS = 2, FLIP_PARTS = 4, FLIP_ALL = 8, SMASH = 16 };
 enum { GENERATED, GENERATED_INPUT_ORDER, SEEDS };
@@ -625,8 +619,7 @@ Test(damage, every_byte_of_seeds_corpus_flipped, .timeout = 600) {
   damage_run("every byte of the seeds corpus flipped", SEEDS, FLIP_ALL | SMASH);
 }
 
-/* ---- hostile files: edits with every checksum made to match
- * ----------------------- */
+/* ---- hostile files: edits with every checksum made to match -------------- */
 
 /* Values that test the bounds checks of a u32 or u64 field. */
 static uint64_t edge_value(int k, uint64_t was) {
@@ -719,11 +712,37 @@ static void hostile_case(const uint8_t *bytes, size_t len, uint64_t at,
 
 /* Every field of the first, a middle and the last record of every section,
  * and the footer's counts and section table, set to edge values. */
+/* The largest single allocation the library asked for: what a hostile
+ * file can make it allocate must stay bounded by the file's size. */
+static size_t largest_allocation;
+
+static void *tracking_malloc(void *ctx, size_t size) {
+  (void)ctx;
+  if (size > largest_allocation)
+    largest_allocation = size;
+  return malloc(size);
+}
+
+static void *tracking_realloc(void *ctx, void *ptr, size_t size) {
+  (void)ctx;
+  if (size > largest_allocation)
+    largest_allocation = size;
+  return realloc(ptr, size);
+}
+
+static void tracking_free(void *ctx, void *ptr) {
+  (void)ctx;
+  free(ptr);
+}
+
 Test(damage, hostile_edits_with_valid_checksums, .timeout = 600) {
   size_t len;
   uint8_t *bytes = generated_corpus(&len, QUIRE_ORDER_CLUSTERED);
   const uint8_t *f = bytes + len - QF_FOOTER_SIZE;
   tally t = {0};
+  cr_assert_eq(quire_set_allocator(tracking_malloc, tracking_realloc,
+                                   tracking_free, NULL),
+               QUIRE_OK);
   for (uint64_t field = QFT_DOCS; field < QFT_CRC; field += 8)
     for (int k = 0; k < 10; k++)
       hostile_case(bytes, len, len - QF_FOOTER_SIZE + field, 8, k, &t);
@@ -750,16 +769,22 @@ Test(damage, hostile_edits_with_valid_checksums, .timeout = 600) {
       }
     }
   }
+  quire_set_allocator(NULL, NULL, NULL, NULL);
+  /* DEFLATE expands at most QF_MAX_RATIO times: no block of this file can
+   * honestly need more, whatever its table claims. */
+  cr_assert_leq(largest_allocation, (size_t)len * QF_MAX_RATIO,
+                "a %zu-byte file made the library allocate %zu bytes at once",
+                len, largest_allocation);
   fprintf(stderr,
           "damage hostile edits (checksums fixed): %u cases: %u refused at "
           "open, %u read with %u clean errors, %u read without error; no "
-          "crash\n",
-          t.cases, t.refused, t.partial, t.errors, t.read_correct);
+          "crash; largest allocation %zu bytes for a %zu-byte file\n",
+          t.cases, t.refused, t.partial, t.errors, t.read_correct,
+          largest_allocation, len);
   free(bytes);
 }
 
-/* ---- salvage
- * ------------------------------------------------------------------------ */
+/* ---- salvage ------------------------------------------------------------- */
 
 typedef struct loss_report {
   unsigned lines;
@@ -914,8 +939,7 @@ Test(salvage, unusable_footer_recovers_nothing_and_writes_nothing) {
   free(bytes);
 }
 
-/* ---- files that are not files
- * --------------------------------------------------- */
+/* ---- files that are not files -------------------------------------------- */
 
 /* A FIFO named as a corpus or as a text file in a manifest was once opened
  * blocking, and waited forever for a writer. */

@@ -22,8 +22,7 @@
 #include "hardening.h"
 #include "testutil.h"
 
-/* ---- the allocator
- * ------------------------------------------------------------ */
+/* ---- the allocator ------------------------------------------------------- */
 
 static struct {
   atomic_long calls;   /* malloc and realloc calls since armed */
@@ -75,8 +74,7 @@ static void uninstall(void) {
   quire_set_allocator(NULL, NULL, NULL, NULL);
 }
 
-/* ---- what each operation works on
- * ------------------------------------------------- */
+/* ---- what each operation works on ---------------------------------------- */
 
 typedef struct fixture {
   char corpus[512]; /* a packed multi-block corpus */
@@ -122,8 +120,7 @@ static void teardown(void) {
   free(fx.csv);
 }
 
-/* ---- operations: each returns its status and a digest of what it got
- * ---------- */
+/* ---- operations: each returns its status and a digest of what it got ----- */
 
 typedef int (*op_fn)(hd_bytes *got);
 
@@ -363,8 +360,7 @@ static int op_salvage(hd_bytes *got) {
   return status;
 }
 
-/* ---- the sweep
- * ------------------------------------------------------------------- */
+/* ---- the sweep ----------------------------------------------------------- */
 
 /* Fails allocation N of op for N = 1, 2, ... and checks every run. */
 static void sweep(const char *name, op_fn op) {
