@@ -318,13 +318,14 @@ Test(crash, killed_export_leaves_no_partial_file, .timeout = 300) {
   unlink(path);
   snprintf(dir, sizeof dir, "%s", path);
   snprintf(base, sizeof base, "%s", path);
+  const char *in_dir = dirname(dir), *name = basename(base);
   static const char before[] = "id,title\n0,an older export\n";
   unsigned points = 0;
   outcome o = {0};
   for (int previous = 0; previous < 2; previous++) {
     scenario s = {path,
-                  dirname(dir),
-                  basename(base),
+                  in_dir,
+                  name,
                   previous ? before : NULL,
                   previous ? strlen(before) : 0,
                   complete,
@@ -349,6 +350,7 @@ Test(crash, killed_export_leaves_no_partial_file, .timeout = 300) {
           "file intact %u, complete export %u; %u temporary files left by "
           "killed exports; never half-written\n",
           points, o.absent, o.previous, o.complete, o.leftovers);
+  cr_assert_eq(hd_count_prefixed(in_dir, name, 0), 0, "files were left");
   free(complete);
   unlink(corpus);
 }
