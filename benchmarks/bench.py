@@ -274,6 +274,7 @@ def check_exports(c, task, commands, full):
         run(cmd)
         path = export_path(c, task, tool)
         results[tool] = row_digest(path) if full else (count_rows(path), "-")
+        os.remove(path)
     counts = {tool: r[0] for tool, r in results.items()}
     if len(set(counts.values())) != 1:
         sys.exit(f"bench: {task}: exports differ in rows: {counts}")
@@ -292,7 +293,7 @@ def count_rows(path):
 
 # ---- timing ---------------------------------------------------------------------
 
-def hyperfine(task, commands, runs, json_path, exact):
+def hyperfine(task, commands, runs, json_path, exact, out_dir):
     """Times the commands with hyperfine: one warm-up run each, then runs
     runs (exact) or at least runs, and more while they fit in hyperfine's
     3 seconds per command (which steadies the medians of millisecond
@@ -303,8 +304,12 @@ def hyperfine(task, commands, runs, json_path, exact):
     # start-up then counts (about a millisecond, against seconds of work).
     # The heavy tasks get no warm-up run of their own: the checks and the
     # first pack ran each of them just before, which warmed the caches.
+    # After each command's runs its outputs go: five full exports of the
+    # largest corpus would not fit on the disk together.
+    cleanup = "sh -c " + q(f"rm -f {q(out_dir)}/*.csv {q(out_dir)}/pack*")
     args = ["hyperfine", "-N", "--style", "basic", "--warmup", "0" if exact else "1",
-            "--runs" if exact else "--min-runs", str(runs), "--export-json", json_path]
+            "--runs" if exact else "--min-runs", str(runs), "--export-json", json_path,
+            "--cleanup", cleanup]
     for tool, cmd in commands:
         if any(c in cmd for c in "|<>"):
             cmd = "sh -c " + q(cmd)
@@ -315,7 +320,8 @@ def hyperfine(task, commands, runs, json_path, exact):
         sys.exit(f"bench: hyperfine failed for {task}:\n{res.stderr}\n{res.stdout}")
     with open(json_path) as f:
         data = json.load(f)
-    return {r["command"]: dict({k: r[k] for k in ("median", "mean", "min", "max")},
+    return {r["command"]: dict({k: r[k] for k in ("median", "mean", "min", "max",
+                                                  "user", "system")},
                                runs=len(r["times"]))
             for r in data["results"]}
 
@@ -398,15 +404,16 @@ def measure_size(c, t, args):
         light = [(n, cmd) for n, cmd in commands if n not in HEAVY_TOOLS]
         heavy = [(n, cmd) for n, cmd in commands if n in HEAVY_TOOLS]
         json_path = os.path.join(c.out, f"hyperfine-{task}.json")
-        timing = hyperfine(task, light, runs, json_path, task in HEAVY_TASKS)
+        timing = hyperfine(task, light, runs, json_path, task in HEAVY_TASKS, c.out)
         if heavy:
-            timing.update(hyperfine(task, heavy, args.heavy_runs, json_path, True))
+            timing.update(hyperfine(task, heavy, args.heavy_runs, json_path, True, c.out))
         result["time"][task] = timing
     result["anon_kb"] = {}
     for task, tool in RSS_PAIRS:
         cmd = dict(all_tasks[task])[tool]
         key = f"{task}/{tool}"
         result["rss_kb"][key], result["anon_kb"][key] = peak_memory_kb(cmd)
+        run(f"rm -f {q(c.out)}/*.csv {q(c.out)}/pack*")
     shutil.rmtree(c.out)  # gigabytes of exports at the larger sizes
     return result
 
@@ -417,6 +424,22 @@ def first_line(cmd):
     res = subprocess.run(cmd, shell=True, capture_output=True, text=True)
     text = (res.stdout or res.stderr).strip()
     return text.splitlines()[0] if text else "?"
+
+
+def quire_build(t):
+    """Names the quire being measured: the commit, whether the library or
+    CLI sources differed from it, and a digest of the binaries."""
+    repo = os.path.dirname(HERE)
+    head = first_line(f"git -C {q(repo)} rev-parse --short HEAD")
+    dirty = first_line(f"git -C {q(repo)} status --porcelain -- core include cli "
+                       "CMakeLists.txt | head -1") not in ("?", "")
+    h = hashlib.sha256()
+    lib = os.path.join(os.path.dirname(t.quire), "libquire.so")
+    for path in (t.quire, os.path.realpath(lib)):
+        if os.path.exists(path):
+            with open(path, "rb") as f:
+                h.update(f.read())
+    return f"{head}{' with uncommitted changes' if dirty else ''} (binaries {h.hexdigest()[:12]})"
 
 
 def machine_info(t):
@@ -433,6 +456,7 @@ def machine_info(t):
                 mem_kb = int(line.split()[1])
     duck = f"{t.duck} version"
     return {
+        "quire_build": quire_build(t),
         "nproc": os.cpu_count(),
         "cpu": cpu,
         "memory_gib": round(mem_kb / 2**20, 1),

@@ -79,6 +79,11 @@ def fmt_ratio(x, limit=None):
     return text if limit is None else f"{text} ({mark(x <= limit)})"
 
 
+def cpu(r, task, tool):
+    t = r["time"][task][tool]
+    return t.get("user", 0.0) + t.get("system", 0.0)
+
+
 def median(r, task, tool):
     return r["time"][task][tool]["median"]
 
@@ -118,11 +123,13 @@ class Report:
         rows = []
         for r in self.res:
             rows.append([fmt_docs(r["documents"]), r["when"],
+                         r["machine"].get("quire_build", "?"),
                          f"{r['runs']['light']} / {r['runs']['heavy']}",
                          f"{r['bytes']['csv'] / 1e6:.0f} MB",
                          ", ".join(r["selection"]) + f" in {r['range'][0]}-{r['range'][1]}",
                          f"{r['fcount']} docs"])
-        self.table(["corpus", "measured", "runs (light / heavy)", "CSV", "selection", "selected"],
+        self.table(["corpus", "measured", "quire build", "runs (light / heavy)", "CSV",
+                    "selection", "selected"],
                    rows)
 
     def ratio_table(self):
@@ -139,6 +146,16 @@ class Report:
             for r in self.res:
                 cells.append(fmt_ratio(ratio(r["bytes"]["quire"], r["bytes"][peer]), limit))
             rows.append(["size", peer, f"<= {limit:.3g}"] + cells)
+        self.table(["task", "peer", "target"] + self.header_cols(), rows)
+        self.add("The same ratios in CPU time (user + system, mean), which other load "
+                 "on a shared machine disturbs less than elapsed time; a peer that uses "
+                 "both cores (DuckDB, quire pack --threads 2) spends more CPU than "
+                 "elapsed time:", "")
+        rows = []
+        for task, peer, limit in TIME_TARGETS:
+            rows.append([task, peer, f"<= {limit:.3g}"] + [
+                fmt_ratio(ratio(cpu(r, task, "quire"), cpu(r, task, peer)))
+                for r in self.res])
         self.table(["task", "peer", "target"] + self.header_cols(), rows)
         self.add("Other peers, for scale (quire / peer time):", "")
         rows = []

@@ -23,14 +23,25 @@ if [ ${#missing[@]} -gt 0 ]; then
   exit 1
 fi
 
+# --no-build measures the binaries already in the build directory, so that
+# sizes run at different times measure the same build.
+no_build=0
+args=()
+for arg in "$@"; do
+  if [ "$arg" = --no-build ]; then no_build=1; else args+=("$arg"); fi
+done
+set -- "${args[@]}"
+
 # The library and CLI as a user builds them (the project's default build
 # type), without tests or bindings, in a build directory of its own.
 # GCC's -Wformat-truncation, active only with optimisation, flags core's
 # message formatting: a warning here, not an error, so that the optimised
 # build the benchmark needs goes through.
-cmake -S "$repo" -B "$build" -DQUIRE_BINDINGS=OFF -DQUIRE_TESTS=OFF \
-  -DCMAKE_C_FLAGS="-Wno-error=format-truncation" >/dev/null
-cmake --build "$build" -j2 --target quire quire_cli >/dev/null
+if [ "$no_build" = 0 ] || [ ! -x "$build/quire" ]; then
+  cmake -S "$repo" -B "$build" -DQUIRE_BINDINGS=OFF -DQUIRE_TESTS=OFF \
+    -DCMAKE_C_FLAGS="-Wno-error=format-truncation" >/dev/null
+  cmake --build "$build" -j2 --target quire quire_cli >/dev/null
+fi
 cc -std=c11 -O2 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L \
   -I "$repo/include" "$here/inproc.c" -L "$build" -lquire \
   -Wl,-rpath,"$build" -o "$build/inproc"
