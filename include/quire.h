@@ -375,6 +375,23 @@ QUIRE_API int quire_cursor_field(quire_cursor *cursor, int field,
  * next call on the cursor. */
 QUIRE_API const char *quire_cursor_errmsg(const quire_cursor *cursor);
 
+/* Moves the cursor over up to cap matching documents in one call, as cap
+ * calls of quire_cursor_next() would, and stores for the i-th of them its
+ * number in docs[i], its date in dates[i] (QUIRE_NO_DATE when undated), its
+ * date precision in precisions[i], its source number in sources[i] (-1 when
+ * none) and its text length in text_lengths[i]; any of the five arrays may
+ * be NULL, the others hold at least cap elements. Stores the number of
+ * documents in *count. The cursor is left on the last of them, so its
+ * fields can be read, and quire_cursor_seek() reaches any other. Returns
+ * QUIRE_ROW when *count > 0, QUIRE_DONE when no document was left, or a
+ * negative status (the documents before the failure are still stored and
+ * counted). For bindings, where each call into C costs more than reading a
+ * document. */
+QUIRE_API int quire_cursor_next_batch(quire_cursor *cursor, size_t cap,
+                                      uint64_t *docs, int64_t *dates,
+                                      int32_t *precisions, int64_t *sources,
+                                      uint64_t *text_lengths, size_t *count);
+
 /* ---------------------------------------------------------------------- */
 /* Writing a corpus                                                        */
 /* ---------------------------------------------------------------------- */

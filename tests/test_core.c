@@ -148,6 +148,46 @@ Test(roundtrip, fields_stay_valid_together_until_the_cursor_moves) {
   unlink(path);
 }
 
+Test(roundtrip, batches_match_single_steps) {
+  char path[512];
+  tu_tmp_path(path, sizeof path, "batch.quire");
+  write_docs(path, sample, SAMPLE_N, QUIRE_ORDER_CLUSTERED, 0);
+  quire_corpus *c = open_corpus(path);
+  quire_cursor *one, *many;
+  cr_assert_eq(quire_cursor_open(c, NULL, &one), QUIRE_OK);
+  cr_assert_eq(quire_cursor_open(c, NULL, &many), QUIRE_OK);
+  uint64_t docs[3], lengths[3];
+  int64_t dates[3], sources[3];
+  int32_t precisions[3];
+  size_t count, seen = 0;
+  int status;
+  while ((status = quire_cursor_next_batch(many, 3, docs, dates, precisions,
+                                           sources, lengths, &count)) ==
+         QUIRE_ROW) {
+    cr_assert_gt(count, 0);
+    for (size_t i = 0; i < count; i++, seen++) {
+      cr_assert_eq(quire_cursor_next(one), QUIRE_ROW);
+      cr_assert_eq(docs[i], quire_cursor_doc(one));
+      cr_assert_eq(dates[i], quire_cursor_date(one));
+      cr_assert_eq(precisions[i], quire_cursor_date_precision(one));
+      cr_assert_eq(sources[i], quire_cursor_source_id(one));
+      cr_assert_eq(lengths[i], quire_cursor_text_length(one));
+    }
+    /* The cursor stands on the last document of the batch. */
+    cr_assert_eq(quire_cursor_doc(many), docs[count - 1]);
+  }
+  cr_assert_eq(status, QUIRE_DONE);
+  cr_assert_eq(count, 0);
+  cr_assert_eq(seen, SAMPLE_N);
+  cr_assert_eq(
+      quire_cursor_next_batch(many, 0, NULL, NULL, NULL, NULL, NULL, &count),
+      QUIRE_EINVAL);
+  quire_cursor_free(one);
+  quire_cursor_free(many);
+  quire_corpus_close(c);
+  unlink(path);
+}
+
 Test(roundtrip, clustered_order_sorts_by_source_then_date) {
   char path[512];
   tu_tmp_path(path, sizeof path, "cl.quire");

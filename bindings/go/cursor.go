@@ -3,42 +3,19 @@ package quire
 /*
 #include <quire.h>
 
-// The fields of the current document that come from the indexes alone.
-typedef struct {
-  uint64_t doc;
-  int64_t date;
-  int64_t source;
-  uint64_t text_length;
-  int precision;
-} quire_go_row;
-
-static void quire_go_fill(const quire_cursor *c, quire_go_row *row) {
-  row->doc = quire_cursor_doc(c);
-  row->date = quire_cursor_date(c);
-  row->source = quire_cursor_source_id(c);
-  row->text_length = quire_cursor_text_length(c);
-  row->precision = quire_cursor_date_precision(c);
-}
-
-// A cgo call costs about as much as moving the cursor itself, so one call
-// moves the cursor over up to max documents and stores the index fields of
-// each. Returns the status of the last move (QUIRE_ROW when rows is full).
-static int quire_go_next_batch(quire_cursor *c, quire_go_row *rows, int max,
-                               int *n) {
-  int status = QUIRE_ROW;
-  for (*n = 0; *n < max; (*n)++) {
-    status = quire_cursor_next(c);
-    if (status != QUIRE_ROW)
-      break;
-    quire_go_fill(c, &rows[*n]);
-  }
-  return status;
-}
-
-static int quire_go_seek(quire_cursor *c, uint64_t doc, quire_go_row *row) {
+// Seeks document doc and stores its index fields where a batch stores its
+// first document: one cgo call instead of six.
+static int quire_go_seek(quire_cursor *c, uint64_t doc, uint64_t *docs,
+                         int64_t *dates, int32_t *precisions, int64_t *sources,
+                         uint64_t *text_lengths) {
   int status = quire_cursor_seek(c, doc);
-  if (status == QUIRE_ROW)
-    quire_go_fill(c, row);
+  if (status == QUIRE_ROW) {
+    docs[0] = quire_cursor_doc(c);
+    dates[0] = quire_cursor_date(c);
+    precisions[0] = quire_cursor_date_precision(c);
+    sources[0] = quire_cursor_source_id(c);
+    text_lengths[0] = quire_cursor_text_length(c);
+  }
   return status;
 }
 
@@ -95,17 +72,23 @@ type Cursor struct {
 	ptr    *C.quire_cursor
 	owner  *corpusHandle
 	corpus *C.quire_corpus
-	// Documents are fetched in batches (see quire_go_next_batch): rows[i] is
-	// the current one of the n held, and the C cursor stands on document
-	// cDoc, moved there again when a field of another one is read.
-	rows    [batchSize]C.quire_go_row
-	n, i    int
-	cDoc    int64
-	status  C.int // how the last batch ended
-	pending error // the error that ended it, reported once its rows are served
-	current bool
-	err     error
-	cleanup runtime.Cleanup
+	// Documents are fetched in batches by quire_cursor_next_batch, one cgo
+	// call for batchSize documents (a cgo call costs about as much as moving
+	// the cursor itself): index i of the columns is the current one of the
+	// n held, and the C cursor stands on document cDoc, moved there again
+	// when a field of another one is read.
+	docs       [batchSize]C.uint64_t
+	dates      [batchSize]C.int64_t
+	precisions [batchSize]C.int32_t
+	sources    [batchSize]C.int64_t
+	lengths    [batchSize]C.uint64_t
+	n, i       int
+	cDoc       int64
+	status     C.int // how the last batch ended
+	pending    error // the error that ended it, reported once its rows are served
+	current    bool
+	err        error
+	cleanup    runtime.Cleanup
 }
 
 // batchSize is how many documents one cgo call moves over.
@@ -178,7 +161,7 @@ func (r *Cursor) fetch() {
 	if r.n > 0 {
 		// Go on after the batch's last document, wherever reading fields
 		// has left the C cursor.
-		last := r.rows[r.n-1].doc
+		last := r.docs[r.n-1]
 		if r.cDoc != int64(last) {
 			if st := C.quire_cursor_seek(r.ptr, last); st != C.QUIRE_ROW {
 				r.err = newError(st, C.quire_cursor_errmsg(r.ptr))
@@ -186,8 +169,9 @@ func (r *Cursor) fetch() {
 			}
 		}
 	}
-	var n C.int
-	r.status = C.quire_go_next_batch(r.ptr, &r.rows[0], batchSize, &n)
+	var n C.size_t
+	r.status = C.quire_cursor_next_batch(r.ptr, batchSize, &r.docs[0], &r.dates[0],
+		&r.precisions[0], &r.sources[0], &r.lengths[0], &n)
 	r.n, r.i = int(n), 0
 	if r.status < 0 {
 		r.pending = newError(r.status, C.quire_cursor_errmsg(r.ptr))
@@ -196,11 +180,11 @@ func (r *Cursor) fetch() {
 		r.err = r.pending
 		return
 	}
-	// A batch cut short by the end or an error leaves the C cursor on no
-	// document; a full one leaves it on the last.
+	// A batch leaves the C cursor on its last document, unless an error
+	// cut it short: then on none.
 	r.cDoc = -1
 	if r.status == C.QUIRE_ROW {
-		r.cDoc = int64(r.rows[r.n-1].doc)
+		r.cDoc = int64(r.docs[r.n-1])
 	}
 	r.current = true
 }
@@ -213,7 +197,8 @@ func (r *Cursor) Seek(n uint64) error {
 		return errClosed("cursor")
 	}
 	defer runtime.KeepAlive(r)
-	st := C.quire_go_seek(r.ptr, C.uint64_t(n), &r.rows[0])
+	st := C.quire_go_seek(r.ptr, C.uint64_t(n), &r.docs[0], &r.dates[0], &r.precisions[0],
+		&r.sources[0], &r.lengths[0])
 	r.current = st == C.QUIRE_ROW
 	r.n, r.i, r.status, r.pending, r.err = 0, 0, C.QUIRE_ROW, nil, nil
 	r.cDoc = -1
@@ -277,24 +262,22 @@ func (c *Corpus) Query(f *Filter) iter.Seq2[Doc, error] {
 // copy; Bytes returns a view of the cursor's memory without copying.
 type Doc struct{ r *Cursor }
 
-func (d Doc) row() *C.quire_go_row { return &d.r.rows[d.r.i] }
-
 // Number returns the document's 0-based position in the file.
-func (d Doc) Number() uint64 { return uint64(d.row().doc) }
+func (d Doc) Number() uint64 { return uint64(d.r.docs[d.r.i]) }
 
 // Date returns the document's date; Date.IsZero reports an undated one.
 func (d Doc) Date() Date {
-	row := d.row()
-	return Date{Unix: int64(row.date), Precision: Precision(row.precision)}
+	r := d.r
+	return Date{Unix: int64(r.dates[r.i]), Precision: Precision(r.precisions[r.i])}
 }
 
 // TextLength returns the length in bytes of the text, known without
 // inflating it.
-func (d Doc) TextLength() uint64 { return uint64(d.row().text_length) }
+func (d Doc) TextLength() uint64 { return uint64(d.r.lengths[d.r.i]) }
 
 // SourceID returns the document's source number (an index into
 // Corpus.Sources), or -1 when it has none.
-func (d Doc) SourceID() int64 { return int64(d.row().source) }
+func (d Doc) SourceID() int64 { return int64(d.r.sources[d.r.i]) }
 
 // Source returns the document's source name, or "" when it has none. Names
 // are shared by all documents of a source: this allocates nothing.
@@ -321,7 +304,7 @@ func (d Doc) Bytes(f Field) ([]byte, error) {
 		return nil, errorf(ErrInvalid, "no current document")
 	}
 	defer runtime.KeepAlive(r)
-	doc := d.row().doc
+	doc := r.docs[r.i]
 	seek := C.int(0)
 	if r.cDoc != int64(doc) {
 		seek, r.cDoc = 1, -1 // where a failed seek leaves the cursor is unknown

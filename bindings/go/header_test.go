@@ -17,6 +17,7 @@ var unbound = map[string]string{
 	"quire_set_allocator":    "Go code cannot serve C's allocations safely (a callback per malloc, even from library threads)",
 	"quire_export_to_fd":     "WriteCSV takes any io.Writer, *os.File included",
 	"quire_filter_set_range": "Filter.From and To take ISO 8601 text down to the second, which says the same",
+	"quire_cursor_next":      "Cursor.Next moves in batches with quire_cursor_next_batch, one cgo call per batch",
 }
 
 var (

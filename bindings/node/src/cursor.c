@@ -3,16 +3,27 @@
  * One call of cursorNext fills a Float64Array with the numbers of up to
  * `capacity` documents (QN_NUMS numbers each) and an array with the strings
  * asked for, so crossing from JS into C is paid once per batch, not once per
- * document or field. */
+ * document or field. libquire's quire_cursor_next_batch() moves the cursor
+ * and reads the numbers; this file converts them for JS and reads strings. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "qn.h"
 
+/* The columns quire_cursor_next_batch() fills, kept with the cursor so that a
+ * batch allocates nothing once the first has. */
+typedef struct {
+  uint64_t *docs, *text_lengths;
+  int64_t *dates, *sources;
+  int32_t *precisions;
+  size_t cap;
+} qn_columns;
+
 struct qn_cursor {
   quire_cursor *cursor; /* NULL once freed */
-  qn_corpus *owner;     /* NULL once freed or its corpus closed */
+  qn_columns cols;
+  qn_corpus *owner; /* NULL once freed or its corpus closed */
   qn_cursor *prev, *next;
   int done;      /* QUIRE_DONE was seen */
   int failed;    /* a failure waits to be thrown by the next call */
@@ -44,11 +55,40 @@ void qn_cursors_detach(qn_corpus *c) {
     release(c->cursors);
 }
 
+static void free_columns(qn_columns *cols) {
+  free(cols->docs);
+  free(cols->dates);
+  free(cols->precisions);
+  free(cols->sources);
+  free(cols->text_lengths);
+  memset(cols, 0, sizeof *cols);
+}
+
+/* Makes room for cap documents in cols. Returns 0, or -1 out of memory. */
+static int reserve_columns(qn_columns *cols, size_t cap) {
+  if (cols->cap >= cap)
+    return 0;
+  free_columns(cols);
+  cols->docs = malloc(cap * sizeof *cols->docs);
+  cols->dates = malloc(cap * sizeof *cols->dates);
+  cols->precisions = malloc(cap * sizeof *cols->precisions);
+  cols->sources = malloc(cap * sizeof *cols->sources);
+  cols->text_lengths = malloc(cap * sizeof *cols->text_lengths);
+  if (!cols->docs || !cols->dates || !cols->precisions || !cols->sources ||
+      !cols->text_lengths) {
+    free_columns(cols);
+    return -1;
+  }
+  cols->cap = cap;
+  return 0;
+}
+
 static void finalize_cursor(napi_env env, void *ptr, void *hint) {
   qn_cursor *k = ptr;
   (void)env;
   (void)hint;
   release(k);
+  free_columns(&k->cols);
   free(k->failure);
   free(k);
 }
@@ -90,13 +130,21 @@ napi_value qn_cursor_open(napi_env env, napi_callback_info info) {
   return handle;
 }
 
-void qn_cursor_numbers(const quire_cursor *cur, double *nums) {
-  int64_t date = quire_cursor_date(cur);
-  nums[QN_NUM_ID] = (double)quire_cursor_doc(cur);
+/* Stores one document's numbers as JS reads them (the date NaN when the
+ * document has none). */
+static void store_numbers(uint64_t doc, int64_t date, int64_t source,
+                          int precision, uint64_t text_length, double *nums) {
+  nums[QN_NUM_ID] = (double)doc;
   nums[QN_NUM_DATE] = date == QUIRE_NO_DATE ? NAN : (double)date;
-  nums[QN_NUM_SOURCE] = (double)quire_cursor_source_id(cur);
-  nums[QN_NUM_PRECISION] = quire_cursor_date_precision(cur);
-  nums[QN_NUM_TEXT_LENGTH] = (double)quire_cursor_text_length(cur);
+  nums[QN_NUM_SOURCE] = (double)source;
+  nums[QN_NUM_PRECISION] = precision;
+  nums[QN_NUM_TEXT_LENGTH] = (double)text_length;
+}
+
+void qn_cursor_numbers(const quire_cursor *cur, double *nums) {
+  store_numbers(quire_cursor_doc(cur), quire_cursor_date(cur),
+                quire_cursor_source_id(cur), quire_cursor_date_precision(cur),
+                quire_cursor_text_length(cur), nums);
 }
 
 int qn_cursor_strings(napi_env env, quire_cursor *cur, uint32_t mask,
@@ -150,6 +198,28 @@ static qn_cursor *get_cursor(napi_env env, napi_value value) {
   return k;
 }
 
+/* Appends the strings named by mask of the n documents of a batch to arr.
+ * The batch has left the cursor on its last document: each document is
+ * sought in turn, the last one last, so the cursor ends where the batch left
+ * it and the next batch goes on after it. Returns 0, or -1 with an exception
+ * pending. */
+static int batch_strings(napi_env env, quire_cursor *cur,
+                         const qn_columns *cols, size_t n, uint32_t mask,
+                         napi_value arr) {
+  uint32_t at = 0;
+  size_t i;
+  for (i = 0; i < n; i++) {
+    int status = quire_cursor_seek(cur, cols->docs[i]);
+    if (status != QUIRE_ROW) {
+      qn_throw_status(env, status, quire_cursor_errmsg(cur));
+      return -1;
+    }
+    if (qn_cursor_strings(env, cur, mask, arr, &at) != 0)
+      return -1;
+  }
+  return 0;
+}
+
 /* cursorNext(handle, numbers: Float64Array, strings: Array, mask) -> count
  * of documents read into numbers (QN_NUMS each) and strings (one per bit of
  * mask each); 0 at the end. */
@@ -157,12 +227,11 @@ napi_value qn_cursor_next_batch(napi_env env, napi_callback_info info) {
   napi_value argv[4];
   qn_cursor *k;
   napi_typedarray_type type;
-  size_t length = 0, capacity, n = 0;
+  size_t length = 0, capacity, n = 0, i;
   void *data = NULL;
   double *nums;
   int has_mask, status;
   int64_t mask = 0;
-  uint32_t at = 0;
   if (qn_args(env, info, 4, argv) != 0 || !(k = get_cursor(env, argv[0])) ||
       qn_get_opt_int(env, argv[3], "field mask", &has_mask, &mask))
     return NULL;
@@ -176,24 +245,28 @@ napi_value qn_cursor_next_batch(napi_env env, napi_callback_info info) {
     return throw_deferred(env, k);
   nums = data;
   capacity = length / QN_NUMS;
-  while (!k->done && n < capacity) {
-    status = quire_cursor_next(k->cursor);
-    if (status == QUIRE_DONE) {
-      k->done = 1;
-      break;
-    }
-    if (status != QUIRE_ROW) {
-      defer_failure(k, status);
-      break;
-    }
-    qn_cursor_numbers(k->cursor, nums + n * QN_NUMS);
-    if (mask &&
-        qn_cursor_strings(env, k->cursor, (uint32_t)mask, argv[2], &at) != 0)
-      return NULL;
-    n++;
+  if (k->done || capacity == 0)
+    return qn_number(env, 0);
+  if (reserve_columns(&k->cols, capacity) != 0) {
+    qn_throw_status(env, QUIRE_ENOMEM, NULL);
+    return NULL;
   }
+  status = quire_cursor_next_batch(k->cursor, capacity, k->cols.docs,
+                                   k->cols.dates, k->cols.precisions,
+                                   k->cols.sources, k->cols.text_lengths, &n);
+  if (status == QUIRE_DONE)
+    k->done = 1;
+  else if (status < 0)
+    defer_failure(k, status);
   if (n == 0 && k->failed)
     return throw_deferred(env, k);
+  for (i = 0; i < n; i++)
+    store_numbers(k->cols.docs[i], k->cols.dates[i], k->cols.sources[i],
+                  k->cols.precisions[i], k->cols.text_lengths[i],
+                  nums + i * QN_NUMS);
+  if (mask &&
+      batch_strings(env, k->cursor, &k->cols, n, (uint32_t)mask, argv[2]) != 0)
+    return NULL;
   return qn_number(env, (double)n);
 }
 

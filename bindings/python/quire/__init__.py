@@ -8,6 +8,10 @@ A thin layer over libquire (the C library) through ctypes::
         for doc in corpus.query(sources=["Belarus in Focus"], from_="2016"):
             print(doc.date, doc.source, doc.title)
 
+        # Column-wise, one call into libquire per 1024 documents:
+        for batch in corpus.query(from_="2016").batches():
+            print(len(batch), sum(batch.text_lengths), batch.source_names[:3])
+
 libquire is found through the QUIRE_LIBRARY environment variable (a path),
 then next to this package, then on the system's library path.
 """
@@ -19,7 +23,8 @@ import os
 from ctypes import byref, c_int, c_int64, c_uint64
 from typing import List, NamedTuple, Optional, Tuple, Union
 
-from ._common import PathLike, decode, encode, encode_path
+from ._batch import Batch
+from ._common import NO_DATE, PathLike, decode, encode, encode_path
 from ._corpus import Corpus, ExportResult, Query, Source
 from ._document import Document, Precision, format_date
 from ._errors import (
@@ -46,6 +51,8 @@ from ._writer import ImportResult, Writer, import_csv
 __version__ = "1.0.0"
 
 __all__ = [
+    "NO_DATE",
+    "Batch",
     "CallbackError",
     "Corpus",
     "CorruptError",

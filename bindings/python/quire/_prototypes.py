@@ -11,6 +11,7 @@ from ctypes import (
     POINTER,
     c_char_p,
     c_int,
+    c_int32,
     c_int64,
     c_size_t,
     c_uint32,
@@ -73,6 +74,19 @@ PROTOTYPES = {
     "quire_cursor_text_length": (c_uint64, [_handle]),
     "quire_cursor_field": (c_int, [_handle, c_int, _out_text, POINTER(c_size_t)]),
     "quire_cursor_errmsg": (c_char_p, [_handle]),
+    "quire_cursor_next_batch": (
+        c_int,
+        [
+            _handle,
+            c_size_t,
+            POINTER(c_uint64),  # docs
+            POINTER(c_int64),  # dates
+            POINTER(c_int32),  # precisions
+            POINTER(c_int64),  # sources
+            POINTER(c_uint64),  # text_lengths
+            POINTER(c_size_t),  # count
+        ],
+    ),
     # writer
     "quire_writer_open": (c_int, [_text, _out_handle]),
     "quire_writer_set_block_size": (c_int, [_handle, c_uint32]),

@@ -214,6 +214,16 @@ extern "C" {
         len: *mut usize,
     ) -> c_int;
     pub fn quire_cursor_errmsg(cursor: *const quire_cursor) -> *const c_char;
+    pub fn quire_cursor_next_batch(
+        cursor: *mut quire_cursor,
+        cap: usize,
+        docs: *mut u64,
+        dates: *mut i64,
+        precisions: *mut i32,
+        sources: *mut i64,
+        text_lengths: *mut u64,
+        count: *mut usize,
+    ) -> c_int;
 
     // ---- Writing a corpus ----
     pub fn quire_writer_open(path: *const c_char, out: *mut *mut quire_writer) -> c_int;

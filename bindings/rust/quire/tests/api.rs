@@ -608,3 +608,71 @@ fn seeds_corpus() {
         assert_eq!(corpus.count(&filter).unwrap(), want, "{filter:?}");
     }
 }
+
+/// quire-sys declares quire_cursor_next_batch with the header's types: each
+/// batch gives, column by column, what the one-document-at-a-time Query
+/// gives, and the cursor stays on the batch's last document.
+#[test]
+fn sys_next_batch_matches_the_query() {
+    use quire_sys as sys;
+    let dir = TempDir::new();
+    let path = write_corpus(&dir, &sample_docs(60), &input_order());
+    type Row = (u64, i64, i32, i64, u64);
+    let mut want: Vec<Row> = Vec::new();
+    let corpus = Corpus::open(&path).unwrap();
+    let mut query = corpus.iter().unwrap();
+    while let Some(doc) = query.next_doc().unwrap() {
+        want.push((
+            doc.number(),
+            doc.timestamp().unwrap_or(sys::QUIRE_NO_DATE),
+            doc.date()
+                .map_or(sys::QUIRE_DATE_NONE, |d| d.precision() as i32),
+            doc.source_id().map_or(-1, |s| s as i64),
+            doc.text_len(),
+        ));
+    }
+    let c_path = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
+    let mut got: Vec<Row> = Vec::new();
+    // SAFETY: plain FFI on handles opened and freed here, arrays of CAP.
+    unsafe {
+        let mut c = std::ptr::null_mut();
+        assert_eq!(
+            sys::quire_corpus_open(c_path.as_ptr(), &mut c),
+            sys::QUIRE_OK
+        );
+        let mut cur = std::ptr::null_mut();
+        assert_eq!(
+            sys::quire_cursor_open(c, std::ptr::null(), &mut cur),
+            sys::QUIRE_OK
+        );
+        const CAP: usize = 7; // 60 is no multiple of it: the last batch is short
+        let (mut docs, mut dates, mut precisions) = ([0u64; CAP], [0i64; CAP], [0i32; CAP]);
+        let (mut sources, mut lengths, mut count) = ([0i64; CAP], [0u64; CAP], 0usize);
+        loop {
+            let status = sys::quire_cursor_next_batch(
+                cur,
+                CAP,
+                docs.as_mut_ptr(),
+                dates.as_mut_ptr(),
+                precisions.as_mut_ptr(),
+                sources.as_mut_ptr(),
+                lengths.as_mut_ptr(),
+                &mut count,
+            );
+            if status == sys::QUIRE_DONE {
+                break;
+            }
+            assert_eq!(status, sys::QUIRE_ROW);
+            assert!(count > 0 && count <= CAP);
+            assert_eq!(sys::quire_cursor_doc(cur), docs[count - 1]);
+            for i in 0..count {
+                got.push((docs[i], dates[i], precisions[i], sources[i], lengths[i]));
+            }
+        }
+        assert_eq!(count, 0);
+        sys::quire_cursor_free(cur);
+        sys::quire_corpus_close(c);
+    }
+    assert_eq!(got.len(), 60);
+    assert_eq!(got, want);
+}
