@@ -10,8 +10,9 @@
 
 struct quire_cursor {
   const quire_corpus *corpus;
-  uint64_t *matches; /* bitmap of matching documents, NULL for all */
-  uint64_t next;     /* the first document next() looks at */
+  uint64_t *matches;  /* bitmap of matching documents, NULL for all */
+  uint64_t next;      /* the first document next() looks at */
+  uint64_t rows_kept; /* rows from here on may still be resident */
   int has_row;
   int done;
   char msg[Q_MSG_CAP];
@@ -144,6 +145,18 @@ static uint64_t next_match(const quire_cursor *cur, uint64_t from) {
   return doc < n ? doc : n;
 }
 
+/* A walk through the corpus reads every row once: let go of the rows it
+ * has passed every 128 KiB, so that resident memory stays flat. */
+static void release_rows_behind(quire_cursor *cur, uint64_t doc) {
+  const uint64_t batch = 4096;
+  if (doc < cur->rows_kept || doc - cur->rows_kept < batch)
+    return;
+  const q_section *rows = &cur->corpus->sec[QS_DOCS];
+  q_release(cur->corpus, rows->offset + cur->rows_kept * QF_ROW,
+            (doc - cur->rows_kept) * QF_ROW);
+  cur->rows_kept = doc;
+}
+
 int quire_cursor_next(quire_cursor *cur) {
   if (!cur)
     return QUIRE_EINVAL;
@@ -158,6 +171,7 @@ int quire_cursor_next(quire_cursor *cur) {
     return QUIRE_DONE;
   }
   cur->next = doc + 1;
+  release_rows_behind(cur, doc);
   return load_row(cur, doc);
 }
 

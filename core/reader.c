@@ -95,6 +95,17 @@ const uint8_t *q_record(const quire_corpus *c, int s, uint64_t index,
   return c->data + sec->offset + start;
 }
 
+void q_release(const quire_corpus *c, uint64_t offset, uint64_t len) {
+  if (!c->mapped || offset > c->size || len > c->size - offset)
+    return;
+  uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+  /* Only whole pages inside the range: its neighbours may be in use. */
+  uint64_t start = (offset + page - 1) / page * page;
+  uint64_t end = (offset + len) / page * page;
+  if (end > start)
+    madvise((void *)(c->data + start), (size_t)(end - start), MADV_DONTNEED);
+}
+
 /* ---- blocks
  * --------------------------------------------------------------------- */
 
@@ -124,6 +135,7 @@ int q_block_load(const quire_corpus *c, int kind, uint32_t index,
     return q_fail(msg, QUIRE_ENOMEM, "out of memory inflating %s %u", what,
                   index);
   int r = q_inflate(inflater, bytes, csize, out->data, usize);
+  q_release(c, offset, csize);
   if (r == -2)
     return q_fail(msg, QUIRE_ENOMEM, "out of memory inflating %s %u", what,
                   index);

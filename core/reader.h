@@ -58,6 +58,13 @@ int q_damage(const quire_corpus *c, char *msg, const char *fmt, ...)
 int q_block_load(const quire_corpus *c, int kind, uint32_t index,
                  q_inflater *inflater, q_buf *out, char *msg);
 
+/* Tells the kernel the process is done with bytes [offset, offset + len)
+ * of a mapped file for now, so that reading a corpus once through does not
+ * grow the process's resident memory with the file's size. The pages stay in
+ * the page cache and come back on the next read; other threads reading them
+ * meanwhile are unaffected. Does nothing for a caller's buffer. */
+void q_release(const quire_corpus *c, uint64_t offset, uint64_t len);
+
 /* Finds source name; QUIRE_OK with *id, QUIRE_ENOTFOUND, QUIRE_ECORRUPT. */
 int q_source_find(const quire_corpus *c, const char *name, size_t len,
                   uint32_t *id, char *msg);
