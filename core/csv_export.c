@@ -268,6 +268,13 @@ static int run_rows(quire_export *exp, out *o) {
     quire_cursor_free(cur);
     return status;
   }
+  /* Texts are most of the work: inflate the next block on the other core
+   * while this one writes. Optional: without the thread it is slower only. */
+  for (size_t i = 0; i < exp->column_count; i++)
+    if (exp->columns[i] == QUIRE_FIELD_TEXT) {
+      q_cursor_read_ahead(cur);
+      break;
+    }
   status = put_header(exp, o);
   int step;
   while (status == QUIRE_OK && (step = quire_cursor_next(cur)) == QUIRE_ROW) {

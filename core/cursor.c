@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ahead.h"
 #include "reader.h"
 
 struct quire_cursor {
@@ -26,6 +27,7 @@ struct quire_cursor {
   q_inflater *inflater;
   q_buf text;
   int64_t text_block; /* -1 when none */
+  q_ahead *ahead;     /* helper thread inflating the next block, or NULL */
   q_buf meta;
   int64_t meta_block_loaded;
   const char *meta_fields[3]; /* title, author, url of the current row */
@@ -92,6 +94,7 @@ int quire_cursor_open(const quire_corpus *c, const quire_filter *f,
 void quire_cursor_free(quire_cursor *cur) {
   if (!cur)
     return;
+  q_ahead_stop(cur->ahead);
   q_free(cur->matches);
   q_inflater_free(cur->inflater);
   q_buf_free(&cur->text);
@@ -227,6 +230,47 @@ static int check_in_block(quire_cursor *cur, const uint8_t *rec,
   return QUIRE_OK;
 }
 
+int q_cursor_read_ahead(quire_cursor *cur) {
+  if (!cur || !cur->corpus)
+    return QUIRE_EINVAL;
+  if (cur->ahead)
+    return QUIRE_OK;
+  return q_ahead_start(&cur->ahead, cur->corpus);
+}
+
+/* The text block of the first match after the documents of block rec, or
+ * -1 when there is none (or its row cannot be read: the cursor will report
+ * that when it gets there). */
+static int64_t block_after(quire_cursor *cur, const uint8_t *rec) {
+  uint64_t end = (uint64_t)ld32(rec + QB_FIRST_DOC) + ld32(rec + QB_DOCS);
+  uint64_t doc = next_match(cur, end);
+  if (doc >= cur->corpus->docs)
+    return -1;
+  char msg[Q_MSG_CAP];
+  const uint8_t *row = q_record(cur->corpus, QS_DOCS, doc, msg);
+  if (!row)
+    return -1;
+  uint32_t block = ld32(row + QD_BLOCK);
+  return block < cur->corpus->blocks ? (int64_t)block : -1;
+}
+
+/* Inflates the current document's text block, or takes it from the helper
+ * thread, and sets the helper on the block after it. */
+static int load_text_block(quire_cursor *cur, const uint8_t *rec) {
+  int status = QUIRE_ENOTFOUND;
+  if (cur->ahead)
+    status = q_ahead_take(cur->ahead, cur->block, &cur->text, cur->msg);
+  if (cur->ahead) {
+    int64_t next = block_after(cur, rec);
+    if (next >= 0)
+      q_ahead_request(cur->ahead, (uint32_t)next);
+  }
+  if (status == QUIRE_ENOTFOUND)
+    status = q_block_load(cur->corpus, 0, cur->block, cur->inflater, &cur->text,
+                          cur->msg);
+  return status;
+}
+
 static int text_field(quire_cursor *cur, const char **data, size_t *len) {
   const quire_corpus *c = cur->corpus;
   if (cur->text_block != (int64_t)cur->block) {
@@ -234,8 +278,7 @@ static int text_field(quire_cursor *cur, const char **data, size_t *len) {
     const uint8_t *rec = q_record(c, QS_BLOCKS, cur->block, cur->msg);
     if (!rec || check_in_block(cur, rec, "its text block") != QUIRE_OK)
       return QUIRE_ECORRUPT;
-    int status =
-        q_block_load(c, 0, cur->block, cur->inflater, &cur->text, cur->msg);
+    int status = load_text_block(cur, rec);
     if (status != QUIRE_OK)
       return status;
     cur->text_block = cur->block;

@@ -88,6 +88,10 @@ int q_plan_make(const quire_corpus *c, const quire_filter *f, q_plan *plan,
                 char *msg);
 void q_plan_free(q_plan *plan);
 
+/* Starts a helper thread that inflates, while the caller works, the next
+ * text block the cursor will need. For long walks (export). */
+int q_cursor_read_ahead(quire_cursor *cursor);
+
 /* A private copy of a filter, for cursors and exports. */
 quire_filter *q_filter_clone(const quire_filter *f);
 
