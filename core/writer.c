@@ -233,7 +233,7 @@ static int writer_start(quire_writer *w) {
   if (!w->deflater)
     return writer_fail(w, QUIRE_ENOMEM, "out of memory for the compressor");
   if (w->threads > 1) {
-    int status = q_wpool_new(&w->pool, w->threads - 1, w->level, w->msg);
+    int status = q_wpool_new(&w->pool, w->threads, w->level, w->msg);
     if (status != QUIRE_OK)
       return writer_fail(w, status, NULL);
   }
@@ -558,9 +558,12 @@ static int check_string(quire_writer *w, const char *name, const char **data,
 }
 
 /* Repairs the strings that need it into one scratch buffer. Offsets are
- * recorded first and turned into pointers once the buffer stops moving. */
+ * recorded first and turned into pointers once the buffer stops moving.
+ * Each U+FFFD takes three bytes, so a repaired string is held to its own
+ * limit again. */
 static int repair_strings(quire_writer *w, const char **data[], size_t *lens[],
-                          const int *needs, int count, size_t limit) {
+                          const int *needs, int count,
+                          const char *const *names, const size_t *limits) {
   size_t starts[6];
   w->repaired.len = 0;
   for (int i = 0; i < count; i++) {
@@ -570,8 +573,11 @@ static int repair_strings(quire_writer *w, const char **data[], size_t *lens[],
     if (q_utf8_repair(*data[i], *lens[i], &w->repaired) != QUIRE_OK)
       return writer_fail(w, QUIRE_ENOMEM, "out of memory repairing UTF-8");
     *lens[i] = w->repaired.len - starts[i];
-    if (*lens[i] > limit)
-      return q_fail(w->msg, QUIRE_ELIMIT, "a repaired string is over a limit");
+    if (*lens[i] > limits[i])
+      return q_fail(w->msg, QUIRE_ELIMIT,
+                    "%s is %zu bytes once its invalid UTF-8 is replaced, "
+                    "over the %zu limit",
+                    names[i], *lens[i], limits[i]);
   }
   for (int i = 0; i < count; i++)
     if (needs[i])
@@ -630,8 +636,7 @@ int quire_writer_add(quire_writer *w, const char *source, size_t source_len,
                     (int)(date_len > 64 ? 64 : date_len), date);
   }
   if (any_repair) {
-    int status =
-        repair_strings(w, strings, lens, needs, 5, QUIRE_MAX_TEXT_LENGTH);
+    int status = repair_strings(w, strings, lens, needs, 5, names, limits);
     if (status != QUIRE_OK)
       return status;
   }

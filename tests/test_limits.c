@@ -187,3 +187,36 @@ Test(limits, date_instant_outside_years_1_to_9999) {
   quire_corpus_close(c);
   unlink(path);
 }
+
+/* Invalid UTF-8 repaired to U+FFFD grows three times: a source under its
+ * limit with enough bad bytes ends over it. The writer once held repaired
+ * strings to the text limit only, stored a 4114-byte source, and every
+ * reader then called the file corrupt (found by fuzz_csv). */
+Test(limits, repaired_utf8_is_held_to_the_field_limit) {
+  char path[512];
+  quire_writer *w = writer_at(path, sizeof path, "limit-repair.quire");
+  cr_assert_eq(quire_writer_set_utf8(w, QUIRE_UTF8_REPLACE), QUIRE_OK);
+  size_t len = QUIRE_MAX_SOURCE_LENGTH - 10;
+  char *source = malloc(len);
+  memset(source, 's', len);
+  memset(source, 0xFF, 20); /* 20 bytes become 60 */
+  cr_assert_eq(add_with(w, 0, source, len), QUIRE_ELIMIT);
+  cr_assert(strstr(quire_writer_errmsg(w), "source"), "%s",
+            quire_writer_errmsg(w));
+  memset(source, 's', 20);
+  memset(source, 0xFF, 5); /* 5 bytes become 15: still under */
+  cr_assert_eq(add_with(w, 0, source, len), QUIRE_OK, "%s",
+               quire_writer_errmsg(w));
+  free(source);
+  cr_assert_eq(quire_writer_finish(w), QUIRE_OK);
+  quire_writer_close(w);
+  quire_corpus *c;
+  cr_assert_eq(quire_corpus_open(path, &c), QUIRE_OK);
+  const char *name;
+  size_t n;
+  cr_assert_eq(quire_corpus_source(c, 0, &name, &n, NULL), QUIRE_OK);
+  cr_assert_eq(n, len + 10);
+  cr_assert_eq(quire_corpus_verify(c, NULL, NULL, NULL), QUIRE_OK);
+  quire_corpus_close(c);
+  unlink(path);
+}
