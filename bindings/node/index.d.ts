@@ -113,6 +113,50 @@ export class DocumentIterator implements IterableIterator<Document> {
   return(): IteratorResult<Document, undefined>;
   [Symbol.iterator](): DocumentIterator;
   toArray(): Document[];
+  /** The query's documents as Batches of columns instead (`fields` and
+   * `batchSize` do not apply). Only before the first document is taken
+   * (else QUIRE_ESTATE); this iterator is then used up. */
+  batches(options?: BatchOptions): BatchIterator;
+}
+
+export interface BatchOptions {
+  /** Documents per batch (default 2048); the last batch may hold fewer. */
+  size?: number;
+}
+
+/** Consecutive documents of a query as columns, read from C with one call
+ * for the whole batch: element i of every column is the batch's i-th
+ * document. The arrays are the batch's own and stay valid after the
+ * iteration moves on. */
+export class Batch implements Iterable<Document> {
+  private constructor();
+  /** Document numbers (0-based positions in the file; exact: below 2^32). */
+  readonly docs: Float64Array;
+  /** UTC seconds of the first instant of each date; NaN when undated. */
+  readonly dates: Float64Array;
+  /** How much of each date is known: an index into PRECISIONS (0: undated). */
+  readonly precisions: Int32Array;
+  /** Source numbers: indexes into Corpus#sources, -1 when none. */
+  readonly sources: Int32Array;
+  /** Bytes of UTF-8 in each text, known without reading the texts. */
+  readonly textLengths: Float64Array;
+  /** Number of documents. */
+  readonly length: number;
+  /** The source name of document i, or null when it has none. */
+  sourceName(i: number): string | null;
+  /** Document i as a Document; its strings are read on first use. */
+  document(i: number): Document;
+  [Symbol.iterator](): IterableIterator<Document>;
+}
+
+/** The Batches of a query, one call into C each. */
+export class BatchIterator implements IterableIterator<Batch> {
+  private constructor();
+  next(): IteratorResult<Batch, undefined>;
+  /** Frees the C cursor now (for...of calls it when a loop is left early). */
+  return(): IteratorResult<Batch, undefined>;
+  [Symbol.iterator](): BatchIterator;
+  toArray(): Batch[];
 }
 
 /** CSV of a selection as a stream of Buffers. */
@@ -144,6 +188,8 @@ export class Corpus implements Iterable<Document> {
   /** Document number n with every field. */
   doc(n: number): Document;
   query(options?: QueryOptions): DocumentIterator;
+  /** Every document as Batches of columns: corpus.query().batches(options). */
+  batches(options?: BatchOptions): BatchIterator;
   [Symbol.iterator](): DocumentIterator;
   /** How many documents a filter selects, from the indexes alone. */
   countMatches(filter?: Filter): number;
@@ -209,6 +255,8 @@ export class Writer {
   close(): void;
 }
 
+/** Precision names by number, as Batch#precisions holds them. */
+export const PRECISIONS: readonly Precision[];
 export function open(source: string | URL | Buffer | Uint8Array | ArrayBuffer): Corpus;
 export function importCsv(csv: string | Buffer, out: string, options?: ImportOptions & WriterOptions): ImportResult;
 export function parseDate(text: string): { timestamp: number; precision: Precision };

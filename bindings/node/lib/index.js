@@ -43,6 +43,13 @@ const UTF8_POLICIES = { reject: 0, replace: 1 };
 const DIALECTS = { plain: 0, excel: 1 };
 const NUMS = native.NUMBERS_PER_DOC;
 const DEFAULT_BATCH = 256;
+// Documents per Batch of batches(), unless asked otherwise: enough that the
+// few microseconds a batch costs (one call into C, one buffer) vanish next
+// to its documents; small enough that its 64 KiB of columns stay in cache
+// and below glibc's mmap threshold (128 KiB), so that buffers come from the
+// heap instead of an mmap and munmap each: a cold pass over 100,000
+// documents took ~1 ms less than with 4096 (bench/iterate.js).
+const DEFAULT_BATCH_SIZE = 2048;
 
 const kHandle = Symbol('quire.handle');
 const kCorpus = Symbol('quire.corpus');
@@ -297,10 +304,170 @@ class DocumentIterator {
     return this;
   }
 
+  /** The query's documents as Batches of columns instead (fields and
+   * batchSize do not apply), before any has been taken one by one: this
+   * iterator is then used up. */
+  batches(options = {}) {
+    const size = batchSize(options);
+    if (this.#done || this.#handle !== null) {
+      throw quireError(-12, 'QUIRE_ESTATE', 'batches() must come before the first document is taken');
+    }
+    this.#done = true;
+    return new BatchIterator(this.#corpus, this.#spec, size);
+  }
+
   /** Every remaining document in an array. */
   toArray() {
     return Array.from(this);
   }
+}
+
+/** Consecutive documents of a query as columns: typed arrays with one
+ * element per document, read from C with one call for the whole batch. They
+ * are the batch's own and stay valid after the iteration moves on (and
+ * after the corpus is closed). */
+class Batch {
+  #corpus;
+  #names;
+
+  constructor(corpus, names, docs, dates, precisions, sources, textLengths) {
+    this.#corpus = corpus;
+    this.#names = names;
+    /** Document numbers (0-based positions in the file). */
+    this.docs = docs;
+    /** UTC seconds of the first instant of each date; NaN when undated. */
+    this.dates = dates;
+    /** How much of each date is known: an index into quire.PRECISIONS. */
+    this.precisions = precisions;
+    /** Source numbers, indexes into corpus.sources; -1 when none. */
+    this.sources = sources;
+    /** Bytes of UTF-8 in each text, known without reading the texts. */
+    this.textLengths = textLengths;
+    /** Number of documents. */
+    this.length = docs.length;
+  }
+
+  /** The source name of document i of the batch, or null when it has none. */
+  sourceName(i) {
+    const id = this.sources[i];
+    if (id === undefined) throw new RangeError(`no document ${i} in a batch of ${this.length}`);
+    return id < 0 ? null : this.#names[id];
+  }
+
+  /** Document i of the batch as a Document (its strings read on first use). */
+  document(i) {
+    const id = this.sources[i];
+    if (id === undefined) throw new RangeError(`no document ${i} in a batch of ${this.length}`);
+    const date = this.dates[i];
+    return new Document(this.#corpus, this.docs[i], id < 0 ? null : this.#names[id],
+      date === date ? date : null, PRECISIONS[this.precisions[i]], this.textLengths[i]);
+  }
+
+  /** The batch's Documents. */
+  *[Symbol.iterator]() {
+    for (let i = 0; i < this.length; i++) yield this.document(i);
+  }
+}
+
+// The columns of a batch share one buffer, in this order; each is
+// [constructor, bytes per document]. The two 4-byte columns sit together, so
+// every column starts at a multiple of 8 bytes, as a Float64Array must.
+const COLUMNS = [
+  [Float64Array, 8], // docs
+  [Float64Array, 8], // dates
+  [Int32Array, 4], // precisions
+  [Int32Array, 4], // sources
+  [Float64Array, 8], // textLengths
+];
+const COLUMN_BYTES = COLUMNS.reduce((sum, [, bytes]) => sum + bytes, 0);
+
+/** Fresh, zeroed columns for size documents, in one ArrayBuffer. */
+function makeColumns(size) {
+  const buffer = new ArrayBuffer(size * COLUMN_BYTES);
+  let offset = 0;
+  return COLUMNS.map(([Type, bytes]) => {
+    const column = new Type(buffer, offset, size);
+    offset += size * bytes;
+    return column;
+  });
+}
+
+/** Iterates the documents of a query as Batches, one call into C each.
+ * Leaving a for...of early frees the C cursor at once (return()). */
+class BatchIterator {
+  #corpus;
+  #spec;
+  #size;
+  #handle = null;
+  #names;
+  #done = false;
+
+  constructor(corpus, spec, size) {
+    this.#corpus = corpus;
+    this.#spec = spec;
+    this.#size = size;
+  }
+
+  next() {
+    if (this.#done) return { done: true, value: undefined };
+    if (this.#corpus[kClosed]) {
+      this.return();
+      throw quireError(-12, 'QUIRE_ESTATE', 'corpus is closed');
+    }
+    let batch;
+    try {
+      batch = this.#read();
+    } catch (err) {
+      this.return();
+      throw err;
+    }
+    return batch === null ? this.return() : { done: false, value: batch };
+  }
+
+  /** The next batch, or null at the end. */
+  #read() {
+    if (this.#handle === null) {
+      this.#handle = native.cursorOpen(this.#corpus[kHandle], this.#spec);
+      this.#names = this.#corpus[kNames]();
+      // A batch never needs more room than the corpus has documents.
+      this.#size = Math.max(1, Math.min(this.#size, this.#corpus.count));
+    }
+    const columns = makeColumns(this.#size);
+    const n = native.cursorColumns(this.#handle, ...columns);
+    if (n === 0) return null;
+    const filled = n === this.#size ? columns : columns.map((column) => column.subarray(0, n));
+    return new Batch(this.#corpus, this.#names, ...filled);
+  }
+
+  return() {
+    this.#done = true;
+    if (this.#handle !== null) {
+      native.cursorClose(this.#handle);
+      this.#handle = null;
+    }
+    return { done: true, value: undefined };
+  }
+
+  [Symbol.iterator]() {
+    return this;
+  }
+
+  /** Every remaining batch in an array. */
+  toArray() {
+    return Array.from(this);
+  }
+}
+
+const BATCH_KEYS = ['size'];
+
+function batchSize(options) {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError('batches() takes an options object such as {size: 2048}');
+  }
+  checkKeys(options, BATCH_KEYS, 'batches');
+  const { size = DEFAULT_BATCH_SIZE } = options;
+  if (!Number.isSafeInteger(size) || size < 1) throw new TypeError('size must be a positive integer');
+  return size;
 }
 
 const QUERY_KEYS = [...FILTER_KEYS, 'fields', 'batchSize'];
@@ -473,6 +640,13 @@ class Corpus {
     return this.query();
   }
 
+  /** Every document as Batches of up to size documents (default 2048), each
+   * read with one call into C: the fast way through many documents when
+   * their numbers are what is needed. For a filter, query({...}).batches(). */
+  batches(options = {}) {
+    return this.query().batches(options);
+  }
+
   /** How many documents query(filter) would give, from the indexes alone. */
   countMatches(filter = {}) {
     checkKeys(filter, FILTER_KEYS, 'filter');
@@ -611,6 +785,9 @@ module.exports = {
   Corpus,
   Document,
   DocumentIterator,
+  Batch,
+  BatchIterator,
+  PRECISIONS: Object.freeze([...PRECISIONS]),
   ExportStream,
   Writer,
   QuireError,

@@ -104,6 +104,7 @@ static napi_value init(napi_env env, napi_value exports) {
       FN("corpusRead", qn_corpus_read),
       FN("cursorOpen", qn_cursor_open),
       FN("cursorNext", qn_cursor_next_batch),
+      FN("cursorColumns", qn_cursor_next_columns),
       FN("cursorClose", qn_cursor_close),
       FN("writerOpen", qn_writer_open),
       FN("writerAdd", qn_writer_add),

@@ -1,10 +1,13 @@
 /* cursor.c: iterating the documents of a query in batches.
  *
- * One call of cursorNext fills a Float64Array with the numbers of up to
- * `capacity` documents (QN_NUMS numbers each) and an array with the strings
- * asked for, so crossing from JS into C is paid once per batch, not once per
- * document or field. libquire's quire_cursor_next_batch() moves the cursor
- * and reads the numbers; this file converts them for JS and reads strings. */
+ * Crossing from JS into C is paid once per batch, never once per document or
+ * field; libquire's quire_cursor_next_batch() moves the cursor and reads the
+ * numbers. Two ways out:
+ *  - cursorNext fills one Float64Array with the numbers of up to `capacity`
+ *    documents (QN_NUMS numbers each) and an array with the strings asked
+ *    for: the per-document iterator makes Documents of them;
+ *  - cursorColumns fills the five typed arrays of a Batch, in place: the
+ *    column-wise API, where JS makes no object per document. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +25,9 @@ typedef struct {
 
 struct qn_cursor {
   quire_cursor *cursor; /* NULL once freed */
-  qn_columns cols;
+  qn_columns cols;      /* cursorNext's columns */
+  int64_t *source_ids;  /* cursorColumns' sources before they become int32 */
+  size_t source_cap;
   qn_corpus *owner; /* NULL once freed or its corpus closed */
   qn_cursor *prev, *next;
   int done;      /* QUIRE_DONE was seen */
@@ -89,6 +94,7 @@ static void finalize_cursor(napi_env env, void *ptr, void *hint) {
   (void)hint;
   release(k);
   free_columns(&k->cols);
+  free(k->source_ids);
   free(k->failure);
   free(k);
 }
@@ -220,6 +226,34 @@ static int batch_strings(napi_env env, quire_cursor *cur,
   return 0;
 }
 
+/* Moves k over up to cols->cap documents into cols (see
+ * quire_cursor_next_batch()) and stores their number in *n. A failure after
+ * some documents is kept for the next call; with none it is thrown. Returns
+ * 0, or -1 with an exception pending. */
+static int read_batch(napi_env env, qn_cursor *k, const qn_columns *cols,
+                      size_t *n) {
+  int status;
+  *n = 0;
+  if (k->failed) {
+    throw_deferred(env, k);
+    return -1;
+  }
+  if (k->done || cols->cap == 0)
+    return 0;
+  status = quire_cursor_next_batch(k->cursor, cols->cap, cols->docs,
+                                   cols->dates, cols->precisions, cols->sources,
+                                   cols->text_lengths, n);
+  if (status == QUIRE_DONE)
+    k->done = 1;
+  else if (status < 0)
+    defer_failure(k, status);
+  if (*n == 0 && k->failed) {
+    throw_deferred(env, k);
+    return -1;
+  }
+  return 0;
+}
+
 /* cursorNext(handle, numbers: Float64Array, strings: Array, mask) -> count
  * of documents read into numbers (QN_NUMS each) and strings (one per bit of
  * mask each); 0 at the end. */
@@ -227,10 +261,11 @@ napi_value qn_cursor_next_batch(napi_env env, napi_callback_info info) {
   napi_value argv[4];
   qn_cursor *k;
   napi_typedarray_type type;
-  size_t length = 0, capacity, n = 0, i;
+  size_t length = 0, n = 0, i;
   void *data = NULL;
   double *nums;
-  int has_mask, status;
+  qn_columns cols;
+  int has_mask;
   int64_t mask = 0;
   if (qn_args(env, info, 4, argv) != 0 || !(k = get_cursor(env, argv[0])) ||
       qn_get_opt_int(env, argv[3], "field mask", &has_mask, &mask))
@@ -241,25 +276,15 @@ napi_value qn_cursor_next_batch(napi_env env, napi_callback_info info) {
     qn_throw_type(env, "numbers must be a Float64Array");
     return NULL;
   }
-  if (k->failed)
-    return throw_deferred(env, k);
   nums = data;
-  capacity = length / QN_NUMS;
-  if (k->done || capacity == 0)
-    return qn_number(env, 0);
-  if (reserve_columns(&k->cols, capacity) != 0) {
+  if (reserve_columns(&k->cols, length / QN_NUMS) != 0) {
     qn_throw_status(env, QUIRE_ENOMEM, NULL);
     return NULL;
   }
-  status = quire_cursor_next_batch(k->cursor, capacity, k->cols.docs,
-                                   k->cols.dates, k->cols.precisions,
-                                   k->cols.sources, k->cols.text_lengths, &n);
-  if (status == QUIRE_DONE)
-    k->done = 1;
-  else if (status < 0)
-    defer_failure(k, status);
-  if (n == 0 && k->failed)
-    return throw_deferred(env, k);
+  cols = k->cols;
+  cols.cap = length / QN_NUMS; /* the columns may hold more than nums */
+  if (read_batch(env, k, &cols, &n) != 0)
+    return NULL;
   for (i = 0; i < n; i++)
     store_numbers(k->cols.docs[i], k->cols.dates[i], k->cols.sources[i],
                   k->cols.precisions[i], k->cols.text_lengths[i],
@@ -267,6 +292,109 @@ napi_value qn_cursor_next_batch(napi_env env, napi_callback_info info) {
   if (mask &&
       batch_strings(env, k->cursor, &k->cols, n, (uint32_t)mask, argv[2]) != 0)
     return NULL;
+  return qn_number(env, (double)n);
+}
+
+/* Stores in *data and *length the memory of a typed array of the given
+ * type (data is NULL when length is 0). Returns 0, or -1 with a TypeError
+ * pending. */
+static int typed_data(napi_env env, napi_value value, napi_typedarray_type want,
+                      const char *message, void **data, size_t *length) {
+  napi_typedarray_type type;
+  *data = NULL;
+  *length = 0;
+  if (napi_get_typedarray_info(env, value, &type, length, data, NULL, NULL) !=
+          napi_ok ||
+      type != want) {
+    qn_throw_type(env, message);
+    return -1;
+  }
+  return 0;
+}
+
+/* Makes room for cap source numbers as libquire stores them (int64), before
+ * they are narrowed into the Int32Array. Returns 0, or -1 out of memory. */
+static int reserve_source_ids(qn_cursor *k, size_t cap) {
+  int64_t *ids;
+  if (k->source_cap >= cap)
+    return 0;
+  if (!(ids = malloc(cap * sizeof *ids)))
+    return -1;
+  free(k->source_ids);
+  k->source_ids = ids;
+  k->source_cap = cap;
+  return 0;
+}
+
+/* libquire stored 64-bit integers in a Float64Array's bytes: each becomes
+ * the double JS reads there, in place, and QUIRE_NO_DATE becomes NaN. Exact:
+ * dates, document numbers and text lengths are far below 2^53 (the last two
+ * never reach 2^63, so only an undated date reads as QUIRE_NO_DATE). memcpy,
+ * because the same bytes are read as one type and written as another. */
+static void integers_to_doubles(void *column, size_t n) {
+  unsigned char *p = column;
+  size_t i;
+  for (i = 0; i < n; i++, p += 8) {
+    int64_t v;
+    double d;
+    memcpy(&v, p, 8);
+    d = v == QUIRE_NO_DATE ? NAN : (double)v;
+    memcpy(p, &d, 8);
+  }
+}
+
+/* cursorColumns(handle, docs: Float64Array, dates: Float64Array,
+ * precisions: Int32Array, sources: Int32Array, textLengths: Float64Array)
+ * -> count of documents stored at the start of each array (as many as docs
+ * holds at most; the others must hold as many); 0 at the end. libquire
+ * writes docs, dates, precisions and text lengths straight into the arrays'
+ * memory; the 64-bit ones are then turned into doubles where they lie, and
+ * source numbers (int64 in C, below 2^24) narrowed into sources. */
+napi_value qn_cursor_next_columns(napi_env env, napi_callback_info info) {
+  static const napi_typedarray_type types[5] = {
+      napi_float64_array, napi_float64_array, napi_int32_array,
+      napi_int32_array, napi_float64_array};
+  static const char *const messages[5] = {
+      "docs must be a Float64Array", "dates must be a Float64Array",
+      "precisions must be an Int32Array", "sources must be an Int32Array",
+      "textLengths must be a Float64Array"};
+  napi_value argv[6];
+  void *data[5];
+  size_t length[5], n = 0, i;
+  qn_columns cols;
+  qn_cursor *k;
+  int32_t *sources;
+  if (qn_args(env, info, 6, argv) != 0 || !(k = get_cursor(env, argv[0])))
+    return NULL;
+  for (i = 0; i < 5; i++) {
+    if (typed_data(env, argv[i + 1], types[i], messages[i], &data[i],
+                   &length[i]) != 0)
+      return NULL;
+    if (length[i] < length[0]) {
+      qn_throw_type(env, "every column must hold as many elements as docs");
+      return NULL;
+    }
+  }
+  if (reserve_source_ids(k, length[0]) != 0) {
+    qn_throw_status(env, QUIRE_ENOMEM, NULL);
+    return NULL;
+  }
+  /* A Float64Array's data is 8-aligned, an Int32Array's 4-aligned; with
+   * docs empty (cap 0) no array is touched, so none is NULL when used. */
+  cols.docs = data[0];
+  cols.dates = data[1];
+  cols.precisions = data[2];
+  cols.sources = k->source_ids;
+  cols.text_lengths = data[4];
+  cols.cap = length[0];
+  if (read_batch(env, k, &cols, &n) != 0)
+    return NULL;
+  integers_to_doubles(data[0], n);
+  integers_to_doubles(data[1], n);
+  integers_to_doubles(data[4], n);
+  sources = data[3];
+  for (i = 0; i < n; i++)
+    sources[i] = (int32_t)k->source_ids[i];
   return qn_number(env, (double)n);
 }
 

@@ -156,6 +156,7 @@ void qn_cursors_detach(qn_corpus *c);
 
 napi_value qn_cursor_open(napi_env env, napi_callback_info info);
 napi_value qn_cursor_next_batch(napi_env env, napi_callback_info info);
+napi_value qn_cursor_next_columns(napi_env env, napi_callback_info info);
 napi_value qn_cursor_close(napi_env env, napi_callback_info info);
 
 /* The numbers every batch and doc(n) report per document, in this order, as

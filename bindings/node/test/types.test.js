@@ -37,7 +37,7 @@ test('every export is declared and every declaration exported', () => {
 });
 
 test('the public members of each class are declared', () => {
-  for (const name of ['Corpus', 'Writer', 'Document', 'DocumentIterator', 'ExportStream']) {
+  for (const name of ['Corpus', 'Writer', 'Document', 'DocumentIterator', 'ExportStream', 'Batch', 'BatchIterator']) {
     const cls = quire[name];
     const members = new Set([
       ...Object.getOwnPropertyNames(cls.prototype),
@@ -61,6 +61,11 @@ test('declared instance properties exist on real objects', () => {
   for (const member of declaredMembers(classBody('Corpus'))) {
     if (member === 'constructor' || member === 'open') continue;
     assert.ok(member in corpus, `Corpus.${member} is declared but missing`);
+  }
+  const batch = corpus.batches().next().value;
+  for (const member of declaredMembers(classBody('Batch'))) {
+    if (member === 'constructor') continue;
+    assert.ok(member in batch, `Batch.${member} is declared but missing`);
   }
   corpus.close();
 });
