@@ -369,27 +369,18 @@ class Batch {
   }
 }
 
-// The columns of a batch share one buffer, in this order; each is
-// [constructor, bytes per document]. The two 4-byte columns sit together, so
-// every column starts at a multiple of 8 bytes, as a Float64Array must.
-const COLUMNS = [
-  [Float64Array, 8], // docs
-  [Float64Array, 8], // dates
-  [Int32Array, 4], // precisions
-  [Int32Array, 4], // sources
-  [Float64Array, 8], // textLengths
-];
-const COLUMN_BYTES = COLUMNS.reduce((sum, [, bytes]) => sum + bytes, 0);
-
-/** Fresh, zeroed columns for size documents, in one ArrayBuffer. */
+/** Fresh, zeroed columns for size documents, sharing one ArrayBuffer: docs,
+ * dates, precisions, sources, textLengths. The two Int32Arrays sit together,
+ * so every column starts at a multiple of 8 bytes, as a Float64Array must. */
 function makeColumns(size) {
-  const buffer = new ArrayBuffer(size * COLUMN_BYTES);
-  let offset = 0;
-  return COLUMNS.map(([Type, bytes]) => {
-    const column = new Type(buffer, offset, size);
-    offset += size * bytes;
-    return column;
-  });
+  const buffer = new ArrayBuffer(size * 32);
+  return [
+    new Float64Array(buffer, 0, size),
+    new Float64Array(buffer, 8 * size, size),
+    new Int32Array(buffer, 16 * size, size),
+    new Int32Array(buffer, 20 * size, size),
+    new Float64Array(buffer, 24 * size, size),
+  ];
 }
 
 /** Iterates the documents of a query as Batches, one call into C each.
@@ -432,11 +423,11 @@ class BatchIterator {
       // A batch never needs more room than the corpus has documents.
       this.#size = Math.max(1, Math.min(this.#size, this.#corpus.count));
     }
-    const columns = makeColumns(this.#size);
+    let columns = makeColumns(this.#size);
     const n = native.cursorColumns(this.#handle, ...columns);
     if (n === 0) return null;
-    const filled = n === this.#size ? columns : columns.map((column) => column.subarray(0, n));
-    return new Batch(this.#corpus, this.#names, ...filled);
+    if (n < this.#size) columns = columns.map((column) => column.subarray(0, n));
+    return new Batch(this.#corpus, this.#names, ...columns);
   }
 
   return() {
@@ -642,9 +633,10 @@ class Corpus {
 
   /** Every document as Batches of up to size documents (default 2048), each
    * read with one call into C: the fast way through many documents when
-   * their numbers are what is needed. For a filter, query({...}).batches(). */
+   * their numbers are what is needed. The same as query().batches(options);
+   * for a filter, query({...}).batches(). */
   batches(options = {}) {
-    return this.query().batches(options);
+    return new BatchIterator(this, filterSpec({}), batchSize(options));
   }
 
   /** How many documents query(filter) would give, from the indexes alone. */
