@@ -22,8 +22,9 @@
 #   --results F    also write the report (Markdown) to F
 #
 # Rows: c (benchmarks/bindings/iterate_c.c), go (cmd/iterate-bench), rust
-# (example iterate_bench, release), node (bench/iterate.js, one pass: the
-# JIT warms up during it), node-warm (the 5th pass in one process), python
+# (example iterate_bench, release), node (bench/iterate.js: column-wise,
+# corpus.batches(), one pass: the JIT warms up during it), node-warm (the
+# 5th pass in one process), node-docs (Document objects, one pass), python
 # (bench/iterate.py: column-wise, Corpus.batches()), python-docs (the same
 # with Document objects) and python-csv (bench/iterate_csv.py: Python's csv
 # module over the gzip -6'd CSV of the same corpus).
@@ -131,13 +132,14 @@ fi
 # ---- the runs, interleaved: one of each program per round, the starting
 # program rotating, so that a noisy minute hits all of them alike ----
 py=$repo/bindings/python/bench
-names=(c go rust node node-warm python python-docs)
+names=(c go rust node node-warm node-docs python python-docs)
 cmds=(
   "$work/iterate_c $corpus"
   "$work/iterate_go $corpus"
   "$rust $corpus"
   "node $repo/bindings/node/bench/iterate.js $corpus"
   "node $repo/bindings/node/bench/iterate.js $corpus --passes 5"
+  "node $repo/bindings/node/bench/iterate.js --documents $corpus"
   "python3 $py/iterate.py $corpus"
   "python3 $py/iterate.py --documents $corpus"
 )
