@@ -76,6 +76,12 @@ static inline void hd_bytes_free(hd_bytes *b) {
   memset(b, 0, sizeof *b);
 }
 
+/* 1 when two byte strings are equal; either may be NULL when empty. */
+static inline int hd_same(const void *a, size_t a_len, const void *b,
+                          size_t b_len) {
+  return a_len == b_len && (a_len == 0 || memcmp(a, b, a_len) == 0);
+}
+
 /* A quire_write_fn appending to an hd_bytes. */
 static inline int hd_collect(void *ctx, const char *data, size_t len) {
   hd_bytes_put(ctx, data, len);

@@ -282,7 +282,7 @@ static void read_export(const quire_corpus *c, int excel, const hd_bytes *want,
   char msg[Q_MSG_CAP];
   int status = export_bytes(c, excel, &got, msg);
   if (status == QUIRE_OK) {
-    cr_assert(got.len == want->len && !memcmp(got.data, want->data, got.len),
+    cr_assert(hd_same(got.data, got.len, want->data, want->len),
               "%s: export differs but succeeded", case_name);
   } else {
     expect_clean_error(status, msg, "export");

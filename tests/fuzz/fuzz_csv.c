@@ -114,8 +114,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
           import_to(first.data, first.len, again, mode & ~1u, &again_status);
       HD_CHECK(again_status == QUIRE_OK && again_rows == rows);
       check_written(again, again_rows, &second);
-      HD_CHECK(second.len == first.len &&
-               memcmp(second.data, first.data, first.len) == 0);
+      HD_CHECK(hd_same(second.data, second.len, first.data, first.len));
       unlink(again);
     }
     hd_bytes_free(&first);
