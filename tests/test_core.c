@@ -14,7 +14,8 @@
 #include "quire.h"
 #include "testutil.h"
 
-/* ---- helpers ------------------------------------------------------------------ */
+/* ---- helpers
+ * ------------------------------------------------------------------ */
 
 typedef struct doc {
   const char *source, *date, *title, *author, *url, *text;
@@ -39,8 +40,8 @@ static quire_writer *open_writer(const char *path, int order,
 static int add_doc(quire_writer *w, const doc *d) {
   return quire_writer_add(w, d->source, strlen(d->source), d->date,
                           strlen(d->date), d->title, strlen(d->title),
-                          d->author, strlen(d->author), d->url,
-                          strlen(d->url), d->text, text_len(d));
+                          d->author, strlen(d->author), d->url, strlen(d->url),
+                          d->text, text_len(d));
 }
 
 static void write_docs(const char *path, const doc *docs, size_t n, int order,
@@ -96,7 +97,8 @@ static const doc sample[] = {
 };
 #define SAMPLE_N (sizeof sample / sizeof sample[0])
 
-/* ---- round trips ------------------------------------------------------------------ */
+/* ---- round trips
+ * ------------------------------------------------------------------ */
 
 Test(roundtrip, every_field_in_input_order) {
   char path[512];
@@ -209,8 +211,7 @@ Test(roundtrip, clustered_order_sorts_by_source_then_date) {
   cr_assert_eq(quire_corpus_source(c, 0, &name, &len, &docs), QUIRE_OK);
   cr_assert_str_eq(name, "Belarus in Focus");
   cr_assert_eq(docs, 4);
-  cr_assert_eq(quire_corpus_source(c, 3, &name, &len, &docs),
-               QUIRE_ENOTFOUND);
+  cr_assert_eq(quire_corpus_source(c, 3, &name, &len, &docs), QUIRE_ENOTFOUND);
   quire_corpus_close(c);
   unlink(path);
 }
@@ -295,8 +296,8 @@ Test(roundtrip, threads_compress_identically) {
   tu_tmp_path(one, sizeof one, "t1.quire");
   tu_tmp_path(two, sizeof two, "t3.quire");
   for (int threads = 1; threads <= 3; threads += 2) {
-    quire_writer *w = open_writer(threads == 1 ? one : two,
-                                  QUIRE_ORDER_CLUSTERED, 4096);
+    quire_writer *w =
+        open_writer(threads == 1 ? one : two, QUIRE_ORDER_CLUSTERED, 4096);
     cr_assert_eq(quire_writer_set_threads(w, threads), QUIRE_OK);
     char text[3000];
     uint64_t seed = 1;
@@ -321,7 +322,8 @@ Test(roundtrip, threads_compress_identically) {
   unlink(two);
 }
 
-/* ---- dates ---------------------------------------------------------------------- */
+/* ---- dates
+ * ---------------------------------------------------------------------- */
 
 Test(dates, every_precision_parses_and_formats_back) {
   static const struct {
@@ -373,11 +375,21 @@ Test(dates, rfc2822_and_variants) {
 }
 
 Test(dates, bad_dates_are_rejected) {
-  static const char *const bad[] = {
-      "",           "yesterday",        "2016-13",       "2016-02-30",
-      "2015-02-29", "2016-01-01T24:00", "2016-1-1",      "16-01-01",
-      "2016-01-01T09:60", "2016/01/01", "2016-01-01T09", "Mon, 32 May 2017 09:22 +0000",
-      "2016-01-01T09:22+25:00", "0000", "2016-01-01junk"};
+  static const char *const bad[] = {"",
+                                    "yesterday",
+                                    "2016-13",
+                                    "2016-02-30",
+                                    "2015-02-29",
+                                    "2016-01-01T24:00",
+                                    "2016-1-1",
+                                    "16-01-01",
+                                    "2016-01-01T09:60",
+                                    "2016/01/01",
+                                    "2016-01-01T09",
+                                    "Mon, 32 May 2017 09:22 +0000",
+                                    "2016-01-01T09:22+25:00",
+                                    "0000",
+                                    "2016-01-01junk"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     int64_t s;
     int p;
@@ -398,7 +410,8 @@ Test(dates, partial_bounds_cover_their_period) {
   cr_assert_eq(q_date_period_end(&d), 1483228799);
 }
 
-/* ---- filters against a brute-force reference ------------------------------------- */
+/* ---- filters against a brute-force reference
+ * ------------------------------------- */
 
 #define GEN_N 3000
 static char gen_dates[GEN_N][32];
@@ -419,24 +432,42 @@ static void generate(void) {
       snprintf(gen_sources[i], sizeof gen_sources[i], "src%d",
                (int)(r / 10 % 8));
     int year = 1995 + (int)(tu_rand(&seed) % 30);
-    int month = 1 + (int)(tu_rand(&seed) % 12), day = 1 + (int)(tu_rand(&seed) % 28);
+    int month = 1 + (int)(tu_rand(&seed) % 12),
+        day = 1 + (int)(tu_rand(&seed) % 28);
     switch (tu_rand(&seed) % 8) {
-    case 0: gen_dates[i][0] = '\0'; break;
-    case 1: snprintf(gen_dates[i], 32, "%d", year); break;
-    case 2: snprintf(gen_dates[i], 32, "%d-%02d", year, month); break;
-    case 3: snprintf(gen_dates[i], 32, "%d-%02d-%02d", year, month, day); break;
-    case 4: snprintf(gen_dates[i], 32, "%d-%02d-%02dT12:30", year, month, day); break;
-    case 5: snprintf(gen_dates[i], 32, "%d-%02d-%02dT23:59:59Z", year, month, day); break;
-    case 6: snprintf(gen_dates[i], 32, "%d-%02d-%02dT01:00+03:00", year, month, day); break;
-    default: snprintf(gen_dates[i], 32, "%d-12-31T23:59:59", year); break;
+    case 0:
+      gen_dates[i][0] = '\0';
+      break;
+    case 1:
+      snprintf(gen_dates[i], 32, "%d", year);
+      break;
+    case 2:
+      snprintf(gen_dates[i], 32, "%d-%02d", year, month);
+      break;
+    case 3:
+      snprintf(gen_dates[i], 32, "%d-%02d-%02d", year, month, day);
+      break;
+    case 4:
+      snprintf(gen_dates[i], 32, "%d-%02d-%02dT12:30", year, month, day);
+      break;
+    case 5:
+      snprintf(gen_dates[i], 32, "%d-%02d-%02dT23:59:59Z", year, month, day);
+      break;
+    case 6:
+      snprintf(gen_dates[i], 32, "%d-%02d-%02dT01:00+03:00", year, month, day);
+      break;
+    default:
+      snprintf(gen_dates[i], 32, "%d-12-31T23:59:59", year);
+      break;
     }
     snprintf(gen_texts[i], sizeof gen_texts[i], "text of document %d", i);
-    gen_docs[i] = (doc){gen_sources[i], gen_dates[i], "t", "a", "u",
-                        gen_texts[i], 0};
+    gen_docs[i] =
+        (doc){gen_sources[i], gen_dates[i], "t", "a", "u", gen_texts[i], 0};
     gen_parsed[i].seconds = QUIRE_NO_DATE;
     if (gen_dates[i][0])
-      cr_assert_eq(q_date_parse(gen_dates[i], strlen(gen_dates[i]),
-                                &gen_parsed[i]), QUIRE_OK);
+      cr_assert_eq(
+          q_date_parse(gen_dates[i], strlen(gen_dates[i]), &gen_parsed[i]),
+          QUIRE_OK);
   }
 }
 
@@ -477,8 +508,9 @@ static quire_filter *make_filter(const ref_filter *rf) {
   quire_filter *f;
   cr_assert_eq(quire_filter_new(&f), QUIRE_OK);
   for (int k = 0; k < rf->nsources; k++)
-    cr_assert_eq(quire_filter_add_source(f, rf->sources[k],
-                                         strlen(rf->sources[k])), QUIRE_OK);
+    cr_assert_eq(
+        quire_filter_add_source(f, rf->sources[k], strlen(rf->sources[k])),
+        QUIRE_OK);
   if (rf->from)
     cr_assert_eq(quire_filter_set_from(f, rf->from, strlen(rf->from)),
                  QUIRE_OK);
@@ -532,8 +564,8 @@ static void filters_against_reference(int order) {
   tu_tmp_path(path, sizeof path, "gen.quire");
   write_docs(path, gen_docs, GEN_N, order, 4096);
   quire_corpus *c = open_corpus(path);
-  static const char *const bounds[] = {NULL,  "1995", "2003-07", "2010-02-28",
-                                       "2016-06-15T12:30", "2030"};
+  static const char *const bounds[] = {
+      NULL, "1995", "2003-07", "2010-02-28", "2016-06-15T12:30", "2030"};
   static const ref_filter source_sets[] = {
       {{0}, 0, 0, 0, 0},
       {{"src3"}, 1, 0, 0, 0},
@@ -571,7 +603,8 @@ Test(filters, bad_bound_is_an_error) {
   quire_filter_free(f);
 }
 
-/* ---- threads ---------------------------------------------------------------------- */
+/* ---- threads
+ * ---------------------------------------------------------------------- */
 
 typedef struct reader_job {
   const quire_corpus *corpus;
@@ -623,7 +656,9 @@ Test(threads, concurrent_readers_agree) {
   unlink(path);
 }
 
-/* ---- errors --------------------------------------------------------------------------- */
+/* ---- errors
+ * ---------------------------------------------------------------------------
+ */
 
 Test(errors, missing_and_foreign_files) {
   quire_corpus *c;
@@ -673,31 +708,35 @@ Test(errors, bad_documents_are_refused_and_writer_goes_on) {
   tu_tmp_path(path, sizeof path, "bad.quire");
   quire_writer *w = open_writer(path, QUIRE_ORDER_INPUT, 0);
   cr_assert_eq(quire_writer_add(w, "s", 1, "2016-13-01", 10, "", 0, "", 0, "",
-                                0, "x", 1), QUIRE_EDATE);
+                                0, "x", 1),
+               QUIRE_EDATE);
   cr_assert(strstr(quire_writer_errmsg(w), "2016-13-01"));
   cr_assert_eq(quire_writer_add(w, "s", 1, "", 0, "bad \xff title", 11, "", 0,
-                                "", 0, "x", 1), QUIRE_EUTF8);
+                                "", 0, "x", 1),
+               QUIRE_EUTF8);
   cr_assert(strstr(quire_writer_errmsg(w), "title"));
-  cr_assert_eq(quire_writer_add(w, "s", 1, "", 0, "\xC0\xAF", 2, "", 0, "", 0,
-                                "x", 1), QUIRE_EUTF8, "overlong form");
-  cr_assert_eq(quire_writer_add(w, "s", 1, "", 0, "\xED\xA0\x80", 3, "", 0,
-                                "", 0, "x", 1), QUIRE_EUTF8, "surrogate");
-  cr_assert_eq(quire_writer_add(w, NULL, 3, "", 0, "", 0, "", 0, "", 0, "x",
-                                1), QUIRE_EINVAL);
+  cr_assert_eq(
+      quire_writer_add(w, "s", 1, "", 0, "\xC0\xAF", 2, "", 0, "", 0, "x", 1),
+      QUIRE_EUTF8, "overlong form");
+  cr_assert_eq(quire_writer_add(w, "s", 1, "", 0, "\xED\xA0\x80", 3, "", 0, "",
+                                0, "x", 1),
+               QUIRE_EUTF8, "surrogate");
+  cr_assert_eq(quire_writer_add(w, NULL, 3, "", 0, "", 0, "", 0, "", 0, "x", 1),
+               QUIRE_EINVAL);
   char *long_source = calloc(QUIRE_MAX_SOURCE_LENGTH + 2, 1);
   memset(long_source, 'a', QUIRE_MAX_SOURCE_LENGTH + 1);
-  cr_assert_eq(quire_writer_add(w, long_source, QUIRE_MAX_SOURCE_LENGTH + 1,
-                                "", 0, "", 0, "", 0, "", 0, "x", 1),
+  cr_assert_eq(quire_writer_add(w, long_source, QUIRE_MAX_SOURCE_LENGTH + 1, "",
+                                0, "", 0, "", 0, "", 0, "x", 1),
                QUIRE_ELIMIT);
   free(long_source);
-  cr_assert_eq(quire_writer_add(w, "s", 1, "", 0, "", 0, "", 0, "", 0, "ok",
-                                2), QUIRE_OK);
+  cr_assert_eq(quire_writer_add(w, "s", 1, "", 0, "", 0, "", 0, "", 0, "ok", 2),
+               QUIRE_OK);
   cr_assert_eq(quire_writer_set_level(w, 3), QUIRE_ESTATE,
                "options are fixed after the first document");
   cr_assert_eq(quire_writer_doc_count(w), 1);
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK);
-  cr_assert_eq(quire_writer_add(w, "s", 1, "", 0, "", 0, "", 0, "", 0, "x",
-                                1), QUIRE_ESTATE);
+  cr_assert_eq(quire_writer_add(w, "s", 1, "", 0, "", 0, "", 0, "", 0, "x", 1),
+               QUIRE_ESTATE);
   quire_writer_close(w);
   quire_corpus *c = open_corpus(path);
   cr_assert_eq(quire_corpus_doc_count(c), 1);
@@ -710,8 +749,9 @@ Test(errors, utf8_replace_policy) {
   tu_tmp_path(path, sizeof path, "rep.quire");
   quire_writer *w = open_writer(path, QUIRE_ORDER_INPUT, 0);
   cr_assert_eq(quire_writer_set_utf8(w, QUIRE_UTF8_REPLACE), QUIRE_OK);
-  cr_assert_eq(quire_writer_add(w, "s\xff", 2, "", 0, "a\xC3", 2, "", 0, "",
-                                0, "x\xE2\x82y", 4), QUIRE_OK);
+  cr_assert_eq(quire_writer_add(w, "s\xff", 2, "", 0, "a\xC3", 2, "", 0, "", 0,
+                                "x\xE2\x82y", 4),
+               QUIRE_OK);
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK);
   quire_writer_close(w);
   quire_corpus *c = open_corpus(path);
@@ -903,7 +943,8 @@ Test(errors, verify_names_the_damage) {
   free(bytes);
 }
 
-/* ---- the real sample -------------------------------------------------------------------- */
+/* ---- the real sample
+ * -------------------------------------------------------------------- */
 
 /* Splits one line of the seeds manifest (RFC 4180, no embedded newlines). */
 static int split_csv_line(char *line, char **fields, int max) {
@@ -941,7 +982,9 @@ static int split_csv_line(char *line, char **fields, int max) {
 Test(seeds, pack_and_read_the_five_articles) {
   const char *dir = tu_seeds_dir();
   if (!dir) {
-    cr_log_warn("../shared/seeds is not there: skipping the seeds test");
+    /* Not cr_log_warn: Criterion 2.4 exits 1 when a test that logged a
+     * warning is then skipped. */
+    fprintf(stderr, "../shared/seeds is not there: skipping the seeds test\n");
     cr_skip_test("seeds absent");
   }
   char manifest_path[1024], path[512];
@@ -968,8 +1011,8 @@ Test(seeds, pack_and_read_the_five_articles) {
     memcpy(texts[n], text, len + 1);
     free(text);
     raw += len;
-    doc d = {rows[n][1], rows[n][2], rows[n][3], rows[n][4], rows[n][5],
-             texts[n], 0};
+    doc d = {rows[n][1], rows[n][2], rows[n][3], rows[n][4],
+             rows[n][5], texts[n],   0};
     cr_assert_eq(add_doc(w, &d), QUIRE_OK, "%s", quire_writer_errmsg(w));
     n++;
   }
@@ -986,8 +1029,8 @@ Test(seeds, pack_and_read_the_five_articles) {
   cr_assert_eq(quire_cursor_open(c, NULL, &cur), QUIRE_OK);
   for (int i = 0; i < 5; i++) {
     cr_assert_eq(quire_cursor_next(cur), QUIRE_ROW);
-    doc d = {rows[i][1], rows[i][2], rows[i][3], rows[i][4], rows[i][5],
-             texts[i], 0};
+    doc d = {rows[i][1], rows[i][2], rows[i][3], rows[i][4],
+             rows[i][5], texts[i],   0};
     expect_doc(cur, &d);
   }
   quire_cursor_free(cur);

@@ -395,8 +395,10 @@ static uint8_t *seeds_corpus(size_t *len) {
   tu_tmp_path(path, sizeof path, "damage-seeds.quire");
   int status = hd_pack_seeds(tu_seeds_dir(), path, QUIRE_ORDER_CLUSTERED, msg);
   if (status == QUIRE_ENOTFOUND) {
-    cr_log_warn("../shared/seeds is not there: skipping the seeds damage "
-                "test");
+    /* Not cr_log_warn: Criterion 2.4 exits 1 when a test that logged a
+     * warning is then skipped. */
+    fprintf(stderr, "../shared/seeds is not there: skipping the seeds "
+                    "damage test\n");
     return NULL;
   }
   cr_assert_eq(status, QUIRE_OK, "%s", msg);
