@@ -250,7 +250,8 @@ QUIRE_API int quire_corpus_source(const quire_corpus *corpus, uint64_t index,
  * report is not NULL, calls it with one line of text ending in "\n" for each
  * damaged part, naming it. Returns QUIRE_OK when the file is whole,
  * QUIRE_ECORRUPT when anything is damaged, QUIRE_ECALLBACK if report returned
- * non-zero. */
+ * non-zero, QUIRE_ENOMEM when memory ran out before every part was
+ * checked, QUIRE_EINVAL for a NULL or failed corpus. */
 typedef int (*quire_write_fn)(void *ctx, const char *data, size_t len);
 QUIRE_API int quire_corpus_verify(const quire_corpus *corpus,
                                   uint64_t *damaged, quire_write_fn report,
