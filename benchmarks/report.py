@@ -184,6 +184,11 @@ class Report:
             g = last["rss_kb"][key] / first["rss_kb"][key]
             rows.append([f"peak RSS of {key.split('/')[0]}, {span}", f"x{g:.2f}",
                          f"<= x{FLAT_FACTOR}", mark(g <= FLAT_FACTOR)])
+            if "anon_kb" in first and "anon_kb" in last:
+                g = last["anon_kb"][key] / max(1, first["anon_kb"][key])
+                rows.append([f"peak anonymous memory of {key.split('/')[0]}, {span} "
+                             "(RSS without the mapped file's pages)", f"x{g:.2f}",
+                             f"<= x{FLAT_FACTOR}", mark(g <= FLAT_FACTOR)])
         for key in ("pack/quire", "pack2/quire"):
             grown = (last["rss_kb"][key] - first["rss_kb"][key]) * 1024
             text = last["bytes"]["csv"] - first["bytes"]["csv"]
