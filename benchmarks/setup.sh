@@ -18,6 +18,8 @@ command -v npm >/dev/null || packages+=(npm)
 apt_get update
 DEBIAN_FRONTEND=noninteractive apt_get install -y --no-install-recommends "${packages[@]}"
 
-# DuckDB's Node package, at the version in package-lock.json.
+# DuckDB's Node package, at the version pinned in package.json and
+# package-lock.json. Not `npm ci`: this npm writes lock files without the
+# other platforms' optional DuckDB binaries and then refuses them in ci.
 cd "$here"
-npm ci --no-audit --no-fund
+npm install --no-audit --no-fund
