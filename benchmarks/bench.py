@@ -427,19 +427,26 @@ def first_line(cmd):
 
 
 def quire_build(t):
-    """Names the quire being measured: the commit, whether the library or
-    CLI sources differed from it, and a digest of the binaries."""
-    repo = os.path.dirname(HERE)
-    head = first_line(f"git -C {q(repo)} rev-parse --short HEAD")
-    dirty = first_line(f"git -C {q(repo)} status --porcelain -- core include cli "
-                       "CMakeLists.txt | head -1") not in ("?", "")
+    """Names the quire being measured: the commit it was built from (and
+    whether the library or CLI sources differed from it), and a digest of
+    the binaries."""
+    stamp = os.path.join(os.path.dirname(t.quire), "bench-build-commit")
+    if os.path.exists(stamp):  # written by run.sh when it built
+        with open(stamp) as f:
+            commit = f.read().strip()
+    else:
+        repo = os.path.dirname(HERE)
+        head = first_line(f"git -C {q(repo)} rev-parse --short HEAD")
+        dirty = first_line(f"git -C {q(repo)} status --porcelain -- core include cli "
+                           "CMakeLists.txt | head -1") not in ("?", "")
+        commit = f"{head}{' with uncommitted changes' if dirty else ''} (checked out)"
     h = hashlib.sha256()
     lib = os.path.join(os.path.dirname(t.quire), "libquire.so")
     for path in (t.quire, os.path.realpath(lib)):
         if os.path.exists(path):
             with open(path, "rb") as f:
                 h.update(f.read())
-    return f"{head}{' with uncommitted changes' if dirty else ''} (binaries {h.hexdigest()[:12]})"
+    return f"{commit} (binaries {h.hexdigest()[:12]})"
 
 
 def machine_info(t):

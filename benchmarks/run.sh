@@ -38,6 +38,12 @@ if [ "$no_build" = 0 ] || [ ! -x "$build/quire" ]; then
   cmake -S "$repo" -B "$build" -DQUIRE_BINDINGS=OFF -DQUIRE_TESTS=OFF \
     -DCMAKE_C_FLAGS= >/dev/null
   cmake --build "$build" -j2 --target quire quire_cli >/dev/null
+  # What was built, for RESULTS.md (read by bench.py, also after --no-build).
+  commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
+  if [ -n "$(git -C "$repo" status --porcelain -- core include cli CMakeLists.txt 2>/dev/null)" ]; then
+    commit="$commit with uncommitted changes"
+  fi
+  echo "$commit" > "$build/bench-build-commit"
 fi
 cc -std=c11 -O2 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L \
   -I "$repo/include" "$here/inproc.c" -L "$build" -lquire \
