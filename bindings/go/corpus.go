@@ -131,38 +131,42 @@ func (c *Corpus) with(fn func(*C.quire_corpus) error) error {
 	return fn(ptr)
 }
 
-// stat returns one of the corpus's counters, or 0 once it is closed.
-func (c *Corpus) stat(get func(*C.quire_corpus) C.uint64_t) uint64 {
+// stat returns one of the corpus's counters; ErrState once it is closed.
+func (c *Corpus) stat(get func(*C.quire_corpus) C.uint64_t) (uint64, error) {
 	var n uint64
-	_ = c.with(func(p *C.quire_corpus) error {
+	err := c.with(func(p *C.quire_corpus) error {
 		n = uint64(get(p))
 		return nil
 	})
-	return n
+	return n, err
 }
 
-// Count returns the number of documents.
-func (c *Corpus) Count() uint64 {
+// Count returns the number of documents; ErrState once the corpus is closed.
+func (c *Corpus) Count() (uint64, error) {
 	return c.stat(func(p *C.quire_corpus) C.uint64_t { return C.quire_corpus_doc_count(p) })
 }
 
-// SourceCount returns the number of distinct sources.
-func (c *Corpus) SourceCount() uint64 {
+// SourceCount returns the number of distinct sources; ErrState once the
+// corpus is closed.
+func (c *Corpus) SourceCount() (uint64, error) {
 	return c.stat(func(p *C.quire_corpus) C.uint64_t { return C.quire_corpus_source_count(p) })
 }
 
-// UndatedCount returns the number of documents without a date.
-func (c *Corpus) UndatedCount() uint64 {
+// UndatedCount returns the number of documents without a date; ErrState once
+// the corpus is closed.
+func (c *Corpus) UndatedCount() (uint64, error) {
 	return c.stat(func(p *C.quire_corpus) C.uint64_t { return C.quire_corpus_undated_count(p) })
 }
 
-// FileSize returns the size of the file in bytes.
-func (c *Corpus) FileSize() uint64 {
+// FileSize returns the size of the file in bytes; ErrState once the corpus
+// is closed.
+func (c *Corpus) FileSize() (uint64, error) {
 	return c.stat(func(p *C.quire_corpus) C.uint64_t { return C.quire_corpus_file_size(p) })
 }
 
-// RawSize returns the uncompressed size of every field of every document.
-func (c *Corpus) RawSize() uint64 {
+// RawSize returns the uncompressed size of every field of every document;
+// ErrState once the corpus is closed.
+func (c *Corpus) RawSize() (uint64, error) {
 	return c.stat(func(p *C.quire_corpus) C.uint64_t { return C.quire_corpus_raw_size(p) })
 }
 

@@ -46,6 +46,17 @@ func sampleText(i int) string {
 	}
 }
 
+// must returns v, failing the test when err is not nil.
+func must[T any](t testing.TB) func(v T, err error) T {
+	return func(v T, err error) T {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+}
+
 // writeCorpus packs docs into a new file under t.TempDir().
 func writeCorpus(t testing.TB, docs []quire.Document, opts *quire.WriterOptions) string {
 	t.Helper()

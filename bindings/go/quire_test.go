@@ -21,7 +21,7 @@ func TestRoundTripEveryField(t *testing.T) {
 	docs := sampleDocs(150) // several of the cursor's 64-document batches
 	path := writeCorpus(t, docs, &quire.WriterOptions{Order: quire.OrderInput, BlockSize: 4096})
 	c := openCorpus(t, path)
-	if got := c.Count(); got != uint64(len(docs)) {
+	if got := must[uint64](t)(c.Count()); got != uint64(len(docs)) {
 		t.Fatalf("Count = %d, want %d", got, len(docs))
 	}
 	for i, want := range docs {
@@ -154,7 +154,7 @@ func TestSeekAndCorpusInfo(t *testing.T) {
 			undated++
 		}
 	}
-	if len(sources) != len(want) || c.SourceCount() != uint64(len(want)) {
+	if len(sources) != len(want) || must[uint64](t)(c.SourceCount()) != uint64(len(want)) {
 		t.Fatalf("sources %v, want %v", sources, want)
 	}
 	for i, s := range sources {
@@ -162,8 +162,8 @@ func TestSeekAndCorpusInfo(t *testing.T) {
 			t.Fatalf("source %d %+v, want %d docs in byte order", i, s, want[s.Name])
 		}
 	}
-	if c.UndatedCount() != undated {
-		t.Fatalf("UndatedCount %d, want %d", c.UndatedCount(), undated)
+	if n := must[uint64](t)(c.UndatedCount()); n != undated {
+		t.Fatalf("UndatedCount %d, want %d", n, undated)
 	}
 	first, last, err := c.DateSpan()
 	wantFirst, _ := dateRange(t, "2015-12")
@@ -171,10 +171,10 @@ func TestSeekAndCorpusInfo(t *testing.T) {
 	if err != nil || !first.Equal(wantFirst) || !last.Equal(wantLast) {
 		t.Fatalf("DateSpan %v..%v %v", first, last, err)
 	}
-	if _, err := c.Doc(c.Count()); !errors.Is(err, quire.ErrNotFound) {
+	if _, err := c.Doc(must[uint64](t)(c.Count())); !errors.Is(err, quire.ErrNotFound) {
 		t.Fatalf("Doc past the end: %v, want ErrNotFound", err)
 	}
-	if c.FileSize() == 0 || c.RawSize() == 0 {
+	if must[uint64](t)(c.FileSize()) == 0 || must[uint64](t)(c.RawSize()) == 0 {
 		t.Fatal("FileSize or RawSize is 0")
 	}
 }
@@ -240,8 +240,13 @@ func TestCloseIsIdempotentAndCursorsOutliveIt(t *testing.T) {
 	if _, err := c.CountMatches(nil); !errors.Is(err, quire.ErrState) {
 		t.Fatalf("CountMatches on a closed corpus: %v", err)
 	}
-	if c.Count() != 0 {
-		t.Fatal("Count of a closed corpus is not 0")
+	for name, get := range map[string]func() (uint64, error){
+		"Count": c.Count, "SourceCount": c.SourceCount, "UndatedCount": c.UndatedCount,
+		"FileSize": c.FileSize, "RawSize": c.RawSize,
+	} {
+		if n, err := get(); !errors.Is(err, quire.ErrState) || n != 0 {
+			t.Fatalf("%s of a closed corpus: %d, %v; want ErrState", name, n, err)
+		}
 	}
 }
 

@@ -36,8 +36,8 @@ func readSeeds(t *testing.T) []quire.Document {
 func TestSeedsCorpus(t *testing.T) {
 	docs := readSeeds(t)
 	c := openCorpus(t, writeCorpus(t, docs, &quire.WriterOptions{Order: quire.OrderInput}))
-	if c.Count() != uint64(len(docs)) {
-		t.Fatalf("Count %d, want %d", c.Count(), len(docs))
+	if n := must[uint64](t)(c.Count()); n != uint64(len(docs)) {
+		t.Fatalf("Count %d, want %d", n, len(docs))
 	}
 	sources := map[string]bool{}
 	undated := uint64(0)
@@ -54,8 +54,9 @@ func TestSeedsCorpus(t *testing.T) {
 			undated++
 		}
 	}
-	if c.SourceCount() != uint64(len(sources)) || c.UndatedCount() != undated {
-		t.Fatalf("sources %d undated %d, want %d and %d", c.SourceCount(), c.UndatedCount(), len(sources), undated)
+	nSources, nUndated := must[uint64](t)(c.SourceCount()), must[uint64](t)(c.UndatedCount())
+	if nSources != uint64(len(sources)) || nUndated != undated {
+		t.Fatalf("sources %d undated %d, want %d and %d", nSources, nUndated, len(sources), undated)
 	}
 	for _, f := range []quire.Filter{{Sources: []string{"Belarus in Focus"}}, {From: "2016", To: "2016"}, {From: "2017"}} {
 		want := uint64(0)

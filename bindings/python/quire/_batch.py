@@ -5,7 +5,7 @@ document."""
 from __future__ import annotations
 
 from ctypes import byref, c_int32, c_int64, c_size_t, c_uint64, c_void_p
-from typing import TYPE_CHECKING, Callable, Iterator, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Iterator, List, Optional, Sequence, Tuple
 
 from ._common import DONE, NO_DATE, check
 from ._document import Document
@@ -13,7 +13,7 @@ from ._errors import Error, InvalidArgumentError, closed
 from ._lib import lib
 
 if TYPE_CHECKING:
-    from ._corpus import Corpus
+    from ._corpus import Corpus, _State
 
 # Documents per call into C, unless the caller asks otherwise. A ctypes call
 # costs about 0.3 us and libquire reads a document's numbers in a few tens of
@@ -60,17 +60,18 @@ def read_batch(cursor: c_void_p, size: int) -> Tuple[int, List[memoryview], Opti
     return rc, columns, failure
 
 
-def batches(
-    cursor: c_void_p, size: int, is_open: Callable[[], bool]
-) -> Iterator[List[memoryview]]:
+def batches(cursor: c_void_p, size: int, state: "_State") -> Iterator[List[memoryview]]:
     """The columns of every batch of the cursor until the end; raises the
     failure that ended it after handing out the documents read before it.
-    Checks is_open() before each call into C, which must not see a freed
-    cursor."""
+    Each call into C is a call in flight of the corpus (state.enter()), so
+    that close() cannot free the cursor under it; after close() the next
+    batch raises StateError."""
     while True:
-        if not is_open():
-            raise closed("corpus")
-        rc, columns, failure = read_batch(cursor, size)
+        state.enter()
+        try:
+            rc, columns, failure = read_batch(cursor, size)
+        finally:
+            state.leave()
         if len(columns[0]):
             yield columns
         if failure is not None:
@@ -137,7 +138,7 @@ def documents(corpus: "Corpus", names: Sequence[Optional[str]],
     state = corpus._state
     docs, dates, precisions, sources, lengths = (c.tolist() for c in columns)
     for doc, date, precision, source, length in zip(docs, dates, precisions, sources, lengths):
-        if state.handle is None:
+        if not state.is_open():
             raise closed("corpus")
         yield Document(corpus, doc, names[source], None if date == NO_DATE else date,
                        length, precision)

@@ -57,7 +57,15 @@ _DIALECTS = {"plain": 0, "excel": 1}
 
 class _State:
     """The C handles of one corpus. Kept apart from Corpus so that the
-    finalizer closing them holds no reference to the Corpus itself."""
+    finalizer closing them holds no reference to the Corpus itself.
+
+    Every call into libquire on the corpus is bracketed by enter() and
+    leave(), which count the calls in flight (ctypes lets other threads run
+    while one is in C). close() marks the corpus closed, so that every later
+    enter() raises StateError, waits until the calls in flight have left and
+    only then frees the C handles. A close() from inside a call on the same
+    thread (an export's file object closing the corpus) cannot wait for
+    itself: the last call to leave frees the handles instead."""
 
     def __init__(self) -> None:
         self.handle: Optional[c_void_p] = None
@@ -66,15 +74,40 @@ class _State:
         self.reader: Optional[c_void_p] = None  # random access, made on demand
         self.reader_doc = -1
         self.lock = threading.Lock()
+        self.idle = threading.Condition(self.lock)  # notified when calls reach 0
+        self.calls: Dict[int, int] = {}  # calls in flight, by thread
+        self.closing = False
 
     def is_open(self) -> bool:
-        return self.handle is not None
+        return self.handle is not None and not self.closing
 
     def require(self) -> c_void_p:
+        """The handle, for a call made with the lock held."""
         handle = self.handle
-        if handle is None:
+        if handle is None or self.closing:
             raise closed("corpus")
         return handle
+
+    def enter(self) -> c_void_p:
+        """Counts a call in flight and returns the handle it may use until
+        leave(); raises StateError once close() has been called."""
+        with self.lock:
+            handle = self.require()
+            me = threading.get_ident()
+            self.calls[me] = self.calls.get(me, 0) + 1
+            return handle
+
+    def leave(self) -> None:
+        with self.lock:
+            me = threading.get_ident()
+            left = self.calls[me] - 1
+            if left:
+                self.calls[me] = left
+            else:
+                del self.calls[me]
+            if self.closing and not self.calls:
+                self._free()
+                self.idle.notify_all()
 
     def free_cursor(self, key: int) -> None:
         with self.lock:
@@ -83,36 +116,57 @@ class _State:
             lib.quire_cursor_free(cursor)
 
     def close(self) -> None:
-        """Frees every cursor, then the corpus: libquire wants cursors freed
-        first. Safe to call twice."""
+        """Frees every cursor, then the corpus (libquire wants cursors freed
+        first), once no call is in flight. Safe to call twice, from any
+        thread."""
         with self.lock:
-            cursors = list(self.cursors.values())
-            self.cursors.clear()
-            for cursor in cursors:
-                lib.quire_cursor_free(cursor)
-            if self.reader is not None:
-                lib.quire_cursor_free(self.reader)
-                self.reader = None
-            if self.handle is not None:
-                lib.quire_corpus_close(self.handle)
-                self.handle = None
-            self.data = None
+            if self.handle is None:
+                return
+            self.closing = True
+            if threading.get_ident() in self.calls:
+                return  # inside a call on this thread: leave() frees
+            while self.calls:
+                self.idle.wait()
+            self._free()
+
+    def _free(self) -> None:
+        """Call with the lock held and no call in flight."""
+        cursors = list(self.cursors.values())
+        self.cursors.clear()
+        for cursor in cursors:
+            lib.quire_cursor_free(cursor)
+        if self.reader is not None:
+            lib.quire_cursor_free(self.reader)
+            self.reader = None
+        if self.handle is not None:
+            lib.quire_corpus_close(self.handle)
+            self.handle = None
+        self.data = None
 
 
 def _open_cursor(state: _State, spec: FilterSpec) -> Tuple[int, c_void_p]:
-    handle = state.require()
-    cursor = c_void_p()
-    with spec.build() as filt:
-        rc = lib.quire_cursor_open(handle, filt, byref(cursor))
-    if rc != 0:
-        take_failed_handle(rc, cursor, lib.quire_cursor_errmsg, lib.quire_cursor_free)
-    with state.lock:
-        if state.handle is None:  # closed meanwhile by another thread
-            lib.quire_cursor_free(cursor)
-            raise closed("corpus")
-        key = cursor.value or 0
-        state.cursors[key] = cursor
-    return key, cursor
+    handle = state.enter()
+    try:
+        cursor = c_void_p()
+        with spec.build() as filt:
+            rc = lib.quire_cursor_open(handle, filt, byref(cursor))
+        if rc != 0:
+            take_failed_handle(rc, cursor, lib.quire_cursor_errmsg, lib.quire_cursor_free)
+        with state.lock:  # close() waits for this call: the corpus is open
+            key = cursor.value or 0
+            state.cursors[key] = cursor
+        return key, cursor
+    finally:
+        state.leave()
+
+
+def _stat(state: _State, fn: Any) -> int:
+    """fn(handle), a call in flight."""
+    handle = state.enter()
+    try:
+        return fn(handle)
+    finally:
+        state.leave()
 
 
 class Query:
@@ -155,8 +209,9 @@ class Query:
 
 class Corpus:
     """An open .quire file. Use it as a context manager, or close() it; an
-    unreferenced corpus is closed by the garbage collector. close() must not
-    race with another thread still using the corpus."""
+    unreferenced corpus is closed by the garbage collector. close() may be
+    called from any thread at any time: calls already running complete
+    (close() waits for them), every call made after it raises StateError."""
 
     def __init__(self, source: Union[PathLike, bytes, bytearray, memoryview]) -> None:
         self._state = _State()
@@ -183,7 +238,7 @@ class Corpus:
 
     @property
     def closed(self) -> bool:
-        return self._state.handle is None
+        return not self._state.is_open()
 
     def __enter__(self) -> "Corpus":
         return self
@@ -194,31 +249,34 @@ class Corpus:
     # ---- what the corpus holds ----------------------------------------------
 
     def __len__(self) -> int:
-        return lib.quire_corpus_doc_count(self._state.require())
+        return _stat(self._state, lib.quire_corpus_doc_count)
 
     @property
     def source_count(self) -> int:
-        return lib.quire_corpus_source_count(self._state.require())
+        return _stat(self._state, lib.quire_corpus_source_count)
 
     @property
     def undated_count(self) -> int:
-        return lib.quire_corpus_undated_count(self._state.require())
+        return _stat(self._state, lib.quire_corpus_undated_count)
 
     @property
     def file_size(self) -> int:
-        return lib.quire_corpus_file_size(self._state.require())
+        return _stat(self._state, lib.quire_corpus_file_size)
 
     @property
     def raw_size(self) -> int:
         """Bytes of every field of every document laid end to end."""
-        return lib.quire_corpus_raw_size(self._state.require())
+        return _stat(self._state, lib.quire_corpus_raw_size)
 
     @property
     def format_version(self) -> Tuple[int, int]:
         major, minor = c_int(), c_int()
-        handle = self._state.require()
-        rc = lib.quire_corpus_format_version(handle, byref(major), byref(minor))
-        check(rc, lib.quire_corpus_errmsg, handle)
+        handle = self._state.enter()
+        try:
+            rc = lib.quire_corpus_format_version(handle, byref(major), byref(minor))
+            check(rc, lib.quire_corpus_errmsg, handle)
+        finally:
+            self._state.leave()
         return major.value, minor.value
 
     @property
@@ -226,11 +284,14 @@ class Corpus:
         """The first instants of the earliest and latest dates (UTC), or None
         when no document has a date."""
         first, last = c_int64(), c_int64()
-        handle = self._state.require()
-        rc = lib.quire_corpus_date_span(handle, byref(first), byref(last))
-        if rc == NotFoundError.code:
-            return None
-        check(rc, lib.quire_corpus_errmsg, handle)
+        handle = self._state.enter()
+        try:
+            rc = lib.quire_corpus_date_span(handle, byref(first), byref(last))
+            if rc == NotFoundError.code:
+                return None
+            check(rc, lib.quire_corpus_errmsg, handle)
+        finally:
+            self._state.leave()
         utc = _dt.timezone.utc
         return (
             _dt.datetime.fromtimestamp(first.value, utc),
@@ -240,18 +301,25 @@ class Corpus:
     @property
     def sources(self) -> List[Source]:
         """Every source with its number of documents, in byte order of the
-        names."""
+        names. Raises StateError once the corpus is closed."""
         if self._sources is None:
-            self._sources = tuple(self._read_sources())
+            self._sources = self._read_sources()
+        elif not self._state.is_open():
+            raise closed("corpus")
         return list(self._sources)
 
-    def _read_sources(self) -> Iterator[Source]:
-        handle = self._state.require()
-        name, length, docs = c_void_p(), c_size_t(), c_uint64()
-        for index in range(lib.quire_corpus_source_count(handle)):
-            rc = lib.quire_corpus_source(handle, index, byref(name), byref(length), byref(docs))
-            check(rc, lib.quire_corpus_errmsg, handle)
-            yield Source(decode(name.value, length.value), docs.value)
+    def _read_sources(self) -> Tuple[Source, ...]:
+        handle = self._state.enter()
+        try:
+            name, length, docs = c_void_p(), c_size_t(), c_uint64()
+            found = []
+            for index in range(lib.quire_corpus_source_count(handle)):
+                rc = lib.quire_corpus_source(handle, index, byref(name), byref(length), byref(docs))
+                check(rc, lib.quire_corpus_errmsg, handle)
+                found.append(Source(decode(name.value, length.value), docs.value))
+            return tuple(found)
+        finally:
+            self._state.leave()
 
     def _source_names(self) -> Tuple[Optional[str], ...]:
         """Names by source number, with None last so that number -1 (no
@@ -270,10 +338,13 @@ class Corpus:
             return 0
 
         damaged = c_uint64()
-        handle = self._state.require()
-        rc = lib.quire_corpus_verify(handle, byref(damaged), WRITE_FN(report), None)
-        if rc < 0 and not lines:
-            check(rc, lib.quire_corpus_errmsg, handle)
+        handle = self._state.enter()
+        try:
+            rc = lib.quire_corpus_verify(handle, byref(damaged), WRITE_FN(report), None)
+            if rc < 0 and not lines:
+                check(rc, lib.quire_corpus_errmsg, handle)
+        finally:
+            self._state.leave()
         return lines
 
     # ---- documents ----------------------------------------------------------
@@ -311,20 +382,21 @@ class Corpus:
 
     def doc(self, n: int) -> Document:
         """Document number n (0-based, in file order)."""
+        names = self._source_names()  # before the lock: it enters a call
         with self._state.lock:
             reader = self._reader(n)
             date = lib.quire_cursor_date(reader)
             return Document(
                 self,
                 lib.quire_cursor_doc(reader),
-                self._source_names()[lib.quire_cursor_source_id(reader)],
+                names[lib.quire_cursor_source_id(reader)],
                 None if date == NO_DATE else date,
                 lib.quire_cursor_text_length(reader),
                 lib.quire_cursor_date_precision(reader),
             )
 
     def __getitem__(self, n: int) -> Document:
-        count = len(self)
+        count = len(self)  # StateError once closed
         if n < 0:
             n += count
         if not 0 <= n < count:
@@ -382,11 +454,14 @@ class Corpus:
             return decode(data.value, length.value)
 
     def _count(self, spec: FilterSpec) -> int:
-        handle = self._state.require()
         count = c_uint64()
         with spec.build() as filt:
-            rc = lib.quire_corpus_count(handle, filt, byref(count))
-        check(rc, lib.quire_corpus_errmsg, handle)
+            handle = self._state.enter()
+            try:
+                rc = lib.quire_corpus_count(handle, filt, byref(count))
+                check(rc, lib.quire_corpus_errmsg, handle)
+            finally:
+                self._state.leave()
         return count.value
 
     def _iterate(self, spec: FilterSpec) -> Iterator[Document]:
@@ -401,7 +476,7 @@ class Corpus:
         # to the document.
         state, names = self._state, self._source_names()
         try:
-            for columns in batches(cursor, DEFAULT_SIZE, state.is_open):
+            for columns in batches(cursor, DEFAULT_SIZE, state):
                 yield from documents(self, names, columns)
         finally:
             state.free_cursor(key)
@@ -414,7 +489,7 @@ class Corpus:
     def _generate_batches(self, key: int, cursor: c_void_p, size: int) -> Iterator[Batch]:
         state, names = self._state, self._source_names()
         try:
-            for columns in batches(cursor, size, state.is_open):
+            for columns in batches(cursor, size, state):
                 yield Batch(self, names, columns)
         finally:
             state.free_cursor(key)
@@ -428,21 +503,34 @@ class Corpus:
     ) -> ExportResult:
         if dialect not in _DIALECTS:
             raise InvalidArgumentError(f"unknown CSV dialect {dialect!r} (plain or excel)")
-        handle = self._state.require()
-        exp = c_void_p()
-        rc = lib.quire_export_new(handle, byref(exp))
-        if rc != 0:
-            take_failed_handle(rc, exp, lib.quire_export_errmsg, lib.quire_export_free)
+        handle = self._state.enter()  # the whole export is one call in flight
         try:
-            _configure_export(exp, spec, columns, _DIALECTS[dialect])
-            if isinstance(dest, (str, bytes, os.PathLike)):
-                rc = lib.quire_export_to_path(exp, encode_path(dest))
-                check(rc, lib.quire_export_errmsg, exp)
-            else:
-                _export_to_file(exp, dest)
-            return ExportResult(lib.quire_export_rows(exp), lib.quire_export_cells_cut(exp))
+            return _export_with(handle, spec, dest, columns, dialect)
         finally:
-            lib.quire_export_free(exp)
+            self._state.leave()
+
+
+def _export_with(
+    handle: c_void_p,
+    spec: FilterSpec,
+    dest: Union[PathLike, IO[Any]],
+    columns: Union[str, Sequence[str], None],
+    dialect: str,
+) -> ExportResult:
+    exp = c_void_p()
+    rc = lib.quire_export_new(handle, byref(exp))
+    if rc != 0:
+        take_failed_handle(rc, exp, lib.quire_export_errmsg, lib.quire_export_free)
+    try:
+        _configure_export(exp, spec, columns, _DIALECTS[dialect])
+        if isinstance(dest, (str, bytes, os.PathLike)):
+            rc = lib.quire_export_to_path(exp, encode_path(dest))
+            check(rc, lib.quire_export_errmsg, exp)
+        else:
+            _export_to_file(exp, dest)
+        return ExportResult(lib.quire_export_rows(exp), lib.quire_export_cells_cut(exp))
+    finally:
+        lib.quire_export_free(exp)
 
 
 def _configure_export(

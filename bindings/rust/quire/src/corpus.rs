@@ -10,6 +10,20 @@ use crate::{message, path_arg, Error, Filter, Result};
 
 /// An open .quire file. It is immutable: share it between threads freely
 /// (`&Corpus` is `Send`), each with its own [`Query`].
+///
+/// Closing is dropping, and a corpus cannot be dropped while a call, query
+/// or thread still borrows it: the race other languages guard against at
+/// run time does not compile. Threads that must outlive the owner share an
+/// `Arc<Corpus>`, closed by the last drop.
+///
+/// ```compile_fail
+/// # fn f(corpus: quire::Corpus) {
+/// std::thread::scope(|s| {
+///     s.spawn(|| corpus.count(&quire::Filter::new()));
+///     drop(corpus); // error[E0505]: cannot move out of `corpus` while borrowed
+/// });
+/// # }
+/// ```
 pub struct Corpus {
     ptr: NonNull<sys::quire_corpus>,
     // The bytes given to from_bytes, which libquire reads in place; dropped
