@@ -58,6 +58,8 @@ enum {
   OPT_FROM,
   OPT_TO,
   OPT_UNDATED,
+  OPT_MATCH,
+  OPT_MATCH_ANY,
   OPT_HELP,
   OPT_FIRST_OWN /* commands number their own long options from here */
 };
@@ -66,7 +68,9 @@ enum {
   {"source", required_argument, NULL, OPT_SOURCE},                             \
       {"from", required_argument, NULL, OPT_FROM},                             \
       {"to", required_argument, NULL, OPT_TO},                                 \
-      {"undated", no_argument, NULL, OPT_UNDATED}, {                           \
+      {"undated", no_argument, NULL, OPT_UNDATED},                             \
+      {"match", required_argument, NULL, OPT_MATCH},                           \
+      {"match-any", required_argument, NULL, OPT_MATCH_ANY}, {                 \
     "help", no_argument, NULL, OPT_HELP                                        \
   }
 
@@ -78,12 +82,19 @@ enum {
   "  --to DATE      only documents dated on or before DATE; a partial date\n"  \
   "                 covers its whole period (--to 2016 ends 2016-12-31)\n"     \
   "  --undated      keep undated documents when --from or --to is given\n"     \
-  "                 (without a date bound they are always kept)\n"
+  "                 (without a date bound they are always kept)\n"             \
+  "  --match WORDS  only documents whose title or text holds these words,\n"   \
+  "                 one after another (repeat: all must occur); letters\n"     \
+  "                 and digits compare case-insensitively, anything else\n"    \
+  "                 separates words\n"                                         \
+  "  --match-any WORDS  at least one of these (repeat for several) must\n"     \
+  "                 occur, besides every --match\n"
 
 typedef struct cli_selection {
   quire_filter *filter;
   int filtered; /* any filter option was given */
   int undated;  /* --undated was given */
+  int terms;    /* --match or --match-any was given */
 } cli_selection;
 
 /* Starts an empty selection; returns EXIT_OK or EXIT_FAILED. */

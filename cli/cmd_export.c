@@ -141,10 +141,12 @@ static int configure(quire_export *exp, const export_args *a,
 }
 
 /* A guess at the CSV's size for the progress line: the raw size of the
- * selected share of the corpus. */
-static uint64_t estimate_size(const quire_corpus *c, const quire_filter *f) {
+ * selected share of the corpus. Unknown (0) with terms, which only reading
+ * the texts could count. */
+static uint64_t estimate_size(const quire_corpus *c, const cli_selection *sel) {
   uint64_t docs = quire_corpus_doc_count(c), selected = docs;
-  if (docs == 0 || quire_corpus_count(c, f, &selected) != QUIRE_OK)
+  if (docs == 0 || sel->terms ||
+      quire_corpus_count(c, sel->filter, &selected) != QUIRE_OK)
     return 0;
   return (uint64_t)((double)quire_corpus_raw_size(c) * (double)selected /
                     (double)docs);
@@ -162,7 +164,7 @@ static int run_export(quire_corpus *c, const export_args *a,
   if (rc == EXIT_OK)
     rc = sink_open(&s, a->output);
   if (rc == EXIT_OK) {
-    s.progress = cli_progress_start("exporting", estimate_size(c, sel->filter));
+    s.progress = cli_progress_start("exporting", estimate_size(c, sel));
     int status = quire_export_to_callback(exp, sink_write, &s);
     cli_progress_end(s.progress);
     if (status == QUIRE_ECALLBACK)

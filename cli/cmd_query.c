@@ -80,7 +80,8 @@ static const char count_usage[] =
     "usage: quire count FILE [filters]\n"
     "\n"
     "Prints the number of documents the filters select (all of them when\n"
-    "there is no filter), from the indexes alone.\n"
+    "there is no filter), from the indexes alone; with --match or\n"
+    "--match-any, exactly, by reading the texts the other filters select.\n"
     "\n" CLI_FILTER_USAGE "  -h, --help     show this help\n";
 
 int cmd_count(int argc, char **argv) {

@@ -95,6 +95,17 @@ int cli_selection_option(cli_selection *sel, const char *cmd, int opt,
     sel->undated = 1;
     status = QUIRE_OK;
     break;
+  case OPT_MATCH:
+  case OPT_MATCH_ANY:
+    sel->terms = 1;
+    status = (opt == OPT_MATCH
+                  ? quire_filter_add_term
+                  : quire_filter_add_any_term)(sel->filter, arg, strlen(arg));
+    if (status != QUIRE_OK && status != QUIRE_ENOMEM)
+      return cli_usage_error(cmd, "%s: %s",
+                             opt == OPT_MATCH ? "--match" : "--match-any",
+                             quire_filter_errmsg(sel->filter));
+    break;
   default:
     return -1;
   }

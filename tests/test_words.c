@@ -1,0 +1,518 @@
+/*
+ * test_words.c: the term filter: word rules and folding, term parsing, and
+ * matching through cursor, count, batches and export, against a plain
+ * brute-force reference on generated text and on the seeds.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <utf8proc.h>
+
+#include "quire.h"
+#include "testutil.h"
+#include "words.h"
+
+/* ---- word rules ------------------------------------------------------------
+ */
+
+Test(words, simple_case_folding_as_documented) {
+  cr_assert_eq(q_fold('A'), 'a');
+  cr_assert_eq(q_fold('z'), 'z');
+  cr_assert_eq(q_fold(0x041B), 0x043B); /* Л -> л */
+  cr_assert_eq(q_fold(0x03A3), 0x03C3); /* Σ -> σ */
+  cr_assert_eq(q_fold(0x03C2), 0x03C3); /* final ς -> σ */
+  cr_assert_eq(q_fold(0x00DF), 0x00DF); /* ß stays: "ss" is full folding */
+  cr_assert_eq(q_fold(0x1E9E), 0x00DF); /* capital ẞ -> ß */
+  cr_assert_eq(q_fold(0x0130), 0x0130); /* İ has no simple folding */
+  cr_assert_eq(q_fold(0x0131), 0x0131); /* dotless ı stays */
+  cr_assert_eq(q_fold('I'), 'i');       /* no Turkic mapping */
+  cr_assert_eq(q_fold(0x00C9), 0x00E9); /* É -> é */
+  cr_assert_eq(q_fold(0x212A), 'k');    /* Kelvin sign */
+  cr_assert_eq(q_fold(0x017F), 's');    /* long s */
+  cr_assert_eq(q_fold(0x00B5), 0x03BC); /* micro sign -> μ */
+  cr_assert_eq(q_fold(0x1F88), 0x1F80); /* S status: its lowercase */
+  cr_assert_eq(q_fold(0x13A0), 0x13A0); /* Cherokee folds to capitals */
+  cr_assert_eq(q_fold(0xAB70), 0x13A0);
+  cr_assert_eq(q_fold(0x10400), 0x10428); /* Deseret, beyond the BMP */
+  cr_assert_eq(q_fold(0xFB00), 0xFB00);   /* ﬀ: only full folding */
+}
+
+Test(words, word_characters_are_letters_and_numbers) {
+  cr_assert(q_is_word_char('a') && q_is_word_char('7'));
+  cr_assert(q_is_word_char(0x00B2));  /* ² (No) */
+  cr_assert(q_is_word_char(0x0663));  /* Arabic-Indic three (Nd) */
+  cr_assert(q_is_word_char(0x65E5));  /* 日 (Lo) */
+  cr_assert(q_is_word_char(0x02B0));  /* ʰ (Lm) */
+  cr_assert(!q_is_word_char('_'));    /* Pc */
+  cr_assert(!q_is_word_char('\''));   /* apostrophes separate */
+  cr_assert(!q_is_word_char(0x2019)); /* ’ */
+  cr_assert(!q_is_word_char('-'));
+  cr_assert(!q_is_word_char(0x0301)); /* combining acute (Mn) */
+  cr_assert(!q_is_word_char(0x00A0)); /* no-break space */
+  cr_assert(!q_is_word_char(-1) && !q_is_word_char(0x110000));
+}
+
+typedef struct collected {
+  char words[32][64];
+  int n;
+} collected;
+
+static int collect(void *ctx, const char *folded, size_t len) {
+  collected *c = ctx;
+  cr_assert_lt(c->n, 32);
+  cr_assert_lt(len, 64);
+  memcpy(c->words[c->n], folded, len);
+  c->words[c->n++][len] = '\0';
+  return 0;
+}
+
+Test(words, splitting_and_folding_text) {
+  const char *text = "Don’t STRAẞE—x² well-known_3.5 Ἀθῆναι ΟΔΟΣ\xff"
+                     "Cafe\xcc\x81 İı";
+  collected c = {0};
+  cr_assert_eq(q_words_each(text, strlen(text), collect, &c), QUIRE_OK);
+  const char *want[] = {"don", "t", "straße", "x²",   "well", "known",
+                        "3",   "5", "ἀθῆναι", "οδοσ", "cafe", "İı"};
+  cr_assert_eq(c.n, 12);
+  for (int i = 0; i < 12; i++)
+    cr_assert_str_eq(c.words[i], want[i], "word %d", i);
+}
+
+/* ---- parsing terms ---------------------------------------------------------
+ */
+
+Test(words, bad_terms_are_refused_clearly) {
+  quire_filter *f;
+  cr_assert_eq(quire_filter_new(&f), QUIRE_OK);
+  cr_assert_eq(quire_filter_add_term(f, "bad \xc3", 5), QUIRE_EUTF8);
+  cr_assert(strstr(quire_filter_errmsg(f), "UTF-8"), "%s",
+            quire_filter_errmsg(f));
+  cr_assert_eq(quire_filter_add_any_term(f, "\xed\xa0\x80", 3), QUIRE_EUTF8);
+  cr_assert_eq(quire_filter_add_term(f, "", 0), QUIRE_EINVAL);
+  cr_assert_eq(quire_filter_add_term(f, NULL, 0), QUIRE_EINVAL);
+  cr_assert_eq(quire_filter_add_term(f, " -- ’ ", strlen(" -- ’ ")),
+               QUIRE_EINVAL);
+  cr_assert(strstr(quire_filter_errmsg(f), "no word"), "%s",
+            quire_filter_errmsg(f));
+  cr_assert_eq(quire_filter_add_term(f, NULL, 3), QUIRE_EINVAL);
+  cr_assert_eq(quire_filter_add_term(NULL, "a", 1), QUIRE_EINVAL);
+  cr_assert_eq(quire_filter_add_any_term(NULL, "a", 1), QUIRE_EINVAL);
+  /* Not NUL-terminated: only len bytes are read. */
+  cr_assert_eq(quire_filter_add_term(f, "abc\xff", 3), QUIRE_OK);
+  quire_filter_free(f);
+}
+
+/* ---- a brute-force reference
+ * --------------------------------------------------
+ */
+
+/* The folded words of a field, each as a NUL-terminated string, found code
+ * point by code point with utf8proc alone. */
+typedef struct ref_words {
+  char **w;
+  size_t n;
+} ref_words;
+
+static ref_words ref_split(const char *s, size_t len) {
+  ref_words r = {calloc(len + 1, sizeof(char *)), 0};
+  char *cur = malloc(4 * len + 1);
+  size_t at = 0, i = 0;
+  while (i <= len) {
+    utf8proc_int32_t cp = -1;
+    utf8proc_ssize_t n = 1;
+    if (i < len) {
+      n = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
+                           (utf8proc_ssize_t)(len - i), &cp);
+      if (n < 1)
+        n = 1, cp = -1;
+    }
+    utf8proc_category_t cat = cp >= 0 ? utf8proc_category(cp) : 0;
+    int letter =
+        cp >= 0 &&
+        ((cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO) ||
+         (cat >= UTF8PROC_CATEGORY_ND && cat <= UTF8PROC_CATEGORY_NO));
+    if (letter)
+      at += (size_t)utf8proc_encode_char(q_fold(cp),
+                                         (utf8proc_uint8_t *)cur + at);
+    else if (at) {
+      cur[at] = '\0';
+      r.w[r.n++] = strdup(cur);
+      at = 0;
+    }
+    i += (size_t)n;
+  }
+  free(cur);
+  return r;
+}
+
+static void ref_free(ref_words *r) {
+  for (size_t i = 0; i < r->n; i++)
+    free(r->w[i]);
+  free(r->w);
+}
+
+/* Whether the words of term occur one after another in field. */
+static int ref_has(const char *field, const char *term) {
+  ref_words f = ref_split(field, strlen(field));
+  ref_words t = ref_split(term, strlen(term));
+  int found = 0;
+  for (size_t i = 0; !found && t.n && i + t.n <= f.n; i++) {
+    size_t j = 0;
+    while (j < t.n && !strcmp(f.w[i + j], t.w[j]))
+      j++;
+    found = j == t.n;
+  }
+  ref_free(&f);
+  ref_free(&t);
+  return found;
+}
+
+/* ---- generated corpora ------------------------------------------------------
+ */
+
+static const char *const vocabulary[] = {
+    "Лукашенко", "ЛУКАШЕНКО", "лукашенко", "Минск",   "Σίσυφος",  "ΣΊΣΥΦΟΣ",
+    "σίσυφοσ",   "straße",    "STRAẞE",    "strasse", "İstanbul", "istanbul",
+    "ıstanbul",  "café",      "CAFÉ",      "cafe",    "Belt",     "and",
+    "Road",      "belt",      "ROAD",      "2016",    "3",        "5",
+    "x²",        "日本",      "٣",         "don",     "t",        "naïve",
+    "K",         "ſun",       "sun",       "alpha",   "beta",     "gamma",
+    "China",     "Russia",    "Belarus",   "Kremlin", "the",      "of"};
+static const char *const separators[] = {
+    " ",    " ", " ", ", ",        "-",  "’",  "'",  "\n",
+    "... ", "—", "_", "\xcc\x81 ", "\t", " (", ") ", "\xc2\xa0"};
+#define COUNT(a) (sizeof(a) / sizeof(a)[0])
+
+static char *make_text(uint64_t *rng, int words) {
+  size_t cap = (size_t)words * 24 + 1, len = 0;
+  char *s = malloc(cap);
+  for (int i = 0; i < words; i++) {
+    const char *w = vocabulary[tu_rand(rng) % COUNT(vocabulary)];
+    const char *sep = separators[tu_rand(rng) % COUNT(separators)];
+    len += (size_t)snprintf(s + len, cap - len, "%s%s", w, sep);
+  }
+  s[len] = '\0';
+  return s;
+}
+
+typedef struct gen_corpus {
+  char path[512];
+  int docs;
+  char **titles, **texts;
+  const char **sources;
+} gen_corpus;
+
+static void gen_make(gen_corpus *g, int docs, uint64_t seed, uint32_t block) {
+  static const char *const sources[] = {"A", "B", "C"};
+  uint64_t rng = seed;
+  tu_tmp_path(g->path, sizeof g->path, "words.quire");
+  g->docs = docs;
+  g->titles = calloc((size_t)docs, sizeof(char *));
+  g->texts = calloc((size_t)docs, sizeof(char *));
+  g->sources = calloc((size_t)docs, sizeof(char *));
+  quire_writer *w;
+  cr_assert_eq(quire_writer_open(g->path, &w), QUIRE_OK);
+  cr_assert_eq(quire_writer_set_order(w, QUIRE_ORDER_INPUT), QUIRE_OK);
+  cr_assert_eq(quire_writer_set_block_size(w, block), QUIRE_OK);
+  for (int i = 0; i < docs; i++) {
+    g->titles[i] = make_text(&rng, 1 + (int)(tu_rand(&rng) % 6));
+    g->texts[i] = make_text(&rng, (int)(tu_rand(&rng) % 80));
+    g->sources[i] = sources[i % 3];
+    char date[16];
+    snprintf(date, sizeof date, "%d", 2010 + i % 5);
+    cr_assert_eq(quire_writer_add(w, g->sources[i], 1, date, 4, g->titles[i],
+                                  strlen(g->titles[i]), "", 0, "", 0,
+                                  g->texts[i], strlen(g->texts[i])),
+                 QUIRE_OK, "%s", quire_writer_errmsg(w));
+  }
+  cr_assert_eq(quire_writer_finish(w), QUIRE_OK);
+  quire_writer_close(w);
+}
+
+static void gen_free(gen_corpus *g) {
+  for (int i = 0; i < g->docs; i++) {
+    free(g->titles[i]);
+    free(g->texts[i]);
+  }
+  free(g->titles);
+  free(g->texts);
+  free(g->sources);
+  unlink(g->path);
+}
+
+/* Whether document i passes the terms, by the reference. */
+static int ref_doc(const gen_corpus *g, int i, const char *const *all,
+                   int n_all, const char *const *any, int n_any) {
+  for (int k = 0; k < n_all; k++)
+    if (!ref_has(g->titles[i], all[k]) && !ref_has(g->texts[i], all[k]))
+      return 0;
+  if (n_any == 0)
+    return 1;
+  for (int k = 0; k < n_any; k++)
+    if (ref_has(g->titles[i], any[k]) || ref_has(g->texts[i], any[k]))
+      return 1;
+  return 0;
+}
+
+/* Runs one filter through cursor, count and batches, and compares every
+ * document with the reference. */
+static void check_filter(const gen_corpus *g, quire_corpus *c,
+                         const char *const *all, int n_all,
+                         const char *const *any, int n_any,
+                         const char *source) {
+  quire_filter *f;
+  cr_assert_eq(quire_filter_new(&f), QUIRE_OK);
+  for (int k = 0; k < n_all; k++)
+    cr_assert_eq(quire_filter_add_term(f, all[k], strlen(all[k])), QUIRE_OK,
+                 "%s", quire_filter_errmsg(f));
+  for (int k = 0; k < n_any; k++)
+    cr_assert_eq(quire_filter_add_any_term(f, any[k], strlen(any[k])),
+                 QUIRE_OK);
+  if (source)
+    quire_filter_add_source(f, source, strlen(source));
+  quire_cursor *cur;
+  cr_assert_eq(quire_cursor_open(c, f, &cur), QUIRE_OK);
+  uint64_t expected = 0;
+  int status = quire_cursor_next(cur);
+  for (int i = 0; i < g->docs; i++) {
+    int want = ref_doc(g, i, all, n_all, any, n_any) &&
+               (!source || !strcmp(g->sources[i], source));
+    if (!want)
+      continue;
+    expected++;
+    cr_assert_eq(status, QUIRE_ROW, "document %d should match (%s...)", i,
+                 n_all ? all[0] : any[0]);
+    cr_assert_eq(quire_cursor_doc(cur), (uint64_t)i,
+                 "cursor on %llu, reference says %d (%s...)",
+                 (unsigned long long)quire_cursor_doc(cur), i,
+                 n_all ? all[0] : any[0]);
+    status = quire_cursor_next(cur);
+  }
+  cr_assert_eq(status, QUIRE_DONE, "cursor found more than the reference");
+  quire_cursor_free(cur);
+  uint64_t count = 0;
+  cr_assert_eq(quire_corpus_count(c, f, &count), QUIRE_OK);
+  cr_assert_eq(count, expected);
+  /* Batches see the same documents. */
+  cr_assert_eq(quire_cursor_open(c, f, &cur), QUIRE_OK);
+  uint64_t docs[7], total = 0;
+  size_t got;
+  while (quire_cursor_next_batch(cur, 7, docs, NULL, NULL, NULL, NULL, &got) ==
+         QUIRE_ROW)
+    total += got;
+  cr_assert_eq(total, expected);
+  quire_cursor_free(cur);
+  quire_filter_free(f);
+}
+
+Test(words, generated_text_against_the_reference, .timeout = 120) {
+  gen_corpus g;
+  gen_make(&g, 400, 17, 4096);
+  quire_corpus *c;
+  cr_assert_eq(quire_corpus_open(g.path, &c), QUIRE_OK);
+  const char *singles[] = {
+      "лукашенко", "ЛУКАШЕНКО", "σίσυφος",  "ΣΊΣΥΦΟΣ",  "STRASSE", "straße",
+      "ẞ",         "İstanbul",  "ISTANBUL", "ıstanbul", "CAFÉ",    "cafe",
+      "x²",        "X²",        "日本",     "٣",        "kun",     "k",
+      "sun",       "Sun",       "2016",     "the",      "absent",  "don't",
+      "don’t",     "3.5",       "naïve",    "Kremlin"};
+  for (size_t i = 0; i < COUNT(singles); i++)
+    check_filter(&g, c, &singles[i], 1, NULL, 0, NULL);
+  const char *phrases[] = {"Belt and Road", "belt-and-ROAD", "the of",
+                           "Лукашенко Минск", "road belt and"};
+  for (size_t i = 0; i < COUNT(phrases); i++)
+    check_filter(&g, c, &phrases[i], 1, NULL, 0, NULL);
+  const char *all[] = {"china", "russia"};
+  check_filter(&g, c, all, 2, NULL, 0, NULL);
+  check_filter(&g, c, all, 2, NULL, 0, "B");
+  const char *any[] = {"gamma", "straße", "nowhere at all"};
+  check_filter(&g, c, NULL, 0, any, 3, NULL);
+  check_filter(&g, c, all, 1, any, 2, "C");
+  const char *none[] = {"nowhere", "never"};
+  check_filter(&g, c, NULL, 0, none, 2, NULL);
+  quire_corpus_close(c);
+  gen_free(&g);
+}
+
+Test(words, absent_one_block_and_everywhere) {
+  /* Documents of one block (4 KiB) hold a word no other has; every
+   * document holds "common". */
+  char path[512];
+  tu_tmp_path(path, sizeof path, "blocks.quire");
+  quire_writer *w;
+  cr_assert_eq(quire_writer_open(path, &w), QUIRE_OK);
+  cr_assert_eq(quire_writer_set_block_size(w, 4096), QUIRE_OK);
+  cr_assert_eq(quire_writer_set_order(w, QUIRE_ORDER_INPUT), QUIRE_OK);
+  char text[1200];
+  for (int i = 0; i < 300; i++) {
+    memset(text, 0, sizeof text);
+    int n = snprintf(text, sizeof text, "common words %d %s ", i,
+                     i >= 120 && i < 123 ? "Zyxwvut" : "filler");
+    while (n < 1000)
+      n += snprintf(text + n, sizeof text - (size_t)n, "lorem ipsum ");
+    cr_assert_eq(quire_writer_add(w, "", 0, "", 0, "t", 1, "", 0, "", 0, text,
+                                  (size_t)n),
+                 QUIRE_OK);
+  }
+  cr_assert_eq(quire_writer_finish(w), QUIRE_OK);
+  quire_writer_close(w);
+  quire_corpus *c;
+  cr_assert_eq(quire_corpus_open(path, &c), QUIRE_OK);
+  struct {
+    const char *term;
+    uint64_t count;
+  } cases[] = {{"zyxwvut", 3},   {"COMMON", 300},  {"absent", 0},
+               {"words 121", 1}, {"121 words", 0}, {"ipsum lorem", 300}};
+  for (size_t i = 0; i < COUNT(cases); i++) {
+    quire_filter *f;
+    quire_filter_new(&f);
+    quire_filter_add_term(f, cases[i].term, strlen(cases[i].term));
+    uint64_t count = 99;
+    cr_assert_eq(quire_corpus_count(c, f, &count), QUIRE_OK);
+    cr_assert_eq(count, cases[i].count, "%s: %llu", cases[i].term,
+                 (unsigned long long)count);
+    quire_filter_free(f);
+  }
+  quire_corpus_close(c);
+  unlink(path);
+}
+
+static int add_to_buf(void *ctx, const char *data, size_t len) {
+  char **buf = ctx;
+  size_t old = *buf ? strlen(*buf) : 0;
+  *buf = realloc(*buf, old + len + 1);
+  memcpy(*buf + old, data, len);
+  (*buf)[old + len] = '\0';
+  return 0;
+}
+
+Test(words, export_and_clones_honour_terms) {
+  gen_corpus g;
+  gen_make(&g, 60, 5, 4096);
+  quire_corpus *c;
+  cr_assert_eq(quire_corpus_open(g.path, &c), QUIRE_OK);
+  quire_filter *f;
+  quire_filter_new(&f);
+  quire_filter_add_term(f, "Лукашенко", strlen("Лукашенко"));
+  quire_export *e;
+  cr_assert_eq(quire_export_new(c, &e), QUIRE_OK);
+  cr_assert_eq(quire_export_set_filter(e, f), QUIRE_OK);
+  quire_filter_free(f); /* the export holds its own copy */
+  cr_assert_eq(quire_export_set_columns(e, "id", 2), QUIRE_OK);
+  char *csv = NULL;
+  cr_assert_eq(quire_export_to_callback(e, add_to_buf, &csv), QUIRE_OK);
+  char want[4096] = "id\n";
+  uint64_t rows = 0;
+  for (int i = 0; i < g.docs; i++)
+    if (ref_has(g.titles[i], "лукашенко") || ref_has(g.texts[i], "лукашенко")) {
+      snprintf(want + strlen(want), sizeof want - strlen(want), "%d\n", i);
+      rows++;
+    }
+  cr_assert_gt(rows, 0);
+  cr_assert_str_eq(csv, want);
+  cr_assert_eq(quire_export_rows(e), rows);
+  free(csv);
+  quire_export_free(e);
+  quire_corpus_close(c);
+  gen_free(&g);
+}
+
+/* ---- damage ---------------------------------------------------------------
+ */
+
+Test(words, damaged_text_block_is_an_error_not_a_miss) {
+  gen_corpus g;
+  gen_make(&g, 50, 9, 4096);
+  size_t len;
+  char *bytes = tu_read_file(g.path, &len);
+  cr_assert_not_null(bytes);
+  bytes[200] ^= 0x55; /* inside the first block */
+  quire_corpus *c;
+  cr_assert_eq(quire_corpus_open_buffer(bytes, len, &c), QUIRE_OK);
+  quire_filter *f;
+  quire_filter_new(&f);
+  quire_filter_add_term(f, "nowhere", 7);
+  uint64_t count;
+  cr_assert_eq(quire_corpus_count(c, f, &count), QUIRE_ECORRUPT);
+  cr_assert(strstr(quire_corpus_errmsg(c), "block"), "%s",
+            quire_corpus_errmsg(c));
+  quire_cursor *cur;
+  cr_assert_eq(quire_cursor_open(c, f, &cur), QUIRE_OK);
+  cr_assert_eq(quire_cursor_next(cur), QUIRE_ECORRUPT);
+  quire_cursor_free(cur);
+  quire_filter_free(f);
+  quire_corpus_close(c);
+  free(bytes);
+  gen_free(&g);
+}
+
+/* ---- the seeds --------------------------------------------------------------
+ */
+
+Test(words, seeds_against_the_reference) {
+  const char *dir = tu_seeds_dir();
+  if (!dir) {
+    fprintf(stderr, "../shared/seeds is not there: skipping the seeds test\n");
+    cr_skip_test("seeds absent");
+  }
+  char manifest[1024], path[512];
+  snprintf(manifest, sizeof manifest, "%s/manifest.csv", dir);
+  tu_tmp_path(path, sizeof path, "seeds-words.quire");
+  quire_writer *w;
+  quire_import *imp;
+  cr_assert_eq(quire_writer_open(path, &w), QUIRE_OK);
+  cr_assert_eq(quire_writer_set_order(w, QUIRE_ORDER_INPUT), QUIRE_OK);
+  cr_assert_eq(quire_import_new(&imp), QUIRE_OK);
+  cr_assert_eq(quire_import_csv_path(imp, w, manifest), QUIRE_OK, "%s",
+               quire_import_errmsg(imp));
+  cr_assert_eq(quire_writer_finish(w), QUIRE_OK);
+  quire_writer_close(w);
+  quire_import_free(imp);
+  quire_corpus *c;
+  cr_assert_eq(quire_corpus_open(path, &c), QUIRE_OK);
+  /* Titles and texts as the cursor gives them. */
+  char *titles[5], *texts[5];
+  quire_cursor *cur;
+  cr_assert_eq(quire_cursor_open(c, NULL, &cur), QUIRE_OK);
+  for (int i = 0; i < 5; i++) {
+    const char *data;
+    size_t n;
+    cr_assert_eq(quire_cursor_next(cur), QUIRE_ROW);
+    quire_cursor_field(cur, QUIRE_FIELD_TITLE, &data, &n);
+    titles[i] = strndup(data, n);
+    quire_cursor_field(cur, QUIRE_FIELD_TEXT, &data, &n);
+    texts[i] = strndup(data, n);
+  }
+  quire_cursor_free(cur);
+  const char *terms[] = {
+      "Lukashenko", "belarus",    "CHINA",     "Belt and Road", "Russia’s",
+      "Russia s",   "Kremlin",    "2016",      "minsk",         "one belt",
+      "the",        "Xi Jinping", "Лукашенко", "unlikelyword",  "s"};
+  int some = 0, none = 0;
+  for (size_t k = 0; k < COUNT(terms); k++) {
+    uint64_t want = 0;
+    for (int i = 0; i < 5; i++)
+      want += ref_has(titles[i], terms[k]) || ref_has(texts[i], terms[k]);
+    quire_filter *f;
+    quire_filter_new(&f);
+    cr_assert_eq(quire_filter_add_term(f, terms[k], strlen(terms[k])),
+                 QUIRE_OK);
+    uint64_t count;
+    cr_assert_eq(quire_corpus_count(c, f, &count), QUIRE_OK);
+    cr_assert_eq(count, want, "%s: %llu, reference %llu", terms[k],
+                 (unsigned long long)count, (unsigned long long)want);
+    some += want > 0 && want < 5;
+    none += want == 0;
+    quire_filter_free(f);
+  }
+  cr_assert_gt(some, 2, "the seeds should hold words of only some articles");
+  cr_assert_gt(none, 0);
+  for (int i = 0; i < 5; i++) {
+    free(titles[i]);
+    free(texts[i]);
+  }
+  quire_corpus_close(c);
+  unlink(path);
+}
