@@ -7,7 +7,7 @@ import ctypes
 import datetime as _dt
 import os
 from contextlib import contextmanager
-from typing import Any, Callable, Iterable, Iterator, NoReturn, Optional, Union
+from typing import Any, Callable, Iterable, Iterator, List, NoReturn, Optional, Union
 
 from ._errors import raise_status
 from ._lib import lib
@@ -82,11 +82,18 @@ def take_failed_handle(
     raise_status(rc, lambda: message or b"", lib.quire_strerror)
 
 
+def _listed(value: Union[str, Iterable[str], None]) -> Optional[List[str]]:
+    """None, or a list: one string is a list of one."""
+    if isinstance(value, (str, bytes)):
+        return [value]
+    return None if value is None else list(value)
+
+
 class FilterSpec:
     """What a query selects: sources, an inclusive date range and what to do
     with undated documents (None: libquire's default)."""
 
-    __slots__ = ("sources", "date_from", "date_to", "undated")
+    __slots__ = ("sources", "date_from", "date_to", "undated", "match", "match_any")
 
     def __init__(
         self,
@@ -94,13 +101,17 @@ class FilterSpec:
         date_from: Optional[DateLike] = None,
         date_to: Optional[DateLike] = None,
         undated: Optional[bool] = None,
+        match: Union[str, Iterable[str], None] = None,
+        match_any: Union[str, Iterable[str], None] = None,
     ) -> None:
-        if isinstance(sources, (str, bytes)):
-            sources = [sources]
-        self.sources = None if sources is None else list(sources)
+        self.sources = _listed(sources)
         self.date_from = date_from
         self.date_to = date_to
         self.undated = undated
+        # Terms (words in title or text): all of match, and at least one of
+        # match_any when given.
+        self.match = _listed(match)
+        self.match_any = _listed(match_any)
 
     def is_empty(self) -> bool:
         return (
@@ -108,6 +119,8 @@ class FilterSpec:
             and self.date_from is None
             and self.date_to is None
             and self.undated is None
+            and not self.match
+            and not self.match_any
         )
 
     @contextmanager
@@ -140,3 +153,8 @@ class FilterSpec:
         if self.undated is not None:
             mode = UNDATED_INCLUDE if self.undated else UNDATED_EXCLUDE
             check(lib.quire_filter_set_undated(handle, mode), err, handle)
+        for terms, add in ((self.match, lib.quire_filter_add_term),
+                           (self.match_any, lib.quire_filter_add_any_term)):
+            for term in terms or ():
+                raw = encode(term)
+                check(add(handle, raw, len(raw)), err, handle)

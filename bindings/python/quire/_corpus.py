@@ -192,7 +192,8 @@ class Query:
         return self._corpus._batches(self._spec, size)
 
     def count(self) -> int:
-        """The number of matching documents, from the indexes alone."""
+        """The number of matching documents: from the indexes alone, or with
+        terms by reading the candidates (exact either way)."""
         return self._corpus._count(self._spec)
 
     def export_csv(
@@ -363,12 +364,18 @@ class Corpus:
         from_: Optional[DateLike] = None,
         to: Optional[DateLike] = None,
         undated: Optional[bool] = None,
+        *,
+        match: Union[str, Iterable[str], None] = None,
+        match_any: Union[str, Iterable[str], None] = None,
     ) -> Query:
         """The documents whose source is any of sources and whose date lies
         in [from_, to]; partial dates cover their whole period ("2016" to
         "2016" is the whole year). undated=None includes undated documents
-        only when no date bound is set."""
-        return Query(self, FilterSpec(sources, from_, to, undated))
+        only when no date bound is set. match: a term (or several, all
+        required) whose words the title or text holds, one after another,
+        compared case-insensitively ("Belt and Road"); match_any: terms of
+        which at least one must occur. ABI.md, "Terms", defines words."""
+        return Query(self, FilterSpec(sources, from_, to, undated, match, match_any))
 
     def count(
         self,
@@ -376,9 +383,13 @@ class Corpus:
         from_: Optional[DateLike] = None,
         to: Optional[DateLike] = None,
         undated: Optional[bool] = None,
+        *,
+        match: Union[str, Iterable[str], None] = None,
+        match_any: Union[str, Iterable[str], None] = None,
     ) -> int:
-        """The number of documents query() would yield, from the indexes."""
-        return self._count(FilterSpec(sources, from_, to, undated))
+        """The number of documents query() would yield: from the indexes, or
+        with terms by reading the candidates' words (exact either way)."""
+        return self._count(FilterSpec(sources, from_, to, undated, match, match_any))
 
     def doc(self, n: int) -> Document:
         """Document number n (0-based, in file order)."""
@@ -413,10 +424,12 @@ class Corpus:
         from_: Optional[DateLike] = None,
         to: Optional[DateLike] = None,
         undated: Optional[bool] = None,
+        match: Union[str, Iterable[str], None] = None,
+        match_any: Union[str, Iterable[str], None] = None,
     ) -> ExportResult:
-        """Writes the documents (all, or those matching the filter) as CSV to
-        a path, atomically, or to a file object."""
-        spec = FilterSpec(sources, from_, to, undated)
+        """Writes the documents (all, or those matching the filter, terms as
+        in query()) as CSV to a path, atomically, or to a file object."""
+        spec = FilterSpec(sources, from_, to, undated, match, match_any)
         return self._export(spec, dest, columns, dialect)
 
     # ---- internals shared with Query and Document ----------------------------

@@ -62,6 +62,8 @@ PROTOTYPES = {
     "quire_filter_set_range": (c_int, [_handle, c_int64, c_int64]),
     "quire_filter_set_undated": (c_int, [_handle, c_int]),
     "quire_filter_errmsg": (c_char_p, [_handle]),
+    "quire_filter_add_term": (c_int, [_handle, _text, c_size_t]),
+    "quire_filter_add_any_term": (c_int, [_handle, _text, c_size_t]),
     # cursors
     "quire_cursor_open": (c_int, [_handle, _handle, _out_handle]),
     "quire_cursor_free": (None, [_handle]),
