@@ -29,6 +29,13 @@ type Filter struct {
 	From, To string
 	// Undated says what to do with undated documents.
 	Undated Undated
+	// Match holds terms that every matching document has in its title or
+	// text: words (runs of Unicode letters and digits) compared by simple
+	// case folding, several words of one term one after another ("Belt and
+	// Road"). ABI.md, "Terms", has the rules.
+	Match []string
+	// MatchAny holds terms of which at least one must occur, when not empty.
+	MatchAny []string
 }
 
 // build makes the C filter; the caller frees it. A nil *Filter gives NULL,
@@ -68,6 +75,18 @@ func (f *Filter) apply(cf *C.quire_filter) error {
 	to, toLen := cstr(f.To)
 	if err := check(C.quire_filter_set_to(cf, to, toLen)); err != nil {
 		return err
+	}
+	for _, term := range f.Match {
+		p, n := cstr(term)
+		if err := check(C.quire_filter_add_term(cf, p, n)); err != nil {
+			return err
+		}
+	}
+	for _, term := range f.MatchAny {
+		p, n := cstr(term)
+		if err := check(C.quire_filter_add_any_term(cf, p, n)); err != nil {
+			return err
+		}
 	}
 	return check(C.quire_filter_set_undated(cf, C.int(f.Undated)))
 }
