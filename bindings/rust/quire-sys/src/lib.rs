@@ -187,6 +187,16 @@ extern "C" {
     pub fn quire_filter_set_range(filter: *mut quire_filter, from: i64, to: i64) -> c_int;
     pub fn quire_filter_set_undated(filter: *mut quire_filter, mode: c_int) -> c_int;
     pub fn quire_filter_errmsg(filter: *const quire_filter) -> *const c_char;
+    pub fn quire_filter_add_term(
+        filter: *mut quire_filter,
+        term: *const c_char,
+        len: usize,
+    ) -> c_int;
+    pub fn quire_filter_add_any_term(
+        filter: *mut quire_filter,
+        term: *const c_char,
+        len: usize,
+    ) -> c_int;
     pub fn quire_corpus_count(
         corpus: *const quire_corpus,
         filter: *const quire_filter,

@@ -29,6 +29,8 @@ pub struct Filter {
     from: String,
     to: String,
     undated: Undated,
+    terms: Vec<String>,
+    any_terms: Vec<String>,
 }
 
 impl Filter {
@@ -74,6 +76,23 @@ impl Filter {
         self
     }
 
+    /// Adds a term that every matching document holds in its title or
+    /// text: words (runs of Unicode letters and digits) compared by simple
+    /// case folding; the words of one term ("Belt and Road") must follow
+    /// one another. ABI.md, "Terms", has the rules. A term without a word
+    /// is reported as [`Error`] `InvalidArgument` when the filter is used.
+    pub fn term(mut self, term: impl Into<String>) -> Filter {
+        self.terms.push(term.into());
+        self
+    }
+
+    /// Adds a term of which, with the others added this way, at least one
+    /// must occur (besides every [`Filter::term`]).
+    pub fn any_term(mut self, term: impl Into<String>) -> Filter {
+        self.any_terms.push(term.into());
+        self
+    }
+
     /// Makes the C filter. Bad dates are reported here, as QUIRE_EDATE.
     pub(crate) fn build(&self) -> Result<RawFilter> {
         let mut ptr = std::ptr::null_mut();
@@ -101,6 +120,14 @@ impl Filter {
             Undated::Exclude => sys::QUIRE_UNDATED_EXCLUDE,
         };
         check(unsafe { sys::quire_filter_set_undated(f, mode) }, errmsg)?;
+        for term in &self.terms {
+            let (p, n) = str_arg(term);
+            check(unsafe { sys::quire_filter_add_term(f, p, n) }, errmsg)?;
+        }
+        for term in &self.any_terms {
+            let (p, n) = str_arg(term);
+            check(unsafe { sys::quire_filter_add_any_term(f, p, n) }, errmsg)?;
+        }
         Ok(raw)
     }
 }
