@@ -40,6 +40,12 @@ export interface Filter {
   sources?: string | readonly string[];
   /** On or after the first instant of this date. */
   from?: DateInput;
+  /** Terms every document holds in its title or text: words (runs of
+   * Unicode letters and digits) compared by simple case folding, the words
+   * of one term one after another ("Belt and Road"). ABI.md, "Terms". */
+  match?: string | readonly string[];
+  /** Terms of which at least one must occur, besides every `match`. */
+  matchAny?: string | readonly string[];
   /** On or before the last instant of this date ("2016" ends 2016-12-31T23:59:59Z). */
   to?: DateInput;
   /** true: always keep undated documents; false: never; unset: only when

@@ -92,23 +92,28 @@ function dateText(value, what) {
   return value;
 }
 
-const FILTER_KEYS = ['sources', 'from', 'to', 'undated'];
+const FILTER_KEYS = ['sources', 'from', 'to', 'undated', 'match', 'matchAny'];
+
+/** undefined, or an array: one string is an array of one. */
+function listOf(value) {
+  if (typeof value === 'string') return [value];
+  if (value === undefined || value === null) return undefined;
+  return Array.from(value);
+}
 
 /** The filter object the addon reads, from the options users pass. */
 function filterSpec(options) {
-  const { sources, from, to, undated } = options;
+  const { sources, from, to, undated, match, matchAny } = options;
   if (undated !== undefined && typeof undated !== 'boolean') {
     throw new TypeError('undated must be true, false or undefined');
   }
-  let list;
-  if (typeof sources === 'string') list = [sources];
-  else if (sources === undefined || sources === null) list = undefined;
-  else list = Array.from(sources);
   return {
-    sources: list,
+    sources: listOf(sources),
     from: dateText(from, 'from'),
     to: dateText(to, 'to'),
     undated: UNDATED[String(undated)],
+    match: listOf(match),
+    matchAny: listOf(matchAny),
   };
 }
 
@@ -639,7 +644,8 @@ class Corpus {
     return new BatchIterator(this, filterSpec({}), batchSize(options));
   }
 
-  /** How many documents query(filter) would give, from the indexes alone. */
+  /** How many documents query(filter) would give: from the indexes alone,
+   * or with match/matchAny by reading the candidates (exact either way). */
   countMatches(filter = {}) {
     checkKeys(filter, FILTER_KEYS, 'filter');
     return native.corpusCount(this[kHandle], filterSpec(filter));

@@ -1,4 +1,6 @@
 /* filter.c: a quire_filter from the filter object lib/index.js builds. */
+#include <stdio.h>
+
 #include "qn.h"
 
 static int get_prop(napi_env env, napi_value obj, const char *name,
@@ -10,7 +12,10 @@ static int get_prop(napi_env env, napi_value obj, const char *name,
   return 0;
 }
 
-static int add_sources(napi_env env, quire_filter *f, napi_value list) {
+/* Adds each string of list (undefined: none) with add: sources, terms. */
+static int add_list(napi_env env, quire_filter *f, napi_value list,
+                    const char *what,
+                    int (*add)(quire_filter *, const char *, size_t)) {
   bool is_array = false;
   uint32_t n = 0, i;
   napi_valuetype type;
@@ -19,7 +24,9 @@ static int add_sources(napi_env env, quire_filter *f, napi_value list) {
   if (type == napi_undefined || type == napi_null)
     return 0;
   if (napi_is_array(env, list, &is_array) != napi_ok || !is_array) {
-    qn_throw_type(env, "sources must be an array of strings");
+    char msg[96];
+    snprintf(msg, sizeof msg, "%s must be an array of strings", what);
+    qn_throw_type(env, msg);
     return -1;
   }
   napi_get_array_length(env, list, &n);
@@ -29,9 +36,9 @@ static int add_sources(napi_env env, quire_filter *f, napi_value list) {
     int status;
     if (napi_get_element(env, list, i, &item) != napi_ok)
       return qn_throw_napi(env), -1;
-    if (qn_get_str(env, item, "a source name", &name) != 0)
+    if (qn_get_str(env, item, what, &name) != 0)
       return -1;
-    status = quire_filter_add_source(f, name.data, name.len);
+    status = add(f, name.data, name.len);
     qn_str_free(&name);
     if (status != QUIRE_OK) {
       qn_throw_status(env, status, quire_filter_errmsg(f));
@@ -59,14 +66,18 @@ static int set_bound(napi_env env, quire_filter *f, napi_value value,
 }
 
 static int fill(napi_env env, quire_filter *f, napi_value spec) {
-  napi_value sources, from, to, undated;
+  napi_value sources, from, to, undated, match, match_any;
   int has;
   int64_t mode;
   int status;
   if (get_prop(env, spec, "sources", &sources) ||
       get_prop(env, spec, "from", &from) || get_prop(env, spec, "to", &to) ||
       get_prop(env, spec, "undated", &undated) ||
-      add_sources(env, f, sources) ||
+      get_prop(env, spec, "match", &match) ||
+      get_prop(env, spec, "matchAny", &match_any) ||
+      add_list(env, f, sources, "sources", quire_filter_add_source) ||
+      add_list(env, f, match, "match", quire_filter_add_term) ||
+      add_list(env, f, match_any, "matchAny", quire_filter_add_any_term) ||
       set_bound(env, f, from, "from", quire_filter_set_from) ||
       set_bound(env, f, to, "to", quire_filter_set_to) ||
       qn_get_opt_int(env, undated, "undated mode", &has, &mode))
