@@ -229,6 +229,36 @@ static int op_count(hd_bytes *got) {
   return status;
 }
 
+/* Terms: adding them, counting with them (a scan with a helper thread) and
+ * iterating with them. */
+static int op_terms(hd_bytes *got) {
+  quire_corpus *c;
+  int status = open_fixture(&c);
+  quire_filter *f = NULL;
+  if (status == QUIRE_OK) {
+    status = quire_filter_new(&f);
+    EXPECT_NULL_ON_ENOMEM(status, f);
+  }
+  if (status == QUIRE_OK)
+    status = quire_filter_add_term(f, "KREMLIN", 7);
+  if (status == QUIRE_OK)
+    status = quire_filter_add_any_term(f, "БЕЛАРУСЬ", strlen("БЕЛАРУСЬ"));
+  if (status == QUIRE_OK)
+    status = quire_filter_add_any_term(f, "trade the", 9);
+  uint64_t count = 0;
+  if (status == QUIRE_OK)
+    status = quire_corpus_count(c, f, &count);
+  if (status == QUIRE_OK) {
+    char n[32];
+    snprintf(n, sizeof n, "%llu", (unsigned long long)count);
+    hd_bytes_put(got, n, strlen(n));
+    status = iterate_with(c, f, got);
+  }
+  quire_filter_free(f);
+  quire_corpus_close(c);
+  return status;
+}
+
 /* Exports, filtered, through a callback (excel) and to a file (plain). */
 static int op_export(hd_bytes *got) {
   quire_corpus *c;
@@ -427,6 +457,9 @@ Test(oom, iterate_and_filter) {
 }
 Test(oom, count) {
   sweep("count", op_count);
+}
+Test(oom, terms) {
+  sweep("terms", op_terms);
 }
 Test(oom, export_to_callback_and_path) {
   sweep("export", op_export);
