@@ -31,13 +31,20 @@ static const char pack_usage[] =
     "options:\n"
     "  -o, --output FILE   the corpus to write (required)\n"
     "  --manifest FILE     pack text files described by this manifest\n"
+    "  --codec NAME        zstd (default; format 1.1) or deflate (format\n"
+    "                      1.0's codec: quire 1.0 reads the file)\n"
+    "  --level N           the codec's level: zstd 1 fastest to 22 smallest\n"
+    "                      (default %d), deflate 1 to 9 (default %d)\n"
     "  --block-size N      text block size in bytes, k and M suffixes\n"
-    "                      allowed (4k to 64M, default %uk)\n"
-    "  --level N           DEFLATE level, 1 fastest to 9 smallest (default "
-    "%d)\n"
+    "                      allowed (4k to 64M; default %uk with zstd, %uk\n"
+    "                      with deflate)\n"
+    "  --dictionary-size N size of the zstd dictionary trained on the\n"
+    "                      corpus, k and M suffixes allowed (4k to 4M, or 0\n"
+    "                      for none; default %uk)\n"
     "  --input-order       keep the input order (default: grouped by source,\n"
     "                      then date, which makes filtering faster)\n"
-    "  --threads N         compress with N threads (default 1)\n"
+    "  --threads N         compress with N threads (default: the number of\n"
+    "                      cores); the file is the same whatever N\n"
     "  --skip-bad-rows     skip bad rows, report them, and go on\n"
     "  -h, --help          show this help\n";
 
@@ -47,7 +54,9 @@ enum {
   OPT_LEVEL,
   OPT_INPUT_ORDER,
   OPT_THREADS,
-  OPT_SKIP_BAD_ROWS
+  OPT_SKIP_BAD_ROWS,
+  OPT_CODEC,
+  OPT_DICTIONARY_SIZE
 };
 
 typedef struct pack_args {
@@ -56,6 +65,9 @@ typedef struct pack_args {
   uint64_t block_size; /* 0: the library's default */
   uint64_t level;
   uint64_t threads;
+  int codec; /* -1: the default */
+  int dictionary_set;
+  uint64_t dictionary_size;
   int input_order;
   int skip_bad_rows;
   char **inputs;
@@ -80,15 +92,21 @@ static int parse_args(int argc, char **argv, pack_args *a) {
       {"input-order", no_argument, NULL, OPT_INPUT_ORDER},
       {"threads", required_argument, NULL, OPT_THREADS},
       {"skip-bad-rows", no_argument, NULL, OPT_SKIP_BAD_ROWS},
+      {"codec", required_argument, NULL, OPT_CODEC},
+      {"dictionary-size", required_argument, NULL, OPT_DICTIONARY_SIZE},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   memset(a, 0, sizeof *a);
+  a->codec = -1;
   int opt, rc = EXIT_OK;
   while (rc == EXIT_OK &&
          (opt = getopt_long(argc, argv, ":o:h", options, NULL)) != -1) {
     switch (opt) {
     case 'h':
-      printf(pack_usage, QUIRE_DEFAULT_BLOCK_SIZE >> 10, QUIRE_DEFAULT_LEVEL);
+      printf(pack_usage, QUIRE_DEFAULT_ZSTD_LEVEL, QUIRE_DEFAULT_DEFLATE_LEVEL,
+             QUIRE_DEFAULT_BLOCK_SIZE >> 10,
+             QUIRE_DEFAULT_DEFLATE_BLOCK_SIZE >> 10,
+             QUIRE_DEFAULT_DICTIONARY_SIZE >> 10);
       return CLI_HELPED;
     case 'o':
       a->output = optarg;
@@ -101,7 +119,21 @@ static int parse_args(int argc, char **argv, pack_args *a) {
                         QUIRE_MAX_BLOCK_SIZE, &a->block_size);
       break;
     case OPT_LEVEL:
-      rc = parse_number("--level", optarg, 0, 1, 9, &a->level);
+      rc = parse_number("--level", optarg, 0, 1, 22, &a->level);
+      break;
+    case OPT_CODEC:
+      if (strcmp(optarg, "zstd") == 0)
+        a->codec = QUIRE_CODEC_ZSTD;
+      else if (strcmp(optarg, "deflate") == 0)
+        a->codec = QUIRE_CODEC_DEFLATE;
+      else
+        rc = cli_usage_error("pack", "--codec: '%s' is not zstd or deflate",
+                             optarg);
+      break;
+    case OPT_DICTIONARY_SIZE:
+      rc = parse_number("--dictionary-size", optarg, 1, 0,
+                        QUIRE_MAX_DICTIONARY_SIZE, &a->dictionary_size);
+      a->dictionary_set = 1;
       break;
     case OPT_THREADS:
       rc = parse_number("--threads", optarg, 0, 1, 64, &a->threads);
@@ -153,8 +185,12 @@ static int check_inputs(const pack_args *a, uint64_t *total) {
 
 static int configure_writer(const pack_args *a, quire_writer *w) {
   int status = QUIRE_OK;
-  if (a->block_size)
+  if (a->codec >= 0)
+    status = quire_writer_set_codec(w, a->codec);
+  if (status == QUIRE_OK && a->block_size)
     status = quire_writer_set_block_size(w, (uint32_t)a->block_size);
+  if (status == QUIRE_OK && a->dictionary_set)
+    status = quire_writer_set_dictionary_size(w, (uint32_t)a->dictionary_size);
   if (status == QUIRE_OK && a->level)
     status = quire_writer_set_level(w, (int)a->level);
   if (status == QUIRE_OK && a->threads)

@@ -13,7 +13,8 @@ static const char info_usage[] =
     "usage: quire info FILE [filters]\n"
     "\n"
     "Describes a corpus: documents, sources, date span, undated documents,\n"
-    "the size of its data raw and on disk, and the file format version.\n"
+    "the size of its data raw and on disk, the file format version, and\n"
+    "how it was packed: codec, level, block size, dictionaries.\n"
     "With filters, also how many documents they select.\n"
     "\n" CLI_FILTER_USAGE "  -h, --help     show this help\n";
 
@@ -40,6 +41,32 @@ static void print_date_span(const quire_corpus *c) {
   printf("%-12s %s to %s\n", "dates:", a, b);
 }
 
+/* Codec, level, block size and dictionaries (format 1.1). */
+static int print_packing(const quire_corpus *c) {
+  int codec = 0, level = 0;
+  uint32_t block_size = 0;
+  if (quire_corpus_codec(c, &codec, &level, &block_size) != QUIRE_OK)
+    return cli_fail("info", "%s", quire_corpus_errmsg(c));
+  const char *name = codec == QUIRE_CODEC_ZSTD ? "zstd" : "DEFLATE";
+  if (level)
+    printf("%-12s %s, level %d\n", "codec:", name, level);
+  else
+    printf("%-12s %s (level not recorded)\n", "codec:", name);
+  print_size("block size:", block_size);
+  uint64_t count = quire_corpus_dictionary_count(c);
+  if (count == 0)
+    printf("%-12s none\n", "dictionary:");
+  for (uint64_t i = 0; i < count; i++) {
+    uint32_t id = 0, size = 0;
+    int meta = 0;
+    if (quire_corpus_dictionary(c, i, &id, &size, &meta) != QUIRE_OK)
+      return cli_fail("info", "%s", quire_corpus_errmsg(c));
+    printf("%-12s %u bytes (%.1f KiB), for the %s, id %u\n",
+           "dictionary:", size, size / 1024.0, meta ? "metadata" : "texts", id);
+  }
+  return EXIT_OK;
+}
+
 int cmd_info(int argc, char **argv) {
   cli_selection sel;
   quire_corpus *c;
@@ -51,6 +78,8 @@ int cmd_info(int argc, char **argv) {
   quire_corpus_format_version(c, &major, &minor);
   printf("%-12s %s\n", "file:", argv[optind]);
   printf("%-12s %d.%d\n", "format:", major, minor);
+  if (print_packing(c) != EXIT_OK)
+    rc = EXIT_FAILED;
   printf("%-12s %llu\n",
          "documents:", (unsigned long long)quire_corpus_doc_count(c));
   if (sel.filtered) {

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 
 as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-packages=(zlib1g-dev libcsv-dev libutf8proc-dev libcriterion-dev cmake pkg-config libdeflate-dev
+packages=(zlib1g-dev libzstd-dev libcsv-dev libutf8proc-dev libcriterion-dev cmake pkg-config libdeflate-dev
   gcc g++ make clang libclang-rt-14-dev abigail-tools python3)
 missing=()
 for p in "${packages[@]}"; do

@@ -226,11 +226,30 @@ static inline int hd_add(quire_writer *w, const hd_doc *d) {
 
 /* Writes n generated documents to path. Returns QUIRE_OK or the failing
  * status with the writer's message in msg (Q_MSG_CAP bytes). */
+/* The codec the hardening suites write with: QUIRE_TEST_CODEC=deflate in
+ * the environment makes them run over DEFLATE files (format 1.0's codec);
+ * zstd with a dictionary otherwise. hd_dictionary_size, when not negative,
+ * overrides the dictionary size. */
+static int hd_dictionary_size = -1;
+static inline int hd_codec(void) {
+  const char *e = getenv("QUIRE_TEST_CODEC");
+  return e && strcmp(e, "deflate") == 0 ? QUIRE_CODEC_DEFLATE
+                                        : QUIRE_CODEC_ZSTD;
+}
+static inline int hd_configure(quire_writer *w) {
+  int status = quire_writer_set_codec(w, hd_codec());
+  if (status == QUIRE_OK && hd_dictionary_size >= 0)
+    status = quire_writer_set_dictionary_size(w, (uint32_t)hd_dictionary_size);
+  return status;
+}
+
 static inline int hd_write_generated(const char *path, size_t n, uint64_t seed,
                                      int order, uint32_t block_size,
                                      int threads, char *msg) {
   quire_writer *w;
   int status = quire_writer_open(path, &w);
+  if (status == QUIRE_OK)
+    status = hd_configure(w);
   if (status == QUIRE_OK)
     status = quire_writer_set_order(w, order);
   if (status == QUIRE_OK && block_size)
@@ -265,6 +284,8 @@ static inline int hd_pack_seeds(const char *seeds_dir, const char *path,
   quire_writer *w;
   quire_import *imp = NULL;
   int status = quire_writer_open(path, &w);
+  if (status == QUIRE_OK)
+    status = hd_configure(w);
   if (status == QUIRE_OK)
     status = quire_writer_set_order(w, order);
   if (status == QUIRE_OK)
@@ -379,20 +400,80 @@ static inline void hd_fix_blocks(uint8_t *buf, size_t len, const uint8_t *f) {
   }
 }
 
-static inline void hd_fix_sections(uint8_t *buf, size_t len, uint8_t *f) {
-  for (int s = 0; s < QS_COUNT; s++) {
-    uint8_t *e = f + QFT_SECTIONS + s * QF_SECTION_ENTRY;
-    uint64_t off = ld64(e), n = ld64(e + 8);
-    uint64_t chunks = (n + QF_CHUNK - 1) / QF_CHUNK;
-    if (off > len || n > len - off || chunks * 4 > len - off - n)
-      continue;
-    uint8_t *table = buf + off + n;
-    for (uint64_t c = 0; c < chunks; c++) {
-      uint64_t start = c * QF_CHUNK;
-      uint64_t k = n - start < QF_CHUNK ? n - start : QF_CHUNK;
-      st32(table + c * 4, q_crc32(buf + off + start, (size_t)k));
+/* Recomputes the chunk table and its CRC of the section whose entry (u64
+ * offset, u64 length, u32 width, u32 table CRC) is at e. */
+static inline void hd_fix_section(uint8_t *buf, size_t len, uint8_t *e) {
+  uint64_t off = ld64(e), n = ld64(e + 8);
+  uint64_t chunks = (n + QF_CHUNK - 1) / QF_CHUNK;
+  if (off > len || n > len - off || chunks * 4 > len - off - n)
+    return;
+  uint8_t *table = buf + off + n;
+  for (uint64_t c = 0; c < chunks; c++) {
+    uint64_t start = c * QF_CHUNK;
+    uint64_t k = n - start < QF_CHUNK ? n - start : QF_CHUNK;
+    st32(table + c * 4, q_crc32(buf + off + start, (size_t)k));
+  }
+  st32(e + 20, q_crc32(table, (size_t)chunks * 4));
+}
+
+/* Format 1.1: the extension table, or NULL; *count its entries. */
+static inline uint8_t *hd_ext_table(uint8_t *buf, size_t len, uint8_t *f,
+                                    uint32_t *count) {
+  (void)buf;
+  *count = 0;
+  uint32_t size = ld32(f + QFT_EXT_SIZE);
+  if (size < QX_HEAD + 4 || size > len - QF_FOOTER_SIZE)
+    return NULL;
+  uint8_t *t = f - size;
+  *count = ld32(t + 8);
+  if (ld32(t + 12) != QX_ENTRY ||
+      QX_HEAD + (uint64_t)*count * QX_ENTRY + 4 != size)
+    return NULL;
+  return t;
+}
+
+/* The extension section of kind, or NULL; *length its length. */
+static inline uint8_t *hd_ext_section(uint8_t *buf, size_t len, int kind,
+                                      uint64_t *length) {
+  uint32_t count;
+  uint8_t *t = hd_ext_table(buf, len, buf + len - QF_FOOTER_SIZE, &count);
+  for (uint32_t i = 0; t && i < count; i++) {
+    uint8_t *e = t + QX_HEAD + i * QX_ENTRY;
+    uint64_t off = ld64(e + 8), n = ld64(e + 16);
+    if ((int)ld32(e) == kind && off <= len && n <= len - off) {
+      *length = n;
+      return buf + off;
     }
-    st32(e + 20, q_crc32(table, (size_t)chunks * 4));
+  }
+  return NULL;
+}
+
+static inline void hd_fix_sections(uint8_t *buf, size_t len, uint8_t *f) {
+  for (int s = 0; s < QS_COUNT; s++)
+    hd_fix_section(buf, len, f + QFT_SECTIONS + s * QF_SECTION_ENTRY);
+  uint32_t count;
+  uint8_t *t = hd_ext_table(buf, len, f, &count);
+  if (!t)
+    return;
+  for (uint32_t i = 0; i < count; i++)
+    hd_fix_section(buf, len, t + QX_HEAD + i * QX_ENTRY + 8);
+  size_t size = QX_HEAD + (size_t)count * QX_ENTRY;
+  st32(t + size, q_crc32(t, size));
+}
+
+/* Recomputes the CRC of every dictionary in the directory. */
+static inline void hd_fix_dictionaries(uint8_t *buf, size_t len) {
+  uint64_t n;
+  uint8_t *d = hd_ext_section(buf, len, QX_DICTIONARIES, &n);
+  if (!d || n < QXD_HEAD)
+    return;
+  uint32_t count = ld32(d);
+  for (uint64_t k = 0; k < count && QXD_HEAD + (k + 1) * QXD_ENTRY <= n; k++) {
+    uint8_t *e = d + QXD_HEAD + k * QXD_ENTRY;
+    uint64_t off = ld64(e + QXD_OFFSET);
+    uint32_t size = ld32(e + QXD_SIZE);
+    if (off <= n && size <= n - off)
+      st32(e + QXD_CRC, q_crc32(d + off, size));
   }
 }
 
@@ -400,8 +481,10 @@ static inline void hd_fix_checksums(uint8_t *buf, size_t len, int what) {
   if (len < QF_HEADER_SIZE + QF_FOOTER_SIZE)
     return;
   uint8_t *f = buf + len - QF_FOOTER_SIZE;
-  if (what & HD_FIX_BLOCKS)
+  if (what & HD_FIX_BLOCKS) {
     hd_fix_blocks(buf, len, f);
+    hd_fix_dictionaries(buf, len);
+  }
   if (what & HD_FIX_SECTIONS)
     hd_fix_sections(buf, len, f);
   if (what & HD_FIX_HEADER) {
@@ -418,10 +501,12 @@ static inline void hd_fix_checksums(uint8_t *buf, size_t len, int what) {
  * not one), as every corrupt-file message must. */
 static inline int hd_names_damage(const char *msg) {
   static const char *const parts[] = {
-      "header",       "footer",         "truncated",   "source names",
-      "source table", "source index",   "date index",  "document",
-      "text block",   "metadata block", "not a quire", "index entry",
-      "version",      "longer than"};
+      "header", "footer", "truncated", "source names", "source table",
+      "source index", "date index", "document", "text block", "metadata block",
+      "not a quire", "index entry", "version", "longer than",
+      /* format 1.1 */
+      "extension table", "dictionar", "writer settings", "word summaries",
+      "near-duplicate"};
   for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
     if (strstr(msg, parts[i]))
       return 1;

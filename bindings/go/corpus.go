@@ -194,6 +194,41 @@ func (c *Corpus) FormatVersion() (major, minor int, err error) {
 	return major, minor, err
 }
 
+// Packing says how a corpus was packed.
+type Packing struct {
+	Codec        Codec
+	Level        int // on the codec's scale; 0 when the file does not say (format 1.0)
+	BlockSize    uint32
+	Dictionaries []uint32 // the size in bytes of each zstd dictionary
+}
+
+// Packing returns the codec, level, block size and dictionaries of the
+// corpus.
+func (c *Corpus) Packing() (Packing, error) {
+	var p Packing
+	err := c.with(func(ptr *C.quire_corpus) error {
+		var codec, level C.int
+		var block C.uint32_t
+		if st := C.quire_corpus_codec(ptr, &codec, &level, &block); st != C.QUIRE_OK {
+			return newError(st, C.quire_corpus_errmsg(ptr))
+		}
+		p.Codec, p.Level, p.BlockSize = CodecZstd, int(level), uint32(block)
+		if codec == C.QUIRE_CODEC_DEFLATE {
+			p.Codec = CodecDeflate
+		}
+		n := uint64(C.quire_corpus_dictionary_count(ptr))
+		for i := uint64(0); i < n; i++ {
+			var size C.uint32_t
+			if st := C.quire_corpus_dictionary(ptr, C.uint64_t(i), nil, &size, nil); st != C.QUIRE_OK {
+				return newError(st, C.quire_corpus_errmsg(ptr))
+			}
+			p.Dictionaries = append(p.Dictionaries, uint32(size))
+		}
+		return nil
+	})
+	return p, err
+}
+
 // DateSpan returns the first instants of the earliest and of the latest
 // date among dated documents, in UTC. It fails with ErrNotFound when no
 // document has a date.

@@ -3,8 +3,10 @@ package quire_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 
@@ -396,5 +398,46 @@ func TestConcurrentReaders(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
+	}
+}
+
+func TestCodecOptions(t *testing.T) {
+	var docs []quire.Document
+	for i := 0; i < 400; i++ {
+		docs = append(docs, quire.Document{
+			Source: fmt.Sprintf("s%d", i%5), Date: fmt.Sprintf("2016-01-%02d", i%28+1),
+			Title: fmt.Sprintf("t%d", i),
+			Text:  strings.Repeat(fmt.Sprintf("Story %d of a town %d. ", i, i*7%31), 20+i%13),
+		})
+	}
+	one := writeCorpus(t, docs, &quire.WriterOptions{BlockSize: 8192, Threads: 1})
+	three := writeCorpus(t, docs, &quire.WriterOptions{BlockSize: 8192, Threads: 3})
+	a, _ := os.ReadFile(one)
+	b, _ := os.ReadFile(three)
+	if len(a) == 0 || !bytes.Equal(a, b) {
+		t.Fatal("the thread count changed the file's bytes")
+	}
+	p, err := openCorpus(t, one).Packing()
+	if err != nil || p.Codec != quire.CodecZstd || p.Level != 5 || p.BlockSize != 8192 || len(p.Dictionaries) == 0 {
+		t.Fatalf("zstd packing %+v %v", p, err)
+	}
+	d := openCorpus(t, writeCorpus(t, docs, &quire.WriterOptions{Codec: quire.CodecDeflate, Level: 9}))
+	p, err = d.Packing()
+	if err != nil || p.Codec != quire.CodecDeflate || p.Level != 9 || p.BlockSize != 1<<20 || len(p.Dictionaries) != 0 {
+		t.Fatalf("deflate packing %+v %v", p, err)
+	}
+	z := openCorpus(t, writeCorpus(t, docs, &quire.WriterOptions{Level: 19, NoDictionary: true}))
+	if p, err = z.Packing(); err != nil || p.Level != 19 || len(p.Dictionaries) != 0 {
+		t.Fatalf("no-dictionary packing %+v %v", p, err)
+	}
+	text, err := d.Doc(7)
+	if err != nil || text.Text == "" || d.Count() != 400 {
+		t.Fatalf("deflate corpus: %v", err)
+	}
+	dir := t.TempDir()
+	for _, o := range []quire.WriterOptions{{Codec: quire.CodecDeflate, Level: 12}, {Codec: 7}, {DictionarySize: 100}} {
+		if _, err := quire.Create(filepath.Join(dir, "x.quire"), &o); !errors.Is(err, quire.ErrInvalid) {
+			t.Fatalf("%+v: %v", o, err)
+		}
 	}
 }

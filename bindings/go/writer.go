@@ -32,11 +32,41 @@ const (
 
 // WriterOptions tunes a Writer; zero fields keep libquire's defaults.
 type WriterOptions struct {
-	BlockSize uint32 // uncompressed size text blocks are cut at
-	Level     int    // DEFLATE level, 1 (fastest) to 9 (smallest)
-	Order     Order
-	UTF8      UTF8Policy
-	Threads   int // compressing threads, counting the caller's
+	BlockSize uint32 // uncompressed size text blocks are cut at; 0: the codec's default
+	Codec     Codec  // block codec; the zero value is zstd
+	Level     int    // on the codec's scale: zstd 1 to 22, DEFLATE 1 to 9; 0: default
+	// DictionarySize is the size of the zstd dictionary trained on the
+	// corpus (0: the default); NoDictionary writes none.
+	DictionarySize uint32
+	NoDictionary   bool
+	Order          Order
+	UTF8           UTF8Policy
+	Threads        int // compressing threads; 0: the number of cores
+}
+
+// Codec is the compression of a corpus's blocks.
+type Codec int
+
+const (
+	// CodecZstd is zstd with dictionaries trained on the corpus (format
+	// 1.1, the default).
+	CodecZstd Codec = iota
+	// CodecDeflate is format 1.0's DEFLATE: libquire 1.0 reads the file.
+	CodecDeflate
+)
+
+func (c Codec) String() string {
+	if c == CodecDeflate {
+		return "deflate"
+	}
+	return "zstd"
+}
+
+func (c Codec) c() C.int {
+	if c == CodecDeflate {
+		return C.QUIRE_CODEC_DEFLATE
+	}
+	return C.QUIRE_CODEC_ZSTD
 }
 
 // Writer writes a new corpus. The file appears at its path only when Finish
@@ -85,6 +115,22 @@ func (o *WriterOptions) apply(ptr *C.quire_writer) error {
 			return newError(st, C.quire_writer_errmsg(ptr))
 		}
 		return nil
+	}
+	if o.Codec != CodecZstd && o.Codec != CodecDeflate {
+		return errorf(Code(C.QUIRE_EINVAL), "unknown codec %d", int(o.Codec))
+	}
+	// The codec first: it resets the level to its own default.
+	if err := check(C.quire_writer_set_codec(ptr, o.Codec.c())); err != nil {
+		return err
+	}
+	if o.NoDictionary || o.DictionarySize != 0 {
+		size := o.DictionarySize
+		if o.NoDictionary {
+			size = 0
+		}
+		if err := check(C.quire_writer_set_dictionary_size(ptr, C.uint32_t(size))); err != nil {
+			return err
+		}
 	}
 	if o.BlockSize != 0 {
 		if err := check(C.quire_writer_set_block_size(ptr, C.uint32_t(o.BlockSize))); err != nil {

@@ -187,6 +187,13 @@ export class Corpus implements Iterable<Document> {
   /** Bytes of every field of every document laid end to end. */
   readonly rawSize: number;
   readonly formatVersion: { major: number; minor: number };
+  /** How the corpus was packed (format 1.1); level 0 when the file does not say. */
+  readonly packing: {
+    codec: 'zstd' | 'deflate';
+    level: number;
+    blockSize: number;
+    dictionaries: number[];
+  };
   /** Every source and its number of documents, in byte order of the names. */
   readonly sources: Source[];
   /** First instants of the earliest and latest dates, or null when none is dated. */
@@ -210,8 +217,12 @@ export class Corpus implements Iterable<Document> {
 export interface WriterOptions {
   /** Uncompressed size text blocks are cut at (4 KiB to 64 MiB). */
   blockSize?: number;
-  /** DEFLATE level, 1 to 9. */
+  /** Block codec: "zstd" (the default, format 1.1) or "deflate" (read by quire 1.0). */
+  codec?: 'zstd' | 'deflate';
+  /** Level on the codec's scale: zstd 1 to 22, deflate 1 to 9. */
   level?: number;
+  /** Size of the zstd dictionary trained on the corpus; 0 for none. */
+  dictionarySize?: number;
   /** "clustered" (by source, then date: the default) or "input". */
   order?: 'clustered' | 'input';
   /** What libquire does with invalid UTF-8 (JS strings reach it already valid). */

@@ -6,15 +6,19 @@
    and compiled against those headers: an offset, size or section width
    that changes in the code without ABI.md fails here.
 2. An independent reader, written from ABI.md alone (it shares no code with
-   libquire), parses corpora that the quire CLI packed from generated CSV,
-   in both document orders and with small blocks, checks every documented
-   rule (layout, checksums, orders, indexes, statistics, block cutting) and
-   compares every document with what `quire export` prints.
+   libquire; zstd frames are decompressed by libzstd through ctypes), parses
+   corpora that the quire CLI packed from generated CSV, in both document
+   orders, with small blocks, with both codecs and with dictionaries, checks
+   every documented rule (layout, checksums, flags, extension table,
+   dictionaries, orders, indexes, statistics, block cutting) and compares
+   every document with what `quire export` prints.
 
 usage: format_doc_test.py ABI_MD SOURCE_ROOT QUIRE_CLI WORK_DIR [CC]
 """
 
 import csv
+import ctypes
+import ctypes.util
 import io
 import os
 import re
@@ -110,6 +114,40 @@ def i64(b, o): return struct.unpack_from("<q", b, o)[0]
 def crc(b): return zlib.crc32(b) & 0xFFFFFFFF
 
 
+_zstd = ctypes.CDLL(ctypes.util.find_library("zstd") or "libzstd.so.1")
+_zstd.ZSTD_createDCtx.restype = ctypes.c_void_p
+_zstd.ZSTD_decompress_usingDict.restype = ctypes.c_size_t
+_zstd.ZSTD_decompress_usingDict.argtypes = [
+    ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p,
+    ctypes.c_size_t, ctypes.c_char_p, ctypes.c_size_t]
+_zstd.ZSTD_getFrameContentSize.restype = ctypes.c_ulonglong
+_zstd.ZSTD_getFrameContentSize.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
+_zstd.ZSTD_isError.argtypes = [ctypes.c_size_t]
+_dctx = _zstd.ZSTD_createDCtx()
+
+
+def unzstd(data, size, dictionary):
+    check(_zstd.ZSTD_getFrameContentSize(data, len(data)) == size,
+          "a zstd frame does not state its block's size")
+    out = ctypes.create_string_buffer(max(size, 1))
+    d = dictionary or b""
+    n = _zstd.ZSTD_decompress_usingDict(_dctx, out, size, data, len(data),
+                                        d, len(d))
+    check(not _zstd.ZSTD_isError(n) and n == size,
+          "a zstd block does not decompress to its size")
+    return out.raw[:size]
+
+
+def decompress(flags, data, size, dicts):
+    codec, number = flags & 0xFF, flags >> 8
+    if codec == 0:
+        check(number == 0, "a DEFLATE block names a dictionary")
+        return inflate(data, size)
+    check(codec == 1, "unknown codec")
+    check(number <= len(dicts), "a block names a dictionary the file lacks")
+    return unzstd(data, size, dicts[number - 1] if number else None)
+
+
 def inflate(data, size):
     d = zlib.decompressobj(-15)  # raw DEFLATE, no wrapper
     out = d.decompress(data) + d.flush()
@@ -121,8 +159,8 @@ def inflate(data, size):
 def read_header(f):
     h = f[:HEADER]
     check(h[:8] == b"QUIRE\x00\r\n", "header magic")
-    check((u16(h, 8), u16(h, 10)) == (1, 0), "header version")
-    check(u32(h, 12) == 0 and u32(h, 16) == 0, "header flags")
+    check((u16(h, 8), u16(h, 10)) == (1, 1), "header version")
+    check(u32(h, 12) in (0, 1) and u32(h, 16) == 0, "header flags")
     check(u32(h, 20) == HEADER and u64(h, 24) == len(f), "header sizes")
     check(h[32:60] == bytes(28), "header reserved bytes")
     check(crc(h[:60]) == u32(h, 60), "header CRC")
@@ -131,15 +169,14 @@ def read_header(f):
 def read_footer(f):
     t = f[-FOOTER:]
     check(t[:8] == b"QUIREFTR" and t[280:] == b"QUIREEND", "footer magics")
-    check((u16(t, 8), u16(t, 10), u32(t, 12), u32(t, 16)) == (1, 0, 0, 0),
-          "footer version and flags")
+    check(t[8:20] == f[8:20], "footer version and flags, as the header's")
     check(u32(t, 20) == FOOTER and u64(t, 24) == len(f), "footer sizes")
-    check(t[272:276] == bytes(4), "footer reserved bytes")
     check(crc(t[:276]) == u32(t, 276), "footer CRC")
     ft = dict(docs=u64(t, 32), sources=u64(t, 40), undated=u64(t, 48),
               blocks=u64(t, 56), meta_blocks=u64(t, 64), raw=u64(t, 72),
               min_date=i64(t, 80), max_date=i64(t, 88),
-              block_size=u32(t, 96), order=u32(t, 100), sections=[])
+              block_size=u32(t, 96), order=u32(t, 100), sections=[],
+              ext_size=u32(t, 272), required=u32(t, 12))
     for s in range(7):
         e = 104 + 24 * s
         ft["sections"].append((u64(t, e), u64(t, e + 8), u32(t, e + 16),
@@ -147,26 +184,70 @@ def read_footer(f):
     return ft
 
 
+def section_bytes(f, off, length, table_crc, what):
+    data = f[off:off + length]
+    chunks = (length + CHUNK - 1) // CHUNK
+    table = f[off + length:off + length + 4 * chunks]
+    check(crc(table) == table_crc, f"{what} table CRC")
+    for c in range(chunks):
+        check(crc(data[c * CHUNK:(c + 1) * CHUNK]) == u32(table, 4 * c),
+              f"{what} chunk {c} CRC")
+    return data, off + length + 4 * chunks
+
+
 def read_sections(f, ft):
-    """Checks widths, chunk tables and the layout after the blocks; returns
-    each section's bytes and where the sections start."""
+    """Checks widths, chunk tables and the layout after the blocks, then
+    the extension sections and their table; returns each section's bytes,
+    where the sections start, and the extension sections by kind."""
     out = []
     pos = ft["sections"][0][0]
     first = pos
     for s, (off, length, width, table_crc) in enumerate(ft["sections"]):
         check(width == WIDTHS[s] and length % width == 0, f"section {s} width")
         check(off == pos, f"section {s} is not where the order puts it")
-        data = f[off:off + length]
-        chunks = (length + CHUNK - 1) // CHUNK
-        table = f[off + length:off + length + 4 * chunks]
-        check(crc(table) == table_crc, f"section {s} table CRC")
-        for c in range(chunks):
-            check(crc(data[c * CHUNK:(c + 1) * CHUNK]) == u32(table, 4 * c),
-                  f"section {s} chunk {c} CRC")
+        data, pos = section_bytes(f, off, length, table_crc, f"section {s}")
         out.append(data)
-        pos = off + length + 4 * chunks
-    check(pos == len(f) - FOOTER, "the sections do not end at the footer")
-    return out, first
+    ext = {}
+    size = ft["ext_size"]
+    check(size > 0, "a 1.1 file has an extension table")
+    start = len(f) - FOOTER - size
+    t = f[start:start + size]
+    count, width = u32(t, 8), u32(t, 12)
+    check(t[:8] == b"QUIRESEC" and width == 32 and 16 + 32 * count + 4 == size,
+          "extension table head")
+    check(crc(t[:-4]) == u32(t, size - 4), "extension table CRC")
+    for i in range(count):
+        kind, flags, off, length, w, table_crc = struct.unpack_from(
+            "<IIQQII", t, 16 + 32 * i)
+        check(kind not in ext and kind in (1, 2), f"extension kind {kind}")
+        check(flags == (1 if kind == 1 else 0), f"extension {kind} flags")
+        check(off == pos and w == 1, f"extension {kind} place and width")
+        ext[kind], pos = section_bytes(f, off, length, table_crc,
+                                       f"extension {kind}")
+    check(pos == start, "the sections do not end at the extension table")
+    check((1 in ext) <= (ft["required"] == 1),
+          "dictionaries only with QF_REQ_CODECS")
+    return out, first, ext
+
+
+def read_dictionaries(ext):
+    if 1 not in ext:
+        return []
+    d = ext[1]
+    n = u32(d, 0)
+    check(1 <= n <= 4096 and u32(d, 4) == 0, "dictionaries: count")
+    dicts = []
+    for k in range(n):
+        did, use, off, size, c = struct.unpack_from("<IIQII", d, 8 + 24 * k)
+        check(off >= 8 + 24 * n and off + size <= len(d) and size >= 256,
+              f"dictionary {k + 1}: bounds")
+        b = d[off:off + size]
+        check(crc(b) == c, f"dictionary {k + 1}: CRC")
+        check(u32(b, 0) == 0xEC30A437 and u32(b, 4) == did and did != 0,
+              f"dictionary {k + 1}: magic and id")
+        check(use in (0, 1), f"dictionary {k + 1}: use")
+        dicts.append(b)
+    return dicts
 
 
 def read_sources(sec, ft):
@@ -204,7 +285,7 @@ def read_rows(sec, ft):
     return rows
 
 
-def read_blocks(f, sec, ft, rows, first_section):
+def read_blocks(f, sec, ft, rows, first_section, dicts):
     """Checks the block tables, the interleaved layout, the contents and the
     statistics; returns every document's (text, title, author, url)."""
     check(ft["meta_blocks"] == ft["blocks"], "as many metadata as text blocks")
@@ -215,15 +296,16 @@ def read_blocks(f, sec, ft, rows, first_section):
     for b in range(ft["blocks"]):
         t = struct.unpack_from("<QIIIIII", sec[5], 64 * b)
         m = struct.unpack_from("<QIIIIII", sec[6], 32 * b)
-        check(u32(sec[6], 32 * b + 28) == 0 and t[6] == 0, "block flags")
+        check(ft["required"] == 1 or (m[6] == 0 and t[6] == 0),
+              "block flags 0 without QF_REQ_CODECS")
         check(t[4:6] == m[4:6] and t[4] == next_doc and t[5] >= 1,
               f"block {b}: runs of consecutive documents, shared")
         for (off, csize, usize, c, *_), kind in ((t, "text"), (m, "metadata")):
             check(off == pos, f"{kind} block {b} is not next in the file")
             check(crc(f[off:off + csize]) == c, f"{kind} block {b} CRC")
             pos += csize
-        text = inflate(f[t[0]:t[0] + t[1]], t[2])
-        meta = inflate(f[m[0]:m[0] + m[1]], m[2])
+        text = decompress(t[6], f[t[0]:t[0] + t[1]], t[2], dicts)
+        meta = decompress(m[6], f[m[0]:m[0] + m[1]], m[2], dicts)
         at = mat = 0
         for d in range(t[4], t[4] + t[5]):
             r = rows[d]
@@ -328,12 +410,21 @@ def read_corpus(path):
     f = open(path, "rb").read()
     read_header(f)
     ft = read_footer(f)
-    sec, first_section = read_sections(f, ft)
+    sec, first_section, ext = read_sections(f, ft)
+    dicts = read_dictionaries(ext)
+    check(len(ext.get(2, b"")) == 20, "writer settings")
+    codec, level, block_size, dsize, msize = struct.unpack_from("<IiIII",
+                                                               ext[2], 0)
+    check(block_size == ft["block_size"] and codec in (0, 1) and
+          1 <= level <= (22 if codec else 9), "writer settings: values")
+    check(ft["required"] == (1 if codec == 1 or dicts else 0),
+          "QF_REQ_CODECS set exactly for zstd or dictionaries")
+    ft["codec"], ft["dicts"] = codec, len(dicts)
     sources = read_sources(sec, ft)
     rows = read_rows(sec, ft)
     check(len(sec[3]) == 4 * ft["docs"] and len(sec[2]) <= 4 * ft["docs"],
           "index lengths")
-    docs = read_blocks(f, sec, ft, rows, first_section)
+    docs = read_blocks(f, sec, ft, rows, first_section, dicts)
     check_indexes(sec, ft, rows, sources)
     dated = [r["date"] for r in rows if r["precision"]]
     check(ft["undated"] == len(rows) - len(dated), "footer: undated count")
@@ -424,6 +515,7 @@ def check_corpus(quire, path, given, order, block_size):
         for k in ("source", "date", "title", "author", "url", "text"):
             check(d[k] == e[k], f"document {i}: {k} {d[k]!r} != export {e[k]!r}")
         check(e["id"] == str(i), f"document {i}: id")
+    return ft
 
 
 def main():
@@ -434,16 +526,32 @@ def main():
     try:
         count = check_constants(format_section(abi_md), root, work, cc)
         given = input_rows()
-        cases = [("clustered", given, [], 0, 1 << 20),
+        many = input_rows(1500)
+        cases = [("clustered", given, [], 0, 64 << 10),
+                 ("deflate", given, ["--codec", "deflate"], 0, 1 << 20),
+                 ("deflate-4k", given, ["--codec", "deflate", "--block-size",
+                                        "4k", "--level", "3"], 0, 4096),
+                 ("dictionary", many, ["--block-size", "8k",
+                                       "--dictionary-size", "16k"], 0, 8192),
+                 ("dictionary-input", many, ["--block-size", "8k",
+                                             "--input-order", "--threads",
+                                             "2"], 1, 8192),
                  ("input-4k", given, ["--input-order", "--block-size", "4k"],
                   1, 4096),
                  ("clustered-8k", given, ["--block-size", "8k", "--threads", "2"],
                   0, 8192),
                  ("boundary", boundary_rows(), ["--input-order", "--block-size",
                                                 "4k"], 1, 4096)]
+        dictionaries = 0
         for name, rows, options, order, block_size in cases:
             path = pack(quire, work, name, rows, options)
-            check_corpus(quire, path, rows, order, block_size)
+            ft = check_corpus(quire, path, rows, order, block_size)
+            check(ft["codec"] == (0 if "deflate" in options else 1),
+                  f"{name}: codec")
+            dictionaries += ft["dicts"]
+            if name.startswith("dictionary"):
+                check(ft["dicts"] >= 1, f"{name}: no dictionary was trained")
+        check(dictionaries >= 2, "dictionaries were read")
         empty = pack(quire, work, "empty", [], ["--input-order"])
         ft, docs = read_corpus(empty)
         check(docs == [] and ft["blocks"] == 0, "an empty corpus")

@@ -130,7 +130,9 @@ def test_info(seeds, packed):
     assert fields["documents"].strip() == "5"
     assert fields["sources"].strip() == "3"
     assert fields["undated"].strip() == "1"
-    assert fields["format"].strip() == "1.0"
+    assert fields["format"].strip() == "1.1"
+    assert fields["codec"].strip() == "zstd, level %d" % 5
+    assert fields["block size"].strip().startswith("65536 bytes")
     assert fields["dates"].strip() == "2016-01-01 to 2024-08-01"
     raw = int(fields["raw size"].split()[0])
     disk = int(fields["on disk"].split()[0])
@@ -302,7 +304,9 @@ def test_top_level_help_and_version():
     ["frobnicate"],
     ["pack", "in.csv"],                      # no -o
     ["pack", "-o", "x.quire"],               # no input
-    ["pack", "-o", "x.quire", "--level", "11", "a.csv"],
+    ["pack", "-o", "x.quire", "--level", "23", "a.csv"],
+        ["pack", "-o", "x.quire", "--codec", "lz4", "a.csv"],
+        ["pack", "-o", "x.quire", "--dictionary-size", "5G", "a.csv"],
     ["pack", "-o", "x.quire", "--block-size", "12zz", "a.csv"],
     ["ls"],                                  # no FILE
     ["ls", "a.quire", "b.quire"],

@@ -39,6 +39,7 @@ const FIELDS = { id: 0, source: 1, date: 2, title: 3, author: 4, url: 5, text: 6
 const LAZY_FIELDS = ['date', 'title', 'author', 'url', 'text'];
 const UNDATED = { undefined: 0, true: 1, false: 2 };
 const ORDERS = { clustered: 0, input: 1 };
+const CODECS = { zstd: 1, deflate: 0 };
 const UTF8_POLICIES = { reject: 0, replace: 1 };
 const DIALECTS = { plain: 0, excel: 1 };
 const NUMS = native.NUMBERS_PER_DOC;
@@ -585,6 +586,14 @@ class Corpus {
     return { major: info.formatMajor, minor: info.formatMinor };
   }
 
+  /** How the corpus was packed: {codec: 'zstd' | 'deflate', level (0 when
+   * the file does not say: format 1.0), blockSize, dictionaries: the size
+   * of each zstd dictionary}. */
+  get packing() {
+    const p = native.corpusPacking(this[kHandle]);
+    return { ...p, codec: p.codec === CODECS.zstd ? 'zstd' : 'deflate' };
+  }
+
   /** Every source with its number of documents, in byte order of the names. */
   get sources() {
     if (this.#sources === undefined) this.#sources = native.corpusSources(this[kHandle]);
@@ -672,7 +681,7 @@ class Corpus {
 
 if (Symbol.dispose) Corpus.prototype[Symbol.dispose] = Corpus.prototype.close;
 
-const WRITER_KEYS = ['blockSize', 'level', 'order', 'utf8', 'threads'];
+const WRITER_KEYS = ['blockSize', 'level', 'order', 'utf8', 'threads', 'codec', 'dictionarySize'];
 const IMPORT_KEYS = ['columns', 'skipBadRows', 'baseDir'];
 
 function textArg(value, what) {
@@ -686,7 +695,7 @@ function textArg(value, what) {
 class Writer {
   constructor(file, options = {}) {
     checkKeys(options, WRITER_KEYS, 'writer');
-    const { blockSize, level, order, utf8, threads } = options;
+    const { blockSize, level, order, utf8, threads, codec, dictionarySize } = options;
     this[kHandle] = native.writerOpen(
       file,
       blockSize,
@@ -694,6 +703,8 @@ class Writer {
       choice(ORDERS, order, 'order', undefined),
       choice(UTF8_POLICIES, utf8, 'utf8 policy', undefined),
       threads,
+      choice(CODECS, codec, 'codec', undefined),
+      dictionarySize,
     );
   }
 

@@ -97,6 +97,7 @@ static napi_value init(napi_env env, napi_value exports) {
       FN("corpusOpenBuffer", qn_corpus_open_buffer),
       FN("corpusClose", qn_corpus_close),
       FN("corpusInfo", qn_corpus_info),
+      FN("corpusPacking", qn_corpus_packing),
       FN("corpusDateSpan", qn_corpus_date_span),
       FN("corpusSources", qn_corpus_sources),
       FN("corpusCount", qn_corpus_count),

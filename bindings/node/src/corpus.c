@@ -145,6 +145,40 @@ static int set_number(napi_env env, napi_value obj, const char *name,
   return qn_set(env, obj, name, qn_number(env, value));
 }
 
+/* corpusPacking(handle) -> {codec, level, blockSize, dictionaries} */
+napi_value qn_corpus_packing(napi_env env, napi_callback_info info) {
+  napi_value argv[1], obj, sizes;
+  qn_corpus *c;
+  int codec = 0, level = 0, status;
+  uint32_t block_size = 0;
+  if (qn_args(env, info, 1, argv) != 0 || !(c = qn_corpus_get(env, argv[0])))
+    return NULL;
+  status = quire_corpus_codec(c->corpus, &codec, &level, &block_size);
+  if (status != QUIRE_OK) {
+    qn_throw_status(env, status, quire_corpus_errmsg(c->corpus));
+    return NULL;
+  }
+  uint64_t count = quire_corpus_dictionary_count(c->corpus);
+  QN_CALL(env, napi_create_array_with_length(env, (size_t)count, &sizes));
+  for (uint64_t i = 0; i < count; i++) {
+    uint32_t size = 0;
+    status = quire_corpus_dictionary(c->corpus, i, NULL, &size, NULL);
+    if (status != QUIRE_OK) {
+      qn_throw_status(env, status, quire_corpus_errmsg(c->corpus));
+      return NULL;
+    }
+    QN_CALL(env, napi_set_element(env, sizes, (uint32_t)i,
+                                  qn_number(env, (double)size)));
+  }
+  QN_CALL(env, napi_create_object(env, &obj));
+  if (set_number(env, obj, "codec", codec) ||
+      set_number(env, obj, "level", level) ||
+      set_number(env, obj, "blockSize", block_size) ||
+      qn_set(env, obj, "dictionaries", sizes))
+    return NULL;
+  return obj;
+}
+
 /* corpusInfo(handle) -> {documents, sources, undated, fileSize, rawSize,
  * formatMajor, formatMinor} */
 napi_value qn_corpus_info(napi_env env, napi_callback_info info) {

@@ -136,6 +136,7 @@ napi_value qn_corpus_open(napi_env env, napi_callback_info info);
 napi_value qn_corpus_open_buffer(napi_env env, napi_callback_info info);
 napi_value qn_corpus_close(napi_env env, napi_callback_info info);
 napi_value qn_corpus_info(napi_env env, napi_callback_info info);
+napi_value qn_corpus_packing(napi_env env, napi_callback_info info);
 napi_value qn_corpus_date_span(napi_env env, napi_callback_info info);
 napi_value qn_corpus_sources(napi_env env, napi_callback_info info);
 napi_value qn_corpus_count(napi_env env, napi_callback_info info);

@@ -47,23 +47,32 @@ static int set_block_size(quire_writer *w, int size) {
                   : quire_writer_set_block_size(w, (uint32_t)size);
 }
 
-/* argv: blockSize, level, order, utf8, threads (each optional). */
+static int set_dictionary_size(quire_writer *w, int size) {
+  return size < 0 ? QUIRE_EINVAL
+                  : quire_writer_set_dictionary_size(w, (uint32_t)size);
+}
+
+/* argv: blockSize, level, order, utf8, threads, codec, dictionarySize (each
+ * optional). The codec goes first: it resets the level to its default. */
 static int configure(napi_env env, quire_writer *w, napi_value *argv) {
-  return apply(env, w, argv[0], "blockSize", set_block_size) ||
+  return apply(env, w, argv[5], "codec", quire_writer_set_codec) ||
+         apply(env, w, argv[6], "dictionarySize", set_dictionary_size) ||
+         apply(env, w, argv[0], "blockSize", set_block_size) ||
          apply(env, w, argv[1], "level", quire_writer_set_level) ||
          apply(env, w, argv[2], "order", quire_writer_set_order) ||
          apply(env, w, argv[3], "utf8", quire_writer_set_utf8) ||
          apply(env, w, argv[4], "threads", quire_writer_set_threads);
 }
 
-/* writerOpen(path, blockSize, level, order, utf8, threads) -> handle */
+/* writerOpen(path, blockSize, level, order, utf8, threads, codec,
+ * dictionarySize) -> handle */
 napi_value qn_writer_open(napi_env env, napi_callback_info info) {
-  napi_value argv[6], handle;
+  napi_value argv[8], handle;
   quire_writer *writer = NULL;
   qn_writer *w;
   qn_str path;
   int status;
-  if (qn_args(env, info, 6, argv) != 0 || qn_get_path(env, argv[0], &path))
+  if (qn_args(env, info, 8, argv) != 0 || qn_get_path(env, argv[0], &path))
     return NULL;
   status = quire_writer_open(path.data, &writer);
   qn_str_free(&path);

@@ -84,7 +84,7 @@ test('corpus facts', () => {
   assert.equal(corpus.sources.reduce((n, s) => n + s.documents, 0), ROUND_TRIP_DOCS.filter((d) => d.source).length);
   assert.equal(corpus.undatedCount, ROUND_TRIP_DOCS.filter((d) => !d.date).length);
   assert.deepEqual(corpus.dateSpan(), { first: new Date('2016-01-01T00:00:00Z'), last: new Date('2024-08-31T00:00:00Z') });
-  assert.deepEqual(corpus.formatVersion, { major: 1, minor: 0 });
+  assert.deepEqual(corpus.formatVersion, { major: 1, minor: 1 });
   assert.equal(corpus.fileSize, fs.statSync(file).size);
   assert.ok(corpus.rawSize >= ROUND_TRIP_DOCS.reduce((n, d) => n + Buffer.byteLength(d.text), 0));
   assert.deepEqual(corpus.verify(), { damaged: 0, report: [] });
@@ -149,4 +149,37 @@ test('writer options', () => {
   assert.throws(() => new quire.Writer(path.join(tmpDir(), 'b.quire'), { blockSize: 10 }), { quireCode: 'QUIRE_EINVAL' });
   assert.throws(() => new quire.Writer(path.join(tmpDir(), 'b.quire'), { order: 'random' }), { quireCode: 'QUIRE_EINVAL' });
   assert.throws(() => new quire.Writer(path.join(tmpDir(), 'b.quire'), { blocksize: 4096 }), TypeError);
+});
+
+test('codecs, levels and dictionaries', () => {
+  const dir = tmpDir();
+  const docs = [];
+  for (let i = 0; i < 400; i++) {
+    docs.push({
+      source: `s${i % 5}`, date: `2016-01-${String(i % 28 + 1).padStart(2, '0')}`, title: `t${i}`,
+      text: `Story ${i} of a town ${i * 7 % 31}. `.repeat(20 + i % 13),
+    });
+  }
+  const texts = docs.map((d) => d.text).sort();
+  const one = writeCorpus(path.join(dir, 'one.quire'), docs, { blockSize: 8192, threads: 1 });
+  const three = writeCorpus(path.join(dir, 'three.quire'), docs, { blockSize: 8192, threads: 3 });
+  assert.ok(fs.readFileSync(one).equals(fs.readFileSync(three)), 'the thread count changed the bytes');
+  let corpus = quire.open(one);
+  const p = corpus.packing;
+  assert.deepEqual([p.codec, p.level, p.blockSize], ['zstd', 5, 8192]);
+  assert.ok(p.dictionaries.length >= 1 && p.dictionaries.every((s) => s >= 4096));
+  assert.deepEqual([...corpus].map((d) => d.text).sort(), texts);
+  corpus.close();
+  corpus = quire.open(writeCorpus(path.join(dir, 'd.quire'), docs, { codec: 'deflate', level: 9 }));
+  assert.deepEqual(corpus.packing, { codec: 'deflate', level: 9, blockSize: 1 << 20, dictionaries: [] });
+  assert.deepEqual([...corpus].map((d) => d.text).sort(), texts);
+  corpus.close();
+  corpus = quire.open(writeCorpus(path.join(dir, 'n.quire'), docs, { level: 19, dictionarySize: 0 }));
+  assert.deepEqual([corpus.packing.level, corpus.packing.dictionaries], [19, []]);
+  corpus.close();
+  assert.throws(() => new quire.Writer(path.join(dir, 'bad.quire'), { codec: 'lz4' }), quire.QuireError);
+  assert.throws(() => new quire.Writer(path.join(dir, 'bad.quire'), { codec: 'deflate', level: 12 }), quire.QuireError);
+  assert.throws(() => new quire.Writer(path.join(dir, 'bad.quire'), { dictionarySize: 100 }), quire.QuireError);
+  assert.throws(() => new quire.Writer(path.join(dir, 'bad.quire'), { dictionarySize: -1 }), quire.QuireError);
+  assert.ok(!fs.existsSync(path.join(dir, 'bad.quire')));
 });

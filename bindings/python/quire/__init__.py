@@ -25,7 +25,7 @@ from typing import List, NamedTuple, Optional, Tuple, Union
 
 from ._batch import Batch
 from ._common import NO_DATE, PathLike, decode, encode, encode_path
-from ._corpus import Corpus, ExportResult, Query, Source
+from ._corpus import Corpus, ExportResult, Packing, Query, Source
 from ._document import Document, Precision, format_date
 from ._errors import (
     CallbackError,
@@ -53,6 +53,7 @@ __version__ = "1.0.0"
 __all__ = [
     "NO_DATE",
     "Batch",
+    "Packing",
     "CallbackError",
     "Corpus",
     "CorruptError",

@@ -9,7 +9,7 @@ import io
 import os
 import threading
 import weakref
-from ctypes import byref, c_int, c_int64, c_size_t, c_uint64, c_void_p
+from ctypes import byref, c_int, c_int64, c_size_t, c_uint32, c_uint64, c_void_p
 from typing import (
     IO,
     Any,
@@ -45,6 +45,13 @@ from ._prototypes import WRITE_FN
 class Source(NamedTuple):
     name: str
     documents: int
+
+
+class Packing(NamedTuple):
+    codec: str  # "zstd" or "deflate"
+    level: int  # on the codec's scale; 0 when the file does not say
+    block_size: int
+    dictionaries: Tuple[int, ...]  # the size in bytes of each zstd dictionary
 
 
 class ExportResult(NamedTuple):
@@ -279,6 +286,24 @@ class Corpus:
         finally:
             self._state.leave()
         return major.value, minor.value
+
+    @property
+    def packing(self) -> "Packing":
+        """How the corpus was packed: codec ("zstd" or "deflate"), level (0
+        when the file does not say: format 1.0), block size, and the sizes of
+        its zstd dictionaries."""
+        codec, level, block = c_int(), c_int(), c_uint32()
+        handle = self._state.require()
+        rc = lib.quire_corpus_codec(handle, byref(codec), byref(level), byref(block))
+        check(rc, lib.quire_corpus_errmsg, handle)
+        sizes = []
+        for i in range(lib.quire_corpus_dictionary_count(handle)):
+            size = c_uint32()
+            rc = lib.quire_corpus_dictionary(handle, i, None, byref(size), None)
+            check(rc, lib.quire_corpus_errmsg, handle)
+            sizes.append(size.value)
+        name = "zstd" if codec.value == 1 else "deflate"
+        return Packing(name, level.value, block.value, tuple(sizes))
 
     @property
     def date_span(self) -> Optional[Tuple[_dt.datetime, _dt.datetime]]:

@@ -46,6 +46,16 @@ PROTOTYPES = {
     "quire_corpus_file_size": (c_uint64, [_handle]),
     "quire_corpus_raw_size": (c_uint64, [_handle]),
     "quire_corpus_format_version": (c_int, [_handle, POINTER(c_int), POINTER(c_int)]),
+    # format 1.1: how a corpus was packed
+    "quire_corpus_codec": (
+        c_int,
+        [_handle, POINTER(c_int), POINTER(c_int), POINTER(c_uint32)],
+    ),
+    "quire_corpus_dictionary_count": (c_uint64, [_handle]),
+    "quire_corpus_dictionary": (
+        c_int,
+        [_handle, c_uint64, POINTER(c_uint32), POINTER(c_uint32), POINTER(c_int)],
+    ),
     "quire_corpus_date_span": (c_int, [_handle, POINTER(c_int64), POINTER(c_int64)]),
     "quire_corpus_source": (
         c_int,
@@ -93,6 +103,8 @@ PROTOTYPES = {
     "quire_writer_open": (c_int, [_text, _out_handle]),
     "quire_writer_set_block_size": (c_int, [_handle, c_uint32]),
     "quire_writer_set_level": (c_int, [_handle, c_int]),
+    "quire_writer_set_codec": (c_int, [_handle, c_int]),
+    "quire_writer_set_dictionary_size": (c_int, [_handle, c_uint32]),
     "quire_writer_set_order": (c_int, [_handle, c_int]),
     "quire_writer_set_utf8": (c_int, [_handle, c_int]),
     "quire_writer_set_threads": (c_int, [_handle, c_int]),

@@ -28,6 +28,7 @@ from ._errors import InvalidArgumentError, closed
 from ._lib import lib
 
 _ORDERS = {"clustered": 0, "input": 1}
+_CODECS = {"zstd": 1, "deflate": 0}
 _UTF8 = {"reject": 0, "replace": 1}
 _FIELDS = {
     "source": FIELD_SOURCE,
@@ -71,6 +72,8 @@ class Writer:
         order: str = "clustered",
         utf8: str = "reject",
         threads: Optional[int] = None,
+        codec: str = "zstd",
+        dictionary_size: Optional[int] = None,
     ) -> None:
         handle = c_void_p()
         rc = lib.quire_writer_open(encode_path(path), byref(handle))
@@ -79,7 +82,7 @@ class Writer:
         self._handle: Optional[c_void_p] = handle
         self._finalizer = weakref.finalize(self, lib.quire_writer_close, handle)
         try:
-            self._configure(block_size, level, order, utf8, threads)
+            self._configure(block_size, level, order, utf8, threads, codec, dictionary_size)
         except BaseException:
             self.close()
             raise
@@ -91,8 +94,16 @@ class Writer:
         order: str,
         utf8: str,
         threads: Optional[int],
+        codec: str,
+        dictionary_size: Optional[int],
     ) -> None:
         h, err = self._handle, lib.quire_writer_errmsg
+        # The codec first: it resets the level to its own default.
+        check(lib.quire_writer_set_codec(h, _choice(_CODECS, codec, "codec")), err, h)
+        if dictionary_size is not None:
+            if not 0 <= dictionary_size < 2**32:
+                raise InvalidArgumentError(f"dictionary size {dictionary_size} is out of range")
+            check(lib.quire_writer_set_dictionary_size(h, dictionary_size), err, h)
         if block_size is not None:
             check(lib.quire_writer_set_block_size(h, block_size), err, h)
         if level is not None:

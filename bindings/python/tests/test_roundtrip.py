@@ -90,7 +90,7 @@ def test_corpus_facts(round_trip_corpus):
         first, last = corpus.date_span
         assert first == dt.datetime(2016, 1, 1, tzinfo=dt.timezone.utc)
         assert last == dt.datetime(2024, 8, 31, tzinfo=dt.timezone.utc)
-        assert corpus.format_version == (1, 0)
+        assert corpus.format_version == (1, 1)
         assert corpus.file_size == round_trip_corpus.stat().st_size
         assert corpus.raw_size >= sum(len(d["text"].encode()) for d in ROUND_TRIP_DOCS)
         assert corpus.verify() == []
@@ -174,6 +174,39 @@ def test_writer_options(tmp_path):
         quire.Writer(tmp_path / "bad.quire", block_size=10)
     with pytest.raises(quire.InvalidArgumentError):
         quire.Writer(tmp_path / "bad.quire", order="random")
+    assert not (tmp_path / "bad.quire").exists()
+
+
+def test_codec_options(tmp_path):
+    """Both codecs read alike; zstd with a trained dictionary is the default,
+    and the bytes do not depend on the thread count."""
+    docs = [{"source": f"s{i % 5}", "date": f"2016-01-{i % 28 + 1:02d}", "title": f"t{i}",
+             "text": f"Story {i} of a town {i * 7 % 31}. " * (20 + i % 13)} for i in range(400)]
+    texts = sorted(d["text"] for d in docs)
+    default = write_corpus(tmp_path / "z.quire", docs, block_size=8192, threads=1)
+    again = write_corpus(tmp_path / "z2.quire", docs, block_size=8192, threads=3)
+    assert default.read_bytes() == again.read_bytes()
+    with quire.open(default) as corpus:
+        p = corpus.packing
+        assert (p.codec, p.level, p.block_size) == ("zstd", 5, 8192)
+        assert len(p.dictionaries) >= 1 and all(s >= 4096 for s in p.dictionaries)
+        assert corpus.format_version == (1, 1)
+        assert sorted(d.text for d in corpus) == texts
+    deflate = write_corpus(tmp_path / "d.quire", docs, codec="deflate", level=9)
+    with quire.open(deflate) as corpus:
+        assert corpus.packing == quire.Packing("deflate", 9, 1 << 20, ())
+        assert sorted(d.text for d in corpus) == texts
+    none = write_corpus(tmp_path / "n.quire", docs, level=19, dictionary_size=0)
+    with quire.open(none) as corpus:
+        assert corpus.packing.dictionaries == () and corpus.packing.level == 19
+    with pytest.raises(quire.InvalidArgumentError):
+        quire.Writer(tmp_path / "bad.quire", codec="lz4")
+    with pytest.raises(quire.InvalidArgumentError):
+        quire.Writer(tmp_path / "bad.quire", codec="deflate", level=12)
+    with pytest.raises(quire.InvalidArgumentError):
+        quire.Writer(tmp_path / "bad.quire", dictionary_size=100)
+    with pytest.raises(quire.InvalidArgumentError):
+        quire.Writer(tmp_path / "bad.quire", dictionary_size=-1)
     assert not (tmp_path / "bad.quire").exists()
 
 

@@ -18,7 +18,7 @@ pub const QUIRE_VERSION_NUMBER: c_int =
     QUIRE_VERSION_MAJOR * 10000 + QUIRE_VERSION_MINOR * 100 + QUIRE_VERSION_PATCH;
 pub const QUIRE_VERSION_STRING: &str = "1.0.0";
 pub const QUIRE_FORMAT_MAJOR: c_int = 1;
-pub const QUIRE_FORMAT_MINOR: c_int = 0;
+pub const QUIRE_FORMAT_MINOR: c_int = 1;
 
 // ---- Status codes ----
 pub const QUIRE_OK: c_int = 0;
@@ -46,8 +46,19 @@ pub const QUIRE_MAX_FIELD_LENGTH: u32 = 1 << 20;
 pub const QUIRE_MAX_TEXT_LENGTH: u32 = 256 << 20;
 pub const QUIRE_MIN_BLOCK_SIZE: u32 = 4 << 10;
 pub const QUIRE_MAX_BLOCK_SIZE: u32 = 64 << 20;
-pub const QUIRE_DEFAULT_BLOCK_SIZE: u32 = 1 << 20;
-pub const QUIRE_DEFAULT_LEVEL: c_int = 9;
+pub const QUIRE_DEFAULT_BLOCK_SIZE: u32 = 64 << 10;
+
+// ---- Block codecs (format 1.1) ----
+pub const QUIRE_CODEC_DEFLATE: c_int = 0;
+pub const QUIRE_CODEC_ZSTD: c_int = 1;
+pub const QUIRE_DEFAULT_CODEC: c_int = QUIRE_CODEC_ZSTD;
+pub const QUIRE_DEFAULT_ZSTD_LEVEL: c_int = 5;
+pub const QUIRE_DEFAULT_DEFLATE_LEVEL: c_int = 9;
+pub const QUIRE_DEFAULT_LEVEL: c_int = QUIRE_DEFAULT_ZSTD_LEVEL;
+pub const QUIRE_DEFAULT_DEFLATE_BLOCK_SIZE: u32 = 1 << 20;
+pub const QUIRE_DEFAULT_DICTIONARY_SIZE: u32 = 112 << 10;
+pub const QUIRE_MIN_DICTIONARY_SIZE: u32 = 4 << 10;
+pub const QUIRE_MAX_DICTIONARY_SIZE: u32 = 4 << 20;
 
 // ---- Fields and dates ----
 pub const QUIRE_FIELD_ID: c_int = 0;
@@ -145,6 +156,20 @@ extern "C" {
     pub fn quire_corpus_undated_count(corpus: *const quire_corpus) -> u64;
     pub fn quire_corpus_file_size(corpus: *const quire_corpus) -> u64;
     pub fn quire_corpus_raw_size(corpus: *const quire_corpus) -> u64;
+    pub fn quire_corpus_codec(
+        corpus: *const quire_corpus,
+        codec: *mut c_int,
+        level: *mut c_int,
+        block_size: *mut u32,
+    ) -> c_int;
+    pub fn quire_corpus_dictionary_count(corpus: *const quire_corpus) -> u64;
+    pub fn quire_corpus_dictionary(
+        corpus: *const quire_corpus,
+        index: u64,
+        id: *mut u32,
+        size: *mut u32,
+        metadata: *mut c_int,
+    ) -> c_int;
     pub fn quire_corpus_format_version(
         corpus: *const quire_corpus,
         major: *mut c_int,
@@ -239,6 +264,8 @@ extern "C" {
     pub fn quire_writer_open(path: *const c_char, out: *mut *mut quire_writer) -> c_int;
     pub fn quire_writer_set_block_size(writer: *mut quire_writer, size: u32) -> c_int;
     pub fn quire_writer_set_level(writer: *mut quire_writer, level: c_int) -> c_int;
+    pub fn quire_writer_set_codec(writer: *mut quire_writer, codec: c_int) -> c_int;
+    pub fn quire_writer_set_dictionary_size(writer: *mut quire_writer, size: u32) -> c_int;
     pub fn quire_writer_set_order(writer: *mut quire_writer, order: c_int) -> c_int;
     pub fn quire_writer_set_utf8(writer: *mut quire_writer, policy: c_int) -> c_int;
     pub fn quire_writer_set_threads(writer: *mut quire_writer, threads: c_int) -> c_int;

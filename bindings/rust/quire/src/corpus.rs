@@ -6,7 +6,7 @@ use quire_sys as sys;
 
 use crate::error::check;
 use crate::query::{Document, Query};
-use crate::{message, path_arg, Error, Filter, Result};
+use crate::{message, path_arg, Codec, Error, Filter, Result};
 
 /// An open .quire file. It is immutable: share it between threads freely
 /// (`&Corpus` is `Send`), each with its own [`Query`].
@@ -35,6 +35,17 @@ pub struct Corpus {
 // threads may use one corpus at once, each with its own cursors."
 unsafe impl Send for Corpus {}
 unsafe impl Sync for Corpus {}
+
+/// How a corpus was packed ([`Corpus::packing`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Packing {
+    pub codec: Codec,
+    /// On the codec's scale; 0 when the file does not say (format 1.0).
+    pub level: i32,
+    pub block_size: u32,
+    /// The size in bytes of each zstd dictionary.
+    pub dictionaries: Vec<u32>,
+}
 
 /// One source of a corpus.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,6 +144,46 @@ impl Corpus {
             unsafe { sys::quire_corpus_format_version(self.as_ptr(), &mut major, &mut minor) };
         check(status, || self.errmsg())?;
         Ok((major, minor))
+    }
+
+    /// How the corpus was packed: codec, level (0 when the file does not
+    /// say: format 1.0), block size and the size of each zstd dictionary.
+    pub fn packing(&self) -> Result<Packing> {
+        let (mut codec, mut level, mut block_size) = (0, 0, 0u32);
+        // SAFETY: live corpus, valid out pointers.
+        let status = unsafe {
+            sys::quire_corpus_codec(self.as_ptr(), &mut codec, &mut level, &mut block_size)
+        };
+        check(status, || self.errmsg())?;
+        // SAFETY: live corpus.
+        let count = unsafe { sys::quire_corpus_dictionary_count(self.as_ptr()) };
+        let mut dictionaries = Vec::new();
+        for i in 0..count {
+            let mut size = 0u32;
+            // SAFETY: live corpus; NULL outputs are allowed.
+            let status = unsafe {
+                sys::quire_corpus_dictionary(
+                    self.as_ptr(),
+                    i,
+                    std::ptr::null_mut(),
+                    &mut size,
+                    std::ptr::null_mut(),
+                )
+            };
+            check(status, || self.errmsg())?;
+            dictionaries.push(size);
+        }
+        let codec = if codec == sys::QUIRE_CODEC_DEFLATE {
+            Codec::Deflate
+        } else {
+            Codec::Zstd
+        };
+        Ok(Packing {
+            codec,
+            level,
+            block_size,
+            dictionaries,
+        })
     }
 
     /// The first instants (seconds since 1970 UTC) of the earliest and the

@@ -31,13 +31,13 @@ mod writer;
 use std::ffi::{c_char, CStr, CString};
 use std::path::Path;
 
-pub use corpus::{Corpus, Source};
+pub use corpus::{Corpus, Packing, Source};
 pub use date::{Date, Precision};
 pub use error::{strerror, Error, ErrorKind, Result};
 pub use export::{salvage, Dialect, ExportOptions, ExportReport, SalvageReport};
 pub use filter::{Filter, Undated};
 pub use query::{Doc, Document, Field, Query};
-pub use writer::{ImportOptions, ImportReport, Order, Utf8Policy, Writer, WriterOptions};
+pub use writer::{Codec, ImportOptions, ImportReport, Order, Utf8Policy, Writer, WriterOptions};
 
 /// The newest file format major version the loaded library writes.
 pub const FORMAT_MAJOR: i32 = quire_sys::QUIRE_FORMAT_MAJOR;

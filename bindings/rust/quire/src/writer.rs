@@ -29,13 +29,28 @@ pub enum Utf8Policy {
     Replace,
 }
 
+/// The compression of a corpus's blocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Codec {
+    /// zstd with dictionaries trained on the corpus (format 1.1).
+    #[default]
+    Zstd,
+    /// Format 1.0's DEFLATE: libquire 1.0 reads the file.
+    Deflate,
+}
+
 /// Tunes a [`Writer`]; `None` keeps libquire's default.
 #[derive(Debug, Clone, Default)]
 pub struct WriterOptions {
     /// Uncompressed size text blocks are cut at.
     pub block_size: Option<u32>,
-    /// DEFLATE level, 1 (fastest) to 9 (smallest).
+    /// The block codec.
+    pub codec: Codec,
+    /// Level on the codec's scale: zstd 1 to 22, DEFLATE 1 to 9.
     pub level: Option<i32>,
+    /// Size of the zstd dictionary trained on the corpus; `Some(0)` for
+    /// none.
+    pub dictionary_size: Option<u32>,
     pub order: Order,
     pub utf8: Utf8Policy,
     /// Compressing threads, counting the caller's.
@@ -83,6 +98,18 @@ impl Writer {
         let w = self.ptr.as_ptr();
         let errmsg = || self.errmsg();
         // SAFETY (every call): w is a live writer with no document yet.
+        // The codec first: it resets the level to its own default.
+        let codec = match o.codec {
+            Codec::Zstd => sys::QUIRE_CODEC_ZSTD,
+            Codec::Deflate => sys::QUIRE_CODEC_DEFLATE,
+        };
+        check(unsafe { sys::quire_writer_set_codec(w, codec) }, errmsg)?;
+        if let Some(size) = o.dictionary_size {
+            check(
+                unsafe { sys::quire_writer_set_dictionary_size(w, size) },
+                errmsg,
+            )?;
+        }
         if let Some(size) = o.block_size {
             check(unsafe { sys::quire_writer_set_block_size(w, size) }, errmsg)?;
         }

@@ -4,8 +4,8 @@ use std::io::Write;
 
 use common::*;
 use quire::{
-    Corpus, Date, Dialect, Document, ErrorKind, ExportOptions, Field, Filter, ImportOptions, Order,
-    Precision, Query, Undated, Writer, WriterOptions,
+    Codec, Corpus, Date, Dialect, Document, ErrorKind, ExportOptions, Field, Filter, ImportOptions,
+    Order, Precision, Query, Undated, Writer, WriterOptions,
 };
 
 fn input_order() -> WriterOptions {
@@ -675,4 +675,84 @@ fn sys_next_batch_matches_the_query() {
     }
     assert_eq!(got.len(), 60);
     assert_eq!(got, want);
+}
+
+/// Both codecs read alike; zstd with a trained dictionary is the default,
+/// and the bytes of a file do not depend on the thread count.
+#[test]
+fn codec_options() {
+    let dir = TempDir::new();
+    let docs: Vec<Document> = (0..400)
+        .map(|i| Document {
+            source: format!("s{}", i % 5),
+            date: format!("2016-01-{:02}", i % 28 + 1),
+            title: format!("t{i}"),
+            text: format!("Story {i} of a town {}. ", i * 7 % 31).repeat(20 + i % 13),
+            ..Document::default()
+        })
+        .collect();
+    let write = |name: &str, o: WriterOptions| {
+        let path = dir.path(name);
+        let mut w = Writer::create_with(&path, &o).unwrap();
+        for d in &docs {
+            w.add(d).unwrap();
+        }
+        w.finish().unwrap();
+        path
+    };
+    let small = |threads| WriterOptions {
+        block_size: Some(8192),
+        threads: Some(threads),
+        ..WriterOptions::default()
+    };
+    let one = write("one.quire", small(1));
+    let three = write("three.quire", small(3));
+    assert_eq!(std::fs::read(&one).unwrap(), std::fs::read(&three).unwrap());
+    let p = Corpus::open(&one).unwrap().packing().unwrap();
+    assert_eq!((p.codec, p.level, p.block_size), (Codec::Zstd, 5, 8192));
+    assert!(!p.dictionaries.is_empty());
+    let deflate = write(
+        "deflate.quire",
+        WriterOptions {
+            codec: Codec::Deflate,
+            level: Some(9),
+            ..WriterOptions::default()
+        },
+    );
+    let corpus = Corpus::open(&deflate).unwrap();
+    let p = corpus.packing().unwrap();
+    assert_eq!(
+        (p.codec, p.level, p.block_size),
+        (Codec::Deflate, 9, 1 << 20)
+    );
+    assert!(p.dictionaries.is_empty());
+    let text = corpus.doc(3).unwrap().text;
+    assert!(docs.iter().any(|d| d.text == text));
+    let none = write(
+        "none.quire",
+        WriterOptions {
+            level: Some(19),
+            dictionary_size: Some(0),
+            ..WriterOptions::default()
+        },
+    );
+    let p = Corpus::open(&none).unwrap().packing().unwrap();
+    assert_eq!(p.level, 19);
+    assert!(p.dictionaries.is_empty());
+    for o in [
+        WriterOptions {
+            codec: Codec::Deflate,
+            level: Some(12),
+            ..WriterOptions::default()
+        },
+        WriterOptions {
+            dictionary_size: Some(100),
+            ..WriterOptions::default()
+        },
+    ] {
+        let err = Writer::create_with(dir.path("bad.quire"), &o)
+            .err()
+            .unwrap();
+        assert_eq!(err.kind(), ErrorKind::Invalid);
+    }
 }

@@ -1,0 +1,393 @@
+/*
+ * test_format11.c: format 1.1: the codec options, zstd blocks and trained
+ * dictionaries, how a 1.0 reader is kept out, the file's independence from
+ * the thread count, and dictionaries that are damaged or lie.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hardening.h"
+#include "testutil.h"
+
+/* Writes n generated documents with the given options; returns the file's
+ * bytes (malloc'd) in *len. */
+static uint8_t *pack(size_t n, int codec, int level, uint32_t block_size,
+                     int64_t dict_size, int order, int threads, size_t *len) {
+  char path[512];
+  tu_tmp_path(path, sizeof path, "f11.quire");
+  quire_writer *w;
+  cr_assert_eq(quire_writer_open(path, &w), QUIRE_OK);
+  cr_assert_eq(quire_writer_set_codec(w, codec), QUIRE_OK);
+  if (level)
+    cr_assert_eq(quire_writer_set_level(w, level), QUIRE_OK, "%s",
+                 quire_writer_errmsg(w));
+  if (block_size)
+    cr_assert_eq(quire_writer_set_block_size(w, block_size), QUIRE_OK);
+  if (dict_size >= 0)
+    cr_assert_eq(quire_writer_set_dictionary_size(w, (uint32_t)dict_size),
+                 QUIRE_OK);
+  cr_assert_eq(quire_writer_set_order(w, order), QUIRE_OK);
+  cr_assert_eq(quire_writer_set_threads(w, threads), QUIRE_OK);
+  for (size_t i = 0; i < n; i++) {
+    hd_doc d;
+    hd_make_doc(11, i, &d);
+    cr_assert_eq(hd_add(w, &d), QUIRE_OK, "%s", quire_writer_errmsg(w));
+    hd_doc_free(&d);
+  }
+  cr_assert_eq(quire_writer_finish(w), QUIRE_OK, "%s", quire_writer_errmsg(w));
+  quire_writer_close(w);
+  uint8_t *bytes = (uint8_t *)tu_read_file(path, len);
+  cr_assert(bytes);
+  unlink(path);
+  return bytes;
+}
+
+static hd_bytes export_all(const uint8_t *bytes, size_t len, int *status) {
+  quire_corpus *c;
+  hd_bytes out = {0};
+  *status = quire_corpus_open_buffer(bytes, len, &c);
+  if (*status == QUIRE_OK) {
+    quire_export *exp;
+    cr_assert_eq(quire_export_new(c, &exp), QUIRE_OK);
+    *status = quire_export_to_callback(exp, hd_collect, &out);
+    quire_export_free(exp);
+  }
+  quire_corpus_close(c);
+  return out;
+}
+
+Test(format11, writer_options) {
+  char path[512];
+  tu_tmp_path(path, sizeof path, "opts.quire");
+  quire_writer *w;
+  cr_assert_eq(quire_writer_open(path, &w), QUIRE_OK);
+  cr_assert_eq(quire_writer_set_codec(w, 7), QUIRE_EINVAL);
+  cr_assert_eq(quire_writer_set_level(w, 22), QUIRE_OK); /* zstd's scale */
+  cr_assert_eq(quire_writer_set_level(w, 23), QUIRE_EINVAL);
+  cr_assert_eq(quire_writer_set_level(w, 0), QUIRE_EINVAL);
+  cr_assert_eq(quire_writer_set_codec(w, QUIRE_CODEC_DEFLATE), QUIRE_OK);
+  cr_assert_eq(quire_writer_set_level(w, 10), QUIRE_EINVAL);
+  cr_assert(strstr(quire_writer_errmsg(w), "1..9"));
+  cr_assert_eq(quire_writer_set_level(w, 9), QUIRE_OK);
+  cr_assert_eq(quire_writer_set_dictionary_size(w, 100), QUIRE_EINVAL);
+  cr_assert_eq(
+      quire_writer_set_dictionary_size(w, QUIRE_MAX_DICTIONARY_SIZE + 1),
+      QUIRE_EINVAL);
+  cr_assert_eq(quire_writer_set_dictionary_size(w, 0), QUIRE_OK);
+  cr_assert_eq(quire_writer_set_codec(NULL, QUIRE_CODEC_ZSTD), QUIRE_EINVAL);
+  cr_assert_eq(quire_writer_set_dictionary_size(NULL, 0), QUIRE_EINVAL);
+  cr_assert_eq(quire_writer_add(w, "", 0, "", 0, "t", 1, "", 0, "", 0, "x", 1),
+               QUIRE_OK);
+  cr_assert_eq(quire_writer_set_codec(w, QUIRE_CODEC_ZSTD), QUIRE_ESTATE);
+  cr_assert_eq(quire_writer_set_dictionary_size(w, 0), QUIRE_ESTATE);
+  cr_assert_eq(quire_writer_finish(w), QUIRE_OK);
+  quire_writer_close(w);
+  quire_corpus *c;
+  cr_assert_eq(quire_corpus_open(path, &c), QUIRE_OK);
+  int codec = -1, level = -1;
+  uint32_t block_size = 0;
+  cr_assert_eq(quire_corpus_codec(c, &codec, &level, &block_size), QUIRE_OK);
+  cr_assert_eq(codec, QUIRE_CODEC_DEFLATE);
+  cr_assert_eq(level, 9);
+  cr_assert_eq(block_size, QUIRE_DEFAULT_DEFLATE_BLOCK_SIZE);
+  cr_assert_eq(quire_corpus_dictionary_count(c), 0);
+  cr_assert_eq(quire_corpus_dictionary(c, 0, NULL, NULL, NULL),
+               QUIRE_ENOTFOUND);
+  cr_assert_eq(quire_corpus_codec(NULL, &codec, NULL, NULL), QUIRE_EINVAL);
+  quire_corpus_close(c);
+  unlink(path);
+}
+
+/* Both codecs, with and without dictionaries, in both orders, give the same
+ * documents; zstd files need the 1.1 reader, DEFLATE ones do not. */
+Test(format11, codecs_read_alike) {
+  size_t ref_len;
+  uint8_t *ref = pack(400, QUIRE_CODEC_DEFLATE, 0, 0, -1, QUIRE_ORDER_CLUSTERED,
+                      1, &ref_len);
+  int status;
+  hd_bytes want = export_all(ref, ref_len, &status);
+  cr_assert_eq(status, QUIRE_OK);
+  cr_assert_eq(ld32(ref + QH_REQUIRED), 0, "a DEFLATE file needs no new flag");
+  struct {
+    int codec, level;
+    uint32_t block;
+    int64_t dict;
+    int order;
+    int dicts;
+  } cases[] = {
+      {QUIRE_CODEC_ZSTD, 0, 0, -1, QUIRE_ORDER_CLUSTERED, 2},
+      {QUIRE_CODEC_ZSTD, 1, 8192, 4096, QUIRE_ORDER_CLUSTERED, 1},
+      {QUIRE_CODEC_ZSTD, 19, 16384, 0, QUIRE_ORDER_CLUSTERED, 0},
+      {QUIRE_CODEC_ZSTD, 3, 8192, -1, QUIRE_ORDER_INPUT, 2},
+      {QUIRE_CODEC_DEFLATE, 1, 4096, -1, QUIRE_ORDER_INPUT, 0},
+  };
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    size_t len;
+    uint8_t *bytes = pack(400, cases[k].codec, cases[k].level, cases[k].block,
+                          cases[k].dict, cases[k].order, 2, &len);
+    quire_corpus *c;
+    cr_assert_eq(quire_corpus_open_buffer(bytes, len, &c), QUIRE_OK);
+    int codec, level;
+    uint32_t block;
+    cr_assert_eq(quire_corpus_codec(c, &codec, &level, &block), QUIRE_OK);
+    cr_assert_eq(codec, cases[k].codec, "case %zu", k);
+    cr_assert_eq(level, cases[k].level ? cases[k].level
+                        : cases[k].codec == QUIRE_CODEC_ZSTD
+                            ? QUIRE_DEFAULT_ZSTD_LEVEL
+                            : QUIRE_DEFAULT_DEFLATE_LEVEL);
+    cr_assert_eq(block,
+                 cases[k].block ? cases[k].block : QUIRE_DEFAULT_BLOCK_SIZE);
+    cr_assert_geq(quire_corpus_dictionary_count(c), cases[k].dicts > 0,
+                  "case %zu: %llu dictionaries", k,
+                  (unsigned long long)quire_corpus_dictionary_count(c));
+    if (cases[k].dicts == 0)
+      cr_assert_eq(quire_corpus_dictionary_count(c), 0, "case %zu", k);
+    for (uint64_t d = 0; d < quire_corpus_dictionary_count(c); d++) {
+      uint32_t id = 0, size = 0;
+      int meta = -1;
+      cr_assert_eq(quire_corpus_dictionary(c, d, &id, &size, &meta), QUIRE_OK);
+      cr_assert(id != 0 && size >= QUIRE_MIN_DICTIONARY_SIZE &&
+                meta == (d > 0));
+    }
+    uint64_t damaged = 1;
+    cr_assert_eq(quire_corpus_verify(c, &damaged, NULL, NULL), QUIRE_OK);
+    quire_corpus_close(c);
+    uint32_t required = cases[k].codec == QUIRE_CODEC_ZSTD ? QF_REQ_CODECS : 0;
+    cr_assert_eq(ld32(bytes + QH_REQUIRED), required, "case %zu", k);
+    cr_assert_eq(ld32(bytes + len - QF_FOOTER_SIZE + QFT_REQUIRED), required);
+    hd_bytes got = export_all(bytes, len, &status);
+    cr_assert_eq(status, QUIRE_OK);
+    if (cases[k].order == QUIRE_ORDER_CLUSTERED)
+      cr_assert(hd_same(got.data, got.len, want.data, want.len), "case %zu", k);
+    else
+      cr_assert_eq(got.len, want.len, "case %zu", k);
+    hd_bytes_free(&got);
+    free(bytes);
+  }
+  hd_bytes_free(&want);
+  free(ref);
+}
+
+/* A 1.0 reader knows no required flag (QF_REQUIRED_KNOWN was 0 in 1.0),
+ * so it refuses a zstd file at the header. The same path, in this library,
+ * refuses a required flag or a required extension kind it does not know. */
+Test(format11, unknown_requirements_are_refused) {
+  size_t len;
+  uint8_t *bytes =
+      pack(200, QUIRE_CODEC_ZSTD, 0, 8192, -1, QUIRE_ORDER_CLUSTERED, 1, &len);
+  cr_assert_eq(ld32(bytes + QH_REQUIRED) & ~(uint32_t)0, QF_REQ_CODECS,
+               "a 1.0 reader (known flags 0) sees an unknown required flag");
+  uint8_t *copy = malloc(len);
+  /* A required flag this library does not know, in header and footer. */
+  memcpy(copy, bytes, len);
+  st32(copy + QH_REQUIRED, QF_REQ_CODECS | 0x80u);
+  st32(copy + len - QF_FOOTER_SIZE + QFT_REQUIRED, QF_REQ_CODECS | 0x80u);
+  hd_fix_checksums(copy, len, HD_FIX_HEADER);
+  quire_corpus *c;
+  cr_assert_eq(quire_corpus_open_buffer(copy, len, &c), QUIRE_EVERSION);
+  cr_assert(strstr(quire_corpus_errmsg(c), "flags 0x00000080"), "%s",
+            quire_corpus_errmsg(c));
+  cr_assert(strstr(quire_corpus_errmsg(c), "upgrade libquire"));
+  quire_corpus_close(c);
+  /* A required extension kind this library does not know. */
+  memcpy(copy, bytes, len);
+  uint64_t n;
+  cr_assert(hd_ext_section(copy, len, QX_WRITER, &n));
+  uint32_t count;
+  uint8_t *t = hd_ext_table(copy, len, copy + len - QF_FOOTER_SIZE, &count);
+  for (uint32_t i = 0; i < count; i++) {
+    uint8_t *e = t + QX_HEAD + i * QX_ENTRY;
+    if (ld32(e) == QX_WRITER) {
+      st32(e, 99);
+      st32(e + 4, QXF_REQUIRED);
+    }
+  }
+  hd_fix_checksums(copy, len, HD_FIX_SECTIONS | HD_FIX_HEADER);
+  cr_assert_eq(quire_corpus_open_buffer(copy, len, &c), QUIRE_EVERSION);
+  cr_assert(strstr(quire_corpus_errmsg(c), "kind 99"), "%s",
+            quire_corpus_errmsg(c));
+  quire_corpus_close(c);
+  /* The same kind, optional: skipped, the file reads (without settings). */
+  for (uint32_t i = 0; i < count; i++) {
+    uint8_t *e = t + QX_HEAD + i * QX_ENTRY;
+    if (ld32(e) == 99)
+      st32(e + 4, 0);
+  }
+  hd_fix_checksums(copy, len, HD_FIX_SECTIONS | HD_FIX_HEADER);
+  int status;
+  hd_bytes a = export_all(copy, len, &status);
+  cr_assert_eq(status, QUIRE_OK);
+  hd_bytes b = export_all(bytes, len, &status);
+  cr_assert(hd_same(a.data, a.len, b.data, b.len));
+  hd_bytes_free(&a);
+  hd_bytes_free(&b);
+  /* Dictionaries in a file whose header does not declare them. */
+  memcpy(copy, bytes, len);
+  st32(copy + QH_REQUIRED, 0);
+  st32(copy + len - QF_FOOTER_SIZE + QFT_REQUIRED, 0);
+  hd_fix_checksums(copy, len, HD_FIX_HEADER);
+  cr_assert_eq(quire_corpus_open_buffer(copy, len, &c), QUIRE_ECORRUPT);
+  quire_corpus_close(c);
+  free(copy);
+  free(bytes);
+}
+
+/* The bytes of a file do not depend on the number of threads. */
+Test(format11, same_bytes_whatever_the_threads) {
+  for (int order = 0; order < 2; order++) {
+    size_t len1;
+    uint8_t *one = pack(600, QUIRE_CODEC_ZSTD, 0, 8192, -1, order, 1, &len1);
+    for (int threads = 2; threads <= 5; threads += 3) {
+      size_t len;
+      uint8_t *many =
+          pack(600, QUIRE_CODEC_ZSTD, 0, 8192, -1, order, threads, &len);
+      cr_assert(hd_same(one, len1, many, len),
+                "order %d: %d threads wrote other bytes", order, threads);
+      free(many);
+    }
+    free(one);
+  }
+}
+
+/* Where dictionary number k's bytes are in buf. */
+static uint8_t *dictionary_bytes(uint8_t *buf, size_t len, uint32_t k,
+                                 uint32_t *size) {
+  uint64_t n;
+  uint8_t *d = hd_ext_section(buf, len, QX_DICTIONARIES, &n);
+  cr_assert(d && ld32(d) >= k);
+  uint8_t *e = d + QXD_HEAD + (k - 1) * QXD_ENTRY;
+  *size = ld32(e + QXD_SIZE);
+  return d + ld64(e + QXD_OFFSET);
+}
+
+typedef struct lines {
+  hd_bytes text;
+} lines;
+
+/* A damaged dictionary loses exactly the blocks that name it: with the text
+ * dictionary damaged every text is lost but every title reads; with the
+ * metadata one, the reverse. verify names the dictionary. */
+Test(format11, damaged_dictionary_loses_its_blocks) {
+  size_t len;
+  uint8_t *bytes =
+      pack(400, QUIRE_CODEC_ZSTD, 0, 8192, -1, QUIRE_ORDER_CLUSTERED, 1, &len);
+  uint8_t *copy = malloc(len);
+  for (uint32_t k = 1; k <= 2; k++) {
+    memcpy(copy, bytes, len);
+    uint32_t size;
+    uint8_t *dict = dictionary_bytes(copy, len, k, &size);
+    dict[size / 2] ^= 0x40;
+    quire_corpus *c;
+    cr_assert_eq(quire_corpus_open_buffer(copy, len, &c), QUIRE_OK);
+    hd_bytes report = {0};
+    uint64_t damaged = 0;
+    cr_assert_eq(quire_corpus_verify(c, &damaged, hd_collect, &report),
+                 QUIRE_ECORRUPT);
+    hd_bytes_put(&report, "", 1);
+    char want[64];
+    snprintf(want, sizeof want, "dictionary %u: its bytes are damaged", k);
+    cr_assert(strstr(report.data, want), "%s", report.data);
+    cr_assert(strstr(report.data, "blocks need it and are lost"), "%s",
+              report.data);
+    hd_bytes_free(&report);
+    quire_cursor *cur;
+    cr_assert_eq(quire_cursor_open(c, NULL, &cur), QUIRE_OK);
+    uint64_t docs = 0;
+    while (quire_cursor_next(cur) == QUIRE_ROW) {
+      const char *s;
+      size_t n;
+      int text = quire_cursor_field(cur, QUIRE_FIELD_TEXT, &s, &n);
+      int title = quire_cursor_field(cur, QUIRE_FIELD_TITLE, &s, &n);
+      cr_assert_eq(text, k == 1 ? QUIRE_ECORRUPT : QUIRE_OK);
+      cr_assert_eq(title, k == 2 ? QUIRE_ECORRUPT : QUIRE_OK);
+      if (k == 1)
+        cr_assert(strstr(quire_cursor_errmsg(cur), "needs dictionary 1"), "%s",
+                  quire_cursor_errmsg(cur));
+      docs++;
+    }
+    cr_assert_eq(docs, 400);
+    quire_cursor_free(cur);
+    quire_corpus_close(c);
+  }
+  free(copy);
+  free(bytes);
+}
+
+/* Hostile edits with every checksum fixed: the reader checks a dictionary's
+ * entry and id itself, a zstd frame's stated size, and that a frame names
+ * the dictionary its block does. */
+Test(format11, lying_dictionaries_and_frames) {
+  size_t len;
+  uint8_t *bytes =
+      pack(300, QUIRE_CODEC_ZSTD, 0, 8192, -1, QUIRE_ORDER_CLUSTERED, 1, &len);
+  uint8_t *copy = malloc(len);
+  const char *expect[] = {"dictionary 1: its directory entry",
+                          "dictionary 1: its directory entry",
+                          "dictionary 1: its id does not match",
+                          "the file declares no such dictionary",
+                          "dictionary 1: zstd refuses it",
+                          "does not decompress",
+                          "unknown codec",
+                          "does not decompress"};
+  for (int edit = 0; edit < 8; edit++) {
+    memcpy(copy, bytes, len);
+    uint64_t n;
+    uint8_t *d = hd_ext_section(copy, len, QX_DICTIONARIES, &n);
+    uint8_t *e = d + QXD_HEAD;
+    uint8_t *f = copy + len - QF_FOOTER_SIZE;
+    uint8_t *blocks = copy + ld64(f + QFT_SECTIONS + QS_BLOCKS * 24);
+    switch (edit) {
+    case 0:
+      st32(e + QXD_SIZE, 0xFFFFFFF0u); /* far past the section */
+      break;
+    case 1:
+      st64(e + QXD_OFFSET, 2); /* inside the directory */
+      break;
+    case 2:
+      st32(e + QXD_ID, ld32(e + QXD_ID) + 1);
+      break;
+    case 3:
+      st32(blocks + QB_FLAGS, QBF_MAKE(QF_CODEC_ZSTD, 77));
+      break;
+    case 4: { /* a wrong entropy table, id intact */
+      uint32_t size;
+      uint8_t *dict = dictionary_bytes(copy, len, 1, &size);
+      memset(dict + 8, 0xFF, 64);
+      break;
+    }
+    case 5:
+      st32(blocks + QB_USIZE, ld32(blocks + QB_USIZE) + 1000);
+      break;
+    case 6:
+      st32(blocks + QB_FLAGS, QBF_MAKE(5, 0));
+      break;
+    case 7: /* the metadata dictionary: the frame names another id */
+      cr_assert_eq(ld32(blocks + QB_FLAGS), QBF_MAKE(QF_CODEC_ZSTD, 1));
+      st32(blocks + QB_FLAGS, QBF_MAKE(QF_CODEC_ZSTD, 2));
+      break;
+    }
+    hd_fix_checksums(copy, len,
+                     HD_FIX_BLOCKS | HD_FIX_SECTIONS | HD_FIX_HEADER);
+    quire_corpus *c;
+    cr_assert_eq(quire_corpus_open_buffer(copy, len, &c), QUIRE_OK);
+    quire_cursor *cur;
+    cr_assert_eq(quire_cursor_open(c, NULL, &cur), QUIRE_OK);
+    cr_assert_eq(quire_cursor_seek(cur, 0), QUIRE_ROW);
+    const char *s;
+    size_t sl;
+    cr_assert_eq(quire_cursor_field(cur, QUIRE_FIELD_TEXT, &s, &sl),
+                 QUIRE_ECORRUPT, "edit %d", edit);
+    cr_assert(strstr(quire_cursor_errmsg(cur), expect[edit]), "edit %d: %s",
+              edit, quire_cursor_errmsg(cur));
+    quire_cursor_free(cur);
+    uint64_t damaged = 0;
+    cr_assert_eq(quire_corpus_verify(c, &damaged, NULL, NULL), QUIRE_ECORRUPT);
+    cr_assert_geq(damaged, 1);
+    quire_corpus_close(c);
+  }
+  free(copy);
+  free(bytes);
+}
