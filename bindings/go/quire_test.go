@@ -431,7 +431,7 @@ func TestCodecOptions(t *testing.T) {
 		t.Fatalf("no-dictionary packing %+v %v", p, err)
 	}
 	text, err := d.Doc(7)
-	if err != nil || text.Text == "" || d.Count() != 400 {
+	if err != nil || text.Text == "" {
 		t.Fatalf("deflate corpus: %v", err)
 	}
 	dir := t.TempDir()
