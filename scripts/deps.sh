@@ -33,6 +33,12 @@ need cargo "the Rust binding"
 need node "the Node.js binding"
 need npm "the Node.js binding"
 cargo clippy --version >/dev/null 2>&1 || { echo "deps: cargo clippy is missing (rustup component add clippy)" >&2; exit 1; }
+# ---- bundled builds (issue 15) ----
+# quire-sys compiles the bundled C sources with the `cc` crate (crates.io):
+# fetched once here, so that ctest's cargo runs offline. The Node addon is
+# built by node-gyp (npm's own copy), which needs python3, make and a C
+# compiler; the Python package by setuptools (from PyPI, at build time).
+(cd bindings/rust && cargo fetch --locked -q)
 go_minor=$(go env GOVERSION | sed -E 's/^go1\.([0-9]+).*/\1/')
 [ "$go_minor" -ge 23 ] || { echo "deps: Go $(go env GOVERSION) is older than 1.23" >&2; exit 1; }
 

@@ -10,7 +10,6 @@
 package quire
 
 /*
-#cgo pkg-config: quire
 #include <quire.h>
 */
 import "C"

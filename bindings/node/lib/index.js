@@ -3,27 +3,10 @@
 // Everything the library defines (formats, filters, dates, CSV) stays in the
 // library; this file only shapes it the way JavaScript code expects.
 
-const fs = require('node:fs');
 const path = require('node:path');
 const { Readable } = require('node:stream');
 
-const native = loadAddon();
-
-/** Loads quire.node: $QUIRE_NODE_ADDON, else a CMake build in or above here. */
-function loadAddon() {
-  const candidates = [
-    process.env.QUIRE_NODE_ADDON,
-    path.join(__dirname, '..', 'build', 'quire.node'),
-    path.join(__dirname, '..', '..', '..', 'build', 'bindings', 'node', 'quire.node'),
-  ].filter(Boolean);
-  for (const file of candidates) {
-    if (fs.existsSync(file)) return require(file);
-  }
-  throw new Error(
-    `quire.node not found (looked in ${candidates.join(', ')}); build it with ` +
-      'CMake and/or set QUIRE_NODE_ADDON to its path',
-  );
-}
+const native = require('./addon');
 
 /** A failed libquire call: `code` is the C status, `quireCode` its name. */
 class QuireError extends Error {

@@ -221,7 +221,7 @@ test('bad sizes and options', () => {
 });
 
 test('the raw addon checks the columns it fills', () => {
-  const native = require(process.env.QUIRE_NODE_ADDON || path.join(__dirname, '..', 'build', 'quire.node'));
+  const native = require('../lib/addon');
   const corpus = native.corpusOpen(FILE);
   const cursor = native.cursorOpen(corpus, undefined);
   const columns = (n) => [new Float64Array(n), new Float64Array(n), new Int32Array(n), new Int32Array(n),

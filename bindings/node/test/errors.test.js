@@ -104,7 +104,7 @@ test('wrong arguments are TypeErrors or QuireErrors, not crashes', () => {
 });
 
 test('the raw addon checks the kind of every handle', () => {
-  const native = require(process.env.QUIRE_NODE_ADDON || path.join(__dirname, '..', 'build', 'quire.node'));
+  const native = require('../lib/addon');
   const corpus = native.corpusOpen(bigCorpus());
   const writer = native.writerOpen(path.join(tmpDir(), 'w.quire'));
   assert.throws(() => native.cursorNext(corpus, new Float64Array(5), [], 0), TypeError);

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import glob
+import importlib.machinery
 import os
 
 from ._prototypes import PROTOTYPES
@@ -21,6 +22,9 @@ def _candidates() -> list[str]:
     env = os.environ.get("QUIRE_LIBRARY")
     if env:
         return [env]  # an explicit choice is never second-guessed
+    # The libquire compiled into the package by setup.py.
+    for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+        found += sorted(glob.glob(os.path.join(_HERE, "_libquire" + suffix)))
     found += sorted(glob.glob(os.path.join(_HERE, "libquire.so*")))
     found += sorted(glob.glob(os.path.join(_HERE, "libquire*.dylib")))
     found += sorted(glob.glob(os.path.join(_HERE, "quire.dll")))
@@ -56,8 +60,8 @@ def load() -> ctypes.CDLL:
         return lib
     where = "; ".join(tried) if tried else "nothing found"
     raise ImportError(
-        "libquire not found (set QUIRE_LIBRARY to the path of libquire.so, "
-        f"or put it next to the quire package): {where}"
+        "libquire not found (install the package with pip, which compiles it in, "
+        f"or set QUIRE_LIBRARY to the path of a libquire.so): {where}"
     )
 
 

@@ -1,10 +1,98 @@
-//! Finds libquire: QUIRE_LIB_DIR (a build tree or an install prefix's lib
-//! directory) wins, then pkg-config, then the linker's default path.
+//! Builds libquire into this crate. By default the C sources shipped in the
+//! crate (`csrc/`, made by scripts/bundle.sh when the crate is packaged) are
+//! compiled with the `cc` crate and linked statically, with the system
+//! libraries `csrc/build.txt` lists; in the repository, where `csrc/` is
+//! absent, scripts/bundle.sh bundles core/ into OUT_DIR first. With the
+//! `system` feature an installed libquire is linked instead: from
+//! QUIRE_LIB_DIR when set, else where `pkg-config --libs quire` says, else
+//! from the linker's default path.
 
 use std::env;
+use std::fs;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn main() {
+    if env::var_os("CARGO_FEATURE_SYSTEM").is_some() {
+        link_system();
+    } else {
+        build_bundled();
+    }
+}
+
+fn build_bundled() {
+    let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
+    let shipped = manifest.join("csrc");
+    let src = if shipped.join("build.txt").is_file() {
+        println!("cargo:rerun-if-changed=csrc");
+        shipped
+    } else {
+        bundle_from_repository(&manifest)
+    };
+
+    let spec = fs::read_to_string(src.join("build.txt")).expect("csrc/build.txt");
+    let mut build = cc::Build::new();
+    build
+        .include(src.join("include"))
+        .include(src.join("core"))
+        .std("c11")
+        .warnings(false);
+    let mut libs = Vec::new();
+    for line in spec.lines() {
+        let mut words = line.split_whitespace();
+        match (words.next(), words.next()) {
+            (Some("define"), Some(def)) => {
+                let (name, value) = match def.split_once('=') {
+                    Some((n, v)) => (n, Some(v)),
+                    None => (def, None),
+                };
+                build.define(name, value);
+            }
+            (Some("lib"), Some(lib)) => libs.push(lib.to_owned()),
+            _ => {}
+        }
+    }
+    let mut sources: Vec<PathBuf> = fs::read_dir(src.join("core"))
+        .expect("csrc/core")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "c"))
+        .collect();
+    sources.sort();
+    build.files(&sources);
+    build.compile("quire"); // links libquire.a statically
+    for lib in libs {
+        println!("cargo:rustc-link-lib={lib}");
+    }
+    println!("cargo:include={}", src.join("include").display());
+}
+
+/// In a checkout of the repository: runs scripts/bundle.sh into OUT_DIR and
+/// returns that bundle, rebuilt whenever core/ or the header changes.
+fn bundle_from_repository(manifest: &Path) -> PathBuf {
+    let root = manifest.join("../../..");
+    let script = root.join("scripts/bundle.sh");
+    if !script.is_file() {
+        panic!(
+            "quire-sys: neither {} nor {} exists: this crate needs its bundled C sources \
+             (package it after running scripts/bundle.sh quire-sys/csrc)",
+            manifest.join("csrc").display(),
+            script.display()
+        );
+    }
+    for path in ["core", "include/quire.h", "scripts/bundle.sh"] {
+        println!("cargo:rerun-if-changed={}", root.join(path).display());
+    }
+    let out = PathBuf::from(env::var("OUT_DIR").unwrap()).join("csrc");
+    let status = Command::new("bash")
+        .arg(&script)
+        .arg(&out)
+        .status()
+        .expect("quire-sys: cannot run bash for scripts/bundle.sh");
+    assert!(status.success(), "quire-sys: scripts/bundle.sh failed");
+    out
+}
+
+fn link_system() {
     println!("cargo:rerun-if-env-changed=QUIRE_LIB_DIR");
     println!("cargo:rerun-if-env-changed=PKG_CONFIG_PATH");
     let dirs = match env::var("QUIRE_LIB_DIR") {

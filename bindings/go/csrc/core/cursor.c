@@ -1,0 +1,379 @@
+/*
+ * cursor.c: walking the documents of a corpus, all or a filter's matches, in
+ * document order, inflating a block only when a field in it is asked for.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ahead.h"
+#include "reader.h"
+
+struct quire_cursor {
+  const quire_corpus *corpus;
+  uint64_t *matches;  /* bitmap of matching documents, NULL for all */
+  uint64_t next;      /* the first document next() looks at */
+  uint64_t rows_kept; /* rows from here on may still be resident */
+  int has_row;
+  int done;
+  char msg[Q_MSG_CAP];
+
+  /* The current document's row, decoded. */
+  uint64_t doc;
+  q_date date;
+  uint32_t source, block, offset, length, meta_offset;
+
+  /* The blocks last inflated, kept while documents share them. */
+  q_inflater *inflater;
+  q_buf text;
+  int64_t text_block; /* -1 when none */
+  q_ahead *ahead;     /* helper thread inflating the next block, or NULL */
+  q_buf meta;
+  int64_t meta_block_loaded;
+  const char *meta_fields[3]; /* title, author, url of the current row */
+  uint32_t meta_lens[3];
+  int meta_ready;
+  /* The formatted id and date: one buffer each, as both stay valid until
+   * the cursor moves. */
+  char id_text[24];
+  char date_text[64];
+};
+
+/* Sets one bit per document listed in the plan's runs. */
+static int fill_matches(quire_cursor *cur, const q_plan *plan) {
+  const quire_corpus *c = cur->corpus;
+  for (size_t i = 0; i < plan->count; i++) {
+    const q_slice *s = &plan->slices[i];
+    for (uint64_t e = s->begin; e < s->end; e++) {
+      const uint8_t *entry = q_record(c, s->sec, e, cur->msg);
+      if (!entry)
+        return QUIRE_ECORRUPT;
+      uint32_t doc = ld32(entry);
+      if (doc >= c->docs)
+        return q_damage(c, cur->msg, "index entry names document %u of %llu",
+                        doc, (unsigned long long)c->docs);
+      cur->matches[doc / 64] |= 1ull << (doc % 64);
+    }
+  }
+  return QUIRE_OK;
+}
+
+int quire_cursor_open(const quire_corpus *c, const quire_filter *f,
+                      quire_cursor **out) {
+  if (!out)
+    return QUIRE_EINVAL;
+  quire_cursor *cur = q_calloc(1, sizeof *cur);
+  *out = cur;
+  if (!cur)
+    return QUIRE_ENOMEM;
+  cur->text_block = cur->meta_block_loaded = -1;
+  if (!c || c->status != QUIRE_OK)
+    return q_fail(cur->msg, QUIRE_EINVAL, "corpus is NULL or failed to open");
+  cur->corpus = c;
+  cur->inflater = q_inflater_new();
+  if (!cur->inflater) {
+    quire_cursor_free(cur);
+    *out = NULL;
+    return QUIRE_ENOMEM;
+  }
+  q_plan plan;
+  int status = q_plan_make(c, f, &plan, cur->msg);
+  if (status == QUIRE_OK && !plan.all) {
+    cur->matches = q_calloc((size_t)(c->docs / 64 + 1), sizeof(uint64_t));
+    status = cur->matches ? fill_matches(cur, &plan)
+                          : q_fail(cur->msg, QUIRE_ENOMEM, "out of memory");
+  }
+  q_plan_free(&plan);
+  if (status == QUIRE_ENOMEM) {
+    quire_cursor_free(cur);
+    *out = NULL;
+  }
+  return status;
+}
+
+void quire_cursor_free(quire_cursor *cur) {
+  if (!cur)
+    return;
+  q_ahead_stop(cur->ahead);
+  q_free(cur->matches);
+  q_inflater_free(cur->inflater);
+  q_buf_free(&cur->text);
+  q_buf_free(&cur->meta);
+  q_free(cur);
+}
+
+/* Decodes row doc into the cursor, checking that it is consistent. */
+static int load_row(quire_cursor *cur, uint64_t doc) {
+  const quire_corpus *c = cur->corpus;
+  cur->has_row = 0;
+  cur->meta_ready = 0;
+  const uint8_t *row = q_record(c, QS_DOCS, doc, cur->msg);
+  if (!row)
+    return QUIRE_ECORRUPT;
+  cur->date.seconds = ldi64(row + QD_DATE);
+  cur->date.precision = row[QD_PRECISION];
+  cur->date.tz_kind = row[QD_TZ_KIND];
+  cur->date.tz_minutes = (int16_t)ld16(row + QD_TZ_MINUTES);
+  cur->source = ld32(row + QD_SOURCE);
+  cur->block = ld32(row + QD_BLOCK);
+  cur->offset = ld32(row + QD_OFFSET);
+  cur->length = ld32(row + QD_LENGTH);
+  cur->meta_offset = ld32(row + QD_META_OFFSET);
+  int undated = cur->date.seconds == QUIRE_NO_DATE;
+  if (cur->date.precision > QUIRE_DATE_SECOND ||
+      undated != (cur->date.precision == QUIRE_DATE_NONE) ||
+      cur->date.tz_kind > Q_TZ_OFFSET ||
+      (cur->source != QF_NO_SOURCE && cur->source >= c->sources) ||
+      cur->block >= c->blocks || cur->length > QUIRE_MAX_TEXT_LENGTH)
+    return q_damage(c, cur->msg, "document %llu: row is inconsistent",
+                    (unsigned long long)doc);
+  cur->doc = doc;
+  cur->has_row = 1;
+  return QUIRE_ROW;
+}
+
+/* The first matching document at or after from, or the document count. */
+static uint64_t next_match(const quire_cursor *cur, uint64_t from) {
+  uint64_t n = cur->corpus->docs;
+  if (!cur->matches || from >= n)
+    return from < n ? from : n;
+  uint64_t word = from / 64;
+  uint64_t bits = cur->matches[word] & (~0ull << (from % 64));
+  while (!bits) {
+    if (++word > (n - 1) / 64)
+      return n;
+    bits = cur->matches[word];
+  }
+  uint64_t doc = word * 64 + (uint64_t)__builtin_ctzll(bits);
+  return doc < n ? doc : n;
+}
+
+/* A walk through the corpus reads every row once: let go of the rows it
+ * has passed every 128 KiB, so that resident memory stays flat. */
+static void release_rows_behind(quire_cursor *cur, uint64_t doc) {
+  const uint64_t batch = 4096;
+  if (doc < cur->rows_kept || doc - cur->rows_kept < batch)
+    return;
+  const q_section *rows = &cur->corpus->sec[QS_DOCS];
+  q_release(cur->corpus, rows->offset + cur->rows_kept * QF_ROW,
+            (doc - cur->rows_kept) * QF_ROW);
+  cur->rows_kept = doc;
+}
+
+int quire_cursor_next(quire_cursor *cur) {
+  if (!cur)
+    return QUIRE_EINVAL;
+  if (!cur->corpus)
+    return q_fail(cur->msg, QUIRE_ESTATE, "cursor failed to open");
+  if (cur->done)
+    return QUIRE_DONE;
+  uint64_t doc = next_match(cur, cur->next);
+  if (doc >= cur->corpus->docs) {
+    cur->done = 1;
+    cur->has_row = 0;
+    return QUIRE_DONE;
+  }
+  cur->next = doc + 1;
+  release_rows_behind(cur, doc);
+  return load_row(cur, doc);
+}
+
+int quire_cursor_seek(quire_cursor *cur, uint64_t doc) {
+  if (!cur)
+    return QUIRE_EINVAL;
+  if (!cur->corpus)
+    return q_fail(cur->msg, QUIRE_ESTATE, "cursor failed to open");
+  if (doc >= cur->corpus->docs)
+    return q_fail(
+        cur->msg, QUIRE_ENOTFOUND, "no document %llu: the corpus has %llu",
+        (unsigned long long)doc, (unsigned long long)cur->corpus->docs);
+  cur->done = 0;
+  cur->next = doc + 1;
+  return load_row(cur, doc);
+}
+
+uint64_t quire_cursor_doc(const quire_cursor *cur) {
+  return cur && cur->has_row ? cur->doc : 0;
+}
+
+int64_t quire_cursor_date(const quire_cursor *cur) {
+  return cur && cur->has_row ? cur->date.seconds : QUIRE_NO_DATE;
+}
+
+int quire_cursor_date_precision(const quire_cursor *cur) {
+  return cur && cur->has_row ? cur->date.precision : QUIRE_DATE_NONE;
+}
+
+int64_t quire_cursor_source_id(const quire_cursor *cur) {
+  if (!cur || !cur->has_row || cur->source == QF_NO_SOURCE)
+    return -1;
+  return cur->source;
+}
+
+uint64_t quire_cursor_text_length(const quire_cursor *cur) {
+  return cur && cur->has_row ? cur->length : 0;
+}
+
+const char *quire_cursor_errmsg(const quire_cursor *cur) {
+  return cur ? cur->msg : "cursor is NULL";
+}
+
+/* ---- fields
+ * ------------------------------------------------------------------- */
+
+static int check_in_block(quire_cursor *cur, const uint8_t *rec,
+                          const char *what) {
+  uint32_t first = ld32(rec + QB_FIRST_DOC), docs = ld32(rec + QB_DOCS);
+  if (cur->doc < first || cur->doc - first >= docs)
+    return q_damage(cur->corpus, cur->msg, "document %llu: %s does not hold it",
+                    (unsigned long long)cur->doc, what);
+  return QUIRE_OK;
+}
+
+int q_cursor_read_ahead(quire_cursor *cur) {
+  if (!cur || !cur->corpus)
+    return QUIRE_EINVAL;
+  if (cur->ahead)
+    return QUIRE_OK;
+  return q_ahead_start(&cur->ahead, cur->corpus);
+}
+
+/* The text block of the first match after the documents of block rec, or
+ * -1 when there is none (or its row cannot be read: the cursor will report
+ * that when it gets there). */
+static int64_t block_after(quire_cursor *cur, const uint8_t *rec) {
+  uint64_t end = (uint64_t)ld32(rec + QB_FIRST_DOC) + ld32(rec + QB_DOCS);
+  uint64_t doc = next_match(cur, end);
+  if (doc >= cur->corpus->docs)
+    return -1;
+  char msg[Q_MSG_CAP];
+  const uint8_t *row = q_record(cur->corpus, QS_DOCS, doc, msg);
+  if (!row)
+    return -1;
+  uint32_t block = ld32(row + QD_BLOCK);
+  return block < cur->corpus->blocks ? (int64_t)block : -1;
+}
+
+/* Inflates the current document's text block, or takes it from the helper
+ * thread, and sets the helper on the block after it. */
+static int load_text_block(quire_cursor *cur, const uint8_t *rec) {
+  int status = QUIRE_ENOTFOUND;
+  if (cur->ahead)
+    status = q_ahead_take(cur->ahead, cur->block, &cur->text, cur->msg);
+  if (cur->ahead) {
+    int64_t next = block_after(cur, rec);
+    if (next >= 0)
+      q_ahead_request(cur->ahead, (uint32_t)next);
+  }
+  if (status == QUIRE_ENOTFOUND)
+    status = q_block_load(cur->corpus, 0, cur->block, cur->inflater, &cur->text,
+                          cur->msg);
+  return status;
+}
+
+static int text_field(quire_cursor *cur, const char **data, size_t *len) {
+  const quire_corpus *c = cur->corpus;
+  if (cur->text_block != (int64_t)cur->block) {
+    cur->text_block = -1;
+    const uint8_t *rec = q_record(c, QS_BLOCKS, cur->block, cur->msg);
+    if (!rec || check_in_block(cur, rec, "its text block") != QUIRE_OK)
+      return QUIRE_ECORRUPT;
+    int status = load_text_block(cur, rec);
+    if (status != QUIRE_OK)
+      return status;
+    cur->text_block = cur->block;
+  }
+  /* Every text is followed by a NUL in its block, so it is returned in
+   * place, NUL-terminated, without a copy. */
+  if (cur->offset > cur->text.len ||
+      cur->length >= cur->text.len - cur->offset ||
+      cur->text.data[cur->offset + cur->length] != '\0')
+    return q_damage(c, cur->msg, "document %llu: text lies outside its block",
+                    (unsigned long long)cur->doc);
+  *data = cur->text.data + cur->offset;
+  *len = cur->length;
+  return QUIRE_OK;
+}
+
+static int meta_fields(quire_cursor *cur) {
+  const quire_corpus *c = cur->corpus;
+  if (cur->meta_block_loaded != (int64_t)cur->block) {
+    cur->meta_block_loaded = -1;
+    const uint8_t *rec = q_record(c, QS_META_BLOCKS, cur->block, cur->msg);
+    if (!rec || check_in_block(cur, rec, "its metadata block") != QUIRE_OK)
+      return QUIRE_ECORRUPT;
+    int status =
+        q_block_load(c, 1, cur->block, cur->inflater, &cur->meta, cur->msg);
+    if (status != QUIRE_OK)
+      return status;
+    cur->meta_block_loaded = cur->block;
+  }
+  size_t size = cur->meta.len, at = cur->meta_offset;
+  if (at > size || size - at < QF_META_HEAD)
+    return q_damage(c, cur->msg,
+                    "document %llu: metadata lies outside its "
+                    "block",
+                    (unsigned long long)cur->doc);
+  const uint8_t *head = (const uint8_t *)cur->meta.data + at;
+  at += QF_META_HEAD;
+  for (int i = 0; i < 3; i++) {
+    uint32_t n = ld32(head + 4 * i);
+    if (n >= size - at || cur->meta.data[at + n] != '\0')
+      return q_damage(c, cur->msg,
+                      "document %llu: metadata lies outside its "
+                      "block",
+                      (unsigned long long)cur->doc);
+    cur->meta_fields[i] = cur->meta.data + at;
+    cur->meta_lens[i] = n;
+    at += n + 1; /* each string is followed by a NUL */
+  }
+  cur->meta_ready = 1;
+  return QUIRE_OK;
+}
+
+int quire_cursor_field(quire_cursor *cur, int field, const char **data,
+                       size_t *len) {
+  if (!cur || !data || !len)
+    return QUIRE_EINVAL;
+  if (!cur->has_row)
+    return q_fail(cur->msg, QUIRE_EINVAL, "no current document");
+  const quire_corpus *c = cur->corpus;
+  int status;
+  switch (field) {
+  case QUIRE_FIELD_ID:
+    *len = (size_t)snprintf(cur->id_text, sizeof cur->id_text, "%" PRIu64,
+                            cur->doc);
+    *data = cur->id_text;
+    return QUIRE_OK;
+  case QUIRE_FIELD_DATE:
+    *len = q_date_format(&cur->date, cur->date_text, sizeof cur->date_text);
+    if (*len == 0 && cur->date.precision != QUIRE_DATE_NONE)
+      return q_damage(c, cur->msg, "document %llu: date is out of range",
+                      (unsigned long long)cur->doc);
+    cur->date_text[*len] = '\0';
+    *data = cur->date_text;
+    return QUIRE_OK;
+  case QUIRE_FIELD_SOURCE:
+    if (cur->source == QF_NO_SOURCE) {
+      *data = "";
+      *len = 0;
+      return QUIRE_OK;
+    }
+    status = quire_corpus_source(c, cur->source, data, len, NULL);
+    if (status != QUIRE_OK)
+      return q_fail(cur->msg, status, "%s", quire_corpus_errmsg(c));
+    return QUIRE_OK;
+  case QUIRE_FIELD_TITLE:
+  case QUIRE_FIELD_AUTHOR:
+  case QUIRE_FIELD_URL:
+    if (!cur->meta_ready && (status = meta_fields(cur)) != QUIRE_OK)
+      return status;
+    *data = cur->meta_fields[field - QUIRE_FIELD_TITLE];
+    *len = cur->meta_lens[field - QUIRE_FIELD_TITLE];
+    return QUIRE_OK;
+  case QUIRE_FIELD_TEXT:
+    return text_field(cur, data, len);
+  default:
+    return q_fail(cur->msg, QUIRE_EINVAL, "unknown field %d", field);
+  }
+}

@@ -1,0 +1,170 @@
+/*
+ * format.h: the .quire file layout (ABI.md, "File format", says the same in
+ * prose) and little-endian load/store helpers. Shared by writer and reader.
+ *
+ *   header (64 bytes)
+ *   text and metadata blocks (raw DEFLATE), interleaved as they fill
+ *   sections, each followed by its table of chunk CRCs
+ *   footer (288 bytes)
+ */
+#ifndef QUIRE_FORMAT_H
+#define QUIRE_FORMAT_H
+
+#include <stdint.h>
+#include <string.h>
+
+#define QF_MAGIC "QUIRE\0\r\n"     /* first 8 bytes of the file */
+#define QF_END_MAGIC "QUIREEND"    /* last 8 bytes of the file */
+#define QF_FOOTER_MAGIC "QUIREFTR" /* first 8 bytes of the footer */
+#define QF_HEADER_SIZE 64
+#define QF_FOOTER_SIZE 288
+
+/* Flag bits. A reader refuses a file with a required bit it does not know
+ * and ignores optional bits it does not know. Version 1.0 defines none. */
+#define QF_REQUIRED_KNOWN 0u
+#define QF_OPTIONAL_KNOWN 0u
+
+/* Header fields (offsets). */
+#define QH_MAJOR 8
+#define QH_MINOR 10
+#define QH_REQUIRED 12
+#define QH_OPTIONAL 16
+#define QH_SIZE 20
+#define QH_FILE_SIZE 24
+#define QH_CRC 60 /* crc32 of bytes 0..59 */
+
+/* Footer fields (offsets from the footer's start). */
+#define QFT_MAJOR 8
+#define QFT_MINOR 10
+#define QFT_REQUIRED 12
+#define QFT_OPTIONAL 16
+#define QFT_SIZE 20
+#define QFT_FILE_SIZE 24
+#define QFT_DOCS 32
+#define QFT_SOURCES 40
+#define QFT_UNDATED 48
+#define QFT_BLOCKS 56
+#define QFT_META_BLOCKS 64
+#define QFT_RAW_SIZE 72
+#define QFT_MIN_DATE 80
+#define QFT_MAX_DATE 88
+#define QFT_BLOCK_SIZE 96
+#define QFT_ORDER 100
+#define QFT_SECTIONS 104 /* QS_COUNT entries of QF_SECTION_ENTRY bytes */
+#define QFT_CRC 276      /* crc32 of footer bytes 0..275 */
+#define QFT_END 280      /* QF_END_MAGIC */
+
+/* A section entry: u64 offset, u64 length, u32 record width, u32 crc32 of
+ * the section's chunk CRC table. The table, one u32 crc32 per QF_CHUNK
+ * bytes of the section (the last chunk may be shorter), follows the
+ * section's bytes directly. */
+#define QF_SECTION_ENTRY 24
+#define QF_CHUNK 4096
+
+enum {
+  QS_SOURCE_NAMES, /* width 1: the source names, concatenated */
+  QS_SOURCES,      /* width 24: one per source, sorted by name */
+  QS_SOURCE_LISTS, /* width 4: per source, its documents by date */
+  QS_DATE_INDEX,   /* width 4: every document, by date */
+  QS_DOCS,         /* width 32: one row per document */
+  QS_BLOCKS,       /* width 64: one per text block */
+  QS_META_BLOCKS,  /* width 32: one per metadata block */
+  QS_COUNT
+};
+#define QS_NAMES_LIST                                                          \
+  {                                                                            \
+    "source names", "source table", "source index", "date index",              \
+        "document table", "text block table", "metadata block table"           \
+  }
+#define QS_WIDTHS                                                              \
+  { 1, 24, 4, 4, 32, 64, 32 }
+
+/* QS_SOURCES record. */
+#define QSRC_NAME_OFFSET 0 /* u64 into QS_SOURCE_NAMES */
+#define QSRC_LIST_START 8  /* u64 first entry in QS_SOURCE_LISTS */
+#define QSRC_NAME_LEN 16   /* u32 */
+#define QSRC_DOCS 20       /* u32 */
+
+/* QS_SOURCE_LISTS and QS_DATE_INDEX records: a u32 document number. The
+ * documents are ordered by their row's date (undated first), then number;
+ * searches read the date from the row, which keeps the indexes small. */
+
+/* QS_DOCS record. */
+#define QD_DATE 0    /* i64 UTC seconds, QUIRE_NO_DATE when undated */
+#define QD_SOURCE 8  /* u32 source number, QF_NO_SOURCE when none */
+#define QD_BLOCK 12  /* u32 text block */
+#define QD_OFFSET 16 /* u32 offset of the text in the inflated block */
+#define QD_LENGTH 20 /* u32 length of the text */
+#define QD_META_OFFSET                                                         \
+  24                     /* u32 offset of the record in metadata block         \
+                           number QD_BLOCK: the two are cut together */
+#define QD_PRECISION 28  /* u8 QUIRE_DATE_* */
+#define QD_TZ_KIND 29    /* u8 Q_TZ_* */
+#define QD_TZ_MINUTES 30 /* i16 */
+#define QF_ROW 32        /* bytes in a row */
+#define QF_NO_SOURCE 0xFFFFFFFFu
+
+/* A metadata record: u32 title length, u32 author length, u32 url length,
+ * then the three strings. */
+#define QF_META_HEAD 12 /* then title, NUL, author, NUL, url, NUL */
+
+/* QS_BLOCKS record. */
+#define QB_OFFSET 0       /* u64 file offset of the compressed bytes */
+#define QB_CSIZE 8        /* u32 compressed size */
+#define QB_USIZE 12       /* u32 uncompressed size */
+#define QB_CRC 16         /* u32 crc32 of the compressed bytes */
+#define QB_FIRST_DOC 20   /* u32 */
+#define QB_DOCS 24        /* u32 */
+#define QB_FLAGS 28       /* u32, 0 */
+#define QB_MIN_DATE 32    /* i64, INT64_MAX when no document is dated */
+#define QB_MAX_DATE 40    /* i64, INT64_MIN when no document is dated */
+#define QB_MIN_SOURCE 48  /* u32, QF_NO_SOURCE when no document has one */
+#define QB_MAX_SOURCE 52  /* u32 */
+#define QB_SOURCE_BITS 56 /* u64: bit (source % 64) set for each source */
+
+/* QS_META_BLOCKS record: the first 28 bytes of a QS_BLOCKS record, then a
+ * reserved u32. Metadata block i holds the title, author and url of exactly
+ * the documents of text block i. */
+
+/* DEFLATE cannot expand more than 1032:1, so a block claiming more is
+ * damaged; this bounds every allocation sized from the file. */
+#define QF_MAX_RATIO 1032u
+
+/* ---- little-endian access --------------------------------------------------
+ */
+
+static inline uint16_t ld16(const uint8_t *p) {
+  return (uint16_t)(p[0] | p[1] << 8);
+}
+static inline uint32_t ld32(const uint8_t *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+         (uint32_t)p[3] << 24;
+}
+static inline uint64_t ld64(const uint8_t *p) {
+  return (uint64_t)ld32(p) | (uint64_t)ld32(p + 4) << 32;
+}
+static inline int64_t ldi64(const uint8_t *p) {
+  uint64_t u = ld64(p);
+  int64_t v;
+  memcpy(&v, &u, 8);
+  return v;
+}
+static inline void st16(uint8_t *p, uint16_t v) {
+  p[0] = (uint8_t)v;
+  p[1] = (uint8_t)(v >> 8);
+}
+static inline void st32(uint8_t *p, uint32_t v) {
+  for (int i = 0; i < 4; i++)
+    p[i] = (uint8_t)(v >> (8 * i));
+}
+static inline void st64(uint8_t *p, uint64_t v) {
+  for (int i = 0; i < 8; i++)
+    p[i] = (uint8_t)(v >> (8 * i));
+}
+static inline void sti64(uint8_t *p, int64_t v) {
+  uint64_t u;
+  memcpy(&u, &v, 8);
+  st64(p, u);
+}
+
+#endif /* QUIRE_FORMAT_H */

@@ -1,0 +1,90 @@
+/*
+ * internal.h: helpers shared by every file of core/. Not installed; nothing
+ * here is part of the ABI.
+ */
+#ifndef QUIRE_INTERNAL_H
+#define QUIRE_INTERNAL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "quire.h"
+
+/* Allocation, routed through quire_set_allocator(). q_malloc(0) returns a
+ * valid unique pointer; every function returns NULL when memory runs out. */
+void *q_malloc(size_t size);
+void *q_calloc(size_t count, size_t size); /* NULL on overflow too */
+void *q_realloc(void *ptr, size_t size);
+void q_free(void *ptr);
+char *q_strndup(const char *s, size_t len);
+/* The allocator in the form libcsv takes it (no context pointer). */
+void *q_csv_realloc(void *ptr, size_t size);
+void q_csv_free(void *ptr);
+
+/* Every handle carries a fixed message buffer of this size, so that
+ * reporting an error never allocates. */
+#define Q_MSG_CAP 512
+
+/* Formats a message into msg (Q_MSG_CAP bytes) and returns status, so that
+ * callers can write: return q_fail(w->msg, QUIRE_EIO, "cannot write %s", p); */
+int q_fail(char *msg, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* A growable byte buffer. */
+typedef struct q_buf {
+  char *data;
+  size_t len;
+  size_t cap;
+} q_buf;
+int q_buf_reserve(q_buf *b, size_t extra); /* QUIRE_OK or QUIRE_ENOMEM */
+int q_buf_append(q_buf *b, const void *data, size_t len);
+void q_buf_free(q_buf *b);
+
+/* An output file that appears at its path only when committed: the bytes go
+ * to a temporary file in the same directory, which q_outfile_commit() syncs
+ * and renames over the path. q_outfile_abort() (and commit on failure)
+ * removes the temporary file. */
+typedef struct q_outfile {
+  int fd;
+  char *path;     /* final path */
+  char *tmp_path; /* the temporary file */
+} q_outfile;
+int q_outfile_open(q_outfile *f, const char *path, char *msg);
+int q_outfile_write(q_outfile *f, const void *data, size_t len, char *msg);
+int q_outfile_pwrite(q_outfile *f, const void *data, size_t len,
+                     uint64_t offset, char *msg);
+int q_outfile_commit(q_outfile *f, char *msg);
+void q_outfile_abort(q_outfile *f);
+
+/* Writes all of data to fd, retrying short writes and EINTR. Returns
+ * QUIRE_OK or QUIRE_EIO with errno's text in msg. */
+int q_write_all(int fd, const void *data, size_t len, const char *what,
+                char *msg);
+
+/* UTF-8. q_utf8_valid() returns the offset of the first invalid byte, or len
+ * when all of data is valid. q_utf8_repair() appends data to out with each
+ * invalid sequence replaced by U+FFFD. */
+size_t q_utf8_valid(const char *data, size_t len);
+int q_utf8_repair(const char *data, size_t len, q_buf *out);
+
+/* Dates as stored: the instant, its precision, and how its zone was written
+ * (so that it is written back as given). */
+#define Q_TZ_NONE 0   /* no zone given: read as UTC, written without one */
+#define Q_TZ_UTC 1    /* "Z" */
+#define Q_TZ_OFFSET 2 /* +hh:mm or -hh:mm, in tz_minutes */
+typedef struct q_date {
+  int64_t seconds; /* UTC instant of the first moment; QUIRE_NO_DATE if none */
+  int precision;   /* QUIRE_DATE_* */
+  int tz_kind;     /* Q_TZ_* */
+  int tz_minutes;  /* offset east of UTC, for Q_TZ_OFFSET */
+} q_date;
+/* Parses ISO 8601 or RFC 2822; QUIRE_OK or QUIRE_EDATE. */
+int q_date_parse(const char *text, size_t len, q_date *out);
+/* Writes the date as given (local time and zone of the original), ISO 8601;
+ * returns the length, 0 for an undated date. buf holds at least 40 bytes. */
+size_t q_date_format(const q_date *d, char *buf, size_t cap);
+/* The last second of the period a partial date names. */
+int64_t q_date_period_end(const q_date *d);
+
+#endif /* QUIRE_INTERNAL_H */

@@ -1,0 +1,474 @@
+/*
+ * reader.c: opening a corpus (mmap or a caller's buffer), checking sections
+ * and blocks as they are first read, and the corpus-wide accessors.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "reader.h"
+
+static const char *const section_names[QS_COUNT] = QS_NAMES_LIST;
+
+/* ---- damage -----------------------------------------------------------------
+ */
+
+int q_damage(const quire_corpus *c, char *msg, const char *fmt, ...) {
+  char text[Q_MSG_CAP];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(text, sizeof text, fmt, ap);
+  va_end(ap);
+  if (msg)
+    memcpy(msg, text, sizeof text);
+  /* The corpus is shared by threads; its damage message is written once,
+   * by whichever thread finds damage first, and never changes after. */
+  quire_corpus *mut = (quire_corpus *)c;
+  int expected = 0;
+  if (atomic_compare_exchange_strong(&mut->damage_state, &expected, 1)) {
+    memcpy(mut->damage, text, sizeof text);
+    atomic_store(&mut->damage_state, 2);
+  }
+  return QUIRE_ECORRUPT;
+}
+
+/* ---- sections
+ * ------------------------------------------------------------------ */
+
+static int check_table(const quire_corpus *c, int s, char *msg) {
+  q_section *sec = (q_section *)&c->sec[s];
+  unsigned char state =
+      atomic_load_explicit(&sec->table_state, memory_order_acquire);
+  if (state == Q_UNCHECKED) {
+    const uint8_t *table = c->data + sec->offset + sec->length;
+    state = q_crc32(table, (size_t)sec->chunks * 4) == sec->table_crc ? Q_GOOD
+                                                                      : Q_BAD;
+    atomic_store_explicit(&sec->table_state, state, memory_order_release);
+  }
+  if (state == Q_BAD)
+    return q_damage(c, msg, "%s: checksum table is damaged", section_names[s]);
+  return QUIRE_OK;
+}
+
+static int check_chunk(const quire_corpus *c, int s, uint64_t chunk,
+                       char *msg) {
+  q_section *sec = (q_section *)&c->sec[s];
+  unsigned char state =
+      atomic_load_explicit(&sec->chunk_state[chunk], memory_order_acquire);
+  if (state == Q_UNCHECKED) {
+    int status = check_table(c, s, msg);
+    if (status != QUIRE_OK)
+      return status;
+    uint64_t start = chunk * QF_CHUNK;
+    uint64_t len =
+        sec->length - start < QF_CHUNK ? sec->length - start : QF_CHUNK;
+    uint32_t want = ld32(c->data + sec->offset + sec->length + chunk * 4);
+    state = q_crc32(c->data + sec->offset + start, (size_t)len) == want ? Q_GOOD
+                                                                        : Q_BAD;
+    atomic_store_explicit(&sec->chunk_state[chunk], state,
+                          memory_order_release);
+  }
+  if (state == Q_BAD)
+    return q_damage(c, msg, "%s: bytes %llu..%llu are damaged (checksum)",
+                    section_names[s], (unsigned long long)(chunk * QF_CHUNK),
+                    (unsigned long long)(chunk * QF_CHUNK + QF_CHUNK - 1));
+  return QUIRE_OK;
+}
+
+const uint8_t *q_record(const quire_corpus *c, int s, uint64_t index,
+                        char *msg) {
+  const q_section *sec = &c->sec[s];
+  uint64_t start = index * sec->width;
+  if (index >= sec->length / sec->width) {
+    q_damage(c, msg, "%s: record %llu is out of range", section_names[s],
+             (unsigned long long)index);
+    return NULL;
+  }
+  uint64_t first = start / QF_CHUNK, last = (start + sec->width - 1) / QF_CHUNK;
+  for (uint64_t chunk = first; chunk <= last; chunk++)
+    if (check_chunk(c, s, chunk, msg) != QUIRE_OK)
+      return NULL;
+  return c->data + sec->offset + start;
+}
+
+void q_release(const quire_corpus *c, uint64_t offset, uint64_t len) {
+  if (!c->mapped || offset > c->size || len > c->size - offset)
+    return;
+  uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+  /* Only whole pages inside the range: its neighbours may be in use. */
+  uint64_t start = (offset + page - 1) / page * page;
+  uint64_t end = (offset + len) / page * page;
+  if (end > start)
+    madvise((void *)(c->data + start), (size_t)(end - start), MADV_DONTNEED);
+}
+
+/* ---- blocks
+ * --------------------------------------------------------------------- */
+
+int q_block_load(const quire_corpus *c, int kind, uint32_t index,
+                 q_inflater *inflater, q_buf *out, char *msg) {
+  const char *what = kind == 0 ? "text block" : "metadata block";
+  const uint8_t *rec =
+      q_record(c, kind == 0 ? QS_BLOCKS : QS_META_BLOCKS, index, msg);
+  if (!rec)
+    return QUIRE_ECORRUPT;
+  uint64_t offset = ld64(rec + QB_OFFSET);
+  uint32_t csize = ld32(rec + QB_CSIZE), usize = ld32(rec + QB_USIZE);
+  uint64_t data_end = c->size - QF_FOOTER_SIZE;
+  /* Bound everything read from the file before trusting it: the bytes must
+   * lie between header and footer, and the size claimed must be one DEFLATE
+   * can produce from them. */
+  if (offset < QF_HEADER_SIZE || offset > data_end || csize > data_end - offset)
+    return q_damage(c, msg, "%s %u: lies outside the file", what, index);
+  if (usize > (uint64_t)csize * QF_MAX_RATIO ||
+      usize > QUIRE_MAX_BLOCK_SIZE + QUIRE_MAX_TEXT_LENGTH)
+    return q_damage(c, msg, "%s %u: impossible size %u", what, index, usize);
+  const uint8_t *bytes = c->data + offset;
+  if (q_crc32(bytes, csize) != ld32(rec + QB_CRC))
+    return q_damage(c, msg, "%s %u: damaged (checksum)", what, index);
+  out->len = 0;
+  if (q_buf_reserve(out, (size_t)usize + 1) != QUIRE_OK)
+    return q_fail(msg, QUIRE_ENOMEM, "out of memory inflating %s %u", what,
+                  index);
+  int r = q_inflate(inflater, bytes, csize, out->data, usize);
+  q_release(c, offset, csize);
+  if (r == -2)
+    return q_fail(msg, QUIRE_ENOMEM, "out of memory inflating %s %u", what,
+                  index);
+  if (r != 0)
+    return q_damage(c, msg, "%s %u: does not inflate to %u bytes", what, index,
+                    usize);
+  out->len = usize;
+  return QUIRE_OK;
+}
+
+/* ---- opening
+ * ---------------------------------------------------------------------- */
+
+static int open_fail(quire_corpus *c, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int open_fail(quire_corpus *c, int status, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(c->msg, sizeof c->msg, fmt, ap);
+  va_end(ap);
+  c->status = status;
+  return status;
+}
+
+static int check_version(quire_corpus *c, const uint8_t *p, const char *where) {
+  int major = ld16(p + QH_MAJOR), minor = ld16(p + QH_MINOR);
+  uint32_t required = ld32(p + QH_REQUIRED);
+  if (major != QUIRE_FORMAT_MAJOR)
+    return open_fail(c, QUIRE_EVERSION,
+                     "%s: format version %d.%d, this library reads %d.x", where,
+                     major, minor, QUIRE_FORMAT_MAJOR);
+  if (required & ~QF_REQUIRED_KNOWN)
+    return open_fail(c, QUIRE_EVERSION,
+                     "%s: needs features unknown to this library (flags "
+                     "0x%08x); upgrade libquire",
+                     where, required & ~QF_REQUIRED_KNOWN);
+  c->major = major;
+  c->minor = minor;
+  return QUIRE_OK;
+}
+
+static int parse_header(quire_corpus *c) {
+  const uint8_t *h = c->data;
+  if (c->size < 8 || memcmp(h, QF_MAGIC, 8) != 0)
+    return open_fail(c, QUIRE_ENOTQUIRE, "not a quire file (bad magic)");
+  if (c->size < QF_HEADER_SIZE)
+    return open_fail(c, QUIRE_ECORRUPT, "file is truncated: %zu bytes",
+                     c->size);
+  if (q_crc32(h, QH_CRC) != ld32(h + QH_CRC))
+    return open_fail(c, QUIRE_ECORRUPT, "header is damaged (checksum)");
+  int status = check_version(c, h, "header");
+  if (status != QUIRE_OK)
+    return status;
+  uint64_t file_size = ld64(h + QH_FILE_SIZE);
+  if (file_size != c->size)
+    return open_fail(c, QUIRE_ECORRUPT,
+                     "file is %s: %zu bytes, the header says %llu",
+                     c->size < file_size ? "truncated" : "longer than written",
+                     c->size, (unsigned long long)file_size);
+  return QUIRE_OK;
+}
+
+static int parse_sections(quire_corpus *c, const uint8_t *f) {
+  static const uint32_t widths[QS_COUNT] = QS_WIDTHS;
+  const uint64_t expected[QS_COUNT] = {0,
+                                       c->sources * 24,
+                                       0,
+                                       c->docs * 4,
+                                       c->docs * QF_ROW,
+                                       c->blocks * 64,
+                                       c->meta_blocks * 32};
+  uint64_t data_end = c->size - QF_FOOTER_SIZE;
+  for (int s = 0; s < QS_COUNT; s++) {
+    const uint8_t *e = f + QFT_SECTIONS + s * QF_SECTION_ENTRY;
+    q_section *sec = &c->sec[s];
+    sec->offset = ld64(e);
+    sec->length = ld64(e + 8);
+    sec->width = ld32(e + 16);
+    sec->table_crc = ld32(e + 20);
+    sec->chunks = (sec->length + QF_CHUNK - 1) / QF_CHUNK;
+    int bad_size = sec->width != widths[s] || sec->length % widths[s] != 0 ||
+                   (s != QS_SOURCE_NAMES && s != QS_SOURCE_LISTS &&
+                    sec->length != expected[s]) ||
+                   (s == QS_SOURCE_LISTS && sec->length > c->docs * 4);
+    if (bad_size || sec->offset < QF_HEADER_SIZE || sec->offset > data_end ||
+        sec->length > data_end - sec->offset ||
+        sec->chunks * 4 > data_end - sec->offset - sec->length)
+      return open_fail(c, QUIRE_ECORRUPT, "footer: %s has impossible bounds",
+                       section_names[s]);
+    sec->chunk_state = q_calloc(sec->chunks ? sec->chunks : 1, 1);
+    if (!sec->chunk_state)
+      return open_fail(c, QUIRE_ENOMEM, "out of memory opening the corpus");
+  }
+  return QUIRE_OK;
+}
+
+static int parse_footer(quire_corpus *c) {
+  if (c->size < QF_HEADER_SIZE + QF_FOOTER_SIZE)
+    return open_fail(c, QUIRE_ECORRUPT, "file is truncated: %zu bytes",
+                     c->size);
+  const uint8_t *f = c->data + c->size - QF_FOOTER_SIZE;
+  if (memcmp(f + QFT_END, QF_END_MAGIC, 8) != 0 ||
+      memcmp(f, QF_FOOTER_MAGIC, 8) != 0)
+    return open_fail(c, QUIRE_ECORRUPT,
+                     "footer not found at the end: file is truncated or "
+                     "damaged");
+  if (q_crc32(f, QFT_CRC) != ld32(f + QFT_CRC))
+    return open_fail(c, QUIRE_ECORRUPT, "footer is damaged (checksum)");
+  int status = check_version(c, f, "footer");
+  if (status != QUIRE_OK)
+    return status;
+  if (ld64(f + QFT_FILE_SIZE) != c->size)
+    return open_fail(c, QUIRE_ECORRUPT, "footer: file size does not match");
+  c->docs = ld64(f + QFT_DOCS);
+  c->sources = ld64(f + QFT_SOURCES);
+  c->undated = ld64(f + QFT_UNDATED);
+  c->blocks = ld64(f + QFT_BLOCKS);
+  c->meta_blocks = ld64(f + QFT_META_BLOCKS);
+  c->raw_size = ld64(f + QFT_RAW_SIZE);
+  c->min_date = ldi64(f + QFT_MIN_DATE);
+  c->max_date = ldi64(f + QFT_MAX_DATE);
+  /* Counts bound every later multiplication: check them before use. */
+  if (c->docs > QUIRE_MAX_DOCUMENTS || c->sources > QUIRE_MAX_SOURCES ||
+      c->undated > c->docs || c->blocks > c->docs ||
+      c->meta_blocks != c->blocks)
+    return open_fail(c, QUIRE_ECORRUPT, "footer: impossible counts");
+  return parse_sections(c, f);
+}
+
+static int corpus_new(quire_corpus **out) {
+  quire_corpus *c = q_calloc(1, sizeof *c);
+  *out = c;
+  if (!c)
+    return QUIRE_ENOMEM;
+  atomic_init(&c->damage_state, 0);
+  return QUIRE_OK;
+}
+
+static int corpus_parse(quire_corpus *c) {
+  int status = parse_header(c);
+  if (status == QUIRE_OK)
+    status = parse_footer(c);
+  return status;
+}
+
+/* The handle convention: on QUIRE_ENOMEM the caller gets no handle. */
+static int opened(quire_corpus *c, int status, quire_corpus **out) {
+  if (status == QUIRE_ENOMEM) {
+    quire_corpus_close(c);
+    *out = NULL;
+  }
+  return status;
+}
+
+int quire_corpus_open(const char *path, quire_corpus **out) {
+  if (!out)
+    return QUIRE_EINVAL;
+  quire_corpus *c;
+  if (corpus_new(&c) != QUIRE_OK) {
+    *out = NULL;
+    return QUIRE_ENOMEM;
+  }
+  *out = c;
+  if (!path)
+    return open_fail(c, QUIRE_EINVAL, "path is NULL");
+  /* O_NONBLOCK: opening a FIFO would wait for a writer forever; it is
+   * refused below as not a regular file. */
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0)
+    return open_fail(c, errno == ENOENT ? QUIRE_ENOTFOUND : QUIRE_EIO,
+                     "cannot open %s: %s", path, strerror(errno));
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return open_fail(c, QUIRE_EIO, "%s is not a regular file", path);
+  }
+  c->size = (size_t)st.st_size;
+  if (c->size == 0) {
+    close(fd);
+    return open_fail(c, QUIRE_ENOTQUIRE, "%s is empty, not a quire file", path);
+  }
+  void *map = mmap(NULL, c->size, PROT_READ, MAP_SHARED, fd, 0);
+  close(fd);
+  if (map == MAP_FAILED)
+    return open_fail(c, QUIRE_EIO, "cannot map %s: %s", path, strerror(errno));
+  c->data = map;
+  c->mapped = 1;
+  int status = corpus_parse(c);
+  if (status != QUIRE_OK) {
+    char detail[Q_MSG_CAP];
+    memcpy(detail, c->msg, sizeof detail);
+    snprintf(c->msg, sizeof c->msg, "%.200s: %.300s", path, detail);
+  }
+  return opened(c, status, out);
+}
+
+int quire_corpus_open_buffer(const void *data, size_t len, quire_corpus **out) {
+  if (!out)
+    return QUIRE_EINVAL;
+  quire_corpus *c;
+  if (corpus_new(&c) != QUIRE_OK) {
+    *out = NULL;
+    return QUIRE_ENOMEM;
+  }
+  *out = c;
+  if (!data)
+    return open_fail(c, QUIRE_EINVAL, "buffer is NULL");
+  c->data = data;
+  c->size = len;
+  return opened(c, corpus_parse(c), out);
+}
+
+void quire_corpus_close(quire_corpus *c) {
+  if (!c)
+    return;
+  if (c->mapped)
+    munmap((void *)c->data, c->size);
+  for (int s = 0; s < QS_COUNT; s++)
+    q_free(c->sec[s].chunk_state);
+  q_free(c);
+}
+
+const char *quire_corpus_errmsg(const quire_corpus *c) {
+  if (!c)
+    return "corpus is NULL";
+  if (c->status != QUIRE_OK)
+    return c->msg;
+  if (atomic_load(&((quire_corpus *)c)->damage_state) == 2)
+    return c->damage;
+  return "";
+}
+
+/* ---- accessors
+ * ------------------------------------------------------------------ */
+
+static int usable(const quire_corpus *c) {
+  return c && c->status == QUIRE_OK;
+}
+
+uint64_t quire_corpus_doc_count(const quire_corpus *c) {
+  return usable(c) ? c->docs : 0;
+}
+uint64_t quire_corpus_source_count(const quire_corpus *c) {
+  return usable(c) ? c->sources : 0;
+}
+uint64_t quire_corpus_undated_count(const quire_corpus *c) {
+  return usable(c) ? c->undated : 0;
+}
+uint64_t quire_corpus_file_size(const quire_corpus *c) {
+  return usable(c) ? c->size : 0;
+}
+uint64_t quire_corpus_raw_size(const quire_corpus *c) {
+  return usable(c) ? c->raw_size : 0;
+}
+
+int quire_corpus_format_version(const quire_corpus *c, int *major, int *minor) {
+  if (!usable(c) || !major || !minor)
+    return QUIRE_EINVAL;
+  *major = c->major;
+  *minor = c->minor;
+  return QUIRE_OK;
+}
+
+int quire_corpus_date_span(const quire_corpus *c, int64_t *first,
+                           int64_t *last) {
+  if (!usable(c) || !first || !last)
+    return QUIRE_EINVAL;
+  if (c->docs == c->undated)
+    return QUIRE_ENOTFOUND;
+  *first = c->min_date;
+  *last = c->max_date;
+  return QUIRE_OK;
+}
+
+/* Stores the name of source id; checks it lies inside the names section. */
+static int source_name(const quire_corpus *c, const uint8_t *rec,
+                       const char **name, size_t *len, char *msg) {
+  uint64_t offset = ld64(rec + QSRC_NAME_OFFSET);
+  uint32_t n = ld32(rec + QSRC_NAME_LEN);
+  const q_section *names = &c->sec[QS_SOURCE_NAMES];
+  /* Each name is followed by a NUL, which is part of the check. */
+  if (offset > names->length || n >= names->length - offset ||
+      n > QUIRE_MAX_SOURCE_LENGTH)
+    return q_damage(c, msg, "source table: a name lies outside the names");
+  for (uint64_t i = offset; i <= offset + n; i += QF_CHUNK - i % QF_CHUNK)
+    if (!q_record(c, QS_SOURCE_NAMES, i, msg))
+      return QUIRE_ECORRUPT;
+  if (!q_record(c, QS_SOURCE_NAMES, offset + n, msg))
+    return QUIRE_ECORRUPT;
+  if (c->data[names->offset + offset + n] != '\0')
+    return q_damage(c, msg, "source table: a name is not terminated");
+  *name = (const char *)c->data + names->offset + offset;
+  *len = n;
+  return QUIRE_OK;
+}
+
+int quire_corpus_source(const quire_corpus *c, uint64_t index,
+                        const char **name, size_t *len, uint64_t *docs) {
+  if (!usable(c) || !name || !len)
+    return QUIRE_EINVAL;
+  if (index >= c->sources)
+    return QUIRE_ENOTFOUND;
+  const uint8_t *rec = q_record(c, QS_SOURCES, index, NULL);
+  if (!rec)
+    return QUIRE_ECORRUPT;
+  int status = source_name(c, rec, name, len, NULL);
+  if (status == QUIRE_OK && docs)
+    *docs = ld32(rec + QSRC_DOCS);
+  return status;
+}
+
+int q_source_find(const quire_corpus *c, const char *name, size_t len,
+                  uint32_t *id, char *msg) {
+  uint64_t lo = 0, hi = c->sources;
+  while (lo < hi) {
+    uint64_t mid = lo + (hi - lo) / 2;
+    const uint8_t *rec = q_record(c, QS_SOURCES, mid, msg);
+    const char *other;
+    size_t other_len;
+    if (!rec || source_name(c, rec, &other, &other_len, msg) != QUIRE_OK)
+      return QUIRE_ECORRUPT;
+    size_t n = len < other_len ? len : other_len;
+    int cmp = n ? memcmp(other, name, n) : 0;
+    if (cmp == 0)
+      cmp = (other_len > len) - (other_len < len);
+    if (cmp == 0) {
+      *id = (uint32_t)mid;
+      return QUIRE_OK;
+    }
+    if (cmp < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return QUIRE_ENOTFOUND;
+}

@@ -1,0 +1,98 @@
+/*
+ * reader.h: the open corpus as the reading files (reader.c, filter.c,
+ * cursor.c, verify.c) share it.
+ *
+ * Nothing but the header and footer is checked at open. Every section is cut
+ * into QF_CHUNK-byte chunks, each with a CRC32 in the section's table; a
+ * chunk is checked the first time a record in it is read, and the verdict is
+ * kept in an atomic byte so that threads sharing the corpus check each chunk
+ * about once and never race.
+ */
+#ifndef QUIRE_READER_H
+#define QUIRE_READER_H
+
+#include <stdatomic.h>
+
+#include "codec.h"
+#include "format.h"
+#include "internal.h"
+
+enum { Q_UNCHECKED = 0, Q_GOOD = 1, Q_BAD = 2 };
+
+typedef struct q_section {
+  uint64_t offset; /* of the section's first byte */
+  uint64_t length; /* bytes, a multiple of width */
+  uint32_t width;
+  uint32_t table_crc;
+  uint64_t chunks;
+  atomic_uchar table_state;
+  atomic_uchar *chunk_state; /* one per chunk */
+} q_section;
+
+struct quire_corpus {
+  int status; /* QUIRE_OK, or why the open failed */
+  char msg[Q_MSG_CAP];
+  const uint8_t *data;
+  size_t size;
+  int mapped;
+  int major, minor;
+  uint64_t docs, sources, undated, blocks, meta_blocks, raw_size;
+  int64_t min_date, max_date;
+  q_section sec[QS_COUNT];
+  atomic_int damage_state; /* 0 none, 1 being written, 2 set */
+  char damage[Q_MSG_CAP];
+};
+
+/* Returns record index of section sec after checking the chunks it spans,
+ * or NULL with QUIRE_ECORRUPT's message in msg (and in the corpus). */
+const uint8_t *q_record(const quire_corpus *c, int sec, uint64_t index,
+                        char *msg);
+
+/* Records damage on the corpus (first one wins) and returns
+ * QUIRE_ECORRUPT. msg receives the same text. */
+int q_damage(const quire_corpus *c, char *msg, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Checks and inflates text block (kind 0) or metadata block (kind 1) number
+ * index into out, whose len becomes the block's size. */
+int q_block_load(const quire_corpus *c, int kind, uint32_t index,
+                 q_inflater *inflater, q_buf *out, char *msg);
+
+/* Tells the kernel the process is done with bytes [offset, offset + len)
+ * of a mapped file for now, so that reading a corpus once through does not
+ * grow the process's resident memory with the file's size. The pages stay in
+ * the page cache and come back on the next read; other threads reading them
+ * meanwhile are unaffected. Does nothing for a caller's buffer. */
+void q_release(const quire_corpus *c, uint64_t offset, uint64_t len);
+
+/* Finds source name; QUIRE_OK with *id, QUIRE_ENOTFOUND, QUIRE_ECORRUPT. */
+int q_source_find(const quire_corpus *c, const char *name, size_t len,
+                  uint32_t *id, char *msg);
+
+/* A run of index entries (QS_SOURCE_LISTS or QS_DATE_INDEX) that match. */
+typedef struct q_slice {
+  int sec;
+  uint64_t begin, end;
+} q_slice;
+
+/* What a filter selects, as runs of index entries; all is set when it
+ * selects every document. */
+typedef struct q_plan {
+  int all;
+  q_slice *slices;
+  size_t count;
+  uint64_t matches;
+} q_plan;
+
+int q_plan_make(const quire_corpus *c, const quire_filter *f, q_plan *plan,
+                char *msg);
+void q_plan_free(q_plan *plan);
+
+/* Starts a helper thread that inflates, while the caller works, the next
+ * text block the cursor will need. For long walks (export). */
+int q_cursor_read_ahead(quire_cursor *cursor);
+
+/* A private copy of a filter, for cursors and exports. */
+quire_filter *q_filter_clone(const quire_filter *f);
+
+#endif

@@ -1,0 +1,301 @@
+/*
+ * util.c: allocation, error messages, growable buffers, atomic output files
+ * and the version and status-name functions.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "codec.h"
+#include "internal.h"
+
+/* ---- allocation ---------------------------------------------------------- */
+
+static void *default_malloc(void *ctx, size_t size) {
+  (void)ctx;
+  return malloc(size);
+}
+static void *default_realloc(void *ctx, void *ptr, size_t size) {
+  (void)ctx;
+  return realloc(ptr, size);
+}
+static void default_free(void *ctx, void *ptr) {
+  (void)ctx;
+  free(ptr);
+}
+
+static quire_malloc_fn alloc_malloc = default_malloc;
+static quire_realloc_fn alloc_realloc = default_realloc;
+static quire_free_fn alloc_free = default_free;
+static void *alloc_ctx;
+
+int quire_set_allocator(quire_malloc_fn malloc_fn, quire_realloc_fn realloc_fn,
+                        quire_free_fn free_fn, void *ctx) {
+  if (!malloc_fn && !realloc_fn && !free_fn) {
+    alloc_malloc = default_malloc;
+    alloc_realloc = default_realloc;
+    alloc_free = default_free;
+    alloc_ctx = NULL;
+    q_codec_set_allocator(q_malloc, q_free);
+    return QUIRE_OK;
+  }
+  if (!malloc_fn || !realloc_fn || !free_fn)
+    return QUIRE_EINVAL;
+  alloc_malloc = malloc_fn;
+  alloc_realloc = realloc_fn;
+  alloc_free = free_fn;
+  alloc_ctx = ctx;
+  q_codec_set_allocator(q_malloc, q_free);
+  return QUIRE_OK;
+}
+
+void *q_malloc(size_t size) {
+  return alloc_malloc(alloc_ctx, size ? size : 1);
+}
+
+void *q_calloc(size_t count, size_t size) {
+  if (size && count > SIZE_MAX / size)
+    return NULL;
+  void *p = q_malloc(count * size);
+  if (p)
+    memset(p, 0, count * size);
+  return p;
+}
+
+void *q_realloc(void *ptr, size_t size) {
+  return alloc_realloc(alloc_ctx, ptr, size ? size : 1);
+}
+
+void q_free(void *ptr) {
+  if (ptr)
+    alloc_free(alloc_ctx, ptr);
+}
+
+char *q_strndup(const char *s, size_t len) {
+  char *copy = q_malloc(len + 1);
+  if (copy) {
+    if (len)
+      memcpy(copy, s, len);
+    copy[len] = '\0';
+  }
+  return copy;
+}
+
+/* libcsv's realloc hook has no context and may be called with NULL. */
+void *q_csv_realloc(void *ptr, size_t size) {
+  return q_realloc(ptr, size);
+}
+void q_csv_free(void *ptr) {
+  q_free(ptr);
+}
+
+/* ---- messages and status names ------------------------------------------- */
+
+int q_fail(char *msg, int status, const char *fmt, ...) {
+  if (msg) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, Q_MSG_CAP, fmt, ap);
+    va_end(ap);
+  }
+  return status;
+}
+
+const char *quire_strerror(int status) {
+  switch (status) {
+  case QUIRE_OK:
+    return "ok";
+  case QUIRE_ROW:
+    return "a document is ready";
+  case QUIRE_DONE:
+    return "no more documents";
+  case QUIRE_ENOTFOUND:
+    return "not found";
+  case QUIRE_ECORRUPT:
+    return "file is corrupt";
+  case QUIRE_EIO:
+    return "input/output error";
+  case QUIRE_ENOMEM:
+    return "out of memory";
+  case QUIRE_EINVAL:
+    return "invalid argument";
+  case QUIRE_EVERSION:
+    return "unsupported format version";
+  case QUIRE_ENOTQUIRE:
+    return "not a quire file";
+  case QUIRE_EDATE:
+    return "invalid date";
+  case QUIRE_EUTF8:
+    return "invalid UTF-8";
+  case QUIRE_ECSV:
+    return "malformed CSV";
+  case QUIRE_ELIMIT:
+    return "limit exceeded";
+  case QUIRE_ESTATE:
+    return "handle is finished, failed or closed";
+  case QUIRE_ECALLBACK:
+    return "stopped by callback";
+  default:
+    return "unknown status";
+  }
+}
+
+int quire_version_number(void) {
+  return QUIRE_VERSION_NUMBER;
+}
+const char *quire_version_string(void) {
+  return QUIRE_VERSION_STRING;
+}
+
+/* ---- growable buffers ------------------------------------------------------
+ */
+
+int q_buf_reserve(q_buf *b, size_t extra) {
+  if (extra > SIZE_MAX - b->len)
+    return QUIRE_ENOMEM;
+  size_t need = b->len + extra;
+  if (need <= b->cap)
+    return QUIRE_OK;
+  size_t cap = b->cap ? b->cap : 256;
+  while (cap < need)
+    cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+  char *data = q_realloc(b->data, cap);
+  if (!data)
+    return QUIRE_ENOMEM;
+  b->data = data;
+  b->cap = cap;
+  return QUIRE_OK;
+}
+
+int q_buf_append(q_buf *b, const void *data, size_t len) {
+  if (q_buf_reserve(b, len) != QUIRE_OK)
+    return QUIRE_ENOMEM;
+  if (len)
+    memcpy(b->data + b->len, data, len);
+  b->len += len;
+  return QUIRE_OK;
+}
+
+void q_buf_free(q_buf *b) {
+  q_free(b->data);
+  b->data = NULL;
+  b->len = b->cap = 0;
+}
+
+/* ---- atomic output files ----------------------------------------------------
+ */
+
+int q_write_all(int fd, const void *data, size_t len, const char *what,
+                char *msg) {
+  const char *p = data;
+  while (len > 0) {
+    ssize_t put = write(fd, p, len);
+    if (put < 0 && errno == EINTR)
+      continue;
+    if (put <= 0)
+      return q_fail(msg, QUIRE_EIO, "cannot write %s: %s", what,
+                    put < 0 ? strerror(errno) : "no space written");
+    p += put;
+    len -= (size_t)put;
+  }
+  return QUIRE_OK;
+}
+
+int q_outfile_open(q_outfile *f, const char *path, char *msg) {
+  f->fd = -1;
+  f->path = f->tmp_path = NULL;
+  if (!path || !*path)
+    return q_fail(msg, QUIRE_EINVAL, "output path is empty");
+  size_t len = strlen(path);
+  f->path = q_strndup(path, len);
+  f->tmp_path = q_malloc(len + 16);
+  if (!f->path || !f->tmp_path) {
+    q_outfile_abort(f);
+    return q_fail(msg, QUIRE_ENOMEM, "out of memory");
+  }
+  /* The temporary file sits beside the destination so that rename() is
+   * atomic (same file system). */
+  snprintf(f->tmp_path, len + 16, "%s.tmp-XXXXXX", path);
+  f->fd = mkstemp(f->tmp_path);
+  if (f->fd < 0) {
+    int err = errno;
+    q_free(f->tmp_path);
+    f->tmp_path = NULL;
+    q_outfile_abort(f);
+    return q_fail(msg, err == ENOENT ? QUIRE_ENOTFOUND : QUIRE_EIO,
+                  "cannot create a file beside %s: %s", path, strerror(err));
+  }
+  fchmod(f->fd, 0644);
+  return QUIRE_OK;
+}
+
+int q_outfile_write(q_outfile *f, const void *data, size_t len, char *msg) {
+  return q_write_all(f->fd, data, len, f->path, msg);
+}
+
+int q_outfile_pwrite(q_outfile *f, const void *data, size_t len,
+                     uint64_t offset, char *msg) {
+  const char *p = data;
+  while (len > 0) {
+    ssize_t put = pwrite(f->fd, p, len, (off_t)offset);
+    if (put < 0 && errno == EINTR)
+      continue;
+    if (put <= 0)
+      return q_fail(msg, QUIRE_EIO, "cannot write %s: %s", f->path,
+                    put < 0 ? strerror(errno) : "no space written");
+    p += put;
+    len -= (size_t)put;
+    offset += (uint64_t)put;
+  }
+  return QUIRE_OK;
+}
+
+/* Syncs the directory holding path so that the rename itself is durable. */
+static void sync_parent_dir(const char *path) {
+  char *copy = q_strndup(path, strlen(path));
+  if (!copy)
+    return;
+  int dfd = open(dirname(copy), O_RDONLY | O_DIRECTORY);
+  if (dfd >= 0) {
+    fsync(dfd);
+    close(dfd);
+  }
+  q_free(copy);
+}
+
+int q_outfile_commit(q_outfile *f, char *msg) {
+  int status = QUIRE_OK;
+  if (fsync(f->fd) != 0)
+    status =
+        q_fail(msg, QUIRE_EIO, "cannot sync %s: %s", f->path, strerror(errno));
+  if (close(f->fd) != 0 && status == QUIRE_OK)
+    status =
+        q_fail(msg, QUIRE_EIO, "cannot close %s: %s", f->path, strerror(errno));
+  f->fd = -1;
+  if (status == QUIRE_OK && rename(f->tmp_path, f->path) != 0)
+    status = q_fail(msg, QUIRE_EIO, "cannot rename onto %s: %s", f->path,
+                    strerror(errno));
+  if (status == QUIRE_OK) {
+    sync_parent_dir(f->path);
+    q_free(f->tmp_path);
+    f->tmp_path = NULL;
+  }
+  q_outfile_abort(f);
+  return status;
+}
+
+void q_outfile_abort(q_outfile *f) {
+  if (f->fd >= 0)
+    close(f->fd);
+  f->fd = -1;
+  if (f->tmp_path)
+    unlink(f->tmp_path);
+  q_free(f->tmp_path);
+  q_free(f->path);
+  f->tmp_path = f->path = NULL;
+}

@@ -1,0 +1,171 @@
+/*
+ * verify.c: checking a whole corpus, and salvaging what is intact from a
+ * damaged one.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "reader.h"
+
+/* Collects damage lines for quire_corpus_verify(). */
+typedef struct report {
+  quire_write_fn fn;
+  void *ctx;
+  uint64_t damaged;
+  int stopped;
+} report;
+
+static void report_line(report *r, const char *line) {
+  r->damaged++;
+  if (!r->fn || r->stopped)
+    return;
+  char text[Q_MSG_CAP + 2];
+  int n = snprintf(text, sizeof text, "%s\n", line);
+  if (r->fn(r->ctx, text, (size_t)n) != 0)
+    r->stopped = 1;
+}
+
+/* Checks every chunk of every section; a damaged one is reported once. */
+static void verify_sections(const quire_corpus *c, report *r) {
+  for (int s = 0; s < QS_COUNT; s++) {
+    const q_section *sec = &c->sec[s];
+    for (uint64_t chunk = 0; chunk < sec->chunks; chunk++) {
+      char msg[Q_MSG_CAP];
+      if (!q_record(c, s, chunk * QF_CHUNK / sec->width, msg)) {
+        report_line(r, msg);
+        if (strstr(msg, "checksum table"))
+          break; /* every chunk of this section would say the same */
+      }
+    }
+  }
+}
+
+/* Inflates every block. Running out of memory is no damage: it stops the
+ * check with QUIRE_ENOMEM. */
+static int verify_blocks(const quire_corpus *c, report *r) {
+  q_inflater *inflater = q_inflater_new();
+  if (!inflater)
+    return QUIRE_ENOMEM;
+  q_buf buf = {0};
+  int status = QUIRE_OK;
+  for (int kind = 0; kind < 2 && status == QUIRE_OK; kind++) {
+    uint64_t count = kind == 0 ? c->blocks : c->meta_blocks;
+    for (uint64_t b = 0; b < count && status == QUIRE_OK; b++) {
+      /* A block whose record is damaged cannot be checked; the damaged
+       * chunk of the table was reported once already. */
+      if (!q_record(c, kind == 0 ? QS_BLOCKS : QS_META_BLOCKS, b, NULL))
+        continue;
+      char msg[Q_MSG_CAP];
+      int loaded = q_block_load(c, kind, (uint32_t)b, inflater, &buf, msg);
+      if (loaded == QUIRE_ENOMEM)
+        status = loaded;
+      else if (loaded != QUIRE_OK)
+        report_line(r, msg);
+    }
+  }
+  q_buf_free(&buf);
+  q_inflater_free(inflater);
+  return status;
+}
+
+int quire_corpus_verify(const quire_corpus *c, uint64_t *damaged,
+                        quire_write_fn fn, void *ctx) {
+  if (!c || c->status != QUIRE_OK)
+    return QUIRE_EINVAL;
+  report r = {fn, ctx, 0, 0};
+  verify_sections(c, &r);
+  int status = verify_blocks(c, &r);
+  if (damaged)
+    *damaged = r.damaged;
+  if (r.stopped)
+    return QUIRE_ECALLBACK;
+  if (status != QUIRE_OK)
+    return status;
+  return r.damaged ? QUIRE_ECORRUPT : QUIRE_OK;
+}
+
+/* ---- salvage
+ * ------------------------------------------------------------------ */
+
+/* Reads every field of the cursor's document; QUIRE_OK when all are
+ * intact. */
+static int read_fields(quire_cursor *cur, const char *f[7], size_t n[7]) {
+  for (int field = QUIRE_FIELD_SOURCE; field <= QUIRE_FIELD_TEXT; field++) {
+    int status = quire_cursor_field(cur, field, &f[field], &n[field]);
+    if (status != QUIRE_OK)
+      return status;
+  }
+  return QUIRE_OK;
+}
+
+static void report_loss(quire_write_fn fn, void *ctx, uint64_t doc,
+                        const char *why) {
+  if (!fn)
+    return;
+  char line[Q_MSG_CAP + 64];
+  int len = snprintf(line, sizeof line, "document %llu lost: %s\n",
+                     (unsigned long long)doc, why);
+  fn(ctx, line, (size_t)(len < (int)sizeof line ? len : (int)sizeof line - 1));
+}
+
+/* Copies every intact document of c into w, in order. */
+static int salvage_into(const quire_corpus *c, quire_writer *w, uint64_t *kept,
+                        uint64_t *lost, quire_write_fn fn, void *ctx) {
+  quire_cursor *cur;
+  int status = quire_cursor_open(c, NULL, &cur);
+  if (status != QUIRE_OK) {
+    quire_cursor_free(cur);
+    return status;
+  }
+  for (uint64_t doc = 0; doc < c->docs; doc++) {
+    const char *f[7];
+    size_t n[7];
+    status = quire_cursor_seek(cur, doc);
+    if (status == QUIRE_ROW)
+      status = read_fields(cur, f, n);
+    if (status == QUIRE_ENOMEM)
+      break;
+    if (status != QUIRE_OK) {
+      (*lost)++;
+      report_loss(fn, ctx, doc, quire_cursor_errmsg(cur));
+      continue;
+    }
+    status = quire_writer_add(w, f[1], n[1], f[2], n[2], f[3], n[3], f[4], n[4],
+                              f[5], n[5], f[6], n[6]);
+    if (status == QUIRE_EIO || status == QUIRE_ENOMEM)
+      break;
+    if (status != QUIRE_OK) {
+      (*lost)++;
+      report_loss(fn, ctx, doc, quire_writer_errmsg(w));
+      continue;
+    }
+    (*kept)++;
+  }
+  quire_cursor_free(cur);
+  return status == QUIRE_EIO || status == QUIRE_ENOMEM ? status : QUIRE_OK;
+}
+
+int quire_salvage(const char *in_path, const char *out_path, uint64_t *kept,
+                  uint64_t *lost, quire_write_fn fn, void *ctx) {
+  if (!in_path || !out_path)
+    return QUIRE_EINVAL;
+  uint64_t kept_count = 0, lost_count = 0;
+  quire_corpus *c;
+  int status = quire_corpus_open(in_path, &c);
+  quire_writer *w = NULL;
+  if (status == QUIRE_OK)
+    status = quire_writer_open(out_path, &w);
+  if (status == QUIRE_OK)
+    status = quire_writer_set_order(w, QUIRE_ORDER_INPUT);
+  if (status == QUIRE_OK)
+    status = salvage_into(c, w, &kept_count, &lost_count, fn, ctx);
+  if (status == QUIRE_OK)
+    status = quire_writer_finish(w);
+  quire_writer_close(w);
+  quire_corpus_close(c);
+  if (kept)
+    *kept = kept_count;
+  if (lost)
+    *lost = lost_count;
+  return status;
+}

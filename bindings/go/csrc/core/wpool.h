@@ -1,0 +1,43 @@
+/*
+ * wpool.h: helper threads that compress the writer's blocks while the
+ * calling thread goes on adding documents. Results come back in the order
+ * blocks were submitted, so the file is the same as with one thread.
+ */
+#ifndef QUIRE_WPOOL_H
+#define QUIRE_WPOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "internal.h"
+
+typedef struct q_wjob {
+  int kind; /* 0 text block, 1 metadata block */
+  uint32_t first_doc, docs;
+  q_buf in; /* the uncompressed block, owned by the job */
+  uint32_t in_len;
+  char *out; /* the compressed bytes */
+  size_t out_len;
+  size_t out_cap;
+  int failed;
+  int done;
+  struct q_wjob *next;
+} q_wjob;
+
+typedef struct q_wpool q_wpool;
+
+int q_wpool_new(q_wpool **out, int workers, int level, char *msg);
+void q_wpool_free(q_wpool *pool);
+/* Queues a copy-free compression of *block: the pool takes its bytes and
+ * leaves *block empty (with a recycled buffer). Waits while too many blocks
+ * are in flight only after the caller has drained finished ones. */
+int q_wpool_submit(q_wpool *pool, int kind, q_buf *block, uint32_t first_doc,
+                   uint32_t docs, char *msg);
+/* Returns the oldest submitted job if it is done (waiting for it when wait
+ * is non-zero), or NULL when none is pending or, without wait, the oldest
+ * is not done yet. Also waits when too many jobs are in flight. */
+q_wjob *q_wpool_next_done(q_wpool *pool, int wait);
+/* Gives a job's buffers back for reuse. */
+void q_wpool_release(q_wpool *pool, q_wjob *job);
+
+#endif

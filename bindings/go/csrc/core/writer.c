@@ -1,0 +1,1055 @@
+/*
+ * writer.c: builds a .quire file from documents added one at a time.
+ *
+ * Texts never stay in memory: in input order each document goes straight
+ * into the current text block, which is compressed and written as soon as it
+ * is full. In clustered order (the default) documents are first appended to
+ * an unlinked spill file, then replayed sorted by source and date at finish,
+ * so that a filter on sources and dates touches few blocks. Only per-document
+ * metadata (about 100 bytes a document) is held until the end, where the
+ * indexes are built from it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "codec.h"
+#include "format.h"
+#include "internal.h"
+#include "wpool.h"
+
+/* What the writer keeps of each document until finish. */
+typedef struct wdoc {
+  int64_t date;
+  uint64_t spill_offset; /* clustered order: where its record starts */
+  uint32_t source;       /* number in order of first appearance */
+  uint32_t title_len, author_len, url_len, text_len;
+  uint8_t precision, tz_kind;
+  int16_t tz_minutes;
+} wdoc;
+
+/* A block being filled: text or metadata. */
+typedef struct wblock {
+  q_buf data;
+  uint32_t first_doc;
+  uint32_t docs;
+  q_buf table;    /* finished blocks' records (QS_BLOCKS or QS_META_BLOCKS) */
+  uint32_t count; /* blocks written, with their records */
+  uint32_t cut;   /* blocks cut so far: the number of the one being filled.
+                     Ahead of count while helper threads compress. */
+} wblock;
+
+/* Source names, interned: each distinct name is stored once. */
+typedef struct wsource {
+  uint64_t name_offset; /* into names */
+  uint32_t name_len;
+  uint32_t hash;
+} wsource;
+
+struct quire_writer {
+  int status; /* QUIRE_OK, or the fatal failure that ended the writer */
+  int finished;
+  char msg[Q_MSG_CAP];
+
+  q_outfile out;
+  uint64_t out_pos;
+
+  uint32_t block_size;
+  int level;
+  int order;
+  int utf8_policy;
+  int threads;
+  int started; /* a document was added: options are fixed */
+
+  q_buf names;      /* source names, concatenated */
+  wsource *sources; /* in order of first appearance */
+  uint32_t source_count, source_cap;
+  uint32_t *slots; /* open-addressing hash table of source numbers + 1 */
+  uint32_t slot_count;
+
+  wdoc *docs;
+  uint64_t doc_count, doc_cap;
+  uint64_t raw_size;
+
+  int spill_fd; /* clustered order only */
+  uint64_t spill_size;
+  q_buf spill_buf;
+
+  q_buf rows; /* QS_DOCS records, in file order */
+  wblock text, meta;
+  q_deflater *deflater;
+  q_buf compressed;
+  q_wpool *pool;  /* helper threads compressing blocks, or NULL */
+  q_buf repaired; /* scratch for QUIRE_UTF8_REPLACE */
+};
+
+/* ---- opening, options, closing ----------------------------------------------
+ */
+
+static int writer_fail(quire_writer *w, int status, const char *what) {
+  w->status = status;
+  if (what)
+    q_fail(w->msg, status, "%s", what);
+  return status;
+}
+
+int quire_writer_open(const char *path, quire_writer **out) {
+  if (!out)
+    return QUIRE_EINVAL;
+  quire_writer *w = q_calloc(1, sizeof *w);
+  *out = w;
+  if (!w)
+    return QUIRE_ENOMEM;
+  w->out.fd = w->spill_fd = -1;
+  w->block_size = QUIRE_DEFAULT_BLOCK_SIZE;
+  w->level = QUIRE_DEFAULT_LEVEL;
+  w->order = QUIRE_ORDER_CLUSTERED;
+  w->threads = 1;
+  if (!path || !*path)
+    return writer_fail(w, QUIRE_EINVAL, "output path is NULL or empty");
+  int status = q_outfile_open(&w->out, path, w->msg);
+  if (status == QUIRE_ENOMEM) { /* the handle convention: no handle */
+    quire_writer_close(w);
+    *out = NULL;
+  }
+  if (status != QUIRE_OK) {
+    if (*out)
+      w->status = status;
+    return status;
+  }
+  /* The header is written last, once the file size is known; reserve it. */
+  uint8_t zero[QF_HEADER_SIZE] = {0};
+  status = q_outfile_write(&w->out, zero, sizeof zero, w->msg);
+  if (status != QUIRE_OK) {
+    w->status = status;
+    return status;
+  }
+  w->out_pos = QF_HEADER_SIZE;
+  return QUIRE_OK;
+}
+
+static int check_option(quire_writer *w) {
+  if (!w)
+    return QUIRE_EINVAL;
+  if (w->status != QUIRE_OK || w->finished)
+    return q_fail(w->msg, QUIRE_ESTATE, "writer is finished or failed");
+  if (w->started)
+    return q_fail(w->msg, QUIRE_ESTATE,
+                  "options must be set before the first document");
+  return QUIRE_OK;
+}
+
+int quire_writer_set_block_size(quire_writer *w, uint32_t size) {
+  int status = check_option(w);
+  if (status != QUIRE_OK)
+    return status;
+  if (size < QUIRE_MIN_BLOCK_SIZE || size > QUIRE_MAX_BLOCK_SIZE)
+    return q_fail(w->msg, QUIRE_EINVAL, "block size %u is outside %u..%u bytes",
+                  size, QUIRE_MIN_BLOCK_SIZE, QUIRE_MAX_BLOCK_SIZE);
+  w->block_size = size;
+  return QUIRE_OK;
+}
+
+int quire_writer_set_level(quire_writer *w, int level) {
+  int status = check_option(w);
+  if (status != QUIRE_OK)
+    return status;
+  if (level < 1 || level > 9)
+    return q_fail(w->msg, QUIRE_EINVAL, "compression level %d is not 1..9",
+                  level);
+  w->level = level;
+  return QUIRE_OK;
+}
+
+int quire_writer_set_order(quire_writer *w, int order) {
+  int status = check_option(w);
+  if (status != QUIRE_OK)
+    return status;
+  if (order != QUIRE_ORDER_CLUSTERED && order != QUIRE_ORDER_INPUT)
+    return q_fail(w->msg, QUIRE_EINVAL, "unknown order %d", order);
+  w->order = order;
+  return QUIRE_OK;
+}
+
+int quire_writer_set_utf8(quire_writer *w, int policy) {
+  if (!w)
+    return QUIRE_EINVAL;
+  if (policy != QUIRE_UTF8_REJECT && policy != QUIRE_UTF8_REPLACE)
+    return q_fail(w->msg, QUIRE_EINVAL, "unknown UTF-8 policy %d", policy);
+  w->utf8_policy = policy;
+  return QUIRE_OK;
+}
+
+int quire_writer_set_threads(quire_writer *w, int threads) {
+  int status = check_option(w);
+  if (status != QUIRE_OK)
+    return status;
+  if (threads < 1 || threads > 64)
+    return q_fail(w->msg, QUIRE_EINVAL, "thread count %d is not 1..64",
+                  threads);
+  w->threads = threads;
+  return QUIRE_OK;
+}
+
+uint64_t quire_writer_doc_count(const quire_writer *w) {
+  return w ? w->doc_count : 0;
+}
+
+const char *quire_writer_errmsg(const quire_writer *w) {
+  return w ? w->msg : "writer is NULL";
+}
+
+void quire_writer_close(quire_writer *w) {
+  if (!w)
+    return;
+  q_wpool_free(w->pool);
+  if (!w->finished)
+    q_outfile_abort(&w->out);
+  if (w->spill_fd >= 0)
+    close(w->spill_fd);
+  q_buf_free(&w->names);
+  q_free(w->sources);
+  q_free(w->slots);
+  q_free(w->docs);
+  q_buf_free(&w->spill_buf);
+  q_buf_free(&w->rows);
+  q_buf_free(&w->text.data);
+  q_buf_free(&w->text.table);
+  q_buf_free(&w->meta.data);
+  q_buf_free(&w->meta.table);
+  q_buf_free(&w->compressed);
+  q_buf_free(&w->repaired);
+  q_deflater_free(w->deflater);
+  q_free(w);
+}
+
+/* Everything the first document needs: the compressor, the spill file, the
+ * helper threads. Options are fixed from here on. */
+static int writer_start(quire_writer *w) {
+  w->started = 1;
+  w->deflater = q_deflater_new(w->level);
+  if (!w->deflater)
+    return writer_fail(w, QUIRE_ENOMEM, "out of memory for the compressor");
+  if (w->threads > 1) {
+    int status = q_wpool_new(&w->pool, w->threads, w->level, w->msg);
+    if (status != QUIRE_OK)
+      return writer_fail(w, status, NULL);
+  }
+  if (w->order == QUIRE_ORDER_CLUSTERED) {
+    size_t len = strlen(w->out.path);
+    char *spill = q_malloc(len + 16);
+    if (!spill)
+      return writer_fail(w, QUIRE_ENOMEM, "out of memory");
+    snprintf(spill, len + 16, "%s.spl-XXXXXX", w->out.path);
+    w->spill_fd = mkstemp(spill);
+    int err = errno;
+    if (w->spill_fd >= 0)
+      unlink(spill); /* it vanishes by itself whenever the writer ends */
+    q_free(spill);
+    if (w->spill_fd < 0)
+      return writer_fail(w,
+                         q_fail(w->msg, QUIRE_EIO,
+                                "cannot create a spill file: %s",
+                                strerror(err)),
+                         NULL);
+  }
+  return QUIRE_OK;
+}
+
+/* ---- sources
+ * ------------------------------------------------------------------ */
+
+static uint32_t hash_name(const char *s, size_t len) {
+  uint32_t h = 2166136261u; /* FNV-1a */
+  for (size_t i = 0; i < len; i++)
+    h = (h ^ (unsigned char)s[i]) * 16777619u;
+  return h;
+}
+
+static int grow_slots(quire_writer *w) {
+  uint32_t count = w->slot_count ? w->slot_count * 2 : 64;
+  uint32_t *slots = q_calloc(count, sizeof *slots);
+  if (!slots)
+    return QUIRE_ENOMEM;
+  for (uint32_t i = 0; i < w->source_count; i++) {
+    uint32_t j = w->sources[i].hash & (count - 1);
+    while (slots[j])
+      j = (j + 1) & (count - 1);
+    slots[j] = i + 1;
+  }
+  q_free(w->slots);
+  w->slots = slots;
+  w->slot_count = count;
+  return QUIRE_OK;
+}
+
+/* Stores in *id the number of source name, adding it if it is new. */
+static int intern_source(quire_writer *w, const char *name, size_t len,
+                         uint32_t *id) {
+  uint32_t h = hash_name(name, len);
+  if ((uint64_t)(w->source_count + 1) * 2 > w->slot_count &&
+      grow_slots(w) != QUIRE_OK)
+    return QUIRE_ENOMEM;
+  uint32_t j = h & (w->slot_count - 1);
+  for (; w->slots[j]; j = (j + 1) & (w->slot_count - 1)) {
+    const wsource *s = &w->sources[w->slots[j] - 1];
+    if (s->hash == h && s->name_len == len &&
+        memcmp(w->names.data + s->name_offset, name, len) == 0) {
+      *id = w->slots[j] - 1;
+      return QUIRE_OK;
+    }
+  }
+  if (w->source_count >= QUIRE_MAX_SOURCES)
+    return q_fail(w->msg, QUIRE_ELIMIT, "more than %u distinct sources",
+                  QUIRE_MAX_SOURCES);
+  if (w->source_count == w->source_cap) {
+    uint32_t cap = w->source_cap ? w->source_cap * 2 : 64;
+    wsource *grown = q_realloc(w->sources, cap * sizeof *grown);
+    if (!grown)
+      return QUIRE_ENOMEM;
+    w->sources = grown;
+    w->source_cap = cap;
+  }
+  wsource *s = &w->sources[w->source_count];
+  s->name_offset = w->names.len;
+  s->name_len = (uint32_t)len;
+  s->hash = h;
+  if (q_buf_append(&w->names, name, len) != QUIRE_OK)
+    return QUIRE_ENOMEM;
+  w->slots[j] = ++w->source_count;
+  *id = w->source_count - 1;
+  return QUIRE_OK;
+}
+
+/* ---- blocks
+ * ------------------------------------------------------------------- */
+
+/* Writes bytes at the end of the output file. */
+static int write_out(quire_writer *w, const void *data, size_t len) {
+  int status = q_outfile_write(&w->out, data, len, w->msg);
+  if (status != QUIRE_OK)
+    return writer_fail(w, status, NULL);
+  w->out_pos += len;
+  return QUIRE_OK;
+}
+
+/* Appends the block's table record once its compressed bytes are written
+ * at offset. The statistics of text blocks are filled in at finish, when the
+ * final source numbers are known. */
+static int record_block(quire_writer *w, wblock *b, uint64_t offset,
+                        size_t csize, uint32_t usize, uint32_t crc,
+                        uint32_t first_doc, uint32_t docs) {
+  uint8_t rec[64] = {0};
+  st64(rec + QB_OFFSET, offset);
+  st32(rec + QB_CSIZE, (uint32_t)csize);
+  st32(rec + QB_USIZE, usize);
+  st32(rec + QB_CRC, crc);
+  st32(rec + QB_FIRST_DOC, first_doc);
+  st32(rec + QB_DOCS, docs);
+  size_t width = b == &w->text ? 64 : 32;
+  if (q_buf_append(&b->table, rec, width) != QUIRE_OK)
+    return writer_fail(w, QUIRE_ENOMEM, "out of memory for the block table");
+  b->count++;
+  return QUIRE_OK;
+}
+
+/* Writes a compressed block that the thread pool handed back. */
+static int take_pool_result(quire_writer *w, q_wjob *job) {
+  wblock *b = job->kind == 0 ? &w->text : &w->meta;
+  uint64_t offset = w->out_pos;
+  int status = write_out(w, job->out, job->out_len);
+  if (status == QUIRE_OK)
+    status = record_block(w, b, offset, job->out_len, job->in_len,
+                          q_crc32(job->out, job->out_len), job->first_doc,
+                          job->docs);
+  return status;
+}
+
+static int drain_pool(quire_writer *w, int wait_all) {
+  q_wjob *job;
+  while ((job = q_wpool_next_done(w->pool, wait_all)) != NULL) {
+    int status = job->failed ? writer_fail(w, QUIRE_ENOMEM,
+                                           "out of memory compressing a block")
+                             : take_pool_result(w, job);
+    q_wpool_release(w->pool, job);
+    if (status != QUIRE_OK)
+      return status;
+  }
+  return QUIRE_OK;
+}
+
+/* Compresses and writes the block being filled, then empties it. */
+static int flush_block(quire_writer *w, wblock *b) {
+  if (b->docs == 0)
+    return QUIRE_OK;
+  int status = QUIRE_OK;
+  if (w->pool) {
+    /* Blocks come back in the order they were queued, so block numbers and
+     * file order stay those of a single thread. */
+    status = q_wpool_submit(w->pool, b == &w->text ? 0 : 1, &b->data,
+                            b->first_doc, b->docs, w->msg);
+    if (status != QUIRE_OK)
+      return writer_fail(w, status, NULL);
+    status = drain_pool(w, 0);
+  } else {
+    size_t bound = q_deflate_bound(w->deflater, b->data.len);
+    w->compressed.len = 0;
+    if (q_buf_reserve(&w->compressed, bound) != QUIRE_OK)
+      return writer_fail(w, QUIRE_ENOMEM, "out of memory compressing a block");
+    size_t csize = q_deflate(w->deflater, b->data.data, b->data.len,
+                             w->compressed.data, bound);
+    if (csize == 0)
+      return writer_fail(w, QUIRE_ENOMEM, "cannot compress a block");
+    uint64_t offset = w->out_pos;
+    status = write_out(w, w->compressed.data, csize);
+    if (status == QUIRE_OK)
+      status = record_block(w, b, offset, csize, (uint32_t)b->data.len,
+                            q_crc32(w->compressed.data, csize), b->first_doc,
+                            b->docs);
+  }
+  b->data.len = 0;
+  b->docs = 0;
+  b->cut++;
+  return status;
+}
+
+/* Cuts the current text and metadata blocks (always together, so that
+ * metadata block i describes the documents of text block i) when a
+ * document of these sizes would take either past the block size, and makes
+ * room for it. */
+static int block_room(quire_writer *w, size_t text_len, size_t meta_len,
+                      uint32_t doc) {
+  if (w->text.docs > 0 && (w->text.data.len + text_len > w->block_size ||
+                           w->meta.data.len + meta_len > w->block_size)) {
+    int status = flush_block(w, &w->text);
+    if (status == QUIRE_OK)
+      status = flush_block(w, &w->meta);
+    if (status != QUIRE_OK)
+      return status;
+  }
+  if (w->text.docs == 0)
+    w->text.first_doc = w->meta.first_doc = doc;
+  if (q_buf_reserve(&w->text.data, text_len) != QUIRE_OK ||
+      q_buf_reserve(&w->meta.data, meta_len) != QUIRE_OK)
+    return writer_fail(w, QUIRE_ENOMEM, "out of memory filling a block");
+  return QUIRE_OK;
+}
+
+/* The fields of one document as they go into the file. */
+typedef struct wfields {
+  const char *title, *author, *url, *text;
+} wfields;
+
+/* Puts document d (number doc in the file) into the current blocks and
+ * appends its row. */
+static int emit_document(quire_writer *w, const wdoc *d, const wfields *f,
+                         uint32_t doc) {
+  /* Every string is followed by a NUL, so that readers return them in
+   * place, terminated. */
+  size_t meta_len =
+      QF_META_HEAD + (size_t)d->title_len + d->author_len + d->url_len + 3;
+  int status = block_room(w, (size_t)d->text_len + 1, meta_len, doc);
+  if (status == QUIRE_OK && q_buf_reserve(&w->rows, QF_ROW) != QUIRE_OK)
+    status = writer_fail(w, QUIRE_ENOMEM, "out of memory for the rows");
+  if (status != QUIRE_OK)
+    return status;
+
+  uint8_t *row = (uint8_t *)w->rows.data + w->rows.len;
+  memset(row, 0, QF_ROW);
+  sti64(row + QD_DATE, d->date);
+  st32(row + QD_SOURCE, d->source); /* renumbered at finish */
+  st32(row + QD_BLOCK, w->text.cut);
+  st32(row + QD_OFFSET, (uint32_t)w->text.data.len);
+  st32(row + QD_LENGTH, d->text_len);
+  st32(row + QD_META_OFFSET, (uint32_t)w->meta.data.len);
+  row[QD_PRECISION] = d->precision;
+  row[QD_TZ_KIND] = d->tz_kind;
+  st16(row + QD_TZ_MINUTES, (uint16_t)d->tz_minutes);
+  w->rows.len += QF_ROW;
+
+  q_buf_append(&w->text.data, f->text, d->text_len);
+  q_buf_append(&w->text.data, "", 1);
+  w->text.docs++;
+  uint8_t head[QF_META_HEAD];
+  st32(head, d->title_len);
+  st32(head + 4, d->author_len);
+  st32(head + 8, d->url_len);
+  q_buf_append(&w->meta.data, head, sizeof head);
+  q_buf_append(&w->meta.data, f->title, d->title_len);
+  q_buf_append(&w->meta.data, "", 1);
+  q_buf_append(&w->meta.data, f->author, d->author_len);
+  q_buf_append(&w->meta.data, "", 1);
+  q_buf_append(&w->meta.data, f->url, d->url_len);
+  q_buf_append(&w->meta.data, "", 1);
+  w->meta.docs++;
+  return QUIRE_OK;
+}
+
+/* ---- adding documents
+ * ----------------------------------------------------------- */
+
+static int spill_flush(quire_writer *w) {
+  if (w->spill_buf.len == 0)
+    return QUIRE_OK;
+  int status = q_write_all(w->spill_fd, w->spill_buf.data, w->spill_buf.len,
+                           "the spill file", w->msg);
+  w->spill_buf.len = 0;
+  return status == QUIRE_OK ? QUIRE_OK : writer_fail(w, status, NULL);
+}
+
+static int spill_append(quire_writer *w, const void *data, size_t len) {
+  if (w->spill_buf.len + len > (1u << 20)) {
+    int status = spill_flush(w);
+    if (status != QUIRE_OK)
+      return status;
+  }
+  if (len >= (1u << 20)) { /* large texts bypass the buffer */
+    int status = q_write_all(w->spill_fd, data, len, "the spill file", w->msg);
+    return status == QUIRE_OK ? QUIRE_OK : writer_fail(w, status, NULL);
+  }
+  if (q_buf_append(&w->spill_buf, data, len) != QUIRE_OK)
+    return writer_fail(w, QUIRE_ENOMEM, "out of memory for the spill buffer");
+  return QUIRE_OK;
+}
+
+static int spill_document(quire_writer *w, wdoc *d, const wfields *f) {
+  d->spill_offset = w->spill_size;
+  uint8_t head[16];
+  st32(head, d->title_len);
+  st32(head + 4, d->author_len);
+  st32(head + 8, d->url_len);
+  st32(head + 12, d->text_len);
+  int status = spill_append(w, head, sizeof head);
+  if (status == QUIRE_OK)
+    status = spill_append(w, f->title, d->title_len);
+  if (status == QUIRE_OK)
+    status = spill_append(w, f->author, d->author_len);
+  if (status == QUIRE_OK)
+    status = spill_append(w, f->url, d->url_len);
+  if (status == QUIRE_OK)
+    status = spill_append(w, f->text, d->text_len);
+  w->spill_size += sizeof head + (uint64_t)d->title_len + d->author_len +
+                   d->url_len + d->text_len;
+  return status;
+}
+
+/* Checks one string argument: its length and its UTF-8. With the replace
+ * policy an invalid string is repaired into w->repaired at *slot. */
+static int check_string(quire_writer *w, const char *name, const char **data,
+                        size_t *len, size_t limit) {
+  if (!*data && *len)
+    return q_fail(w->msg, QUIRE_EINVAL, "%s is NULL with length %zu", name,
+                  *len);
+  if (!*data)
+    *data = "";
+  if (*len > limit)
+    return q_fail(w->msg, QUIRE_ELIMIT, "%s is %zu bytes, over the %zu limit",
+                  name, *len, limit);
+  size_t bad = q_utf8_valid(*data, *len);
+  if (bad == *len)
+    return QUIRE_OK;
+  if (w->utf8_policy == QUIRE_UTF8_REJECT)
+    return q_fail(w->msg, QUIRE_EUTF8,
+                  "%s is not valid UTF-8 (byte 0x%02x at offset %zu)", name,
+                  (unsigned char)(*data)[bad], bad);
+  return QUIRE_ROW; /* needs repair */
+}
+
+/* Repairs the strings that need it into one scratch buffer. Offsets are
+ * recorded first and turned into pointers once the buffer stops moving.
+ * Each U+FFFD takes three bytes, so a repaired string is held to its own
+ * limit again. */
+static int repair_strings(quire_writer *w, const char **data[], size_t *lens[],
+                          const int *needs, int count,
+                          const char *const *names, const size_t *limits) {
+  size_t starts[6];
+  w->repaired.len = 0;
+  for (int i = 0; i < count; i++) {
+    if (!needs[i])
+      continue;
+    starts[i] = w->repaired.len;
+    if (q_utf8_repair(*data[i], *lens[i], &w->repaired) != QUIRE_OK)
+      return writer_fail(w, QUIRE_ENOMEM, "out of memory repairing UTF-8");
+    *lens[i] = w->repaired.len - starts[i];
+    if (*lens[i] > limits[i])
+      return q_fail(w->msg, QUIRE_ELIMIT,
+                    "%s is %zu bytes once its invalid UTF-8 is replaced, "
+                    "over the %zu limit",
+                    names[i], *lens[i], limits[i]);
+  }
+  for (int i = 0; i < count; i++)
+    if (needs[i])
+      *data[i] = w->repaired.data + starts[i];
+  return QUIRE_OK;
+}
+
+static int grow_docs(quire_writer *w) {
+  if (w->doc_count < w->doc_cap)
+    return QUIRE_OK;
+  uint64_t cap = w->doc_cap ? w->doc_cap * 2 : 1024;
+  wdoc *docs = q_realloc(w->docs, cap * sizeof *docs);
+  if (!docs)
+    return writer_fail(w, QUIRE_ENOMEM, "out of memory for document metadata");
+  w->docs = docs;
+  w->doc_cap = cap;
+  return QUIRE_OK;
+}
+
+int quire_writer_add(quire_writer *w, const char *source, size_t source_len,
+                     const char *date, size_t date_len, const char *title,
+                     size_t title_len, const char *author, size_t author_len,
+                     const char *url, size_t url_len, const char *text,
+                     size_t text_len) {
+  if (!w)
+    return QUIRE_EINVAL;
+  if (w->status != QUIRE_OK || w->finished)
+    return q_fail(w->msg, QUIRE_ESTATE, "writer is finished or failed");
+  if (w->doc_count >= QUIRE_MAX_DOCUMENTS)
+    return q_fail(w->msg, QUIRE_ELIMIT, "more than %u documents",
+                  QUIRE_MAX_DOCUMENTS);
+
+  const char **strings[] = {&source, &title, &author, &url, &text};
+  size_t *lens[] = {&source_len, &title_len, &author_len, &url_len, &text_len};
+  static const char *const names[] = {"source", "title", "author", "url",
+                                      "text"};
+  const size_t limits[] = {QUIRE_MAX_SOURCE_LENGTH, QUIRE_MAX_FIELD_LENGTH,
+                           QUIRE_MAX_FIELD_LENGTH, QUIRE_MAX_FIELD_LENGTH,
+                           QUIRE_MAX_TEXT_LENGTH};
+  int needs[5] = {0}, any_repair = 0;
+  for (int i = 0; i < 5; i++) {
+    int status = check_string(w, names[i], strings[i], lens[i], limits[i]);
+    if (status == QUIRE_ROW)
+      needs[i] = any_repair = 1;
+    else if (status != QUIRE_OK)
+      return status;
+  }
+  q_date parsed = {QUIRE_NO_DATE, QUIRE_DATE_NONE, Q_TZ_NONE, 0};
+  if (date_len > 0) {
+    if (!date)
+      return q_fail(w->msg, QUIRE_EINVAL, "date is NULL with length %zu",
+                    date_len);
+    if (q_date_parse(date, date_len, &parsed) != QUIRE_OK)
+      return q_fail(w->msg, QUIRE_EDATE,
+                    "bad date \"%.*s\": not ISO 8601 or RFC 2822",
+                    (int)(date_len > 64 ? 64 : date_len), date);
+  }
+  if (any_repair) {
+    int status = repair_strings(w, strings, lens, needs, 5, names, limits);
+    if (status != QUIRE_OK)
+      return status;
+  }
+  if (!w->started && writer_start(w) != QUIRE_OK)
+    return w->status;
+  if (grow_docs(w) != QUIRE_OK)
+    return w->status;
+
+  wdoc *d = &w->docs[w->doc_count];
+  d->date = parsed.seconds;
+  d->precision = (uint8_t)parsed.precision;
+  d->tz_kind = (uint8_t)parsed.tz_kind;
+  d->tz_minutes = (int16_t)parsed.tz_minutes;
+  d->source = QF_NO_SOURCE;
+  if (source_len > 0) {
+    int status = intern_source(w, source, source_len, &d->source);
+    if (status == QUIRE_ENOMEM)
+      return writer_fail(w, status, "out of memory for source names");
+    if (status != QUIRE_OK)
+      return status;
+  }
+  d->title_len = (uint32_t)title_len;
+  d->author_len = (uint32_t)author_len;
+  d->url_len = (uint32_t)url_len;
+  d->text_len = (uint32_t)text_len;
+  wfields f = {title, author, url, text};
+  int status = w->order == QUIRE_ORDER_CLUSTERED
+                   ? spill_document(w, d, &f)
+                   : emit_document(w, d, &f, (uint32_t)w->doc_count);
+  if (status != QUIRE_OK)
+    return status;
+  w->doc_count++;
+  w->raw_size +=
+      source_len + date_len + title_len + author_len + url_len + text_len;
+  return QUIRE_OK;
+}
+
+/* ---- finishing
+ * ------------------------------------------------------------------ */
+
+/* Sort keys carry everything the comparison needs, because qsort passes no
+ * context and two writers may finish on two threads at once. */
+typedef struct source_key {
+  const char *name;
+  uint32_t len;
+  uint32_t source;
+} source_key;
+
+/* The order of sources in the file: by name, bytewise. */
+static int compare_sources(const void *a, const void *b) {
+  const source_key *x = a, *y = b;
+  size_t n = x->len < y->len ? x->len : y->len;
+  int c = n ? memcmp(x->name, y->name, n) : 0;
+  if (c)
+    return c;
+  return (x->len > y->len) - (x->len < y->len);
+}
+
+/* Stores in *rank (allocated) the file number of each source, and in
+ * *by_rank the inverse. */
+static int rank_sources(quire_writer *w, uint32_t **rank, uint32_t **by_rank) {
+  size_t n = w->source_count;
+  *rank = q_malloc(n * sizeof **rank);
+  *by_rank = q_malloc(n * sizeof **by_rank);
+  source_key *keys = q_malloc(n * sizeof *keys);
+  if (!*rank || !*by_rank || !keys) {
+    q_free(keys);
+    return writer_fail(w, QUIRE_ENOMEM, "out of memory sorting sources");
+  }
+  for (uint32_t i = 0; i < n; i++) {
+    keys[i].name = w->names.data + w->sources[i].name_offset;
+    keys[i].len = w->sources[i].name_len;
+    keys[i].source = i;
+  }
+  qsort(keys, n, sizeof *keys, compare_sources);
+  for (uint32_t i = 0; i < n; i++) {
+    (*by_rank)[i] = keys[i].source;
+    (*rank)[keys[i].source] = i;
+  }
+  q_free(keys);
+  return QUIRE_OK;
+}
+
+typedef struct cluster_key {
+  uint32_t rank; /* source number in the file; QF_NO_SOURCE sorts last */
+  int64_t date;  /* QUIRE_NO_DATE sorts first */
+  uint64_t doc;  /* input order, which keeps the sort stable */
+} cluster_key;
+
+static int compare_clustered(const void *a, const void *b) {
+  const cluster_key *x = a, *y = b;
+  if (x->rank != y->rank)
+    return x->rank < y->rank ? -1 : 1;
+  if (x->date != y->date)
+    return x->date < y->date ? -1 : 1;
+  return (x->doc > y->doc) - (x->doc < y->doc);
+}
+
+static int read_spill(quire_writer *w, uint64_t offset, q_buf *into,
+                      size_t len) {
+  into->len = 0;
+  /* One byte more, so that the buffer exists even for a record whose fields
+   * are all empty: they are pointers into it (NULL + 0 is undefined). */
+  if (q_buf_reserve(into, len + 1) != QUIRE_OK)
+    return writer_fail(w, QUIRE_ENOMEM, "out of memory replaying documents");
+  size_t got = 0;
+  while (got < len) {
+    ssize_t n =
+        pread(w->spill_fd, into->data + got, len - got, (off_t)(offset + got));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return writer_fail(w,
+                         q_fail(w->msg, QUIRE_EIO,
+                                "cannot read the spill file: %s",
+                                n < 0 ? strerror(errno) : "short read"),
+                         NULL);
+    got += (size_t)n;
+  }
+  into->len = len;
+  return QUIRE_OK;
+}
+
+/* Emits the spilled documents in clustered order. */
+static int replay_clustered(quire_writer *w, const uint32_t *rank) {
+  int status = spill_flush(w);
+  if (status != QUIRE_OK)
+    return status;
+  cluster_key *order = q_malloc(w->doc_count * sizeof *order);
+  if (!order)
+    return writer_fail(w, QUIRE_ENOMEM, "out of memory sorting documents");
+  for (uint64_t i = 0; i < w->doc_count; i++) {
+    uint32_t s = w->docs[i].source;
+    order[i].rank = s == QF_NO_SOURCE ? QF_NO_SOURCE : rank[s];
+    order[i].date = w->docs[i].date;
+    order[i].doc = i;
+  }
+  qsort(order, w->doc_count, sizeof *order, compare_clustered);
+  q_buf record = {0};
+  for (uint64_t k = 0; k < w->doc_count && status == QUIRE_OK; k++) {
+    const wdoc *d = &w->docs[order[k].doc];
+    size_t len =
+        (size_t)d->title_len + d->author_len + d->url_len + d->text_len;
+    status = read_spill(w, d->spill_offset + 16, &record, len);
+    if (status != QUIRE_OK)
+      break;
+    wfields f;
+    f.title = record.data;
+    f.author = f.title + d->title_len;
+    f.url = f.author + d->author_len;
+    f.text = f.url + d->url_len;
+    status = emit_document(w, d, &f, (uint32_t)k);
+  }
+  q_buf_free(&record);
+  q_free(order);
+  return status;
+}
+
+/* Gives every row its final source number and every text block its date and
+ * source statistics. */
+static void finish_rows_and_blocks(quire_writer *w, const uint32_t *rank,
+                                   uint64_t *undated, int64_t *min_date,
+                                   int64_t *max_date) {
+  uint8_t *rows = (uint8_t *)w->rows.data;
+  *undated = 0;
+  *min_date = INT64_MAX;
+  *max_date = INT64_MIN;
+  for (uint32_t b = 0; b < w->text.count; b++) {
+    uint8_t *rec = (uint8_t *)w->text.table.data + (size_t)b * 64;
+    uint32_t first = ld32(rec + QB_FIRST_DOC), docs = ld32(rec + QB_DOCS);
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    uint32_t smin = QF_NO_SOURCE, smax = 0;
+    uint64_t bits = 0;
+    for (uint32_t i = first; i < first + docs; i++) {
+      uint8_t *row = rows + (size_t)i * QF_ROW;
+      uint32_t s = ld32(row + QD_SOURCE);
+      if (s != QF_NO_SOURCE) {
+        s = rank[s];
+        st32(row + QD_SOURCE, s);
+        smin = s < smin ? s : smin;
+        smax = s > smax ? s : smax;
+        bits |= 1ull << (s % 64);
+      }
+      int64_t date = ldi64(row + QD_DATE);
+      if (date == QUIRE_NO_DATE) {
+        (*undated)++;
+        continue;
+      }
+      lo = date < lo ? date : lo;
+      hi = date > hi ? date : hi;
+    }
+    sti64(rec + QB_MIN_DATE, lo);
+    sti64(rec + QB_MAX_DATE, hi);
+    st32(rec + QB_MIN_SOURCE, smin);
+    st32(rec + QB_MAX_SOURCE, smin == QF_NO_SOURCE ? QF_NO_SOURCE : smax);
+    st64(rec + QB_SOURCE_BITS, bits);
+    *min_date = lo < *min_date ? lo : *min_date;
+    *max_date = hi > *max_date ? hi : *max_date;
+  }
+}
+
+/* Writes a section and its chunk CRC table, recording its entry for the
+ * footer. */
+static int write_section(quire_writer *w, uint8_t *footer, int index,
+                         const void *data, uint64_t len, uint32_t width) {
+  uint8_t *entry = footer + QFT_SECTIONS + index * QF_SECTION_ENTRY;
+  st64(entry, w->out_pos);
+  st64(entry + 8, len);
+  st32(entry + 16, width);
+  int status = len ? write_out(w, data, (size_t)len) : QUIRE_OK;
+  uint64_t chunks = (len + QF_CHUNK - 1) / QF_CHUNK;
+  uint8_t *table = q_malloc((size_t)chunks * 4);
+  if (!table)
+    return writer_fail(w, QUIRE_ENOMEM, "out of memory for checksums");
+  for (uint64_t c = 0; c < chunks; c++) {
+    uint64_t start = c * QF_CHUNK;
+    uint64_t n = len - start < QF_CHUNK ? len - start : QF_CHUNK;
+    st32(table + c * 4, q_crc32((const uint8_t *)data + start, (size_t)n));
+  }
+  st32(entry + 20, q_crc32(table, (size_t)chunks * 4));
+  if (status == QUIRE_OK && chunks)
+    status = write_out(w, table, (size_t)chunks * 4);
+  q_free(table);
+  return status;
+}
+
+/* Index entries are sorted as (date, document) pairs, then stored as the
+ * document alone. */
+typedef struct entry {
+  int64_t date;
+  uint32_t doc;
+} entry;
+
+static int compare_entries(const void *a, const void *b) {
+  const entry *x = a, *y = b;
+  if (x->date != y->date)
+    return x->date < y->date ? -1 : 1;
+  return (x->doc > y->doc) - (x->doc < y->doc);
+}
+
+/* Sorts n entries and stores their document numbers at out. */
+static void store_sorted(entry *entries, size_t n, uint8_t *out) {
+  qsort(entries, n, sizeof *entries, compare_entries);
+  for (size_t i = 0; i < n; i++)
+    st32(out + i * 4, entries[i].doc);
+}
+
+/* Builds and writes the source names, source table, source lists and date
+ * index from the finished rows. */
+static int write_indexes(quire_writer *w, uint8_t *footer,
+                         const uint32_t *by_rank) {
+  const uint8_t *rows = (const uint8_t *)w->rows.data;
+  uint64_t n = w->doc_count;
+  uint32_t ns = w->source_count;
+  uint64_t *starts = q_calloc((size_t)ns + 1, sizeof *starts);
+  uint8_t *names_sorted = q_malloc(w->names.len + ns);
+  uint8_t *table = q_calloc(ns ? ns : 1, 24);
+  entry *lists = q_malloc((size_t)n * sizeof *lists);
+  entry *dates = q_malloc((size_t)n * sizeof *dates);
+  int status = QUIRE_OK;
+  if (!starts || !names_sorted || !table || !lists || !dates) {
+    status = writer_fail(w, QUIRE_ENOMEM, "out of memory building indexes");
+    goto done;
+  }
+  for (uint64_t i = 0; i < n; i++) {
+    uint32_t s = ld32(rows + i * QF_ROW + QD_SOURCE);
+    if (s != QF_NO_SOURCE)
+      starts[s + 1]++;
+  }
+  uint64_t name_pos = 0;
+  for (uint32_t s = 0; s < ns; s++) {
+    const wsource *src = &w->sources[by_rank[s]];
+    memcpy(names_sorted + name_pos, w->names.data + src->name_offset,
+           src->name_len);
+    names_sorted[name_pos + src->name_len] = '\0';
+    uint8_t *rec = table + (size_t)s * 24;
+    st64(rec + QSRC_NAME_OFFSET, name_pos);
+    st64(rec + QSRC_LIST_START, starts[s]);
+    st32(rec + QSRC_NAME_LEN, src->name_len);
+    st32(rec + QSRC_DOCS, (uint32_t)starts[s + 1]);
+    name_pos += src->name_len + 1;
+    starts[s + 1] += starts[s];
+  }
+  uint64_t listed = ns ? starts[ns] : 0;
+  for (uint64_t i = 0; i < n; i++) {
+    const uint8_t *row = rows + i * QF_ROW;
+    entry e = {ldi64(row + QD_DATE), (uint32_t)i};
+    dates[i] = e;
+    uint32_t s = ld32(row + QD_SOURCE);
+    if (s != QF_NO_SOURCE)
+      lists[starts[s]++] = e;
+  }
+  /* starts[s] now ends source s: sort each source's run by date. The
+   * entries are stored in place, 4 bytes each, over the 16-byte pairs. */
+  uint8_t *list_out = (uint8_t *)lists, *date_out = (uint8_t *)dates;
+  for (uint32_t s = 0; s < ns; s++) {
+    uint64_t begin = ld64(table + (size_t)s * 24 + QSRC_LIST_START);
+    qsort(lists + begin, starts[s] - begin, sizeof *lists, compare_entries);
+  }
+  for (uint64_t i = 0; i < listed; i++)
+    st32(list_out + i * 4, lists[i].doc);
+  store_sorted(dates, (size_t)n, date_out);
+
+  status = write_section(w, footer, QS_SOURCE_NAMES, names_sorted, name_pos, 1);
+  if (status == QUIRE_OK)
+    status = write_section(w, footer, QS_SOURCES, table, (uint64_t)ns * 24, 24);
+  if (status == QUIRE_OK)
+    status = write_section(w, footer, QS_SOURCE_LISTS, list_out, listed * 4, 4);
+  if (status == QUIRE_OK)
+    status = write_section(w, footer, QS_DATE_INDEX, date_out, n * 4, 4);
+done:
+  q_free(starts);
+  q_free(names_sorted);
+  q_free(table);
+  q_free(lists);
+  q_free(dates);
+  return status;
+}
+
+static void write_version(uint8_t *p) {
+  memcpy(p, QF_MAGIC, 8);
+  st16(p + QH_MAJOR, QUIRE_FORMAT_MAJOR);
+  st16(p + QH_MINOR, QUIRE_FORMAT_MINOR);
+  st32(p + QH_REQUIRED, 0);
+  st32(p + QH_OPTIONAL, 0);
+}
+
+/* Writes the footer, then the header now that the file size is known. */
+static int write_footer_and_header(quire_writer *w, uint8_t *footer,
+                                   uint64_t undated, int64_t min_date,
+                                   int64_t max_date) {
+  uint64_t file_size = w->out_pos + QF_FOOTER_SIZE;
+  write_version(footer);
+  memcpy(footer, QF_FOOTER_MAGIC, 8);
+  st32(footer + QFT_SIZE, QF_FOOTER_SIZE);
+  st64(footer + QFT_FILE_SIZE, file_size);
+  st64(footer + QFT_DOCS, w->doc_count);
+  st64(footer + QFT_SOURCES, w->source_count);
+  st64(footer + QFT_UNDATED, undated);
+  st64(footer + QFT_BLOCKS, w->text.count);
+  st64(footer + QFT_META_BLOCKS, w->meta.count);
+  st64(footer + QFT_RAW_SIZE, w->raw_size);
+  sti64(footer + QFT_MIN_DATE, min_date);
+  sti64(footer + QFT_MAX_DATE, max_date);
+  st32(footer + QFT_BLOCK_SIZE, w->block_size);
+  st32(footer + QFT_ORDER, (uint32_t)w->order);
+  memcpy(footer + QFT_END, QF_END_MAGIC, 8);
+  st32(footer + QFT_CRC, q_crc32(footer, QFT_CRC));
+  int status = write_out(w, footer, QF_FOOTER_SIZE);
+  if (status != QUIRE_OK)
+    return status;
+  uint8_t header[QF_HEADER_SIZE] = {0};
+  write_version(header);
+  st32(header + QH_SIZE, QF_HEADER_SIZE);
+  st64(header + QH_FILE_SIZE, file_size);
+  st32(header + QH_CRC, q_crc32(header, QH_CRC));
+  status = q_outfile_pwrite(&w->out, header, sizeof header, 0, w->msg);
+  return status == QUIRE_OK ? QUIRE_OK : writer_fail(w, status, NULL);
+}
+
+static int finish_file(quire_writer *w) {
+  if (!w->started && writer_start(w) != QUIRE_OK)
+    return w->status;
+  uint32_t *rank = NULL, *by_rank = NULL;
+  uint8_t footer[QF_FOOTER_SIZE] = {0};
+  int status = rank_sources(w, &rank, &by_rank);
+  if (status == QUIRE_OK && w->order == QUIRE_ORDER_CLUSTERED)
+    status = replay_clustered(w, rank);
+  if (status == QUIRE_OK)
+    status = flush_block(w, &w->text);
+  if (status == QUIRE_OK)
+    status = flush_block(w, &w->meta);
+  if (status == QUIRE_OK && w->pool)
+    status = drain_pool(w, 1);
+  uint64_t undated = 0;
+  int64_t min_date = 0, max_date = 0;
+  if (status == QUIRE_OK) {
+    finish_rows_and_blocks(w, rank, &undated, &min_date, &max_date);
+    status = write_indexes(w, footer, by_rank);
+  }
+  if (status == QUIRE_OK)
+    status = write_section(w, footer, QS_DOCS, w->rows.data,
+                           w->doc_count * QF_ROW, QF_ROW);
+  if (status == QUIRE_OK)
+    status = write_section(w, footer, QS_BLOCKS, w->text.table.data,
+                           (uint64_t)w->text.count * 64, 64);
+  if (status == QUIRE_OK)
+    status = write_section(w, footer, QS_META_BLOCKS, w->meta.table.data,
+                           (uint64_t)w->meta.count * 32, 32);
+  if (status == QUIRE_OK)
+    status = write_footer_and_header(w, footer, undated, min_date, max_date);
+  q_free(rank);
+  q_free(by_rank);
+  return status;
+}
+
+int quire_writer_finish(quire_writer *w) {
+  if (!w)
+    return QUIRE_EINVAL;
+  if (w->status != QUIRE_OK || w->finished)
+    return q_fail(w->msg, QUIRE_ESTATE, "writer is finished or failed");
+  int status = finish_file(w);
+  if (status == QUIRE_OK) {
+    status = q_outfile_commit(&w->out, w->msg);
+    if (status != QUIRE_OK)
+      w->status = status;
+  }
+  if (status != QUIRE_OK) {
+    if (w->status == QUIRE_OK)
+      w->status = status;
+    q_outfile_abort(&w->out);
+    return status;
+  }
+  w->finished = 1;
+  return QUIRE_OK;
+}

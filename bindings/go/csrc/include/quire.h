@@ -1,0 +1,609 @@
+/*
+ * quire.h: the one public header of libquire.
+ *
+ * quire packs corpora of news articles (source, date, title, author, url and
+ * body text) into single checksummed .quire files, opens them through mmap at
+ * once, iterates and filters them by source and date without inflating text
+ * nobody asked for, and exports any selection to CSV.
+ *
+ * Conventions, the same for every function here (ABI.md says more):
+ *
+ *  - Every function that can fail returns an int status: QUIRE_OK (0) or a
+ *    negative QUIRE_E* code. Cursors also return the positive QUIRE_ROW and
+ *    QUIRE_DONE. Codes are stable numbers; quire_strerror() names them.
+ *  - The detailed message of the last failure is kept on the handle it
+ *    happened on (quire_corpus_errmsg(), quire_writer_errmsg(), ...), never in
+ *    thread-local state.
+ *  - Handles are opaque. A function that creates one stores it in *out. When
+ *    it fails for any reason but QUIRE_ENOMEM, *out still receives a handle in
+ *    the failed state so that its errmsg can say why; the caller must close or
+ *    free it like any other. On QUIRE_ENOMEM *out is NULL.
+ *  - Strings go in as pointer + length (they need not be NUL-terminated; a
+ *    NULL pointer with length 0 is the empty string) and come out as pointer +
+ *    length into memory owned by the handle, valid until the call named in
+ *    each function's comment. Returned strings are also NUL-terminated.
+ *  - Dates are int64 seconds since 1970-01-01T00:00:00Z (UTC), with a
+ *    precision saying which leading part of the date is known.
+ *  - An open corpus is immutable: any number of threads may use one corpus at
+ *    once, each with its own cursors. Every other handle (cursor, filter,
+ *    writer, export, import) is used by one thread at a time.
+ */
+#ifndef QUIRE_H
+#define QUIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* QUIRE_API marks every exported function. Building the library defines
+ * QUIRE_BUILDING; everything else is hidden by -fvisibility=hidden. */
+#if defined(_WIN32)
+#if defined(QUIRE_BUILDING)
+#define QUIRE_API __declspec(dllexport)
+#else
+#define QUIRE_API __declspec(dllimport)
+#endif
+#elif defined(__GNUC__) && __GNUC__ >= 4
+#define QUIRE_API __attribute__((visibility("default")))
+#else
+#define QUIRE_API
+#endif
+
+/* ---------------------------------------------------------------------- */
+/* Versions                                                                */
+/* ---------------------------------------------------------------------- */
+
+#define QUIRE_VERSION_MAJOR 1
+#define QUIRE_VERSION_MINOR 0
+#define QUIRE_VERSION_PATCH 0
+/* MAJOR*10000 + MINOR*100 + PATCH, as zstd does. */
+#define QUIRE_VERSION_NUMBER                                                   \
+  (QUIRE_VERSION_MAJOR * 10000 + QUIRE_VERSION_MINOR * 100 +                   \
+   QUIRE_VERSION_PATCH)
+#define QUIRE_VERSION_STRING "1.0.0"
+
+/* The newest file format this library writes and reads. A reader opens any
+ * file of the same major version whose required flags it knows; see ABI.md. */
+#define QUIRE_FORMAT_MAJOR 1
+#define QUIRE_FORMAT_MINOR 0
+
+/* Returns QUIRE_VERSION_NUMBER of the library actually loaded, which may be
+ * newer than the header an application was compiled with. */
+QUIRE_API int quire_version_number(void);
+
+/* Returns the library version as a static string such as "1.0.0". */
+QUIRE_API const char *quire_version_string(void);
+
+/* ---------------------------------------------------------------------- */
+/* Status codes                                                            */
+/* ---------------------------------------------------------------------- */
+
+#define QUIRE_OK 0   /* success */
+#define QUIRE_ROW 1  /* quire_cursor_next(): a document is ready */
+#define QUIRE_DONE 2 /* quire_cursor_next(): no more documents */
+
+#define QUIRE_ENOTFOUND -1  /* no such file, document, source or column */
+#define QUIRE_ECORRUPT -2   /* the file is damaged or truncated */
+#define QUIRE_EIO -3        /* an operating-system read or write failed */
+#define QUIRE_ENOMEM -4     /* memory ran out */
+#define QUIRE_EINVAL -5     /* an argument is NULL, out of range or misused */
+#define QUIRE_EVERSION -6   /* the file needs a newer library */
+#define QUIRE_ENOTQUIRE -7  /* the file is not a quire file at all */
+#define QUIRE_EDATE -8      /* a date is not ISO 8601 or RFC 2822 */
+#define QUIRE_EUTF8 -9      /* text is not valid UTF-8 */
+#define QUIRE_ECSV -10      /* CSV input is malformed */
+#define QUIRE_ELIMIT -11    /* input exceeds a documented limit */
+#define QUIRE_ESTATE -12    /* the handle is finished, failed or closed */
+#define QUIRE_ECALLBACK -13 /* a caller's callback asked to stop */
+
+/* Returns a static, never-NULL English description of a status code, such as
+ * "file is corrupt" for QUIRE_ECORRUPT. Unknown codes give "unknown status". */
+QUIRE_API const char *quire_strerror(int status);
+
+/* ---------------------------------------------------------------------- */
+/* Limits (input beyond them is refused with QUIRE_ELIMIT)                */
+/* ---------------------------------------------------------------------- */
+
+#define QUIRE_MAX_DOCUMENTS 4294967294u          /* 2^32 - 2 */
+#define QUIRE_MAX_SOURCES 16777215u              /* 2^24 - 1 */
+#define QUIRE_MAX_SOURCE_LENGTH 4096u            /* bytes of one source name */
+#define QUIRE_MAX_FIELD_LENGTH (1u << 20)        /* title, author, url */
+#define QUIRE_MAX_TEXT_LENGTH (256u << 20)       /* one body text */
+#define QUIRE_MIN_BLOCK_SIZE (4u << 10)          /* writer block size */
+#define QUIRE_MAX_BLOCK_SIZE (64u << 20)
+#define QUIRE_DEFAULT_BLOCK_SIZE (1u << 20)
+#define QUIRE_DEFAULT_LEVEL 9
+
+/* ---------------------------------------------------------------------- */
+/* Fields, dates                                                           */
+/* ---------------------------------------------------------------------- */
+
+/* The fields of a document, for quire_cursor_field() and column mappings. */
+#define QUIRE_FIELD_ID 0 /* the document's number (export column "id") */
+#define QUIRE_FIELD_SOURCE 1
+#define QUIRE_FIELD_DATE 2 /* the date as ISO 8601 text, as it was given */
+#define QUIRE_FIELD_TITLE 3
+#define QUIRE_FIELD_AUTHOR 4
+#define QUIRE_FIELD_URL 5
+#define QUIRE_FIELD_TEXT 6
+#define QUIRE_FIELD_FILE 7    /* import only: text is read from this file */
+#define QUIRE_FIELD_IGNORE 8  /* import only: drop this column silently */
+
+/* How much of a date is known. */
+#define QUIRE_DATE_NONE 0   /* undated */
+#define QUIRE_DATE_YEAR 1   /* 2016 */
+#define QUIRE_DATE_MONTH 2  /* 2016-01 */
+#define QUIRE_DATE_DAY 3    /* 2016-01-31 */
+#define QUIRE_DATE_MINUTE 4 /* 2016-01-31T09:22 */
+#define QUIRE_DATE_SECOND 5 /* 2016-01-31T09:22:05 */
+
+/* The date of an undated document. */
+#define QUIRE_NO_DATE INT64_MIN
+
+/* Parses an ISO 8601 date of any precision above (optionally with "Z" or a
+ * +hh:mm / -hh:mm offset, a space in place of "T", and a fraction of a second,
+ * which is dropped) or an RFC 2822 date ("Mon, 08 May 2017 09:22:00 +0000").
+ * On success stores the first instant of the date, in UTC, in *seconds and its
+ * precision in *precision, and returns QUIRE_OK; otherwise returns QUIRE_EDATE
+ * (or QUIRE_EINVAL for NULL output pointers). An empty string is QUIRE_EDATE.
+ * The library keeps no state: safe from any thread. */
+QUIRE_API int quire_date_parse(const char *text, size_t len, int64_t *seconds,
+                               int *precision);
+
+/* Writes seconds at the given precision as ISO 8601 UTC ("2016", "2016-01",
+ * "2016-01-31", "2016-01-31T09:22Z", "2016-01-31T09:22:05Z") into buf, which
+ * holds cap bytes, NUL-terminated. Returns the length written (without the
+ * NUL), or 0 when precision is QUIRE_DATE_NONE, cap is too small (32 always
+ * suffices) or buf is NULL. */
+QUIRE_API size_t quire_date_format(int64_t seconds, int precision, char *buf,
+                                   size_t cap);
+
+/* ---------------------------------------------------------------------- */
+/* Allocator                                                               */
+/* ---------------------------------------------------------------------- */
+
+typedef void *(*quire_malloc_fn)(void *ctx, size_t size);
+typedef void *(*quire_realloc_fn)(void *ctx, void *ptr, size_t size);
+typedef void (*quire_free_fn)(void *ctx, void *ptr);
+
+/* Routes every allocation of the library (and of the libcsv parser it uses)
+ * through these functions. Passing three NULLs restores malloc, realloc and
+ * free. Call it before any other quire function, while no handle is open:
+ * it is not thread-safe. Returns QUIRE_EINVAL if only some are NULL. A
+ * malloc_fn or realloc_fn returning NULL makes the operation in progress fail
+ * with QUIRE_ENOMEM, leaving no partial output. */
+QUIRE_API int quire_set_allocator(quire_malloc_fn malloc_fn,
+                                  quire_realloc_fn realloc_fn,
+                                  quire_free_fn free_fn, void *ctx);
+
+/* ---------------------------------------------------------------------- */
+/* Opening a corpus                                                        */
+/* ---------------------------------------------------------------------- */
+
+typedef struct quire_corpus quire_corpus;
+
+/* Opens the .quire file at path by mapping it into memory; nothing is parsed
+ * or checked but the header and footer, so opening costs the same whatever
+ * the corpus size. Every other section and block is checked against its
+ * CRC32 when it is first read. Returns QUIRE_OK, QUIRE_ENOTFOUND (no such
+ * file), QUIRE_EIO, QUIRE_ENOTQUIRE, QUIRE_EVERSION, QUIRE_ECORRUPT (truncated
+ * or damaged header or footer), QUIRE_EINVAL or QUIRE_ENOMEM. See the handle
+ * convention at the top: close *out even on failure. */
+QUIRE_API int quire_corpus_open(const char *path, quire_corpus **out);
+
+/* Opens a corpus held in the caller's memory. The library does not copy it:
+ * data must stay valid and unchanged until quire_corpus_close(). Returns as
+ * quire_corpus_open(). */
+QUIRE_API int quire_corpus_open_buffer(const void *data, size_t len,
+                                       quire_corpus **out);
+
+/* Unmaps and frees the corpus. Every cursor and export made from it must be
+ * freed first. NULL is a no-op. */
+QUIRE_API void quire_corpus_close(quire_corpus *corpus);
+
+/* Returns the message of the failed open, or else a description of the
+ * first damage found while reading (the corpus stays usable for the parts
+ * that are intact), or "" when nothing has gone wrong. Owned by the corpus,
+ * valid until quire_corpus_close(); it never changes once it is set. */
+QUIRE_API const char *quire_corpus_errmsg(const quire_corpus *corpus);
+
+/* Returns the number of documents; 0 for NULL or a failed handle. */
+QUIRE_API uint64_t quire_corpus_doc_count(const quire_corpus *corpus);
+
+/* Returns the number of distinct sources; 0 for NULL or a failed handle. */
+QUIRE_API uint64_t quire_corpus_source_count(const quire_corpus *corpus);
+
+/* Returns the number of documents that have no date. */
+QUIRE_API uint64_t quire_corpus_undated_count(const quire_corpus *corpus);
+
+/* Returns the size of the file in bytes. */
+QUIRE_API uint64_t quire_corpus_file_size(const quire_corpus *corpus);
+
+/* Returns the uncompressed size in bytes of every field of every document
+ * (what the strings would weigh laid end to end, without any CSV quoting). */
+QUIRE_API uint64_t quire_corpus_raw_size(const quire_corpus *corpus);
+
+/* Stores the file's format version in *major and *minor. */
+QUIRE_API int quire_corpus_format_version(const quire_corpus *corpus,
+                                          int *major, int *minor);
+
+/* Stores the first instant of the earliest date and the first instant of the
+ * latest date among dated documents. Returns QUIRE_ENOTFOUND when no
+ * document has a date. */
+QUIRE_API int quire_corpus_date_span(const quire_corpus *corpus,
+                                     int64_t *first, int64_t *last);
+
+/* Stores in *name and *len the name of source number index (sources are
+ * numbered 0..count-1 in byte order of their names) and, if docs is not NULL,
+ * its number of documents in *docs. The name is owned by the corpus and valid
+ * until quire_corpus_close(). Returns QUIRE_OK, QUIRE_ENOTFOUND for an index
+ * out of range, or QUIRE_ECORRUPT. */
+QUIRE_API int quire_corpus_source(const quire_corpus *corpus, uint64_t index,
+                                  const char **name, size_t *len,
+                                  uint64_t *docs);
+
+/* Checks the CRC32 of every section and every block, inflating each block
+ * once. Stores the number of damaged parts in *damaged (may be NULL) and, if
+ * report is not NULL, calls it with one line of text ending in "\n" for each
+ * damaged part, naming it. Returns QUIRE_OK when the file is whole,
+ * QUIRE_ECORRUPT when anything is damaged, QUIRE_ECALLBACK if report returned
+ * non-zero, QUIRE_ENOMEM when memory ran out before every part was
+ * checked, QUIRE_EINVAL for a NULL or failed corpus. */
+typedef int (*quire_write_fn)(void *ctx, const char *data, size_t len);
+QUIRE_API int quire_corpus_verify(const quire_corpus *corpus,
+                                  uint64_t *damaged, quire_write_fn report,
+                                  void *ctx);
+
+/* ---------------------------------------------------------------------- */
+/* Filters                                                                 */
+/* ---------------------------------------------------------------------- */
+
+typedef struct quire_filter quire_filter;
+
+/* What a filter does with undated documents. */
+#define QUIRE_UNDATED_AUTO 0    /* included when no date bound is set */
+#define QUIRE_UNDATED_INCLUDE 1 /* always included (if the source matches) */
+#define QUIRE_UNDATED_EXCLUDE 2 /* never included */
+
+/* Creates an empty filter, which matches every document. Returns QUIRE_OK or
+ * QUIRE_ENOMEM (*out NULL). Free it with quire_filter_free(). */
+QUIRE_API int quire_filter_new(quire_filter **out);
+
+/* Frees a filter. NULL is a no-op. Cursors and exports copy what they need,
+ * so a filter may be freed as soon as they are made. */
+QUIRE_API void quire_filter_free(quire_filter *filter);
+
+/* Adds a source name to the filter's set. A document matches when its source
+ * is any name in the set; with an empty set the source does not matter. A
+ * name no document has simply matches nothing. Returns QUIRE_OK, QUIRE_EINVAL
+ * or QUIRE_ENOMEM. */
+QUIRE_API int quire_filter_add_source(quire_filter *filter, const char *name,
+                                      size_t len);
+
+/* Sets the inclusive lower date bound from an ISO 8601 or RFC 2822 date of
+ * any precision; the bound is the first instant of that period, so "2016"
+ * starts at 2016-01-01T00:00:00Z. A document's own partial date counts as its
+ * first instant. An empty string (len 0) removes the bound. Returns QUIRE_OK
+ * or QUIRE_EDATE (message in quire_filter_errmsg()). */
+QUIRE_API int quire_filter_set_from(quire_filter *filter, const char *date,
+                                    size_t len);
+
+/* Sets the inclusive upper date bound; a partial date covers the whole
+ * period, so "2016" ends at 2016-12-31T23:59:59Z. Otherwise as
+ * quire_filter_set_from(). */
+QUIRE_API int quire_filter_set_to(quire_filter *filter, const char *date,
+                                  size_t len);
+
+/* Sets the bounds as UTC seconds, inclusive; QUIRE_NO_DATE for no bound. */
+QUIRE_API int quire_filter_set_range(quire_filter *filter, int64_t from,
+                                     int64_t to);
+
+/* Sets one of QUIRE_UNDATED_AUTO (the default), _INCLUDE or _EXCLUDE. */
+QUIRE_API int quire_filter_set_undated(quire_filter *filter, int mode);
+
+/* Returns the message of the filter's last failure, or "". Valid until the
+ * next call on the filter. */
+QUIRE_API const char *quire_filter_errmsg(const quire_filter *filter);
+
+/* Counts the documents matching filter (NULL matches all) from the indexes
+ * alone, touching no text: O(log n) per source named. Returns QUIRE_OK,
+ * QUIRE_EINVAL or QUIRE_ECORRUPT. */
+QUIRE_API int quire_corpus_count(const quire_corpus *corpus,
+                                 const quire_filter *filter, uint64_t *count);
+
+/* ---------------------------------------------------------------------- */
+/* Cursors                                                                 */
+/* ---------------------------------------------------------------------- */
+
+typedef struct quire_cursor quire_cursor;
+
+/* Creates a cursor over the documents matching filter (NULL: all of them) in
+ * document order. The filter is copied. The cursor starts before the first
+ * match: call quire_cursor_next() to reach it. Returns QUIRE_OK, QUIRE_EINVAL,
+ * QUIRE_ECORRUPT (handle convention above) or QUIRE_ENOMEM. A cursor holds at
+ * most one inflated text block and one inflated metadata block. */
+QUIRE_API int quire_cursor_open(const quire_corpus *corpus,
+                                const quire_filter *filter,
+                                quire_cursor **out);
+
+/* Frees the cursor and everything its accessors returned. NULL is a no-op. */
+QUIRE_API void quire_cursor_free(quire_cursor *cursor);
+
+/* Moves to the next matching document. Returns QUIRE_ROW when there is one,
+ * QUIRE_DONE when there are no more (and again on every later call), or a
+ * negative status (QUIRE_ECORRUPT) with the message in
+ * quire_cursor_errmsg(). */
+QUIRE_API int quire_cursor_next(quire_cursor *cursor);
+
+/* Makes document number doc the current one, whether or not it matches the
+ * cursor's filter; the next quire_cursor_next() goes on with the first match
+ * after it. This is how to read document N. Returns QUIRE_ROW, QUIRE_ENOTFOUND
+ * when doc is not below the document count, or QUIRE_ECORRUPT. */
+QUIRE_API int quire_cursor_seek(quire_cursor *cursor, uint64_t doc);
+
+/* The current document's number (0-based position in the file). */
+QUIRE_API uint64_t quire_cursor_doc(const quire_cursor *cursor);
+
+/* The current document's date in UTC seconds, or QUIRE_NO_DATE. */
+QUIRE_API int64_t quire_cursor_date(const quire_cursor *cursor);
+
+/* The current document's date precision (QUIRE_DATE_*). */
+QUIRE_API int quire_cursor_date_precision(const quire_cursor *cursor);
+
+/* The current document's source number, or -1 when it has none. */
+QUIRE_API int64_t quire_cursor_source_id(const quire_cursor *cursor);
+
+/* The length in bytes of the current document's text, known without
+ * inflating it. */
+QUIRE_API uint64_t quire_cursor_text_length(const quire_cursor *cursor);
+
+/* Stores in *data and *len one field (QUIRE_FIELD_SOURCE, _DATE, _TITLE,
+ * _AUTHOR, _URL, _TEXT or _ID as decimal text) of the current document. A
+ * missing source or date is the empty string. The title, author and url
+ * inflate the document's metadata block and the text its text block, each
+ * at most once for all documents sharing the block. The bytes are owned by
+ * the cursor and valid until the next quire_cursor_next(), quire_cursor_seek()
+ * or quire_cursor_free(); they are NUL-terminated. Returns QUIRE_OK,
+ * QUIRE_EINVAL (no current document, unknown field), QUIRE_ECORRUPT or
+ * QUIRE_ENOMEM. */
+QUIRE_API int quire_cursor_field(quire_cursor *cursor, int field,
+                                 const char **data, size_t *len);
+
+/* Returns the message of the cursor's last failure, or "". Valid until the
+ * next call on the cursor. */
+QUIRE_API const char *quire_cursor_errmsg(const quire_cursor *cursor);
+
+/* Moves the cursor over up to cap matching documents in one call, as cap
+ * calls of quire_cursor_next() would, and stores for the i-th of them its
+ * number in docs[i], its date in dates[i] (QUIRE_NO_DATE when undated), its
+ * date precision in precisions[i], its source number in sources[i] (-1 when
+ * none) and its text length in text_lengths[i]; any of the five arrays may
+ * be NULL, the others hold at least cap elements. Stores the number of
+ * documents in *count. The cursor is left on the last of them, so its
+ * fields can be read, and quire_cursor_seek() reaches any other. Returns
+ * QUIRE_ROW when *count > 0, QUIRE_DONE when no document was left, or a
+ * negative status (the documents before the failure are still stored and
+ * counted). For bindings, where each call into C costs more than reading a
+ * document. */
+QUIRE_API int quire_cursor_next_batch(quire_cursor *cursor, size_t cap,
+                                      uint64_t *docs, int64_t *dates,
+                                      int32_t *precisions, int64_t *sources,
+                                      uint64_t *text_lengths, size_t *count);
+
+/* ---------------------------------------------------------------------- */
+/* Writing a corpus                                                        */
+/* ---------------------------------------------------------------------- */
+
+typedef struct quire_writer quire_writer;
+
+/* Document order of a written file. */
+#define QUIRE_ORDER_CLUSTERED 0 /* by source name, then date, then input
+                                   order: filters touch few blocks (default) */
+#define QUIRE_ORDER_INPUT 1     /* exactly the order documents were added */
+
+/* What the writer does with text that is not valid UTF-8. */
+#define QUIRE_UTF8_REJECT 0  /* quire_writer_add() fails with QUIRE_EUTF8 */
+#define QUIRE_UTF8_REPLACE 1 /* each invalid sequence becomes U+FFFD */
+
+/* Starts writing a corpus that will appear at path when
+ * quire_writer_finish() succeeds, and not before: the data goes to a
+ * temporary file in the same directory, which is synced and renamed over
+ * path. Returns QUIRE_OK, QUIRE_ENOTFOUND (the directory does not exist),
+ * QUIRE_EIO (it cannot be written), QUIRE_EINVAL or QUIRE_ENOMEM (handle
+ * convention at the top). */
+QUIRE_API int quire_writer_open(const char *path, quire_writer **out);
+
+/* Sets the uncompressed size text blocks are cut at (QUIRE_MIN_BLOCK_SIZE to
+ * QUIRE_MAX_BLOCK_SIZE; default QUIRE_DEFAULT_BLOCK_SIZE). Before the first
+ * document only. */
+QUIRE_API int quire_writer_set_block_size(quire_writer *writer, uint32_t size);
+
+/* Sets the DEFLATE level, 1 (fastest) to 9 (smallest); default 9. Before the
+ * first document only. */
+QUIRE_API int quire_writer_set_level(quire_writer *writer, int level);
+
+/* Sets QUIRE_ORDER_CLUSTERED (default) or QUIRE_ORDER_INPUT. Before the first
+ * document only. */
+QUIRE_API int quire_writer_set_order(quire_writer *writer, int order);
+
+/* Sets QUIRE_UTF8_REJECT (default) or QUIRE_UTF8_REPLACE. */
+QUIRE_API int quire_writer_set_utf8(quire_writer *writer, int policy);
+
+/* Sets how many threads compress blocks: 1 (default) compresses on the
+ * calling thread; N from 2 to 64 starts N helper threads that compress while
+ * the calling thread reads, sorts and writes (which takes it little time),
+ * so 2 keeps two cores busy. The file is the same whatever the count. */
+QUIRE_API int quire_writer_set_threads(quire_writer *writer, int threads);
+
+/* Adds one document. source and date may be empty (len 0): the document then
+ * has no source or no date. date is ISO 8601 or RFC 2822 as
+ * quire_date_parse() accepts. Memory does not grow with the text: each text
+ * goes to disk before the call returns. Returns QUIRE_OK; QUIRE_EDATE,
+ * QUIRE_EUTF8 or QUIRE_ELIMIT for a bad document, which is then not added
+ * while the writer stays usable; QUIRE_EIO or QUIRE_ENOMEM, after which the
+ * writer is failed; QUIRE_ESTATE on a finished or failed writer. */
+QUIRE_API int quire_writer_add(quire_writer *writer, const char *source,
+                               size_t source_len, const char *date,
+                               size_t date_len, const char *title,
+                               size_t title_len, const char *author,
+                               size_t author_len, const char *url,
+                               size_t url_len, const char *text,
+                               size_t text_len);
+
+/* Returns the number of documents added so far. */
+QUIRE_API uint64_t quire_writer_doc_count(const quire_writer *writer);
+
+/* Writes the indexes and footer, syncs the file and renames it to the path
+ * given at open. Returns QUIRE_OK, QUIRE_EIO (then no file is left at path,
+ * or the one that was there is unchanged), QUIRE_ENOMEM or QUIRE_ESTATE. */
+QUIRE_API int quire_writer_finish(quire_writer *writer);
+
+/* Frees the writer. If it was not finished, the temporary file is removed
+ * and path is left as it was. NULL is a no-op. */
+QUIRE_API void quire_writer_close(quire_writer *writer);
+
+/* Returns the message of the writer's last failure, or "". Valid until the
+ * next call on the writer. */
+QUIRE_API const char *quire_writer_errmsg(const quire_writer *writer);
+
+/* ---------------------------------------------------------------------- */
+/* CSV export                                                              */
+/* ---------------------------------------------------------------------- */
+
+typedef struct quire_export quire_export;
+
+#define QUIRE_CSV_PLAIN 0 /* RFC 4180, LF line ends, data never altered */
+#define QUIRE_CSV_EXCEL 1 /* UTF-8 BOM, CRLF, formulas made inert, cells cut
+                             to 32,767 characters (counted) */
+
+/* Creates an export of corpus: all documents, the columns
+ * id,source,date,title,author,url,text, the plain dialect. The corpus must
+ * outlive the export. Returns QUIRE_OK, QUIRE_EINVAL or QUIRE_ENOMEM. */
+QUIRE_API int quire_export_new(const quire_corpus *corpus, quire_export **out);
+
+/* Frees the export. NULL is a no-op. */
+QUIRE_API void quire_export_free(quire_export *exp);
+
+/* Restricts the export to the documents matching filter (copied; NULL for
+ * all). */
+QUIRE_API int quire_export_set_filter(quire_export *exp,
+                                      const quire_filter *filter);
+
+/* Sets the columns and their order as a comma-separated list of id, source,
+ * date, title, author, url, text (case-insensitive). Returns QUIRE_EINVAL
+ * naming an unknown or empty column. */
+QUIRE_API int quire_export_set_columns(quire_export *exp, const char *list,
+                                       size_t len);
+
+/* Sets QUIRE_CSV_PLAIN (default) or QUIRE_CSV_EXCEL. */
+QUIRE_API int quire_export_set_dialect(quire_export *exp, int dialect);
+
+/* Writes the CSV to path atomically: a temporary file in the same directory,
+ * synced and renamed over path only when everything was written. On any
+ * failure no file is left at path (or the old one is unchanged). */
+QUIRE_API int quire_export_to_path(quire_export *exp, const char *path);
+
+/* Writes the CSV to an open file descriptor such as 1 (stdout). */
+QUIRE_API int quire_export_to_fd(quire_export *exp, int fd);
+
+/* Writes the CSV through write(ctx, data, len), which returns 0 to go on or
+ * non-zero to stop with QUIRE_ECALLBACK. Memory stays flat whatever the
+ * corpus size. */
+QUIRE_API int quire_export_to_callback(quire_export *exp, quire_write_fn write,
+                                       void *ctx);
+
+/* Returns the number of documents written by the last run. */
+QUIRE_API uint64_t quire_export_rows(const quire_export *exp);
+
+/* Returns the number of cells the last run cut to the spreadsheet limit
+ * (excel dialect only). */
+QUIRE_API uint64_t quire_export_cells_cut(const quire_export *exp);
+
+/* Returns the message of the export's last failure, or "". */
+QUIRE_API const char *quire_export_errmsg(const quire_export *exp);
+
+/* ---------------------------------------------------------------------- */
+/* CSV import                                                              */
+/* ---------------------------------------------------------------------- */
+
+typedef struct quire_import quire_import;
+
+/* Creates an importer with the default column names and aliases (ABI.md
+ * lists them) and stop-on-first-error. Returns QUIRE_OK or QUIRE_ENOMEM. */
+QUIRE_API int quire_import_new(quire_import **out);
+
+/* Frees the importer. NULL is a no-op. */
+QUIRE_API void quire_import_free(quire_import *imp);
+
+/* Maps a header name (case-insensitive) to a field, overriding the aliases:
+ * QUIRE_FIELD_SOURCE .. QUIRE_FIELD_TEXT, QUIRE_FIELD_FILE (the column names
+ * a file, relative to the base directory, whose contents are the text) or
+ * QUIRE_FIELD_IGNORE. */
+QUIRE_API int quire_import_map_column(quire_import *imp, const char *name,
+                                      size_t len, int field);
+
+/* With skip non-zero, a bad row (wrong field count, bad date, invalid UTF-8,
+ * over a limit, unreadable text file) is skipped and recorded instead of
+ * stopping the import. Default 0: the first bad row stops the import. */
+QUIRE_API int quire_import_set_skip_bad_rows(quire_import *imp, int skip);
+
+/* Sets the directory that QUIRE_FIELD_FILE names are relative to (default:
+ * the directory of the CSV file; "." for buffers). */
+QUIRE_API int quire_import_set_base_dir(quire_import *imp, const char *dir);
+
+/* Reads the CSV file at path, streaming, and adds each row to writer. The
+ * header row names the columns. Returns QUIRE_OK, QUIRE_ENOTFOUND, QUIRE_EIO,
+ * QUIRE_ECSV, QUIRE_EDATE, QUIRE_EUTF8, QUIRE_ELIMIT (message naming file, row
+ * and column) or QUIRE_ENOMEM. Rows already added stay in the writer; a
+ * caller who wants nothing written on failure closes the writer without
+ * finishing it, as the CLI does. */
+QUIRE_API int quire_import_csv_path(quire_import *imp, quire_writer *writer,
+                                    const char *path);
+
+/* Reads CSV from memory; name is used in messages (may be NULL). */
+QUIRE_API int quire_import_csv_buffer(quire_import *imp, quire_writer *writer,
+                                      const char *data, size_t len,
+                                      const char *name);
+
+/* Returns the number of rows added by all runs of this importer. */
+QUIRE_API uint64_t quire_import_rows(const quire_import *imp);
+
+/* Returns the number of bad rows skipped by all runs of this importer. */
+QUIRE_API uint64_t quire_import_skipped(const quire_import *imp);
+
+/* Stores in *row the 1-based record number (the header is record 1) of the
+ * index-th skipped row and returns QUIRE_OK, or QUIRE_ENOTFOUND. Only the
+ * first 1,000 skipped rows are kept. */
+QUIRE_API int quire_import_skipped_row(const quire_import *imp, uint64_t index,
+                                       uint64_t *row);
+
+/* Returns the warnings of the last run, one per line (such as the unknown
+ * columns, which are not stored), or "". Valid until the next run. */
+QUIRE_API const char *quire_import_warnings(const quire_import *imp);
+
+/* Returns the message of the importer's last failure, or "". */
+QUIRE_API const char *quire_import_errmsg(const quire_import *imp);
+
+/* ---------------------------------------------------------------------- */
+/* Recovery                                                                */
+/* ---------------------------------------------------------------------- */
+
+/* Writes to out_path (atomically) a new corpus holding every document of the
+ * possibly damaged file at in_path whose metadata and text block are intact,
+ * in the same order. Stores the numbers of documents kept and lost (either may
+ * be NULL) and reports each loss through report (may be NULL), one line
+ * each. Returns QUIRE_OK when the new file was written, even if documents
+ * were lost; QUIRE_ECORRUPT when nothing can be recovered (no usable footer);
+ * QUIRE_EIO, QUIRE_ENOMEM, QUIRE_EINVAL. */
+QUIRE_API int quire_salvage(const char *in_path, const char *out_path,
+                            uint64_t *kept, uint64_t *lost,
+                            quire_write_fn report, void *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* QUIRE_H */
