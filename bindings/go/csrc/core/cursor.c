@@ -8,12 +8,14 @@
 
 #include "ahead.h"
 #include "reader.h"
+#include "words.h"
 
 struct quire_cursor {
   const quire_corpus *corpus;
   uint64_t *matches;  /* bitmap of matching documents, NULL for all */
   uint64_t next;      /* the first document next() looks at */
   uint64_t rows_kept; /* rows from here on may still be resident */
+  q_terms *terms;     /* the filter's terms (own copy), or NULL */
   int has_row;
   int done;
   char msg[Q_MSG_CAP];
@@ -76,6 +78,12 @@ int quire_cursor_open(const quire_corpus *c, const quire_filter *f,
     *out = NULL;
     return QUIRE_ENOMEM;
   }
+  const q_terms *terms = q_filter_terms(f);
+  if (terms && !(cur->terms = q_terms_clone(terms))) {
+    quire_cursor_free(cur);
+    *out = NULL;
+    return QUIRE_ENOMEM;
+  }
   q_plan plan;
   int status = q_plan_make(c, f, &plan, cur->msg);
   if (status == QUIRE_OK && !plan.all) {
@@ -96,6 +104,7 @@ void quire_cursor_free(quire_cursor *cur) {
     return;
   q_ahead_stop(cur->ahead);
   q_free(cur->matches);
+  q_terms_free(cur->terms);
   q_inflater_free(cur->inflater);
   q_buf_free(&cur->text);
   q_buf_free(&cur->meta);
@@ -160,22 +169,34 @@ static void release_rows_behind(quire_cursor *cur, uint64_t doc) {
   cur->rows_kept = doc;
 }
 
+static int has_terms(quire_cursor *cur);
+
 int quire_cursor_next(quire_cursor *cur) {
   if (!cur)
     return QUIRE_EINVAL;
   if (!cur->corpus)
     return q_fail(cur->msg, QUIRE_ESTATE, "cursor failed to open");
-  if (cur->done)
-    return QUIRE_DONE;
-  uint64_t doc = next_match(cur, cur->next);
-  if (doc >= cur->corpus->docs) {
-    cur->done = 1;
-    cur->has_row = 0;
-    return QUIRE_DONE;
+  for (;;) {
+    if (cur->done)
+      return QUIRE_DONE;
+    uint64_t doc = next_match(cur, cur->next);
+    if (doc >= cur->corpus->docs) {
+      cur->done = 1;
+      cur->has_row = 0;
+      return QUIRE_DONE;
+    }
+    cur->next = doc + 1;
+    release_rows_behind(cur, doc);
+    int status = load_row(cur, doc);
+    if (status != QUIRE_ROW || !cur->terms)
+      return status;
+    /* The sources and dates select a candidate; its words decide. */
+    status = has_terms(cur);
+    if (status < 0)
+      cur->has_row = 0;
+    if (status != 0)
+      return status < 0 ? status : QUIRE_ROW;
   }
-  cur->next = doc + 1;
-  release_rows_behind(cur, doc);
-  return load_row(cur, doc);
 }
 
 int quire_cursor_seek(quire_cursor *cur, uint64_t doc) {
@@ -376,4 +397,43 @@ int quire_cursor_field(quire_cursor *cur, int field, const char **data,
   default:
     return q_fail(cur->msg, QUIRE_EINVAL, "unknown field %d", field);
   }
+}
+
+/* ---- terms ------------------------------------------------------------------
+ */
+
+/* Whether the current document holds the cursor's terms: 1, 0, or a
+ * negative status. The title comes first: when it settles the question the
+ * text block is not inflated. */
+static int has_terms(quire_cursor *cur) {
+  const char *data;
+  size_t len;
+  q_terms_begin(cur->terms);
+  int status = quire_cursor_field(cur, QUIRE_FIELD_TITLE, &data, &len);
+  if (status != QUIRE_OK)
+    return status;
+  if (q_terms_feed(cur->terms, data, len))
+    return 1;
+  status = quire_cursor_field(cur, QUIRE_FIELD_TEXT, &data, &len);
+  if (status != QUIRE_OK)
+    return status;
+  return q_terms_feed(cur->terms, data, len);
+}
+
+int q_count_terms(const quire_corpus *c, const quire_filter *f,
+                  uint64_t *count) {
+  quire_cursor *cur = NULL;
+  int status = quire_cursor_open(c, f, &cur);
+  uint64_t n = 0;
+  if (status == QUIRE_OK)
+    status = q_cursor_read_ahead(cur);
+  while (status == QUIRE_OK && (status = quire_cursor_next(cur)) == QUIRE_ROW) {
+    n++;
+    status = QUIRE_OK;
+  }
+  quire_cursor_free(cur);
+  if (status != QUIRE_DONE)
+    return status;
+  *count = n;
+  return QUIRE_OK;
 }

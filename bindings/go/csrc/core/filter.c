@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "reader.h"
+#include "words.h"
 
 struct quire_filter {
   char **names;
@@ -16,6 +17,7 @@ struct quire_filter {
   size_t count, cap;
   int64_t from, to; /* inclusive; QUIRE_NO_DATE when unbounded */
   int undated;
+  q_terms *terms; /* words that must occur (words.c), or NULL */
   char msg[Q_MSG_CAP];
 };
 
@@ -37,6 +39,7 @@ void quire_filter_free(quire_filter *f) {
     q_free(f->names[i]);
   q_free(f->names);
   q_free(f->lens);
+  q_terms_free(f->terms);
   q_free(f);
 }
 
@@ -112,6 +115,22 @@ int quire_filter_set_undated(quire_filter *f, int mode) {
   return QUIRE_OK;
 }
 
+int quire_filter_add_term(quire_filter *f, const char *term, size_t len) {
+  if (!f)
+    return QUIRE_EINVAL;
+  return q_terms_add(&f->terms, term, len, 0, f->msg);
+}
+
+int quire_filter_add_any_term(quire_filter *f, const char *term, size_t len) {
+  if (!f)
+    return QUIRE_EINVAL;
+  return q_terms_add(&f->terms, term, len, 1, f->msg);
+}
+
+const q_terms *q_filter_terms(const quire_filter *f) {
+  return f ? f->terms : NULL;
+}
+
 const char *quire_filter_errmsg(const quire_filter *f) {
   return f ? f->msg : "filter is NULL";
 }
@@ -123,6 +142,10 @@ quire_filter *q_filter_clone(const quire_filter *f) {
   copy->from = f->from;
   copy->to = f->to;
   copy->undated = f->undated;
+  if (f->terms && !(copy->terms = q_terms_clone(f->terms))) {
+    quire_filter_free(copy);
+    return NULL;
+  }
   for (size_t i = 0; i < f->count; i++)
     if (quire_filter_add_source(copy, f->names[i], f->lens[i]) != QUIRE_OK) {
       quire_filter_free(copy);
@@ -252,6 +275,8 @@ int quire_corpus_count(const quire_corpus *c, const quire_filter *f,
                        uint64_t *count) {
   if (!c || c->status != QUIRE_OK || !count)
     return QUIRE_EINVAL;
+  if (f && f->terms)
+    return q_count_terms(c, f, count);
   q_plan plan;
   int status = q_plan_make(c, f, &plan, NULL);
   if (status == QUIRE_OK)

@@ -304,13 +304,45 @@ QUIRE_API int quire_filter_set_range(quire_filter *filter, int64_t from,
 /* Sets one of QUIRE_UNDATED_AUTO (the default), _INCLUDE or _EXCLUDE. */
 QUIRE_API int quire_filter_set_undated(quire_filter *filter, int mode);
 
+/* ---- Terms: which words a document holds (ABI.md, "Terms") ---- */
+
+/* Adds a term that every matching document must hold, in its title or its
+ * text. A word is a maximal run of Unicode letters and digits (general
+ * categories L and N, Unicode 15 as utf8proc classifies them); everything
+ * else (spaces, punctuation, hyphens, apostrophes, symbols, combining
+ * marks) separates words. Words compare by Unicode simple case folding,
+ * code point by code point, with no normalization: "Лукашенко" matches
+ * "ЛУКАШЕНКО", "Σ", "σ" and "ς" are one letter, "ẞ" matches "ß" but "ß"
+ * does not match "ss", and "I", "i", "ı" (dotless) and "İ" (dotted capital)
+ * fold to "i", "i", "ı" and "İ". The term is split into words by the same
+ * rule; a term of several words ("Belt and Road", or "Belt-and-Road")
+ * matches where those words follow one another in the same field, whatever
+ * separates them. term is UTF-8 of len bytes, copied. Terms combine with
+ * each other and with sources and dates by AND. Returns QUIRE_OK,
+ * QUIRE_EUTF8 (term is not valid UTF-8), QUIRE_EINVAL (NULL filter or
+ * term, or a term with no word in it), QUIRE_ELIMIT (over
+ * QUIRE_MAX_FIELD_LENGTH bytes) or QUIRE_ENOMEM; the message is in
+ * quire_filter_errmsg() and the filter is unchanged. */
+QUIRE_API int quire_filter_add_term(quire_filter *filter, const char *term,
+                                    size_t len);
+
+/* Adds a term to the filter's any-of set: when the set is not empty, a
+ * matching document holds at least one of its terms (in addition to every
+ * term of quire_filter_add_term()). Words and returns as
+ * quire_filter_add_term(). */
+QUIRE_API int quire_filter_add_any_term(quire_filter *filter,
+                                        const char *term, size_t len);
+
 /* Returns the message of the filter's last failure, or "". Valid until the
  * next call on the filter. */
 QUIRE_API const char *quire_filter_errmsg(const quire_filter *filter);
 
-/* Counts the documents matching filter (NULL matches all) from the indexes
- * alone, touching no text: O(log n) per source named. Returns QUIRE_OK,
- * QUIRE_EINVAL or QUIRE_ECORRUPT. */
+/* Counts the documents matching filter (NULL matches all). Without terms
+ * it reads the indexes alone, touching no text: O(log n) per source named.
+ * With terms the count is exact too, but it reads the title and text of
+ * each document the sources and dates select. Returns QUIRE_OK,
+ * QUIRE_EINVAL, QUIRE_ECORRUPT (message in quire_corpus_errmsg()) or
+ * QUIRE_ENOMEM. */
 QUIRE_API int quire_corpus_count(const quire_corpus *corpus,
                                  const quire_filter *filter, uint64_t *count);
 
