@@ -41,10 +41,19 @@ def bundle(dest: str) -> str:
     return dest
 
 
+def in_repository() -> bool:
+    """Whether this is bindings/python of a quire checkout: then core/ itself
+    is bundled, never a csrc/ that may be stale."""
+    root = os.path.join(HERE, "..", "..")
+    mine = os.path.join(root, "bindings", "python", "setup.py")
+    return (os.path.isfile(BUNDLE_SCRIPT) and os.path.isfile(os.path.join(root, "core", "build.txt"))
+            and os.path.isfile(mine) and os.path.samefile(mine, os.path.abspath(__file__)))
+
+
 def sources() -> str:
-    if os.path.isfile(os.path.join(SHIPPED, "build.txt")):
-        return SHIPPED
-    return bundle(os.path.join(SCRATCH, "csrc"))
+    if in_repository():
+        return bundle(os.path.join(SCRATCH, "csrc"))
+    return SHIPPED
 
 
 def read_build_txt(src: str) -> Tuple[List[Tuple[str, str]], List[str]]:
@@ -84,10 +93,10 @@ class SdistWithSources(sdist):
     def make_release_tree(self, base_dir: str, files: List[str]) -> None:
         super().make_release_tree(base_dir, files)
         dest = os.path.join(base_dir, "csrc")
-        if os.path.isfile(os.path.join(SHIPPED, "build.txt")):
-            shutil.copytree(SHIPPED, dest, dirs_exist_ok=True)
-        else:
+        if in_repository():
             bundle(dest)
+        else:  # an sdist made from an sdist
+            shutil.copytree(SHIPPED, dest, dirs_exist_ok=True)
 
 
 setup(

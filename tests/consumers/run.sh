@@ -64,12 +64,17 @@ rust)
     cargo build -q --offline)
   # `cargo package` of both crates, from a copy of the workspace outside the
   # repository with the bundle in quire-sys/csrc, as a release would make
-  # it: each .crate is then built on its own from what it holds.
+  # it; quire-sys's .crate is then built on its own from what it holds.
+  # (quire's is not verified here: cargo would build it against a copy of
+  # quire-sys 1.0.0 it unpacked on an earlier run and never refreshes, as
+  # the version is the same; `cargo package --workspace` verifies both.)
   mkdir "$tmp/pkg"
   (cd "$root/bindings/rust" && tar cf - --exclude=./target --exclude=./quire-sys/csrc .) | tar xf - -C "$tmp/pkg"
   bash "$root/scripts/bundle.sh" "$tmp/pkg/quire-sys/csrc"
   (cd "$tmp/pkg" && clean CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}" CARGO_TARGET_DIR="$cache/rust-package" \
-    cargo package -q --offline --workspace --allow-dirty)
+    cargo package -q --offline --workspace --no-verify --allow-dirty &&
+    clean CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}" CARGO_TARGET_DIR="$cache/rust-package" \
+    cargo package -q --offline -p quire-sys --allow-dirty)
   tar tzf "$cache/rust-package/package/quire-sys-1.0.0.crate" >"$tmp/crate.txt"
   grep -q '/csrc/core/reader\.c$' "$tmp/crate.txt" || { echo "consumer: quire-sys's .crate lacks csrc/" >&2; exit 1; }
   run=("$cache/rust-target/debug/app")

@@ -13,8 +13,8 @@
 //                                sources, defines or libraries (-lNAME)
 //                                read from csrc/build.txt.
 //
-// In a checkout of the repository csrc/ is made first when it is missing;
-// in the npm tarball it is shipped.
+// In a checkout of the repository csrc/ is made afresh first; in the npm
+// tarball it is shipped.
 
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -78,8 +78,17 @@ function nodeDir() {
   return root;
 }
 
+/** Whether this is bindings/node of a quire checkout: then csrc/ is made
+ * afresh from core/, never reused (it may be stale). */
+function inRepository() {
+  const root = path.join(HERE, '..', '..');
+  const mine = path.join(root, 'bindings', 'node', 'tools', 'build.js');
+  return fs.existsSync(BUNDLE_SCRIPT) && fs.existsSync(path.join(root, 'core', 'build.txt')) &&
+    fs.existsSync(mine) && fs.realpathSync(mine) === fs.realpathSync(__filename);
+}
+
 function build() {
-  if (!fs.existsSync(path.join(CSRC, 'build.txt'))) bundle();
+  if (inRepository()) bundle();
   execFileSync(process.execPath, [nodeGyp(), 'rebuild', `--nodedir=${nodeDir()}`], {
     cwd: HERE, stdio: 'inherit',
   });

@@ -22,15 +22,23 @@ fn main() {
 
 fn build_bundled() {
     let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
-    let shipped = manifest.join("csrc");
-    let src = if shipped.join("build.txt").is_file() {
-        println!("cargo:rerun-if-changed=csrc");
-        shipped
+    let root = manifest.join("../../..");
+    // In the repository core/ itself is bundled, never a csrc/ left by an
+    // earlier `cargo package`, which may be stale.
+    let src = if is_repository(&root, &manifest) {
+        bundle_from_repository(&root)
     } else {
-        bundle_from_repository(&manifest)
+        println!("cargo:rerun-if-changed=csrc");
+        manifest.join("csrc")
     };
 
-    let spec = fs::read_to_string(src.join("build.txt")).expect("csrc/build.txt");
+    let spec = fs::read_to_string(src.join("build.txt")).unwrap_or_else(|_| {
+        panic!(
+            "quire-sys: {} is missing: a packaged crate ships its C sources there \
+             (run scripts/bundle.sh quire-sys/csrc before cargo package)",
+            src.join("build.txt").display()
+        )
+    });
     let mut build = cc::Build::new();
     build
         .include(src.join("include"))
@@ -66,19 +74,18 @@ fn build_bundled() {
     println!("cargo:include={}", src.join("include").display());
 }
 
+/// Whether this crate is bindings/rust/quire-sys of a quire checkout at root.
+fn is_repository(root: &Path, manifest: &Path) -> bool {
+    let here = root.join("bindings/rust/quire-sys");
+    root.join("scripts/bundle.sh").is_file()
+        && root.join("core/build.txt").is_file()
+        && fs::canonicalize(here).ok() == fs::canonicalize(manifest).ok()
+}
+
 /// In a checkout of the repository: runs scripts/bundle.sh into OUT_DIR and
 /// returns that bundle, rebuilt whenever core/ or the header changes.
-fn bundle_from_repository(manifest: &Path) -> PathBuf {
-    let root = manifest.join("../../..");
+fn bundle_from_repository(root: &Path) -> PathBuf {
     let script = root.join("scripts/bundle.sh");
-    if !script.is_file() {
-        panic!(
-            "quire-sys: neither {} nor {} exists: this crate needs its bundled C sources \
-             (package it after running scripts/bundle.sh quire-sys/csrc)",
-            manifest.join("csrc").display(),
-            script.display()
-        );
-    }
     for path in ["core", "include/quire.h", "scripts/bundle.sh"] {
         println!("cargo:rerun-if-changed={}", root.join(path).display());
     }
