@@ -5,7 +5,11 @@
  */
 #include "codec.h"
 
+#define ZSTD_STATIC_LINKING_ONLY /* the custom allocator API */
+#include <zdict.h>
 #include <zlib.h>
+#include <zstd.h>
+#include <zstd_errors.h>
 
 #include "internal.h"
 
@@ -17,6 +21,7 @@ struct q_deflater {
 };
 struct q_inflater {
   struct libdeflate_decompressor *d;
+  ZSTD_DCtx *zstd; /* made on first use */
 };
 
 q_deflater *q_deflater_new(int level) {
@@ -48,7 +53,7 @@ size_t q_deflate(q_deflater *d, const void *src, size_t len, void *dst,
 }
 
 q_inflater *q_inflater_new(void) {
-  q_inflater *i = q_malloc(sizeof *i);
+  q_inflater *i = q_calloc(1, sizeof *i);
   if (!i)
     return NULL;
   i->d = libdeflate_alloc_decompressor();
@@ -62,6 +67,7 @@ q_inflater *q_inflater_new(void) {
 void q_inflater_free(q_inflater *i) {
   if (i) {
     libdeflate_free_decompressor(i->d);
+    ZSTD_freeDCtx(i->zstd);
     q_free(i);
   }
 }
@@ -95,6 +101,7 @@ struct q_deflater {
 };
 struct q_inflater {
   z_stream z;
+  ZSTD_DCtx *zstd; /* made on first use */
 };
 
 q_deflater *q_deflater_new(int level) {
@@ -151,6 +158,7 @@ q_inflater *q_inflater_new(void) {
 void q_inflater_free(q_inflater *i) {
   if (i) {
     inflateEnd(&i->z);
+    ZSTD_freeDCtx(i->zstd);
     q_free(i);
   }
 }
@@ -188,4 +196,206 @@ uint32_t q_crc32(const void *data, size_t len) {
     len -= n;
   }
   return (uint32_t)crc;
+}
+
+/* ---- zstd -------------------------------------------------------------------
+ */
+
+/* Set when an allocation zstd asked for failed on this thread: zstd's
+ * constructors return NULL both for that and for a bad dictionary. */
+static _Thread_local int zstd_nomem;
+
+static void *zstd_alloc(void *opaque, size_t size) {
+  (void)opaque;
+  void *p = q_malloc(size);
+  if (!p)
+    zstd_nomem = 1;
+  return p;
+}
+static void zstd_free(void *opaque, void *ptr) {
+  (void)opaque;
+  q_free(ptr);
+}
+static const ZSTD_customMem zstd_mem = {zstd_alloc, zstd_free, NULL};
+
+struct q_zcompressor {
+  ZSTD_CCtx *cctx;
+  int level;
+};
+struct q_zdict {
+  const ZSTD_CDict *cdict; /* lives in workspace */
+  void *workspace;
+};
+struct q_zddict {
+  ZSTD_DDict *ddict;
+};
+
+q_zcompressor *q_zcompressor_new(int level) {
+  q_zcompressor *z = q_malloc(sizeof *z);
+  if (!z)
+    return NULL;
+  z->cctx = ZSTD_createCCtx_advanced(zstd_mem);
+  if (!z->cctx) {
+    q_free(z);
+    return NULL;
+  }
+  z->level = level;
+  return z;
+}
+
+void q_zcompressor_free(q_zcompressor *z) {
+  if (z) {
+    ZSTD_freeCCtx(z->cctx);
+    q_free(z);
+  }
+}
+
+size_t q_zstd_bound(size_t len) {
+  return ZSTD_compressBound(len);
+}
+
+size_t q_zcompress(q_zcompressor *z, const q_zdict *dict, const void *src,
+                   size_t len, void *dst, size_t cap) {
+  size_t n =
+      dict ? ZSTD_compress_usingCDict(z->cctx, dst, cap, src, len, dict->cdict)
+           : ZSTD_compressCCtx(z->cctx, dst, cap, src, len, z->level);
+  return ZSTD_isError(n) ? 0 : n;
+}
+
+q_zdict *q_zdict_new(const void *dict, size_t len, int level,
+                     size_t block_size) {
+  q_zdict *d = q_malloc(sizeof *d);
+  if (!d)
+    return NULL;
+  ZSTD_compressionParameters params =
+      ZSTD_getCParams(level, (unsigned long long)block_size, len);
+  /* The dictionary is built in memory allocated here, not by zstd: libzstd
+   * 1.5.4's ZSTD_createCDict_advanced() dereferences NULL when its own
+   * allocation fails. */
+  size_t size = ZSTD_estimateCDictSize_advanced(len, params, ZSTD_dlm_byCopy);
+  d->workspace = q_malloc(size);
+  d->cdict = d->workspace ? ZSTD_initStaticCDict(d->workspace, size, dict, len,
+                                                 ZSTD_dlm_byCopy,
+                                                 ZSTD_dct_fullDict, params)
+                          : NULL;
+  if (!d->cdict) {
+    q_free(d->workspace);
+    q_free(d);
+    return NULL;
+  }
+  return d;
+}
+
+void q_zdict_free(q_zdict *d) {
+  if (d) {
+    q_free(d->workspace); /* a static CDict is freed with its memory */
+    q_free(d);
+  }
+}
+
+q_zddict *q_zddict_new(const void *dict, size_t len, int *nomem) {
+  *nomem = 1;
+  q_zddict *d = q_malloc(sizeof *d);
+  if (!d)
+    return NULL;
+  /* A full dictionary (magic, entropy tables, content) is required: zstd
+   * then checks its tables here, once, instead of trusting them. */
+  zstd_nomem = 0;
+  d->ddict = ZSTD_createDDict_advanced(dict, len, ZSTD_dlm_byCopy,
+                                       ZSTD_dct_fullDict, zstd_mem);
+  if (!d->ddict) {
+    *nomem = zstd_nomem;
+    q_free(d);
+    return NULL;
+  }
+  *nomem = 0;
+  return d;
+}
+
+void q_zddict_free(q_zddict *d) {
+  if (d) {
+    ZSTD_freeDDict(d->ddict);
+    q_free(d);
+  }
+}
+
+uint32_t q_zstd_dict_id(const void *dict, size_t len) {
+  return ZSTD_getDictID_fromDict(dict, len);
+}
+
+int q_zdecompress(q_inflater *i, const q_zddict *dict, const void *src,
+                  size_t len, void *out, size_t out_len) {
+  /* The frame header is read before anything is allocated or written: it
+   * must state exactly the size the block record does (no decompression
+   * bombs, no frames without a size) and the dictionary it was made with. */
+  unsigned long long claimed = ZSTD_getFrameContentSize(src, len);
+  if (claimed != (unsigned long long)out_len)
+    return -1;
+  if (ZSTD_findFrameCompressedSize(src, len) != len)
+    return -1; /* trailing bytes or a second frame */
+  unsigned frame_dict = ZSTD_getDictID_fromFrame(src, len);
+  if (frame_dict != 0 &&
+      (!dict || frame_dict != ZSTD_getDictID_fromDDict(dict->ddict)))
+    return -1;
+  if (!i->zstd) {
+    i->zstd = ZSTD_createDCtx_advanced(zstd_mem);
+    if (!i->zstd)
+      return -2;
+  }
+  size_t n = dict ? ZSTD_decompress_usingDDict(i->zstd, out, out_len, src, len,
+                                               dict->ddict)
+                  : ZSTD_decompressDCtx(i->zstd, out, out_len, src, len);
+  if (ZSTD_isError(n)) {
+    if (ZSTD_getErrorCode(n) == ZSTD_error_memory_allocation)
+      return -2;
+    return -1;
+  }
+  return n == out_len ? 0 : -1;
+}
+
+size_t q_zstd_train(void *dict, size_t cap, const void *samples,
+                    const size_t *sizes, unsigned count) {
+  size_t n = ZDICT_trainFromBuffer(dict, cap, samples, sizes, count);
+  return ZDICT_isError(n) ? 0 : n;
+}
+
+/* ---- either codec -----------------------------------------------------------
+ */
+
+struct q_packer {
+  q_deflater *deflater;
+  q_zcompressor *zstd;
+};
+
+q_packer *q_packer_new(int codec, int level) {
+  q_packer *p = q_calloc(1, sizeof *p);
+  if (!p)
+    return NULL;
+  if (codec == 1)
+    p->zstd = q_zcompressor_new(level);
+  else
+    p->deflater = q_deflater_new(level);
+  if (!p->zstd && !p->deflater) {
+    q_free(p);
+    return NULL;
+  }
+  return p;
+}
+
+void q_packer_free(q_packer *p) {
+  if (p) {
+    q_deflater_free(p->deflater);
+    q_zcompressor_free(p->zstd);
+    q_free(p);
+  }
+}
+
+size_t q_packer_bound(q_packer *p, size_t len) {
+  return p->zstd ? q_zstd_bound(len) : q_deflate_bound(p->deflater, len);
+}
+
+size_t q_pack(q_packer *p, const q_zdict *dict, const void *src, size_t len,
+              void *dst, size_t cap) {
+  return p->zstd ? q_zcompress(p->zstd, dict, src, len, dst, cap)
+                 : q_deflate(p->deflater, src, len, dst, cap);
 }

@@ -3,8 +3,11 @@
  * prose) and little-endian load/store helpers. Shared by writer and reader.
  *
  *   header (64 bytes)
- *   text and metadata blocks (raw DEFLATE), interleaved as they fill
- *   sections, each followed by its table of chunk CRCs
+ *   text and metadata blocks (raw DEFLATE or zstd frames), interleaved as
+ *   they fill
+ *   sections, each followed by its table of chunk CRCs (format 1.1: also the
+ *   extension sections, e.g. the dictionaries)
+ *   format 1.1: the extension table, ending where the footer begins
  *   footer (288 bytes)
  */
 #ifndef QUIRE_FORMAT_H
@@ -20,9 +23,23 @@
 #define QF_FOOTER_SIZE 288
 
 /* Flag bits. A reader refuses a file with a required bit it does not know
- * and ignores optional bits it does not know. Version 1.0 defines none. */
-#define QF_REQUIRED_KNOWN 0u
-#define QF_OPTIONAL_KNOWN 0u
+ * and ignores optional bits it does not know. Version 1.0 defines none.
+ *
+ * Format 1.1:
+ *   QF_REQ_CODECS: block records name their codec and dictionary in
+ *   QB_FLAGS, blocks may be zstd frames, and the file may hold dictionaries
+ *   (extension section QX_DICTIONARIES). Set on every file with a zstd
+ *   block or a dictionary; a 1.0 reader refuses such a file with
+ *   QUIRE_EVERSION. A 1.1 file of DEFLATE blocks without dictionaries leaves
+ *   it clear and is read by a 1.0 reader as it reads a 1.0 file.
+ *   QF_OPT_WORD_SUMMARIES, QF_OPT_NEAR_DUP: set when the file holds the
+ *   optional extension section of that name (reserved for issues 17 and
+ *   13); informational, a reader goes by the extension table. */
+#define QF_REQ_CODECS 0x1u
+#define QF_OPT_WORD_SUMMARIES 0x1u
+#define QF_OPT_NEAR_DUP 0x2u
+#define QF_REQUIRED_KNOWN QF_REQ_CODECS
+#define QF_OPTIONAL_KNOWN (QF_OPT_WORD_SUMMARIES | QF_OPT_NEAR_DUP)
 
 /* Header fields (offsets). */
 #define QH_MAJOR 8
@@ -51,8 +68,11 @@
 #define QFT_BLOCK_SIZE 96
 #define QFT_ORDER 100
 #define QFT_SECTIONS 104 /* QS_COUNT entries of QF_SECTION_ENTRY bytes */
-#define QFT_CRC 276      /* crc32 of footer bytes 0..275 */
-#define QFT_END 280      /* QF_END_MAGIC */
+#define QFT_EXT_SIZE                                                           \
+  272               /* u32, format 1.1: bytes of the extension table,          \
+                       0 when there is none (every 1.0 file) */
+#define QFT_CRC 276 /* crc32 of footer bytes 0..275 */
+#define QFT_END 280 /* QF_END_MAGIC */
 
 /* A section entry: u64 offset, u64 length, u32 record width, u32 crc32 of
  * the section's chunk CRC table. The table, one u32 crc32 per QF_CHUNK
@@ -115,20 +135,109 @@ enum {
 #define QB_CRC 16         /* u32 crc32 of the compressed bytes */
 #define QB_FIRST_DOC 20   /* u32 */
 #define QB_DOCS 24        /* u32 */
-#define QB_FLAGS 28       /* u32, 0 */
+#define QB_FLAGS 28       /* u32: codec and dictionary (QBF_*); 0 in 1.0 */
 #define QB_MIN_DATE 32    /* i64, INT64_MAX when no document is dated */
 #define QB_MAX_DATE 40    /* i64, INT64_MIN when no document is dated */
 #define QB_MIN_SOURCE 48  /* u32, QF_NO_SOURCE when no document has one */
 #define QB_MAX_SOURCE 52  /* u32 */
 #define QB_SOURCE_BITS 56 /* u64: bit (source % 64) set for each source */
 
-/* QS_META_BLOCKS record: the first 28 bytes of a QS_BLOCKS record, then a
- * reserved u32. Metadata block i holds the title, author and url of exactly
- * the documents of text block i. */
+/* QS_META_BLOCKS record: the first 32 bytes of a QS_BLOCKS record (its
+ * QB_FLAGS was "reserved, 0" in 1.0 and means the same as in QS_BLOCKS).
+ * Metadata block i holds the title, author and url of exactly the documents
+ * of text block i. */
+
+/* QB_FLAGS: bits 0-7 the codec, bits 8-31 the dictionary number (1-based
+ * index into the QX_DICTIONARIES directory; 0 = none). A block is thereby
+ * self-described: its record, its compressed bytes and the dictionary it
+ * names are all that is needed to decompress it, so a merge can copy the
+ * bytes verbatim into another file (with the dictionary, renumbered). */
+#define QBF_CODEC(flags) ((flags)&0xFFu)
+#define QBF_DICT(flags) ((flags) >> 8)
+#define QBF_MAKE(codec, dict) ((uint32_t)(codec) | (uint32_t)(dict) << 8)
+#define QF_CODEC_DEFLATE 0 /* raw DEFLATE (RFC 1951), no dictionary */
+#define QF_CODEC_ZSTD                                                          \
+  1 /* one zstd frame (RFC 8878) with its content                              \
+       size, which must equal QB_USIZE */
+#define QF_MAX_DICT_NUMBER 0xFFFFFFu
 
 /* DEFLATE cannot expand more than 1032:1, so a block claiming more is
- * damaged; this bounds every allocation sized from the file. */
+ * damaged; this bounds every allocation sized from the file. A zstd block
+ * is bounded by its frame header, which must state exactly QB_USIZE, and by
+ * zstd's own limit (an RLE block of 128 KiB in 4 bytes). */
 #define QF_MAX_RATIO 1032u
+#define QF_MAX_ZSTD_RATIO 32768u
+
+/* ---- format 1.1: the extension table -----------------------------------
+ *
+ * When footer field QFT_EXT_SIZE is non-zero, the extension table is the
+ * QFT_EXT_SIZE bytes just before the footer:
+ *   0  "QUIRESEC"
+ *   8  u32 entry count (at most QX_MAX_ENTRIES)
+ *   12 u32 entry width (QX_ENTRY in 1.1; a reader accepts a larger width and
+ *      reads the first QX_ENTRY bytes of each entry, so entries can grow)
+ *   16 the entries
+ *   .. u32 crc32 of every byte of the table before it
+ * An entry describes one extension section exactly as a footer entry does a
+ * main section (bytes, then their chunk CRC table), with a kind and flags:
+ *   0  u32 kind (QX_*), each kind at most once
+ *   4  u32 flags: QXF_REQUIRED, when a reader that does not know the kind
+ *      must refuse the file (QUIRE_EVERSION); other bits 0
+ *   8  u64 offset, 16 u64 length, 24 u32 record width, 28 u32 crc32 of
+ *      the section's chunk CRC table
+ * New section kinds are added this way without a format bump: a reader
+ * ignores an optional kind it does not know. A new required kind must come
+ * with a new QF_REQ_* header bit too, so that 1.0 readers (which never read
+ * this table) refuse it. */
+#define QX_MAGIC "QUIRESEC"
+#define QX_HEAD 16
+#define QX_ENTRY 32
+#define QX_MAX_ENTRIES 64
+#define QXF_REQUIRED 0x1u
+
+enum {
+  QX_DICTIONARIES = 1,   /* required: zstd dictionaries (below) */
+  QX_WRITER = 2,         /* optional: how the file was packed (below) */
+  QX_WORD_SUMMARIES = 3, /* optional, reserved: per-block word summaries
+                            (issue 17); QF_OPT_WORD_SUMMARIES */
+  QX_NEAR_DUP = 4,       /* optional, reserved: per-document near-duplicate
+                            signatures (issue 13); QF_OPT_NEAR_DUP */
+  QX_KNOWN_LAST = 4
+};
+
+/* QX_DICTIONARIES, width 1:
+ *   0 u32 dictionary count n (1..QF_MAX_DICTS), 4 u32 reserved 0,
+ *   8 n directory entries of QXD_ENTRY bytes, then the dictionaries' bytes.
+ * Directory entry: u32 zstd dictionary id (non-zero, equal to the id inside
+ * the dictionary), u32 use (QXD_USE_*, informational), u64 offset from the
+ * section's start, u32 size, u32 crc32 of the dictionary's bytes.
+ * Dictionary number k (in QB_FLAGS) is directory entry k - 1. A reader checks
+ * the entry's bounds, the crc32, the id and that zstd accepts the
+ * dictionary before any block uses it; a bad dictionary loses exactly the
+ * blocks that name it. */
+#define QXD_HEAD 8
+#define QXD_ENTRY 24
+#define QXD_ID 0
+#define QXD_USE 4
+#define QXD_OFFSET 8
+#define QXD_SIZE 16
+#define QXD_CRC 20
+#define QXD_USE_TEXT 0
+#define QXD_USE_META 1
+#define QF_MAX_DICTS 4096u
+#define QF_MIN_DICT_SIZE 256u
+#define QF_MAX_DICT_SIZE (16u << 20)
+
+/* QX_WRITER, width 1, QXW_SIZE bytes: u32 codec (QF_CODEC_*), i32 level on
+ * that codec's scale, u32 block size, u32 dictionary size asked for (0 for
+ * none), u32 metadata dictionary size asked for. Informational (quire
+ * info); the thread count is not recorded: it does not change the bytes. */
+#define QXW_CODEC 0
+#define QXW_LEVEL 4
+#define QXW_BLOCK_SIZE 8
+#define QXW_DICT_SIZE 12
+#define QXW_META_DICT_SIZE 16
+#define QXW_SIZE 20
 
 /* ---- little-endian access --------------------------------------------------
  */

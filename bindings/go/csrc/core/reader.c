@@ -39,8 +39,9 @@ int q_damage(const quire_corpus *c, char *msg, const char *fmt, ...) {
 /* ---- sections
  * ------------------------------------------------------------------ */
 
-static int check_table(const quire_corpus *c, int s, char *msg) {
-  q_section *sec = (q_section *)&c->sec[s];
+static int check_table(const quire_corpus *c, const q_section *csec,
+                       char *msg) {
+  q_section *sec = (q_section *)csec;
   unsigned char state =
       atomic_load_explicit(&sec->table_state, memory_order_acquire);
   if (state == Q_UNCHECKED) {
@@ -50,17 +51,17 @@ static int check_table(const quire_corpus *c, int s, char *msg) {
     atomic_store_explicit(&sec->table_state, state, memory_order_release);
   }
   if (state == Q_BAD)
-    return q_damage(c, msg, "%s: checksum table is damaged", section_names[s]);
+    return q_damage(c, msg, "%s: checksum table is damaged", sec->name);
   return QUIRE_OK;
 }
 
-static int check_chunk(const quire_corpus *c, int s, uint64_t chunk,
-                       char *msg) {
-  q_section *sec = (q_section *)&c->sec[s];
+static int check_chunk(const quire_corpus *c, const q_section *csec,
+                       uint64_t chunk, char *msg) {
+  q_section *sec = (q_section *)csec;
   unsigned char state =
       atomic_load_explicit(&sec->chunk_state[chunk], memory_order_acquire);
   if (state == Q_UNCHECKED) {
-    int status = check_table(c, s, msg);
+    int status = check_table(c, sec, msg);
     if (status != QUIRE_OK)
       return status;
     uint64_t start = chunk * QF_CHUNK;
@@ -74,25 +75,146 @@ static int check_chunk(const quire_corpus *c, int s, uint64_t chunk,
   }
   if (state == Q_BAD)
     return q_damage(c, msg, "%s: bytes %llu..%llu are damaged (checksum)",
-                    section_names[s], (unsigned long long)(chunk * QF_CHUNK),
+                    sec->name, (unsigned long long)(chunk * QF_CHUNK),
                     (unsigned long long)(chunk * QF_CHUNK + QF_CHUNK - 1));
   return QUIRE_OK;
+}
+
+const uint8_t *q_section_bytes(const quire_corpus *c, const q_section *sec,
+                               uint64_t offset, uint64_t len, char *msg) {
+  if (offset > sec->length || len > sec->length - offset || len == 0) {
+    q_damage(c, msg, "%s: bytes %llu..%llu lie outside the section", sec->name,
+             (unsigned long long)offset,
+             (unsigned long long)(offset + len - (len > 0)));
+    return NULL;
+  }
+  uint64_t first = offset / QF_CHUNK, last = (offset + len - 1) / QF_CHUNK;
+  for (uint64_t chunk = first; chunk <= last; chunk++)
+    if (check_chunk(c, sec, chunk, msg) != QUIRE_OK)
+      return NULL;
+  return c->data + sec->offset + offset;
 }
 
 const uint8_t *q_record(const quire_corpus *c, int s, uint64_t index,
                         char *msg) {
   const q_section *sec = &c->sec[s];
-  uint64_t start = index * sec->width;
   if (index >= sec->length / sec->width) {
-    q_damage(c, msg, "%s: record %llu is out of range", section_names[s],
+    q_damage(c, msg, "%s: record %llu is out of range", sec->name,
              (unsigned long long)index);
     return NULL;
   }
-  uint64_t first = start / QF_CHUNK, last = (start + sec->width - 1) / QF_CHUNK;
-  for (uint64_t chunk = first; chunk <= last; chunk++)
-    if (check_chunk(c, s, chunk, msg) != QUIRE_OK)
-      return NULL;
-  return c->data + sec->offset + start;
+  return q_section_bytes(c, sec, index * sec->width, sec->width, msg);
+}
+
+const q_section *q_ext(const quire_corpus *c, int kind) {
+  if (kind < 1 || kind > QX_KNOWN_LAST || !c->ext[kind].present)
+    return NULL;
+  return &c->ext[kind];
+}
+
+/* ---- dictionaries
+ * --------------------------------------------------------------- */
+
+static const char *const dict_why[] = {
+    "",
+    "its directory entry is damaged or out of bounds",
+    "its bytes are damaged (checksum)",
+    "its id does not match its directory entry",
+    "zstd refuses it",
+    "the file declares no such dictionary",
+};
+enum { WHY_NONE, WHY_ENTRY, WHY_CHECKSUM, WHY_ID, WHY_ZSTD, WHY_MISSING };
+
+uint32_t q_dict_count(const quire_corpus *c) {
+  const q_section *sec = q_ext(c, QX_DICTIONARIES);
+  if (!sec)
+    return 0;
+  const uint8_t *head = q_section_bytes(c, sec, 0, QXD_HEAD, NULL);
+  if (!head)
+    return 0;
+  uint32_t n = ld32(head);
+  return n <= c->dict_slots ? n : 0;
+}
+
+/* Checks dictionary number's entry and bytes; returns a WHY_* (WHY_NONE
+ * when good). */
+static int dict_check(const quire_corpus *c, uint32_t number, q_dict_info *out,
+                      char *msg) {
+  const q_section *sec = q_ext(c, QX_DICTIONARIES);
+  if (!sec || number == 0 || number > c->dict_slots)
+    return WHY_MISSING;
+  const uint8_t *head = q_section_bytes(c, sec, 0, QXD_HEAD, msg);
+  if (!head)
+    return WHY_ENTRY;
+  uint32_t count = ld32(head);
+  if (count > c->dict_slots)
+    return WHY_ENTRY;
+  if (number > count)
+    return WHY_MISSING;
+  uint64_t dir_end = QXD_HEAD + (uint64_t)count * QXD_ENTRY;
+  const uint8_t *e = q_section_bytes(
+      c, sec, QXD_HEAD + (uint64_t)(number - 1) * QXD_ENTRY, QXD_ENTRY, msg);
+  if (!e)
+    return WHY_ENTRY;
+  uint64_t offset = ld64(e + QXD_OFFSET);
+  uint32_t size = ld32(e + QXD_SIZE);
+  if (size < QF_MIN_DICT_SIZE || size > QF_MAX_DICT_SIZE || offset < dir_end ||
+      offset > sec->length || size > sec->length - offset)
+    return WHY_ENTRY;
+  const uint8_t *bytes = q_section_bytes(c, sec, offset, size, msg);
+  if (!bytes || q_crc32(bytes, size) != ld32(e + QXD_CRC))
+    return WHY_CHECKSUM;
+  uint32_t id = ld32(e + QXD_ID);
+  if (id == 0 || q_zstd_dict_id(bytes, size) != id)
+    return WHY_ID;
+  out->id = id;
+  out->use = ld32(e + QXD_USE);
+  out->size = size;
+  out->bytes = bytes;
+  return WHY_NONE;
+}
+
+int q_dict_info_get(const quire_corpus *c, uint32_t number, q_dict_info *out,
+                    char *msg) {
+  int why = dict_check(c, number, out, NULL);
+  if (why != WHY_NONE)
+    return q_damage(c, msg, "dictionary %u: %s", number, dict_why[why]);
+  return QUIRE_OK;
+}
+
+int q_dict_get(const quire_corpus *c, uint32_t number, const q_zddict **out,
+               char *msg) {
+  if (number == 0 || number > c->dict_slots)
+    return q_damage(c, msg, "dictionary %u: %s", number, dict_why[WHY_MISSING]);
+  q_dict *slot = &c->dicts[number - 1];
+  unsigned char state =
+      atomic_load_explicit(&slot->state, memory_order_acquire);
+  if (state == Q_UNCHECKED) {
+    q_dict_info info;
+    int why = dict_check(c, number, &info, NULL);
+    if (why == WHY_NONE) {
+      int nomem = 0;
+      q_zddict *made = q_zddict_new(info.bytes, info.size, &nomem);
+      if (!made && nomem)
+        return q_fail(msg, QUIRE_ENOMEM, "out of memory loading dictionary %u",
+                      number);
+      if (!made)
+        why = WHY_ZSTD;
+      q_zddict *expected = NULL;
+      if (made &&
+          !atomic_compare_exchange_strong(&slot->ddict, &expected, made))
+        q_zddict_free(made); /* another thread was first */
+    }
+    atomic_store_explicit(&slot->why, (unsigned char)why, memory_order_relaxed);
+    state = why == WHY_NONE ? Q_GOOD : Q_BAD;
+    atomic_store_explicit(&slot->state, state, memory_order_release);
+  }
+  if (state == Q_BAD)
+    return q_damage(
+        c, msg, "dictionary %u: %s", number,
+        dict_why[atomic_load_explicit(&slot->why, memory_order_relaxed)]);
+  *out = atomic_load_explicit(&slot->ddict, memory_order_acquire);
+  return QUIRE_OK;
 }
 
 void q_release(const quire_corpus *c, uint64_t offset, uint64_t len) {
@@ -118,30 +240,48 @@ int q_block_load(const quire_corpus *c, int kind, uint32_t index,
     return QUIRE_ECORRUPT;
   uint64_t offset = ld64(rec + QB_OFFSET);
   uint32_t csize = ld32(rec + QB_CSIZE), usize = ld32(rec + QB_USIZE);
+  uint32_t flags = ld32(rec + QB_FLAGS);
+  uint32_t codec = QBF_CODEC(flags), dict = QBF_DICT(flags);
   uint64_t data_end = c->size - QF_FOOTER_SIZE;
   /* Bound everything read from the file before trusting it: the bytes must
-   * lie between header and footer, and the size claimed must be one DEFLATE
-   * can produce from them. */
+   * lie between header and footer, the codec and dictionary must be ones
+   * the file declares, and the size claimed must be one the codec can
+   * produce from them. */
   if (offset < QF_HEADER_SIZE || offset > data_end || csize > data_end - offset)
     return q_damage(c, msg, "%s %u: lies outside the file", what, index);
-  if (usize > (uint64_t)csize * QF_MAX_RATIO ||
+  if ((flags != 0 && !(c->required & QF_REQ_CODECS)) ||
+      (codec == QF_CODEC_DEFLATE && dict != 0) || codec > QF_CODEC_ZSTD)
+    return q_damage(c, msg, "%s %u: unknown codec 0x%08x", what, index, flags);
+  uint32_t ratio = codec == QF_CODEC_ZSTD ? QF_MAX_ZSTD_RATIO : QF_MAX_RATIO;
+  if (usize > (uint64_t)csize * ratio ||
       usize > QUIRE_MAX_BLOCK_SIZE + QUIRE_MAX_TEXT_LENGTH)
     return q_damage(c, msg, "%s %u: impossible size %u", what, index, usize);
   const uint8_t *bytes = c->data + offset;
   if (q_crc32(bytes, csize) != ld32(rec + QB_CRC))
     return q_damage(c, msg, "%s %u: damaged (checksum)", what, index);
+  const q_zddict *ddict = NULL;
+  if (dict != 0) {
+    char why[Q_MSG_CAP];
+    int status = q_dict_get(c, dict, &ddict, why);
+    if (status == QUIRE_ENOMEM)
+      return q_fail(msg, status, "%s", why);
+    if (status != QUIRE_OK)
+      return q_damage(c, msg, "%s %u: needs %s", what, index, why);
+  }
   out->len = 0;
   if (q_buf_reserve(out, (size_t)usize + 1) != QUIRE_OK)
     return q_fail(msg, QUIRE_ENOMEM, "out of memory inflating %s %u", what,
                   index);
-  int r = q_inflate(inflater, bytes, csize, out->data, usize);
+  int r = codec == QF_CODEC_ZSTD
+              ? q_zdecompress(inflater, ddict, bytes, csize, out->data, usize)
+              : q_inflate(inflater, bytes, csize, out->data, usize);
   q_release(c, offset, csize);
   if (r == -2)
     return q_fail(msg, QUIRE_ENOMEM, "out of memory inflating %s %u", what,
                   index);
   if (r != 0)
-    return q_damage(c, msg, "%s %u: does not inflate to %u bytes", what, index,
-                    usize);
+    return q_damage(c, msg, "%s %u: does not %s to %u bytes", what, index,
+                    codec == QF_CODEC_ZSTD ? "decompress" : "inflate", usize);
   out->len = usize;
   return QUIRE_OK;
 }
@@ -174,6 +314,8 @@ static int check_version(quire_corpus *c, const uint8_t *p, const char *where) {
                      where, required & ~QF_REQUIRED_KNOWN);
   c->major = major;
   c->minor = minor;
+  c->required = required;
+  c->optional = ld32(p + QH_OPTIONAL);
   return QUIRE_OK;
 }
 
@@ -211,6 +353,7 @@ static int parse_sections(quire_corpus *c, const uint8_t *f) {
   for (int s = 0; s < QS_COUNT; s++) {
     const uint8_t *e = f + QFT_SECTIONS + s * QF_SECTION_ENTRY;
     q_section *sec = &c->sec[s];
+    sec->name = section_names[s];
     sec->offset = ld64(e);
     sec->length = ld64(e + 8);
     sec->width = ld32(e + 16);
@@ -229,6 +372,95 @@ static int parse_sections(quire_corpus *c, const uint8_t *f) {
     if (!sec->chunk_state)
       return open_fail(c, QUIRE_ENOMEM, "out of memory opening the corpus");
   }
+  return QUIRE_OK;
+}
+
+static const char *const ext_names[QX_KNOWN_LAST + 1] = {
+    "", "dictionaries", "writer settings", "word summaries",
+    "near-duplicate signatures"};
+
+/* Sets up one extension section from its table entry, with the same bounds
+ * checks as a main section; its bytes must end before the table. */
+static int parse_extension(quire_corpus *c, const uint8_t *e,
+                           uint64_t ext_start) {
+  uint32_t kind = ld32(e);
+  q_section *sec = &c->ext[kind];
+  if (sec->present)
+    return open_fail(c, QUIRE_ECORRUPT, "extension table: %s listed twice",
+                     ext_names[kind]);
+  sec->present = 1;
+  sec->name = ext_names[kind];
+  sec->offset = ld64(e + 8);
+  sec->length = ld64(e + 16);
+  sec->width = ld32(e + 24);
+  sec->table_crc = ld32(e + 28);
+  sec->chunks = (sec->length + QF_CHUNK - 1) / QF_CHUNK;
+  int bad =
+      sec->width == 0 || sec->length % sec->width != 0 ||
+      ((kind == QX_DICTIONARIES || kind == QX_WRITER) && sec->width != 1) ||
+      (kind == QX_WRITER && sec->length < QXW_SIZE) ||
+      (kind == QX_DICTIONARIES && sec->length < QXD_HEAD);
+  if (bad || sec->offset < QF_HEADER_SIZE || sec->offset > ext_start ||
+      sec->length > ext_start - sec->offset ||
+      sec->chunks * 4 > ext_start - sec->offset - sec->length)
+    return open_fail(c, QUIRE_ECORRUPT,
+                     "extension table: %s has impossible "
+                     "bounds",
+                     sec->name);
+  sec->chunk_state = q_calloc(sec->chunks ? sec->chunks : 1, 1);
+  if (!sec->chunk_state)
+    return open_fail(c, QUIRE_ENOMEM, "out of memory opening the corpus");
+  if (kind == QX_DICTIONARIES) {
+    uint64_t slots = (sec->length - QXD_HEAD) / QXD_ENTRY;
+    uint32_t n = slots > QF_MAX_DICTS ? QF_MAX_DICTS : (uint32_t)slots;
+    c->dicts = q_calloc(n ? n : 1, sizeof *c->dicts);
+    if (!c->dicts)
+      return open_fail(c, QUIRE_ENOMEM, "out of memory opening the corpus");
+    c->dict_slots = n;
+  }
+  return QUIRE_OK;
+}
+
+/* Format 1.1: reads the extension table, the size bytes before the footer.
+ * Its own checksum is checked at open, as the footer's is: without it the
+ * reader cannot know which sections a file needs. */
+static int parse_extensions(quire_corpus *c, uint32_t size) {
+  if (size == 0)
+    return QUIRE_OK;
+  uint64_t data_end = c->size - QF_FOOTER_SIZE;
+  if (size < QX_HEAD + 4 || size > data_end - QF_HEADER_SIZE)
+    return open_fail(c, QUIRE_ECORRUPT,
+                     "footer: extension table has "
+                     "impossible bounds");
+  uint64_t start = data_end - size;
+  const uint8_t *t = c->data + start;
+  uint32_t count = ld32(t + 8), width = ld32(t + 12);
+  if (memcmp(t, QX_MAGIC, 8) != 0 || count > QX_MAX_ENTRIES ||
+      width < QX_ENTRY || width > 1024 ||
+      QX_HEAD + (uint64_t)count * width + 4 != size)
+    return open_fail(c, QUIRE_ECORRUPT, "extension table is damaged");
+  if (q_crc32(t, size - 4) != ld32(t + size - 4))
+    return open_fail(c, QUIRE_ECORRUPT,
+                     "extension table is damaged (checksum)");
+  for (uint32_t i = 0; i < count; i++) {
+    const uint8_t *e = t + QX_HEAD + (size_t)i * width;
+    uint32_t kind = ld32(e), flags = ld32(e + 4);
+    if (kind == 0 || kind > QX_KNOWN_LAST) {
+      if (flags & QXF_REQUIRED)
+        return open_fail(c, QUIRE_EVERSION,
+                         "the file needs a section of kind %u, unknown to "
+                         "this library; upgrade libquire",
+                         kind);
+      continue; /* an optional section of a later version */
+    }
+    int status = parse_extension(c, e, start);
+    if (status != QUIRE_OK)
+      return status;
+  }
+  if ((c->required & QF_REQ_CODECS) == 0 && c->ext[QX_DICTIONARIES].present)
+    return open_fail(c, QUIRE_ECORRUPT,
+                     "extension table: dictionaries in a file whose header "
+                     "does not declare them");
   return QUIRE_OK;
 }
 
@@ -258,11 +490,15 @@ static int parse_footer(quire_corpus *c) {
   c->min_date = ldi64(f + QFT_MIN_DATE);
   c->max_date = ldi64(f + QFT_MAX_DATE);
   /* Counts bound every later multiplication: check them before use. */
+  c->block_size = ld32(f + QFT_BLOCK_SIZE);
   if (c->docs > QUIRE_MAX_DOCUMENTS || c->sources > QUIRE_MAX_SOURCES ||
       c->undated > c->docs || c->blocks > c->docs ||
       c->meta_blocks != c->blocks)
     return open_fail(c, QUIRE_ECORRUPT, "footer: impossible counts");
-  return parse_sections(c, f);
+  int status2 = parse_sections(c, f);
+  if (status2 == QUIRE_OK)
+    status2 = parse_extensions(c, ld32(f + QFT_EXT_SIZE));
+  return status2;
 }
 
 static int corpus_new(quire_corpus **out) {
@@ -355,6 +591,11 @@ void quire_corpus_close(quire_corpus *c) {
     munmap((void *)c->data, c->size);
   for (int s = 0; s < QS_COUNT; s++)
     q_free(c->sec[s].chunk_state);
+  for (int k = 0; k <= QX_KNOWN_LAST; k++)
+    q_free(c->ext[k].chunk_state);
+  for (uint32_t d = 0; d < c->dict_slots; d++)
+    q_zddict_free(atomic_load(&c->dicts[d].ddict));
+  q_free(c->dicts);
   q_free(c);
 }
 
@@ -396,6 +637,59 @@ int quire_corpus_format_version(const quire_corpus *c, int *major, int *minor) {
     return QUIRE_EINVAL;
   *major = c->major;
   *minor = c->minor;
+  return QUIRE_OK;
+}
+
+int quire_corpus_codec(const quire_corpus *c, int *codec, int *level,
+                       uint32_t *block_size) {
+  if (!usable(c))
+    return QUIRE_EINVAL;
+  int the_codec = QUIRE_CODEC_DEFLATE, the_level = 0;
+  uint32_t size = c->block_size;
+  const q_section *sec = q_ext(c, QX_WRITER);
+  if (sec) {
+    const uint8_t *w = q_section_bytes(c, sec, 0, QXW_SIZE, NULL);
+    if (!w)
+      return QUIRE_ECORRUPT;
+    the_codec = (int)ld32(w + QXW_CODEC);
+    the_level = (int)ld32(w + QXW_LEVEL);
+    size = ld32(w + QXW_BLOCK_SIZE);
+  } else if (c->blocks > 0) {
+    /* No settings recorded: the first block tells the codec. */
+    const uint8_t *rec = q_record(c, QS_BLOCKS, 0, NULL);
+    if (!rec)
+      return QUIRE_ECORRUPT;
+    the_codec = (int)QBF_CODEC(ld32(rec + QB_FLAGS));
+  }
+  if (codec)
+    *codec = the_codec;
+  if (level)
+    *level = the_level;
+  if (block_size)
+    *block_size = size;
+  return QUIRE_OK;
+}
+
+uint64_t quire_corpus_dictionary_count(const quire_corpus *c) {
+  return usable(c) ? q_dict_count(c) : 0;
+}
+
+int quire_corpus_dictionary(const quire_corpus *c, uint64_t index, uint32_t *id,
+                            uint32_t *size, int *metadata) {
+  if (!usable(c))
+    return QUIRE_EINVAL;
+  if (index >= q_dict_count(c))
+    return QUIRE_ENOTFOUND;
+  q_dict_info info;
+  int status = q_dict_info_get(c, (uint32_t)index + 1, &info, NULL);
+  if (status != QUIRE_OK)
+    return status;
+  if (id)
+    *id = info.id;
+  if (size)
+    *size = info.size;
+  if (metadata)
+    *metadata = info.use == QXD_USE_META;
   return QUIRE_OK;
 }
 

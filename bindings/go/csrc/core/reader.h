@@ -20,8 +20,10 @@
 enum { Q_UNCHECKED = 0, Q_GOOD = 1, Q_BAD = 2 };
 
 typedef struct q_section {
-  uint64_t offset; /* of the section's first byte */
-  uint64_t length; /* bytes, a multiple of width */
+  const char *name; /* for messages: "document table", "dictionaries" */
+  int present;      /* extension sections: the file has it */
+  uint64_t offset;  /* of the section's first byte */
+  uint64_t length;  /* bytes, a multiple of width */
   uint32_t width;
   uint32_t table_crc;
   uint64_t chunks;
@@ -39,6 +41,12 @@ struct quire_corpus {
   uint64_t docs, sources, undated, blocks, meta_blocks, raw_size;
   int64_t min_date, max_date;
   q_section sec[QS_COUNT];
+  /* Format 1.1. */
+  uint32_t required, optional;      /* the header's flag bits */
+  uint32_t block_size;              /* QFT_BLOCK_SIZE */
+  q_section ext[QX_KNOWN_LAST + 1]; /* extension sections, by kind */
+  struct q_dict *dicts;             /* one cache slot per possible dictionary */
+  uint32_t dict_slots;
   atomic_int damage_state; /* 0 none, 1 being written, 2 set */
   char damage[Q_MSG_CAP];
 };
@@ -47,6 +55,46 @@ struct quire_corpus {
  * or NULL with QUIRE_ECORRUPT's message in msg (and in the corpus). */
 const uint8_t *q_record(const quire_corpus *c, int sec, uint64_t index,
                         char *msg);
+
+/* Format 1.1: the extension section of kind QX_*, or NULL when the file has
+ * none. */
+const q_section *q_ext(const quire_corpus *c, int kind);
+
+/* Returns bytes [offset, offset + len) of section sec (a main or extension
+ * section) after checking every chunk they span, or NULL with
+ * QUIRE_ECORRUPT's message in msg (and in the corpus) when they are damaged
+ * or lie outside the section. */
+const uint8_t *q_section_bytes(const quire_corpus *c, const q_section *sec,
+                               uint64_t offset, uint64_t len, char *msg);
+
+/* A dictionary of the QX_DICTIONARIES section as the reader caches it: the
+ * first block that names it checks it (bounds, crc32, id, zstd's own
+ * checks) and makes its zstd decompression dictionary, once for all threads
+ * (the slot is published with an atomic compare-and-swap). */
+typedef struct q_dict {
+  _Atomic(q_zddict *) ddict;
+  atomic_uchar state; /* Q_UNCHECKED, Q_GOOD, Q_BAD */
+  atomic_uchar why;   /* when bad: index of the reason's text */
+} q_dict;
+
+/* Stores in *out the decompression dictionary number (1-based, as in
+ * QB_FLAGS) after checking it; QUIRE_ECORRUPT when it is missing or
+ * damaged, QUIRE_ENOMEM. */
+int q_dict_get(const quire_corpus *c, uint32_t number, const q_zddict **out,
+               char *msg);
+
+/* What a dictionary's directory entry says, after checking the entry and
+ * the dictionary's bytes (not zstd's checks). */
+typedef struct q_dict_info {
+  uint32_t id, use, size;
+  const uint8_t *bytes;
+} q_dict_info;
+int q_dict_info_get(const quire_corpus *c, uint32_t number, q_dict_info *out,
+                    char *msg);
+
+/* The number of dictionaries the file declares (0 when it has none or the
+ * directory is damaged). */
+uint32_t q_dict_count(const quire_corpus *c);
 
 /* Records damage on the corpus (first one wins) and returns
  * QUIRE_ECORRUPT. msg receives the same text. */

@@ -25,19 +25,54 @@ static void report_line(report *r, const char *line) {
     r->stopped = 1;
 }
 
-/* Checks every chunk of every section; a damaged one is reported once. */
-static void verify_sections(const quire_corpus *c, report *r) {
-  for (int s = 0; s < QS_COUNT; s++) {
-    const q_section *sec = &c->sec[s];
-    for (uint64_t chunk = 0; chunk < sec->chunks; chunk++) {
-      char msg[Q_MSG_CAP];
-      if (!q_record(c, s, chunk * QF_CHUNK / sec->width, msg)) {
-        report_line(r, msg);
-        if (strstr(msg, "checksum table"))
-          break; /* every chunk of this section would say the same */
-      }
+/* Checks every chunk of one section; a damaged one is reported once. */
+static void verify_section(const quire_corpus *c, const q_section *sec,
+                           report *r) {
+  for (uint64_t chunk = 0; chunk < sec->chunks; chunk++) {
+    char msg[Q_MSG_CAP];
+    uint64_t start = chunk * QF_CHUNK;
+    uint64_t len =
+        sec->length - start < QF_CHUNK ? sec->length - start : QF_CHUNK;
+    if (!q_section_bytes(c, sec, start, len, msg)) {
+      report_line(r, msg);
+      if (strstr(msg, "checksum table"))
+        break; /* every chunk of this section would say the same */
     }
   }
+}
+
+/* Every main and extension section, then each dictionary on its own: a
+ * damaged one is named with the number of blocks that need it. */
+static int verify_sections(const quire_corpus *c, report *r) {
+  for (int s = 0; s < QS_COUNT; s++)
+    verify_section(c, &c->sec[s], r);
+  for (int k = 1; k <= QX_KNOWN_LAST; k++)
+    if (q_ext(c, k))
+      verify_section(c, q_ext(c, k), r);
+  uint32_t dicts = q_dict_count(c);
+  for (uint32_t d = 1; d <= dicts; d++) {
+    char msg[Q_MSG_CAP];
+    const q_zddict *dd;
+    int status = q_dict_get(c, d, &dd, msg);
+    if (status == QUIRE_ENOMEM)
+      return status;
+    if (status == QUIRE_OK)
+      continue;
+    uint64_t needing = 0;
+    for (int kind = 0; kind < 2; kind++) {
+      uint64_t count = kind == 0 ? c->blocks : c->meta_blocks;
+      for (uint64_t b = 0; b < count; b++) {
+        const uint8_t *rec =
+            q_record(c, kind == 0 ? QS_BLOCKS : QS_META_BLOCKS, b, NULL);
+        needing += rec && QBF_DICT(ld32(rec + QB_FLAGS)) == d;
+      }
+    }
+    char line[Q_MSG_CAP];
+    snprintf(line, sizeof line, "%.420s; %llu blocks need it and are lost", msg,
+             (unsigned long long)needing);
+    report_line(r, line);
+  }
+  return QUIRE_OK;
 }
 
 /* Inflates every block. Running out of memory is no damage: it stops the
@@ -73,8 +108,9 @@ int quire_corpus_verify(const quire_corpus *c, uint64_t *damaged,
   if (!c || c->status != QUIRE_OK)
     return QUIRE_EINVAL;
   report r = {fn, ctx, 0, 0};
-  verify_sections(c, &r);
-  int status = verify_blocks(c, &r);
+  int status = verify_sections(c, &r);
+  if (status == QUIRE_OK)
+    status = verify_blocks(c, &r);
   if (damaged)
     *damaged = r.damaged;
   if (r.stopped)

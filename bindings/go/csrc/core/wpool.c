@@ -15,7 +15,7 @@ struct q_wpool {
   pthread_cond_t job_done;
   pthread_t *threads;
   int workers;
-  int level;
+  const q_wconfig *config;
   int stopping;
   q_wjob *oldest, *newest; /* every job in flight, in submission order */
   q_wjob *next_todo;       /* the first job no worker has taken yet */
@@ -24,8 +24,8 @@ struct q_wpool {
 };
 
 /* Compresses one job with the worker's own compressor. */
-static void compress_job(q_deflater *d, q_wjob *job) {
-  size_t bound = q_deflate_bound(d, job->in.len);
+static void compress_job(q_packer *d, const q_wconfig *config, q_wjob *job) {
+  size_t bound = q_packer_bound(d, job->in.len);
   if (job->out_cap < bound) {
     char *out = q_realloc(job->out, bound);
     if (!out) {
@@ -35,13 +35,14 @@ static void compress_job(q_deflater *d, q_wjob *job) {
     job->out = out;
     job->out_cap = bound;
   }
-  job->out_len = q_deflate(d, job->in.data, job->in.len, job->out, bound);
+  job->out_len = q_pack(d, config->dict[job->kind], job->in.data, job->in.len,
+                        job->out, bound);
   job->failed = job->out_len == 0;
 }
 
 static void *worker_main(void *arg) {
   q_wpool *pool = arg;
-  q_deflater *d = q_deflater_new(pool->level);
+  q_packer *d = q_packer_new(pool->config->codec, pool->config->level);
   pthread_mutex_lock(&pool->lock);
   for (;;) {
     while (!pool->stopping && !pool->next_todo)
@@ -52,7 +53,7 @@ static void *worker_main(void *arg) {
     pool->next_todo = job->next;
     pthread_mutex_unlock(&pool->lock);
     if (d)
-      compress_job(d, job);
+      compress_job(d, pool->config, job);
     else
       job->failed = 1;
     pthread_mutex_lock(&pool->lock);
@@ -60,16 +61,17 @@ static void *worker_main(void *arg) {
     pthread_cond_broadcast(&pool->job_done);
   }
   pthread_mutex_unlock(&pool->lock);
-  q_deflater_free(d);
+  q_packer_free(d);
   return NULL;
 }
 
-int q_wpool_new(q_wpool **out, int workers, int level, char *msg) {
+int q_wpool_new(q_wpool **out, int workers, const q_wconfig *config,
+                char *msg) {
   q_wpool *pool = q_calloc(1, sizeof *pool);
   *out = NULL;
   if (!pool)
     return q_fail(msg, QUIRE_ENOMEM, "out of memory for threads");
-  pool->level = level;
+  pool->config = config;
   pool->threads = q_calloc((size_t)workers, sizeof *pool->threads);
   if (!pool->threads) {
     q_free(pool);

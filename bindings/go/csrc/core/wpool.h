@@ -26,7 +26,16 @@ typedef struct q_wjob {
 
 typedef struct q_wpool q_wpool;
 
-int q_wpool_new(q_wpool **out, int workers, int level, char *msg);
+/* How blocks are compressed: the codec, its level and, per kind (0 text, 1
+ * metadata), the zstd dictionary or NULL. The writer owns it; the
+ * dictionaries may be set after the pool starts, before the first block is
+ * submitted (the submission's lock publishes them to the workers). */
+typedef struct q_wconfig {
+  int codec, level;
+  const struct q_zdict *dict[2];
+} q_wconfig;
+
+int q_wpool_new(q_wpool **out, int workers, const q_wconfig *config, char *msg);
 void q_wpool_free(q_wpool *pool);
 /* Queues a copy-free compression of *block: the pool takes its bytes and
  * leaves *block empty (with a recycled buffer). Waits while too many blocks

@@ -56,8 +56,9 @@ struct quire_writer {
   q_outfile out;
   uint64_t out_pos;
 
-  uint32_t block_size;
-  int level;
+  uint32_t block_size; /* 0: the codec's default */
+  int level;           /* 0: the codec's default */
+  uint32_t dict_size;  /* UINT32_MAX: the default */
   int order;
   int utf8_policy;
   int threads;
@@ -79,11 +80,28 @@ struct quire_writer {
 
   q_buf rows; /* QS_DOCS records, in file order */
   wblock text, meta;
-  q_deflater *deflater;
+  q_wconfig config;        /* codec, level, dictionaries: for blocks */
+  q_packer *packer;        /* the calling thread's compressor */
+  q_zdict *zdict[2];       /* text and metadata dictionaries, or NULL */
+  uint32_t dict_number[2]; /* their numbers in QB_FLAGS, 0 for none */
+  q_buf dicts;             /* the QX_DICTIONARIES section, once trained */
+  uint32_t meta_dict_size;
+  int sampling;          /* input order: documents wait in the spill file until
+                            the dictionaries are trained on them */
+  uint64_t sampled_text; /* text bytes spilled while sampling */
   q_buf compressed;
   q_wpool *pool;  /* helper threads compressing blocks, or NULL */
   q_buf repaired; /* scratch for QUIRE_UTF8_REPLACE */
 };
+
+/* Tuning of the dictionaries (benchmarks/ANALYSIS.md): the metadata
+ * dictionary is this fraction of the text one; training reads up to
+ * Q_SAMPLE_FACTOR times the dictionary size of text, at most Q_SAMPLE_MAX,
+ * at most Q_SAMPLE_DOC_MAX of each document. */
+#define Q_META_DICT_SHARE 8
+#define Q_SAMPLE_FACTOR 50
+#define Q_SAMPLE_MAX (32u << 20)
+#define Q_SAMPLE_DOC_MAX (64u << 10)
 
 /* ---- opening, options, closing ----------------------------------------------
  */
@@ -103,10 +121,11 @@ int quire_writer_open(const char *path, quire_writer **out) {
   if (!w)
     return QUIRE_ENOMEM;
   w->out.fd = w->spill_fd = -1;
-  w->block_size = QUIRE_DEFAULT_BLOCK_SIZE;
-  w->level = QUIRE_DEFAULT_LEVEL;
+  w->config.codec = QUIRE_CODEC_ZSTD;
+  w->dict_size = UINT32_MAX;
   w->order = QUIRE_ORDER_CLUSTERED;
-  w->threads = 1;
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  w->threads = cores < 1 ? 1 : cores > 64 ? 64 : (int)cores;
   if (!path || !*path)
     return writer_fail(w, QUIRE_EINVAL, "output path is NULL or empty");
   int status = q_outfile_open(&w->out, path, w->msg);
@@ -156,10 +175,37 @@ int quire_writer_set_level(quire_writer *w, int level) {
   int status = check_option(w);
   if (status != QUIRE_OK)
     return status;
-  if (level < 1 || level > 9)
-    return q_fail(w->msg, QUIRE_EINVAL, "compression level %d is not 1..9",
-                  level);
+  int top = w->config.codec == QUIRE_CODEC_ZSTD ? 22 : 9;
+  if (level < 1 || level > top)
+    return q_fail(w->msg, QUIRE_EINVAL,
+                  "compression level %d is not 1..%d (%s)", level, top,
+                  w->config.codec == QUIRE_CODEC_ZSTD ? "zstd" : "DEFLATE");
   w->level = level;
+  return QUIRE_OK;
+}
+
+int quire_writer_set_codec(quire_writer *w, int codec) {
+  int status = check_option(w);
+  if (status != QUIRE_OK)
+    return status;
+  if (codec != QUIRE_CODEC_ZSTD && codec != QUIRE_CODEC_DEFLATE)
+    return q_fail(w->msg, QUIRE_EINVAL, "unknown codec %d", codec);
+  if (codec != w->config.codec)
+    w->level = 0; /* levels are on each codec's own scale */
+  w->config.codec = codec;
+  return QUIRE_OK;
+}
+
+int quire_writer_set_dictionary_size(quire_writer *w, uint32_t size) {
+  int status = check_option(w);
+  if (status != QUIRE_OK)
+    return status;
+  if (size != 0 &&
+      (size < QUIRE_MIN_DICTIONARY_SIZE || size > QUIRE_MAX_DICTIONARY_SIZE))
+    return q_fail(w->msg, QUIRE_EINVAL,
+                  "dictionary size %u is neither 0 nor %u..%u bytes", size,
+                  QUIRE_MIN_DICTIONARY_SIZE, QUIRE_MAX_DICTIONARY_SIZE);
+  w->dict_size = size;
   return QUIRE_OK;
 }
 
@@ -221,7 +267,10 @@ void quire_writer_close(quire_writer *w) {
   q_buf_free(&w->meta.table);
   q_buf_free(&w->compressed);
   q_buf_free(&w->repaired);
-  q_deflater_free(w->deflater);
+  q_buf_free(&w->dicts);
+  q_packer_free(w->packer);
+  q_zdict_free(w->zdict[0]);
+  q_zdict_free(w->zdict[1]);
   q_free(w);
 }
 
@@ -229,15 +278,32 @@ void quire_writer_close(quire_writer *w) {
  * helper threads. Options are fixed from here on. */
 static int writer_start(quire_writer *w) {
   w->started = 1;
-  w->deflater = q_deflater_new(w->level);
-  if (!w->deflater)
+  int zstd = w->config.codec == QUIRE_CODEC_ZSTD;
+  if (!w->level)
+    w->level = zstd ? QUIRE_DEFAULT_ZSTD_LEVEL : QUIRE_DEFAULT_DEFLATE_LEVEL;
+  if (!w->block_size)
+    w->block_size =
+        zstd ? QUIRE_DEFAULT_BLOCK_SIZE : QUIRE_DEFAULT_DEFLATE_BLOCK_SIZE;
+  if (w->dict_size == UINT32_MAX)
+    w->dict_size = zstd ? QUIRE_DEFAULT_DICTIONARY_SIZE : 0;
+  if (!zstd)
+    w->dict_size = 0; /* DEFLATE blocks take no dictionary */
+  w->meta_dict_size = w->dict_size / Q_META_DICT_SHARE;
+  if (w->meta_dict_size && w->meta_dict_size < QUIRE_MIN_DICTIONARY_SIZE)
+    w->meta_dict_size = QUIRE_MIN_DICTIONARY_SIZE;
+  w->config.level = w->level;
+  w->packer = q_packer_new(w->config.codec, w->level);
+  if (!w->packer)
     return writer_fail(w, QUIRE_ENOMEM, "out of memory for the compressor");
   if (w->threads > 1) {
-    int status = q_wpool_new(&w->pool, w->threads, w->level, w->msg);
+    int status = q_wpool_new(&w->pool, w->threads, &w->config, w->msg);
     if (status != QUIRE_OK)
       return writer_fail(w, status, NULL);
   }
-  if (w->order == QUIRE_ORDER_CLUSTERED) {
+  /* Input order with a dictionary: the first documents wait in the spill
+   * file until there are enough of them to train it. */
+  w->sampling = w->order == QUIRE_ORDER_INPUT && w->dict_size > 0;
+  if (w->order == QUIRE_ORDER_CLUSTERED || w->sampling) {
     size_t len = strlen(w->out.path);
     char *spill = q_malloc(len + 16);
     if (!spill)
@@ -342,6 +408,8 @@ static int record_block(quire_writer *w, wblock *b, uint64_t offset,
                         size_t csize, uint32_t usize, uint32_t crc,
                         uint32_t first_doc, uint32_t docs) {
   uint8_t rec[64] = {0};
+  int kind = b == &w->text ? 0 : 1;
+  st32(rec + QB_FLAGS, QBF_MAKE(w->config.codec, w->dict_number[kind]));
   st64(rec + QB_OFFSET, offset);
   st32(rec + QB_CSIZE, (uint32_t)csize);
   st32(rec + QB_USIZE, usize);
@@ -394,12 +462,12 @@ static int flush_block(quire_writer *w, wblock *b) {
       return writer_fail(w, status, NULL);
     status = drain_pool(w, 0);
   } else {
-    size_t bound = q_deflate_bound(w->deflater, b->data.len);
+    size_t bound = q_packer_bound(w->packer, b->data.len);
     w->compressed.len = 0;
     if (q_buf_reserve(&w->compressed, bound) != QUIRE_OK)
       return writer_fail(w, QUIRE_ENOMEM, "out of memory compressing a block");
-    size_t csize = q_deflate(w->deflater, b->data.data, b->data.len,
-                             w->compressed.data, bound);
+    size_t csize = q_pack(w->packer, w->config.dict[b == &w->text ? 0 : 1],
+                          b->data.data, b->data.len, w->compressed.data, bound);
     if (csize == 0)
       return writer_fail(w, QUIRE_ENOMEM, "cannot compress a block");
     uint64_t offset = w->out_pos;
@@ -487,6 +555,158 @@ static int emit_document(quire_writer *w, const wdoc *d, const wfields *f,
   return QUIRE_OK;
 }
 
+/* ---- dictionaries
+ * ------------------------------------------------------------- */
+
+/* Text bytes to train the dictionaries on: zstd's advice is about 100 times
+ * the dictionary; the cap keeps training time bounded. */
+static uint64_t sample_budget(const quire_writer *w) {
+  uint64_t budget = (uint64_t)w->dict_size * Q_SAMPLE_FACTOR;
+  return budget > Q_SAMPLE_MAX ? Q_SAMPLE_MAX : budget;
+}
+
+static int read_spill(quire_writer *w, uint64_t offset, q_buf *into,
+                      size_t len);
+static int spill_flush(quire_writer *w);
+
+/* Appends to the dictionaries section the dictionary trained from samples
+ * (at most cap bytes), makes its compression dictionary and gives it the
+ * next number. Training that finds nothing to learn leaves the kind
+ * without a dictionary. */
+static int train_one(quire_writer *w, int kind, uint32_t cap,
+                     const q_buf *samples, const size_t *sizes, unsigned count,
+                     q_buf *entries) {
+  if (cap > samples->len / 8)
+    cap = (uint32_t)(samples->len / 8);
+  if (count < 8 || cap < QUIRE_MIN_DICTIONARY_SIZE)
+    return QUIRE_OK;
+  size_t start = w->dicts.len;
+  if (q_buf_reserve(&w->dicts, cap) != QUIRE_OK)
+    return writer_fail(w, QUIRE_ENOMEM, "out of memory for a dictionary");
+  size_t size =
+      q_zstd_train(w->dicts.data + start, cap, samples->data, sizes, count);
+  uint32_t id = size ? q_zstd_dict_id(w->dicts.data + start, size) : 0;
+  if (size < QF_MIN_DICT_SIZE || id == 0)
+    return QUIRE_OK;
+  w->zdict[kind] =
+      q_zdict_new(w->dicts.data + start, size, w->level, w->block_size);
+  if (!w->zdict[kind])
+    return writer_fail(w, QUIRE_ENOMEM, "out of memory for a dictionary");
+  w->dicts.len += size;
+  uint8_t e[QXD_ENTRY] = {0};
+  st32(e + QXD_ID, id);
+  st32(e + QXD_USE, kind == 0 ? QXD_USE_TEXT : QXD_USE_META);
+  st64(e + QXD_OFFSET, start); /* from the bytes' start; moved below */
+  st32(e + QXD_SIZE, (uint32_t)size);
+  st32(e + QXD_CRC, q_crc32(w->dicts.data + start, size));
+  if (q_buf_append(entries, e, sizeof e) != QUIRE_OK)
+    return writer_fail(w, QUIRE_ENOMEM, "out of memory for a dictionary");
+  w->dict_number[kind] = (uint32_t)(entries->len / QXD_ENTRY);
+  w->config.dict[kind] = w->zdict[kind];
+  return QUIRE_OK;
+}
+
+/* Trains the text and metadata dictionaries on the spilled documents
+ * [0, count) (input order), taking every k-th so that the sample spreads
+ * over the whole corpus and fits the budget; then lays out the
+ * QX_DICTIONARIES section. Runs on the calling thread only, so the bytes
+ * never depend on the thread count. */
+static int train_dictionaries(quire_writer *w, uint64_t count) {
+  if (w->dict_size == 0 || count == 0)
+    return QUIRE_OK;
+  int status = spill_flush(w);
+  if (status != QUIRE_OK)
+    return status;
+  uint64_t total = 0;
+  for (uint64_t i = 0; i < count; i++)
+    total += w->docs[i].text_len;
+  /* One block's worth of text or less: a block is its own best dictionary. */
+  if (total <= w->block_size)
+    return QUIRE_OK;
+  uint64_t budget = sample_budget(w);
+  uint64_t step = total <= budget ? 1 : (total + budget - 1) / budget;
+  q_buf text = {0}, meta = {0}, one = {0}, entries = {0};
+  size_t *text_sizes = q_malloc((size_t)(count / step + 1) * sizeof(size_t));
+  size_t *meta_sizes = q_malloc((size_t)(count / step + 1) * sizeof(size_t));
+  unsigned n = 0;
+  if (!text_sizes || !meta_sizes)
+    status = writer_fail(w, QUIRE_ENOMEM, "out of memory for samples");
+  for (uint64_t i = 0; i < count && status == QUIRE_OK; i += step) {
+    const wdoc *d = &w->docs[i];
+    size_t fields = (size_t)d->title_len + d->author_len + d->url_len;
+    size_t take =
+        d->text_len < Q_SAMPLE_DOC_MAX ? d->text_len : Q_SAMPLE_DOC_MAX;
+    status = read_spill(w, d->spill_offset + 16, &one, fields + take);
+    if (status != QUIRE_OK)
+      break;
+    uint8_t head[QF_META_HEAD];
+    st32(head, d->title_len);
+    st32(head + 4, d->author_len);
+    st32(head + 8, d->url_len);
+    const char *t = one.data;
+    if (q_buf_append(&text, t + fields, take) != QUIRE_OK ||
+        q_buf_append(&meta, head, sizeof head) != QUIRE_OK ||
+        q_buf_append(&meta, t, d->title_len) != QUIRE_OK ||
+        q_buf_append(&meta, "", 1) != QUIRE_OK ||
+        q_buf_append(&meta, t + d->title_len, d->author_len) != QUIRE_OK ||
+        q_buf_append(&meta, "", 1) != QUIRE_OK ||
+        q_buf_append(&meta, t + d->title_len + d->author_len, d->url_len) !=
+            QUIRE_OK ||
+        q_buf_append(&meta, "", 1) != QUIRE_OK) {
+      status = writer_fail(w, QUIRE_ENOMEM, "out of memory for samples");
+      break;
+    }
+    text_sizes[n] = take;
+    meta_sizes[n] = QF_META_HEAD + fields + 3;
+    n++;
+  }
+  if (status == QUIRE_OK)
+    status = train_one(w, 0, w->dict_size, &text, text_sizes, n, &entries);
+  if (status == QUIRE_OK && w->meta_dict_size)
+    status = train_one(w, 1, w->meta_dict_size, &meta, meta_sizes, n, &entries);
+  if (status == QUIRE_OK && entries.len) {
+    /* The section: head, directory, then the dictionaries' bytes. */
+    size_t lead = QXD_HEAD + entries.len;
+    uint8_t head[QXD_HEAD] = {0};
+    st32(head, (uint32_t)(entries.len / QXD_ENTRY));
+    for (size_t e = 0; e < entries.len; e += QXD_ENTRY) {
+      uint8_t *off = (uint8_t *)entries.data + e + QXD_OFFSET;
+      st64(off, ld64(off) + lead);
+    }
+    q_buf section = {0};
+    if (q_buf_append(&section, head, sizeof head) != QUIRE_OK ||
+        q_buf_append(&section, entries.data, entries.len) != QUIRE_OK ||
+        q_buf_append(&section, w->dicts.data, w->dicts.len) != QUIRE_OK) {
+      q_buf_free(&section);
+      status = writer_fail(w, QUIRE_ENOMEM, "out of memory for a dictionary");
+    } else {
+      q_buf_free(&w->dicts);
+      w->dicts = section;
+    }
+  } else if (status == QUIRE_OK)
+    w->dicts.len = 0;
+  q_buf_free(&text);
+  q_buf_free(&meta);
+  q_buf_free(&one);
+  q_buf_free(&entries);
+  q_free(text_sizes);
+  q_free(meta_sizes);
+  return status;
+}
+
+static int replay(quire_writer *w, const uint64_t *order, uint64_t count);
+
+/* Input order: the sample is complete (or the input ended). Trains, then
+ * writes the waiting documents in their order; later ones go straight into
+ * blocks. */
+static int end_sampling(quire_writer *w) {
+  w->sampling = 0;
+  int status = train_dictionaries(w, w->doc_count);
+  if (status == QUIRE_OK)
+    status = replay(w, NULL, w->doc_count);
+  return status;
+}
+
 /* ---- adding documents
  * ----------------------------------------------------------- */
 
@@ -562,8 +782,8 @@ static int check_string(quire_writer *w, const char *name, const char **data,
  * Each U+FFFD takes three bytes, so a repaired string is held to its own
  * limit again. */
 static int repair_strings(quire_writer *w, const char **data[], size_t *lens[],
-                          const int *needs, int count,
-                          const char *const *names, const size_t *limits) {
+                          const int *needs, int count, const char *const *names,
+                          const size_t *limits) {
   size_t starts[6];
   w->repaired.len = 0;
   for (int i = 0; i < count; i++) {
@@ -663,7 +883,7 @@ int quire_writer_add(quire_writer *w, const char *source, size_t source_len,
   d->url_len = (uint32_t)url_len;
   d->text_len = (uint32_t)text_len;
   wfields f = {title, author, url, text};
-  int status = w->order == QUIRE_ORDER_CLUSTERED
+  int status = w->order == QUIRE_ORDER_CLUSTERED || w->sampling
                    ? spill_document(w, d, &f)
                    : emit_document(w, d, &f, (uint32_t)w->doc_count);
   if (status != QUIRE_OK)
@@ -671,6 +891,8 @@ int quire_writer_add(quire_writer *w, const char *source, size_t source_len,
   w->doc_count++;
   w->raw_size +=
       source_len + date_len + title_len + author_len + url_len + text_len;
+  if (w->sampling && (w->sampled_text += text_len) >= sample_budget(w))
+    return end_sampling(w);
   return QUIRE_OK;
 }
 
@@ -760,6 +982,29 @@ static int read_spill(quire_writer *w, uint64_t offset, q_buf *into,
   return QUIRE_OK;
 }
 
+/* Emits spilled documents order[0..count) (0..count when order is NULL)
+ * as documents 0..count of the file. */
+static int replay(quire_writer *w, const uint64_t *order, uint64_t count) {
+  int status = spill_flush(w);
+  q_buf record = {0};
+  for (uint64_t k = 0; k < count && status == QUIRE_OK; k++) {
+    const wdoc *d = &w->docs[order ? order[k] : k];
+    size_t len =
+        (size_t)d->title_len + d->author_len + d->url_len + d->text_len;
+    status = read_spill(w, d->spill_offset + 16, &record, len);
+    if (status != QUIRE_OK)
+      break;
+    wfields f;
+    f.title = record.data;
+    f.author = f.title + d->title_len;
+    f.url = f.author + d->author_len;
+    f.text = f.url + d->url_len;
+    status = emit_document(w, d, &f, (uint32_t)k);
+  }
+  q_buf_free(&record);
+  return status;
+}
+
 /* Emits the spilled documents in clustered order. */
 static int replay_clustered(quire_writer *w, const uint32_t *rank) {
   int status = spill_flush(w);
@@ -775,22 +1020,13 @@ static int replay_clustered(quire_writer *w, const uint32_t *rank) {
     order[i].doc = i;
   }
   qsort(order, w->doc_count, sizeof *order, compare_clustered);
-  q_buf record = {0};
-  for (uint64_t k = 0; k < w->doc_count && status == QUIRE_OK; k++) {
-    const wdoc *d = &w->docs[order[k].doc];
-    size_t len =
-        (size_t)d->title_len + d->author_len + d->url_len + d->text_len;
-    status = read_spill(w, d->spill_offset + 16, &record, len);
-    if (status != QUIRE_OK)
-      break;
-    wfields f;
-    f.title = record.data;
-    f.author = f.title + d->title_len;
-    f.url = f.author + d->author_len;
-    f.text = f.url + d->url_len;
-    status = emit_document(w, d, &f, (uint32_t)k);
-  }
-  q_buf_free(&record);
+  /* The sort keys become the list of documents, in place. */
+  uint64_t *docs = (uint64_t *)order;
+  for (uint64_t k = 0; k < w->doc_count; k++)
+    docs[k] = order[k].doc;
+  status = train_dictionaries(w, w->doc_count);
+  if (status == QUIRE_OK)
+    status = replay(w, docs, w->doc_count);
   q_free(order);
   return status;
 }
@@ -840,9 +1076,8 @@ static void finish_rows_and_blocks(quire_writer *w, const uint32_t *rank,
 
 /* Writes a section and its chunk CRC table, recording its entry for the
  * footer. */
-static int write_section(quire_writer *w, uint8_t *footer, int index,
-                         const void *data, uint64_t len, uint32_t width) {
-  uint8_t *entry = footer + QFT_SECTIONS + index * QF_SECTION_ENTRY;
+static int write_section_at(quire_writer *w, uint8_t *entry, const void *data,
+                            uint64_t len, uint32_t width) {
   st64(entry, w->out_pos);
   st64(entry + 8, len);
   st32(entry + 16, width);
@@ -860,6 +1095,48 @@ static int write_section(quire_writer *w, uint8_t *footer, int index,
   if (status == QUIRE_OK && chunks)
     status = write_out(w, table, (size_t)chunks * 4);
   q_free(table);
+  return status;
+}
+
+/* The same for main section index, whose entry is in the footer. */
+static int write_section(quire_writer *w, uint8_t *footer, int index,
+                         const void *data, uint64_t len, uint32_t width) {
+  return write_section_at(w, footer + QFT_SECTIONS + index * QF_SECTION_ENTRY,
+                          data, len, width);
+}
+
+/* Format 1.1: writes the extension sections (the dictionaries, the writer's
+ * settings), then the extension table, whose size goes in the footer. An
+ * extension entry holds, from its byte 8, the same fields as a footer
+ * entry. */
+static int write_extensions(quire_writer *w, uint8_t *footer) {
+  uint8_t table[QX_HEAD + 2 * QX_ENTRY + 4] = {0};
+  uint32_t count = 0;
+  int status = QUIRE_OK;
+  if (w->dicts.len) {
+    uint8_t *e = table + QX_HEAD + count++ * QX_ENTRY;
+    st32(e, QX_DICTIONARIES);
+    st32(e + 4, QXF_REQUIRED);
+    status = write_section_at(w, e + 8, w->dicts.data, w->dicts.len, 1);
+  }
+  uint8_t settings[QXW_SIZE] = {0};
+  st32(settings + QXW_CODEC, (uint32_t)w->config.codec);
+  st32(settings + QXW_LEVEL, (uint32_t)w->level);
+  st32(settings + QXW_BLOCK_SIZE, w->block_size);
+  st32(settings + QXW_DICT_SIZE, w->dict_size);
+  st32(settings + QXW_META_DICT_SIZE, w->meta_dict_size);
+  uint8_t *e = table + QX_HEAD + count++ * QX_ENTRY;
+  st32(e, QX_WRITER);
+  if (status == QUIRE_OK)
+    status = write_section_at(w, e + 8, settings, sizeof settings, 1);
+  memcpy(table, QX_MAGIC, 8);
+  st32(table + 8, count);
+  st32(table + 12, QX_ENTRY);
+  size_t size = QX_HEAD + count * QX_ENTRY + 4;
+  st32(table + size - 4, q_crc32(table, size - 4));
+  if (status == QUIRE_OK)
+    status = write_out(w, table, size);
+  st32(footer + QFT_EXT_SIZE, (uint32_t)size);
   return status;
 }
 
@@ -956,11 +1233,14 @@ done:
   return status;
 }
 
-static void write_version(uint8_t *p) {
+static void write_version(const quire_writer *w, uint8_t *p) {
   memcpy(p, QF_MAGIC, 8);
   st16(p + QH_MAJOR, QUIRE_FORMAT_MAJOR);
   st16(p + QH_MINOR, QUIRE_FORMAT_MINOR);
-  st32(p + QH_REQUIRED, 0);
+  /* A file of DEFLATE blocks without dictionaries needs nothing new: a 1.0
+   * reader reads it. */
+  int needs = w->config.codec != QUIRE_CODEC_DEFLATE || w->dicts.len;
+  st32(p + QH_REQUIRED, needs ? QF_REQ_CODECS : 0);
   st32(p + QH_OPTIONAL, 0);
 }
 
@@ -969,7 +1249,7 @@ static int write_footer_and_header(quire_writer *w, uint8_t *footer,
                                    uint64_t undated, int64_t min_date,
                                    int64_t max_date) {
   uint64_t file_size = w->out_pos + QF_FOOTER_SIZE;
-  write_version(footer);
+  write_version(w, footer);
   memcpy(footer, QF_FOOTER_MAGIC, 8);
   st32(footer + QFT_SIZE, QF_FOOTER_SIZE);
   st64(footer + QFT_FILE_SIZE, file_size);
@@ -989,7 +1269,7 @@ static int write_footer_and_header(quire_writer *w, uint8_t *footer,
   if (status != QUIRE_OK)
     return status;
   uint8_t header[QF_HEADER_SIZE] = {0};
-  write_version(header);
+  write_version(w, header);
   st32(header + QH_SIZE, QF_HEADER_SIZE);
   st64(header + QH_FILE_SIZE, file_size);
   st32(header + QH_CRC, q_crc32(header, QH_CRC));
@@ -1005,6 +1285,8 @@ static int finish_file(quire_writer *w) {
   int status = rank_sources(w, &rank, &by_rank);
   if (status == QUIRE_OK && w->order == QUIRE_ORDER_CLUSTERED)
     status = replay_clustered(w, rank);
+  if (status == QUIRE_OK && w->sampling)
+    status = end_sampling(w);
   if (status == QUIRE_OK)
     status = flush_block(w, &w->text);
   if (status == QUIRE_OK)
@@ -1026,6 +1308,8 @@ static int finish_file(quire_writer *w) {
   if (status == QUIRE_OK)
     status = write_section(w, footer, QS_META_BLOCKS, w->meta.table.data,
                            (uint64_t)w->meta.count * 32, 32);
+  if (status == QUIRE_OK)
+    status = write_extensions(w, footer);
   if (status == QUIRE_OK)
     status = write_footer_and_header(w, footer, undated, min_date, max_date);
   q_free(rank);

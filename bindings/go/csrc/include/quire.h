@@ -68,7 +68,7 @@ extern "C" {
 /* The newest file format this library writes and reads. A reader opens any
  * file of the same major version whose required flags it knows; see ABI.md. */
 #define QUIRE_FORMAT_MAJOR 1
-#define QUIRE_FORMAT_MINOR 0
+#define QUIRE_FORMAT_MINOR 1
 
 /* Returns QUIRE_VERSION_NUMBER of the library actually loaded, which may be
  * newer than the header an application was compiled with. */
@@ -114,8 +114,23 @@ QUIRE_API const char *quire_strerror(int status);
 #define QUIRE_MAX_TEXT_LENGTH (256u << 20)       /* one body text */
 #define QUIRE_MIN_BLOCK_SIZE (4u << 10)          /* writer block size */
 #define QUIRE_MAX_BLOCK_SIZE (64u << 20)
-#define QUIRE_DEFAULT_BLOCK_SIZE (1u << 20)
-#define QUIRE_DEFAULT_LEVEL 9
+#define QUIRE_DEFAULT_BLOCK_SIZE (64u << 10)
+
+/* ---- block codecs (format 1.1) ---------------------------------------- */
+/* Blocks are compressed with zstd (the default; format 1.1, with
+ * dictionaries trained on the corpus) or DEFLATE (the 1.0 codec, still
+ * written and read). Levels are on each codec's own scale. Defaults were
+ * chosen by measurement (benchmarks/ANALYSIS.md). */
+#define QUIRE_CODEC_DEFLATE 0
+#define QUIRE_CODEC_ZSTD 1
+#define QUIRE_DEFAULT_CODEC QUIRE_CODEC_ZSTD
+#define QUIRE_DEFAULT_ZSTD_LEVEL 5    /* zstd: 1 to 22 */
+#define QUIRE_DEFAULT_DEFLATE_LEVEL 9 /* DEFLATE: 1 to 9 */
+#define QUIRE_DEFAULT_LEVEL QUIRE_DEFAULT_ZSTD_LEVEL /* of the default codec */
+#define QUIRE_DEFAULT_DEFLATE_BLOCK_SIZE (1u << 20)
+#define QUIRE_DEFAULT_DICTIONARY_SIZE (112u << 10) /* zstd only; 0: none */
+#define QUIRE_MIN_DICTIONARY_SIZE (4u << 10)
+#define QUIRE_MAX_DICTIONARY_SIZE (4u << 20)
 
 /* ---------------------------------------------------------------------- */
 /* Fields, dates                                                           */
@@ -229,6 +244,29 @@ QUIRE_API uint64_t quire_corpus_raw_size(const quire_corpus *corpus);
 /* Stores the file's format version in *major and *minor. */
 QUIRE_API int quire_corpus_format_version(const quire_corpus *corpus,
                                           int *major, int *minor);
+
+/* How the corpus was packed (format 1.1). Stores in *codec the codec of its
+ * blocks (QUIRE_CODEC_*), in *level the level it was written at (0 when the
+ * file does not say: every 1.0 file), in *block_size the block size it was
+ * cut at; any pointer may be NULL. Returns QUIRE_OK, QUIRE_EINVAL for a NULL
+ * or failed corpus, or QUIRE_ECORRUPT when the section saying it is
+ * damaged. */
+QUIRE_API int quire_corpus_codec(const quire_corpus *corpus, int *codec,
+                                 int *level, uint32_t *block_size);
+
+/* Returns the number of zstd dictionaries in the file (0 for 1.0 files,
+ * DEFLATE files and small corpora, where a dictionary does not pay). */
+QUIRE_API uint64_t quire_corpus_dictionary_count(const quire_corpus *corpus);
+
+/* Stores in *size the size in bytes of dictionary number index (0 to
+ * count-1), in *id its zstd dictionary id and in *metadata 1 when it serves
+ * the metadata blocks (title, author, url), 0 when it serves the texts; any
+ * pointer may be NULL. The dictionary is checked (bounds, CRC32, id) first.
+ * Returns QUIRE_OK, QUIRE_ENOTFOUND past the end, QUIRE_ECORRUPT or
+ * QUIRE_EINVAL. */
+QUIRE_API int quire_corpus_dictionary(const quire_corpus *corpus,
+                                      uint64_t index, uint32_t *id,
+                                      uint32_t *size, int *metadata);
 
 /* Stores the first instant of the earliest date and the first instant of the
  * latest date among dated documents. Returns QUIRE_ENOTFOUND when no
@@ -449,13 +487,32 @@ typedef struct quire_writer quire_writer;
 QUIRE_API int quire_writer_open(const char *path, quire_writer **out);
 
 /* Sets the uncompressed size text blocks are cut at (QUIRE_MIN_BLOCK_SIZE to
- * QUIRE_MAX_BLOCK_SIZE; default QUIRE_DEFAULT_BLOCK_SIZE). Before the first
- * document only. */
+ * QUIRE_MAX_BLOCK_SIZE; default QUIRE_DEFAULT_BLOCK_SIZE for zstd,
+ * QUIRE_DEFAULT_DEFLATE_BLOCK_SIZE for DEFLATE). Before the first document
+ * only. */
 QUIRE_API int quire_writer_set_block_size(quire_writer *writer, uint32_t size);
 
-/* Sets the DEFLATE level, 1 (fastest) to 9 (smallest); default 9. Before the
+/* Sets the block codec: QUIRE_CODEC_ZSTD (default; the file is format 1.1
+ * and needs a 1.1 reader) or QUIRE_CODEC_DEFLATE (a 1.0 reader reads the
+ * file). Resets the level to the new codec's default when the codec
+ * changes, so set the codec first. Before the first document only. */
+QUIRE_API int quire_writer_set_codec(quire_writer *writer, int codec);
+
+/* Sets the level on the codec's own scale: zstd 1 (fastest) to 22
+ * (smallest), default QUIRE_DEFAULT_ZSTD_LEVEL; DEFLATE 1 to 9, default 9.
+ * QUIRE_EINVAL for a level outside the current codec's scale. Before the
  * first document only. */
 QUIRE_API int quire_writer_set_level(quire_writer *writer, int level);
+
+/* Sets the size in bytes of the zstd dictionary trained on a sample of the
+ * corpus's own texts and stored in the file (a smaller one, an eighth, is
+ * trained for the metadata): QUIRE_MIN_DICTIONARY_SIZE to
+ * QUIRE_MAX_DICTIONARY_SIZE, or 0 for none; default
+ * QUIRE_DEFAULT_DICTIONARY_SIZE. Ignored for DEFLATE. A corpus of about one
+ * block of text, or too few documents to learn from, gets no dictionary.
+ * Before the first document only. */
+QUIRE_API int quire_writer_set_dictionary_size(quire_writer *writer,
+                                               uint32_t size);
 
 /* Sets QUIRE_ORDER_CLUSTERED (default) or QUIRE_ORDER_INPUT. Before the first
  * document only. */
@@ -464,10 +521,12 @@ QUIRE_API int quire_writer_set_order(quire_writer *writer, int order);
 /* Sets QUIRE_UTF8_REJECT (default) or QUIRE_UTF8_REPLACE. */
 QUIRE_API int quire_writer_set_utf8(quire_writer *writer, int policy);
 
-/* Sets how many threads compress blocks: 1 (default) compresses on the
- * calling thread; N from 2 to 64 starts N helper threads that compress while
- * the calling thread reads, sorts and writes (which takes it little time),
- * so 2 keeps two cores busy. The file is the same whatever the count. */
+/* Sets how many threads compress blocks: 1 compresses on the calling
+ * thread; N from 2 to 64 starts N helper threads that compress while the
+ * calling thread reads, sorts and writes (which takes it little time), so 2
+ * keeps two cores busy. The default is the number of cores (at most 64),
+ * as zstd -T0 does. The file is the same, byte for byte, whatever the
+ * count. */
 QUIRE_API int quire_writer_set_threads(quire_writer *writer, int threads);
 
 /* Adds one document. source and date may be empty (len 0): the document then
