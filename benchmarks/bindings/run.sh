@@ -93,7 +93,8 @@ addon=$build/bindings/node/quire.node
 echo "run.sh: building the C, Go and Rust programs in $work"
 cc -std=c11 -O2 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L -I "$repo/include" \
   "$here/iterate_c.c" -L "$build" -lquire -Wl,-rpath,"$build" -o "$work/iterate_c"
-# The Go binding finds libquire through pkg-config, as an installed one.
+# The Go binding finds libquire through pkg-config, as an installed one
+# (-tags quire_system; by default it would compile its bundled sources).
 mkdir -p "$work/pkgconfig"
 cat >"$work/pkgconfig/quire.pc" <<EOF
 Name: quire
@@ -105,10 +106,10 @@ EOF
 (cd "$repo/bindings/go" &&
   PKG_CONFIG_PATH=$work/pkgconfig CGO_ENABLED=1 GOTOOLCHAIN=local \
     CGO_LDFLAGS="-L$build -Wl,-rpath,$build" \
-    go build -o "$work/iterate_go" ./cmd/iterate-bench) || die "go build failed"
+    go build -tags quire_system -o "$work/iterate_go" ./cmd/iterate-bench) || die "go build failed"
 (cd "$repo/bindings/rust" &&
   QUIRE_LIB_DIR=$build CARGO_TARGET_DIR=$work/cargo CARGO_NET_OFFLINE=true \
-    cargo build --quiet --locked --release -p quire --example iterate_bench) ||
+    cargo build --quiet --locked --release -p quire --features system --example iterate_bench) ||
   die "cargo build failed"
 rust=$work/cargo/release/examples/iterate_bench
 
