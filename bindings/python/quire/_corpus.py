@@ -293,15 +293,18 @@ class Corpus:
         when the file does not say: format 1.0), block size, and the sizes of
         its zstd dictionaries."""
         codec, level, block = c_int(), c_int(), c_uint32()
-        handle = self._state.require()
-        rc = lib.quire_corpus_codec(handle, byref(codec), byref(level), byref(block))
-        check(rc, lib.quire_corpus_errmsg, handle)
-        sizes = []
-        for i in range(lib.quire_corpus_dictionary_count(handle)):
-            size = c_uint32()
-            rc = lib.quire_corpus_dictionary(handle, i, None, byref(size), None)
+        handle = self._state.enter()  # a call in flight: close() waits for it
+        try:
+            rc = lib.quire_corpus_codec(handle, byref(codec), byref(level), byref(block))
             check(rc, lib.quire_corpus_errmsg, handle)
-            sizes.append(size.value)
+            sizes = []
+            for i in range(lib.quire_corpus_dictionary_count(handle)):
+                size = c_uint32()
+                rc = lib.quire_corpus_dictionary(handle, i, None, byref(size), None)
+                check(rc, lib.quire_corpus_errmsg, handle)
+                sizes.append(size.value)
+        finally:
+            self._state.leave()
         name = "zstd" if codec.value == 1 else "deflate"
         return Packing(name, level.value, block.value, tuple(sizes))
 
