@@ -32,6 +32,15 @@ int cmd_export(int argc, char **argv);
 int cmd_cat(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_dups(int argc, char **argv);
+
+/* ---- duplicates (cmd_dups.c) --------------------------------------------- */
+
+/* Adds the QUIRE_DUP_* bit of a kind name (url, text, near) to *kinds;
+ * returns EXIT_OK or EXIT_USAGE (message printed). */
+int cli_parse_dup_kind(const char *cmd, const char *arg, int *kinds);
+/* Parses a similarity above 0 and at most 1; EXIT_OK or EXIT_USAGE. */
+int cli_parse_similarity(const char *cmd, const char *arg, double *similarity);
 
 /* ---- messages (common.c) ------------------------------------------------- */
 

@@ -46,6 +46,11 @@ static const char pack_usage[] =
     "  --threads N         compress with N threads (default: the number of\n"
     "                      cores); the file is the same whatever N\n"
     "  --skip-bad-rows     skip bad rows, report them, and go on\n"
+    "  --dedup KIND        drop documents that duplicate one kept before\n"
+    "                      (KIND url, text or near; repeat for several; see\n"
+    "                      'quire dups --help'): the first in input order\n"
+    "                      of each group is kept\n"
+    "  --similarity J      near-duplicate threshold (default %g)\n"
     "  -h, --help          show this help\n";
 
 enum {
@@ -56,7 +61,9 @@ enum {
   OPT_THREADS,
   OPT_SKIP_BAD_ROWS,
   OPT_CODEC,
-  OPT_DICTIONARY_SIZE
+  OPT_DICTIONARY_SIZE,
+  OPT_DEDUP,
+  OPT_SIMILARITY
 };
 
 typedef struct pack_args {
@@ -70,6 +77,8 @@ typedef struct pack_args {
   uint64_t dictionary_size;
   int input_order;
   int skip_bad_rows;
+  int dedup; /* QUIRE_DUP_* mask */
+  double similarity;
   char **inputs;
   int input_count;
 } pack_args;
@@ -94,6 +103,8 @@ static int parse_args(int argc, char **argv, pack_args *a) {
       {"skip-bad-rows", no_argument, NULL, OPT_SKIP_BAD_ROWS},
       {"codec", required_argument, NULL, OPT_CODEC},
       {"dictionary-size", required_argument, NULL, OPT_DICTIONARY_SIZE},
+      {"dedup", required_argument, NULL, OPT_DEDUP},
+      {"similarity", required_argument, NULL, OPT_SIMILARITY},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   memset(a, 0, sizeof *a);
@@ -106,7 +117,7 @@ static int parse_args(int argc, char **argv, pack_args *a) {
       printf(pack_usage, QUIRE_DEFAULT_ZSTD_LEVEL, QUIRE_DEFAULT_DEFLATE_LEVEL,
              QUIRE_DEFAULT_BLOCK_SIZE >> 10,
              QUIRE_DEFAULT_DEFLATE_BLOCK_SIZE >> 10,
-             QUIRE_DEFAULT_DICTIONARY_SIZE >> 10);
+             QUIRE_DEFAULT_DICTIONARY_SIZE >> 10, QUIRE_DEFAULT_SIMILARITY);
       return CLI_HELPED;
     case 'o':
       a->output = optarg;
@@ -143,6 +154,12 @@ static int parse_args(int argc, char **argv, pack_args *a) {
       break;
     case OPT_SKIP_BAD_ROWS:
       a->skip_bad_rows = 1;
+      break;
+    case OPT_DEDUP:
+      rc = cli_parse_dup_kind("pack", optarg, &a->dedup);
+      break;
+    case OPT_SIMILARITY:
+      rc = cli_parse_similarity("pack", optarg, &a->similarity);
       break;
     default:
       return cli_bad_option("pack", opt, argv);
@@ -197,6 +214,8 @@ static int configure_writer(const pack_args *a, quire_writer *w) {
     status = quire_writer_set_threads(w, (int)a->threads);
   if (status == QUIRE_OK && a->input_order)
     status = quire_writer_set_order(w, QUIRE_ORDER_INPUT);
+  if (status == QUIRE_OK && a->dedup)
+    status = quire_writer_set_dedup(w, a->dedup, a->similarity);
   return status;
 }
 
@@ -250,6 +269,9 @@ static int finish(const pack_args *a, quire_import *imp, quire_writer *w) {
       stat(a->output, &st) == 0 ? (unsigned long long)st.st_size : 0;
   fprintf(stderr, "quire pack: %llu documents into %s (%llu bytes)\n",
           (unsigned long long)quire_writer_doc_count(w), a->output, size);
+  if (a->dedup)
+    fprintf(stderr, "quire pack: dropped %llu duplicates\n",
+            (unsigned long long)quire_writer_dropped(w));
   uint64_t skipped = quire_import_skipped(imp);
   if (skipped)
     fprintf(stderr, "quire pack: skipped %llu bad rows\n",

@@ -16,6 +16,7 @@ static const cli_command commands[] = {
     {"cat", "print the text of one document", cmd_cat},
     {"stats", "count documents per source per year", cmd_stats},
     {"verify", "check every checksum, or salvage a damaged corpus", cmd_verify},
+    {"dups", "find duplicate documents (same url, same text, near)", cmd_dups},
 };
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])
 
