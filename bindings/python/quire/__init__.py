@@ -27,6 +27,7 @@ from ._batch import Batch
 from ._common import NO_DATE, PathLike, decode, encode, encode_path
 from ._corpus import Corpus, ExportResult, Packing, Query, Source
 from ._document import Document, Precision, format_date
+from ._dups import DEFAULT_SIMILARITY, DupGroup, DupMember, find_dups
 from ._errors import (
     CallbackError,
     CorruptError,
@@ -58,6 +59,9 @@ __all__ = [
     "Corpus",
     "CorruptError",
     "CsvError",
+    "DEFAULT_SIMILARITY",
+    "DupGroup",
+    "DupMember",
     "DateError",
     "Document",
     "Error",
@@ -77,6 +81,7 @@ __all__ = [
     "Utf8Error",
     "VersionError",
     "Writer",
+    "find_dups",
     "format_date",
     "import_csv",
     "library_version",

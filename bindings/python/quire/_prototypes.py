@@ -10,6 +10,7 @@ from ctypes import (
     CFUNCTYPE,
     POINTER,
     c_char_p,
+    c_double,
     c_int,
     c_int32,
     c_int64,
@@ -137,6 +138,21 @@ PROTOTYPES = {
     "quire_import_skipped_row": (c_int, [_handle, c_uint64, POINTER(c_uint64)]),
     "quire_import_warnings": (c_char_p, [_handle]),
     "quire_import_errmsg": (c_char_p, [_handle]),
+    # duplicates (quire/_dups.py)
+    "quire_dups_new": (c_int, [_out_handle]),
+    "quire_dups_free": (None, [_handle]),
+    "quire_dups_set_kinds": (c_int, [_handle, c_int]),
+    "quire_dups_set_similarity": (c_int, [_handle, c_double]),
+    "quire_dups_add_corpus": (c_int, [_handle, _handle]),
+    "quire_dups_group_count": (c_uint64, [_handle]),
+    "quire_dups_group": (c_int, [_handle, c_uint64, POINTER(c_int), POINTER(c_uint64)]),
+    "quire_dups_member": (
+        c_int,
+        [_handle, c_uint64, c_uint64, POINTER(c_uint32), POINTER(c_uint64), POINTER(c_double)],
+    ),
+    "quire_dups_errmsg": (c_char_p, [_handle]),
+    "quire_writer_set_dedup": (c_int, [_handle, c_int, c_double]),
+    "quire_writer_dropped": (c_uint64, [_handle]),
     # recovery
     "quire_salvage": (
         c_int,

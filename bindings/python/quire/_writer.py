@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import weakref
 from ctypes import byref, c_uint64, c_void_p
-from typing import Dict, List, Mapping, NamedTuple, Optional, Union
+from typing import Dict, Iterable, List, Mapping, NamedTuple, Optional, Union
 
 from ._common import (
     FIELD_AUTHOR,
@@ -24,6 +24,7 @@ from ._common import (
     encode_path,
     take_failed_handle,
 )
+from ._dups import kind_mask
 from ._errors import InvalidArgumentError, closed
 from ._lib import lib
 
@@ -61,7 +62,9 @@ class Writer:
     """Writes a corpus to path. Nothing appears at path until finish()
     succeeds; a writer closed (or collected) unfinished leaves path as it
     was. As a context manager it finishes on success and abandons the file
-    when the block raises."""
+    when the block raises. dedup ("url", "text", "near" or several) drops
+    each document that duplicates one added before (see find_dups);
+    similarity is the near threshold."""
 
     def __init__(
         self,
@@ -74,6 +77,8 @@ class Writer:
         threads: Optional[int] = None,
         codec: str = "zstd",
         dictionary_size: Optional[int] = None,
+        dedup: Union[str, Iterable[str], None] = None,
+        similarity: Optional[float] = None,
     ) -> None:
         handle = c_void_p()
         rc = lib.quire_writer_open(encode_path(path), byref(handle))
@@ -83,6 +88,10 @@ class Writer:
         self._finalizer = weakref.finalize(self, lib.quire_writer_close, handle)
         try:
             self._configure(block_size, level, order, utf8, threads, codec, dictionary_size)
+            if dedup is not None:
+                h = self._handle
+                check(lib.quire_writer_set_dedup(h, kind_mask(dedup), similarity or 0.0),
+                      lib.quire_writer_errmsg, h)
         except BaseException:
             self.close()
             raise
@@ -143,6 +152,11 @@ class Writer:
     def __len__(self) -> int:
         """Documents added so far."""
         return lib.quire_writer_doc_count(self._require())
+
+    @property
+    def dropped(self) -> int:
+        """Documents not added because they duplicate one kept (dedup=)."""
+        return lib.quire_writer_dropped(self._require())
 
     def import_csv(
         self,

@@ -6,15 +6,15 @@ the binding unnoticed."""
 from __future__ import annotations
 
 import re
-from ctypes import (POINTER, c_char_p, c_int, c_int32, c_int64, c_size_t, c_uint32, c_uint64,
-                    c_void_p)
+from ctypes import (POINTER, c_char_p, c_double, c_int, c_int32, c_int64, c_size_t, c_uint32,
+                    c_uint64, c_void_p)
 
 import pytest
 
 from quire._prototypes import NOT_BOUND, PROTOTYPES, WRITE_FN
 
 SCALARS = {"int": c_int, "int32_t": c_int32, "int64_t": c_int64, "uint64_t": c_uint64,
-           "uint32_t": c_uint32, "size_t": c_size_t}
+           "uint32_t": c_uint32, "size_t": c_size_t, "double": c_double}
 
 
 def strip(source: str) -> str:
