@@ -42,6 +42,10 @@ type WriterOptions struct {
 	Order          Order
 	UTF8           UTF8Policy
 	Threads        int // compressing threads; 0: the number of cores
+	// Dedup drops each document that duplicates one added before, by any
+	// of these kinds; Similarity is the near threshold (0: the default).
+	Dedup      DupKind
+	Similarity float64
 }
 
 // Codec is the compression of a corpus's blocks.
@@ -149,6 +153,11 @@ func (o *WriterOptions) apply(ptr *C.quire_writer) error {
 	}
 	if err := check(C.quire_writer_set_order(ptr, C.int(o.Order))); err != nil {
 		return err
+	}
+	if o.Dedup != 0 || o.Similarity != 0 {
+		if err := check(C.quire_writer_set_dedup(ptr, C.int(o.Dedup), C.double(o.Similarity))); err != nil {
+			return err
+		}
 	}
 	return check(C.quire_writer_set_utf8(ptr, C.int(o.UTF8)))
 }
