@@ -89,6 +89,13 @@ pub const QUIRE_UTF8_REPLACE: c_int = 1;
 pub const QUIRE_CSV_PLAIN: c_int = 0;
 pub const QUIRE_CSV_EXCEL: c_int = 1;
 
+// ---- Duplicates ----
+pub const QUIRE_DUP_URL: c_int = 1;
+pub const QUIRE_DUP_TEXT: c_int = 2;
+pub const QUIRE_DUP_NEAR: c_int = 4;
+pub const QUIRE_DUP_ALL: c_int = 7;
+pub const QUIRE_DEFAULT_SIMILARITY: f64 = 0.4;
+
 // ---- Handles (opaque) ----
 macro_rules! opaque {
     ($($name:ident),*) => {$(
@@ -106,7 +113,8 @@ opaque!(
     quire_cursor,
     quire_writer,
     quire_export,
-    quire_import
+    quire_import,
+    quire_dups
 );
 
 // ---- Callbacks ----
@@ -338,6 +346,35 @@ extern "C" {
     pub fn quire_import_skipped_row(imp: *const quire_import, index: u64, row: *mut u64) -> c_int;
     pub fn quire_import_warnings(imp: *const quire_import) -> *const c_char;
     pub fn quire_import_errmsg(imp: *const quire_import) -> *const c_char;
+
+    // ---- Duplicates ----
+    pub fn quire_dups_new(out: *mut *mut quire_dups) -> c_int;
+    pub fn quire_dups_free(dups: *mut quire_dups);
+    pub fn quire_dups_set_kinds(dups: *mut quire_dups, kinds: c_int) -> c_int;
+    pub fn quire_dups_set_similarity(dups: *mut quire_dups, similarity: f64) -> c_int;
+    pub fn quire_dups_add_corpus(dups: *mut quire_dups, corpus: *const quire_corpus) -> c_int;
+    pub fn quire_dups_group_count(dups: *const quire_dups) -> u64;
+    pub fn quire_dups_group(
+        dups: *const quire_dups,
+        index: u64,
+        kind: *mut c_int,
+        size: *mut u64,
+    ) -> c_int;
+    pub fn quire_dups_member(
+        dups: *const quire_dups,
+        index: u64,
+        member: u64,
+        corpus: *mut u32,
+        doc: *mut u64,
+        similarity: *mut f64,
+    ) -> c_int;
+    pub fn quire_dups_errmsg(dups: *const quire_dups) -> *const c_char;
+    pub fn quire_writer_set_dedup(
+        writer: *mut quire_writer,
+        kinds: c_int,
+        similarity: f64,
+    ) -> c_int;
+    pub fn quire_writer_dropped(writer: *const quire_writer) -> u64;
 
     // ---- Recovery ----
     pub fn quire_salvage(

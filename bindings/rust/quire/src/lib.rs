@@ -22,6 +22,7 @@
 
 mod corpus;
 mod date;
+mod dups;
 mod error;
 mod export;
 mod filter;
@@ -33,6 +34,7 @@ use std::path::Path;
 
 pub use corpus::{Corpus, Packing, Source};
 pub use date::{Date, Precision};
+pub use dups::{find_dups, DupGroup, DupKind, DupMember, DupsOptions, DEFAULT_SIMILARITY};
 pub use error::{strerror, Error, ErrorKind, Result};
 pub use export::{salvage, Dialect, ExportOptions, ExportReport, SalvageReport};
 pub use filter::{Filter, Undated};

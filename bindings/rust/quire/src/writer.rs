@@ -5,7 +5,7 @@ use std::ptr::NonNull;
 use quire_sys as sys;
 
 use crate::error::check;
-use crate::{message, path_arg, str_arg, Document, Error, Field, Result};
+use crate::{message, path_arg, str_arg, Document, DupKind, Error, Field, Result};
 
 /// The document order of a written file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -55,6 +55,11 @@ pub struct WriterOptions {
     pub utf8: Utf8Policy,
     /// Compressing threads, counting the caller's.
     pub threads: Option<i32>,
+    /// Drop each document that duplicates one added before, by any of
+    /// these kinds (see [`find_dups`](crate::find_dups)); empty: keep all.
+    pub dedup: Vec<DupKind>,
+    /// The near-duplicate threshold for `dedup` (`None`: the default).
+    pub similarity: Option<f64>,
 }
 
 /// Writes a new corpus. The file appears at its path only when
@@ -128,7 +133,16 @@ impl Writer {
             Utf8Policy::Reject => sys::QUIRE_UTF8_REJECT,
             Utf8Policy::Replace => sys::QUIRE_UTF8_REPLACE,
         };
-        check(unsafe { sys::quire_writer_set_utf8(w, utf8) }, errmsg)
+        check(unsafe { sys::quire_writer_set_utf8(w, utf8) }, errmsg)?;
+        if !o.dedup.is_empty() || o.similarity.is_some() {
+            let kinds = DupKind::mask(&o.dedup);
+            let similarity = o.similarity.unwrap_or(0.0);
+            check(
+                unsafe { sys::quire_writer_set_dedup(w, kinds, similarity) },
+                errmsg,
+            )?;
+        }
+        Ok(())
     }
 
     /// Adds one document (its `number` is ignored). A bad document
@@ -165,6 +179,13 @@ impl Writer {
     pub fn doc_count(&self) -> u64 {
         // SAFETY: the writer is live.
         unsafe { sys::quire_writer_doc_count(self.ptr.as_ptr()) }
+    }
+
+    /// The number of documents not added because they duplicate one kept
+    /// ([`WriterOptions::dedup`]).
+    pub fn dropped(&self) -> u64 {
+        // SAFETY: the writer is live.
+        unsafe { sys::quire_writer_dropped(self.ptr.as_ptr()) }
     }
 
     /// Writes the indexes, syncs the file and renames it into place.
