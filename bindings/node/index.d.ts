@@ -229,6 +229,10 @@ export interface WriterOptions {
   utf8?: 'reject' | 'replace';
   /** Threads compressing blocks. */
   threads?: number;
+  /** Drop each document that duplicates one added before, by these kinds. */
+  dedup?: DupKind | DupKind[];
+  /** The near-duplicate threshold for dedup (default DEFAULT_SIMILARITY). */
+  similarity?: number;
 }
 
 export interface NewDocument {
@@ -265,6 +269,8 @@ export class Writer {
   add(doc: NewDocument): void;
   /** Documents added so far. */
   readonly count: number;
+  /** Documents not added because they duplicate one kept (dedup). */
+  readonly dropped: number;
   importCsv(source: string | Buffer, options?: ImportOptions): ImportResult;
   /** Writes the indexes and moves the file into place; returns the document count. */
   finish(): number;
@@ -278,6 +284,29 @@ export function open(source: string | URL | Buffer | Uint8Array | ArrayBuffer): 
 export function importCsv(csv: string | Buffer, out: string, options?: ImportOptions & WriterOptions): ImportResult;
 export function parseDate(text: string): { timestamp: number; precision: Precision };
 export function formatDate(timestamp: number, precision: Precision): string | null;
+/** url: same normalised URL; text: same text after NFC and white-space
+ * collapsing; near: shingle similarity at least the threshold. */
+export type DupKind = 'url' | 'text' | 'near';
+export interface DupMember {
+  /** Index of its corpus in the array given to findDups. */
+  corpus: number;
+  /** Its document number in that corpus. */
+  doc: number;
+  /** Its similarity to the group's first document (1 for url and text). */
+  similarity: number;
+}
+export interface DupGroup {
+  kind: DupKind;
+  /** members[0] is the first in input order, the one dedup keeps. */
+  members: DupMember[];
+}
+/** The near-duplicate threshold used when none is given. */
+export const DEFAULT_SIMILARITY: number;
+/** Finds the groups of duplicates among the documents of the corpora. */
+export function findDups(
+  corpora: Corpus[],
+  options?: { kinds?: DupKind | DupKind[]; similarity?: number },
+): DupGroup[];
 export function salvage(damaged: string, out: string): { kept: number; lost: number; report: string[] };
 export function strerror(code: number): string;
 /** Version of the libquire loaded, such as "1.0.0". */

@@ -664,7 +664,8 @@ class Corpus {
 
 if (Symbol.dispose) Corpus.prototype[Symbol.dispose] = Corpus.prototype.close;
 
-const WRITER_KEYS = ['blockSize', 'level', 'order', 'utf8', 'threads', 'codec', 'dictionarySize'];
+const WRITER_KEYS = ['blockSize', 'level', 'order', 'utf8', 'threads', 'codec', 'dictionarySize', 'dedup',
+  'similarity'];
 const IMPORT_KEYS = ['columns', 'skipBadRows', 'baseDir'];
 
 function textArg(value, what) {
@@ -678,7 +679,7 @@ function textArg(value, what) {
 class Writer {
   constructor(file, options = {}) {
     checkKeys(options, WRITER_KEYS, 'writer');
-    const { blockSize, level, order, utf8, threads, codec, dictionarySize } = options;
+    const { blockSize, level, order, utf8, threads, codec, dictionarySize, dedup, similarity } = options;
     this[kHandle] = native.writerOpen(
       file,
       blockSize,
@@ -688,7 +689,15 @@ class Writer {
       threads,
       choice(CODECS, codec, 'codec', undefined),
       dictionarySize,
+      dedup === undefined ? undefined : dupMask(dedup),
+      similarity,
     );
+  }
+
+  /** Documents not added because they duplicate one kept (the dedup
+   * option). */
+  get dropped() {
+    return native.writerDropped(this[kHandle]);
   }
 
   /** Adds one document: {source, date, title, author, url, text}, all
@@ -772,8 +781,57 @@ function salvage(damaged, out) {
   return { kept, lost, report: report.split('\n').filter(Boolean) };
 }
 
+// ---- duplicates ---------------------------------------------------------
+
+const DUP_KINDS = { url: 1, text: 2, near: 4 };
+const DUP_NAMES = { 1: 'url', 2: 'text', 4: 'near' };
+/** The near-duplicate threshold used when none is given
+ * (QUIRE_DEFAULT_SIMILARITY). */
+const DEFAULT_SIMILARITY = 0.4;
+
+/** The mask of duplicate kinds: 'url', 'text', 'near' or an array of them. */
+function dupMask(kinds) {
+  const list = typeof kinds === 'string' ? [kinds] : kinds;
+  if (!Array.isArray(list)) throw new TypeError('duplicate kinds must be a string or an array');
+  let mask = 0;
+  for (const kind of list) {
+    if (!Object.hasOwn(DUP_KINDS, kind)) {
+      throw einval(`unknown duplicate kind ${JSON.stringify(kind)} (url, text, near)`);
+    }
+    mask |= DUP_KINDS[kind];
+  }
+  return mask;
+}
+
+/** Finds the groups of duplicate documents in the corpora (read in the
+ * order given, each in document order): [{kind, members: [{corpus, doc,
+ * similarity}]}], ordered by kind (url, text, near) then first document.
+ * members[0] is the first in input order, the one a Writer with dedup
+ * keeps. options: {kinds: 'url'|'text'|'near'|array (default all),
+ * similarity: the near threshold (default DEFAULT_SIMILARITY)}. Runs
+ * synchronously: it reads every text of every corpus. */
+function findDups(corpora, options = {}) {
+  checkKeys(options, ['kinds', 'similarity'], 'findDups');
+  if (!Array.isArray(corpora)) throw new TypeError('corpora must be an array of Corpus');
+  const handles = corpora.map((c) => {
+    if (!(c instanceof Corpus)) throw new TypeError('corpora must be an array of Corpus');
+    return c[kHandle];
+  });
+  const kinds = options.kinds === undefined ? undefined : dupMask(options.kinds);
+  if (kinds === 0) throw einval('no duplicate kind given');
+  return native.dupsFind(handles, kinds, options.similarity).map((raw) => {
+    const members = [];
+    for (let i = 1; i < raw.length; i += 3) {
+      members.push({ corpus: raw[i], doc: raw[i + 1], similarity: raw[i + 2] });
+    }
+    return { kind: DUP_NAMES[raw[0]], members };
+  });
+}
+
 module.exports = {
   open,
+  findDups,
+  DEFAULT_SIMILARITY,
   Corpus,
   Document,
   DocumentIterator,

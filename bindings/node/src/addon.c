@@ -113,6 +113,8 @@ static napi_value init(napi_env env, napi_value exports) {
       FN("writerFinish", qn_writer_finish),
       FN("writerClose", qn_writer_close),
       FN("writerImportCsv", qn_writer_import_csv),
+      FN("writerDropped", qn_writer_dropped),
+      FN("dupsFind", qn_dups_find),
       FN("exportToPath", qn_export_to_path),
       FN("streamOpen", qn_stream_open),
       FN("streamRead", qn_stream_read),

@@ -189,6 +189,14 @@ napi_value qn_writer_count(napi_env env, napi_callback_info info);
 napi_value qn_writer_finish(napi_env env, napi_callback_info info);
 napi_value qn_writer_close(napi_env env, napi_callback_info info);
 napi_value qn_writer_import_csv(napi_env env, napi_callback_info info);
+napi_value qn_writer_dropped(napi_env env, napi_callback_info info);
+
+/* ---- duplicates (dups.c) ------------------------------------------------- */
+
+/* Reads an optional number (the near threshold): *out is 0 for undefined or
+ * null. Returns 0, or -1 with a TypeError pending. */
+int qn_get_opt_similarity(napi_env env, napi_value value, double *out);
+napi_value qn_dups_find(napi_env env, napi_callback_info info);
 
 /* ---- CSV export (export.c, stream.c) --------------------------------------
  */

@@ -52,8 +52,30 @@ static int set_dictionary_size(quire_writer *w, int size) {
                   : quire_writer_set_dictionary_size(w, (uint32_t)size);
 }
 
-/* argv: blockSize, level, order, utf8, threads, codec, dictionarySize (each
- * optional). The codec goes first: it resets the level to its default. */
+/* Applies dedup (a QUIRE_DUP_* mask) and similarity, both optional. */
+static int set_dedup(napi_env env, quire_writer *w, napi_value kinds,
+                     napi_value similarity) {
+  int has, status;
+  int64_t mask;
+  double sim;
+  if (qn_get_opt_int(env, kinds, "dedup", &has, &mask) != 0 ||
+      qn_get_opt_similarity(env, similarity, &sim) != 0)
+    return -1;
+  if (!has && sim == 0)
+    return 0;
+  status = (mask < INT32_MIN || mask > INT32_MAX)
+               ? QUIRE_EINVAL
+               : quire_writer_set_dedup(w, has ? (int)mask : 0, sim);
+  if (status != QUIRE_OK) {
+    qn_throw_status(env, status, quire_writer_errmsg(w));
+    return -1;
+  }
+  return 0;
+}
+
+/* argv: blockSize, level, order, utf8, threads, codec, dictionarySize,
+ * dedup, similarity (each optional). The codec goes first: it resets the
+ * level to its default. */
 static int configure(napi_env env, quire_writer *w, napi_value *argv) {
   return apply(env, w, argv[5], "codec", quire_writer_set_codec) ||
          apply(env, w, argv[6], "dictionarySize", set_dictionary_size) ||
@@ -61,18 +83,19 @@ static int configure(napi_env env, quire_writer *w, napi_value *argv) {
          apply(env, w, argv[1], "level", quire_writer_set_level) ||
          apply(env, w, argv[2], "order", quire_writer_set_order) ||
          apply(env, w, argv[3], "utf8", quire_writer_set_utf8) ||
-         apply(env, w, argv[4], "threads", quire_writer_set_threads);
+         apply(env, w, argv[4], "threads", quire_writer_set_threads) ||
+         set_dedup(env, w, argv[7], argv[8]);
 }
 
 /* writerOpen(path, blockSize, level, order, utf8, threads, codec,
- * dictionarySize) -> handle */
+ * dictionarySize, dedup, similarity) -> handle */
 napi_value qn_writer_open(napi_env env, napi_callback_info info) {
-  napi_value argv[8], handle;
+  napi_value argv[10], handle;
   quire_writer *writer = NULL;
   qn_writer *w;
   qn_str path;
   int status;
-  if (qn_args(env, info, 8, argv) != 0 || qn_get_path(env, argv[0], &path))
+  if (qn_args(env, info, 10, argv) != 0 || qn_get_path(env, argv[0], &path))
     return NULL;
   status = quire_writer_open(path.data, &writer);
   qn_str_free(&path);
@@ -134,6 +157,15 @@ napi_value qn_writer_count(napi_env env, napi_callback_info info) {
   if (qn_args(env, info, 1, argv) != 0 || !(w = get_writer(env, argv[0])))
     return NULL;
   return qn_number(env, (double)quire_writer_doc_count(w->writer));
+}
+
+/* writerDropped(handle) -> documents dropped as duplicates */
+napi_value qn_writer_dropped(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  qn_writer *w;
+  if (qn_args(env, info, 1, argv) != 0 || !(w = get_writer(env, argv[0])))
+    return NULL;
+  return qn_number(env, (double)quire_writer_dropped(w->writer));
 }
 
 /* writerFinish(handle) -> documents written */
