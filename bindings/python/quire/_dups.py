@@ -78,9 +78,12 @@ def find_dups(
 
 def _add(handle: c_void_p, corpus: "Corpus") -> None:
     state = corpus._state  # noqa: SLF001 (the package's own corpus)
-    # Held so that close() from another thread waits for the reading.
-    with state.lock:
-        rc = lib.quire_dups_add_corpus(handle, state.require())
+    # A call in flight: close() from another thread waits for it.
+    c_corpus = state.enter()
+    try:
+        rc = lib.quire_dups_add_corpus(handle, c_corpus)
+    finally:
+        state.leave()
     check(rc, lib.quire_dups_errmsg, handle)
 
 
