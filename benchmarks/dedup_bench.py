@@ -94,6 +94,9 @@ def main():
     ap.add_argument("--threads", type=int, default=1,
                     help="--threads of the pack timed against (default 1)")
     ap.add_argument("--json", help="write the results here")
+    ap.add_argument("--record", action="store_true",
+                    help="also merge them into results/dedup.json, which "
+                         "report.py puts in RESULTS.md")
     args = ap.parse_args()
     work = os.path.join(HERE, "work", f"dedup-{args.docs}-{args.seed}")
     os.makedirs(work, exist_ok=True)
@@ -130,6 +133,9 @@ def main():
                          check=True, capture_output=True, text=True)
     rss = int(out.stderr.strip().splitlines()[-1])
     result = {
+        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "quire_build": subprocess.run(["git", "-C", HERE, "rev-parse", "--short", "HEAD"],
+                                      capture_output=True, text=True).stdout.strip(),
         "docs": args.docs, "seed": args.seed, "runs": args.runs,
         "pack_threads": args.threads,
         "pack_seconds": median(pack_t), "dups_near_seconds": median(dups_t),
@@ -153,6 +159,16 @@ def main():
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
             json.dump(result, f, indent=1)
+    if args.record:
+        path = os.path.join(HERE, "results", "dedup.json")
+        runs = {}
+        if os.path.exists(path):
+            with open(path, encoding="utf-8") as f:
+                runs = json.load(f)
+        runs[f"{args.docs}/t{args.threads}"] = result
+        with open(path + ".tmp", "w", encoding="utf-8") as f:
+            json.dump(runs, f, indent=1, sort_keys=True)
+        os.replace(path + ".tmp", path)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ log-log plot results/times.png (with gnuplot).
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -247,6 +248,36 @@ class Report:
                 for key, what, _ in INPROC_TARGETS]
         self.table(["operation"] + self.header_cols(), rows)
 
+    def dedup(self):
+        """Near-duplicate detection (benchmarks/dedup_bench.py), when
+        results/dedup.json holds runs of it."""
+        runs = getattr(self, "dedup_runs", None)
+        if not runs:
+            return
+        self.add("## Near duplicates (benchmarks/dedup_bench.py)", "",
+                 "`quire dups --kind near` at the default threshold on the labelled set of "
+                 "`gen_neardups.py` (edits of 1-10% of words, boilerplate paragraphs added or "
+                 "removed, changed headlines, copies; distinct articles on the same topic), "
+                 "and its time against `quire pack` of the same CSV in the same run "
+                 "(targets: precision and recall >= 0.95, time < 2x pack). Counted per "
+                 "document, as `--dedup` uses the groups; see ANALYSIS.md.", "")
+        rows = []
+        for key in sorted(runs, key=lambda k: (runs[k]["docs"], runs[k]["pack_threads"])):
+            r = runs[key]
+            rows.append([
+                fmt_docs(r["docs"]), f"{r['csv_mb']:.0f} MB", f"{r['precision']:.4f} {mark(r['precision'] >= 0.95)}",
+                f"{r['recall']:.4f} {mark(r['recall'] >= 0.95)}",
+                f"{r['predicted']} / {r['true_duplicates']}",
+                f"{r['false_positives']} ({r['false_positives_same_topic']})",
+                f"-t{r['pack_threads']}: {fmt_time(r['pack_seconds'])}",
+                fmt_time(r["dups_near_seconds"]),
+                f"{r['ratio']:.3f} {mark(r['ratio'] < 2)}",
+                f"{r['dups_cpu'] / r['pack_cpu']:.3f}",
+                f"{r['dups_peak_rss_mib']:.0f} MiB", r.get("when", "?")])
+        self.table(["docs", "CSV", "precision", "recall", "reported / true dups",
+                    "false pos. (same topic)", "pack", "dups near", "time ratio",
+                    "CPU ratio", "dups peak RSS", "measured"], rows)
+
     def plot_note(self):
         self.add("## Plot", "", f"![time against corpus size]({self.plot})", "",
                  "Median time of each task against the number of documents, log-log, "
@@ -259,6 +290,7 @@ class Report:
         self.sizes_table()
         self.absolute()
         self.memory()
+        self.dedup()
         self.plot_note()
         return "\n".join(self.lines)
 
@@ -315,8 +347,16 @@ def main():
         data = json.load(f)
     if not data.get("sizes"):
         sys.exit("report: no measurements in latest.json")
-    png = write_plot(data, args.results)
+    if shutil.which("gnuplot"):
+        png = write_plot(data, args.results)
+    else:  # the tables can still be remade; the plot stays as it was
+        png = os.path.join(args.results, "times.png")
+        print("report: gnuplot not found: the plot is not redrawn", file=sys.stderr)
     report = Report(data)
+    dedup_path = os.path.join(args.results, "dedup.json")
+    if os.path.exists(dedup_path):
+        with open(dedup_path) as f:
+            report.dedup_runs = json.load(f)
     report.plot = os.path.relpath(png, os.path.dirname(os.path.abspath(args.out)))
     text = report.text()
     with open(args.out + ".tmp", "w", encoding="utf-8") as f:
