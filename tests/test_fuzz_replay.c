@@ -25,6 +25,9 @@
 #define LLVMFuzzerTestOneInput fuzz_date_one
 #include "fuzz/fuzz_date.c"
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_dedup_one
+#include "fuzz/fuzz_dedup.c"
+#undef LLVMFuzzerTestOneInput
 
 typedef int (*fuzz_fn)(const uint8_t *data, size_t size);
 
@@ -83,4 +86,8 @@ Test(fuzz_replay, csv_target, .timeout = 120) {
 
 Test(fuzz_replay, date_target, .timeout = 60) {
   replay("date", fuzz_date_one);
+}
+
+Test(fuzz_replay, dedup_target, .timeout = 60) {
+  replay("dedup", fuzz_dedup_one);
 }

@@ -163,3 +163,16 @@ def test_salvage_keeps_every_other_document(corpus, tmp_path, section):
     assert "ok" in quire("verify", saved).stdout.decode()
     want = [row for i, row in enumerate(without_ids(intact_csv)) if i not in lost]
     assert without_ids(quire("export", saved).stdout) == want
+
+
+def test_dups_stops_at_a_damaged_text_block(corpus, tmp_path):
+    """`quire dups` reads every text: a damaged block fails it with exit 1
+    and a message, never a crash or a partial list of groups."""
+    path, _ = corpus
+    data = path.read_bytes()
+    off, size, _first, _n = blocks(data, TEXT_BLOCKS)[1]
+    bad = damaged_copy(tmp_path, data, off + size // 2)
+    r = quire("dups", bad, code=1)
+    assert r.stdout == b""
+    assert r.stderr.startswith(b"quire dups: ") and b"document" in r.stderr
+    assert quire("dups", "--kind", "url", bad).stdout.count(b"\n") == 1  # url only: metadata is whole
