@@ -273,10 +273,11 @@ class Report:
                 fmt_time(r["dups_near_seconds"]),
                 f"{r['ratio']:.3f} {mark(r['ratio'] < 2)}",
                 f"{r['dups_cpu'] / r['pack_cpu']:.3f}",
-                f"{r['dups_peak_rss_mib']:.0f} MiB", r.get("when", "?")])
+                f"{r['dups_peak_rss_mib']:.0f} MiB",
+                f"{r.get('when', '?')} ({r.get('quire_build', '?')})"])
         self.table(["docs", "CSV", "precision", "recall", "reported / true dups",
                     "false pos. (same topic)", "pack", "dups near", "time ratio",
-                    "CPU ratio", "dups peak RSS", "measured"], rows)
+                    "CPU ratio", "dups peak RSS", "measured (build)"], rows)
 
     def plot_note(self):
         self.add("## Plot", "", f"![time against corpus size]({self.plot})", "",
