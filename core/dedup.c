@@ -385,6 +385,8 @@ int quire_dups_set_similarity(quire_dups *d, double similarity) {
   return QUIRE_OK;
 }
 
+static int build_groups(quire_dups *d);
+
 static int dups_fail(quire_dups *d, int status) {
   d->status = status;
   return status;
@@ -482,7 +484,9 @@ int quire_dups_add_corpus(quire_dups *d, const quire_corpus *corpus) {
   }
   d->corpus_count++;
   d->next_id += docs;
-  return QUIRE_OK;
+  /* The groups are built now, so that running out of memory for them is
+   * this call's failure and the getters cannot fail but for arguments. */
+  return build_groups(d);
 }
 
 static int compare_pairs(const void *a, const void *b) {

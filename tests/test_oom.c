@@ -351,6 +351,66 @@ static int op_pack_threads(hd_bytes *got) {
   return pack(got, QUIRE_ORDER_CLUSTERED, 3);
 }
 
+/* Packs 60 documents of which 20 repeat earlier ones, dropping duplicates
+ * of every kind. */
+static int op_pack_dedup(hd_bytes *got) {
+  quire_writer *w;
+  int status = quire_writer_open(fx.out, &w);
+  EXPECT_NULL_ON_ENOMEM(status, w);
+  if (status == QUIRE_OK)
+    status = quire_writer_set_order(w, QUIRE_ORDER_INPUT);
+  if (status == QUIRE_OK)
+    status = quire_writer_set_dedup(w, QUIRE_DUP_ALL, 0);
+  for (size_t i = 0; i < 60 && status == QUIRE_OK; i++) {
+    hd_doc d;
+    hd_make_doc(4, i % 40, &d);
+    status = hd_add(w, &d);
+    hd_doc_free(&d);
+  }
+  if (status == QUIRE_OK && quire_writer_dropped(w) < 20)
+    cr_assert_fail("dedup dropped %llu of 20 repeats",
+                   (unsigned long long)quire_writer_dropped(w));
+  if (status == QUIRE_OK)
+    status = quire_writer_finish(w);
+  quire_writer_close(w);
+  if (status == QUIRE_OK)
+    read_output(got);
+  return status;
+}
+
+/* Finds the duplicates of the corpus given twice: every document is a text
+ * and a near duplicate of its twin. */
+static int op_dups(hd_bytes *got) {
+  quire_corpus *c;
+  quire_dups *d = NULL;
+  int status = open_fixture(&c);
+  if (status == QUIRE_OK) {
+    status = quire_dups_new(&d);
+    EXPECT_NULL_ON_ENOMEM(status, d);
+  }
+  for (int i = 0; i < 2 && status == QUIRE_OK; i++)
+    status = quire_dups_add_corpus(d, c);
+  uint64_t groups = status == QUIRE_OK ? quire_dups_group_count(d) : 0;
+  if (status == QUIRE_OK && groups == 0) /* building the groups failed */
+    status = quire_dups_group(d, 0, NULL, NULL);
+  for (uint64_t g = 0; g < groups && status == QUIRE_OK; g++) {
+    int kind;
+    uint64_t size, doc;
+    uint32_t corpus;
+    status = quire_dups_group(d, g, &kind, &size);
+    for (uint64_t m = 0; m < size && status == QUIRE_OK; m++) {
+      status = quire_dups_member(d, g, m, &corpus, &doc, NULL);
+      char line[64];
+      snprintf(line, sizeof line, "%d %u/%llu\n", kind, corpus,
+               (unsigned long long)doc);
+      hd_bytes_put(got, line, strlen(line));
+    }
+  }
+  quire_dups_free(d);
+  quire_corpus_close(c);
+  return status;
+}
+
 /* Imports the CSV, skipping its bad row, and finishes the writer only when
  * the import succeeded, as the CLI does. */
 static int op_import(hd_bytes *got) {
@@ -475,6 +535,12 @@ Test(oom, pack_input_order) {
 }
 Test(oom, pack_with_threads) {
   sweep("pack 3 threads", op_pack_threads);
+}
+Test(oom, pack_with_dedup) {
+  sweep("pack dedup", op_pack_dedup);
+}
+Test(oom, dups) {
+  sweep("dups", op_dups);
 }
 Test(oom, import_csv) {
   sweep("import", op_import);
