@@ -502,7 +502,8 @@ static int compare_pairs(const void *a, const void *b) {
 static int build_groups(quire_dups *d) {
   if (d->groups_built)
     return QUIRE_OK;
-  qsort(d->pairs, d->pair_count, sizeof *d->pairs, compare_pairs);
+  if (d->pair_count) /* qsort wants a pointer even for nothing */
+    qsort(d->pairs, d->pair_count, sizeof *d->pairs, compare_pairs);
   q_free(d->groups);
   d->groups = NULL;
   d->group_count = 0;
