@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "codec.h"
+#include "dedup.h"
 #include "format.h"
 #include "internal.h"
 #include "wpool.h"
@@ -92,6 +93,10 @@ struct quire_writer {
   q_buf compressed;
   q_wpool *pool;  /* helper threads compressing blocks, or NULL */
   q_buf repaired; /* scratch for QUIRE_UTF8_REPLACE */
+
+  /* --dedup (dedup.c): documents that duplicate one kept are dropped. */
+  q_dedup *dedup;
+  uint64_t dropped;
 };
 
 /* Tuning of the dictionaries (benchmarks/ANALYSIS.md): the metadata
@@ -239,6 +244,29 @@ int quire_writer_set_threads(quire_writer *w, int threads) {
   return QUIRE_OK;
 }
 
+int quire_writer_set_dedup(quire_writer *w, int kinds, double similarity) {
+  int status = check_option(w);
+  if (status != QUIRE_OK)
+    return status;
+  if (kinds < 0 || (kinds & ~QUIRE_DUP_ALL))
+    return q_fail(w->msg, QUIRE_EINVAL, "kinds %d is not a mask of QUIRE_DUP_*",
+                  kinds);
+  if (similarity == 0)
+    similarity = QUIRE_DEFAULT_SIMILARITY;
+  if (!(similarity > 0 && similarity <= 1))
+    return q_fail(w->msg, QUIRE_EINVAL,
+                  "similarity %g is not above 0 and at most 1", similarity);
+  q_dedup_free(w->dedup);
+  w->dedup = NULL;
+  if (kinds && !(w->dedup = q_dedup_new(kinds, similarity)))
+    return q_fail(w->msg, QUIRE_ENOMEM, "out of memory");
+  return QUIRE_OK;
+}
+
+uint64_t quire_writer_dropped(const quire_writer *w) {
+  return w ? w->dropped : 0;
+}
+
 uint64_t quire_writer_doc_count(const quire_writer *w) {
   return w ? w->doc_count : 0;
 }
@@ -271,6 +299,7 @@ void quire_writer_close(quire_writer *w) {
   q_packer_free(w->packer);
   q_zdict_free(w->zdict[0]);
   q_zdict_free(w->zdict[1]);
+  q_dedup_free(w->dedup);
   q_free(w);
 }
 
@@ -859,6 +888,17 @@ int quire_writer_add(quire_writer *w, const char *source, size_t source_len,
     int status = repair_strings(w, strings, lens, needs, 5, names, limits);
     if (status != QUIRE_OK)
       return status;
+  }
+  if (w->dedup) {
+    q_dup_match m;
+    int status = q_dedup_add(w->dedup, url, url_len, text, text_len,
+                             w->doc_count + w->dropped, 1, &m);
+    if (status != QUIRE_OK)
+      return writer_fail(w, status, "out of memory for duplicate detection");
+    if (m.any) {
+      w->dropped++;
+      return QUIRE_OK;
+    }
   }
   if (!w->started && writer_start(w) != QUIRE_OK)
     return w->status;

@@ -679,6 +679,103 @@ QUIRE_API const char *quire_import_warnings(const quire_import *imp);
 QUIRE_API const char *quire_import_errmsg(const quire_import *imp);
 
 /* ---------------------------------------------------------------------- */
+/* Duplicates                                                              */
+/* ---------------------------------------------------------------------- */
+
+/* The kinds of duplicates, as bits of a mask (ABI.md, "Duplicates", gives
+ * the exact rules):
+ *  - QUIRE_DUP_URL: the same URL once normalised (scheme and host in lower
+ *    case, http and https alike, default port, fragment, trailing slash and
+ *    tracking parameters such as utm_*, fbclid and gclid dropped). Documents
+ *    without a URL are never URL duplicates.
+ *  - QUIRE_DUP_TEXT: the same body text after Unicode NFC and white space
+ *    collapsing. Empty texts are never text duplicates.
+ *  - QUIRE_DUP_NEAR: texts whose sets of 5-word shingles have an estimated
+ *    Jaccard similarity (MinHash, 128 values) of at least the threshold. */
+#define QUIRE_DUP_URL 1
+#define QUIRE_DUP_TEXT 2
+#define QUIRE_DUP_NEAR 4
+#define QUIRE_DUP_ALL 7
+/* The default near-duplicate threshold: Jaccard similarity of shingles,
+ * chosen by measurement (benchmarks/ANALYSIS.md, "Near duplicates"). */
+#define QUIRE_DEFAULT_SIMILARITY 0.4
+
+typedef struct quire_dups quire_dups;
+
+/* Creates a duplicate finder for every kind (QUIRE_DUP_ALL) at the default
+ * threshold. Returns QUIRE_OK or QUIRE_ENOMEM (*out NULL). Free it with
+ * quire_dups_free(). */
+QUIRE_API int quire_dups_new(quire_dups **out);
+
+/* Frees the finder and every group it holds. NULL is a no-op. */
+QUIRE_API void quire_dups_free(quire_dups *dups);
+
+/* Sets the kinds to look for, a non-zero mask of QUIRE_DUP_* bits. Before
+ * the first corpus only (QUIRE_ESTATE after). Returns QUIRE_OK or
+ * QUIRE_EINVAL. */
+QUIRE_API int quire_dups_set_kinds(quire_dups *dups, int kinds);
+
+/* Sets the near-duplicate threshold, a Jaccard similarity above 0 and at
+ * most 1. Before the first corpus only. Returns QUIRE_OK, QUIRE_EINVAL or
+ * QUIRE_ESTATE. */
+QUIRE_API int quire_dups_set_similarity(quire_dups *dups, double similarity);
+
+/* Reads every document of corpus, in document order, through a cursor
+ * (holding one text block at a time), and compares it with the documents
+ * of this corpus and of the corpora added before. The corpus is number N
+ * in quire_dups_member() when N corpora were added before it; it need not
+ * stay open afterwards. Memory grows by about 1 KB per distinct document
+ * for near duplicates (its 256-byte signature and its LSH entries) and 50
+ * bytes for url or text. Groups are available after each call. Returns
+ * QUIRE_OK, QUIRE_EINVAL (NULL or failed corpus), QUIRE_ECORRUPT,
+ * QUIRE_ENOMEM or QUIRE_ELIMIT (over QUIRE_MAX_DOCUMENTS documents in all);
+ * after any failure the finder is failed and every call on it but
+ * quire_dups_errmsg() and quire_dups_free() returns QUIRE_ESTATE. */
+QUIRE_API int quire_dups_add_corpus(quire_dups *dups,
+                                    const quire_corpus *corpus);
+
+/* Returns the number of groups found so far (0 for NULL or a failed
+ * finder). Groups come ordered by kind (url, text, near), then by their
+ * first document. A document is in at most one group of each kind. */
+QUIRE_API uint64_t quire_dups_group_count(const quire_dups *dups);
+
+/* Stores the kind (one QUIRE_DUP_* bit) of group number index in *kind
+ * and its number of documents (at least 2) in *size; either pointer may be
+ * NULL. Returns QUIRE_OK, QUIRE_ENOTFOUND for an index out of range,
+ * QUIRE_EINVAL or QUIRE_ESTATE. */
+QUIRE_API int quire_dups_group(const quire_dups *dups, uint64_t index,
+                               int *kind, uint64_t *size);
+
+/* Stores member number member (0 .. size-1) of group index: the number of
+ * its corpus (in the order of quire_dups_add_corpus()), its document
+ * number in that corpus and its similarity to member 0, the group's first
+ * document in input order, which is the one --dedup keeps (1 for url and
+ * text groups, and for member 0). Member 0 is the first; the others follow
+ * in input order. Any output pointer may be NULL. Returns QUIRE_OK,
+ * QUIRE_ENOTFOUND, QUIRE_EINVAL or QUIRE_ESTATE. */
+QUIRE_API int quire_dups_member(const quire_dups *dups, uint64_t index,
+                                uint64_t member, uint32_t *corpus,
+                                uint64_t *doc, double *similarity);
+
+/* Returns the message of the finder's last failure, or "". Owned by the
+ * finder, valid until the next call on it. */
+QUIRE_API const char *quire_dups_errmsg(const quire_dups *dups);
+
+/* Makes writer drop every document that duplicates an earlier document it
+ * kept, by any kind of the mask kinds (QUIRE_DUP_*; 0 turns it off), with
+ * similarity the near threshold (0 for QUIRE_DEFAULT_SIMILARITY). The
+ * first of each group in input order is kept whatever the file's order. A
+ * dropped document makes quire_writer_add() return QUIRE_OK without adding
+ * it; quire_writer_dropped() counts them. Memory as quire_dups_add_corpus()
+ * for the documents kept. Before the first document only. Returns
+ * QUIRE_OK, QUIRE_EINVAL, QUIRE_ESTATE or QUIRE_ENOMEM. */
+QUIRE_API int quire_writer_set_dedup(quire_writer *writer, int kinds,
+                                     double similarity);
+
+/* Returns the number of documents dropped as duplicates so far. */
+QUIRE_API uint64_t quire_writer_dropped(const quire_writer *writer);
+
+/* ---------------------------------------------------------------------- */
 /* Recovery                                                                */
 /* ---------------------------------------------------------------------- */
 
