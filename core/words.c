@@ -408,3 +408,25 @@ int q_terms_feed(q_terms *t, const char *text, size_t len) {
 int q_terms_matched(const q_terms *t) {
   return t->done;
 }
+
+/* ---- the parsed terms, for word summaries ----------------------------------
+ */
+
+uint32_t q_terms_count(const q_terms *t) {
+  return t->count;
+}
+
+int q_terms_is_any(const q_terms *t, uint32_t k) {
+  return t->terms[k].any;
+}
+
+uint32_t q_terms_words(const q_terms *t, uint32_t k) {
+  return t->terms[k].count;
+}
+
+void q_terms_word(const q_terms *t, uint32_t k, uint32_t j, const char **folded,
+                  size_t *len) {
+  uint32_t id = t->ids[t->terms[k].first + j];
+  *folded = t->pool + t->word_off[id];
+  *len = t->word_len[id];
+}

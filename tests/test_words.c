@@ -10,9 +10,11 @@
 #include <unistd.h>
 #include <utf8proc.h>
 
+#include "format.h"
 #include "quire.h"
 #include "testutil.h"
 #include "words.h"
+#include "wordsum.h"
 
 /* ---- word rules ------------------------------------------------------------
  */
@@ -515,4 +517,99 @@ Test(words, seeds_against_the_reference) {
   }
   quire_corpus_close(c);
   unlink(path);
+}
+
+/* ---- word summaries --------------------------------------------------------
+ */
+
+/* A metadata block of one record with this title. */
+static size_t meta_record(char *out, const char *title) {
+  uint32_t tl = (uint32_t)strlen(title);
+  memset(out, 0, QF_META_HEAD);
+  memcpy(out, &tl, 4); /* little-endian machine, as the writer's st32 */
+  memcpy(out + QF_META_HEAD, title, tl + 1);
+  out[QF_META_HEAD + tl + 1] = '\0';
+  out[QF_META_HEAD + tl + 2] = '\0';
+  return QF_META_HEAD + tl + 3;
+}
+
+/* Builds summaries of 200 blocks: "common" is in every block, "rareNNN" in
+ * block NNN only, "titleNNN" in its title only, "phrase one" in block 7. */
+static void build_summaries(q_buf *section, uint64_t budget) {
+  q_wsum_builder *b;
+  char msg[512];
+  cr_assert_eq(q_wsum_builder_new(&b), QUIRE_OK);
+  for (int i = 0; i < 200; i++) {
+    char text[256], meta[128], title[32];
+    int n = snprintf(text, sizeof text, "Common filler %s RARE%03d x%d",
+                     i == 7 ? "phrase one" : "no", i, i % 3);
+    text[n] = '\0'; /* texts are NUL-separated in a block */
+    snprintf(title, sizeof title, "Title%03d", i);
+    size_t m = meta_record(meta, title);
+    cr_assert_eq(q_wsum_builder_block(b, text, (size_t)n + 1, meta, m, msg),
+                 QUIRE_OK, "%s", msg);
+  }
+  cr_assert_eq(q_wsum_builder_finish(b, budget, section, msg), QUIRE_OK, "%s",
+               msg);
+  q_wsum_builder_free(b);
+}
+
+/* Which blocks the summaries let through for term. */
+static int blocks_let_through(const q_buf *s, const char *term, int *first) {
+  const uint8_t *p = (const uint8_t *)s->data;
+  cr_assert(s->len >= QWS_HEAD && !memcmp(p, QWS_MAGIC, 8));
+  uint32_t n = ld32(p + 8), k = ld32(p + 12), f = ld32(p + 16);
+  const uint8_t *offsets = p + QWS_HEAD + 4 * (size_t)f;
+  const uint8_t *filters = offsets + 8 * ((size_t)n + 1);
+  quire_filter *flt;
+  quire_filter_new(&flt);
+  cr_assert_eq(quire_filter_add_term(flt, term, strlen(term)), QUIRE_OK);
+  q_wsum_query *q;
+  cr_assert_eq(q_wsum_query_new(q_filter_terms(flt), k, p + QWS_HEAD, f, &q),
+               QUIRE_OK);
+  int through = 0;
+  *first = -1;
+  for (uint32_t i = 0; i < n; i++) {
+    uint64_t at = ld64(offsets + 8 * i), end = ld64(offsets + 8 * (i + 1));
+    if (!q || q_wsum_query_block(q, filters + at, (size_t)(end - at))) {
+      through++;
+      if (*first < 0)
+        *first = (int)i;
+    }
+  }
+  q_wsum_query_free(q);
+  quire_filter_free(flt);
+  return through;
+}
+
+Test(words, summaries_never_miss_and_mostly_skip) {
+  q_buf s = {0};
+  build_summaries(&s, 64 << 10);
+  cr_assert_gt(s.len, (size_t)QWS_HEAD);
+  int first, misses = 0;
+  for (int i = 0; i < 200; i += 13) {
+    char term[32];
+    snprintf(term, sizeof term, "rare%03d", i);
+    int through = blocks_let_through(&s, term, &first);
+    cr_assert_geq(through, 1, "%s", term);
+    /* The block that holds it is always let through. */
+    if (through == 1)
+      cr_assert_eq(first, i, "%s", term);
+    snprintf(term, sizeof term, "TITLE%03d", i);
+    cr_assert_geq(blocks_let_through(&s, term, &first), 1, "%s", term);
+    misses += through - 1;
+  }
+  cr_assert_lt(misses, 3, "false positives: %d", misses);
+  /* Frequent words rule nothing out; absent ones rule out (nearly) all. */
+  cr_assert_eq(blocks_let_through(&s, "common", &first), 200);
+  cr_assert_eq(blocks_let_through(&s, "x1", &first), 200);
+  cr_assert_lt(blocks_let_through(&s, "nowhere", &first), 3);
+  int through = blocks_let_through(&s, "phrase one", &first);
+  cr_assert(through >= 1 && first <= 7);
+  cr_assert_lt(through, 4);
+  q_buf_free(&s);
+  /* Too small a budget: no section at all. */
+  build_summaries(&s, 100);
+  cr_assert_eq(s.len, 0);
+  q_buf_free(&s);
 }
