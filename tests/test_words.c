@@ -12,6 +12,7 @@
 
 #include "format.h"
 #include "quire.h"
+#include "reader.h"
 #include "testutil.h"
 #include "words.h"
 #include "wordsum.h"
@@ -206,7 +207,8 @@ typedef struct gen_corpus {
   const char **sources;
 } gen_corpus;
 
-static void gen_make(gen_corpus *g, int docs, uint64_t seed, uint32_t block) {
+static void gen_make(gen_corpus *g, int docs, uint64_t seed, uint32_t block,
+                     int summaries) {
   static const char *const sources[] = {"A", "B", "C"};
   uint64_t rng = seed;
   tu_tmp_path(g->path, sizeof g->path, "words.quire");
@@ -218,6 +220,7 @@ static void gen_make(gen_corpus *g, int docs, uint64_t seed, uint32_t block) {
   cr_assert_eq(quire_writer_open(g->path, &w), QUIRE_OK);
   cr_assert_eq(quire_writer_set_order(w, QUIRE_ORDER_INPUT), QUIRE_OK);
   cr_assert_eq(quire_writer_set_block_size(w, block), QUIRE_OK);
+  cr_assert_eq(quire_writer_set_word_summaries(w, summaries), QUIRE_OK);
   for (int i = 0; i < docs; i++) {
     g->titles[i] = make_text(&rng, 1 + (int)(tu_rand(&rng) % 6));
     g->texts[i] = make_text(&rng, (int)(tu_rand(&rng) % 80));
@@ -311,7 +314,7 @@ static void check_filter(const gen_corpus *g, quire_corpus *c,
 
 Test(words, generated_text_against_the_reference, .timeout = 120) {
   gen_corpus g;
-  gen_make(&g, 400, 17, 4096);
+  gen_make(&g, 400, 17, 4096, 0);
   quire_corpus *c;
   cr_assert_eq(quire_corpus_open(g.path, &c), QUIRE_OK);
   const char *singles[] = {
@@ -392,7 +395,7 @@ static int add_to_buf(void *ctx, const char *data, size_t len) {
 
 Test(words, export_and_clones_honour_terms) {
   gen_corpus g;
-  gen_make(&g, 60, 5, 4096);
+  gen_make(&g, 60, 5, 4096, 1);
   quire_corpus *c;
   cr_assert_eq(quire_corpus_open(g.path, &c), QUIRE_OK);
   quire_filter *f;
@@ -426,7 +429,7 @@ Test(words, export_and_clones_honour_terms) {
 
 Test(words, damaged_text_block_is_an_error_not_a_miss) {
   gen_corpus g;
-  gen_make(&g, 50, 9, 4096);
+  gen_make(&g, 50, 9, 4096, 0);
   size_t len;
   char *bytes = tu_read_file(g.path, &len);
   cr_assert_not_null(bytes);
@@ -612,4 +615,148 @@ Test(words, summaries_never_miss_and_mostly_skip) {
   build_summaries(&s, 100);
   cr_assert_eq(s.len, 0);
   q_buf_free(&s);
+}
+
+/* ---- word summaries in files ------------------------------------------------
+ */
+
+/* 3000 documents in 4 KiB blocks: words of a vocabulary of 2000 (frequent
+ * ones, in many blocks) and in each document a marker word of its own. */
+static void marker_corpus(const char *path, int summaries) {
+  quire_writer *w;
+  cr_assert_eq(quire_writer_open(path, &w), QUIRE_OK);
+  cr_assert_eq(quire_writer_set_block_size(w, 4096), QUIRE_OK);
+  cr_assert_eq(quire_writer_set_order(w, QUIRE_ORDER_INPUT), QUIRE_OK);
+  cr_assert_eq(quire_writer_set_word_summaries(w, summaries), QUIRE_OK);
+  uint64_t rng = 42;
+  char text[2048], title[64];
+  for (int i = 0; i < 3000; i++) {
+    int n = snprintf(text, sizeof text, "Marker%05d", i);
+    for (int j = 0; j < 120; j++)
+      n += snprintf(text + n, sizeof text - (size_t)n, " v%u",
+                    (unsigned)(tu_rand(&rng) % 2000));
+    snprintf(title, sizeof title, "Title %d", i % 7);
+    cr_assert_eq(quire_writer_add(w, "", 0, "", 0, title, strlen(title), "", 0,
+                                  "", 0, text, (size_t)n),
+                 QUIRE_OK);
+  }
+  cr_assert_eq(quire_writer_finish(w), QUIRE_OK);
+  quire_writer_close(w);
+}
+
+static int count_term(quire_corpus *c, const char *term, uint64_t *count) {
+  quire_filter *f;
+  quire_filter_new(&f);
+  quire_filter_add_term(f, term, strlen(term));
+  int status = quire_corpus_count(c, f, count);
+  quire_filter_free(f);
+  return status;
+}
+
+Test(words, summaries_in_files_skip_blocks_and_agree, .timeout = 120) {
+  char with[512], without[512];
+  tu_tmp_path(with, sizeof with, "with.quire");
+  tu_tmp_path(without, sizeof without, "without.quire");
+  marker_corpus(with, 1);
+  marker_corpus(without, 0);
+  quire_corpus *a, *b;
+  cr_assert_eq(quire_corpus_open(with, &a), QUIRE_OK);
+  cr_assert_eq(quire_corpus_open(without, &b), QUIRE_OK);
+  cr_assert_not_null(q_ext(a, QX_WORD_SUMMARIES), "summaries were written");
+  cr_assert_null(q_ext(b, QX_WORD_SUMMARIES));
+  double growth =
+      (double)quire_corpus_file_size(a) / (double)quire_corpus_file_size(b) - 1;
+  cr_log_info("word summaries: %.2f%% of the file", 100 * growth);
+  cr_assert_lt(growth, 0.03);
+  const char *terms[] = {"marker00000", "MARKER01234", "marker02999",
+                         "v17",         "v1999",       "title 3",
+                         "absentword",  "marker1",     "v5 v6"};
+  for (size_t i = 0; i < COUNT(terms); i++) {
+    uint64_t x = 0, y = 1;
+    cr_assert_eq(count_term(a, terms[i], &x), QUIRE_OK);
+    cr_assert_eq(count_term(b, terms[i], &y), QUIRE_OK);
+    cr_assert_eq(x, y, "%s: %llu with summaries, %llu without", terms[i],
+                 (unsigned long long)x, (unsigned long long)y);
+  }
+  /* Skipping, shown by damage: with the last text block damaged, a marker
+   * of another block is still counted, as its summary rules that block
+   * out (but for a false positive now and then); without summaries, the
+   * scan reaches the damage. */
+  size_t len;
+  char *bytes = tu_read_file(with, &len);
+  const uint8_t *rec = q_record(a, QS_BLOCKS, a->blocks - 1, NULL);
+  bytes[ld64(rec + QB_OFFSET) + 2] ^= 0x40;
+  quire_corpus *d;
+  cr_assert_eq(quire_corpus_open_buffer(bytes, len, &d), QUIRE_OK);
+  int counted = 0;
+  for (int i = 0; i < 2900; i += 100) {
+    char term[32];
+    snprintf(term, sizeof term, "marker%05d", i);
+    uint64_t n = 0;
+    int status = count_term(d, term, &n);
+    cr_assert(status == QUIRE_OK || status == QUIRE_ECORRUPT);
+    if (status == QUIRE_OK) {
+      cr_assert_eq(n, 1, "%s", term);
+      counted++;
+    }
+  }
+  cr_assert_geq(counted, 25, "only %d of 29 markers skipped the damage",
+                counted);
+  uint64_t n;
+  cr_assert_eq(count_term(d, "v17", &n), QUIRE_ECORRUPT);
+  quire_corpus_close(d);
+  free(bytes);
+  bytes = tu_read_file(without, &len);
+  rec = q_record(b, QS_BLOCKS, b->blocks - 1, NULL);
+  bytes[ld64(rec + QB_OFFSET) + 2] ^= 0x40;
+  cr_assert_eq(quire_corpus_open_buffer(bytes, len, &d), QUIRE_OK);
+  cr_assert_eq(count_term(d, "marker00100", &n), QUIRE_ECORRUPT);
+  quire_corpus_close(d);
+  free(bytes);
+  quire_corpus_close(a);
+  quire_corpus_close(b);
+  unlink(with);
+  unlink(without);
+}
+
+Test(words, damaged_summaries_fall_back_to_scanning, .timeout = 120) {
+  char path[512];
+  tu_tmp_path(path, sizeof path, "damaged-summaries.quire");
+  marker_corpus(path, 1);
+  quire_corpus *c;
+  cr_assert_eq(quire_corpus_open(path, &c), QUIRE_OK);
+  const q_section *sec = q_ext(c, QX_WORD_SUMMARIES);
+  cr_assert_not_null(sec);
+  uint64_t start = sec->offset, size = sec->length;
+  quire_corpus_close(c);
+  size_t len;
+  char *clean = tu_read_file(path, &len);
+  char *bytes = malloc(len);
+  /* Bytes of the head, the frequent list, the offsets and the filters,
+   * and the section's checksum table. */
+  uint64_t at[] = {0,        3,        9,         13,       17,       30,
+                   size / 3, size / 2, size - 40, size - 1, size + 1, size + 5};
+  const char *terms[] = {"marker00007", "marker02500", "v3", "absentword"};
+  const uint64_t want[] = {1, 1, 0, 0};
+  for (size_t i = 0; i < COUNT(at); i++) {
+    memcpy(bytes, clean, len);
+    bytes[start + at[i]] ^= 0x10;
+    cr_assert_eq(quire_corpus_open_buffer(bytes, len, &c), QUIRE_OK);
+    for (size_t t = 0; t < COUNT(terms); t++) {
+      uint64_t n = 99;
+      cr_assert_eq(count_term(c, terms[t], &n), QUIRE_OK,
+                   "byte %llu flipped: %s: %s", (unsigned long long)at[i],
+                   terms[t], quire_corpus_errmsg(c));
+      if (t < 2)
+        cr_assert_eq(n, want[t], "byte %llu flipped: %s: %llu",
+                     (unsigned long long)at[i], terms[t],
+                     (unsigned long long)n);
+      else if (t == 3)
+        cr_assert_eq(n, 0);
+    }
+    quire_corpus_close(c);
+  }
+  free(bytes);
+  free(clean);
+  unlink(path);
 }

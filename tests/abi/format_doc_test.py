@@ -160,7 +160,7 @@ def read_header(f):
     h = f[:HEADER]
     check(h[:8] == b"QUIRE\x00\r\n", "header magic")
     check((u16(h, 8), u16(h, 10)) == (1, 1), "header version")
-    check(u32(h, 12) in (0, 1) and u32(h, 16) == 0, "header flags")
+    check(u32(h, 12) in (0, 1) and u32(h, 16) in (0, 1), "header flags")
     check(u32(h, 20) == HEADER and u64(h, 24) == len(f), "header sizes")
     check(h[32:60] == bytes(28), "header reserved bytes")
     check(crc(h[:60]) == u32(h, 60), "header CRC")
@@ -219,7 +219,7 @@ def read_sections(f, ft):
     for i in range(count):
         kind, flags, off, length, w, table_crc = struct.unpack_from(
             "<IIQQII", t, 16 + 32 * i)
-        check(kind not in ext and kind in (1, 2), f"extension kind {kind}")
+        check(kind not in ext and kind in (1, 2, 3), f"extension kind {kind}")
         check(flags == (1 if kind == 1 else 0), f"extension {kind} flags")
         check(off == pos and w == 1, f"extension {kind} place and width")
         ext[kind], pos = section_bytes(f, off, length, table_crc,
@@ -330,6 +330,74 @@ def read_blocks(f, sec, ft, rows, first_section, dicts):
     return docs
 
 
+# ---- word summaries (ABI.md, "Word summaries"), with Python's own Unicode
+
+
+def fold_char(ch):
+    for folded in (ch.casefold(), ch.lower()):
+        if len(folded) == 1:
+            return folded
+    return ch
+
+
+def summary_words(text):
+    import unicodedata
+    out, cur = [], []
+    for ch in text:
+        if unicodedata.category(ch)[0] in "LN":
+            cur.append(fold_char(ch))
+        elif cur:
+            out.append("".join(cur))
+            cur = []
+    if cur:
+        out.append("".join(cur))
+    return out
+
+
+def word_hash(word):
+    h = 0xcbf29ce484222325
+    for b in word.encode("utf-8"):
+        h = ((h ^ b) * 0x100000001b3) & (2**64 - 1)
+    for m in (0xff51afd7ed558ccd, 0xc4ceb9fe1a85ec53):
+        h = ((h ^ (h >> 33)) * m) & (2**64 - 1)
+    return (h ^ (h >> 33)) & 0xFFFFFFFF
+
+
+def bloom_bit(h, i, m):
+    x = (h + i * 0x9E3779B9) & 0xFFFFFFFF
+    x = ((x ^ (x >> 16)) * 0x85EBCA6B) & 0xFFFFFFFF
+    x = ((x ^ (x >> 13)) * 0xC2B2AE35) & 0xFFFFFFFF
+    return (x ^ (x >> 16)) % m
+
+
+def check_word_summaries(s, ft, rows, docs):
+    """Every word of a block's texts and titles is frequent or in its
+    filter."""
+    check(s[:8] == b"QUIREWSM" and u32(s, 8) == ft["blocks"], "summaries head")
+    k, f = u32(s, 12), u32(s, 16)
+    check(1 <= k <= 16, "summaries: bits per word")
+    frequent = [u32(s, 24 + 4 * i) for i in range(f)]
+    check(frequent == sorted(set(frequent)), "summaries: frequent words sorted")
+    frequent = set(frequent)
+    base = 24 + 4 * f
+    offs = [u64(s, base + 8 * i) for i in range(ft["blocks"] + 1)]
+    filters = base + 8 * (ft["blocks"] + 1)
+    check(offs[0] == 0 and offs == sorted(offs) and filters + offs[-1] == len(s),
+          "summaries: filter offsets")
+    words = [set() for _ in range(ft["blocks"])]
+    for r, (text, title, _, _) in zip(rows, docs):
+        for field in (text, title):
+            words[r["block"]].update(summary_words(field.decode()))
+    for b, block_words in enumerate(words):
+        bits = s[filters + offs[b]:filters + offs[b + 1]]
+        for w in block_words:
+            h = word_hash(w)
+            check(h in frequent or (bits and all(
+                bits[bit // 8] >> (bit % 8) & 1
+                for bit in (bloom_bit(h, i, 8 * len(bits)) for i in range(k)))),
+                f"summaries: block {b} lacks word {w!r}")
+
+
 def check_statistics(rec, rows, b):
     dates = [r["date"] for r in rows if r["precision"]]
     srcs = [r["source"] for r in rows if r["source"] != NO_SOURCE]
@@ -425,6 +493,10 @@ def read_corpus(path):
     check(len(sec[3]) == 4 * ft["docs"] and len(sec[2]) <= 4 * ft["docs"],
           "index lengths")
     docs = read_blocks(f, sec, ft, rows, first_section, dicts)
+    check(u32(f, 16) == (1 if 3 in ext else 0),
+          "QF_OPT_WORD_SUMMARIES set exactly with word summaries")
+    if 3 in ext:
+        check_word_summaries(ext[3], ft, rows, docs)
     check_indexes(sec, ft, rows, sources)
     dated = [r["date"] for r in rows if r["precision"]]
     check(ft["undated"] == len(rows) - len(dated), "footer: undated count")
