@@ -51,6 +51,8 @@ static const char pack_usage[] =
     "                      'quire dups --help'): the first in input order\n"
     "                      of each group is kept\n"
     "  --similarity J      near-duplicate threshold (default %g)\n"
+    "  --no-word-summaries leave out the per-block word summaries that let\n"
+    "                      --match skip blocks (about 2.5%% of the file)\n"
     "  -h, --help          show this help\n";
 
 enum {
@@ -63,7 +65,8 @@ enum {
   OPT_CODEC,
   OPT_DICTIONARY_SIZE,
   OPT_DEDUP,
-  OPT_SIMILARITY
+  OPT_SIMILARITY,
+  OPT_NO_WORD_SUMMARIES
 };
 
 typedef struct pack_args {
@@ -79,6 +82,7 @@ typedef struct pack_args {
   int skip_bad_rows;
   int dedup; /* QUIRE_DUP_* mask */
   double similarity;
+  int no_word_summaries;
   char **inputs;
   int input_count;
 } pack_args;
@@ -105,6 +109,7 @@ static int parse_args(int argc, char **argv, pack_args *a) {
       {"dictionary-size", required_argument, NULL, OPT_DICTIONARY_SIZE},
       {"dedup", required_argument, NULL, OPT_DEDUP},
       {"similarity", required_argument, NULL, OPT_SIMILARITY},
+      {"no-word-summaries", no_argument, NULL, OPT_NO_WORD_SUMMARIES},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   memset(a, 0, sizeof *a);
@@ -161,6 +166,9 @@ static int parse_args(int argc, char **argv, pack_args *a) {
     case OPT_SIMILARITY:
       rc = cli_parse_similarity("pack", optarg, &a->similarity);
       break;
+    case OPT_NO_WORD_SUMMARIES:
+      a->no_word_summaries = 1;
+      break;
     default:
       return cli_bad_option("pack", opt, argv);
     }
@@ -216,6 +224,8 @@ static int configure_writer(const pack_args *a, quire_writer *w) {
     status = quire_writer_set_order(w, QUIRE_ORDER_INPUT);
   if (status == QUIRE_OK && a->dedup)
     status = quire_writer_set_dedup(w, a->dedup, a->similarity);
+  if (status == QUIRE_OK && a->no_word_summaries)
+    status = quire_writer_set_word_summaries(w, 0);
   return status;
 }
 

@@ -129,3 +129,13 @@ def test_help_mentions_the_options():
     for command in ["info", "count", "ls", "export", "stats"]:
         out = quire(command, "--help").stdout.decode()
         assert "--match WORDS" in out and "--match-any" in out, command
+
+
+def test_pack_without_word_summaries_counts_the_same(seeds, packed, tmp_path):
+    plain = str(tmp_path / "plain.quire")
+    quire("pack", "--input-order", "--no-word-summaries", "-o", plain, "--manifest",
+          str(SEEDS / "manifest.csv"), str(SEEDS))
+    for term in TERMS:
+        assert (quire("count", plain, "--match", term).stdout ==
+                quire("count", packed, "--match", term).stdout), term
+    assert "--no-word-summaries" in quire("pack", "--help").stdout.decode()

@@ -665,7 +665,7 @@ class Corpus {
 if (Symbol.dispose) Corpus.prototype[Symbol.dispose] = Corpus.prototype.close;
 
 const WRITER_KEYS = ['blockSize', 'level', 'order', 'utf8', 'threads', 'codec', 'dictionarySize', 'dedup',
-  'similarity'];
+  'similarity', 'wordSummaries'];
 const IMPORT_KEYS = ['columns', 'skipBadRows', 'baseDir'];
 
 function textArg(value, what) {
@@ -679,7 +679,11 @@ function textArg(value, what) {
 class Writer {
   constructor(file, options = {}) {
     checkKeys(options, WRITER_KEYS, 'writer');
-    const { blockSize, level, order, utf8, threads, codec, dictionarySize, dedup, similarity } = options;
+    const { blockSize, level, order, utf8, threads, codec, dictionarySize, dedup, similarity,
+      wordSummaries } = options;
+    if (wordSummaries !== undefined && typeof wordSummaries !== 'boolean') {
+      throw new TypeError('wordSummaries must be true, false or undefined');
+    }
     this[kHandle] = native.writerOpen(
       file,
       blockSize,
@@ -691,6 +695,7 @@ class Writer {
       dictionarySize,
       dedup === undefined ? undefined : dupMask(dedup),
       similarity,
+      wordSummaries === undefined ? undefined : Number(wordSummaries),
     );
   }
 

@@ -74,7 +74,7 @@ static int set_dedup(napi_env env, quire_writer *w, napi_value kinds,
 }
 
 /* argv: blockSize, level, order, utf8, threads, codec, dictionarySize,
- * dedup, similarity (each optional). The codec goes first: it resets the
+ * dedup, similarity, wordSummaries (each optional). The codec goes first: it resets the
  * level to its default. */
 static int configure(napi_env env, quire_writer *w, napi_value *argv) {
   return apply(env, w, argv[5], "codec", quire_writer_set_codec) ||
@@ -84,18 +84,20 @@ static int configure(napi_env env, quire_writer *w, napi_value *argv) {
          apply(env, w, argv[2], "order", quire_writer_set_order) ||
          apply(env, w, argv[3], "utf8", quire_writer_set_utf8) ||
          apply(env, w, argv[4], "threads", quire_writer_set_threads) ||
-         set_dedup(env, w, argv[7], argv[8]);
+         set_dedup(env, w, argv[7], argv[8]) ||
+         apply(env, w, argv[9], "wordSummaries",
+               quire_writer_set_word_summaries);
 }
 
 /* writerOpen(path, blockSize, level, order, utf8, threads, codec,
- * dictionarySize, dedup, similarity) -> handle */
+ * dictionarySize, dedup, similarity, wordSummaries) -> handle */
 napi_value qn_writer_open(napi_env env, napi_callback_info info) {
-  napi_value argv[10], handle;
+  napi_value argv[11], handle;
   quire_writer *writer = NULL;
   qn_writer *w;
   qn_str path;
   int status;
-  if (qn_args(env, info, 10, argv) != 0 || qn_get_path(env, argv[0], &path))
+  if (qn_args(env, info, 11, argv) != 0 || qn_get_path(env, argv[0], &path))
     return NULL;
   status = quire_writer_open(path.data, &writer);
   qn_str_free(&path);

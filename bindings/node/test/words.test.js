@@ -99,3 +99,18 @@ test('dotted and dotless i, and bad terms', () => {
     corpus.close();
   }
 });
+
+test('word summaries change nothing but the size', () => {
+  const dir = tmpDir();
+  const a = quire.open(writeCorpus(path.join(dir, 'with.quire'), DOCS, { blockSize: 4096 }));
+  const b = quire.open(writeCorpus(path.join(dir, 'without.quire'), DOCS, { blockSize: 4096, wordSummaries: false }));
+  try {
+    for (const w of [...VOCAB.slice(0, 15), 'absentzz']) {
+      assert.equal(a.countMatches({ match: w }), b.countMatches({ match: w }), w);
+    }
+    assert.throws(() => writeCorpus(path.join(dir, 'bad.quire'), DOCS, { wordSummaries: 1 }), TypeError);
+  } finally {
+    a.close();
+    b.close();
+  }
+});

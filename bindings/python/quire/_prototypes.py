@@ -106,6 +106,7 @@ PROTOTYPES = {
     "quire_writer_set_level": (c_int, [_handle, c_int]),
     "quire_writer_set_codec": (c_int, [_handle, c_int]),
     "quire_writer_set_dictionary_size": (c_int, [_handle, c_uint32]),
+    "quire_writer_set_word_summaries": (c_int, [_handle, c_int]),
     "quire_writer_set_order": (c_int, [_handle, c_int]),
     "quire_writer_set_utf8": (c_int, [_handle, c_int]),
     "quire_writer_set_threads": (c_int, [_handle, c_int]),

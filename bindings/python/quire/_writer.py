@@ -79,6 +79,7 @@ class Writer:
         dictionary_size: Optional[int] = None,
         dedup: Union[str, Iterable[str], None] = None,
         similarity: Optional[float] = None,
+        word_summaries: bool = True,
     ) -> None:
         handle = c_void_p()
         rc = lib.quire_writer_open(encode_path(path), byref(handle))
@@ -92,6 +93,10 @@ class Writer:
                 h = self._handle
                 check(lib.quire_writer_set_dedup(h, kind_mask(dedup), similarity or 0.0),
                       lib.quire_writer_errmsg, h)
+            # Per-block word summaries: what lets match= skip blocks.
+            if not word_summaries:
+                check(lib.quire_writer_set_word_summaries(handle, 0),
+                      lib.quire_writer_errmsg, handle)
         except BaseException:
             self.close()
             raise

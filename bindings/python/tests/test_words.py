@@ -182,3 +182,13 @@ def test_seeds(seeds_dir, tmp_path):
     with quire.Corpus(path) as corpus:
         for term in ["Lukashenko", "belt and road", "RUSSIA’S", "Xi", "2016", "absentword"]:
             assert [d.id for d in corpus.query(match=term)] == expected_ids(docs, [term])
+
+
+def test_word_summaries_change_nothing_but_size(tmp_path):
+    docs, vocab = generated_docs(300, 12)
+    with_path = write_corpus(tmp_path / "with.quire", docs, block_size=4096)
+    without_path = write_corpus(tmp_path / "without.quire", docs, block_size=4096,
+                                word_summaries=False)
+    with quire.Corpus(with_path) as a, quire.Corpus(without_path) as b:
+        for term in vocab[:20] + ["absent-word-q"]:
+            assert a.count(match=term) == b.count(match=term) == len(expected_ids(docs, [term]))

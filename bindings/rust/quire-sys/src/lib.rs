@@ -274,6 +274,7 @@ extern "C" {
     pub fn quire_writer_set_level(writer: *mut quire_writer, level: c_int) -> c_int;
     pub fn quire_writer_set_codec(writer: *mut quire_writer, codec: c_int) -> c_int;
     pub fn quire_writer_set_dictionary_size(writer: *mut quire_writer, size: u32) -> c_int;
+    pub fn quire_writer_set_word_summaries(writer: *mut quire_writer, on: c_int) -> c_int;
     pub fn quire_writer_set_order(writer: *mut quire_writer, order: c_int) -> c_int;
     pub fn quire_writer_set_utf8(writer: *mut quire_writer, policy: c_int) -> c_int;
     pub fn quire_writer_set_threads(writer: *mut quire_writer, threads: c_int) -> c_int;

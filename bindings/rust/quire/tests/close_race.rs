@@ -47,11 +47,15 @@ fn close_while_threads_count_iterate_and_export() {
                 })
             })
             .collect();
-        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         thread::sleep(Duration::from_micros((seed >> 33) % 2000));
         drop(corpus); // this thread's close; the last worker's drop frees
         for worker in workers {
-            let calls = worker.join().unwrap_or_else(|_| panic!("round {round}: a worker panicked"));
+            let calls = worker
+                .join()
+                .unwrap_or_else(|_| panic!("round {round}: a worker panicked"));
             assert!(calls > 0);
         }
     }

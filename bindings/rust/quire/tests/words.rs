@@ -182,3 +182,37 @@ fn bad_terms_are_invalid() {
     );
     assert_eq!((count("i"), count("ı")), (1, 0));
 }
+
+#[test]
+fn word_summaries_change_nothing_but_size() {
+    let docs: Vec<Document> = (0..300)
+        .map(|i| Document {
+            text: format!("alpha{} beta{} gamma", i % 37, i % 101),
+            title: format!("title{}", i % 13),
+            ..Document::default()
+        })
+        .collect();
+    let (dir_a, dir_b) = (TempDir::new(), TempDir::new());
+    let small = WriterOptions {
+        block_size: Some(4096),
+        ..WriterOptions::default()
+    };
+    let without = WriterOptions {
+        no_word_summaries: true,
+        ..small.clone()
+    };
+    let a = Corpus::open(write_corpus(&dir_a, &docs, &small)).unwrap();
+    let b = Corpus::open(write_corpus(&dir_b, &docs, &without)).unwrap();
+    for t in ["alpha3", "BETA77", "title5", "gamma", "absent"] {
+        let f = Filter::new().term(t);
+        let want = docs
+            .iter()
+            .filter(|d| holds(&d.text, t) || holds(&d.title, t))
+            .count() as u64;
+        assert_eq!(
+            (a.count(&f).unwrap(), b.count(&f).unwrap()),
+            (want, want),
+            "{t}"
+        );
+    }
+}
