@@ -760,3 +760,31 @@ Test(words, damaged_summaries_fall_back_to_scanning, .timeout = 120) {
   free(clean);
   unlink(path);
 }
+
+Test(words, format_1_0_files_filter_by_scanning) {
+  /* A 1.0 file (no word summaries) written by the 1.0 writer. */
+  char path[1024];
+  snprintf(path, sizeof path, "%s/v1_0/seeds_input.quire", QUIRE_FIXTURES_DIR);
+  if (!tu_exists(path)) {
+    fprintf(stderr, "%s is not there: skipping\n", path);
+    cr_skip_test("fixture absent");
+  }
+  quire_corpus *c;
+  cr_assert_eq(quire_corpus_open(path, &c), QUIRE_OK);
+  int major, minor;
+  quire_corpus_format_version(c, &major, &minor);
+  cr_assert_eq(minor, 0);
+  cr_assert_null(q_ext(c, QX_WORD_SUMMARIES));
+  struct {
+    const char *term;
+    uint64_t count;
+  } cases[] = {
+      {"Lukashenko", 3}, {"belt and road", 1}, {"Minsk", 5}, {"absentword", 0}};
+  for (size_t i = 0; i < COUNT(cases); i++) {
+    uint64_t n = 99;
+    cr_assert_eq(count_term(c, cases[i].term, &n), QUIRE_OK);
+    cr_assert_eq(n, cases[i].count, "%s: %llu", cases[i].term,
+                 (unsigned long long)n);
+  }
+  quire_corpus_close(c);
+}
