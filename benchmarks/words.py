@@ -93,16 +93,22 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--work", default=os.path.join(os.path.dirname(HERE), "build-wbench"))
     ap.add_argument("--pack-options", default="", help="extra options of quire pack")
+    ap.add_argument("--tag", default="", help="names the .quire files of these pack options")
     ap.add_argument("--results", help="Markdown file to put the rows in")
     args = ap.parse_args()
     os.makedirs(args.work, exist_ok=True)
     q = shlex.quote
     base = os.path.join(args.work, f"corpus-{args.docs}")
-    csv_path, gz, qf, db = base + ".csv", base + ".csv.gz", base + ".quire", base + ".fts5.db"
+    csv_path, gz, db = base + ".csv", base + ".csv.gz", base + ".fts5.db"
+    qf = base + (f".{args.tag}" if args.tag else "") + ".quire"
+    # The same pack without word summaries: their size, and the scan's time.
+    plain = base + (f".{args.tag}" if args.tag else "") + ".plain.quire"
     make(csv_path, f"python3 {q(HERE + '/gen_corpus.py')} -n {args.docs} -o {q(csv_path)}.tmp")
     make(gz, f"gzip -6 -c {q(csv_path)} > {q(gz)}.tmp")
     make(qf, f"{q(args.quire)} pack {args.pack_options} -o {q(qf)}.tmp.quire {q(csv_path)} "
              f"&& mv {q(qf)}.tmp.quire {q(qf)}.tmp")
+    make(plain, f"{q(args.quire)} pack {args.pack_options} --no-word-summaries "
+                f"-o {q(plain)}.tmp.quire {q(csv_path)} && mv {q(plain)}.tmp.quire {q(plain)}.tmp")
     build_fts(csv_path, db)
     (rare, rare_docs), (common, common_docs) = pick_terms(db, args.docs)
     rows = []
@@ -110,22 +116,29 @@ def main():
         tq, got = timed(f"{q(args.quire)} count {q(qf)} --match {q(term)}", args.runs)
         if int(got) != docs:
             sys.exit(f"words: quire counts {got} documents with {term!r}, FTS5 {docs}")
+        ts, got = timed(f"{q(args.quire)} count {q(plain)} --match {q(term)}", args.runs)
+        if int(got) != docs:
+            sys.exit(f"words: quire (no summaries) counts {got} with {term!r}, FTS5 {docs}")
         tg, lines = timed(f"zcat {q(gz)} | grep -ciw {q(term)}", args.runs)
         tf, fts = timed(f"sqlite3 {q(db)} \"SELECT count(*) FROM docs WHERE docs MATCH "
                         f"'\\\"{term}\\\"'\"", args.runs)
-        rows.append((label, term, docs, tq, tg, tf, lines))
+        rows.append((label, term, docs, tq, tg, tf, lines, ts))
     sizes = {name: os.path.getsize(p) for name, p in
-             (("quire", qf), ("csv.gz", gz), ("fts5", db), ("csv", csv_path))}
+             (("quire", qf), ("plain", plain), ("csv.gz", gz), ("fts5", db),
+              ("csv", csv_path))}
     out = [f"### Term filter, {args.docs:,} documents (benchmarks/words.py, median of "
            f"{args.runs} runs)", "",
-           "| term | documents | quire count --match | zcat \\| grep -ciw | SQLite FTS5 "
-           "| quire vs grep | quire vs FTS5 |", "|---|---|---|---|---|---|---|"]
-    for label, term, docs, tq, tg, tf, lines in rows:
+           "| term | documents | quire count --match | same, no summaries | "
+           "zcat \\| grep -ciw | SQLite FTS5 "
+           "| quire vs grep | quire vs FTS5 |", "|---|---|---|---|---|---|---|---|"]
+    for label, term, docs, tq, tg, tf, lines, ts in rows:
         out.append(f"| {label}: `{term}` | {docs} ({100 * docs / args.docs:.2f}%) | "
-                   f"{tq * 1000:.0f} ms | {tg * 1000:.0f} ms ({lines} lines) | "
+                   f"{tq * 1000:.1f} ms | {ts * 1000:.0f} ms | {tg * 1000:.0f} ms ({lines} lines) | "
                    f"{tf * 1000:.1f} ms | {tg / tq:.1f}x faster | "
                    f"{'%.1fx faster' % (tf / tq) if tq < tf else '%.1fx slower' % (tq / tf)} |")
+    growth = 100 * (sizes["quire"] / sizes["plain"] - 1)
     out += ["", f"Sizes: quire {sizes['quire']:,} bytes (pack {args.pack_options or 'defaults'}), "
+                f"{sizes['plain']:,} without word summaries (+{growth:.2f}% for them), "
                 f"csv.gz {sizes['csv.gz']:,}, SQLite FTS5 database {sizes['fts5']:,} "
                 f"({sizes['fts5'] / sizes['quire']:.1f}x quire), CSV {sizes['csv']:,}.", ""]
     text = "\n".join(out)

@@ -491,6 +491,16 @@ static int drain_pool(quire_writer *w, int wait_all) {
   return QUIRE_OK;
 }
 
+/* Gives up the word summaries (their temporary file failed): the file is
+ * written without them, which changes no result. */
+static void drop_word_summaries(quire_writer *w) {
+  q_wsum_builder_free(w->wordsum);
+  w->wordsum = NULL;
+  w->wordsum_section.len = 0;
+  w->no_word_summaries = 1;
+  w->msg[0] = '\0';
+}
+
 /* Compresses and writes the block being filled, then empties it. */
 static int flush_block(quire_writer *w, wblock *b) {
   if (b->docs == 0)
@@ -502,6 +512,10 @@ static int flush_block(quire_writer *w, wblock *b) {
       return writer_fail(w, QUIRE_ENOMEM, "out of memory for word summaries");
     status = q_wsum_builder_block(w->wordsum, b->data.data, b->data.len,
                                   w->meta.data.data, w->meta.data.len, w->msg);
+    if (status == QUIRE_EIO) { /* no temporary file: no summaries */
+      drop_word_summaries(w);
+      status = QUIRE_OK;
+    }
     if (status != QUIRE_OK)
       return writer_fail(w, status, NULL);
   }
@@ -1196,6 +1210,10 @@ static int write_extensions(quire_writer *w, uint8_t *footer) {
   if (status == QUIRE_OK && w->wordsum) {
     status = q_wsum_builder_finish(w->wordsum, w->out_pos / 40,
                                    &w->wordsum_section, w->msg);
+    if (status == QUIRE_EIO) { /* the temporary file failed: none */
+      drop_word_summaries(w);
+      status = QUIRE_OK;
+    }
     if (status != QUIRE_OK)
       writer_fail(w, status, NULL);
   }

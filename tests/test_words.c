@@ -788,3 +788,53 @@ Test(words, format_1_0_files_filter_by_scanning) {
   }
   quire_corpus_close(c);
 }
+
+/* Blocks of 20,000 distinct words each: their hashes outgrow memory (8 MiB)
+ * after about 100 blocks and go to a temporary file. */
+static size_t distinct_words_block(char *text, size_t cap, int block) {
+  size_t n = 0;
+  for (int i = 0; i < 20000; i++)
+    n += (size_t)snprintf(text + n, cap - n, "w%dx%d ", block, i);
+  return n;
+}
+
+Test(words, summaries_without_a_temporary_file, .timeout = 120) {
+  setenv("TMPDIR", "/nonexistent/quire-words-test", 1);
+  size_t cap = 20000 * 16;
+  char *text = malloc(cap);
+  /* The builder says why. */
+  q_wsum_builder *b;
+  char msg[512];
+  cr_assert_eq(q_wsum_builder_new(&b), QUIRE_OK);
+  int status = QUIRE_OK, blocks = 0;
+  while (status == QUIRE_OK && blocks < 400) {
+    size_t n = distinct_words_block(text, cap, blocks++);
+    status = q_wsum_builder_block(b, text, n, "", 0, msg);
+  }
+  cr_assert_eq(status, QUIRE_EIO, "after %d blocks", blocks);
+  cr_assert(strstr(msg, "temporary file"), "%s", msg);
+  q_wsum_builder_free(b);
+  /* The writer writes the file without summaries. */
+  char path[512];
+  tu_tmp_path(path, sizeof path, "no-tmp.quire");
+  quire_writer *w;
+  cr_assert_eq(quire_writer_open(path, &w), QUIRE_OK);
+  cr_assert_eq(quire_writer_set_block_size(w, 256 << 10), QUIRE_OK);
+  for (int i = 0; i < 150; i++) {
+    size_t n = distinct_words_block(text, cap, i);
+    cr_assert_eq(
+        quire_writer_add(w, "", 0, "", 0, "", 0, "", 0, "", 0, text, n),
+        QUIRE_OK, "%s", quire_writer_errmsg(w));
+  }
+  cr_assert_eq(quire_writer_finish(w), QUIRE_OK, "%s", quire_writer_errmsg(w));
+  quire_writer_close(w);
+  quire_corpus *c;
+  cr_assert_eq(quire_corpus_open(path, &c), QUIRE_OK);
+  cr_assert_null(q_ext(c, QX_WORD_SUMMARIES));
+  uint64_t n = 0;
+  cr_assert_eq(count_term(c, "w149x19999", &n), QUIRE_OK);
+  cr_assert_eq(n, 1);
+  quire_corpus_close(c);
+  unlink(path);
+  free(text);
+}
