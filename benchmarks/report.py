@@ -360,6 +360,13 @@ def main():
             report.dedup_runs = json.load(f)
     report.plot = os.path.relpath(png, os.path.dirname(os.path.abspath(args.out)))
     text = report.text()
+    # The term filter's rows (benchmarks/words.py) live between markers of
+    # their own and are kept as they are.
+    if os.path.exists(args.out):
+        old = open(args.out, encoding="utf-8").read()
+        begin, end = "<!-- words:begin -->", "<!-- words:end -->"
+        if begin in old and end in old:
+            text += "\n\n" + begin + old.split(begin, 1)[1].split(end, 1)[0] + end
     with open(args.out + ".tmp", "w", encoding="utf-8") as f:
         f.write(text + "\n")
     os.replace(args.out + ".tmp", args.out)
