@@ -9,6 +9,7 @@
 #include "ahead.h"
 #include "reader.h"
 #include "words.h"
+#include "wordsum.h"
 
 struct quire_cursor {
   const quire_corpus *corpus;
@@ -16,6 +17,12 @@ struct quire_cursor {
   uint64_t next;      /* the first document next() looks at */
   uint64_t rows_kept; /* rows from here on may still be resident */
   q_terms *terms;     /* the filter's terms (own copy), or NULL */
+  /* The terms against the file's word summaries (wordsum.h), or NULL. */
+  q_wsum_query *wsum;
+  const q_section *wsum_sec;
+  uint64_t wsum_offsets, wsum_filters; /* where they start in the section */
+  int64_t wsum_block;                  /* the last block asked about */
+  int wsum_verdict;
   int has_row;
   int done;
   char msg[Q_MSG_CAP];
@@ -60,6 +67,81 @@ static int fill_matches(quire_cursor *cur, const q_plan *plan) {
   return QUIRE_OK;
 }
 
+/* Prepares the terms against the file's word summaries when it has usable
+ * ones: a section of the right magic and block count whose frequent list
+ * is sorted. Anything else, damage included, leaves cur->wsum NULL: every
+ * candidate block is then read. QUIRE_OK or QUIRE_ENOMEM. */
+static int wsum_open(quire_cursor *cur) {
+  const quire_corpus *c = cur->corpus;
+  const q_section *sec = q_ext(c, QX_WORD_SUMMARIES);
+  char msg[Q_MSG_CAP];
+  cur->wsum_block = -1;
+  if (!sec || sec->length < QWS_HEAD)
+    return QUIRE_OK;
+  const uint8_t *head = q_section_bytes(c, sec, 0, QWS_HEAD, msg);
+  if (!head || memcmp(head, QWS_MAGIC, 8) != 0)
+    return QUIRE_OK;
+  uint64_t n = ld32(head + 8), k = ld32(head + 12), f = ld32(head + 16);
+  uint64_t offsets = QWS_HEAD + 4 * f, filters = offsets + 8 * (n + 1);
+  if (n != c->blocks || k < 1 || k > QWS_MAX_K || filters > sec->length)
+    return QUIRE_OK;
+  static const uint8_t none[4];
+  const uint8_t *frequent =
+      f ? q_section_bytes(c, sec, QWS_HEAD, 4 * f, msg) : none;
+  if (!frequent)
+    return QUIRE_OK;
+  for (uint64_t i = 1; i < f; i++)
+    if (ld32(frequent + 4 * (i - 1)) >= ld32(frequent + 4 * i))
+      return QUIRE_OK;
+  cur->wsum_sec = sec;
+  cur->wsum_offsets = offsets;
+  cur->wsum_filters = filters;
+  return q_wsum_query_new(cur->terms, (uint32_t)k, frequent, (uint32_t)f,
+                          &cur->wsum);
+}
+
+/* 0 when the word summaries rule block out, 1 when it must be read (no
+ * summaries, or they are damaged: never a wrong answer). */
+static int wsum_may(quire_cursor *cur, uint32_t block) {
+  if (!cur->wsum)
+    return 1;
+  if (cur->wsum_block == (int64_t)block)
+    return cur->wsum_verdict;
+  const quire_corpus *c = cur->corpus;
+  const q_section *sec = cur->wsum_sec;
+  char msg[Q_MSG_CAP];
+  int verdict = 1;
+  const uint8_t *o =
+      q_section_bytes(c, sec, cur->wsum_offsets + 8 * (uint64_t)block, 16, msg);
+  if (o) {
+    uint64_t at = ld64(o), end = ld64(o + 8);
+    if (at <= end && end <= sec->length - cur->wsum_filters) {
+      const uint8_t *bits =
+          at == end
+              ? NULL
+              : q_section_bytes(c, sec, cur->wsum_filters + at, end - at, msg);
+      if (at == end || bits)
+        verdict = q_wsum_query_block(cur->wsum, bits, (size_t)(end - at));
+    }
+  }
+  cur->wsum_block = block;
+  cur->wsum_verdict = verdict;
+  return verdict;
+}
+
+/* The documents [*first, *end) of text block, from its record; 0 when the
+ * record is damaged. */
+static int block_docs(const quire_cursor *cur, uint32_t block, uint64_t *first,
+                      uint64_t *end) {
+  char msg[Q_MSG_CAP];
+  const uint8_t *rec = q_record(cur->corpus, QS_BLOCKS, block, msg);
+  if (!rec)
+    return 0;
+  *first = ld32(rec + QB_FIRST_DOC);
+  *end = *first + ld32(rec + QB_DOCS);
+  return 1;
+}
+
 int quire_cursor_open(const quire_corpus *c, const quire_filter *f,
                       quire_cursor **out) {
   if (!out)
@@ -80,6 +162,11 @@ int quire_cursor_open(const quire_corpus *c, const quire_filter *f,
   }
   const q_terms *terms = q_filter_terms(f);
   if (terms && !(cur->terms = q_terms_clone(terms))) {
+    quire_cursor_free(cur);
+    *out = NULL;
+    return QUIRE_ENOMEM;
+  }
+  if (terms && wsum_open(cur) != QUIRE_OK) {
     quire_cursor_free(cur);
     *out = NULL;
     return QUIRE_ENOMEM;
@@ -105,6 +192,7 @@ void quire_cursor_free(quire_cursor *cur) {
   q_ahead_stop(cur->ahead);
   q_free(cur->matches);
   q_terms_free(cur->terms);
+  q_wsum_query_free(cur->wsum);
   q_inflater_free(cur->inflater);
   q_buf_free(&cur->text);
   q_buf_free(&cur->meta);
@@ -190,6 +278,14 @@ int quire_cursor_next(quire_cursor *cur) {
     int status = load_row(cur, doc);
     if (status != QUIRE_ROW || !cur->terms)
       return status;
+    uint64_t first, end;
+    if (!wsum_may(cur, cur->block) &&
+        block_docs(cur, cur->block, &first, &end) && doc >= first &&
+        doc < end) {
+      cur->next = end; /* no document of this block holds the terms */
+      cur->has_row = 0;
+      continue;
+    }
     /* The sources and dates select a candidate; its words decide. */
     status = has_terms(cur);
     if (status < 0)
@@ -264,15 +360,26 @@ int q_cursor_read_ahead(quire_cursor *cur) {
  * that when it gets there). */
 static int64_t block_after(quire_cursor *cur, const uint8_t *rec) {
   uint64_t end = (uint64_t)ld32(rec + QB_FIRST_DOC) + ld32(rec + QB_DOCS);
-  uint64_t doc = next_match(cur, end);
-  if (doc >= cur->corpus->docs)
-    return -1;
-  char msg[Q_MSG_CAP];
-  const uint8_t *row = q_record(cur->corpus, QS_DOCS, doc, msg);
-  if (!row)
-    return -1;
-  uint32_t block = ld32(row + QD_BLOCK);
-  return block < cur->corpus->blocks ? (int64_t)block : -1;
+  /* Blocks the word summaries rule out are passed over, a bounded number
+   * of them: the cursor will pass them over too. */
+  for (int tries = 0; tries < 1024; tries++) {
+    uint64_t doc = next_match(cur, end);
+    if (doc >= cur->corpus->docs)
+      return -1;
+    char msg[Q_MSG_CAP];
+    const uint8_t *row = q_record(cur->corpus, QS_DOCS, doc, msg);
+    if (!row)
+      return -1;
+    uint32_t block = ld32(row + QD_BLOCK);
+    if (block >= cur->corpus->blocks)
+      return -1;
+    uint64_t first, block_end;
+    if (wsum_may(cur, block) || !block_docs(cur, block, &first, &block_end) ||
+        block_end <= doc)
+      return block;
+    end = block_end;
+  }
+  return -1;
 }
 
 /* Inflates the current document's text block, or takes it from the helper
@@ -425,7 +532,10 @@ int q_count_terms(const quire_corpus *c, const quire_filter *f,
   quire_cursor *cur = NULL;
   int status = quire_cursor_open(c, f, &cur);
   uint64_t n = 0;
-  if (status == QUIRE_OK)
+  /* A helper thread inflating ahead pays when most candidate blocks are
+   * read; when word summaries rule blocks out, the few left are read
+   * faster without waiting on another thread. */
+  if (status == QUIRE_OK && !cur->wsum)
     status = q_cursor_read_ahead(cur);
   while (status == QUIRE_OK && (status = quire_cursor_next(cur)) == QUIRE_ROW) {
     n++;

@@ -76,14 +76,21 @@ static const unsigned char ascii_fold[128] = {
  */
 
 /* Reads words, folding each into word; calls emit at the end of each. A
- * word whose folded bytes exceed limit is not kept whole: overflow is set
- * and emit still called (so that it counts as a word). */
+ * word is kept only when its folded length could matter: at most limit
+ * bytes and, for words of fewer than 63 bytes, with bit len of len_mask
+ * set. Otherwise overflow is set and emit still called (so that it counts
+ * as a word), and the bytes of an all-ASCII word are not even copied. */
 typedef struct scanner {
   q_buf word;
   size_t limit;
+  uint64_t len_mask;
   int overflow;
   int (*emit)(struct scanner *sc);
 } scanner;
+
+static int wanted(const scanner *sc, size_t len) {
+  return len <= sc->limit && (len >= 63 || (sc->len_mask >> len & 1));
+}
 
 static int put(scanner *sc, const char *bytes, size_t n) {
   if (sc->word.len + n > sc->limit) {
@@ -98,59 +105,85 @@ static int put(scanner *sc, const char *bytes, size_t n) {
   return QUIRE_OK;
 }
 
-static int end_word(scanner *sc) {
-  int status = sc->emit(sc);
-  sc->word.len = 0;
-  sc->overflow = 0;
-  return status;
+/* Folds the ASCII word s[0 .. n) into the word buffer. */
+static int put_ascii(scanner *sc, const unsigned char *s, size_t n) {
+  if (sc->word.len + n > sc->limit) {
+    sc->overflow = 1;
+    return QUIRE_OK;
+  }
+  if (sc->word.len + n > sc->word.cap &&
+      q_buf_reserve(&sc->word, n) != QUIRE_OK)
+    return QUIRE_ENOMEM;
+  for (size_t i = 0; i < n; i++)
+    sc->word.data[sc->word.len + i] = (char)ascii_fold[s[i]];
+  sc->word.len += n;
+  return QUIRE_OK;
+}
+
+static int is_ascii_word(unsigned char b) {
+  return b < 0x80 && ascii_fold[b];
 }
 
 /* Returns QUIRE_OK, QUIRE_ENOMEM or emit's first non-zero value. */
 static int scan(scanner *sc, const char *text, size_t len) {
   const unsigned char *s = (const unsigned char *)text;
-  int in_word = 0, status;
   size_t i = 0;
-  sc->word.len = 0;
-  sc->overflow = 0;
+  int status;
   while (i < len) {
-    unsigned char b = s[i];
-    if (b < 0x80) {
-      unsigned char f = ascii_fold[b];
+    while (i < len && s[i] < 0x80 && !ascii_fold[s[i]])
+      i++; /* ASCII separators */
+    if (i >= len)
+      break;
+    size_t start = i;
+    while (i < len && is_ascii_word(s[i]))
       i++;
-      if (f) {
-        in_word = 1;
-        if (sc->word.len < sc->word.cap && sc->word.len < sc->limit)
-          sc->word.data[sc->word.len++] = (char)f;
-        else if ((status = put(sc, (const char *)&f, 1)) != QUIRE_OK)
-          return status;
-      } else if (in_word) {
-        in_word = 0;
-        if ((status = end_word(sc)) != QUIRE_OK)
-          return status;
-      }
+    sc->word.len = 0;
+    sc->overflow = 0;
+    if (i >= len || s[i] < 0x80) {
+      /* The common case: a word of ASCII letters and digits. */
+      if (!wanted(sc, i - start))
+        sc->overflow = 1;
+      else if ((status = put_ascii(sc, s + start, i - start)) != QUIRE_OK)
+        return status;
+      if ((status = sc->emit(sc)) != QUIRE_OK)
+        return status;
       continue;
     }
-    utf8proc_int32_t cp;
-    size_t left = len - i;
-    utf8proc_ssize_t n =
-        utf8proc_iterate(s + i, (utf8proc_ssize_t)(left > 4 ? 4 : left), &cp);
-    if (n <= 0 || !q_is_word_char(cp)) {
-      i += n > 0 ? (size_t)n : 1; /* a bad byte separates words too */
-      if (in_word) {
-        in_word = 0;
-        if ((status = end_word(sc)) != QUIRE_OK)
+    /* A word that goes on past ASCII, or a separator that is not ASCII. */
+    if ((status = put_ascii(sc, s + start, i - start)) != QUIRE_OK)
+      return status;
+    int in_word = i > start;
+    while (i < len) {
+      unsigned char b = s[i];
+      if (b < 0x80) {
+        if (!ascii_fold[b])
+          break;
+        if ((status = put_ascii(sc, s + i, 1)) != QUIRE_OK)
           return status;
+        i++;
+        continue;
       }
-      continue;
+      utf8proc_int32_t cp;
+      size_t left = len - i;
+      utf8proc_ssize_t n =
+          utf8proc_iterate(s + i, (utf8proc_ssize_t)(left > 4 ? 4 : left), &cp);
+      if (n <= 0 || !q_is_word_char(cp)) {
+        i += n > 0 ? (size_t)n : 1; /* a bad byte separates words too */
+        break;
+      }
+      i += (size_t)n;
+      utf8proc_uint8_t enc[4];
+      utf8proc_ssize_t m = utf8proc_encode_char(q_fold(cp), enc);
+      in_word = 1;
+      if ((status = put(sc, (const char *)enc, (size_t)m)) != QUIRE_OK)
+        return status;
     }
-    i += (size_t)n;
-    utf8proc_uint8_t enc[4];
-    utf8proc_ssize_t m = utf8proc_encode_char(q_fold(cp), enc);
-    in_word = 1;
-    if ((status = put(sc, (const char *)enc, (size_t)m)) != QUIRE_OK)
+    if (in_word && !sc->overflow && !wanted(sc, sc->word.len))
+      sc->overflow = 1;
+    if (in_word && (status = sc->emit(sc)) != QUIRE_OK)
       return status;
   }
-  return in_word ? end_word(sc) : QUIRE_OK;
+  return QUIRE_OK;
 }
 
 /* ---- every word of a text ---------------------------------------------------
@@ -168,7 +201,7 @@ static int each_emit(scanner *sc) {
 }
 
 int q_words_each(const char *text, size_t len, q_word_fn word, void *ctx) {
-  each_ctx e = {{{NULL, 0, 0}, SIZE_MAX, 0, each_emit}, word, ctx};
+  each_ctx e = {{{NULL, 0, 0}, SIZE_MAX, ~0ull, 0, each_emit}, word, ctx};
   if (q_buf_reserve(&e.sc.word, 64) != QUIRE_OK)
     return QUIRE_ENOMEM;
   int status = scan(&e.sc, text ? text : "", text ? len : 0);
@@ -200,8 +233,9 @@ struct q_terms {
 
   /* Scratch of the document being matched (clones only). */
   scanner sc;
-  int32_t *ring;
-  uint64_t seen; /* words of the current field so far */
+  int32_t *ring;    /* the last ring_len words' numbers (-1: no term's) */
+  uint32_t ring_at; /* where the next word goes */
+  uint64_t seen;    /* words of the current field so far */
   uint8_t *found;
   uint32_t need_all;
   int any_found, done;
@@ -344,6 +378,7 @@ q_terms *q_terms_clone(const q_terms *t) {
   /* A word longer than the longest term word cannot match: it is not
    * kept, so the buffer never grows. */
   c->sc.limit = t->longest;
+  c->sc.len_mask = t->len_mask | 1ull << 63;
   c->sc.emit = match_emit;
   if (failed || !c->ring || !c->found ||
       q_buf_reserve(&c->sc.word, t->longest + 8) != QUIRE_OK) {
@@ -370,8 +405,12 @@ static void found_term(q_terms *t, uint32_t k) {
 static int match_emit(scanner *sc) {
   q_terms *t = (q_terms *)((char *)sc - offsetof(q_terms, sc));
   int32_t id = sc->overflow ? -1 : lookup(t, sc->word.data, sc->word.len);
-  t->ring[t->seen % t->ring_len] = id;
   t->seen++;
+  if (t->ring_len > 1) {
+    t->ring[t->ring_at] = id;
+    if (++t->ring_at == t->ring_len)
+      t->ring_at = 0;
+  }
   if (id < 0)
     return 0;
   for (uint32_t k = 0; k < t->count; k++) {
@@ -379,9 +418,10 @@ static int match_emit(scanner *sc) {
     if (t->found[k] || t->ids[term->first + term->count - 1] != (uint32_t)id ||
         term->count > t->seen)
       continue;
+    /* The word j before this one is at ring_at - 1 - j, around the ring. */
     uint32_t j = 1;
     while (j < term->count &&
-           t->ring[(t->seen - 1 - j) % t->ring_len] ==
+           t->ring[(t->ring_at + 2 * t->ring_len - 1 - j) % t->ring_len] ==
                (int32_t)t->ids[term->first + term->count - 1 - j])
       j++;
     if (j == term->count)
@@ -401,10 +441,33 @@ int q_terms_feed(q_terms *t, const char *text, size_t len) {
   if (t->done)
     return 1;
   t->seen = 0;
+  t->ring_at = 0;
   scan(&t->sc, text ? text : "", text ? len : 0);
   return t->done;
 }
 
 int q_terms_matched(const q_terms *t) {
   return t->done;
+}
+
+/* ---- the parsed terms, for word summaries ----------------------------------
+ */
+
+uint32_t q_terms_count(const q_terms *t) {
+  return t->count;
+}
+
+int q_terms_is_any(const q_terms *t, uint32_t k) {
+  return t->terms[k].any;
+}
+
+uint32_t q_terms_words(const q_terms *t, uint32_t k) {
+  return t->terms[k].count;
+}
+
+void q_terms_word(const q_terms *t, uint32_t k, uint32_t j, const char **folded,
+                  size_t *len) {
+  uint32_t id = t->ids[t->terms[k].first + j];
+  *folded = t->pool + t->word_off[id];
+  *len = t->word_len[id];
 }

@@ -49,6 +49,14 @@ void q_terms_begin(q_terms *terms);
 int q_terms_feed(q_terms *terms, const char *text, size_t len);
 int q_terms_matched(const q_terms *terms);
 
+/* The parsed terms, for word summaries (wordsum.c): term k is an any-of
+ * term or not, and has words 0 .. q_terms_words(k) - 1, folded. */
+uint32_t q_terms_count(const q_terms *terms);
+int q_terms_is_any(const q_terms *terms, uint32_t k);
+uint32_t q_terms_words(const q_terms *terms, uint32_t k);
+void q_terms_word(const q_terms *terms, uint32_t k, uint32_t j,
+                  const char **folded, size_t *len);
+
 /* The terms of a filter, or NULL when it has none (filter.c). */
 const q_terms *q_filter_terms(const quire_filter *filter);
 

@@ -19,6 +19,7 @@
 #include "dedup.h"
 #include "format.h"
 #include "internal.h"
+#include "wordsum.h"
 #include "wpool.h"
 
 /* What the writer keeps of each document until finish. */
@@ -97,6 +98,10 @@ struct quire_writer {
   /* --dedup (dedup.c): documents that duplicate one kept are dropped. */
   q_dedup *dedup;
   uint64_t dropped;
+  /* Word summaries (wordsum.c, issue 17). */
+  int no_word_summaries;
+  q_wsum_builder *wordsum; /* made at the first block */
+  q_buf wordsum_section;
 };
 
 /* Tuning of the dictionaries (benchmarks/ANALYSIS.md): the metadata
@@ -214,6 +219,13 @@ int quire_writer_set_dictionary_size(quire_writer *w, uint32_t size) {
   return QUIRE_OK;
 }
 
+int quire_writer_set_word_summaries(quire_writer *w, int on) {
+  int status = check_option(w);
+  if (status == QUIRE_OK)
+    w->no_word_summaries = !on;
+  return status;
+}
+
 int quire_writer_set_order(quire_writer *w, int order) {
   int status = check_option(w);
   if (status != QUIRE_OK)
@@ -300,6 +312,8 @@ void quire_writer_close(quire_writer *w) {
   q_zdict_free(w->zdict[0]);
   q_zdict_free(w->zdict[1]);
   q_dedup_free(w->dedup);
+  q_wsum_builder_free(w->wordsum);
+  q_buf_free(&w->wordsum_section);
   q_free(w);
 }
 
@@ -477,11 +491,34 @@ static int drain_pool(quire_writer *w, int wait_all) {
   return QUIRE_OK;
 }
 
+/* Gives up the word summaries (their temporary file failed): the file is
+ * written without them, which changes no result. */
+static void drop_word_summaries(quire_writer *w) {
+  q_wsum_builder_free(w->wordsum);
+  w->wordsum = NULL;
+  w->wordsum_section.len = 0;
+  w->no_word_summaries = 1;
+  w->msg[0] = '\0';
+}
+
 /* Compresses and writes the block being filled, then empties it. */
 static int flush_block(quire_writer *w, wblock *b) {
   if (b->docs == 0)
     return QUIRE_OK;
   int status = QUIRE_OK;
+  /* The metadata block of these documents is flushed right after. */
+  if (b == &w->text && !w->no_word_summaries) {
+    if (!w->wordsum && q_wsum_builder_new(&w->wordsum) != QUIRE_OK)
+      return writer_fail(w, QUIRE_ENOMEM, "out of memory for word summaries");
+    status = q_wsum_builder_block(w->wordsum, b->data.data, b->data.len,
+                                  w->meta.data.data, w->meta.data.len, w->msg);
+    if (status == QUIRE_EIO) { /* no temporary file: no summaries */
+      drop_word_summaries(w);
+      status = QUIRE_OK;
+    }
+    if (status != QUIRE_OK)
+      return writer_fail(w, status, NULL);
+  }
   if (w->pool) {
     /* Blocks come back in the order they were queued, so block numbers and
      * file order stay those of a single thread. */
@@ -1150,7 +1187,7 @@ static int write_section(quire_writer *w, uint8_t *footer, int index,
  * extension entry holds, from its byte 8, the same fields as a footer
  * entry. */
 static int write_extensions(quire_writer *w, uint8_t *footer) {
-  uint8_t table[QX_HEAD + 2 * QX_ENTRY + 4] = {0};
+  uint8_t table[QX_HEAD + 3 * QX_ENTRY + 4] = {0};
   uint32_t count = 0;
   int status = QUIRE_OK;
   if (w->dicts.len) {
@@ -1169,6 +1206,23 @@ static int write_extensions(quire_writer *w, uint8_t *footer) {
   st32(e, QX_WRITER);
   if (status == QUIRE_OK)
     status = write_section_at(w, e + 8, settings, sizeof settings, 1);
+  /* Word summaries, sized to about 2.5% of the file (wordsum.c). */
+  if (status == QUIRE_OK && w->wordsum) {
+    status = q_wsum_builder_finish(w->wordsum, w->out_pos / 40,
+                                   &w->wordsum_section, w->msg);
+    if (status == QUIRE_EIO) { /* the temporary file failed: none */
+      drop_word_summaries(w);
+      status = QUIRE_OK;
+    }
+    if (status != QUIRE_OK)
+      writer_fail(w, status, NULL);
+  }
+  if (status == QUIRE_OK && w->wordsum_section.len) {
+    e = table + QX_HEAD + count++ * QX_ENTRY;
+    st32(e, QX_WORD_SUMMARIES);
+    status = write_section_at(w, e + 8, w->wordsum_section.data,
+                              w->wordsum_section.len, 1);
+  }
   memcpy(table, QX_MAGIC, 8);
   st32(table + 8, count);
   st32(table + 12, QX_ENTRY);
@@ -1281,7 +1335,7 @@ static void write_version(const quire_writer *w, uint8_t *p) {
    * reader reads it. */
   int needs = w->config.codec != QUIRE_CODEC_DEFLATE || w->dicts.len;
   st32(p + QH_REQUIRED, needs ? QF_REQ_CODECS : 0);
-  st32(p + QH_OPTIONAL, 0);
+  st32(p + QH_OPTIONAL, w->wordsum_section.len ? QF_OPT_WORD_SUMMARIES : 0);
 }
 
 /* Writes the footer, then the header now that the file size is known. */

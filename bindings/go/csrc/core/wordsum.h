@@ -1,0 +1,73 @@
+/*
+ * wordsum.h: per-block word summaries (wordsum.c): what the writer builds
+ * from each text block and its titles, and what cursors ask before reading
+ * a block for a filter's terms.
+ *
+ * The section, all numbers little-endian (ABI.md, "Word summaries"):
+ *   0   "QUIREWSM"
+ *   8   u32 n, the number of text blocks it describes
+ *   12  u32 k, bit positions per word (1 to QWS_MAX_K)
+ *   16  u32 f, the number of frequent words
+ *   20  u32 the block count above which a word was counted frequent
+ *   24  f u32 hashes of the frequent words, ascending, distinct
+ *   ..  n + 1 u64 offsets of each block's filter from the first filter's
+ *       first byte, non-decreasing (the last is the filters' total size)
+ *   ..  the filters: block i's is bytes [offset i, offset i + 1), a Bloom
+ *       filter of m = 8 * its size bits (bit b is bit b % 8 of byte b / 8)
+ * A frequent word is in no filter; every other word of block i's texts and
+ * titles is in filter i. A filter of size 0 holds no word.
+ */
+#ifndef QUIRE_WORDSUM_H
+#define QUIRE_WORDSUM_H
+
+#include "words.h"
+
+#define QWS_MAGIC "QUIREWSM"
+#define QWS_HEAD 24
+#define QWS_MAX_K 16
+
+/* The 32-bit hash of a folded word: FNV-1a 64 of its bytes, then the
+ * murmur3 finalizer, keeping the low 32 bits. */
+uint32_t q_word_hash(const char *folded, size_t len);
+
+/* Bit i (0 .. k-1) of a word of hash h in a filter of m bits: the
+ * murmur3 32-bit finalizer of (h + i * 0x9E3779B9) mod 2^32, mod m. */
+uint32_t q_bloom_bit(uint32_t h, uint32_t i, uint64_t m);
+
+/* ---- writing ---------------------------------------------------------------
+ */
+
+typedef struct q_wsum_builder q_wsum_builder;
+
+/* Returns QUIRE_OK or QUIRE_ENOMEM (*out NULL). */
+int q_wsum_builder_new(q_wsum_builder **out);
+/* Adds the next text block (its NUL-separated texts) and its metadata
+ * block (records of format.h: only the titles are read). Word hashes go to
+ * a temporary file once they outgrow memory. QUIRE_OK, QUIRE_ENOMEM or
+ * QUIRE_EIO (message in msg). */
+int q_wsum_builder_block(q_wsum_builder *b, const char *text, size_t text_len,
+                         const char *meta, size_t meta_len, char *msg);
+/* Appends the section to out, its filters sized to fit in about budget
+ * bytes in all; leaves out unchanged (and returns QUIRE_OK) when
+ * summaries would not pay: no block, or too few bits per word. */
+int q_wsum_builder_finish(q_wsum_builder *b, uint64_t budget, q_buf *out,
+                          char *msg);
+void q_wsum_builder_free(q_wsum_builder *b);
+
+/* ---- reading ---------------------------------------------------------------
+ */
+
+typedef struct q_wsum_query q_wsum_query;
+
+/* Prepares terms against a section's k and frequent list (f sorted u32 at
+ * frequent, which the caller has checked). Stores NULL in *out when no term
+ * can be ruled out by the filters (every word of some needed term is
+ * frequent). QUIRE_OK or QUIRE_ENOMEM. */
+int q_wsum_query_new(const q_terms *terms, uint32_t k, const uint8_t *frequent,
+                     uint32_t f, q_wsum_query **out);
+/* Returns 0 when a block whose filter is bits[0 .. len) cannot hold a
+ * match of the terms, 1 when it may. */
+int q_wsum_query_block(const q_wsum_query *q, const uint8_t *bits, size_t len);
+void q_wsum_query_free(q_wsum_query *q);
+
+#endif
