@@ -253,8 +253,8 @@ int q_wsum_builder_finish(q_wsum_builder *b, uint64_t budget, q_buf *out,
   uint64_t total = 0;
   /* Pass 1: the frequent words, and the other words of each block. */
   for (uint32_t i = 0; i < n && status == QUIRE_OK; i++) {
-    const uint8_t *h;
-    uint32_t count;
+    const uint8_t *h = NULL;
+    uint32_t count = 0;
     status = reader_next(&r, &h, &count, msg);
     for (uint32_t j = 0; status == QUIRE_OK && j < count; j++) {
       uint32_t v;
@@ -320,8 +320,8 @@ int q_wsum_builder_finish(q_wsum_builder *b, uint64_t budget, q_buf *out,
   const uint8_t *offsets =
       (const uint8_t *)out->data + start + QWS_HEAD + 4 * distinct;
   for (uint32_t i = 0; i < n && status == QUIRE_OK; i++) {
-    const uint8_t *h;
-    uint32_t count;
+    const uint8_t *h = NULL;
+    uint32_t count = 0;
     status = reader_next(&r, &h, &count, msg);
     uint64_t at = ld64(offsets + 8 * (size_t)i);
     uint64_t m = (ld64(offsets + 8 * ((size_t)i + 1)) - at) * 8;
