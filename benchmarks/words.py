@@ -20,6 +20,7 @@ stdout as Markdown and, with --results FILE, into FILE between the markers
 
 import argparse
 import os
+import resource
 import shlex
 import sqlite3
 import statistics
@@ -36,14 +37,23 @@ def run(cmd, **kw):
     return subprocess.run(cmd, shell=True, check=True, capture_output=True, text=True, **kw)
 
 
+def cpu_of_children():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def timed(cmd, runs):
+    """The median elapsed time, the median CPU time (user + system, of
+    every process of the command: on a busy machine the steadier of the
+    two) and the output."""
     run(cmd)  # warm-up: the page cache holds every file afterwards
-    times, out = [], None
+    times, cpus, out = [], [], None
     for _ in range(runs):
-        t = time.perf_counter()
+        c, t = cpu_of_children(), time.perf_counter()
         out = run(cmd).stdout.strip()
         times.append(time.perf_counter() - t)
-    return statistics.median(times), out
+        cpus.append(cpu_of_children() - c)
+    return (statistics.median(times), statistics.median(cpus)), out
 
 
 def make(path, cmd):
@@ -123,19 +133,26 @@ def main():
         tf, fts = timed(f"sqlite3 {q(db)} \"SELECT count(*) FROM docs WHERE docs MATCH "
                         f"'\\\"{term}\\\"'\"", args.runs)
         rows.append((label, term, docs, tq, tg, tf, lines, ts))
+    ms = lambda t: f"{t[0] * 1000:.1f} ms ({t[1] * 1000:.1f})"  # noqa: E731
     sizes = {name: os.path.getsize(p) for name, p in
              (("quire", qf), ("plain", plain), ("csv.gz", gz), ("fts5", db),
               ("csv", csv_path))}
+    load = os.getloadavg()[0]
     out = [f"### Term filter, {args.docs:,} documents (benchmarks/words.py, median of "
            f"{args.runs} runs)", "",
+           f"Elapsed time, and in parentheses CPU time (user + system of every process "
+           f"of the command); load average {load:.1f} on {os.cpu_count()} cores when "
+           f"written, so the CPU times are the steadier.", "",
            "| term | documents | quire count --match | same, no summaries | "
            "zcat \\| grep -ciw | SQLite FTS5 "
            "| quire vs grep | quire vs FTS5 |", "|---|---|---|---|---|---|---|---|"]
     for label, term, docs, tq, tg, tf, lines, ts in rows:
+        def ratio(a, b, i):
+            return f"{b[i] / a[i]:.1f}x faster" if a[i] <= b[i] else f"{a[i] / b[i]:.1f}x slower"
         out.append(f"| {label}: `{term}` | {docs} ({100 * docs / args.docs:.2f}%) | "
-                   f"{tq * 1000:.1f} ms | {ts * 1000:.0f} ms | {tg * 1000:.0f} ms ({lines} lines) | "
-                   f"{tf * 1000:.1f} ms | {tg / tq:.1f}x faster | "
-                   f"{'%.1fx faster' % (tf / tq) if tq < tf else '%.1fx slower' % (tq / tf)} |")
+                   f"{ms(tq)} | {ms(ts)} | {ms(tg)}, {lines} lines | {ms(tf)} | "
+                   f"{ratio(tq, tg, 0)} ({ratio(tq, tg, 1)}) | "
+                   f"{ratio(tq, tf, 0)} ({ratio(tq, tf, 1)}) |")
     growth = 100 * (sizes["quire"] / sizes["plain"] - 1)
     out += ["", f"Sizes: quire {sizes['quire']:,} bytes (pack {args.pack_options or 'defaults'}), "
                 f"{sizes['plain']:,} without word summaries (+{growth:.2f}% for them), "
