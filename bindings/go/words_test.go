@@ -128,6 +128,22 @@ func TestTermsAgainstReference(t *testing.T) {
 	}
 }
 
+// TestWordSummariesChangeNothingButSize writes the same documents with and
+// without word summaries: every filter gives the same documents.
+func TestWordSummariesChangeNothingButSize(t *testing.T) {
+	docs, vocab := wordsDocs(250)
+	with := openCorpus(t, writeCorpus(t, docs, &quire.WriterOptions{BlockSize: 4096}))
+	without := openCorpus(t, writeCorpus(t, docs, &quire.WriterOptions{BlockSize: 4096, NoWordSummaries: true}))
+	for _, w := range append(vocab[:20], "absent-zz") {
+		f := quire.Filter{Match: []string{w}}
+		a, errA := with.CountMatches(&f)
+		b, errB := without.CountMatches(&f)
+		if errA != nil || errB != nil || a != b {
+			t.Errorf("%q: %d (%v) with summaries, %d (%v) without", w, a, errA, b, errB)
+		}
+	}
+}
+
 func TestBadTerms(t *testing.T) {
 	c := openCorpus(t, writeCorpus(t, sampleDocs(3), nil))
 	for _, f := range []quire.Filter{{Match: []string{""}}, {MatchAny: []string{" - "}}} {
