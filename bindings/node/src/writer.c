@@ -74,8 +74,8 @@ static int set_dedup(napi_env env, quire_writer *w, napi_value kinds,
 }
 
 /* argv: blockSize, level, order, utf8, threads, codec, dictionarySize,
- * dedup, similarity, wordSummaries (each optional). The codec goes first: it resets the
- * level to its default. */
+ * dedup, similarity, wordSummaries (each optional). The codec goes first: it
+ * resets the level to its default. */
 static int configure(napi_env env, quire_writer *w, napi_value *argv) {
   return apply(env, w, argv[5], "codec", quire_writer_set_codec) ||
          apply(env, w, argv[6], "dictionarySize", set_dictionary_size) ||
