@@ -34,7 +34,7 @@
 /* Column widths, in characters of the default font. */
 static const double column_widths[Q_COL_COUNT] = {
     [QUIRE_FIELD_ID] = 8,      [QUIRE_FIELD_SOURCE] = 22,
-    [QUIRE_FIELD_DATE] = 17,   [QUIRE_FIELD_TITLE] = 50,
+    [QUIRE_FIELD_DATE] = 18,   [QUIRE_FIELD_TITLE] = 50,
     [QUIRE_FIELD_AUTHOR] = 22, [QUIRE_FIELD_URL] = 40,
     [QUIRE_FIELD_TEXT] = 80,   [Q_COL_YEAR] = 7,
     [Q_COL_MONTH] = 7,         [Q_COL_DAY] = 6,
@@ -86,6 +86,12 @@ static int sheet_start(book *b) {
       return lxw_fail(b, err, "header");
   }
   worksheet_freeze_panes(b->ws, 1, 0);
+  /* Printed: landscape, as wide as one page, the header on every page. */
+  worksheet_set_landscape(b->ws);
+  worksheet_fit_to_pages(b->ws, 1, 0);
+  lxw_error err = worksheet_repeat_rows(b->ws, 0, 0);
+  if (err != LXW_NO_ERROR)
+    return lxw_fail(b, err, "header");
   b->row = 1;
   return QUIRE_OK;
 }
