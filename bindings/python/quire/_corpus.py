@@ -54,11 +54,30 @@ class Packing(NamedTuple):
     dictionaries: Tuple[int, ...]  # the size in bytes of each zstd dictionary
 
 
-class ExportResult(NamedTuple):
+class _ExportCounts(NamedTuple):
     rows: int  # documents written
     cells_cut: int  # cells cut to the spreadsheet limit (excel dialect, xlsx)
-    rows_over_sheet: int = 0  # CSV rows past what one spreadsheet sheet shows
-    files: int = 1  # files written (numbered files with split_rows)
+
+
+class ExportResult(_ExportCounts):
+    """What an export wrote: the pair (rows, cells_cut), as in 1.0, so that
+    `rows, cut = corpus.export_csv(...)` still works, and two attributes:
+    rows_over_sheet (CSV rows past the 1,048,576 a spreadsheet sheet shows)
+    and files (files written; numbered files with split_rows)."""
+
+    rows_over_sheet: int
+    files: int
+
+    def __new__(cls, rows: int, cells_cut: int, rows_over_sheet: int = 0,
+                files: int = 1) -> "ExportResult":
+        self = super().__new__(cls, rows, cells_cut)
+        self.rows_over_sheet = rows_over_sheet
+        self.files = files
+        return self
+
+    def __repr__(self) -> str:
+        return (f"ExportResult(rows={self.rows}, cells_cut={self.cells_cut}, "
+                f"rows_over_sheet={self.rows_over_sheet}, files={self.files})")
 
 
 _DIALECTS = {"plain": 0, "excel": 1}

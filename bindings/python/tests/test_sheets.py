@@ -30,7 +30,10 @@ def test_derived_columns_and_excel_quoting(corpus_path):
         out = io.BytesIO()
         res = corpus.export_csv(out, columns=["id", "year", "month", "day", "datetime_utc",
                                               "date_precision", "title"], dialect="excel")
-    assert res == quire.ExportResult(3, 0, 0, 1)
+    assert res == (3, 0) and (res.rows_over_sheet, res.files) == (0, 1)
+    rows, cut = res  # still the pair of 1.0
+    assert (rows, cut) == (3, 0)
+    assert "files=1" in repr(res)
     lines = out.getvalue().decode("utf-8-sig").split("\r\n")
     assert lines[1] == '0,2016,4,22,2016-04-22T00:00:00Z,"day","00123"'
     assert lines[2] == '1,2016,1,,2016-01-01T00:00:00Z,"month","1e5"'
@@ -57,7 +60,7 @@ def test_export_xlsx(corpus_path, tmp_path):
             tmp_path / "q.xlsx", columns="id,date,title")
         assert res.rows == 1
         res = corpus.export_xlsx(out, columns="id,source,date,title,author,url,text,year,day")
-        assert res == quire.ExportResult(3, 0, 0, 1)
+        assert (res.rows, res.cells_cut, res.rows_over_sheet, res.files) == (3, 0, 0, 1)
         with pytest.raises(quire.InvalidArgumentError):
             corpus.export_xlsx(io.BytesIO())  # type: ignore[arg-type]
         with pytest.raises(quire.NotFoundError):
