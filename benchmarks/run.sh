@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the quire benchmarks against sqlite3, DuckDB, Python's csv module and
-# zcat, then writes RESULTS.md and results/times.png. See README.md.
+# zcat, then writes RESULTS.md and results/times.png, and the export to XLSX
+# beside CSV (sheets.py: SHEETS.md). See README.md.
 #
 #   benchmarks/run.sh [--sizes 10000,100000,1000000] [--runs 5]
 #                     [--heavy-runs N] [any other bench.py option]
@@ -50,6 +51,21 @@ cc -std=c11 -O2 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L \
   -Wl,-rpath,"$build" -o "$build/inproc"
 
 python3 "$here/bench.py" --quire "$build/quire" --inproc "$build/inproc" "$@"
+
+# Export speed to XLSX beside CSV (SHEETS.md, results/sheets.json): the same
+# build, at the sizes asked for up to 100,000 documents (an XLSX of a
+# million runs for minutes).
+sheet_sizes=10000,100000
+prev=
+for arg in "$@"; do
+  case "$prev" in --sizes) sheet_sizes=$arg ;; esac
+  case "$arg" in --sizes=*) sheet_sizes=${arg#*=} ;; esac
+  prev=$arg
+done
+sheet_sizes=$(tr ',' '\n' <<<"$sheet_sizes" | awk '$1 <= 100000' | paste -sd, -)
+if [ -n "$sheet_sizes" ]; then
+  python3 "$here/sheets.py" --quire "$build/quire" --sizes "$sheet_sizes"
+fi
 
 # With --results DIR the report goes there too, leaving RESULTS.md alone.
 report=()

@@ -12,7 +12,7 @@ static const cli_command commands[] = {
     {"info", "describe a corpus: documents, sources, dates, sizes", cmd_info},
     {"count", "count the documents a filter selects", cmd_count},
     {"ls", "list documents: number, date, source, title", cmd_ls},
-    {"export", "write documents as CSV", cmd_export},
+    {"export", "write documents as CSV or as an XLSX workbook", cmd_export},
     {"cat", "print the text of one document", cmd_cat},
     {"stats", "count documents per source per year", cmd_stats},
     {"verify", "check every checksum, or salvage a damaged corpus", cmd_verify},

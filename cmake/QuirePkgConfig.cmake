@@ -13,7 +13,7 @@ function(quire_pkg_config out prefix libdir includedir)
     endif()
   endforeach()
   # What a static link needs besides libquire.a (`pkg-config --static`).
-  set(QUIRE_PC_REQUIRES_PRIVATE "zlib libzstd libutf8proc")
+  set(QUIRE_PC_REQUIRES_PRIVATE "zlib libzstd libutf8proc xlsxwriter")
   if(LIBDEFLATE_FOUND)
     string(APPEND QUIRE_PC_REQUIRES_PRIVATE " libdeflate")
   endif()

@@ -575,8 +575,9 @@ QUIRE_API const char *quire_writer_errmsg(const quire_writer *writer);
 typedef struct quire_export quire_export;
 
 #define QUIRE_CSV_PLAIN 0 /* RFC 4180, LF line ends, data never altered */
-#define QUIRE_CSV_EXCEL 1 /* UTF-8 BOM, CRLF, formulas made inert, cells cut
-                             to 32,767 characters (counted) */
+#define QUIRE_CSV_EXCEL 1 /* UTF-8 BOM, CRLF, every text cell quoted,
+                             formulas made inert, cells cut to 32,767
+                             characters (counted) */
 
 /* Creates an export of corpus: all documents, the columns
  * id,source,date,title,author,url,text, the plain dialect. The corpus must
@@ -592,8 +593,14 @@ QUIRE_API int quire_export_set_filter(quire_export *exp,
                                       const quire_filter *filter);
 
 /* Sets the columns and their order as a comma-separated list of id, source,
- * date, title, author, url, text (case-insensitive). Returns QUIRE_EINVAL
- * naming an unknown or empty column. */
+ * date, title, author, url, text (case-insensitive), and of these columns
+ * derived from the date: year, month, day (integers, the calendar date as
+ * the source wrote it; empty when the date does not say, so a month-only
+ * date has year and month but no day), datetime_utc (the first instant of
+ * the date's period in UTC, "2016-01-01T00:00:00Z"; empty when undated) and
+ * date_precision (year, month, day, minute or second; empty when undated).
+ * At most 16 columns. Returns QUIRE_EINVAL naming an unknown or empty
+ * column. */
 QUIRE_API int quire_export_set_columns(quire_export *exp, const char *list,
                                        size_t len);
 
@@ -623,6 +630,51 @@ QUIRE_API uint64_t quire_export_cells_cut(const quire_export *exp);
 
 /* Returns the message of the export's last failure, or "". */
 QUIRE_API const char *quire_export_errmsg(const quire_export *exp);
+
+/* ---- spreadsheets: split files, rows past a sheet, XLSX (quire 1.1) ---- */
+
+/* The rows one sheet of a spreadsheet holds, header row included (Excel,
+ * and LibreOffice Calc since 7.4). */
+#define QUIRE_SHEET_MAX_ROWS 1048576u
+
+/* Makes quire_export_to_path() and quire_export_to_xlsx() write numbered
+ * files of at most rows data rows each instead of one file: "-" and the part
+ * number, at least three digits, go before the extension of the path's last
+ * component ("out.csv" gives out-001.csv, out-002.csv, ...; "out" gives
+ * out-001), and each file has the header row (and, in the excel dialect, the
+ * BOM). An empty selection gives one file with the header only. Each file is
+ * written atomically; when a run fails, the files it already wrote are
+ * removed. 0 (the default) writes one file. quire_export_to_fd() and
+ * quire_export_to_callback() refuse a split export with QUIRE_EINVAL. */
+QUIRE_API int quire_export_set_split_rows(quire_export *exp, uint64_t rows);
+
+/* Returns how many rows of the last run went to a CSV file past the
+ * QUIRE_SHEET_MAX_ROWS - 1 data rows a spreadsheet shows: rows a spreadsheet
+ * opening the file would silently drop (set a split to avoid it). Always 0
+ * after quire_export_to_xlsx(), which starts a new sheet instead. */
+QUIRE_API uint64_t quire_export_rows_over_sheet(const quire_export *exp);
+
+/* Returns the number of files the last successful run wrote (1 unless split;
+ * 0 after a failure or for a descriptor or callback). */
+QUIRE_API uint64_t quire_export_files(const quire_export *exp);
+
+/* Writes the selection as an Excel workbook (XLSX, Office Open XML) to path,
+ * atomically as quire_export_to_path(), with the columns set on the export
+ * (the dialect does not matter). Every text is a string cell, never a
+ * formula or a hyperlink, cut to 32,767 characters like the excel dialect
+ * (counted by quire_export_cells_cut()) but never prefixed. The id, year,
+ * month and day are numbers; a date of day, minute or second precision is a
+ * date cell in UTC (from 1900-03-01 on; earlier ones are text as written)
+ * and a partial date is its text ("2016", "2016-01"); datetime_utc is a
+ * date-time cell and date_precision text; an undated document's date cells
+ * are empty. Each sheet has a frozen header row with a filter, and a new
+ * sheet starts after QUIRE_SHEET_MAX_ROWS - 1 data rows. Written with
+ * libxlsxwriter in its constant-memory mode: memory stays flat, its
+ * temporary files go to the directory of path, and its allocations do not go
+ * through quire_set_allocator(). Returns QUIRE_OK, QUIRE_EINVAL,
+ * QUIRE_ENOTFOUND (no such directory), QUIRE_EIO, QUIRE_ECORRUPT or
+ * QUIRE_ENOMEM. */
+QUIRE_API int quire_export_to_xlsx(quire_export *exp, const char *path);
 
 /* ---------------------------------------------------------------------- */
 /* CSV import                                                              */

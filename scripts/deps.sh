@@ -13,6 +13,10 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 packages=(zlib1g-dev libzstd-dev libcsv-dev libutf8proc-dev libcriterion-dev cmake pkg-config libdeflate-dev
   gcc g++ make clang libclang-rt-14-dev abigail-tools python3)
+# Spreadsheets (issue 16): libxlsxwriter writes the XLSX export; the tests
+# open the exports in LibreOffice Calc and read what it saves with openpyxl
+# (PyPI, below); poppler-utils renders the README's picture of the XLSX.
+packages+=(libxlsxwriter-dev libreoffice-calc-nogui poppler-utils)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -24,6 +28,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 python3 -m pytest --version >/dev/null 2>&1 || python3 -m pip install -q pytest
+# The spreadsheet tests (tests/sheets) read with openpyxl, pandas and DuckDB.
+for py in openpyxl pandas duckdb; do
+  python3 -c "import $py" >/dev/null 2>&1 || python3 -m pip install -q "$py"
+done
 
 need() { # command, what it is for
   command -v "$1" >/dev/null 2>&1 || { echo "deps: $1 is missing ($2)" >&2; exit 1; }

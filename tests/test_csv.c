@@ -397,8 +397,8 @@ Test(export_excel, bom_crlf_and_inert_formulas) {
                             &len, &cut);
   const char *want = "\xEF\xBB\xBF"
                      "source,title,author,url,text\r\n"
-                     "'=SUM(A1),'+1,'-2,'@cmd,'\tTab\r\n"
-                     "plain,\"'\rCR\",a=b,,\"'=HYPERLINK(\"\"x\"\")\"\r\n";
+                     "\"'=SUM(A1)\",\"'+1\",\"'-2\",\"'@cmd\",\"'\tTab\"\r\n"
+                     "\"plain\",\"'\rCR\",\"a=b\",\"\",\"'=HYPERLINK(\"\"x\"\")\"\r\n";
   cr_assert_str_eq(csv, want);
   cr_assert_eq(cut, 0);
   free(csv);
@@ -422,22 +422,23 @@ Test(export_excel, long_cells_are_cut_and_counted) {
   char *csv =
       export_string(c, "title,author,url,text", QUIRE_CSV_EXCEL, &len, &cut);
   cr_assert_eq(cut, 3, "cut %llu cells", (unsigned long long)cut);
-  const char *line = strstr(csv, "\r\n") + 2;
+  /* Every text cell is quoted: the cells sit between the quotes. */
+  const char *line = strstr(csv, "\r\n") + 3;
   /* title: 32,767 'a' */
   cr_assert(memcmp(line, ascii, 32767) == 0);
-  const char *comma = strchr(line, ',');
+  const char *comma = strstr(line, "\",\"");
   cr_assert_eq((size_t)(comma - line), 32767);
   /* author: 32,767 'é', never half of one */
-  const char *author = comma + 1;
-  comma = strchr(author, ',');
+  const char *author = comma + 3;
+  comma = strstr(author, "\",\"");
   cr_assert_eq((size_t)(comma - author), 2 * 32767);
   /* url: exactly at the limit, not cut */
-  const char *url = comma + 1;
-  comma = strchr(url, ',');
+  const char *url = comma + 3;
+  comma = strstr(url, "\",\"");
   cr_assert_eq((size_t)(comma - url), 32767);
   /* text: 16,383 emoji (32,766 units): one more would be 32,768 */
-  const char *text = comma + 1;
-  const char *end = strstr(text, "\r\n");
+  const char *text = comma + 3;
+  const char *end = strstr(text, "\"\r\n");
   cr_assert_eq((size_t)(end - text), 4 * 16383);
   cr_assert_eq(q_utf8_valid(text, (size_t)(end - text)), (size_t)(end - text));
   free(csv);
@@ -461,9 +462,9 @@ Test(export_excel, formula_prefix_counts_toward_the_limit) {
   uint64_t cut;
   char *csv = export_string(c, "title", QUIRE_CSV_EXCEL, &len, &cut);
   cr_assert_eq(cut, 1);
-  const char *line = strstr(csv, "\r\n") + 2;
+  const char *line = strstr(csv, "\r\n") + 3;
   cr_assert_eq(line[0], '\'');
-  cr_assert_eq(strstr(line, "\r\n") - line, 32767);
+  cr_assert_eq(strstr(line, "\"\r\n") - line, 32767);
   free(csv);
   quire_corpus_close(c);
   free(cell);

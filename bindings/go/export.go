@@ -51,15 +51,23 @@ const (
 type ExportOptions struct {
 	Filter *Filter
 	// Columns in order, from id, source, date, title, author, url, text
-	// (case-insensitive). nil means all of them.
+	// and the columns derived from the date: year, month, day,
+	// datetime_utc, date_precision (case-insensitive). nil means the seven
+	// fields.
 	Columns []string
 	Dialect Dialect
+	// SplitRows, when above 0, makes ExportCSV and ExportXLSX write
+	// numbered files of at most that many rows each, every one with the
+	// header: out-001.csv, out-002.csv, ... WriteCSV refuses it.
+	SplitRows uint64
 }
 
 // ExportResult tells what an export wrote.
 type ExportResult struct {
-	Rows     uint64 // documents written
-	CellsCut uint64 // cells cut to the spreadsheet limit (excel dialect)
+	Rows          uint64 // documents written
+	CellsCut      uint64 // cells cut to the spreadsheet limit (excel dialect, XLSX)
+	RowsOverSheet uint64 // CSV rows past the 1,048,576 a spreadsheet sheet shows
+	Files         uint64 // files written by ExportCSV or ExportXLSX
 }
 
 // ExportCSV writes the selection to path atomically: on any failure no file
@@ -69,6 +77,18 @@ func (c *Corpus) ExportCSV(path string, opts *ExportOptions) (ExportResult, erro
 	defer C.free(unsafe.Pointer(cpath))
 	return c.export(opts, func(exp *C.quire_export) (C.int, error) {
 		return C.quire_export_to_path(exp, cpath), nil
+	})
+}
+
+// ExportXLSX writes the selection as an Excel workbook to path,
+// atomically: text cells that never run as formulas, full dates as date
+// cells, a frozen header row with a filter, and a new sheet every 1,048,575
+// rows. opts.Dialect does not matter.
+func (c *Corpus) ExportXLSX(path string, opts *ExportOptions) (ExportResult, error) {
+	cpath := C.CString(path)
+	defer C.free(unsafe.Pointer(cpath))
+	return c.export(opts, func(exp *C.quire_export) (C.int, error) {
+		return C.quire_export_to_xlsx(exp, cpath), nil
 	})
 }
 
@@ -93,7 +113,8 @@ func (c *Corpus) export(opts *ExportOptions, run func(*C.quire_export) (C.int, e
 			return err
 		}
 		st, werr := run(exp)
-		res = ExportResult{Rows: uint64(C.quire_export_rows(exp)), CellsCut: uint64(C.quire_export_cells_cut(exp))}
+		res = ExportResult{Rows: uint64(C.quire_export_rows(exp)), CellsCut: uint64(C.quire_export_cells_cut(exp)),
+			RowsOverSheet: uint64(C.quire_export_rows_over_sheet(exp)), Files: uint64(C.quire_export_files(exp))}
 		if werr != nil {
 			return werr
 		}
@@ -132,6 +153,9 @@ func (o *ExportOptions) apply(exp *C.quire_export) error {
 		if err := check(C.quire_export_set_columns(exp, p, n)); err != nil {
 			return err
 		}
+	}
+	if err := check(C.quire_export_set_split_rows(exp, C.uint64_t(o.SplitRows))); err != nil {
+		return err
 	}
 	return check(C.quire_export_set_dialect(exp, C.int(o.Dialect)))
 }

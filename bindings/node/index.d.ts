@@ -62,17 +62,34 @@ export interface QueryOptions extends Filter {
 }
 
 export interface ExportOptions extends Filter {
-  /** Columns and their order: "id,source,date,title,author,url,text" or an array. */
+  /** Columns and their order: "id,source,date,title,author,url,text" or an
+   * array; also year, month, day, datetime_utc, date_precision. */
   columns?: string | readonly string[];
   /** "plain" (RFC 4180, the default) or "excel" (BOM, CRLF, inert formulas, cut cells). */
   dialect?: 'plain' | 'excel';
 }
 
+export interface FileExportOptions extends ExportOptions {
+  /** Numbered files of at most this many rows each (out-001.csv, ...). */
+  splitRows?: number;
+}
+
+export interface XlsxExportOptions extends Filter {
+  /** Columns and their order, as for CSV. */
+  columns?: string | readonly string[];
+  /** Numbered workbooks of at most this many rows each (out-001.xlsx, ...). */
+  splitRows?: number;
+}
+
 export interface ExportResult {
   /** Documents written. */
   rows: number;
-  /** Cells cut to the spreadsheet limit (excel dialect). */
+  /** Cells cut to the spreadsheet limit (excel dialect, XLSX). */
   cellsCut: number;
+  /** CSV rows past the 1,048,576 a spreadsheet sheet shows. */
+  rowsOverSheet: number;
+  /** Files written. */
+  files: number;
 }
 
 export interface Source {
@@ -207,7 +224,8 @@ export class Corpus implements Iterable<Document> {
   /** How many documents a filter selects, from the indexes alone. */
   countMatches(filter?: Filter): number;
   /** Writes CSV to a path, atomically, on the calling thread. */
-  exportCsv(path: string, options?: ExportOptions): ExportResult;
+  exportCsv(path: string, options?: FileExportOptions): ExportResult;
+  exportXlsx(path: string, options?: XlsxExportOptions): ExportResult;
   /** The same CSV as a Readable stream, produced on a thread of its own. */
   createExportStream(options?: ExportOptions): ExportStream;
   /** Checks every checksum; report has one line per damaged part. */

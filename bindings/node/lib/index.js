@@ -452,9 +452,20 @@ function batchSize(options) {
 
 const QUERY_KEYS = [...FILTER_KEYS, 'fields', 'batchSize'];
 const EXPORT_KEYS = [...FILTER_KEYS, 'columns', 'dialect'];
+const FILE_EXPORT_KEYS = [...EXPORT_KEYS, 'splitRows'];
+const XLSX_KEYS = [...FILTER_KEYS, 'columns', 'splitRows'];
 
-function exportArgs(options) {
-  checkKeys(options, EXPORT_KEYS, 'export');
+/** The splitRows option of an export to files: undefined or a count >= 1. */
+function splitRows(options) {
+  const { splitRows: rows } = options;
+  if (rows !== undefined && (!Number.isSafeInteger(rows) || rows < 1)) {
+    throw new TypeError('splitRows must be a positive integer');
+  }
+  return rows;
+}
+
+function exportArgs(options, keys = EXPORT_KEYS) {
+  checkKeys(options, keys, 'export');
   const { columns, dialect } = options;
   const list = Array.isArray(columns) ? columns.join(',') : columns;
   if (list !== undefined && typeof list !== 'string') {
@@ -644,10 +655,23 @@ class Corpus {
   }
 
   /** Writes the selection as CSV to path, atomically, on this thread.
-   * options: the filter, columns ("id,source,..." or an array) and dialect
-   * ("plain" or "excel"). Returns {rows, cellsCut}. */
+   * options: the filter, columns ("id,source,..." or an array, with the
+   * derived year, month, day, datetime_utc, date_precision), dialect
+   * ("plain" or "excel") and splitRows (numbered files of at most that many
+   * rows: out-001.csv, ...). Returns {rows, cellsCut, rowsOverSheet,
+   * files}. */
   exportCsv(file, options = {}) {
-    return native.exportToPath(this[kHandle], file, ...exportArgs(options));
+    const args = exportArgs(options, FILE_EXPORT_KEYS);
+    return native.exportToPath(this[kHandle], file, ...args, splitRows(options), 0);
+  }
+
+  /** Writes the selection as an Excel workbook (XLSX) to path, atomically,
+   * on this thread: typed cells (text never a formula, full dates as dates),
+   * a frozen header with a filter, a new sheet every 1,048,575 rows.
+   * options: the filter, columns and splitRows. Returns as exportCsv(). */
+  exportXlsx(file, options = {}) {
+    const args = exportArgs(options, XLSX_KEYS);
+    return native.exportToPath(this[kHandle], file, ...args, splitRows(options), 1);
   }
 
   /** The same CSV as a Readable stream. */

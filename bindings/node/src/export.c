@@ -1,4 +1,5 @@
-/* export.c: CSV export of a selection to a path. */
+/* export.c: CSV export of a selection to a path (split into numbered files
+ * or not), and XLSX export. */
 
 #include "qn.h"
 
@@ -61,25 +62,39 @@ napi_value qn_export_result(napi_env env, const quire_export *exp) {
   if (qn_set(env, obj, "rows",
              qn_number(env, (double)quire_export_rows(exp))) ||
       qn_set(env, obj, "cellsCut",
-             qn_number(env, (double)quire_export_cells_cut(exp))))
+             qn_number(env, (double)quire_export_cells_cut(exp))) ||
+      qn_set(env, obj, "rowsOverSheet",
+             qn_number(env, (double)quire_export_rows_over_sheet(exp))) ||
+      qn_set(env, obj, "files",
+             qn_number(env, (double)quire_export_files(exp))))
     return NULL;
   return obj;
 }
 
-/* exportToPath(corpus, path, filter, columns, dialect) -> {rows, cellsCut}.
- * Runs on the calling thread; the file appears atomically. */
+/* exportToPath(corpus, path, filter, columns, dialect, splitRows, xlsx)
+ * -> {rows, cellsCut, rowsOverSheet, files}. Runs on the calling thread;
+ * each file appears atomically. splitRows (undefined: one file) writes
+ * numbered files; xlsx (1) writes a workbook instead of CSV. */
 napi_value qn_export_to_path(napi_env env, napi_callback_info info) {
-  napi_value argv[5], result = NULL;
+  napi_value argv[7], result = NULL;
   qn_corpus *c;
   quire_export *exp;
   qn_str path;
-  int status;
-  if (qn_args(env, info, 5, argv) != 0 || !(c = qn_corpus_get(env, argv[0])))
+  int status, has_split, has_xlsx;
+  int64_t split = 0, xlsx = 0;
+  if (qn_args(env, info, 7, argv) != 0 || !(c = qn_corpus_get(env, argv[0])))
+    return NULL;
+  if (qn_get_opt_int(env, argv[5], "splitRows", &has_split, &split) != 0 ||
+      qn_get_opt_int(env, argv[6], "xlsx", &has_xlsx, &xlsx) != 0)
     return NULL;
   if (qn_get_path(env, argv[1], &path) != 0)
     return NULL;
   if ((exp = qn_export_make(env, c, argv[2], argv[3], argv[4]))) {
-    status = quire_export_to_path(exp, path.data);
+    status = has_split ? quire_export_set_split_rows(exp, (uint64_t)split)
+                       : QUIRE_OK;
+    if (status == QUIRE_OK)
+      status = xlsx ? quire_export_to_xlsx(exp, path.data)
+                    : quire_export_to_path(exp, path.data);
     if (status != QUIRE_OK)
       qn_export_throw(env, exp, status);
     else

@@ -54,9 +54,30 @@ class Packing(NamedTuple):
     dictionaries: Tuple[int, ...]  # the size in bytes of each zstd dictionary
 
 
-class ExportResult(NamedTuple):
+class _ExportCounts(NamedTuple):
     rows: int  # documents written
-    cells_cut: int  # cells cut to the spreadsheet limit (excel dialect)
+    cells_cut: int  # cells cut to the spreadsheet limit (excel dialect, xlsx)
+
+
+class ExportResult(_ExportCounts):
+    """What an export wrote: the pair (rows, cells_cut), as in 1.0, so that
+    `rows, cut = corpus.export_csv(...)` still works, and two attributes:
+    rows_over_sheet (CSV rows past the 1,048,576 a spreadsheet sheet shows)
+    and files (files written; numbered files with split_rows)."""
+
+    rows_over_sheet: int
+    files: int
+
+    def __new__(cls, rows: int, cells_cut: int, rows_over_sheet: int = 0,
+                files: int = 1) -> "ExportResult":
+        self = super().__new__(cls, rows, cells_cut)
+        self.rows_over_sheet = rows_over_sheet
+        self.files = files
+        return self
+
+    def __repr__(self) -> str:
+        return (f"ExportResult(rows={self.rows}, cells_cut={self.cells_cut}, "
+                f"rows_over_sheet={self.rows_over_sheet}, files={self.files})")
 
 
 _DIALECTS = {"plain": 0, "excel": 1}
@@ -209,10 +230,24 @@ class Query:
         *,
         columns: Union[str, Sequence[str], None] = None,
         dialect: str = "plain",
+        split_rows: Optional[int] = None,
     ) -> ExportResult:
         """Writes the matching documents as CSV to a path (atomically) or to
-        a file object opened in binary or text mode."""
-        return self._corpus._export(self._spec, dest, columns, dialect)
+        a file object opened in binary or text mode. With split_rows (a path
+        only), numbered files of at most that many rows: out-001.csv, ..."""
+        return self._corpus._export(self._spec, dest, columns, dialect, split_rows)
+
+    def export_xlsx(
+        self,
+        path: PathLike,
+        *,
+        columns: Union[str, Sequence[str], None] = None,
+        split_rows: Optional[int] = None,
+    ) -> ExportResult:
+        """Writes the matching documents as an Excel workbook (XLSX) to path,
+        atomically: typed cells, frozen header with a filter, a new sheet
+        every 1,048,575 rows."""
+        return self._corpus._export(self._spec, path, columns, "plain", split_rows, xlsx=True)
 
 
 class Corpus:
@@ -448,6 +483,7 @@ class Corpus:
         *,
         columns: Union[str, Sequence[str], None] = None,
         dialect: str = "plain",
+        split_rows: Optional[int] = None,
         sources: Union[str, Iterable[str], None] = None,
         from_: Optional[DateLike] = None,
         to: Optional[DateLike] = None,
@@ -456,9 +492,32 @@ class Corpus:
         match_any: Union[str, Iterable[str], None] = None,
     ) -> ExportResult:
         """Writes the documents (all, or those matching the filter, terms as
-        in query()) as CSV to a path, atomically, or to a file object."""
+        in query()) as CSV to a path, atomically, or to a file object.
+        columns may name the fields and the derived year, month, day,
+        datetime_utc and date_precision. With split_rows (a path only),
+        numbered files of at most that many rows each: out-001.csv, ..."""
         spec = FilterSpec(sources, from_, to, undated, match, match_any)
-        return self._export(spec, dest, columns, dialect)
+        return self._export(spec, dest, columns, dialect, split_rows)
+
+    def export_xlsx(
+        self,
+        path: PathLike,
+        *,
+        columns: Union[str, Sequence[str], None] = None,
+        split_rows: Optional[int] = None,
+        sources: Union[str, Iterable[str], None] = None,
+        from_: Optional[DateLike] = None,
+        to: Optional[DateLike] = None,
+        undated: Optional[bool] = None,
+        match: Union[str, Iterable[str], None] = None,
+        match_any: Union[str, Iterable[str], None] = None,
+    ) -> ExportResult:
+        """Writes the documents (all, or those matching the filter) as an
+        Excel workbook (XLSX) to path, atomically: text cells never run as
+        formulas, full dates as date cells, a frozen header with a filter,
+        a new sheet every 1,048,575 rows."""
+        spec = FilterSpec(sources, from_, to, undated, match, match_any)
+        return self._export(spec, path, columns, "plain", split_rows, xlsx=True)
 
     # ---- internals shared with Query and Document ----------------------------
 
@@ -541,12 +600,20 @@ class Corpus:
         dest: Union[PathLike, IO[Any]],
         columns: Union[str, Sequence[str], None],
         dialect: str,
+        split_rows: Optional[int] = None,
+        xlsx: bool = False,
     ) -> ExportResult:
         if dialect not in _DIALECTS:
             raise InvalidArgumentError(f"unknown CSV dialect {dialect!r} (plain or excel)")
+        if split_rows is not None and (
+            not isinstance(split_rows, int) or isinstance(split_rows, bool) or split_rows < 1
+        ):
+            raise InvalidArgumentError(f"split_rows must be a whole number above 0, not {split_rows!r}")
+        if (xlsx or split_rows) and not isinstance(dest, (str, bytes, os.PathLike)):
+            raise InvalidArgumentError("an XLSX or split export needs a path")
         handle = self._state.enter()  # the whole export is one call in flight
         try:
-            return _export_with(handle, spec, dest, columns, dialect)
+            return _export_with(handle, spec, dest, columns, dialect, split_rows, xlsx)
         finally:
             self._state.leave()
 
@@ -557,6 +624,8 @@ def _export_with(
     dest: Union[PathLike, IO[Any]],
     columns: Union[str, Sequence[str], None],
     dialect: str,
+    split_rows: Optional[int],
+    xlsx: bool,
 ) -> ExportResult:
     exp = c_void_p()
     rc = lib.quire_export_new(handle, byref(exp))
@@ -564,12 +633,20 @@ def _export_with(
         take_failed_handle(rc, exp, lib.quire_export_errmsg, lib.quire_export_free)
     try:
         _configure_export(exp, spec, columns, _DIALECTS[dialect])
-        if isinstance(dest, (str, bytes, os.PathLike)):
-            rc = lib.quire_export_to_path(exp, encode_path(dest))
-            check(rc, lib.quire_export_errmsg, exp)
+        if split_rows:
+            check(lib.quire_export_set_split_rows(exp, split_rows), lib.quire_export_errmsg, exp)
+        is_path = isinstance(dest, (str, bytes, os.PathLike))
+        if is_path:
+            run = lib.quire_export_to_xlsx if xlsx else lib.quire_export_to_path
+            check(run(exp, encode_path(dest)), lib.quire_export_errmsg, exp)
         else:
             _export_to_file(exp, dest)
-        return ExportResult(lib.quire_export_rows(exp), lib.quire_export_cells_cut(exp))
+        return ExportResult(
+            lib.quire_export_rows(exp),
+            lib.quire_export_cells_cut(exp),
+            lib.quire_export_rows_over_sheet(exp),
+            lib.quire_export_files(exp) if is_path else 1,
+        )
     finally:
         lib.quire_export_free(exp)
 

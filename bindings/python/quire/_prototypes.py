@@ -126,6 +126,11 @@ PROTOTYPES = {
     "quire_export_rows": (c_uint64, [_handle]),
     "quire_export_cells_cut": (c_uint64, [_handle]),
     "quire_export_errmsg": (c_char_p, [_handle]),
+    # spreadsheets: split files, rows past a sheet, XLSX
+    "quire_export_set_split_rows": (c_int, [_handle, c_uint64]),
+    "quire_export_rows_over_sheet": (c_uint64, [_handle]),
+    "quire_export_files": (c_uint64, [_handle]),
+    "quire_export_to_xlsx": (c_int, [_handle, _text]),
     # CSV import
     "quire_import_new": (c_int, [_out_handle]),
     "quire_import_free": (None, [_handle]),

@@ -12,38 +12,37 @@
  * Each cell is scanned once with a byte-class table to decide that, and
  * quotes are doubled run by run with memchr() (see put_escaped()).
  *
- * The excel dialect adds a UTF-8 BOM and CRLF line ends, makes cells that a
- * spreadsheet would run as a formula inert by prefixing a single quote (the
- * OWASP advice on CSV injection) and cuts cells to the 32,767 characters a
- * spreadsheet cell holds, counting each cut. The plain dialect never alters
- * a byte of data.
+ * The excel dialect adds a UTF-8 BOM and CRLF line ends, quotes every text
+ * cell (so that no separator a spreadsheet's import may try, comma,
+ * semicolon or tab, splits one, and "format quoted field as text" keeps
+ * 00123 or 2016-04-22 as written), makes cells that a spreadsheet would run
+ * as a formula inert by prefixing a single quote (the OWASP advice on CSV
+ * injection) and cuts cells to the 32,767 characters a spreadsheet cell
+ * holds, counting each cut. The plain dialect never alters a byte of data.
+ *
+ * Besides the fields, the columns may be derived from the date (year, month,
+ * day, datetime_utc, date_precision; see q_export_cell()), and an export to
+ * a path may be split into numbered files of at most split_rows rows.
  */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
-#include "internal.h"
+#include "export.h"
 #include "reader.h"
 
 #define OUT_BUFFER_SIZE (64u << 10)
-/* Excel's documented cell limit, in UTF-16 code units (Excel stores strings
- * as UTF-16, so a character outside the BMP takes two of them). */
-#define EXCEL_CELL_MAX 32767u
-#define MAX_COLUMNS 16
+#define MAX_COLUMNS Q_EXPORT_MAX_COLUMNS
+#define EXCEL_CELL_MAX Q_CELL_MAX
 
-static const char *const column_names[] = {"id",     "source", "date", "title",
-                                           "author", "url",    "text"};
-#define COLUMN_NAME_COUNT (sizeof column_names / sizeof column_names[0])
-
-struct quire_export {
-  const quire_corpus *corpus;
-  quire_filter *filter; /* our own copy, or NULL for every document */
-  int columns[MAX_COLUMNS];
-  size_t column_count;
-  int dialect;
-  uint64_t rows;
-  uint64_t cells_cut;
-  char msg[Q_MSG_CAP];
-};
+const char *const q_export_column_names[Q_COL_COUNT] = {
+    "id",   "source", "date",  "title", "author",       "url",
+    "text", "year",   "month", "day",   "datetime_utc", "date_precision"};
+#define column_names q_export_column_names
+#define COLUMN_NAME_COUNT ((size_t)Q_COL_COUNT)
+/* The columns an export has unless told otherwise: the fields. */
+#define DEFAULT_COLUMN_COUNT ((size_t)QUIRE_FIELD_TEXT + 1)
 
 /* ---- the buffered output ------------------------------------------------- */
 
@@ -157,10 +156,12 @@ static int put_escaped(out *o, const char *data, size_t len) {
 }
 
 /* Writes one cell: prefix (0 or 1 byte, the excel formula guard) then data,
- * quoted as needed. */
+ * quoted as needed, or always when quote is non-zero. */
 static int put_cell(out *o, const char *prefix, size_t prefix_len,
-                    const char *data, size_t len, int alone) {
+                    const char *data, size_t len, int alone, int quote) {
   enum quoting q = cell_quoting(data, len);
+  if (q == QUOTE_NONE && quote)
+    q = QUOTE_PLAIN;
   if (q == QUOTE_NONE) {
     /* Readers that trim would lose blanks at either end; and a lone empty
      * cell would be a blank line, which readers skip: write "" instead. */
@@ -187,9 +188,7 @@ static int starts_formula(const char *data, size_t len) {
   return len > 0 && memchr("=+-@\t\r", data[0], 6) != NULL;
 }
 
-/* Returns how many bytes of the valid UTF-8 in data make at most limit
- * UTF-16 code units, never cutting inside a sequence. */
-static size_t utf16_prefix(const char *data, size_t len, size_t limit) {
+size_t q_utf16_prefix(const char *data, size_t len, size_t limit) {
   if (len <= limit)
     return len; /* a code unit never takes less than one byte */
   const unsigned char *p = (const unsigned char *)data;
@@ -205,14 +204,26 @@ static size_t utf16_prefix(const char *data, size_t len, size_t limit) {
   return i;
 }
 
-/* Writes a cell in the excel dialect: formula guard and length cut. */
-static int put_excel_cell(quire_export *exp, out *o, const char *data,
-                          size_t len, int alone) {
+/* The columns that hold numbers (or are empty) in every row; the others
+ * are text, which the excel dialect always quotes. datetime_utc is left
+ * unquoted too, so that a spreadsheet may read it as the instant it is. */
+static int is_number_column(int column) {
+  return column == QUIRE_FIELD_ID || column == Q_COL_YEAR ||
+         column == Q_COL_MONTH || column == Q_COL_DAY ||
+         column == Q_COL_DATETIME_UTC;
+}
+
+/* Writes a cell in the excel dialect: text quoted, formula guard and length
+ * cut. */
+static int put_excel_cell(quire_export *exp, out *o, int column,
+                          const char *data, size_t len, int alone) {
+  if (is_number_column(column))
+    return put_cell(o, NULL, 0, data, len, alone, 0);
   size_t prefix_len = starts_formula(data, len) ? 1 : 0;
-  size_t keep = utf16_prefix(data, len, EXCEL_CELL_MAX - prefix_len);
+  size_t keep = q_utf16_prefix(data, len, EXCEL_CELL_MAX - prefix_len);
   if (keep < len)
     exp->cells_cut++;
-  return put_cell(o, "'", prefix_len, data, keep, alone);
+  return put_cell(o, "'", prefix_len, data, keep, alone, 1);
 }
 
 /* ---- rows ---------------------------------------------------------------- */
@@ -240,26 +251,35 @@ static int put_header(quire_export *exp, out *o) {
 
 static int put_row(quire_export *exp, quire_cursor *cur, out *o) {
   int alone = exp->column_count == 1;
+  char buf[48];
   for (size_t i = 0; i < exp->column_count; i++) {
     const char *data;
     size_t len;
-    int status = quire_cursor_field(cur, exp->columns[i], &data, &len);
+    int status = q_export_cell(exp, cur, exp->columns[i], buf, &data, &len);
     if (status != QUIRE_OK)
-      return q_fail(exp->msg, status, "document %llu: %s",
-                    (unsigned long long)quire_cursor_doc(cur),
-                    quire_cursor_errmsg(cur));
+      return status;
     if (i > 0 && (status = out_byte(o, ',')) != QUIRE_OK)
       return status;
     status = exp->dialect == QUIRE_CSV_EXCEL
-                 ? put_excel_cell(exp, o, data, len, alone)
-                 : put_cell(o, NULL, 0, data, len, alone);
+                 ? put_excel_cell(exp, o, exp->columns[i], data, len, alone)
+                 : put_cell(o, NULL, 0, data, len, alone, 0);
     if (status != QUIRE_OK)
       return status;
   }
   return put_line_end(exp, o);
 }
 
-static int run_rows(quire_export *exp, out *o) {
+/* ---- what both exports share (export.h) ---------------------------------- */
+
+void q_export_reset(quire_export *exp) {
+  exp->rows = 0;
+  exp->cells_cut = 0;
+  exp->rows_over_sheet = 0;
+  exp->files = 0;
+  exp->msg[0] = '\0';
+}
+
+int q_export_cursor(quire_export *exp, quire_cursor **out_cur) {
   quire_cursor *cur = NULL;
   int status = quire_cursor_open(exp->corpus, exp->filter, &cur);
   if (status != QUIRE_OK) {
@@ -275,33 +295,223 @@ static int run_rows(quire_export *exp, out *o) {
       q_cursor_read_ahead(cur);
       break;
     }
-  status = put_header(exp, o);
-  int step;
+  *out_cur = cur;
+  return QUIRE_OK;
+}
+
+/* Reads the digits of the date as given ("2016-01-31T09:22+03:00"): the year
+ * at 0, the month at 5, the day at 8, so that they say the calendar date
+ * the source wrote, whatever its zone. */
+static size_t date_part(const char *date, size_t len, size_t at, size_t n,
+                        char *buf) {
+  if (len < at + n)
+    return 0;
+  size_t start = at;
+  while (start + 1 < at + n && date[start] == '0')
+    start++; /* 7, not 07, and 1, not 0001: an integer */
+  memcpy(buf, date + start, at + n - start);
+  buf[at + n - start] = '\0';
+  return at + n - start;
+}
+
+static const char *const precision_names[] = {"",    "year",   "month",
+                                              "day", "minute", "second"};
+
+int q_export_cell(quire_export *exp, quire_cursor *cur, int column, char *buf,
+                  const char **data, size_t *len) {
+  int field = column <= QUIRE_FIELD_TEXT ? column : QUIRE_FIELD_DATE;
+  int status = quire_cursor_field(cur, field, data, len);
+  if (status != QUIRE_OK)
+    return q_fail(exp->msg, status, "document %llu: %s",
+                  (unsigned long long)quire_cursor_doc(cur),
+                  quire_cursor_errmsg(cur));
+  if (column <= QUIRE_FIELD_TEXT)
+    return QUIRE_OK;
+  int precision = quire_cursor_date_precision(cur);
+  const char *date = *data;
+  size_t date_len = *len;
+  *data = buf;
+  *len = 0;
+  buf[0] = '\0';
+  switch (column) {
+  case Q_COL_YEAR:
+    if (precision >= QUIRE_DATE_YEAR)
+      *len = date_part(date, date_len, 0, 4, buf);
+    break;
+  case Q_COL_MONTH:
+    if (precision >= QUIRE_DATE_MONTH)
+      *len = date_part(date, date_len, 5, 2, buf);
+    break;
+  case Q_COL_DAY:
+    if (precision >= QUIRE_DATE_DAY)
+      *len = date_part(date, date_len, 8, 2, buf);
+    break;
+  case Q_COL_DATETIME_UTC:
+    if (precision != QUIRE_DATE_NONE)
+      *len =
+          quire_date_format(quire_cursor_date(cur), QUIRE_DATE_SECOND, buf, 32);
+    break;
+  default: /* Q_COL_DATE_PRECISION */
+    if (precision >= 0 && precision <= QUIRE_DATE_SECOND) {
+      *data = precision_names[precision];
+      *len = strlen(*data);
+    }
+    break;
+  }
+  return QUIRE_OK;
+}
+
+char *q_export_part_path(const char *path, uint64_t part) {
+  size_t len = strlen(path);
+  const char *base = strrchr(path, '/');
+  base = base ? base + 1 : path;
+  const char *dot = strrchr(base, '.');
+  /* A leading dot (".csv") names a hidden file, not an extension. */
+  size_t stem = dot && dot > base ? (size_t)(dot - path) : len;
+  size_t cap = len + 32;
+  char *name = q_malloc(cap);
+  if (name)
+    snprintf(name, cap, "%.*s-%03llu%s", (int)stem, path,
+             (unsigned long long)part, path + stem);
+  return name;
+}
+
+void q_export_remove_parts(const char *path, uint64_t count) {
+  for (uint64_t part = 1; part <= count; part++) {
+    char *name = q_export_part_path(path, part);
+    if (name)
+      unlink(name);
+    q_free(name);
+  }
+}
+
+/* ---- runs ---------------------------------------------------------------- */
+
+/* Counts a row written as the file's rows-th and whether a sheet holds it. */
+static void count_row(quire_export *exp, uint64_t rows_in_file) {
+  exp->rows++;
+  if (rows_in_file > Q_SHEET_ROWS - 1)
+    exp->rows_over_sheet++;
+}
+
+/* Writes every row of cur after the header into o. */
+static int run_rows(quire_export *exp, quire_cursor *cur, out *o) {
+  int status = put_header(exp, o);
+  int step = QUIRE_DONE;
+  uint64_t in_file = 0;
   while (status == QUIRE_OK && (step = quire_cursor_next(cur)) == QUIRE_ROW) {
     status = put_row(exp, cur, o);
     if (status == QUIRE_OK)
-      exp->rows++;
+      count_row(exp, ++in_file);
   }
   if (status == QUIRE_OK && step != QUIRE_DONE)
     status = q_fail(exp->msg, step, "%s", quire_cursor_errmsg(cur));
-  quire_cursor_free(cur);
+  if (status == QUIRE_OK)
+    exp->files = 1;
   return status == QUIRE_OK ? out_flush(o) : status;
+}
+
+/* Starts a run: clears the counters and makes the output buffer. */
+static int run_start(quire_export *exp, out *o) {
+  q_export_reset(exp);
+  o->msg = exp->msg;
+  o->len = 0;
+  o->buf = q_malloc(OUT_BUFFER_SIZE);
+  if (!o->buf)
+    return q_fail(exp->msg, QUIRE_ENOMEM, "out of memory");
+  return QUIRE_OK;
 }
 
 /* Runs the export into the sink o describes. */
 static int run(quire_export *exp, out *o) {
   if (!exp)
     return QUIRE_EINVAL;
-  exp->rows = 0;
-  exp->cells_cut = 0;
-  exp->msg[0] = '\0';
-  o->msg = exp->msg;
-  o->len = 0;
-  o->buf = q_malloc(OUT_BUFFER_SIZE);
-  if (!o->buf)
-    return q_fail(exp->msg, QUIRE_ENOMEM, "out of memory");
-  int status = run_rows(exp, o);
+  int status = run_start(exp, o);
+  if (status != QUIRE_OK)
+    return status;
+  if (exp->split_rows)
+    status = q_fail(exp->msg, QUIRE_EINVAL,
+                    "an export split into files needs a path");
+  quire_cursor *cur = NULL;
+  if (status == QUIRE_OK)
+    status = q_export_cursor(exp, &cur);
+  if (status == QUIRE_OK)
+    status = run_rows(exp, cur, o);
+  quire_cursor_free(cur);
   q_free(o->buf);
+  return status;
+}
+
+/* Opens part number part of a split export as o's file, with its header. */
+static int part_open(quire_export *exp, const char *path, uint64_t part,
+                     q_outfile *file, out *o) {
+  char *name = q_export_part_path(path, part);
+  if (!name)
+    return q_fail(exp->msg, QUIRE_ENOMEM, "out of memory");
+  int status = q_outfile_open(file, name, exp->msg);
+  q_free(name);
+  if (status != QUIRE_OK)
+    return status;
+  o->kind = SINK_FILE;
+  o->file = file;
+  o->len = 0;
+  status = put_header(exp, o);
+  if (status != QUIRE_OK)
+    q_outfile_abort(file);
+  return status;
+}
+
+/* Flushes and commits the part being written. */
+static int part_close(quire_export *exp, q_outfile *file, out *o) {
+  int status = out_flush(o);
+  if (status == QUIRE_OK)
+    return q_outfile_commit(file, exp->msg);
+  q_outfile_abort(file);
+  return status;
+}
+
+/* Writes the selection to numbered files of at most split_rows rows each;
+ * an empty selection still makes one file, with the header only. */
+static int run_split(quire_export *exp, quire_cursor *cur, const char *path,
+                     out *o) {
+  q_outfile file;
+  int open = 0, status = QUIRE_OK, step;
+  uint64_t in_file = 0;
+  while ((step = quire_cursor_next(cur)) == QUIRE_ROW) {
+    if (!open) {
+      if ((status = part_open(exp, path, exp->files + 1, &file, o)) != QUIRE_OK)
+        break;
+      open = 1;
+      in_file = 0;
+    }
+    if ((status = put_row(exp, cur, o)) != QUIRE_OK)
+      break;
+    count_row(exp, ++in_file);
+    if (in_file == exp->split_rows) {
+      open = 0;
+      if ((status = part_close(exp, &file, o)) != QUIRE_OK)
+        break;
+      exp->files++;
+    }
+  }
+  if (status == QUIRE_OK && step != QUIRE_DONE)
+    status = q_fail(exp->msg, step, "%s", quire_cursor_errmsg(cur));
+  if (status == QUIRE_OK && !open && exp->files == 0) {
+    status = part_open(exp, path, 1, &file, o);
+    open = status == QUIRE_OK;
+  }
+  if (open) {
+    if (status == QUIRE_OK)
+      status = part_close(exp, &file, o);
+    else
+      q_outfile_abort(&file);
+    if (status == QUIRE_OK)
+      exp->files++;
+  }
+  if (status != QUIRE_OK) {
+    q_export_remove_parts(path, exp->files);
+    exp->files = 0;
+  }
   return status;
 }
 
@@ -315,9 +525,9 @@ int quire_export_new(const quire_corpus *corpus, quire_export **out_exp) {
   if (!exp)
     return QUIRE_ENOMEM;
   exp->corpus = corpus;
-  for (size_t i = 0; i < COLUMN_NAME_COUNT; i++)
+  for (size_t i = 0; i < DEFAULT_COLUMN_COUNT; i++)
     exp->columns[i] = (int)i;
-  exp->column_count = COLUMN_NAME_COUNT;
+  exp->column_count = DEFAULT_COLUMN_COUNT;
   exp->dialect = QUIRE_CSV_PLAIN;
   *out_exp = exp;
   if (!corpus)
@@ -372,7 +582,8 @@ int quire_export_set_columns(quire_export *exp, const char *list, size_t len) {
     if (column < 0)
       return q_fail(exp->msg, QUIRE_EINVAL,
                     "unknown column \"%.*s\" (known: id, source, date, "
-                    "title, author, url, text)",
+                    "title, author, url, text, year, month, day, "
+                    "datetime_utc, date_precision)",
                     (int)(name_len > 64 ? 64 : name_len), name);
     if (count == MAX_COLUMNS)
       return q_fail(exp->msg, QUIRE_EINVAL, "more than %d columns in the list",
@@ -398,15 +609,27 @@ int quire_export_to_path(quire_export *exp, const char *path) {
     return QUIRE_EINVAL;
   if (!path)
     return q_fail(exp->msg, QUIRE_EINVAL, "path is NULL");
-  q_outfile file;
-  int status = q_outfile_open(&file, path, exp->msg);
-  if (status != QUIRE_OK)
-    return status;
-  out o = {.kind = SINK_FILE, .file = &file};
-  status = run(exp, &o);
+  out o = {.kind = SINK_FILE};
+  int status = run_start(exp, &o);
+  quire_cursor *cur = NULL;
   if (status == QUIRE_OK)
-    return q_outfile_commit(&file, exp->msg);
-  q_outfile_abort(&file);
+    status = q_export_cursor(exp, &cur);
+  if (status == QUIRE_OK && exp->split_rows)
+    status = run_split(exp, cur, path, &o);
+  else if (status == QUIRE_OK) {
+    q_outfile file;
+    status = q_outfile_open(&file, path, exp->msg);
+    if (status == QUIRE_OK) {
+      o.file = &file;
+      status = run_rows(exp, cur, &o);
+      if (status == QUIRE_OK)
+        status = q_outfile_commit(&file, exp->msg);
+      else
+        q_outfile_abort(&file);
+    }
+  }
+  quire_cursor_free(cur);
+  q_free(o.buf);
   return status;
 }
 
@@ -435,6 +658,21 @@ uint64_t quire_export_rows(const quire_export *exp) {
 
 uint64_t quire_export_cells_cut(const quire_export *exp) {
   return exp ? exp->cells_cut : 0;
+}
+
+int quire_export_set_split_rows(quire_export *exp, uint64_t rows) {
+  if (!exp)
+    return QUIRE_EINVAL;
+  exp->split_rows = rows;
+  return QUIRE_OK;
+}
+
+uint64_t quire_export_rows_over_sheet(const quire_export *exp) {
+  return exp ? exp->rows_over_sheet : 0;
+}
+
+uint64_t quire_export_files(const quire_export *exp) {
+  return exp ? exp->files : 0;
 }
 
 const char *quire_export_errmsg(const quire_export *exp) {

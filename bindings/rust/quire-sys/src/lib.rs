@@ -88,6 +88,7 @@ pub const QUIRE_UTF8_REJECT: c_int = 0;
 pub const QUIRE_UTF8_REPLACE: c_int = 1;
 pub const QUIRE_CSV_PLAIN: c_int = 0;
 pub const QUIRE_CSV_EXCEL: c_int = 1;
+pub const QUIRE_SHEET_MAX_ROWS: u32 = 1048576;
 
 // ---- Duplicates ----
 pub const QUIRE_DUP_URL: c_int = 1;
@@ -318,6 +319,12 @@ extern "C" {
     pub fn quire_export_rows(exp: *const quire_export) -> u64;
     pub fn quire_export_cells_cut(exp: *const quire_export) -> u64;
     pub fn quire_export_errmsg(exp: *const quire_export) -> *const c_char;
+
+    // ---- spreadsheets: split files, rows past a sheet, XLSX ----
+    pub fn quire_export_set_split_rows(exp: *mut quire_export, rows: u64) -> c_int;
+    pub fn quire_export_rows_over_sheet(exp: *const quire_export) -> u64;
+    pub fn quire_export_files(exp: *const quire_export) -> u64;
+    pub fn quire_export_to_xlsx(exp: *mut quire_export, path: *const c_char) -> c_int;
 
     // ---- CSV import ----
     pub fn quire_import_new(out: *mut *mut quire_import) -> c_int;

@@ -16,7 +16,8 @@ pub enum Dialect {
     /// RFC 4180, LF line ends, data never altered.
     #[default]
     Plain,
-    /// UTF-8 BOM, CRLF, formulas made inert, cells cut to 32,767 characters.
+    /// UTF-8 BOM, CRLF, every text cell quoted, formulas made inert, cells
+    /// cut to 32,767 characters.
     Excel,
 }
 
@@ -26,9 +27,14 @@ pub enum Dialect {
 pub struct ExportOptions {
     pub filter: Option<Filter>,
     /// Columns in order, from id, source, date, title, author, url, text
-    /// (case-insensitive).
+    /// and the columns derived from the date: year, month, day,
+    /// datetime_utc, date_precision (case-insensitive).
     pub columns: Option<Vec<String>>,
     pub dialect: Dialect,
+    /// When set, [`Corpus::export_csv_path`] and [`Corpus::export_xlsx`]
+    /// write numbered files of at most this many rows each, every one with
+    /// the header: out-001.csv, out-002.csv, ... A stream refuses it.
+    pub split_rows: Option<u64>,
 }
 
 /// What an export wrote.
@@ -36,8 +42,12 @@ pub struct ExportOptions {
 pub struct ExportReport {
     /// Documents written.
     pub rows: u64,
-    /// Cells cut to the spreadsheet limit (excel dialect).
+    /// Cells cut to the spreadsheet limit (excel dialect, XLSX).
     pub cells_cut: u64,
+    /// CSV rows past the 1,048,576 rows a spreadsheet sheet shows.
+    pub rows_over_sheet: u64,
+    /// Files written to paths (0 for a stream).
+    pub files: u64,
 }
 
 /// What a salvage kept and lost.
@@ -59,6 +69,23 @@ impl Corpus {
         let export = Export::new(self, options)?;
         // SAFETY: live export; path is NUL-terminated.
         let status = unsafe { sys::quire_export_to_path(export.as_ptr(), path.as_ptr()) };
+        check(status, || export.errmsg())?;
+        Ok(export.report())
+    }
+
+    /// Writes the selection as an Excel workbook (XLSX) to path,
+    /// atomically: text cells that never run as formulas, full dates as
+    /// date cells, a frozen header row with a filter, a new sheet every
+    /// 1,048,575 rows. The dialect does not matter.
+    pub fn export_xlsx(
+        &self,
+        path: impl AsRef<Path>,
+        options: &ExportOptions,
+    ) -> Result<ExportReport> {
+        let path = path_arg(path.as_ref())?;
+        let export = Export::new(self, options)?;
+        // SAFETY: live export; path is NUL-terminated.
+        let status = unsafe { sys::quire_export_to_xlsx(export.as_ptr(), path.as_ptr()) };
         check(status, || export.errmsg())?;
         Ok(export.report())
     }
@@ -171,6 +198,12 @@ impl Export {
             unsafe { sys::quire_export_set_dialect(exp, dialect) },
             errmsg,
         )?;
+        if let Some(rows) = o.split_rows {
+            check(
+                unsafe { sys::quire_export_set_split_rows(exp, rows) },
+                errmsg,
+            )?;
+        }
         Ok(export)
     }
 
@@ -189,6 +222,8 @@ impl Export {
             ExportReport {
                 rows: sys::quire_export_rows(self.as_ptr()),
                 cells_cut: sys::quire_export_cells_cut(self.as_ptr()),
+                rows_over_sheet: sys::quire_export_rows_over_sheet(self.as_ptr()),
+                files: sys::quire_export_files(self.as_ptr()),
             }
         }
     }
