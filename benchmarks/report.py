@@ -360,6 +360,11 @@ def main():
             report.dedup_runs = json.load(f)
     report.plot = os.path.relpath(png, os.path.dirname(os.path.abspath(args.out)))
     text = report.text()
+    # The Arrow benchmarks (arrow_bench.py) write their own section.
+    arrow = os.path.join(args.results, "arrow.md")
+    if os.path.exists(arrow):
+        with open(arrow, encoding="utf-8") as f:
+            text = text.rstrip("\n") + "\n\n" + f.read().rstrip("\n")
     with open(args.out + ".tmp", "w", encoding="utf-8") as f:
         f.write(text + "\n")
     os.replace(args.out + ".tmp", args.out)
