@@ -33,6 +33,24 @@ for py in openpyxl pandas duckdb; do
   python3 -c "import $py" >/dev/null 2>&1 || python3 -m pip install -q "$py"
 done
 
+# Arrow C stream (issue 12): the Python binding's Arrow tests read quire's
+# stream with the real consumers. Optional for the binding itself.
+for mod in pyarrow polars duckdb; do
+  python3 -c "import $mod" >/dev/null 2>&1 || python3 -m pip install -q "$mod"
+done
+
+# The Rust binding's optional `arrow` feature (issue 12): its arrow-rs crates
+# from crates.io, as bindings/rust/Cargo.lock pins them (tests run offline).
+if command -v cargo >/dev/null 2>&1; then
+  (cd bindings/rust && cargo fetch --locked -q)
+fi
+
+# The Go binding's Arrow sub-module (bindings/go/arrowquire): arrow-go from
+# the Go module proxy, as its go.sum pins it.
+if command -v go >/dev/null 2>&1; then
+  (cd bindings/go/arrowquire && GOTOOLCHAIN=local go mod download)
+fi
+
 need() { # command, what it is for
   command -v "$1" >/dev/null 2>&1 || { echo "deps: $1 is missing ($2)" >&2; exit 1; }
 }
@@ -55,5 +73,10 @@ go_minor=$(go env GOVERSION | sed -E 's/^go1\.([0-9]+).*/\1/')
 if [ ! -f /usr/include/node/node_api.h ] && [ ! -f /usr/local/include/node/node_api.h ] &&
   [ ! -f bindings/node/node_modules/node-api-headers/include/node_api.h ]; then
   (cd bindings/node && npm install --no-save --no-audit --no-fund node-api-headers)
+fi
+# The Node binding's toArrow() tests (issue 12): apache-arrow from npm, the
+# version package.json pins (an optional peer dependency of the binding).
+if [ ! -f bindings/node/node_modules/apache-arrow/package.json ]; then
+  (cd bindings/node && npm install --no-save --no-audit --no-fund apache-arrow@21.2.0)
 fi
 echo "deps: everything is installed"
