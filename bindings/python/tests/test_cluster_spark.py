@@ -20,6 +20,9 @@ def _java_missing() -> bool:
     return not (home and os.access(os.path.join(home, "bin", "java"), os.X_OK)) and not shutil.which("java")
 
 
+if "asan" in os.environ.get("LD_PRELOAD", ""):
+    pytest.skip("the JVM does not start under the AddressSanitizer preload: skipping the Spark tests",
+                allow_module_level=True)
 if _java_missing():
     pytest.skip("no Java runtime (java not on PATH, JAVA_HOME unset): skipping the Spark tests",
                 allow_module_level=True)
