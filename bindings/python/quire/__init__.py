@@ -48,6 +48,7 @@ from ._errors import (
 from ._lib import lib
 from ._prototypes import WRITE_FN
 from ._shards import ShardStats, shard_stats  # shards for Spark and Dask (quire.spark, quire.dask)
+from ._split import split
 from ._writer import ImportResult, Writer, import_csv
 
 __version__ = "1.0.0"
@@ -92,6 +93,7 @@ __all__ = [
     "parse_date",
     "salvage",
     "shard_stats",
+    "split",
 ]
 
 

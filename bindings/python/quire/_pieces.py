@@ -38,14 +38,16 @@ def arrow_schema(columns: Optional[Sequence[str]] = None) -> Any:
     """The Arrow schema of the given columns (all by default): doc uint64,
     source utf8, date timestamp[s, UTC], date_precision int8 (0 none, 1 year,
     2 month, 3 day, 4 minute, 5 second), date_text, title, author, url utf8,
-    text large_utf8; all but doc nullable."""
+    text large_utf8; all but doc and text nullable (null: no source, no
+    date, no date text, an empty title, author or url)."""
     pa = _pa()
     types = {
         "doc": pa.uint64(), "source": pa.string(), "date": pa.timestamp("s", tz="UTC"),
         "date_precision": pa.int8(), "date_text": pa.string(), "title": pa.string(),
         "author": pa.string(), "url": pa.string(), "text": pa.large_string(),
     }
-    return pa.schema([pa.field(c, types[c], nullable=c != "doc") for c in check_columns(columns)])
+    return pa.schema([pa.field(c, types[c], nullable=c not in ("doc", "text"))
+                      for c in check_columns(columns)])
 
 
 def check_columns(columns: Optional[Sequence[str]]) -> List[str]:
@@ -92,7 +94,8 @@ def _query_args(selection: Selection) -> tuple:
 def _from_stream(corpus: Corpus, selection: Selection, names: List[str], schema: Any,
                  batch_size: int) -> Iterator[Any]:  # pragma: no cover - until the stream lands
     pa = _pa()
-    query = corpus.query(*_query_args(selection), columns=names)  # type: ignore[call-arg]
+    query = corpus.query(*_query_args(selection), columns=names,  # type: ignore[call-arg]
+                         batch_size=batch_size)
     reader = pa.RecordBatchReader.from_stream(query)
     for batch in reader:
         yield _conform(batch, schema)
@@ -146,7 +149,7 @@ def _from_batches(corpus: Corpus, query: Query, piece: Piece, names: List[str], 
                 cols[name] = pa.array([None if d == NO_DATE else d for d in batch.dates[lo:hi]],
                                       pa.int64()).cast(pa.timestamp("s", tz="UTC"))
             elif name == "date_precision":
-                cols[name] = pa.array(batch.precisions[lo:hi].tolist(), pa.int8())
+                cols[name] = pa.array([p or None for p in batch.precisions[lo:hi]], pa.int8())
         for name in reads_fields:
             field = _FIELDS[name]
             values = [corpus._read_field(d, field) for d in doc_list]

@@ -66,7 +66,8 @@ _SPARK_TYPES = {
     "author": StringType(), "url": StringType(), "text": StringType(),
 }
 
-SCHEMA = StructType([StructField(c, _SPARK_TYPES[c], nullable=c != "doc") for c in COLUMNS])
+SCHEMA = StructType([StructField(c, _SPARK_TYPES[c], nullable=c not in ("doc", "text"))
+                     for c in COLUMNS])
 
 
 def register(spark: Any, pushdown: bool = True) -> None:

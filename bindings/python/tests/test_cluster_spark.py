@@ -99,7 +99,7 @@ def test_every_column_of_every_document(spark, shards):
     for path in shards[:2]:
         with quire.open(path) as corpus:
             for d in corpus:
-                want.append((d.id, d.source, d.timestamp, int(d.precision), d.date or None,
+                want.append((d.id, d.source, d.timestamp, int(d.precision) or None, d.date or None,
                              d.title or None, d.author or None, d.url or None, d.text))
     want.sort(key=lambda w: (w[5] or "", w[0]))
     assert len(got) == len(want) == 480
