@@ -360,6 +360,13 @@ def main():
             report.dedup_runs = json.load(f)
     report.plot = os.path.relpath(png, os.path.dirname(os.path.abspath(args.out)))
     text = report.text()
+    # Sections other benchmarks write beside latest.json (cluster.md: Spark
+    # and Dask over shards, benchmarks/cluster/bench_cluster.py) go last.
+    for extra in ("cluster.md",):
+        path = os.path.join(args.results, extra)
+        if os.path.exists(path):
+            with open(path, encoding="utf-8") as f:
+                text = text.rstrip("\n") + "\n\n" + f.read().rstrip("\n")
     with open(args.out + ".tmp", "w", encoding="utf-8") as f:
         f.write(text + "\n")
     os.replace(args.out + ".tmp", args.out)

@@ -54,6 +54,7 @@ def spark(trace):
         + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])
     session = (SparkSession.builder.master("local[2]").appName("quire-tests")
                .config("spark.ui.enabled", "false")
+               .config("spark.ui.showConsoleProgress", "false")
                .config("spark.sql.shuffle.partitions", "2")
                .config("spark.sql.session.timeZone", "UTC")
                .getOrCreate())
