@@ -29,7 +29,9 @@ static const char split_usage[] =
     "\n"
     "options:\n"
     "  -o, --output DIR    the folder of the shards (required)\n"
-    "  --level N           DEFLATE level of the shards, 1 to 9 (default 9)\n"
+    "  --level N           compression level of the shards (zstd 1 to 22,\n"
+    "                      DEFLATE 1 to 9; default: the codec's default);\n"
+    "                      the shards take the input's codec and block size\n"
     "  --threads N         compress with N threads (default 1)\n"
     "  -h, --help          show this help\n"
     "\n"
@@ -105,7 +107,7 @@ static int own_option(void *ctx, int opt, const char *arg) {
   case OPT_MAX_SIZE:
     return size(arg, &a->max_size);
   case OPT_LEVEL:
-    return number("--level", arg, 1, 9, &a->level);
+    return number("--level", arg, 1, 22, &a->level);
   case OPT_THREADS:
     return number("--threads", arg, 1, 64, &a->threads);
   default:

@@ -4,9 +4,10 @@
  * one shard per source, year or month, each optionally cut again at a size.
  *
  * Documents are copied through a cursor into a public writer per shard (in
- * input order, so the input's clustering carries over), which re-compresses
- * their blocks: correct whatever the input's format, slower than copying
- * blocks verbatim. Each shard is written atomically by its writer.
+ * input order, so the input's clustering carries over; the input's codec
+ * and block size), which re-compresses their blocks: correct whatever the
+ * input's format, slower than copying blocks verbatim. Each shard is
+ * written atomically by its writer.
  */
 #include <stdio.h>
 #include <string.h>
@@ -82,8 +83,8 @@ int quire_split_set_max_size(quire_split *s, uint64_t bytes) {
 int quire_split_set_level(quire_split *s, int level) {
   if (!s)
     return QUIRE_EINVAL;
-  if (level < 1 || level > 9)
-    return q_fail(s->msg, QUIRE_EINVAL, "level %d is not from 1 to 9", level);
+  if (level < 1 || level > 22)
+    return q_fail(s->msg, QUIRE_EINVAL, "level %d is not from 1 to 22", level);
   s->level = level;
   return QUIRE_OK;
 }
@@ -128,6 +129,8 @@ typedef struct run {
   const quire_corpus *c;
   const char *dir;
   double ratio; /* file bytes per raw byte of the input */
+  int codec;    /* the input's */
+  uint32_t block_size;
   quire_writer *w;
   char *path; /* of the open writer */
   uint64_t estimate;
@@ -169,6 +172,12 @@ static int open_shard(run *r, const group *g) {
   int status = quire_writer_open(r->path, &r->w);
   if (status == QUIRE_OK)
     status = quire_writer_set_order(r->w, QUIRE_ORDER_INPUT);
+  /* The input's codec and block size; the split's level, or the codec's
+   * default. */
+  if (status == QUIRE_OK)
+    status = quire_writer_set_codec(r->w, r->codec);
+  if (status == QUIRE_OK && r->block_size)
+    status = quire_writer_set_block_size(r->w, r->block_size);
   if (status == QUIRE_OK && s->level)
     status = quire_writer_set_level(r->w, s->level);
   if (status == QUIRE_OK)
@@ -421,6 +430,9 @@ int quire_split_corpus(quire_split *s, const quire_corpus *c, const char *dir) {
   r.dir = dir;
   uint64_t raw = quire_corpus_raw_size(c);
   r.ratio = raw ? (double)quire_corpus_file_size(c) / (double)raw : 1.0;
+  int status = quire_corpus_codec(c, &r.codec, NULL, &r.block_size);
+  if (status != QUIRE_OK)
+    return q_fail(s->msg, status, "%s", quire_corpus_errmsg(c));
   switch (s->by) {
   case QUIRE_SPLIT_SOURCE:
     return split_by_source(&r);

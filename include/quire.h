@@ -827,9 +827,12 @@ QUIRE_API int quire_split_set_by(quire_split *split, int by);
  * larger than bytes still gets a shard. */
 QUIRE_API int quire_split_set_max_size(quire_split *split, uint64_t bytes);
 
-/* Sets the DEFLATE level (1 to 9) and the compressing threads (1 to 64) of
- * the shards' writers, as quire_writer_set_level() and
- * quire_writer_set_threads(). Return QUIRE_OK or QUIRE_EINVAL. */
+/* Sets the level and the compressing threads (1 to 64) of the shards'
+ * writers, as quire_writer_set_level() and quire_writer_set_threads(). The
+ * shards take the input's codec and block size; without a level, the
+ * codec's default. A level outside the codec's scale (zstd 1 to 22, DEFLATE
+ * 1 to 9) fails the run with QUIRE_EINVAL. Return QUIRE_OK or QUIRE_EINVAL
+ * (level outside 1 to 22, threads outside 1 to 64). */
 QUIRE_API int quire_split_set_level(quire_split *split, int level);
 QUIRE_API int quire_split_set_threads(quire_split *split, int threads);
 
@@ -842,7 +845,8 @@ QUIRE_API int quire_split_set_threads(quire_split *split, int threads);
  * take a part number: source-00003-000.quire, source-00003-001.quire.
  * No empty shard is written. Each shard appears atomically (temporary file,
  * renamed when complete) and replaces a file of its name; on failure the
- * shards already complete stay. The text is compressed again. Returns
+ * shards already complete stay. The text is compressed again, with the
+ * input's codec and block size. Returns
  * QUIRE_OK, QUIRE_EINVAL, QUIRE_ENOTFOUND or QUIRE_EIO (dir), QUIRE_ECORRUPT
  * (a damaged input block), QUIRE_ENOMEM; the message is in
  * quire_split_errmsg(). */

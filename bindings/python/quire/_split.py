@@ -31,7 +31,9 @@ def split(
     month with by= (source-00003.quire and source-none.quire,
     year-2016.quire, month-2016-01.quire), each cut again before it passes
     max_size bytes (estimated). Documents keep their order and every field;
-    each shard appears atomically. Returns the paths of the shards."""
+    the shards take the input's codec and block size, and level (on the
+    codec's scale) or the codec's default; each shard appears atomically.
+    Returns the paths of the shards."""
     if by not in _BY:
         raise InvalidArgumentError(f"by must be source, year or month, not {by!r}")
     handle = c_void_p()

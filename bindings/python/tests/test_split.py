@@ -137,7 +137,7 @@ def test_bad_arguments(corpus, tmp_path):
     with pytest.raises(quire.InvalidArgumentError):
         quire.split(corpus, tmp_path, shards=0)
     with pytest.raises(quire.InvalidArgumentError):
-        quire.split(corpus, tmp_path, level=12)
+        quire.split(corpus, tmp_path, level=30)
     with pytest.raises(quire.NotFoundError):
         quire.split(corpus, tmp_path / "no" / "such")
     with pytest.raises(quire.NotFoundError):
