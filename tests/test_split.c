@@ -204,3 +204,43 @@ Test(split, bad_arguments_are_refused) {
   quire_split_free(NULL);
   quire_corpus_close(c);
 }
+
+Test(split, shards_take_the_input_codec) {
+  char in[4096], dir[4096], path[4200];
+  tu_tmp_path(in, sizeof in, "split-deflate.quire");
+  quire_writer *w;
+  cr_assert_eq(quire_writer_open(in, &w), QUIRE_OK);
+  cr_assert_eq(quire_writer_set_codec(w, QUIRE_CODEC_DEFLATE), QUIRE_OK);
+  cr_assert_eq(quire_writer_set_block_size(w, 8192), QUIRE_OK);
+  for (int i = 0; i < 50; i++)
+    cr_assert_eq(quire_writer_add(w, "S", 1, "2016", 4, "t", 1, "", 0, "", 0,
+                                  "some text", 9),
+                 QUIRE_OK);
+  cr_assert_eq(quire_writer_finish(w), QUIRE_OK);
+  quire_writer_close(w);
+  quire_corpus *c;
+  cr_assert_eq(quire_corpus_open(in, &c), QUIRE_OK);
+  make_dir(dir, sizeof dir, "split-codec");
+  quire_split *s;
+  cr_assert_eq(quire_split_new(&s), QUIRE_OK);
+  cr_assert_eq(quire_split_set_shards(s, 2), QUIRE_OK);
+  cr_assert_eq(quire_split_set_level(s, 12), QUIRE_OK); /* not DEFLATE's */
+  cr_assert_eq(quire_split_corpus(s, c, dir), QUIRE_EINVAL);
+  cr_assert(strstr(quire_split_errmsg(s), "part-00000.quire"), "%s",
+            quire_split_errmsg(s));
+  cr_assert_eq(quire_split_set_level(s, 3), QUIRE_OK);
+  cr_assert_eq(quire_split_corpus(s, c, dir), QUIRE_OK, "%s",
+               quire_split_errmsg(s));
+  snprintf(path, sizeof path, "%s/part-00001.quire", dir);
+  quire_corpus *shard;
+  cr_assert_eq(quire_corpus_open(path, &shard), QUIRE_OK);
+  int codec = -1, level = -1;
+  uint32_t block = 0;
+  cr_assert_eq(quire_corpus_codec(shard, &codec, &level, &block), QUIRE_OK);
+  cr_assert_eq(codec, QUIRE_CODEC_DEFLATE);
+  cr_assert_eq(block, 8192);
+  cr_assert_eq(quire_corpus_doc_count(shard), 25);
+  quire_corpus_close(shard);
+  quire_split_free(s);
+  quire_corpus_close(c);
+}
