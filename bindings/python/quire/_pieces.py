@@ -119,37 +119,44 @@ def _conform(batch: Any, schema: Any) -> Any:
 def _from_batches(corpus: Corpus, query: Query, piece: Piece, names: List[str], schema: Any,
                   batch_size: int) -> Iterator[Any]:
     """The fallback: the cursor API's column batches (document numbers, dates,
-    precisions, source numbers) made into Arrow arrays, and the text fields
-    read document by document only for the columns asked for."""
+    precisions, source numbers) made into Arrow arrays with numpy, without a
+    Python object per document, and the text fields read document by
+    document only for the columns asked for."""
+    import numpy as np
+
     pa = _pa()
-    source_names = corpus._source_names()
+    # The source table as the dictionary of the source numbers.
+    dictionary = pa.array(corpus._source_names()[:-1], pa.string())
     reads_fields = [c for c in names if c in _FIELDS]
     for batch in query.batches(batch_size):
-        docs = batch.docs
+        docs = np.frombuffer(batch.docs, dtype=np.uint64)
         lo, hi = 0, len(docs)
-        if not piece.whole:  # documents are in increasing order in a batch
+        if not piece.whole:  # documents are in increasing order
             if docs[-1] < piece.first:
                 continue
             if docs[0] >= piece.end:
                 return
-            while lo < hi and docs[lo] < piece.first:
-                lo += 1
-            while hi > lo and docs[hi - 1] >= piece.end:
-                hi -= 1
+            lo = int(np.searchsorted(docs, piece.first))
+            hi = int(np.searchsorted(docs, piece.end))
         if lo == hi:
             continue
         cols: Dict[str, Any] = {}
-        doc_list = docs[lo:hi].tolist()
         for name in names:
             if name == "doc":
-                cols[name] = pa.array(doc_list, pa.uint64())
+                cols[name] = pa.array(docs[lo:hi], pa.uint64())
             elif name == "source":
-                cols[name] = pa.array([source_names[s] for s in batch.sources[lo:hi]], pa.string())
+                numbers = np.frombuffer(batch.sources, dtype=np.int64)[lo:hi]
+                none = numbers < 0
+                indices = pa.array(np.where(none, 0, numbers).astype(np.int32), mask=none)
+                cols[name] = pa.DictionaryArray.from_arrays(indices, dictionary).dictionary_decode()
             elif name == "date":
-                cols[name] = pa.array([None if d == NO_DATE else d for d in batch.dates[lo:hi]],
-                                      pa.int64()).cast(pa.timestamp("s", tz="UTC"))
+                dates = np.frombuffer(batch.dates, dtype=np.int64)[lo:hi]
+                cols[name] = pa.array(dates, pa.int64(), mask=dates == NO_DATE).cast(
+                    pa.timestamp("s", tz="UTC"))
             elif name == "date_precision":
-                cols[name] = pa.array([p or None for p in batch.precisions[lo:hi]], pa.int8())
+                precisions = np.frombuffer(batch.precisions, dtype=np.int32)[lo:hi]
+                cols[name] = pa.array(precisions.astype(np.int8), pa.int8(), mask=precisions == 0)
+        doc_list = docs[lo:hi].tolist() if reads_fields else []
         for name in reads_fields:
             field = _FIELDS[name]
             values = [corpus._read_field(d, field) for d in doc_list]
