@@ -375,6 +375,13 @@ def main():
         begin, end = "<!-- words:begin -->", "<!-- words:end -->"
         if begin in old and end in old:
             text += "\n\n" + begin + old.split(begin, 1)[1].split(end, 1)[0] + end
+    # Sections other benchmarks write beside latest.json (cluster.md: Spark
+    # and Dask over shards, benchmarks/cluster/bench_cluster.py) go last.
+    for extra in ("cluster.md",):
+        path = os.path.join(args.results, extra)
+        if os.path.exists(path):
+            with open(path, encoding="utf-8") as f:
+                text = text.rstrip("\n") + "\n\n" + f.read().rstrip("\n")
     with open(args.out + ".tmp", "w", encoding="utf-8") as f:
         f.write(text + "\n")
     os.replace(args.out + ".tmp", args.out)

@@ -41,6 +41,7 @@ int cmd_dups(int argc, char **argv);
 int cli_parse_dup_kind(const char *cmd, const char *arg, int *kinds);
 /* Parses a similarity above 0 and at most 1; EXIT_OK or EXIT_USAGE. */
 int cli_parse_similarity(const char *cmd, const char *arg, double *similarity);
+int cmd_split(int argc, char **argv); /* cmd_split.c (shards) */
 
 /* ---- messages (common.c) ------------------------------------------------- */
 

@@ -917,6 +917,89 @@ QUIRE_API int quire_salvage(const char *in_path, const char *out_path,
                             uint64_t *kept, uint64_t *lost,
                             quire_write_fn report, void *ctx);
 
+/* ---------------------------------------------------------------------- */
+/* Splitting into shards                                                   */
+/* ---------------------------------------------------------------------- */
+
+typedef struct quire_split quire_split;
+
+/* What a split groups documents by. */
+#define QUIRE_SPLIT_NONE 0   /* consecutive documents (shard count, size) */
+#define QUIRE_SPLIT_SOURCE 1 /* one shard per source */
+#define QUIRE_SPLIT_YEAR 2   /* one shard per UTC year of the date */
+#define QUIRE_SPLIT_MONTH 3  /* one shard per UTC month of the date */
+
+/* Creates a split with one shard, no key and no size limit. Returns
+ * QUIRE_OK or QUIRE_ENOMEM (*out NULL). Free it with quire_split_free(). */
+QUIRE_API int quire_split_new(quire_split **out);
+
+/* Frees the split and the shard names it holds. NULL is a no-op. */
+QUIRE_API void quire_split_free(quire_split *split);
+
+/* Sets the number of shards of QUIRE_SPLIT_NONE, 1 to 1,000,000: the
+ * documents are cut into that many runs of consecutive documents of nearly
+ * equal counts (fewer when there are fewer documents). Returns QUIRE_OK or
+ * QUIRE_EINVAL. */
+QUIRE_API int quire_split_set_shards(quire_split *split, uint32_t shards);
+
+/* Sets the key: QUIRE_SPLIT_NONE (default), _SOURCE, _YEAR or _MONTH. A key
+ * and a shard count above 1 exclude each other. Returns QUIRE_OK or
+ * QUIRE_EINVAL. */
+QUIRE_API int quire_split_set_by(quire_split *split, int by);
+
+/* Sets the size in bytes a shard should not pass (0, the default, for no
+ * limit): a shard is closed and the next part started before a document
+ * that would take its estimated size (the documents' raw bytes times the
+ * input's ratio of file size to raw size) over bytes. A single document
+ * larger than bytes still gets a shard. */
+QUIRE_API int quire_split_set_max_size(quire_split *split, uint64_t bytes);
+
+/* Sets the level and the compressing threads (1 to 64) of the shards'
+ * writers, as quire_writer_set_level() and quire_writer_set_threads(). The
+ * shards take the input's codec and block size; without a level, the
+ * codec's default. A level outside the codec's scale (zstd 1 to 22, DEFLATE
+ * 1 to 9) fails the run with QUIRE_EINVAL. Return QUIRE_OK or QUIRE_EINVAL
+ * (level outside 1 to 22, threads outside 1 to 64). */
+QUIRE_API int quire_split_set_level(quire_split *split, int level);
+QUIRE_API int quire_split_set_threads(quire_split *split, int threads);
+
+/* Writes the documents of corpus as shards into the existing directory dir,
+ * in their order in corpus, every field as it is. Names (in dir):
+ * part-00000.quire, part-00001.quire ... for QUIRE_SPLIT_NONE;
+ * source-NNNNN.quire (NNNNN the source's number in corpus) and
+ * source-none.quire; year-YYYY.quire and year-none.quire (undated);
+ * month-YYYY-MM.quire and month-none.quire. With a size limit, keyed names
+ * take a part number: source-00003-000.quire, source-00003-001.quire.
+ * No empty shard is written. Each shard appears atomically (temporary file,
+ * renamed when complete) and replaces a file of its name; on failure the
+ * shards already complete stay. The text is compressed again, with the
+ * input's codec and block size. Returns
+ * QUIRE_OK, QUIRE_EINVAL, QUIRE_ENOTFOUND or QUIRE_EIO (dir), QUIRE_ECORRUPT
+ * (a damaged input block), QUIRE_ENOMEM; the message is in
+ * quire_split_errmsg(). */
+QUIRE_API int quire_split_corpus(quire_split *split, const quire_corpus *corpus,
+                                 const char *dir);
+
+/* Reads the CSV file at csv_path through imp (configured as for
+ * quire_import_csv_path()), then splits it as quire_split_corpus() does.
+ * The rows are first packed into a temporary corpus in dir, removed
+ * afterwards. Returns what quire_import_csv_path() and
+ * quire_split_corpus() return. */
+QUIRE_API int quire_split_csv(quire_split *split, quire_import *imp,
+                              const char *csv_path, const char *dir);
+
+/* Returns the number of shards the last run wrote. */
+QUIRE_API uint64_t quire_split_shard_count(const quire_split *split);
+
+/* Returns the file name (in dir) of shard index of the last run, or NULL
+ * when index is out of range. Owned by the split, valid until its next run
+ * or quire_split_free(). */
+QUIRE_API const char *quire_split_shard_name(const quire_split *split,
+                                             uint64_t index);
+
+/* Returns the message of the split's last failure, or "". */
+QUIRE_API const char *quire_split_errmsg(const quire_split *split);
+
 #ifdef __cplusplus
 }
 #endif

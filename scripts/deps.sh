@@ -51,6 +51,18 @@ if command -v go >/dev/null 2>&1; then
   (cd bindings/go/arrowquire && GOTOOLCHAIN=local go mod download)
 fi
 
+# ---- cluster engines (issue 14): quire.spark and quire.dask are tested with
+# the real engines. Spark runs on a Java runtime (Debian's OpenJDK 17, which
+# pyspark 4 supports); pyspark, dask, distributed and pyarrow come from PyPI.
+if ! command -v java >/dev/null 2>&1; then
+  echo "deps: installing openjdk-17-jre-headless (Spark tests)"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless
+fi
+for mod in pyspark:pyspark dask:"dask[dataframe]" distributed:distributed pyarrow:pyarrow; do
+  python3 -c "import ${mod%%:*}" >/dev/null 2>&1 || python3 -m pip install -q "${mod#*:}"
+done
+
 need() { # command, what it is for
   command -v "$1" >/dev/null 2>&1 || { echo "deps: $1 is missing ($2)" >&2; exit 1; }
 }

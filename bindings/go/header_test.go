@@ -18,6 +18,20 @@ var unbound = map[string]string{
 	"quire_export_to_fd":     "WriteCSV takes any io.Writer, *os.File included",
 	"quire_filter_set_range": "Filter.From and To take ISO 8601 text down to the second, which says the same",
 	"quire_cursor_next":      "Cursor.Next moves in batches with quire_cursor_next_batch, one cgo call per batch",
+	// Splitting an archive into shards is a one-off layout job for a cluster:
+	// `quire split` and Python's quire.split do it (issue 14).
+	"quire_split_new":          "shards are cut with `quire split` or Python's quire.split",
+	"quire_split_free":         "shards are cut with `quire split` or Python's quire.split",
+	"quire_split_set_shards":   "shards are cut with `quire split` or Python's quire.split",
+	"quire_split_set_by":       "shards are cut with `quire split` or Python's quire.split",
+	"quire_split_set_max_size": "shards are cut with `quire split` or Python's quire.split",
+	"quire_split_set_level":    "shards are cut with `quire split` or Python's quire.split",
+	"quire_split_set_threads":  "shards are cut with `quire split` or Python's quire.split",
+	"quire_split_corpus":       "shards are cut with `quire split` or Python's quire.split",
+	"quire_split_csv":          "shards are cut with `quire split` or Python's quire.split",
+	"quire_split_shard_count":  "shards are cut with `quire split` or Python's quire.split",
+	"quire_split_shard_name":   "shards are cut with `quire split` or Python's quire.split",
+	"quire_split_errmsg":       "shards are cut with `quire split` or Python's quire.split",
 }
 
 var (

@@ -47,6 +47,8 @@ from ._errors import (
 )
 from ._lib import lib
 from ._prototypes import WRITE_FN
+from ._shards import ShardStats, shard_stats  # shards for Spark and Dask (quire.spark, quire.dask)
+from ._split import split
 from ._writer import ImportResult, Writer, import_csv
 
 __version__ = "1.0.0"
@@ -75,6 +77,7 @@ __all__ = [
     "Precision",
     "Query",
     "SalvageResult",
+    "ShardStats",
     "Source",
     "StateError",
     "SystemIOError",
@@ -89,6 +92,8 @@ __all__ = [
     "open",
     "parse_date",
     "salvage",
+    "shard_stats",
+    "split",
 ]
 
 

@@ -168,6 +168,19 @@ PROTOTYPES = {
         c_int,
         [_text, _text, POINTER(c_uint64), POINTER(c_uint64), WRITE_FN, c_void_p],
     ),
+    # splitting into shards (quire/_split.py)
+    "quire_split_new": (c_int, [_out_handle]),
+    "quire_split_free": (None, [_handle]),
+    "quire_split_set_shards": (c_int, [_handle, c_uint32]),
+    "quire_split_set_by": (c_int, [_handle, c_int]),
+    "quire_split_set_max_size": (c_int, [_handle, c_uint64]),
+    "quire_split_set_level": (c_int, [_handle, c_int]),
+    "quire_split_set_threads": (c_int, [_handle, c_int]),
+    "quire_split_corpus": (c_int, [_handle, _handle, _text]),
+    "quire_split_csv": (c_int, [_handle, _handle, _text, _text]),
+    "quire_split_shard_count": (c_uint64, [_handle]),
+    "quire_split_shard_name": (c_char_p, [_handle, c_uint64]),
+    "quire_split_errmsg": (c_char_p, [_handle]),
 }
 
 # Functions of the header this package deliberately does not call, and why.

@@ -101,6 +101,12 @@ pub const QUIRE_DUP_NEAR: c_int = 4;
 pub const QUIRE_DUP_ALL: c_int = 7;
 pub const QUIRE_DEFAULT_SIMILARITY: f64 = 0.4;
 
+// ---- Splitting into shards ----
+pub const QUIRE_SPLIT_NONE: c_int = 0;
+pub const QUIRE_SPLIT_SOURCE: c_int = 1;
+pub const QUIRE_SPLIT_YEAR: c_int = 2;
+pub const QUIRE_SPLIT_MONTH: c_int = 3;
+
 // ---- Handles (opaque) ----
 macro_rules! opaque {
     ($($name:ident),*) => {$(
@@ -119,7 +125,8 @@ opaque!(
     quire_writer,
     quire_export,
     quire_import,
-    quire_dups
+    quire_dups,
+    quire_split
 );
 
 // ---- Callbacks ----
@@ -411,4 +418,27 @@ extern "C" {
         report: quire_write_fn,
         ctx: *mut c_void,
     ) -> c_int;
+
+    // ---- Splitting into shards ----
+    pub fn quire_split_new(out: *mut *mut quire_split) -> c_int;
+    pub fn quire_split_free(split: *mut quire_split);
+    pub fn quire_split_set_shards(split: *mut quire_split, shards: u32) -> c_int;
+    pub fn quire_split_set_by(split: *mut quire_split, by: c_int) -> c_int;
+    pub fn quire_split_set_max_size(split: *mut quire_split, bytes: u64) -> c_int;
+    pub fn quire_split_set_level(split: *mut quire_split, level: c_int) -> c_int;
+    pub fn quire_split_set_threads(split: *mut quire_split, threads: c_int) -> c_int;
+    pub fn quire_split_corpus(
+        split: *mut quire_split,
+        corpus: *const quire_corpus,
+        dir: *const c_char,
+    ) -> c_int;
+    pub fn quire_split_csv(
+        split: *mut quire_split,
+        imp: *mut quire_import,
+        csv_path: *const c_char,
+        dir: *const c_char,
+    ) -> c_int;
+    pub fn quire_split_shard_count(split: *const quire_split) -> u64;
+    pub fn quire_split_shard_name(split: *const quire_split, index: u64) -> *const c_char;
+    pub fn quire_split_errmsg(split: *const quire_split) -> *const c_char;
 }
