@@ -9,8 +9,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "blocks.h"
 #include "hardening.h"
 #include "testutil.h"
+
+/* Enough generated documents for both dictionaries to be trained: a
+ * dictionary is at most 1/50 of the texts it serves. */
+#define DICT_DOCS 1500
 
 /* Writes n generated documents with the given options; returns the file's
  * bytes (malloc'd) in *len. */
@@ -176,8 +181,8 @@ Test(format11, codecs_read_alike) {
  * refuses a required flag or a required extension kind it does not know. */
 Test(format11, unknown_requirements_are_refused) {
   size_t len;
-  uint8_t *bytes =
-      pack(200, QUIRE_CODEC_ZSTD, 0, 8192, -1, QUIRE_ORDER_CLUSTERED, 1, &len);
+  uint8_t *bytes = pack(DICT_DOCS, QUIRE_CODEC_ZSTD, 0, 8192, -1,
+                        QUIRE_ORDER_CLUSTERED, 1, &len);
   cr_assert_eq(ld32(bytes + QH_REQUIRED) & ~(uint32_t)0, QF_REQ_CODECS,
                "a 1.0 reader (known flags 0) sees an unknown required flag");
   uint8_t *copy = malloc(len);
@@ -272,8 +277,8 @@ typedef struct lines {
  * metadata one, the reverse. verify names the dictionary. */
 Test(format11, damaged_dictionary_loses_its_blocks) {
   size_t len;
-  uint8_t *bytes =
-      pack(400, QUIRE_CODEC_ZSTD, 0, 8192, -1, QUIRE_ORDER_CLUSTERED, 1, &len);
+  uint8_t *bytes = pack(DICT_DOCS, QUIRE_CODEC_ZSTD, 0, 8192, -1,
+                        QUIRE_ORDER_CLUSTERED, 1, &len);
   uint8_t *copy = malloc(len);
   for (uint32_t k = 1; k <= 2; k++) {
     memcpy(copy, bytes, len);
@@ -308,7 +313,7 @@ Test(format11, damaged_dictionary_loses_its_blocks) {
                   quire_cursor_errmsg(cur));
       docs++;
     }
-    cr_assert_eq(docs, 400);
+    cr_assert_eq(docs, DICT_DOCS);
     quire_cursor_free(cur);
     quire_corpus_close(c);
   }
@@ -321,8 +326,8 @@ Test(format11, damaged_dictionary_loses_its_blocks) {
  * the dictionary its block does. */
 Test(format11, lying_dictionaries_and_frames) {
   size_t len;
-  uint8_t *bytes =
-      pack(300, QUIRE_CODEC_ZSTD, 0, 8192, -1, QUIRE_ORDER_CLUSTERED, 1, &len);
+  uint8_t *bytes = pack(DICT_DOCS, QUIRE_CODEC_ZSTD, 0, 8192, -1,
+                        QUIRE_ORDER_CLUSTERED, 1, &len);
   uint8_t *copy = malloc(len);
   const char *expect[] = {"dictionary 1: its directory entry",
                           "dictionary 1: its directory entry",
@@ -389,5 +394,53 @@ Test(format11, lying_dictionaries_and_frames) {
     quire_corpus_close(c);
   }
   free(copy);
+  free(bytes);
+}
+
+/* A block is self-described (core/blocks.h): its raw bytes, its record and
+ * the dictionary it names are all it takes to decompress it, as a merge
+ * copying blocks verbatim would. */
+Test(format11, blocks_are_self_described) {
+  size_t len;
+  uint8_t *bytes = pack(DICT_DOCS, QUIRE_CODEC_ZSTD, 0, 8192, -1,
+                        QUIRE_ORDER_CLUSTERED, 1, &len);
+  quire_corpus *c;
+  cr_assert_eq(quire_corpus_open_buffer(bytes, len, &c), QUIRE_OK);
+  q_inflater *inflater = q_inflater_new();
+  q_buf loaded = {0};
+  char msg[Q_MSG_CAP];
+  for (int kind = 0; kind < 2; kind++) {
+    for (uint32_t b = 0; b < 3; b++) {
+      const uint8_t *raw;
+      q_block_desc d;
+      cr_assert_eq(q_block_raw(c, kind, b, &raw, &d, msg), QUIRE_OK, "%s", msg);
+      cr_assert_eq(d.codec, QF_CODEC_ZSTD);
+      cr_assert_eq(d.dict, (uint32_t)kind + 1);
+      q_dict_info info;
+      cr_assert_eq(q_dict_info_get(c, d.dict, &info, msg), QUIRE_OK);
+      cr_assert_eq(info.use, kind == 0 ? QXD_USE_TEXT : QXD_USE_META);
+      /* A copy of the dictionary's bytes, as another file would hold it. */
+      uint8_t *dict = malloc(info.size);
+      memcpy(dict, info.bytes, info.size);
+      int nomem;
+      q_zddict *dd = q_zddict_new(dict, info.size, &nomem);
+      cr_assert(dd);
+      uint8_t *out = malloc(d.usize);
+      cr_assert_eq(q_zdecompress(inflater, dd, raw, d.csize, out, d.usize), 0);
+      cr_assert_eq(q_block_load(c, kind, b, inflater, &loaded, msg), QUIRE_OK);
+      cr_assert(hd_same(out, d.usize, loaded.data, loaded.len));
+      /* Without its dictionary, or with a frame cut short, it is refused. */
+      cr_assert_eq(q_zdecompress(inflater, NULL, raw, d.csize, out, d.usize),
+                   -1);
+      cr_assert_eq(q_zdecompress(inflater, dd, raw, d.csize - 1, out, d.usize),
+                   -1);
+      q_zddict_free(dd);
+      free(dict);
+      free(out);
+    }
+  }
+  q_buf_free(&loaded);
+  q_inflater_free(inflater);
+  quire_corpus_close(c);
   free(bytes);
 }
