@@ -28,6 +28,9 @@
 #define LLVMFuzzerTestOneInput fuzz_dedup_one
 #include "fuzz/fuzz_dedup.c"
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_dict_one
+#include "fuzz/fuzz_dict.c"
+#undef LLVMFuzzerTestOneInput
 
 typedef int (*fuzz_fn)(const uint8_t *data, size_t size);
 
@@ -90,4 +93,8 @@ Test(fuzz_replay, date_target, .timeout = 60) {
 
 Test(fuzz_replay, dedup_target, .timeout = 60) {
   replay("dedup", fuzz_dedup_one);
+}
+
+Test(fuzz_replay, dict_target, .timeout = 120) {
+  replay("dict", fuzz_dict_one);
 }

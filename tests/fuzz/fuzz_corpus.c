@@ -12,6 +12,8 @@
  * from the documented set, a message with every failure, NUL-terminated
  * fields, counts that agree with iteration.
  */
+#ifndef QUIRE_FUZZ_CORPUS_C /* fuzz_dict.c includes this file too */
+#define QUIRE_FUZZ_CORPUS_C
 #include <stdlib.h>
 #include <string.h>
 
@@ -181,3 +183,4 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   free(bytes);
   return 0;
 }
+#endif
