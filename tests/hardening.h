@@ -243,6 +243,22 @@ static inline int hd_configure(quire_writer *w) {
   return status;
 }
 
+/* The number of dictionaries of a corpus in memory (0 when it does not
+ * open): the suites check that their zstd corpora have some, so that they
+ * cover dictionaries. */
+static inline uint64_t hd_dictionaries(const void *bytes, size_t len) {
+  quire_corpus *c;
+  uint64_t n = 0;
+  if (quire_corpus_open_buffer(bytes, len, &c) == QUIRE_OK)
+    n = quire_corpus_dictionary_count(c);
+  quire_corpus_close(c);
+  return n;
+}
+#define HD_COVERS_CODEC(bytes, len)                                            \
+  cr_assert(hd_codec() == QUIRE_CODEC_DEFLATE ||                               \
+                hd_dictionaries(bytes, len) >= 1,                              \
+            "the zstd corpus has no dictionary: dictionaries go untested")
+
 static inline int hd_write_generated(const char *path, size_t n, uint64_t seed,
                                      int order, uint32_t block_size,
                                      int threads, char *msg) {

@@ -259,6 +259,7 @@ static uint8_t *generated(char *path, size_t cap, size_t *len) {
       QUIRE_OK, "%s", msg);
   uint8_t *bytes = (uint8_t *)tu_read_file(path, len);
   cr_assert_not_null(bytes);
+  HD_COVERS_CODEC(bytes, *len);
   return bytes;
 }
 

@@ -386,6 +386,7 @@ static uint8_t *generated_corpus(size_t *len, int order) {
   uint8_t *bytes = (uint8_t *)tu_read_file(path, len);
   cr_assert_not_null(bytes);
   unlink(path);
+  HD_COVERS_CODEC(bytes, *len);
   return bytes;
 }
 
