@@ -72,6 +72,8 @@ class Corpus:
         self.parquet = self.path("corpus.parquet")
         self.sources_file = self.path("sources.txt")
         self.quire = self.path("corpus.quire")
+        # format 1.0's codec (DEFLATE-9, 1 MiB blocks), as a row beside zstd
+        self.quire10 = self.path("corpus-deflate.quire")
         self.out = self.path("out")  # exports and packs of the timed runs
         self.stamp = corpus_stamp(size, seed)
         self.seed = seed
@@ -172,6 +174,7 @@ def tasks(c, t, pack_threads):
     return {
         "count": [
             ("quire", f"{q(t.quire)} count {q(c.quire)}"),
+            ("quire-deflate", f"{q(t.quire)} count {q(c.quire10)}"),
             ("sqlite3", f"sqlite3 {q(c.db)} 'SELECT count(*) FROM docs'"),
             ("duckdb", f"{t.duck} count {q(c.parquet)}"),
             ("python-csv", f"{t.py} count {q(c.gz6)}"),
@@ -179,6 +182,7 @@ def tasks(c, t, pack_threads):
         ],
         "fcount": [
             ("quire", f"{q(t.quire)} count {q(c.quire)} {quire_filter_args(sel)}"),
+            ("quire-deflate", f"{q(t.quire)} count {q(c.quire10)} {quire_filter_args(sel)}"),
             ("sqlite3", f"sqlite3 {q(c.db)} {q('SELECT count(*) FROM docs WHERE ' + fsql)}"),
             ("duckdb", f"{t.duck} fcount {q(c.parquet)} {SELECT_FROM} {SELECT_TO} {sel_args}"),
             ("python-csv", f"{t.py} fcount {q(c.gz6)} {SELECT_FROM} {SELECT_TO} {sel_args}"),
@@ -188,6 +192,8 @@ def tasks(c, t, pack_threads):
                       f"-o {q(outfile('fexport', 'quire'))}"),
             ("quire-stdout", f"{q(t.quire)} export {q(c.quire)} {quire_filter_args(sel)} "
                              f"> {q(outfile('fexport', 'quire-stdout'))}"),
+            ("quire-deflate", f"{q(t.quire)} export {q(c.quire10)} {quire_filter_args(sel)} "
+                              f"-o {q(outfile('fexport', 'quire-deflate'))}"),
             ("sqlite3", f"sqlite3 -csv -header {q(c.db)} "
                         f"{q('.once ' + outfile('fexport', 'sqlite3'))} "
                         f"{q(f'SELECT {SQL_EXPORT_COLUMNS} FROM docs WHERE {fsql} ORDER BY rowid')}"),
@@ -198,6 +204,8 @@ def tasks(c, t, pack_threads):
             ("quire", f"{q(t.quire)} export {q(c.quire)} -o {q(outfile('export', 'quire'))}"),
             ("quire-stdout", f"{q(t.quire)} export {q(c.quire)} "
                              f"> {q(outfile('export', 'quire-stdout'))}"),
+            ("quire-deflate", f"{q(t.quire)} export {q(c.quire10)} "
+                              f"-o {q(outfile('export', 'quire-deflate'))}"),
             ("sqlite3", f"sqlite3 -csv -header {q(c.db)} "
                         f"{q('.once ' + outfile('export', 'sqlite3'))} "
                         f"{q(f'SELECT {SQL_EXPORT_COLUMNS} FROM docs')}"),
@@ -205,12 +213,16 @@ def tasks(c, t, pack_threads):
             ("zcat", f"zcat {q(c.gz6)} > {q(outfile('export', 'zcat'))}"),
         ],
         "pack": [
-            ("quire", f"{q(t.quire)} pack -o {q(out + '/pack.quire')} {q(c.csv)}"),
+            ("quire", f"{q(t.quire)} pack --threads 1 -o {q(out + '/pack.quire')} {q(c.csv)}"),
+            ("quire-deflate", f"{q(t.quire)} pack --threads 1 --codec deflate "
+                              f"-o {q(out + '/pack10.quire')} {q(c.csv)}"),
             ("gzip-6", f"gzip -6 -c {q(c.csv)} > {q(out + '/pack.csv.gz')}"),
         ],
         "pack2": [
             ("quire", f"{q(t.quire)} pack --threads {pack_threads} "
                       f"-o {q(out + '/pack2.quire')} {q(c.csv)}"),
+            ("quire-deflate", f"{q(t.quire)} pack --threads {pack_threads} --codec deflate "
+                              f"-o {q(out + '/pack2-10.quire')} {q(c.csv)}"),
             ("duckdb", f"{t.duck} write {q(c.csv)} {q(out + '/pack2.parquet')}"),
         ],
     }
@@ -372,6 +384,7 @@ def inproc(t, c, reps):
 def file_sizes(c):
     return {
         "quire": os.path.getsize(c.quire),
+        "quire-deflate": os.path.getsize(c.quire10),
         "csv": os.path.getsize(c.csv),
         "gzip-6": os.path.getsize(c.gz6),
         "gzip-9": os.path.getsize(c.gz9),
@@ -385,6 +398,7 @@ def measure_size(c, t, args):
     log(f"{c.size} documents; selection: {c.selection} in {SELECT_FROM}-{SELECT_TO}")
     # The quire file of the timed tasks is packed by this build, every run.
     run(f"{q(t.quire)} pack -o {q(c.quire)} {q(c.csv)}")
+    run(f"{q(t.quire)} pack --codec deflate -o {q(c.quire10)} {q(c.csv)}")
     all_tasks = tasks(c, t, args.pack_threads)
     result = {"documents": c.size, "selection": c.selection,
               "range": [SELECT_FROM, SELECT_TO], "bytes": file_sizes(c),

@@ -23,19 +23,22 @@ TASKS = [
     ("pack2", "pack the CSV, two threads"),
 ]
 
-# (task, peer, the largest quire/peer time ratio that meets the issue's target)
+# (task, peer, the largest quire/peer time ratio that meets the issue's
+# target): issue 6's, tightened by issue 11 (format 1.1) for filtered and full
+# export, pack and size; "quire-deflate" is format 1.0's codec in the same
+# run, for the gain.
 TIME_TARGETS = [
     ("count", "sqlite3", 1.0),
     ("fcount", "sqlite3", 1 / 3),
     ("fcount", "duckdb", 1 / 30),
-    ("fexport", "sqlite3", 1 / 2),
+    ("fexport", "sqlite3", 1 / 4),
     ("fexport", "duckdb", 1 / 20),
-    ("export", "sqlite3", 1.0),
-    ("export", "zcat", 1.0),
-    ("pack", "gzip-6", 1.0),
+    ("export", "sqlite3", 0.35),
+    ("export", "zcat", 0.25),
+    ("pack", "gzip-6", 0.6),
     ("pack2", "duckdb", 1.0),
 ]
-SIZE_TARGETS = [("gzip-9", 1.0), ("parquet-zstd", 1.1)]
+SIZE_TARGETS = [("gzip-9", 0.9), ("parquet-zstd", 1.0)]
 INPROC_TARGETS = [("open_count_us", "open + count", 100.0),
                   ("fcount_us", "filtered count", 1000.0)]
 # "Constant" and "flat" are judged as growing by at most this factor from
@@ -316,7 +319,7 @@ def write_plot(data, results_dir):
     png = os.path.join(results_dir, "times.png")
     colors = {"quire": "#d62728", "sqlite3": "#1f77b4", "duckdb": "#ff7f0e",
               "python-csv": "#2ca02c", "zcat": "#7f7f7f", "gzip-6": "#9467bd",
-              "quire-stdout": "#e377c2"}
+              "quire-stdout": "#e377c2", "quire-deflate": "#8c564b"}
     script = [
         "set terminal pngcairo size 1500,950 font 'DejaVu Sans,11'",
         f"set output '{png}'",

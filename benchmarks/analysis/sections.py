@@ -25,6 +25,24 @@ def blocks_bytes(data, footer, table, count):
                for i in range(count))
 
 
+EXTENSIONS = {1: "dictionaries", 2: "writer settings", 3: "word summaries",
+              4: "near-duplicate sigs"}
+
+
+def extensions(data, footer):
+    """Format 1.1: (name, length) of each extension section."""
+    size, = struct.unpack_from("<I", footer, 272)
+    if not size:
+        return []
+    table = data[len(data) - FOOTER - size:len(data) - FOOTER]
+    count, = struct.unpack_from("<I", table, 8)
+    out = []
+    for i in range(count):
+        kind, _, _, length = struct.unpack_from("<IIQQ", table, 16 + 32 * i)
+        out.append((EXTENSIONS.get(kind, f"kind {kind}"), length))
+    return out
+
+
 def describe(path):
     with open(path, "rb") as f:
         data = f.read()
@@ -43,7 +61,11 @@ def describe(path):
         _, length = section(footer, i)
         print(f"  {name:22s} {length:14,} {length / total:7.2%}"
               f"  ({length / max(docs, 1):.1f} B/doc)")
-    rest = total - text - meta - sum(section(footer, i)[1] for i in range(len(SECTIONS)))
+    ext = extensions(data, footer)
+    for name, length in ext:
+        print(f"  {name:22s} {length:14,} {length / total:7.2%}")
+    rest = (total - text - meta - sum(section(footer, i)[1] for i in range(len(SECTIONS)))
+            - sum(length for _, length in ext))
     print(f"  header, footer, CRC tables {rest:10,} {rest / total:7.2%}")
 
 
