@@ -11,7 +11,7 @@
 #   .ci/fuzz.sh 3600     the long run: an hour per target
 # environment:
 #   QUIRE_FUZZ_BUILD     build directory (default build-hard-fuzz)
-#   QUIRE_FUZZ_TARGETS   targets to run (default "corpus csv date dedup")
+#   QUIRE_FUZZ_TARGETS   targets to run (default "corpus csv date dedup dict")
 #
 # The corpus each target grows is kept in BUILD/fuzz-work/TARGET, so a
 # later run goes on from it; an input that crashed is written to
@@ -22,7 +22,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 seconds=${1:-60}
 build=${QUIRE_FUZZ_BUILD:-$root/build-hard-fuzz}
-targets=${QUIRE_FUZZ_TARGETS:-corpus csv date dedup}
+targets=${QUIRE_FUZZ_TARGETS:-corpus csv date dedup dict}
 [[ $seconds =~ ^[0-9]+$ ]] || { echo "usage: $0 [SECONDS_PER_TARGET]" >&2; exit 2; }
 
 start=$SECONDS
