@@ -271,9 +271,12 @@ q_zdict *q_zdict_new(const void *dict, size_t len, int level,
       ZSTD_getCParams(level, (unsigned long long)block_size, len);
   /* The dictionary is built in memory allocated here, not by zstd: libzstd
    * 1.5.4's ZSTD_createCDict_advanced() dereferences NULL when its own
-   * allocation fails. */
+   * allocation fails. The memory must be zeroed: 1.5.4's
+   * ZSTD_initStaticCDict() leaves the dictionary's compression level as the
+   * memory held it, and for blocks over 128 KiB zstd then compresses at that
+   * level (garbage: up to 22, fifty times slower) instead of params'. */
   size_t size = ZSTD_estimateCDictSize_advanced(len, params, ZSTD_dlm_byCopy);
-  d->workspace = q_malloc(size);
+  d->workspace = q_calloc(1, size);
   d->cdict = d->workspace ? ZSTD_initStaticCDict(d->workspace, size, dict, len,
                                                  ZSTD_dlm_byCopy,
                                                  ZSTD_dct_fullDict, params)

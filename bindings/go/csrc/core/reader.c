@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "blocks.h"
 #include "reader.h"
 
 static const char *const section_names[QS_COUNT] = QS_NAMES_LIST;
@@ -231,58 +232,87 @@ void q_release(const quire_corpus *c, uint64_t offset, uint64_t len) {
 /* ---- blocks
  * --------------------------------------------------------------------- */
 
-int q_block_load(const quire_corpus *c, int kind, uint32_t index,
-                 q_inflater *inflater, q_buf *out, char *msg) {
+int q_block_describe(const quire_corpus *c, int kind, uint32_t index,
+                     q_block_desc *d, char *msg) {
   const char *what = kind == 0 ? "text block" : "metadata block";
   const uint8_t *rec =
       q_record(c, kind == 0 ? QS_BLOCKS : QS_META_BLOCKS, index, msg);
   if (!rec)
     return QUIRE_ECORRUPT;
-  uint64_t offset = ld64(rec + QB_OFFSET);
-  uint32_t csize = ld32(rec + QB_CSIZE), usize = ld32(rec + QB_USIZE);
+  d->offset = ld64(rec + QB_OFFSET);
+  d->csize = ld32(rec + QB_CSIZE);
+  d->usize = ld32(rec + QB_USIZE);
+  d->crc = ld32(rec + QB_CRC);
+  d->first_doc = ld32(rec + QB_FIRST_DOC);
+  d->docs = ld32(rec + QB_DOCS);
   uint32_t flags = ld32(rec + QB_FLAGS);
-  uint32_t codec = QBF_CODEC(flags), dict = QBF_DICT(flags);
+  d->codec = QBF_CODEC(flags);
+  d->dict = QBF_DICT(flags);
   uint64_t data_end = c->size - QF_FOOTER_SIZE;
   /* Bound everything read from the file before trusting it: the bytes must
    * lie between header and footer, the codec and dictionary must be ones
    * the file declares, and the size claimed must be one the codec can
    * produce from them. */
-  if (offset < QF_HEADER_SIZE || offset > data_end || csize > data_end - offset)
+  if (d->offset < QF_HEADER_SIZE || d->offset > data_end ||
+      d->csize > data_end - d->offset)
     return q_damage(c, msg, "%s %u: lies outside the file", what, index);
   if ((flags != 0 && !(c->required & QF_REQ_CODECS)) ||
-      (codec == QF_CODEC_DEFLATE && dict != 0) || codec > QF_CODEC_ZSTD)
+      (d->codec == QF_CODEC_DEFLATE && d->dict != 0) ||
+      d->codec > QF_CODEC_ZSTD)
     return q_damage(c, msg, "%s %u: unknown codec 0x%08x", what, index, flags);
-  uint32_t ratio = codec == QF_CODEC_ZSTD ? QF_MAX_ZSTD_RATIO : QF_MAX_RATIO;
-  if (usize > (uint64_t)csize * ratio ||
-      usize > QUIRE_MAX_BLOCK_SIZE + QUIRE_MAX_TEXT_LENGTH)
-    return q_damage(c, msg, "%s %u: impossible size %u", what, index, usize);
-  const uint8_t *bytes = c->data + offset;
-  if (q_crc32(bytes, csize) != ld32(rec + QB_CRC))
-    return q_damage(c, msg, "%s %u: damaged (checksum)", what, index);
+  uint32_t ratio = d->codec == QF_CODEC_ZSTD ? QF_MAX_ZSTD_RATIO : QF_MAX_RATIO;
+  if (d->usize > (uint64_t)d->csize * ratio ||
+      d->usize > QUIRE_MAX_BLOCK_SIZE + QUIRE_MAX_TEXT_LENGTH)
+    return q_damage(c, msg, "%s %u: impossible size %u", what, index, d->usize);
+  return QUIRE_OK;
+}
+
+int q_block_raw(const quire_corpus *c, int kind, uint32_t index,
+                const uint8_t **bytes, q_block_desc *d, char *msg) {
+  int status = q_block_describe(c, kind, index, d, msg);
+  if (status != QUIRE_OK)
+    return status;
+  *bytes = c->data + d->offset;
+  if (q_crc32(*bytes, d->csize) != d->crc)
+    return q_damage(c, msg, "%s %u: damaged (checksum)",
+                    kind == 0 ? "text block" : "metadata block", index);
+  return QUIRE_OK;
+}
+
+int q_block_load(const quire_corpus *c, int kind, uint32_t index,
+                 q_inflater *inflater, q_buf *out, char *msg) {
+  const char *what = kind == 0 ? "text block" : "metadata block";
+  const uint8_t *bytes;
+  q_block_desc d;
+  int status = q_block_raw(c, kind, index, &bytes, &d, msg);
+  if (status != QUIRE_OK)
+    return status;
   const q_zddict *ddict = NULL;
-  if (dict != 0) {
+  if (d.dict != 0) {
     char why[Q_MSG_CAP];
-    int status = q_dict_get(c, dict, &ddict, why);
+    status = q_dict_get(c, d.dict, &ddict, why);
     if (status == QUIRE_ENOMEM)
       return q_fail(msg, status, "%s", why);
     if (status != QUIRE_OK)
       return q_damage(c, msg, "%s %u: needs %s", what, index, why);
   }
   out->len = 0;
-  if (q_buf_reserve(out, (size_t)usize + 1) != QUIRE_OK)
+  if (q_buf_reserve(out, (size_t)d.usize + 1) != QUIRE_OK)
     return q_fail(msg, QUIRE_ENOMEM, "out of memory inflating %s %u", what,
                   index);
-  int r = codec == QF_CODEC_ZSTD
-              ? q_zdecompress(inflater, ddict, bytes, csize, out->data, usize)
-              : q_inflate(inflater, bytes, csize, out->data, usize);
-  q_release(c, offset, csize);
+  int r =
+      d.codec == QF_CODEC_ZSTD
+          ? q_zdecompress(inflater, ddict, bytes, d.csize, out->data, d.usize)
+          : q_inflate(inflater, bytes, d.csize, out->data, d.usize);
+  q_release(c, d.offset, d.csize);
   if (r == -2)
     return q_fail(msg, QUIRE_ENOMEM, "out of memory inflating %s %u", what,
                   index);
   if (r != 0)
     return q_damage(c, msg, "%s %u: does not %s to %u bytes", what, index,
-                    codec == QF_CODEC_ZSTD ? "decompress" : "inflate", usize);
-  out->len = usize;
+                    d.codec == QF_CODEC_ZSTD ? "decompress" : "inflate",
+                    d.usize);
+  out->len = d.usize;
   return QUIRE_OK;
 }
 

@@ -107,9 +107,15 @@ struct quire_writer {
 /* Tuning of the dictionaries (benchmarks/ANALYSIS.md): the metadata
  * dictionary is this fraction of the text one; training reads up to
  * Q_SAMPLE_FACTOR times the dictionary size of text, at most Q_SAMPLE_MAX,
- * at most Q_SAMPLE_DOC_MAX of each document. */
+ * at most Q_SAMPLE_DOC_MAX of each document; a dictionary is at most
+ * 1/Q_DICT_FRACTION of the texts it serves (1/Q_META_DICT_FRACTION of the
+ * metadata records: metadata blocks are cut with the text blocks, so they
+ * are small, and a dictionary of their recurring names and url prefixes
+ * saves most of them). */
 #define Q_META_DICT_SHARE 8
 #define Q_SAMPLE_FACTOR 50
+#define Q_DICT_FRACTION 50
+#define Q_META_DICT_FRACTION 10
 #define Q_SAMPLE_MAX (32u << 20)
 #define Q_SAMPLE_DOC_MAX (64u << 10)
 
@@ -640,8 +646,13 @@ static int spill_flush(quire_writer *w);
  * next number. Training that finds nothing to learn leaves the kind
  * without a dictionary. */
 static int train_one(quire_writer *w, int kind, uint32_t cap,
-                     const q_buf *samples, const size_t *sizes, unsigned count,
-                     q_buf *entries) {
+                     uint64_t corpus_bytes, const q_buf *samples,
+                     const size_t *sizes, unsigned count, q_buf *entries) {
+  /* A dictionary is stored in the file: it pays only when it is small next
+   * to what it compresses, and it needs samples of many times its size. */
+  uint64_t fraction = kind == 0 ? Q_DICT_FRACTION : Q_META_DICT_FRACTION;
+  if (cap > corpus_bytes / fraction)
+    cap = (uint32_t)(corpus_bytes / fraction);
   if (cap > samples->len / 8)
     cap = (uint32_t)(samples->len / 8);
   if (count < 8 || cap < QUIRE_MIN_DICTIONARY_SIZE)
@@ -683,9 +694,13 @@ static int train_dictionaries(quire_writer *w, uint64_t count) {
   int status = spill_flush(w);
   if (status != QUIRE_OK)
     return status;
-  uint64_t total = 0;
-  for (uint64_t i = 0; i < count; i++)
-    total += w->docs[i].text_len;
+  uint64_t total = 0, meta_total = 0;
+  for (uint64_t i = 0; i < count; i++) {
+    const wdoc *d = &w->docs[i];
+    total += d->text_len;
+    meta_total +=
+        QF_META_HEAD + (uint64_t)d->title_len + d->author_len + d->url_len + 3;
+  }
   /* One block's worth of text or less: a block is its own best dictionary. */
   if (total <= w->block_size)
     return QUIRE_OK;
@@ -727,9 +742,11 @@ static int train_dictionaries(quire_writer *w, uint64_t count) {
     n++;
   }
   if (status == QUIRE_OK)
-    status = train_one(w, 0, w->dict_size, &text, text_sizes, n, &entries);
+    status =
+        train_one(w, 0, w->dict_size, total, &text, text_sizes, n, &entries);
   if (status == QUIRE_OK && w->meta_dict_size)
-    status = train_one(w, 1, w->meta_dict_size, &meta, meta_sizes, n, &entries);
+    status = train_one(w, 1, w->meta_dict_size, meta_total, &meta, meta_sizes,
+                       n, &entries);
   if (status == QUIRE_OK && entries.len) {
     /* The section: head, directory, then the dictionaries' bytes. */
     size_t lead = QXD_HEAD + entries.len;
