@@ -25,6 +25,12 @@ fi
 
 python3 -m pytest --version >/dev/null 2>&1 || python3 -m pip install -q pytest
 
+# Arrow C stream (issue 12): the Python binding's Arrow tests read quire's
+# stream with the real consumers. Optional for the binding itself.
+for mod in pyarrow polars duckdb; do
+  python3 -c "import $mod" >/dev/null 2>&1 || python3 -m pip install -q "$mod"
+done
+
 need() { # command, what it is for
   command -v "$1" >/dev/null 2>&1 || { echo "deps: $1 is missing ($2)" >&2; exit 1; }
 }

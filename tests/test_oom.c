@@ -12,6 +12,7 @@
  * convention (on QUIRE_ENOMEM the handle is NULL).
  */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <libgen.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include "hardening.h"
+#include "quire_arrow.h"
 #include "testutil.h"
 
 /* ---- the allocator ------------------------------------------------------- */
@@ -453,6 +455,54 @@ static int op_salvage(hd_bytes *got) {
 /* ---- the sweep ----------------------------------------------------------- */
 
 /* Fails allocation N of op for N = 1, 2, ... and checks every run. */
+/* Arrow C stream (arrow_stream.c): every column, through each filter. */
+static int op_arrow(hd_bytes *got) {
+  quire_corpus *c;
+  int status = open_fixture(&c);
+  for (int k = -1; k < HD_FILTERS && status == QUIRE_OK; k++) {
+    quire_filter *f = NULL;
+    if (k >= 0 && !(f = hd_make_filter(k)))
+      status = QUIRE_ENOMEM;
+    struct ArrowArrayStream st = {0};
+    if (status == QUIRE_OK)
+      status = quire_arrow_stream_open(c, f, NULL, 0, 16, &st);
+    cr_assert(status != QUIRE_ENOMEM || !st.release,
+              "QUIRE_ENOMEM but the stream is not released");
+    struct ArrowSchema schema;
+    if (status == QUIRE_OK && st.get_schema(&st, &schema) == 0)
+      schema.release(&schema);
+    else if (status == QUIRE_OK)
+      status = QUIRE_ENOMEM;
+    while (status == QUIRE_OK) {
+      struct ArrowArray b;
+      int err = st.get_next(&st, &b);
+      if (err) {
+        cr_assert_eq(err, ENOMEM, "%s", st.get_last_error(&st));
+        status = QUIRE_ENOMEM;
+      } else if (!b.release) {
+        break;
+      } else {
+        for (int64_t i = 0; i < b.n_children; i++) {
+          const struct ArrowArray *a = b.children[i];
+          size_t n =
+              a->n_buffers == 3
+                  ? (size_t)(i == 8
+                                 ? ((const int64_t *)a->buffers[1])[a->length]
+                                 : ((const int32_t *)a->buffers[1])[a->length])
+                  : (size_t)a->length;
+          hd_bytes_put(got, a->buffers[a->n_buffers - 1], n);
+        }
+        b.release(&b);
+      }
+    }
+    if (st.release)
+      st.release(&st);
+    quire_filter_free(f);
+  }
+  quire_corpus_close(c);
+  return status;
+}
+
 static void sweep(const char *name, op_fn op) {
   install();
   hd_bytes want = {0};
@@ -549,6 +599,9 @@ Test(oom, salvage) {
   sweep("salvage", op_salvage);
 }
 
+Test(oom, arrow_stream) {
+  sweep("arrow stream", op_arrow);
+}
 Test(oom, allocator_arguments) {
   cr_assert_eq(quire_set_allocator(oom_malloc, NULL, oom_free, NULL),
                QUIRE_EINVAL);

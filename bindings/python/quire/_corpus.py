@@ -24,6 +24,7 @@ from typing import (
     Union,
 )
 
+from . import _arrow
 from ._batch import DEFAULT_SIZE, Batch, batches, check_size, documents
 from ._common import (
     NO_DATE,
@@ -178,11 +179,36 @@ def _stat(state: _State, fn: Any) -> int:
 
 class Query:
     """The documents of a corpus matching a filter. Iterate it (as often as
-    you like), count it, or export it."""
+    you like), count it, export it, or hand it to any Arrow consumer
+    (``__arrow_c_stream__``: pyarrow, polars, DuckDB) with its columns."""
 
-    def __init__(self, corpus: "Corpus", spec: FilterSpec) -> None:
+    def __init__(
+        self,
+        corpus: "Corpus",
+        spec: FilterSpec,
+        columns: _arrow.Columns = None,
+        batch_size: Optional[int] = None,
+    ) -> None:
         self._corpus = corpus
         self._spec = spec
+        self._columns = _arrow.column_list(columns)
+        self._batch_size = _arrow.check_batch_size(batch_size)
+
+    # ---- Arrow (quire/_arrow.py) -------------------------------------------
+
+    def __arrow_c_stream__(self, requested_schema: Any = None) -> Any:
+        """The matching documents as an Arrow C stream in a PyCapsule (the
+        Arrow PyCapsule protocol), with the query's columns. A
+        requested_schema is not honoured (the protocol allows that): the
+        stream has quire's own types."""
+        return self._corpus._arrow_stream(self._spec, self._columns, self._batch_size)
+
+    def to_arrow(self, batch_size: Optional[int] = None) -> Any:
+        """The matching documents as a pyarrow Table (needs pyarrow)."""
+        size = _arrow.check_batch_size(batch_size) or self._batch_size
+        return _arrow.to_table(
+            lambda: self._corpus._arrow_stream(self._spec, self._columns, size)
+        )
 
     def __iter__(self) -> Iterator[Document]:
         return self._corpus._iterate(self._spec)
@@ -395,6 +421,9 @@ class Corpus:
         *,
         match: Union[str, Iterable[str], None] = None,
         match_any: Union[str, Iterable[str], None] = None,
+        columns: Union[str, Sequence[str], None] = None,
+        batch_size: Optional[int] = None,
+        threads: Optional[int] = None,
     ) -> Query:
         """The documents whose source is any of sources and whose date lies
         in [from_, to]; partial dates cover their whole period ("2016" to
@@ -402,8 +431,28 @@ class Corpus:
         only when no date bound is set. match: a term (or several, all
         required) whose words the title or text holds, one after another,
         compared case-insensitively ("Belt and Road"); match_any: terms of
-        which at least one must occur. ABI.md, "Terms", defines words."""
-        return Query(self, FilterSpec(sources, from_, to, undated, match, match_any))
+        which at least one must occur. ABI.md, "Terms", defines words.
+        columns (doc, source, date, date_precision, date_text, title,
+        author, url, text; None for all), batch_size (documents per record
+        batch) and threads (1: the calling thread only; None: libquire's
+        default) shape the query's Arrow stream; columns not named are
+        never read."""
+        spec = FilterSpec(sources, from_, to, undated, match, match_any)
+        return Query(self, spec, columns, batch_size, threads)
+
+    def __arrow_c_stream__(self, requested_schema: Any = None) -> Any:
+        """Every document, every column, as an Arrow C stream in a PyCapsule
+        (the Arrow PyCapsule protocol): ``polars.DataFrame(corpus)``."""
+        return self._arrow_stream(FilterSpec(), b"", 0)
+
+    def to_arrow(
+        self,
+        columns: Union[str, Sequence[str], None] = None,
+        batch_size: Optional[int] = None,
+    ) -> Any:
+        """Every document as a pyarrow Table of the given columns (None for
+        all). Needs pyarrow."""
+        return Query(self, FilterSpec(), columns, batch_size).to_arrow()
 
     def count(
         self,
@@ -534,6 +583,9 @@ class Corpus:
                 yield Batch(self, names, columns)
         finally:
             state.free_cursor(key)
+
+    def _arrow_stream(self, spec: FilterSpec, columns: bytes, batch_size: int) -> Any:
+        return _arrow.stream_capsule(self._state.require(), spec, columns, batch_size)
 
     def _export(
         self,

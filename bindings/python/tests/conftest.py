@@ -3,6 +3,7 @@ header, the seeds sample and the quire CLI when they are there."""
 
 from __future__ import annotations
 
+import csv
 import os
 import random
 import shutil
@@ -45,6 +46,21 @@ def seeds_dir() -> Path:
     if not (path / "manifest.csv").is_file():
         pytest.skip(f"seeds sample not found at {path}: skipping the seeds tests")
     return path
+
+
+@pytest.fixture
+def seeds(seeds_dir, tmp_path):
+    """The seeds sample packed through the binding's Writer from
+    manifest.csv and the .txt files: (path, manifest rows)."""
+    with open(seeds_dir / "manifest.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    path = tmp_path / "seeds.quire"
+    with quire.Writer(path, order="input") as writer:
+        for row in rows:
+            text = (seeds_dir / row["file"]).read_text(encoding="utf-8")
+            writer.add(source=row["source"], date=row["date"], title=row["title"],
+                       author=row["author"], url=row["url"], text=text)
+    return path, rows
 
 
 @pytest.fixture

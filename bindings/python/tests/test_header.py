@@ -49,6 +49,8 @@ def parse(source: str):
 def allowed(tokens):
     """The ctypes types that stand for a C type."""
     stars = tokens.count("*")
+    if tokens[:1] == ["struct"] and stars == 1:
+        return {c_void_p}  # a struct of another specification (Arrow), by pointer
     base = [t for t in tokens if t not in ("const", "*")]
     assert len(base) == 1, f"unexpected C type {' '.join(tokens)}"
     base = base[0]

@@ -3,25 +3,11 @@ from manifest.csv and the .txt files."""
 
 from __future__ import annotations
 
-import csv
 import subprocess
 
 import pytest
 
 import quire
-
-
-@pytest.fixture
-def seeds(seeds_dir, tmp_path):
-    with open(seeds_dir / "manifest.csv", newline="", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
-    path = tmp_path / "seeds.quire"
-    with quire.Writer(path, order="input") as writer:
-        for row in rows:
-            text = (seeds_dir / row["file"]).read_text(encoding="utf-8")
-            writer.add(source=row["source"], date=row["date"], title=row["title"],
-                       author=row["author"], url=row["url"], text=text)
-    return path, rows
 
 
 def test_seeds_read_back(seeds, seeds_dir):

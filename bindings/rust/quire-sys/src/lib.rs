@@ -60,6 +60,10 @@ pub const QUIRE_DEFAULT_DICTIONARY_SIZE: u32 = 112 << 10;
 pub const QUIRE_MIN_DICTIONARY_SIZE: u32 = 4 << 10;
 pub const QUIRE_MAX_DICTIONARY_SIZE: u32 = 4 << 20;
 
+// ---- Arrow C stream (since 1.1) ----
+pub const QUIRE_ARROW_DEFAULT_BATCH: u32 = 8192;
+pub const QUIRE_ARROW_MAX_BATCH: u32 = 1 << 24;
+
 // ---- Fields and dates ----
 pub const QUIRE_FIELD_ID: c_int = 0;
 pub const QUIRE_FIELD_SOURCE: c_int = 1;
@@ -266,6 +270,19 @@ extern "C" {
         sources: *mut i64,
         text_lengths: *mut u64,
         count: *mut usize,
+    ) -> c_int;
+
+    // ---- Arrow C stream (since 1.1) ----
+    /// `out` is a `struct ArrowArrayStream *` (Arrow C Stream Interface);
+    /// the `quire` crate's `arrow` feature passes arrow-rs's
+    /// `FFI_ArrowArrayStream`, which has that layout.
+    pub fn quire_arrow_stream_open(
+        corpus: *const quire_corpus,
+        filter: *const quire_filter,
+        columns: *const c_char,
+        len: usize,
+        batch_size: u64,
+        out: *mut c_void,
     ) -> c_int;
 
     // ---- Writing a corpus ----
