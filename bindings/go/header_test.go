@@ -18,9 +18,6 @@ var unbound = map[string]string{
 	"quire_export_to_fd":     "WriteCSV takes any io.Writer, *os.File included",
 	"quire_filter_set_range": "Filter.From and To take ISO 8601 text down to the second, which says the same",
 	"quire_cursor_next":      "Cursor.Next moves in batches with quire_cursor_next_batch, one cgo call per batch",
-	// Arrow C stream: bound by the sub-package arrowquire, so that this package
-	// stays free of dependencies.
-	"quire_arrow_stream_open": "bound by bindings/go/arrowquire (arrow-go RecordReader)",
 }
 
 var (

@@ -20,6 +20,8 @@
 //! each thread opens its own [`Query`] (`Send`, not `Sync`). This crate adds
 //! no behaviour of its own: everything is defined once, in libquire.
 
+#[cfg(feature = "arrow")]
+mod arrow;
 mod corpus;
 mod date;
 mod dups;
@@ -32,6 +34,8 @@ mod writer;
 use std::ffi::{c_char, CStr, CString};
 use std::path::Path;
 
+#[cfg(feature = "arrow")]
+pub use arrow::{ArrowReader, ARROW_COLUMNS};
 pub use corpus::{Corpus, Packing, Source};
 pub use date::{Date, Precision};
 pub use dups::{find_dups, DupGroup, DupKind, DupMember, DupsOptions, DEFAULT_SIMILARITY};

@@ -571,19 +571,7 @@ fn seeds_corpus() {
         eprintln!("seeds not available: skipping the real-sample test");
         return;
     };
-    let manifest = std::fs::read_to_string(seeds.join("manifest.csv")).unwrap();
-    let docs: Vec<Document> = parse_csv(&manifest)[1..]
-        .iter()
-        .map(|r| Document {
-            number: 0,
-            source: r[1].clone(),
-            date: r[2].clone(),
-            title: r[3].clone(),
-            author: r[4].clone(),
-            url: r[5].clone(),
-            text: std::fs::read_to_string(seeds.join(&r[0])).unwrap(),
-        })
-        .collect();
+    let docs = seeds_docs(&seeds);
     assert!(!docs.is_empty());
     let dir = TempDir::new();
     let corpus = Corpus::open(write_corpus(&dir, &docs, &input_order())).unwrap();

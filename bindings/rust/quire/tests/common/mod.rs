@@ -172,3 +172,21 @@ pub fn seeds_dir() -> Option<PathBuf> {
     };
     dir.join("manifest.csv").is_file().then_some(dir)
 }
+
+/// The seeds' documents, from manifest.csv (file,source,date,title,author,
+/// url) and the text files it names.
+pub fn seeds_docs(seeds: &Path) -> Vec<Document> {
+    let manifest = std::fs::read_to_string(seeds.join("manifest.csv")).unwrap();
+    parse_csv(&manifest)[1..]
+        .iter()
+        .map(|r| Document {
+            number: 0,
+            source: r[1].clone(),
+            date: r[2].clone(),
+            title: r[3].clone(),
+            author: r[4].clone(),
+            url: r[5].clone(),
+            text: std::fs::read_to_string(seeds.join(&r[0])).unwrap(),
+        })
+        .collect()
+}
