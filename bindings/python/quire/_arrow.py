@@ -14,8 +14,9 @@ pyarrow is needed only by ``to_arrow()``; the package imports without it.
 from __future__ import annotations
 
 import ctypes
+import threading
 from ctypes import CFUNCTYPE, Structure, c_char_p, c_size_t, c_void_p
-from typing import Any, Callable, Optional, Sequence, Union
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple, Union
 
 from ._common import FilterSpec, encode
 from ._errors import InvalidArgumentError, raise_status
@@ -95,10 +96,40 @@ def check_batch_size(size: Optional[int]) -> int:
     return size
 
 
-def stream_capsule(handle: c_void_p, spec: FilterSpec, columns: bytes, batch_size: int) -> Any:
+RELEASE_FN = CFUNCTYPE(None, c_void_p)
+
+# Streams over a corpus opened on bytes, by their private_data: the bytes and
+# libquire's own release, kept until the consumer releases the stream.
+_kept: Dict[int, Tuple[bytes, Any]] = {}
+_kept_lock = threading.Lock()
+
+
+@RELEASE_FN
+def _release_keeping(ptr: int) -> None:
+    stream = ArrowArrayStream.from_address(ptr)
+    with _kept_lock:
+        _data, release = _kept.pop(stream.private_data or 0, (None, None))
+    if release is not None:
+        release(ptr)
+
+
+def _keep_alive(ptr: int, data: bytes) -> None:
+    """Makes the stream at ptr hold data until it is released (a consumer
+    may move the struct: private_data goes with it)."""
+    stream = ArrowArrayStream.from_address(ptr)
+    with _kept_lock:
+        _kept[stream.private_data or 0] = (data, RELEASE_FN(ctypes.cast(stream.release, c_void_p).value))
+    stream.release = _release_keeping
+
+
+def stream_capsule(
+    handle: c_void_p, spec: FilterSpec, columns: bytes, batch_size: int, data: Optional[bytes] = None
+) -> Any:
     """A PyCapsule named "arrow_array_stream" holding a fresh stream over
     the corpus handle. libquire's stream holds the corpus, so closing the
-    Corpus first makes the stream fail with an error, never crash."""
+    Corpus first makes the stream fail with an error, never crash; data, the
+    bytes a corpus was opened on, stays alive until the stream is
+    released."""
     ptr = _api.PyMem_RawMalloc(ctypes.sizeof(ArrowArrayStream))
     if not ptr:
         raise MemoryError("cannot allocate an ArrowArrayStream")
@@ -110,6 +141,8 @@ def stream_capsule(handle: c_void_p, spec: FilterSpec, columns: bytes, batch_siz
         if rc != 0:
             message = stream.get_last_error(ptr) if stream.release else b""
             raise_status(rc, lambda: message or b"", lib.quire_strerror)
+        if data is not None:
+            _keep_alive(ptr, data)
         return _api.PyCapsule_New(ptr, _CAPSULE_NAME, _DESTRUCTOR)
     except BaseException:
         if stream.release:  # a failed stream, or the capsule was not made

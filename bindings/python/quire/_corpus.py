@@ -585,7 +585,14 @@ class Corpus:
             state.free_cursor(key)
 
     def _arrow_stream(self, spec: FilterSpec, columns: bytes, batch_size: int) -> Any:
-        return _arrow.stream_capsule(self._state.require(), spec, columns, batch_size)
+        state = self._state
+        handle = state.enter()
+        try:
+            # A corpus on a buffer: the stream keeps the bytes alive, since
+            # libquire reads them until the stream is released.
+            return _arrow.stream_capsule(handle, spec, columns, batch_size, state.data)
+        finally:
+            state.leave()
 
     def _export(
         self,

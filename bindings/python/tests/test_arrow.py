@@ -217,3 +217,23 @@ def test_imports_without_pyarrow(generated):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "no pyarrow: to_arrow() needs pyarrow" in out.stdout
+
+
+def test_buffer_corpus_bytes_live_until_the_stream_is_released(generated):
+    from quire import _arrow
+
+    corpus = quire.Corpus(generated.read_bytes())
+    reader = pa.RecordBatchReader.from_stream(corpus.query(columns=["doc", "title"], batch_size=50))
+    assert reader.read_next_batch().num_rows == 50
+    assert len(_arrow._kept) == 1  # the bytes, held by the stream
+    corpus.close()
+    del corpus
+    gc.collect()
+    with pytest.raises(pa.ArrowInvalid, match="corpus is closed"):
+        reader.read_next_batch()
+    del reader
+    gc.collect()
+    assert not _arrow._kept
+    with quire.Corpus(generated.read_bytes()) as corpus:
+        assert corpus.to_arrow(columns="doc").num_rows == 600
+    assert not _arrow._kept
