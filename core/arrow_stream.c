@@ -585,7 +585,7 @@ static int parse_columns(q_astream *s, const char *list, size_t len) {
 
 int quire_arrow_stream_open(const quire_corpus *corpus,
                             const quire_filter *filter, const char *columns,
-                            size_t len, uint64_t batch_size,
+                            size_t len, uint64_t batch_size, int threads,
                             struct ArrowArrayStream *out) {
   if (!out)
     return QUIRE_EINVAL;
@@ -608,6 +608,9 @@ int quire_arrow_stream_open(const quire_corpus *corpus,
     status =
         q_fail(s->msg, QUIRE_EINVAL, "batch size %llu is over the limit of %u",
                (unsigned long long)batch_size, QUIRE_ARROW_MAX_BATCH);
+  else if (threads < 0 || threads > 2)
+    status = q_fail(s->msg, QUIRE_EINVAL, "threads is %d: 0 (default), 1 or 2",
+                    threads);
   if (status == QUIRE_OK)
     status = parse_columns(s, columns, len);
   if (status == QUIRE_OK) {
@@ -620,7 +623,7 @@ int quire_arrow_stream_open(const quire_corpus *corpus,
   }
   /* A walk with text inflates the next text block on a helper thread while
    * this one copies, as the CSV export does. */
-  if (status == QUIRE_OK && s->need_text)
+  if (status == QUIRE_OK && s->need_text && threads != 1)
     status = q_cursor_read_ahead(s->cursor) == QUIRE_OK
                  ? QUIRE_OK
                  : q_fail(s->msg, QUIRE_ENOMEM, "out of memory");

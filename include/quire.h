@@ -504,12 +504,16 @@ struct ArrowArrayStream;
  * metadata block is inflated, without text no text block is. A batch ends
  * early rather than hold 2 GiB or more in one utf8 column.
  *
+ * threads: 1 reads on the calling thread only; 2, or 0 for the default,
+ * lets a helper thread inflate the next text block while the calling thread
+ * copies (only when text is read). The batches are the same either way.
+ *
  * On QUIRE_OK, *out is a stream the caller owns and must release with
  * out->release(out), from any thread. On any failure but QUIRE_ENOMEM, *out
  * is a failed stream (the handle convention at the top): its get_schema and
  * get_next return EINVAL and its get_last_error says why. On QUIRE_ENOMEM
  * out->release is NULL. Returns QUIRE_OK, QUIRE_EINVAL (NULL or failed corpus,
- * NULL out, unknown or repeated column, batch size out of range),
+ * NULL out, unknown or repeated column, batch size or threads out of range),
  * QUIRE_ECORRUPT or QUIRE_ENOMEM.
  *
  * get_next returns 0, or an errno code: EIO for damage (QUIRE_ECORRUPT),
@@ -523,7 +527,7 @@ struct ArrowArrayStream;
 QUIRE_API int quire_arrow_stream_open(const quire_corpus *corpus,
                                       const quire_filter *filter,
                                       const char *columns, size_t len,
-                                      uint64_t batch_size,
+                                      uint64_t batch_size, int threads,
                                       struct ArrowArrayStream *out);
 
 /* ---------------------------------------------------------------------- */

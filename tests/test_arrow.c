@@ -128,11 +128,11 @@ static void check_row(quire_cursor *cur, const struct ArrowArray *b,
 /* Reads the whole stream, checking every row against a cursor with the same
  * filter; returns the number of rows. */
 static uint64_t check_stream(const quire_corpus *c, const quire_filter *f,
-                             const char *cols, uint64_t batch) {
+                             const char *cols, uint64_t batch, int threads) {
   struct ArrowArrayStream st;
-  cr_assert_eq(
-      quire_arrow_stream_open(c, f, cols, cols ? strlen(cols) : 0, batch, &st),
-      QUIRE_OK);
+  cr_assert_eq(quire_arrow_stream_open(c, f, cols, cols ? strlen(cols) : 0,
+                                       batch, threads, &st),
+               QUIRE_OK);
   struct ArrowSchema schema;
   cr_assert_eq(st.get_schema(&st, &schema), 0);
   cr_assert_str_eq(schema.format, "+s");
@@ -199,8 +199,8 @@ Test(arrow, every_field_every_filter_every_projection) {
       if (projections[p])
         for (size_t i = 0; i <= strlen(projections[p]); i++)
           cols[i] = (char)tolower((unsigned char)projections[p][i]);
-      uint64_t rows =
-          check_stream(c, f, projections[p] ? cols : NULL, p % 2 ? 0 : 7);
+      uint64_t rows = check_stream(c, f, projections[p] ? cols : NULL,
+                                   p % 2 ? 0 : 7, (int)(p % 3));
       cr_assert_eq(rows, want, "filter %d, columns %s", k,
                    projections[p] ? projections[p] : "all");
     }
@@ -219,11 +219,11 @@ Test(arrow, seeds) {
   cr_assert_eq(status, QUIRE_OK, "%s", msg);
   quire_corpus *c;
   cr_assert_eq(quire_corpus_open(path, &c), QUIRE_OK);
-  cr_assert_eq(check_stream(c, NULL, NULL, 2), 5);
+  cr_assert_eq(check_stream(c, NULL, NULL, 2, 1), 5);
   quire_filter *f;
   cr_assert_eq(quire_filter_new(&f), QUIRE_OK);
   cr_assert_eq(quire_filter_add_source(f, "Belarus in Focus", 16), QUIRE_OK);
-  cr_assert_eq(check_stream(c, f, "title,date_text", 0), 2);
+  cr_assert_eq(check_stream(c, f, "title,date_text", 0, 0), 2);
   quire_filter_free(f);
   quire_corpus_close(c);
   unlink(path);
@@ -248,25 +248,28 @@ Test(arrow, bad_arguments_give_failed_streams) {
   quire_corpus *c;
   cr_assert_eq(quire_corpus_open(corpus_path, &c), QUIRE_OK);
   struct ArrowArrayStream st;
-  cr_assert_eq(quire_arrow_stream_open(c, NULL, NULL, 0, 0, NULL),
+  cr_assert_eq(quire_arrow_stream_open(c, NULL, NULL, 0, 0, 0, NULL),
                QUIRE_EINVAL);
-  expect_failed(&st, quire_arrow_stream_open(NULL, NULL, NULL, 0, 0, &st),
+  expect_failed(&st, quire_arrow_stream_open(NULL, NULL, NULL, 0, 0, 0, &st),
                 QUIRE_EINVAL, "corpus is NULL");
-  expect_failed(&st, quire_arrow_stream_open(c, NULL, "doc,body", 8, 0, &st),
+  expect_failed(&st, quire_arrow_stream_open(c, NULL, "doc,body", 8, 0, 0, &st),
                 QUIRE_EINVAL, "unknown column \"body\"");
-  expect_failed(&st, quire_arrow_stream_open(c, NULL, "doc,,text", 9, 0, &st),
+  expect_failed(&st,
+                quire_arrow_stream_open(c, NULL, "doc,,text", 9, 0, 0, &st),
                 QUIRE_EINVAL, "unknown column \"\"");
-  expect_failed(&st, quire_arrow_stream_open(c, NULL, "doc,DOC", 7, 0, &st),
+  expect_failed(&st, quire_arrow_stream_open(c, NULL, "doc,DOC", 7, 0, 0, &st),
                 QUIRE_EINVAL, "named twice");
-  expect_failed(&st, quire_arrow_stream_open(c, NULL, NULL, 3, 0, &st),
+  expect_failed(&st, quire_arrow_stream_open(c, NULL, NULL, 0, 0, 3, &st),
+                QUIRE_EINVAL, "threads is 3");
+  expect_failed(&st, quire_arrow_stream_open(c, NULL, NULL, 3, 0, 0, &st),
                 QUIRE_EINVAL, "column list is NULL");
   expect_failed(&st,
                 quire_arrow_stream_open(c, NULL, NULL, 0,
-                                        QUIRE_ARROW_MAX_BATCH + 1ull, &st),
+                                        QUIRE_ARROW_MAX_BATCH + 1ull, 0, &st),
                 QUIRE_EINVAL, "batch size");
   quire_corpus *failed;
   cr_assert_neq(quire_corpus_open("/nonexistent.quire", &failed), QUIRE_OK);
-  expect_failed(&st, quire_arrow_stream_open(failed, NULL, NULL, 0, 0, &st),
+  expect_failed(&st, quire_arrow_stream_open(failed, NULL, NULL, 0, 0, 0, &st),
                 QUIRE_EINVAL, "failed to open");
   quire_corpus_close(failed);
   quire_corpus_close(c);
@@ -276,8 +279,8 @@ Test(arrow, corpus_closed_under_the_stream) {
   quire_corpus *c;
   cr_assert_eq(quire_corpus_open(corpus_path, &c), QUIRE_OK);
   struct ArrowArrayStream st, unused;
-  cr_assert_eq(quire_arrow_stream_open(c, NULL, NULL, 0, 50, &st), QUIRE_OK);
-  cr_assert_eq(quire_arrow_stream_open(c, NULL, "doc", 3, 0, &unused),
+  cr_assert_eq(quire_arrow_stream_open(c, NULL, NULL, 0, 50, 0, &st), QUIRE_OK);
+  cr_assert_eq(quire_arrow_stream_open(c, NULL, "doc", 3, 0, 0, &unused),
                QUIRE_OK);
   struct ArrowArray b;
   cr_assert_eq(st.get_next(&st, &b), 0);
@@ -302,7 +305,7 @@ Test(arrow, children_moved_out_outlive_their_batch) {
   quire_corpus *c;
   cr_assert_eq(quire_corpus_open(corpus_path, &c), QUIRE_OK);
   struct ArrowArrayStream st;
-  cr_assert_eq(quire_arrow_stream_open(c, NULL, "source,title", 12, 64, &st),
+  cr_assert_eq(quire_arrow_stream_open(c, NULL, "source,title", 12, 64, 0, &st),
                QUIRE_OK);
   struct ArrowSchema schema, source_schema;
   cr_assert_eq(st.get_schema(&st, &schema), 0);
@@ -346,8 +349,10 @@ Test(arrow, metadata_streams_from_a_corpus_whose_text_blocks_are_damaged) {
       "doc,source,date,date_precision,date_text,title,author,url";
   /* Every field but the text, equal to the intact corpus's. */
   struct ArrowArrayStream a, b;
-  cr_assert_eq(quire_arrow_stream_open(c, NULL, meta, strlen(meta), 0, &a), 0);
-  cr_assert_eq(quire_arrow_stream_open(d, NULL, meta, strlen(meta), 0, &b), 0);
+  cr_assert_eq(quire_arrow_stream_open(c, NULL, meta, strlen(meta), 0, 0, &a),
+               0);
+  cr_assert_eq(quire_arrow_stream_open(d, NULL, meta, strlen(meta), 0, 0, &b),
+               0);
   struct ArrowArray x, y;
   cr_assert_eq(a.get_next(&a, &x), 0);
   cr_assert_eq(b.get_next(&b, &y), 0, "%s", b.get_last_error(&b));
@@ -365,7 +370,7 @@ Test(arrow, metadata_streams_from_a_corpus_whose_text_blocks_are_damaged) {
   a.release(&a);
   b.release(&b);
   /* The text is read, found damaged and reported. */
-  cr_assert_eq(quire_arrow_stream_open(d, NULL, "doc,text", 8, 0, &b), 0);
+  cr_assert_eq(quire_arrow_stream_open(d, NULL, "doc,text", 8, 0, 0, &b), 0);
   cr_assert_eq(b.get_next(&b, &y), EIO);
   cr_assert(strstr(b.get_last_error(&b), "text block"), "%s",
             b.get_last_error(&b));
@@ -417,7 +422,7 @@ static long stream_peak(const char *path) {
   quire_corpus *c;
   cr_assert_eq(quire_corpus_open(path, &c), QUIRE_OK);
   struct ArrowArrayStream st;
-  cr_assert_eq(quire_arrow_stream_open(c, NULL, NULL, 0, 100, &st), 0);
+  cr_assert_eq(quire_arrow_stream_open(c, NULL, NULL, 0, 100, 0, &st), 0);
   uint64_t rows = 0;
   for (;;) {
     struct ArrowArray b;

@@ -465,7 +465,7 @@ static int op_arrow(hd_bytes *got) {
       status = QUIRE_ENOMEM;
     struct ArrowArrayStream st = {0};
     if (status == QUIRE_OK)
-      status = quire_arrow_stream_open(c, f, NULL, 0, 16, &st);
+      status = quire_arrow_stream_open(c, f, NULL, 0, 16, 0, &st);
     cr_assert(status != QUIRE_ENOMEM || !st.release,
               "QUIRE_ENOMEM but the stream is not released");
     struct ArrowSchema schema;

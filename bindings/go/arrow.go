@@ -54,7 +54,7 @@ func (c *Corpus) ArrowStream(f *Filter, columns []string, batchSize int, stream 
 		defer C.quire_filter_free(cf)
 		list := C.CString(strings.Join(columns, ","))
 		defer C.free(unsafe.Pointer(list))
-		st := C.quire_arrow_stream_open(p, cf, list, C.strlen(list), C.uint64_t(batchSize),
+		st := C.quire_arrow_stream_open(p, cf, list, C.strlen(list), C.uint64_t(batchSize), 0,
 			(*C.struct_ArrowArrayStream)(stream))
 		if st != C.QUIRE_OK {
 			err := newError(st, C.quire_go_arrow_errmsg(stream))

@@ -122,8 +122,21 @@ def _keep_alive(ptr: int, data: bytes) -> None:
     stream.release = _release_keeping
 
 
+def check_threads(threads: Optional[int]) -> int:
+    if threads is None:
+        return 0
+    if isinstance(threads, bool) or threads not in (1, 2):
+        raise InvalidArgumentError(f"threads must be 1, 2 or None, not {threads!r}")
+    return threads
+
+
 def stream_capsule(
-    handle: c_void_p, spec: FilterSpec, columns: bytes, batch_size: int, data: Optional[bytes] = None
+    handle: c_void_p,
+    spec: FilterSpec,
+    columns: bytes,
+    batch_size: int,
+    threads: int = 0,
+    data: Optional[bytes] = None,
 ) -> Any:
     """A PyCapsule named "arrow_array_stream" holding a fresh stream over
     the corpus handle. libquire's stream holds the corpus, so closing the
@@ -137,7 +150,9 @@ def stream_capsule(
     ctypes.memset(ptr, 0, ctypes.sizeof(ArrowArrayStream))
     try:
         with spec.build() as filt:
-            rc = lib.quire_arrow_stream_open(handle, filt, columns, len(columns), batch_size, ptr)
+            rc = lib.quire_arrow_stream_open(
+                handle, filt, columns, len(columns), batch_size, threads, ptr
+            )
         if rc != 0:
             message = stream.get_last_error(ptr) if stream.release else b""
             raise_status(rc, lambda: message or b"", lib.quire_strerror)

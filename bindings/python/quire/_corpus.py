@@ -188,11 +188,13 @@ class Query:
         spec: FilterSpec,
         columns: _arrow.Columns = None,
         batch_size: Optional[int] = None,
+        threads: Optional[int] = None,
     ) -> None:
         self._corpus = corpus
         self._spec = spec
         self._columns = _arrow.column_list(columns)
         self._batch_size = _arrow.check_batch_size(batch_size)
+        self._threads = _arrow.check_threads(threads)
 
     # ---- Arrow (quire/_arrow.py) -------------------------------------------
 
@@ -201,13 +203,15 @@ class Query:
         Arrow PyCapsule protocol), with the query's columns. A
         requested_schema is not honoured (the protocol allows that): the
         stream has quire's own types."""
-        return self._corpus._arrow_stream(self._spec, self._columns, self._batch_size)
+        return self._corpus._arrow_stream(
+            self._spec, self._columns, self._batch_size, self._threads
+        )
 
     def to_arrow(self, batch_size: Optional[int] = None) -> Any:
         """The matching documents as a pyarrow Table (needs pyarrow)."""
         size = _arrow.check_batch_size(batch_size) or self._batch_size
         return _arrow.to_table(
-            lambda: self._corpus._arrow_stream(self._spec, self._columns, size)
+            lambda: self._corpus._arrow_stream(self._spec, self._columns, size, self._threads)
         )
 
     def __iter__(self) -> Iterator[Document]:
@@ -443,7 +447,7 @@ class Corpus:
     def __arrow_c_stream__(self, requested_schema: Any = None) -> Any:
         """Every document, every column, as an Arrow C stream in a PyCapsule
         (the Arrow PyCapsule protocol): ``polars.DataFrame(corpus)``."""
-        return self._arrow_stream(FilterSpec(), b"", 0)
+        return self._arrow_stream(FilterSpec(), b"", 0, 0)
 
     def to_arrow(
         self,
@@ -584,13 +588,13 @@ class Corpus:
         finally:
             state.free_cursor(key)
 
-    def _arrow_stream(self, spec: FilterSpec, columns: bytes, batch_size: int) -> Any:
+    def _arrow_stream(self, spec: FilterSpec, columns: bytes, batch_size: int, threads: int) -> Any:
         state = self._state
         handle = state.enter()
         try:
             # A corpus on a buffer: the stream keeps the bytes alive, since
             # libquire reads them until the stream is released.
-            return _arrow.stream_capsule(handle, spec, columns, batch_size, state.data)
+            return _arrow.stream_capsule(handle, spec, columns, batch_size, threads, state.data)
         finally:
             state.leave()
 

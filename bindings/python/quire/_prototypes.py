@@ -155,7 +155,9 @@ PROTOTYPES = {
     "quire_writer_set_dedup": (c_int, [_handle, c_int, c_double]),
     "quire_writer_dropped": (c_uint64, [_handle]),
     # Arrow C stream (quire/_arrow.py); the struct is passed as a pointer
-    "quire_arrow_stream_open": (c_int, [_handle, _handle, _text, c_size_t, c_uint64, c_void_p]),
+    "quire_arrow_stream_open": (
+        c_int, [_handle, _handle, _text, c_size_t, c_uint64, c_int, c_void_p]
+    ),
     # recovery
     "quire_salvage": (
         c_int,

@@ -100,7 +100,7 @@ def generated(tmp_path_factory):
 def test_generated_every_field(generated, consumer, kwargs, columns):
     with quire.open(generated) as corpus:
         want = normal(expected(corpus, kwargs, columns))
-        query = corpus.query(**kwargs, columns=columns, batch_size=37)
+        query = corpus.query(**kwargs, columns=columns, batch_size=37, threads=1 + len(want) % 2)
         assert consumer(query) == want
         assert len(want) == corpus.count(**kwargs)
 
@@ -170,6 +170,8 @@ def test_bad_arguments(generated):
 
         with pytest.raises(quire.InvalidArgumentError, match="named twice"):
             _arrow.stream_capsule(corpus._state.require(), quire._common.FilterSpec(), b"doc,DOC", 0)
+        with pytest.raises(quire.InvalidArgumentError, match="threads"):
+            corpus.query(threads=3)
         with pytest.raises(quire.DateError):
             corpus.query(from_="not a date").to_arrow()
 
@@ -237,3 +239,13 @@ def test_buffer_corpus_bytes_live_until_the_stream_is_released(generated):
     with quire.Corpus(generated.read_bytes()) as corpus:
         assert corpus.to_arrow(columns="doc").num_rows == 600
     assert not _arrow._kept
+
+
+def test_terms_filter_the_stream(generated):
+    """Whatever a filter selects applies to the stream: terms included."""
+    with quire.open(generated) as corpus:
+        for kwargs in ({"match": "Minsk"}, {"match_any": ["trade", "Лукашенко"], "from_": "2016"}):
+            want = normal(expected(corpus, kwargs, ["doc", "title"]))
+            assert 0 < len(want) < len(corpus)
+            got = via_pyarrow(corpus.query(**kwargs, columns=["doc", "title"]))
+            assert got == want

@@ -282,6 +282,7 @@ extern "C" {
         columns: *const c_char,
         len: usize,
         batch_size: u64,
+        threads: c_int,
         out: *mut c_void,
     ) -> c_int;
 

@@ -93,6 +93,7 @@ impl Corpus {
                 list.as_ptr().cast(),
                 list.len(),
                 batch_size.unwrap_or(0),
+                0,
                 (&mut stream as *mut FFI_ArrowArrayStream).cast(),
             )
         };

@@ -1,0 +1,200 @@
+#!/usr/bin/env python3
+"""Arrow C stream benchmarks (issue 12): a .quire file into pyarrow and
+polars through quire's Arrow stream, against Parquet (ZSTD) of the same
+corpus read by pyarrow and polars, in one process and one run.
+
+Tasks, each timed as the median of --runs runs after one warm-up (warm page
+cache, like the main benchmarks):
+
+  table      every document, every column, into a pyarrow Table:
+             quire's to_arrow() against pyarrow.parquet.read_table(), both
+             with one thread (quire threads=1, pyarrow use_threads=False)
+             and both with their default threads.
+  metadata   every document, every column but the text, against the same
+             with the text: quire's projection never inflates a text block.
+  filtered   two sources over four years into a polars DataFrame:
+             polars.DataFrame(corpus.query(...)) against polars scanning the
+             Parquet file with the same filter (scan_parquet + filter +
+             collect).
+
+The corpus is benchmarks/gen_corpus.py's, packed by the quire CLI of this
+build; the Parquet file is written by pyarrow from quire's own Arrow table
+(the same nine columns, document order, ZSTD, row groups of 64k rows).
+
+    python3 benchmarks/arrow_bench.py --sizes 10000,100000 --runs 5
+
+writes the rows to stdout and to benchmarks/results/arrow.md, which
+RESULTS.md includes (report.py keeps it).
+"""
+
+import argparse
+import datetime as dt
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(ROOT, "bindings", "python"))
+os.environ.setdefault("QUIRE_LIBRARY", os.path.join(ROOT, "build", "libquire.so"))
+
+import polars as pl  # noqa: E402
+import pyarrow as pa  # noqa: E402
+import pyarrow.parquet as pq  # noqa: E402
+
+import quire  # noqa: E402
+
+BATCH = 65536  # rows per record batch on both sides
+
+
+def median_time(fn, runs):
+    fn()  # warm-up: page cache, lazy imports
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+        del result
+    return statistics.median(times)
+
+
+def prepare(n, work, cli):
+    """The CSV, the .quire file and the Parquet file of n documents."""
+    os.makedirs(work, exist_ok=True)
+    csv = os.path.join(work, f"arrow-{n}.csv")
+    qpath = os.path.join(work, f"arrow-{n}.quire")
+    ppath = os.path.join(work, f"arrow-{n}.parquet")
+    if not os.path.exists(csv):
+        subprocess.run([sys.executable, os.path.join(HERE, "gen_corpus.py"), "-n", str(n),
+                        "-o", csv], check=True)
+    if not os.path.exists(qpath):
+        subprocess.run([cli, "pack", "-o", qpath, csv], check=True)
+    if not os.path.exists(ppath):
+        with quire.open(qpath) as corpus:
+            table = corpus.to_arrow(batch_size=BATCH)
+        pq.write_table(table, ppath + ".tmp", compression="zstd", row_group_size=BATCH)
+        os.replace(ppath + ".tmp", ppath)
+    return qpath, ppath
+
+
+def selection(corpus):
+    """Two sources of middling size and four years: a selective filter."""
+    sources = sorted(corpus.sources, key=lambda s: (-s.documents, s.name))
+    mid = len(sources) // 4
+    return [sources[mid].name, sources[mid + 1].name], "2012", "2015"
+
+
+def run_size(n, work, cli, runs):
+    qpath, ppath = prepare(n, work, cli)
+    corpus = quire.open(qpath)
+    meta = [c for c in quire._arrow.COLUMNS if c != "text"]
+    rows = {}
+
+    def quire_table(threads):
+        return lambda: corpus.query(batch_size=BATCH, threads=threads).to_arrow()
+
+    rows["table 1 thread: quire"] = median_time(quire_table(1), runs)
+    rows["table 1 thread: parquet"] = median_time(
+        lambda: pq.read_table(ppath, use_threads=False), runs)
+    rows["table default threads: quire"] = median_time(quire_table(None), runs)
+    rows["table default threads: parquet"] = median_time(lambda: pq.read_table(ppath), runs)
+    rows["metadata: quire without text"] = median_time(
+        lambda: corpus.query(columns=meta, batch_size=BATCH).to_arrow(), runs)
+    rows["metadata: quire with text"] = rows["table default threads: quire"]
+    rows["metadata: parquet without text"] = median_time(
+        lambda: pq.read_table(ppath, columns=meta), runs)
+
+    names, first, last = selection(corpus)
+    lo = dt.datetime(int(first), 1, 1, tzinfo=dt.timezone.utc)
+    hi = dt.datetime(int(last), 12, 31, 23, 59, 59, tzinfo=dt.timezone.utc)
+
+    def quire_polars():
+        return pl.DataFrame(corpus.query(sources=names, from_=first, to=last, batch_size=BATCH))
+
+    def parquet_polars():
+        return (pl.scan_parquet(ppath)
+                .filter(pl.col("source").cast(pl.String).is_in(names)
+                        & pl.col("date").is_between(lo, hi))
+                .collect())
+
+    a, b = quire_polars(), parquet_polars()
+    assert a.height == b.height == corpus.count(sources=names, from_=first, to=last), \
+        (a.height, b.height)
+    assert a["doc"].to_list() == b["doc"].to_list()
+    rows["filtered: quire into polars"] = median_time(quire_polars, runs)
+    rows["filtered: polars scan_parquet"] = median_time(parquet_polars, runs)
+    info = {
+        "docs": len(corpus),
+        "quire_mb": os.path.getsize(qpath) / 1e6,
+        "parquet_mb": os.path.getsize(ppath) / 1e6,
+        "selected": a.height,
+        "selection": f"{', '.join(names)} in {first}-{last}",
+    }
+    corpus.close()
+    return rows, info
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", default="10000,100000")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--work", default=os.path.join(HERE, "work"))
+    ap.add_argument("--cli", default=os.path.join(ROOT, "build", "quire"))
+    ap.add_argument("--out", default=os.path.join(HERE, "results", "arrow.md"))
+    args = ap.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    results = {n: run_size(n, args.work, args.cli, args.runs) for n in sizes}
+
+    head = "| measured | " + " | ".join(f"{n // 1000}k docs" for n in sizes) + " |"
+    sep = "|---|" + "---|" * len(sizes)
+    lines = [
+        "## Arrow C stream (issue 12)",
+        "",
+        f"Command: `python3 benchmarks/arrow_bench.py --sizes {args.sizes} --runs {args.runs}` "
+        f"(medians of {args.runs} runs after a warm-up, seconds, in one process; "
+        f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}, pyarrow {pa.__version__}, "
+        f"polars {pl.__version__}, quire {quire.__version__}).",
+        "",
+        head, sep,
+    ]
+    for key in results[sizes[0]][0]:
+        lines.append(f"| {key} | " + " | ".join(f"{results[n][0][key]:.4f}" for n in sizes) + " |")
+    lines += ["", "| ratio | target | " + " | ".join(f"{n // 1000}k" for n in sizes) + " |",
+              "|---|---|" + "---|" * len(sizes)]
+
+    def ratio(name, target, num, den, higher):
+        vals = []
+        for n in sizes:
+            r = results[n][0][num] / results[n][0][den]
+            ok = r >= target if higher else r <= target
+            vals.append(f"{r:.3g} ({'met' if ok else '**missed**'})")
+        sign = ">=" if higher else "<="
+        lines.append(f"| {name} | {sign} {target} | " + " | ".join(vals) + " |")
+
+    ratio("table quire / parquet, 1 thread", 1, "table 1 thread: quire",
+          "table 1 thread: parquet", False)
+    ratio("table quire / parquet, default threads", 1, "table default threads: quire",
+          "table default threads: parquet", False)
+    ratio("quire with text / without text", 20, "metadata: quire with text",
+          "metadata: quire without text", True)
+    ratio("polars on parquet / quire, filtered", 10, "filtered: polars scan_parquet",
+          "filtered: quire into polars", True)
+    lines += ["", "| corpus | .quire | Parquet ZSTD | filtered selection |", "|---|---|---|---|"]
+    for n in sizes:
+        i = results[n][1]
+        lines.append(f"| {n // 1000}k | {i['quire_mb']:.1f} MB | {i['parquet_mb']:.1f} MB | "
+                     f"{i['selection']}: {i['selected']} docs |")
+    text = "\n".join(lines) + "\n"
+    print(text)
+    os.makedirs(os.path.dirname(args.out), exist_ok=True)
+    with open(args.out + ".tmp", "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(args.out + ".tmp", args.out)
+
+
+if __name__ == "__main__":
+    main()
