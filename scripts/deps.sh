@@ -66,4 +66,9 @@ if [ ! -f /usr/include/node/node_api.h ] && [ ! -f /usr/local/include/node/node_
   [ ! -f bindings/node/node_modules/node-api-headers/include/node_api.h ]; then
   (cd bindings/node && npm install --no-save --no-audit --no-fund node-api-headers)
 fi
+# The Node binding's toArrow() tests (issue 12): apache-arrow from npm, the
+# version package.json pins (an optional peer dependency of the binding).
+if [ ! -f bindings/node/node_modules/apache-arrow/package.json ]; then
+  (cd bindings/node && npm install --no-save --no-audit --no-fund apache-arrow@21.2.0)
+fi
 echo "deps: everything is installed"

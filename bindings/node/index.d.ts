@@ -61,6 +61,16 @@ export interface QueryOptions extends Filter {
   batchSize?: number;
 }
 
+/** Options of toArrow() and arrowBatches(). */
+export interface ArrowOptions {
+  /** Columns and their order (default all): doc, source, date,
+   * date_precision, date_text, title, author, url, text; an array or a
+   * comma-separated string. Columns not named are never read. */
+  columns?: string | readonly string[];
+  /** Documents per record batch (default 8192). */
+  batchSize?: number;
+}
+
 export interface ExportOptions extends Filter {
   /** Columns and their order: "id,source,date,title,author,url,text" or an array. */
   columns?: string | readonly string[];
@@ -123,6 +133,9 @@ export class DocumentIterator implements IterableIterator<Document> {
    * `batchSize` do not apply). Only before the first document is taken
    * (else QUIRE_ESTATE); this iterator is then used up. */
   batches(options?: BatchOptions): BatchIterator;
+  /** The query's documents as an apache-arrow Table, with no copy (needs
+   * the optional apache-arrow package). */
+  toArrow(options?: ArrowOptions): import('apache-arrow').Table;
 }
 
 export interface BatchOptions {
@@ -204,6 +217,12 @@ export class Corpus implements Iterable<Document> {
   /** Every document as Batches of columns: corpus.query().batches(options). */
   batches(options?: BatchOptions): BatchIterator;
   [Symbol.iterator](): DocumentIterator;
+  /** The selected documents as an apache-arrow Table built over
+   * libquire's Arrow C stream, with no copy (needs the optional
+   * apache-arrow package). */
+  toArrow(options?: Filter & ArrowOptions): import('apache-arrow').Table;
+  /** The same as apache-arrow RecordBatches, one at a time. */
+  arrowBatches(options?: Filter & ArrowOptions): IterableIterator<import('apache-arrow').RecordBatch>;
   /** How many documents a filter selects, from the indexes alone. */
   countMatches(filter?: Filter): number;
   /** Writes CSV to a path, atomically, on the calling thread. */

@@ -6,6 +6,7 @@
 const path = require('node:path');
 const { Readable } = require('node:stream');
 
+const arrowExport = require('./arrow');
 const native = require('./addon');
 
 /** A failed libquire call: `code` is the C status, `quireCode` its name. */
@@ -309,6 +310,14 @@ class DocumentIterator {
   toArray() {
     return Array.from(this);
   }
+
+  /** The query's documents as an apache-arrow Table of options.columns
+   * (default: all) read through libquire's Arrow stream with no copy
+   * (needs the apache-arrow package). The iterator itself is not used. */
+  toArrow(options = {}) {
+    checkKeys(options, ARROW_QUERY_KEYS, 'toArrow');
+    return arrowExport.table(native, arrowOpen(this.#corpus, this.#spec, options));
+  }
 }
 
 /** Consecutive documents of a query as columns: typed arrays with one
@@ -451,6 +460,19 @@ function batchSize(options) {
 }
 
 const QUERY_KEYS = [...FILTER_KEYS, 'fields', 'batchSize'];
+const ARROW_KEYS = [...FILTER_KEYS, 'columns', 'batchSize'];
+const ARROW_QUERY_KEYS = ['columns', 'batchSize'];
+
+/** Opens libquire's Arrow stream: [handle, names, formats]. */
+function arrowOpen(corpus, spec, options) {
+  const { columns, batchSize: size } = options;
+  if (size !== undefined && (!Number.isSafeInteger(size) || size < 1)) {
+    throw new TypeError('batchSize must be a positive integer');
+  }
+  const list = columns === undefined || columns === null ? '' : listOf(columns).join(',');
+  if (columns !== undefined && columns !== null && !list) throw new TypeError('columns is empty');
+  return native.arrowOpen(corpus[kHandle], spec, list, size);
+}
 const EXPORT_KEYS = [...FILTER_KEYS, 'columns', 'dialect'];
 
 function exportArgs(options) {
@@ -634,6 +656,23 @@ class Corpus {
    * for a filter, query({...}).batches(). */
   batches(options = {}) {
     return new BatchIterator(this, filterSpec({}), batchSize(options));
+  }
+
+  /** The documents matching the filter options as an apache-arrow Table of
+   * options.columns (doc, source, date, date_precision, date_text, title,
+   * author, url, text; default all), built from libquire's Arrow C stream
+   * over its own buffers, with no copy. Columns not asked for are never
+   * read. Needs the apache-arrow package (an optional dependency). */
+  toArrow(options = {}) {
+    checkKeys(options, ARROW_KEYS, 'toArrow');
+    return arrowExport.table(native, arrowOpen(this, filterSpec(options), options));
+  }
+
+  /** The same as apache-arrow RecordBatches of up to options.batchSize
+   * documents (default 8192), one at a time. */
+  arrowBatches(options = {}) {
+    checkKeys(options, ARROW_KEYS, 'arrowBatches');
+    return arrowExport.recordBatches(native, arrowOpen(this, filterSpec(options), options));
   }
 
   /** How many documents query(filter) would give: from the indexes alone,

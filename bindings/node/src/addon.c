@@ -119,6 +119,8 @@ static napi_value init(napi_env env, napi_value exports) {
       FN("streamOpen", qn_stream_open),
       FN("streamRead", qn_stream_read),
       FN("streamCancel", qn_stream_cancel),
+      FN("arrowOpen", qn_arrow_open),
+      FN("arrowNext", qn_arrow_next),
   };
   napi_value nums;
   if (napi_define_properties(env, exports, sizeof fns / sizeof fns[0], fns) !=

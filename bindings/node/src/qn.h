@@ -93,6 +93,7 @@ typedef enum qn_kind {
   QN_CURSOR,
   QN_WRITER,
   QN_STREAM,
+  QN_ARROW,
   QN_KIND_COUNT
 } qn_kind;
 
@@ -216,6 +217,11 @@ napi_value qn_export_to_path(napi_env env, napi_callback_info info);
 napi_value qn_stream_open(napi_env env, napi_callback_info info);
 napi_value qn_stream_read(napi_env env, napi_callback_info info);
 napi_value qn_stream_cancel(napi_env env, napi_callback_info info);
+
+/* ---- Arrow C stream (arrow.c, for lib/arrow.js) -------------------------- */
+
+napi_value qn_arrow_open(napi_env env, napi_callback_info info);
+napi_value qn_arrow_next(napi_env env, napi_callback_info info);
 
 /* ---- library-wide functions (addon.c) ------------------------------------ */
 

@@ -188,11 +188,12 @@ static const napi_type_tag tags[QN_KIND_COUNT] = {
     {0x1c7d2e4f5a6b3c22ULL, 0x9e8d7c6b5a4f3e02ULL},
     {0x2b8e3f5a6c7d4e33ULL, 0xa9f8e7d6c5b4a303ULL},
     {0x3c9f4a6b7d8e5f44ULL, 0xbaf9e8d7c6b5a404ULL},
+    {0x4da05b7c8e9f6a55ULL, 0xcb0af9e8d7c6b505ULL},
 };
 
 static const char *const kind_names[QN_KIND_COUNT] = {
     "a corpus handle", "a cursor handle", "a writer handle",
-    "an export stream handle"};
+    "an export stream handle", "an Arrow stream handle"};
 
 napi_value qn_wrap(napi_env env, qn_kind kind, void *ptr, napi_finalize fin) {
   napi_value ext;
