@@ -360,6 +360,11 @@ def main():
             report.dedup_runs = json.load(f)
     report.plot = os.path.relpath(png, os.path.dirname(os.path.abspath(args.out)))
     text = report.text()
+    # The Arrow benchmarks (arrow_bench.py) write their own section.
+    arrow = os.path.join(args.results, "arrow.md")
+    if os.path.exists(arrow):
+        with open(arrow, encoding="utf-8") as f:
+            text = text.rstrip("\n") + "\n\n" + f.read().rstrip("\n")
     # The term filter's rows (benchmarks/words.py) live between markers of
     # their own and are kept as they are.
     if os.path.exists(args.out):
