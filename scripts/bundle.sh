@@ -3,8 +3,9 @@
 # itself so that `go get`, `cargo add`, `pip install` and `npm install` need
 # no installed libquire:
 #
-#   scripts/bundle.sh DIR     writes DIR/include/quire.h, DIR/core/ (every
-#                             core/*.c and *.h, as they are) and
+#   scripts/bundle.sh DIR     writes DIR/include/ (quire.h, quire_arrow.h),
+#                             DIR/core/ (every core/*.c and *.h, as they
+#                             are) and
 #                             DIR/build.txt (the definitions and system
 #                             libraries, from core/build.txt). The Rust,
 #                             Python and Node packages call it when they are
@@ -27,7 +28,7 @@ bundle() { # dir
   rm -rf "$dir/core" "$dir/include"
   mkdir -p "$dir/core" "$dir/include"
   cp "$root"/core/*.c "$root"/core/*.h "$dir/core/"
-  cp "$root/include/quire.h" "$dir/include/"
+  cp "$root"/include/*.h "$dir/include/"
   cp "$root/core/build.txt" "$dir/build.txt"
 }
 

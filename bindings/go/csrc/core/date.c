@@ -303,6 +303,22 @@ static int in_range(const q_date *d) {
          d->tz_minutes >= -24 * 60 && d->tz_minutes <= 24 * 60;
 }
 
+/* Writes v (0 or more) in decimal with at least width digits, zero-padded,
+ * and returns the end. */
+static char *put_number(char *p, int64_t v, int width) {
+  char digits[24];
+  int n = 0;
+  do {
+    digits[n++] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v > 0);
+  while (n < width)
+    digits[n++] = '0';
+  while (n > 0)
+    *p++ = digits[--n];
+  return p;
+}
+
 size_t q_date_format(const q_date *d, char *buf, size_t cap) {
   if (d->precision == QUIRE_DATE_NONE || cap < 40 || !in_range(d))
     return 0;
@@ -316,38 +332,38 @@ size_t q_date_format(const q_date *d, char *buf, size_t cap) {
   civil_from_days(days, &year, &month, &day);
   int hour = (int)(rest / 3600), minute = (int)(rest / 60 % 60),
       second = (int)(rest % 60);
-  int n;
-  switch (d->precision) {
-  case QUIRE_DATE_YEAR:
-    n = snprintf(buf, cap, "%04lld", (long long)year);
-    break;
-  case QUIRE_DATE_MONTH:
-    n = snprintf(buf, cap, "%04lld-%02u", (long long)year, month);
-    break;
-  case QUIRE_DATE_DAY:
-    n = snprintf(buf, cap, "%04lld-%02u-%02u", (long long)year, month, day);
-    break;
-  case QUIRE_DATE_MINUTE:
-    n = snprintf(buf, cap, "%04lld-%02u-%02uT%02d:%02d", (long long)year, month,
-                 day, hour, minute);
-    break;
-  case QUIRE_DATE_SECOND:
-    n = snprintf(buf, cap, "%04lld-%02u-%02uT%02d:%02d:%02d", (long long)year,
-                 month, day, hour, minute, second);
-    break;
-  default:
+  if (d->precision > QUIRE_DATE_SECOND || year < 0)
     return 0;
+  /* Digits by hand: snprintf was most of the time of a metadata export. */
+  char *p = put_number(buf, year, 4);
+  if (d->precision >= QUIRE_DATE_MONTH) {
+    *p++ = '-';
+    p = put_number(p, month, 2);
   }
-  if (n < 0)
-    return 0;
-  size_t len = (size_t)n;
-  if (d->tz_kind == Q_TZ_UTC)
-    buf[len++] = 'Z';
-  else if (d->tz_kind == Q_TZ_OFFSET) {
+  if (d->precision >= QUIRE_DATE_DAY) {
+    *p++ = '-';
+    p = put_number(p, day, 2);
+  }
+  if (d->precision >= QUIRE_DATE_MINUTE) {
+    *p++ = 'T';
+    p = put_number(p, hour, 2);
+    *p++ = ':';
+    p = put_number(p, minute, 2);
+  }
+  if (d->precision >= QUIRE_DATE_SECOND) {
+    *p++ = ':';
+    p = put_number(p, second, 2);
+  }
+  if (d->tz_kind == Q_TZ_UTC) {
+    *p++ = 'Z';
+  } else if (d->tz_kind == Q_TZ_OFFSET) {
     int off = d->tz_minutes < 0 ? -d->tz_minutes : d->tz_minutes;
-    len += (size_t)snprintf(buf + len, cap - len, "%c%02d:%02d",
-                            d->tz_minutes < 0 ? '-' : '+', off / 60, off % 60);
+    *p++ = d->tz_minutes < 0 ? '-' : '+';
+    p = put_number(p, off / 60, 2);
+    *p++ = ':';
+    p = put_number(p, off % 60, 2);
   }
+  size_t len = (size_t)(p - buf);
   buf[len] = '\0';
   return len;
 }

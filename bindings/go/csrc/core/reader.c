@@ -507,6 +507,8 @@ static int corpus_new(quire_corpus **out) {
   if (!c)
     return QUIRE_ENOMEM;
   atomic_init(&c->damage_state, 0);
+  atomic_init(&c->holds, 0);
+  atomic_init(&c->closed, 0);
   return QUIRE_OK;
 }
 
@@ -584,8 +586,14 @@ int quire_corpus_open_buffer(const void *data, size_t len, quire_corpus **out) {
   return opened(c, corpus_parse(c), out);
 }
 
-void quire_corpus_close(quire_corpus *c) {
-  if (!c)
+void q_corpus_hold(const quire_corpus *cc) {
+  atomic_fetch_add(&((quire_corpus *)cc)->holds, 1);
+}
+
+/* The closing corpus counts as one hold: whoever drops the last frees it. */
+void q_corpus_drop(const quire_corpus *cc) {
+  quire_corpus *c = (quire_corpus *)cc;
+  if (atomic_fetch_sub(&c->holds, 1) > 0)
     return;
   if (c->mapped)
     munmap((void *)c->data, c->size);
@@ -597,6 +605,13 @@ void quire_corpus_close(quire_corpus *c) {
     q_zddict_free(atomic_load(&c->dicts[d].ddict));
   q_free(c->dicts);
   q_free(c);
+}
+
+void quire_corpus_close(quire_corpus *c) {
+  if (!c)
+    return;
+  atomic_store(&c->closed, 1);
+  q_corpus_drop(c);
 }
 
 const char *quire_corpus_errmsg(const quire_corpus *c) {

@@ -49,7 +49,16 @@ struct quire_corpus {
   uint32_t dict_slots;
   atomic_int damage_state; /* 0 none, 1 being written, 2 set */
   char damage[Q_MSG_CAP];
+  /* Arrow streams hold the corpus (arrow_stream.c): holds counts them, and
+   * the corpus is freed when it is closed and holds is back to 0. */
+  atomic_long holds;
+  atomic_int closed;
 };
+
+/* Takes and drops one hold on the corpus for an Arrow stream. Dropping the
+ * last hold of a closed corpus frees it. */
+void q_corpus_hold(const quire_corpus *c);
+void q_corpus_drop(const quire_corpus *c);
 
 /* Returns record index of section sec after checking the chunks it spans,
  * or NULL with QUIRE_ECORRUPT's message in msg (and in the corpus). */

@@ -216,7 +216,9 @@ QUIRE_API int quire_corpus_open_buffer(const void *data, size_t len,
                                        quire_corpus **out);
 
 /* Unmaps and frees the corpus. Every cursor and export made from it must be
- * freed first. NULL is a no-op. */
+ * freed first. Arrow streams (quire_arrow_stream_open()) need not be: they
+ * keep the memory alive and fail from then on; the file is unmapped when the
+ * last of them is released. NULL is a no-op. */
 QUIRE_API void quire_corpus_close(quire_corpus *corpus);
 
 /* Returns the message of the failed open, or else a description of the
@@ -462,6 +464,71 @@ QUIRE_API int quire_cursor_next_batch(quire_cursor *cursor, size_t cap,
                                       uint64_t *docs, int64_t *dates,
                                       int32_t *precisions, int64_t *sources,
                                       uint64_t *text_lengths, size_t *count);
+
+/* ---------------------------------------------------------------------- */
+/* Arrow C stream (since 1.1)                                              */
+/* ---------------------------------------------------------------------- */
+
+/* The Arrow C Stream Interface struct, defined in quire_arrow.h (the Arrow
+ * specification's own definition; include that header, or Arrow's, to use
+ * it). */
+struct ArrowArrayStream;
+
+/* The default number of documents in a record batch. */
+#define QUIRE_ARROW_DEFAULT_BATCH 8192u
+#define QUIRE_ARROW_MAX_BATCH (1u << 24)
+
+/* Opens an Arrow C stream (Arrow's C Stream Interface) over the documents of
+ * corpus that match filter (NULL for all; everything a filter can select
+ * applies, and the filter may be freed at once), in document order, as
+ * record batches of at most batch_size documents (0 for
+ * QUIRE_ARROW_DEFAULT_BATCH; at most QUIRE_ARROW_MAX_BATCH). The batches are
+ * read through a cursor and copied into memory of their own: each batch's
+ * memory is freed when the consumer releases it, and the stream holds one
+ * batch's worth at most, whatever the corpus size.
+ *
+ * columns is a comma-separated list (case-insensitive; NULL or len 0 for
+ * all, in this order) of:
+ *   doc             uint64, the document number
+ *   source          dictionary<int32, utf8>: the dictionary is the corpus's
+ *                   source table (index = source number); null when none
+ *   date            timestamp[s, UTC], the date's first instant; null when
+ *                   undated
+ *   date_precision  int8, QUIRE_DATE_YEAR .. QUIRE_DATE_SECOND; null when
+ *                   undated
+ *   date_text       utf8, the date as given (quire_cursor_field()'s
+ *                   QUIRE_FIELD_DATE); null when undated
+ *   title, author, url  utf8; null when empty
+ *   text            large_utf8
+ * A column not in the list is never read: without title, author and url no
+ * metadata block is inflated, without text no text block is. A batch ends
+ * early rather than hold 2 GiB or more in one utf8 column.
+ *
+ * threads: 1 reads on the calling thread only; 2, or 0 for the default,
+ * lets a helper thread inflate the next text block while the calling thread
+ * copies (only when text is read). The batches are the same either way.
+ *
+ * On QUIRE_OK, *out is a stream the caller owns and must release with
+ * out->release(out), from any thread. On any failure but QUIRE_ENOMEM, *out
+ * is a failed stream (the handle convention at the top): its get_schema and
+ * get_next return EINVAL and its get_last_error says why. On QUIRE_ENOMEM
+ * out->release is NULL. Returns QUIRE_OK, QUIRE_EINVAL (NULL or failed corpus,
+ * NULL out, unknown or repeated column, batch size or threads out of range),
+ * QUIRE_ECORRUPT or QUIRE_ENOMEM.
+ *
+ * get_next returns 0, or an errno code: EIO for damage (QUIRE_ECORRUPT),
+ * ENOMEM, EINVAL otherwise; get_last_error then returns the quire message,
+ * valid until the next call on the stream. The stream keeps the corpus's
+ * memory alive: quire_corpus_close() may come before the stream is released,
+ * from any thread, and every later get_schema or get_next then fails with
+ * EINVAL ("corpus is closed"), while batches already handed out stay valid.
+ * The file is unmapped when both the corpus is closed and its last stream
+ * released. One thread at a time per stream, as for a cursor. */
+QUIRE_API int quire_arrow_stream_open(const quire_corpus *corpus,
+                                      const quire_filter *filter,
+                                      const char *columns, size_t len,
+                                      uint64_t batch_size, int threads,
+                                      struct ArrowArrayStream *out);
 
 /* ---------------------------------------------------------------------- */
 /* Writing a corpus                                                        */
