@@ -63,6 +63,24 @@ for mod in pyspark:pyspark dask:"dask[dataframe]" distributed:distributed pyarro
   python3 -c "import ${mod%%:*}" >/dev/null 2>&1 || python3 -m pip install -q "${mod#*:}"
 done
 
+# Arrow C stream (issue 12): the Python binding's Arrow tests read quire's
+# stream with the real consumers. Optional for the binding itself.
+for mod in pyarrow polars duckdb; do
+  python3 -c "import $mod" >/dev/null 2>&1 || python3 -m pip install -q "$mod"
+done
+
+# The Rust binding's optional `arrow` feature (issue 12): its arrow-rs crates
+# from crates.io, as bindings/rust/Cargo.lock pins them (tests run offline).
+if command -v cargo >/dev/null 2>&1; then
+  (cd bindings/rust && cargo fetch --locked -q)
+fi
+
+# The Go binding's Arrow sub-module (bindings/go/arrowquire): arrow-go from
+# the Go module proxy, as its go.sum pins it.
+if command -v go >/dev/null 2>&1; then
+  (cd bindings/go/arrowquire && GOTOOLCHAIN=local go mod download)
+fi
+
 need() { # command, what it is for
   command -v "$1" >/dev/null 2>&1 || { echo "deps: $1 is missing ($2)" >&2; exit 1; }
 }
