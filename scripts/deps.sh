@@ -28,57 +28,20 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 python3 -m pytest --version >/dev/null 2>&1 || python3 -m pip install -q pytest
-# The spreadsheet tests (tests/sheets) read with openpyxl, pandas and DuckDB.
-for py in openpyxl pandas duckdb; do
-  python3 -c "import $py" >/dev/null 2>&1 || python3 -m pip install -q "$py"
+
+# The tests' real consumers, all from PyPI: openpyxl, pandas and DuckDB read
+# the spreadsheet exports; pyarrow, polars and DuckDB the Arrow stream;
+# pyspark, dask and distributed run the cluster data sources.
+for mod in openpyxl:openpyxl pandas:pandas duckdb:duckdb pyarrow:pyarrow polars:polars \
+  pyspark:pyspark dask:"dask[dataframe]" distributed:distributed; do
+  python3 -c "import ${mod%%:*}" >/dev/null 2>&1 || python3 -m pip install -q "${mod#*:}"
 done
 
-# Arrow C stream (issue 12): the Python binding's Arrow tests read quire's
-# stream with the real consumers. Optional for the binding itself.
-for mod in pyarrow polars duckdb; do
-  python3 -c "import $mod" >/dev/null 2>&1 || python3 -m pip install -q "$mod"
-done
-
-# The Rust binding's optional `arrow` feature (issue 12): its arrow-rs crates
-# from crates.io, as bindings/rust/Cargo.lock pins them (tests run offline).
-if command -v cargo >/dev/null 2>&1; then
-  (cd bindings/rust && cargo fetch --locked -q)
-fi
-
-# The Go binding's Arrow sub-module (bindings/go/arrowquire): arrow-go from
-# the Go module proxy, as its go.sum pins it.
-if command -v go >/dev/null 2>&1; then
-  (cd bindings/go/arrowquire && GOTOOLCHAIN=local go mod download)
-fi
-
-# ---- cluster engines (issue 14): quire.spark and quire.dask are tested with
-# the real engines. Spark runs on a Java runtime (Debian's OpenJDK 17, which
-# pyspark 4 supports); pyspark, dask, distributed and pyarrow come from PyPI.
+# Spark needs a Java runtime (Debian's OpenJDK).
 if ! command -v java >/dev/null 2>&1; then
   echo "deps: installing openjdk-17-jre-headless (Spark tests)"
   as_root apt-get update -qq
   DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless
-fi
-for mod in pyspark:pyspark dask:"dask[dataframe]" distributed:distributed pyarrow:pyarrow; do
-  python3 -c "import ${mod%%:*}" >/dev/null 2>&1 || python3 -m pip install -q "${mod#*:}"
-done
-
-# Arrow C stream (issue 12): the Python binding's Arrow tests read quire's
-# stream with the real consumers. Optional for the binding itself.
-for mod in pyarrow polars duckdb; do
-  python3 -c "import $mod" >/dev/null 2>&1 || python3 -m pip install -q "$mod"
-done
-
-# The Rust binding's optional `arrow` feature (issue 12): its arrow-rs crates
-# from crates.io, as bindings/rust/Cargo.lock pins them (tests run offline).
-if command -v cargo >/dev/null 2>&1; then
-  (cd bindings/rust && cargo fetch --locked -q)
-fi
-
-# The Go binding's Arrow sub-module (bindings/go/arrowquire): arrow-go from
-# the Go module proxy, as its go.sum pins it.
-if command -v go >/dev/null 2>&1; then
-  (cd bindings/go/arrowquire && GOTOOLCHAIN=local go mod download)
 fi
 
 need() { # command, what it is for
@@ -95,6 +58,7 @@ cargo clippy --version >/dev/null 2>&1 || { echo "deps: cargo clippy is missing 
 # built by node-gyp (npm's own copy), which needs python3, make and a C
 # compiler; the Python package by setuptools (from PyPI, at build time).
 (cd bindings/rust && cargo fetch --locked -q)
+(cd bindings/go/arrowquire && GOTOOLCHAIN=local go mod download)
 go_minor=$(go env GOVERSION | sed -E 's/^go1\.([0-9]+).*/\1/')
 [ "$go_minor" -ge 23 ] || { echo "deps: Go $(go env GOVERSION) is older than 1.23" >&2; exit 1; }
 
