@@ -12,7 +12,6 @@
  * probability 1-(1-0.4^3)^42 = 0.94, 0.5 with 0.996, 0.6 with 0.99998,
  * while unrelated texts (similarity 0.01) meet with probability 4e-5.
  */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -222,8 +221,14 @@ q_dedup *q_dedup_new(int kinds, double similarity) {
   q_dedup *d = q_calloc(1, sizeof *d);
   if (d) {
     d->kinds = kinds;
-    /* Compare counts of equal bins, not doubles that may round. */
-    d->threshold = ceil(similarity * Q_MINHASH_SIZE - 1e-9) / Q_MINHASH_SIZE;
+    /* Compare counts of equal bins, not doubles that may round: the
+     * threshold is the least whole number of bins at or above the
+     * similarity (rounded up by hand, so libquire needs no libm). */
+    double bins = similarity * Q_MINHASH_SIZE - 1e-9;
+    long whole = (long)bins;
+    if ((double)whole < bins)
+      whole++;
+    d->threshold = (double)whole / Q_MINHASH_SIZE;
   }
   return d;
 }
