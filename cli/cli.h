@@ -33,6 +33,8 @@ int cmd_cat(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_dups(int argc, char **argv);
+int cmd_append(int argc, char **argv); /* cmd_pack.c */
+int cmd_merge(int argc, char **argv);
 
 /* ---- duplicates (cmd_dups.c) --------------------------------------------- */
 

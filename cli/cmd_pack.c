@@ -1,7 +1,8 @@
 /*
  * cmd_pack.c: `quire pack`, CSV files or a folder of text files with a
- * manifest into one corpus. Any failure leaves no output file: the writer is
- * closed without being finished.
+ * manifest into one corpus, and `quire append`, the same added to an
+ * existing corpus. Any failure leaves no output file (pack) or the corpus as
+ * it was (append): the writer is closed without being finished.
  */
 #include <stdio.h>
 #include <string.h>
@@ -55,6 +56,32 @@ static const char pack_usage[] =
     "                      --match skip blocks (about 2.5%% of the file)\n"
     "  -h, --help          show this help\n";
 
+static const char append_usage[] =
+    "usage: quire append CORPUS.quire [OPTIONS] CSV...\n"
+    "       quire append CORPUS.quire --manifest MANIFEST.csv [OPTIONS] "
+    "[FOLDER]\n"
+    "\n"
+    "Adds documents to a corpus, taking them as 'quire pack' does. The\n"
+    "corpus's blocks are copied as they are (nothing is decompressed), its\n"
+    "documents keep their numbers, and the new documents follow, compressed\n"
+    "with the corpus's codec, level, block size and dictionaries and in its\n"
+    "order. The corpus is replaced atomically when all is written: any\n"
+    "failure, or a crash, leaves it as it was.\n"
+    "\n"
+    "options:\n"
+    "  --manifest FILE     add text files described by this manifest\n"
+    "  --codec, --level, --block-size, --dictionary-size, --input-order\n"
+    "                      as for 'quire pack', for the new blocks only\n"
+    "                      (default: the corpus's own)\n"
+    "  --threads N         compress with N threads (default: the cores)\n"
+    "  --skip-bad-rows     skip bad rows, report them, and go on\n"
+    "  --dedup KIND        drop documents that duplicate one kept before,\n"
+    "                      old documents included (url, text or near;\n"
+    "                      repeatable): the first of each group is kept\n"
+    "  --similarity J      near-duplicate threshold (default %g)\n"
+    "  --no-word-summaries write the file without word summaries\n"
+    "  -h, --help          show this help\n";
+
 enum {
   OPT_MANIFEST = OPT_FIRST_OWN,
   OPT_BLOCK_SIZE,
@@ -70,7 +97,8 @@ enum {
 };
 
 typedef struct pack_args {
-  const char *output;
+  const char *cmd;    /* "pack" or "append" */
+  const char *output; /* append: the corpus */
   const char *manifest;
   uint64_t block_size; /* 0: the library's default */
   uint64_t level;
@@ -87,16 +115,17 @@ typedef struct pack_args {
   int input_count;
 } pack_args;
 
-static int parse_number(const char *option, const char *arg, int units,
-                        uint64_t low, uint64_t high, uint64_t *value) {
+static int parse_number(const char *cmd, const char *option, const char *arg,
+                        int units, uint64_t low, uint64_t high,
+                        uint64_t *value) {
   if (cli_parse_u64(arg, units, value) != 0 || *value < low || *value > high)
-    return cli_usage_error("pack", "%s: '%s' is not a number from %llu to %llu",
+    return cli_usage_error(cmd, "%s: '%s' is not a number from %llu to %llu",
                            option, arg, (unsigned long long)low,
                            (unsigned long long)high);
   return EXIT_OK;
 }
 
-static int parse_args(int argc, char **argv, pack_args *a) {
+static int parse_args(int argc, char **argv, const char *cmd, pack_args *a) {
   static const struct option options[] = {
       {"output", required_argument, NULL, 'o'},
       {"manifest", required_argument, NULL, OPT_MANIFEST},
@@ -113,29 +142,37 @@ static int parse_args(int argc, char **argv, pack_args *a) {
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   memset(a, 0, sizeof *a);
+  a->cmd = cmd;
   a->codec = -1;
+  int append = strcmp(cmd, "append") == 0;
   int opt, rc = EXIT_OK;
   while (rc == EXIT_OK &&
          (opt = getopt_long(argc, argv, ":o:h", options, NULL)) != -1) {
     switch (opt) {
     case 'h':
+      if (append) {
+        printf(append_usage, QUIRE_DEFAULT_SIMILARITY);
+        return CLI_HELPED;
+      }
       printf(pack_usage, QUIRE_DEFAULT_ZSTD_LEVEL, QUIRE_DEFAULT_DEFLATE_LEVEL,
              QUIRE_DEFAULT_BLOCK_SIZE >> 10,
              QUIRE_DEFAULT_DEFLATE_BLOCK_SIZE >> 10,
              QUIRE_DEFAULT_DICTIONARY_SIZE >> 10, QUIRE_DEFAULT_SIMILARITY);
       return CLI_HELPED;
     case 'o':
+      if (append)
+        return cli_usage_error(cmd, "-o: append writes to CORPUS itself");
       a->output = optarg;
       break;
     case OPT_MANIFEST:
       a->manifest = optarg;
       break;
     case OPT_BLOCK_SIZE:
-      rc = parse_number("--block-size", optarg, 1, QUIRE_MIN_BLOCK_SIZE,
+      rc = parse_number(a->cmd, "--block-size", optarg, 1, QUIRE_MIN_BLOCK_SIZE,
                         QUIRE_MAX_BLOCK_SIZE, &a->block_size);
       break;
     case OPT_LEVEL:
-      rc = parse_number("--level", optarg, 0, 1, 22, &a->level);
+      rc = parse_number(a->cmd, "--level", optarg, 0, 1, 22, &a->level);
       break;
     case OPT_CODEC:
       if (strcmp(optarg, "zstd") == 0)
@@ -143,16 +180,16 @@ static int parse_args(int argc, char **argv, pack_args *a) {
       else if (strcmp(optarg, "deflate") == 0)
         a->codec = QUIRE_CODEC_DEFLATE;
       else
-        rc = cli_usage_error("pack", "--codec: '%s' is not zstd or deflate",
+        rc = cli_usage_error(cmd, "--codec: '%s' is not zstd or deflate",
                              optarg);
       break;
     case OPT_DICTIONARY_SIZE:
-      rc = parse_number("--dictionary-size", optarg, 1, 0,
+      rc = parse_number(a->cmd, "--dictionary-size", optarg, 1, 0,
                         QUIRE_MAX_DICTIONARY_SIZE, &a->dictionary_size);
       a->dictionary_set = 1;
       break;
     case OPT_THREADS:
-      rc = parse_number("--threads", optarg, 0, 1, 64, &a->threads);
+      rc = parse_number(a->cmd, "--threads", optarg, 0, 1, 64, &a->threads);
       break;
     case OPT_INPUT_ORDER:
       a->input_order = 1;
@@ -161,29 +198,35 @@ static int parse_args(int argc, char **argv, pack_args *a) {
       a->skip_bad_rows = 1;
       break;
     case OPT_DEDUP:
-      rc = cli_parse_dup_kind("pack", optarg, &a->dedup);
+      rc = cli_parse_dup_kind(cmd, optarg, &a->dedup);
       break;
     case OPT_SIMILARITY:
-      rc = cli_parse_similarity("pack", optarg, &a->similarity);
+      rc = cli_parse_similarity(cmd, optarg, &a->similarity);
       break;
     case OPT_NO_WORD_SUMMARIES:
       a->no_word_summaries = 1;
       break;
     default:
-      return cli_bad_option("pack", opt, argv);
+      return cli_bad_option(cmd, opt, argv);
     }
   }
   if (rc != EXIT_OK)
     return rc;
   a->inputs = argv + optind;
   a->input_count = argc - optind;
+  if (append && a->input_count > 0) {
+    a->output = a->inputs[0];
+    a->inputs++;
+    a->input_count--;
+  }
   if (!a->output)
-    return cli_usage_error("pack", "-o OUT.quire is required");
+    return cli_usage_error(cmd, append ? "CORPUS.quire is required"
+                                       : "-o OUT.quire is required");
   if (a->manifest && a->input_count > 1)
-    return cli_usage_error("pack", "--manifest takes one FOLDER, not %d",
+    return cli_usage_error(cmd, "--manifest takes one FOLDER, not %d",
                            a->input_count);
   if (!a->manifest && a->input_count == 0)
-    return cli_usage_error("pack", "no input: give CSV files, or --manifest");
+    return cli_usage_error(cmd, "no input: give CSV files, or --manifest");
   return EXIT_OK;
 }
 
@@ -193,16 +236,16 @@ static int check_inputs(const pack_args *a, uint64_t *total) {
   struct stat st;
   *total = 0;
   if (a->manifest && stat(a->manifest, &st) != 0)
-    return cli_fail("pack", "cannot read manifest %s", a->manifest);
+    return cli_fail(a->cmd, "cannot read manifest %s", a->manifest);
   for (int i = 0; i < a->input_count; i++) {
     const char *in = a->inputs[i];
     if (stat(in, &st) != 0)
-      return cli_fail("pack", "cannot read %s", in);
+      return cli_fail(a->cmd, "cannot read %s", in);
     if (a->manifest && !S_ISDIR(st.st_mode))
-      return cli_usage_error("pack", "%s is not a folder of text files", in);
+      return cli_usage_error(a->cmd, "%s is not a folder of text files", in);
     if (!a->manifest && S_ISDIR(st.st_mode))
       return cli_usage_error(
-          "pack", "%s is a folder: give its manifest with --manifest", in);
+          a->cmd, "%s is a folder: give its manifest with --manifest", in);
     *total += (uint64_t)st.st_size;
   }
   return EXIT_OK;
@@ -230,12 +273,12 @@ static int configure_writer(const pack_args *a, quire_writer *w) {
 }
 
 /* Prints the importer's warnings, one "warning:" line each. */
-static void print_warnings(const quire_import *imp) {
+static void print_warnings(const char *cmd, const quire_import *imp) {
   const char *w = quire_import_warnings(imp);
   while (*w) {
     const char *end = strchr(w, '\n');
     size_t len = end ? (size_t)(end - w) : strlen(w);
-    fprintf(stderr, "quire pack: warning: %.*s\n", (int)len, w);
+    fprintf(stderr, "quire %s: warning: %.*s\n", cmd, (int)len, w);
     w += len + (end ? 1 : 0);
   }
 }
@@ -251,7 +294,7 @@ static int import_all(const pack_args *a, quire_import *imp, quire_writer *w,
       status = quire_import_set_base_dir(imp, a->inputs[0]);
     if (status == QUIRE_OK)
       status = quire_import_csv_path(imp, w, a->manifest);
-    print_warnings(imp);
+    print_warnings(a->cmd, imp);
   }
   for (int i = 0; !a->manifest && i < a->input_count && status == QUIRE_OK;
        i++) {
@@ -259,7 +302,7 @@ static int import_all(const pack_args *a, quire_import *imp, quire_writer *w,
     snprintf(label, sizeof label, "packing %d/%d", i + 1, a->input_count);
     cli_progress_label(progress, label);
     status = quire_import_csv_path(imp, w, a->inputs[i]);
-    print_warnings(imp);
+    print_warnings(a->cmd, imp);
     struct stat st;
     if (stat(a->inputs[i], &st) == 0)
       done += (uint64_t)st.st_size;
@@ -267,31 +310,32 @@ static int import_all(const pack_args *a, quire_import *imp, quire_writer *w,
   }
   cli_progress_end(progress);
   if (status != QUIRE_OK)
-    return cli_fail("pack", "%s", quire_import_errmsg(imp));
+    return cli_fail(a->cmd, "%s", quire_import_errmsg(imp));
   return EXIT_OK;
 }
 
 static int finish(const pack_args *a, quire_import *imp, quire_writer *w) {
   if (quire_writer_finish(w) != QUIRE_OK)
-    return cli_fail("pack", "%s", quire_writer_errmsg(w));
+    return cli_fail(a->cmd, "%s", quire_writer_errmsg(w));
   struct stat st;
   unsigned long long size =
       stat(a->output, &st) == 0 ? (unsigned long long)st.st_size : 0;
-  fprintf(stderr, "quire pack: %llu documents into %s (%llu bytes)\n",
+  fprintf(stderr, "quire %s: %llu documents into %s (%llu bytes)\n", a->cmd,
           (unsigned long long)quire_writer_doc_count(w), a->output, size);
   if (a->dedup)
-    fprintf(stderr, "quire pack: dropped %llu duplicates\n",
+    fprintf(stderr, "quire %s: dropped %llu duplicates\n", a->cmd,
             (unsigned long long)quire_writer_dropped(w));
   uint64_t skipped = quire_import_skipped(imp);
   if (skipped)
-    fprintf(stderr, "quire pack: skipped %llu bad rows\n",
+    fprintf(stderr, "quire %s: skipped %llu bad rows\n", a->cmd,
             (unsigned long long)skipped);
   return EXIT_OK;
 }
 
-int cmd_pack(int argc, char **argv) {
+/* pack and append: they differ only in how the writer is opened. */
+static int pack_or_append(int argc, char **argv, const char *cmd) {
   pack_args a;
-  int rc = parse_args(argc, argv, &a);
+  int rc = parse_args(argc, argv, cmd, &a);
   if (rc != EXIT_OK)
     return rc == CLI_HELPED ? EXIT_OK : rc;
   uint64_t total;
@@ -299,12 +343,15 @@ int cmd_pack(int argc, char **argv) {
     return rc;
   quire_writer *w = NULL;
   quire_import *imp = NULL;
-  if (quire_writer_open(a.output, &w) != QUIRE_OK)
-    rc = cli_fail("pack", "%s", w ? quire_writer_errmsg(w) : "out of memory");
+  int opened = strcmp(cmd, "append") == 0
+                   ? quire_writer_open_append(a.output, &w)
+                   : quire_writer_open(a.output, &w);
+  if (opened != QUIRE_OK)
+    rc = cli_fail(cmd, "%s", w ? quire_writer_errmsg(w) : "out of memory");
   else if (configure_writer(&a, w) != QUIRE_OK)
-    rc = cli_usage_error("pack", "%s", quire_writer_errmsg(w));
+    rc = cli_usage_error(cmd, "%s", quire_writer_errmsg(w));
   else if (quire_import_new(&imp) != QUIRE_OK)
-    rc = cli_fail("pack", "out of memory");
+    rc = cli_fail(cmd, "out of memory");
   else {
     quire_import_set_skip_bad_rows(imp, a.skip_bad_rows);
     rc = import_all(&a, imp, w, total);
@@ -316,4 +363,12 @@ int cmd_pack(int argc, char **argv) {
   quire_writer_close(w);
   quire_import_free(imp);
   return rc;
+}
+
+int cmd_pack(int argc, char **argv) {
+  return pack_or_append(argc, argv, "pack");
+}
+
+int cmd_append(int argc, char **argv) {
+  return pack_or_append(argc, argv, "append");
 }

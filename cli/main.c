@@ -17,6 +17,10 @@ static const cli_command commands[] = {
     {"stats", "count documents per source per year", cmd_stats},
     {"verify", "check every checksum, or salvage a damaged corpus", cmd_verify},
     {"dups", "find duplicate documents (same url, same text, near)", cmd_dups},
+    {"append", "add CSV files, or text files, to a corpus in place",
+     cmd_append},
+    {"merge", "merge corpora into one, copying their compressed blocks",
+     cmd_merge},
     {"split", "cut a corpus or CSV file into shards for a cluster", cmd_split},
 };
 #define COMMAND_COUNT (sizeof commands / sizeof commands[0])
