@@ -151,8 +151,10 @@ static void corpus_free(wcorpus *wc) {
 }
 
 void q_writer_copy_free(quire_writer *w) {
-  for (uint32_t i = 0; i < w->corpus_count; i++)
+  for (uint32_t i = 0; i < w->corpus_count; i++) {
     corpus_free(&w->corpora[i]);
+    q_corpus_drop(w->corpora[i].c);
+  }
   q_free(w->corpora);
   q_free(w->copies);
   quire_corpus_close(w->base);
@@ -182,6 +184,9 @@ static int register_corpus(quire_writer *w, const quire_corpus *c,
     corpus_free(wc);
     return q_writer_fail(w, QUIRE_ENOMEM, "out of memory");
   }
+  /* The writer holds the corpus, as an Arrow stream does, until it is
+   * closed: a caller that closes the corpus first frees nothing. */
+  q_corpus_hold(c);
   w->corpus_count++;
   for (uint64_t s = 0; s < c->sources; s++) {
     const char *name;

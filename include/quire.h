@@ -926,8 +926,9 @@ QUIRE_API uint64_t quire_writer_dropped(const quire_writer *writer);
  *
  * The writer's first corpus lends its dictionaries to the blocks the writer
  * compresses itself, when their codecs agree, instead of new ones being
- * trained. corpus must stay open until quire_writer_finish() or
- * quire_writer_close(). Returns QUIRE_OK; QUIRE_ELIMIT (too many documents:
+ * trained. The writer holds the corpus until quire_writer_close(): the
+ * caller may close it at any time after this call, and it is freed when
+ * both have let go of it. Returns QUIRE_OK; QUIRE_ELIMIT (too many documents:
  * nothing was added); QUIRE_ECORRUPT when the corpus is damaged,
  * QUIRE_ENOMEM or QUIRE_EIO, after which the writer is failed;
  * QUIRE_EINVAL for a NULL or failed corpus; QUIRE_ESTATE. */

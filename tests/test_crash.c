@@ -45,11 +45,13 @@
  * after kill_after documents (never when negative). Exits 0 when the
  * corpus was written, 1 otherwise. */
 static void pack_child(const char *path, int order, int threads,
-                       long kill_after, int fd) {
+                       long kill_after, int fd, int append) {
   quire_writer *w;
-  if (quire_writer_open(path, &w) != QUIRE_OK)
+  if ((append ? quire_writer_open_append(path, &w)
+              : quire_writer_open(path, &w)) != QUIRE_OK)
     _exit(1);
-  quire_writer_set_order(w, order);
+  if (!append) /* an append takes the corpus's order */
+    quire_writer_set_order(w, order);
   quire_writer_set_block_size(w, BLOCK);
   quire_writer_set_threads(w, threads);
   if (write(fd, "S", 1) != 1)
@@ -93,6 +95,7 @@ typedef struct scenario {
   size_t complete_len;
   int order, threads;
   const char *source; /* export this corpus to path instead of packing */
+  int append;         /* append to the corpus at path instead of packing */
 } scenario;
 
 /* Exports the corpus at s->source to s->path in the child, telling the
@@ -124,7 +127,7 @@ static pid_t start_child(const scenario *s, long kill_after, int *fd) {
   if (pid == 0 && s->source)
     export_child(s, *fd);
   if (pid == 0)
-    pack_child(s->path, s->order, s->threads, kill_after, *fd);
+    pack_child(s->path, s->order, s->threads, kill_after, *fd, s->append);
   return pid;
 }
 
@@ -252,7 +255,7 @@ static void crash_run(int order, int threads, int with_previous) {
   snprintf(dir, sizeof dir, "%s", path);
   snprintf(base, sizeof base, "%s", path);
   scenario s = {path, dirname(dir), basename(base), NULL, 0, NULL,
-                0,    order,        threads,        NULL};
+                0,    order,        threads,        NULL, 0};
   char *complete = complete_corpus(ref, order, threads, &s.complete_len);
   s.complete = complete;
   char *previous = NULL;
@@ -290,6 +293,55 @@ Test(crash, killed_writer_input_order_over_previous_file, .timeout = 300) {
 
 Test(crash, killed_threaded_writer_over_previous_file, .timeout = 300) {
   crash_run(QUIRE_ORDER_CLUSTERED, 3, 1);
+}
+
+/* quire_writer_open_append() killed anywhere: the corpus is the old one,
+ * byte for byte, or the whole new one. */
+static void crash_append(int order, int threads) {
+  char path[512], ref[512], dir[512], base[512], msg[512];
+  tu_tmp_path(path, sizeof path, "crash-append.quire");
+  tu_tmp_path(ref, sizeof ref, "crash-append-ref.quire");
+  snprintf(dir, sizeof dir, "%s", path);
+  snprintf(base, sizeof base, "%s", path);
+  scenario s = {path, dirname(dir), basename(base), NULL, 0, NULL,
+                0,    order,        threads,        NULL, 1};
+  cr_assert_eq(hd_write_generated(ref, 400, 5, order, BLOCK, 1, msg), QUIRE_OK,
+               "%s", msg);
+  char *previous = tu_read_file(ref, &s.previous_len);
+  s.previous = previous;
+  /* The whole append, once, in a child that is not killed. */
+  int fd;
+  pid_t pid = fork_with_pipe(&fd);
+  if (pid == 0)
+    pack_child(ref, order, threads, -1, fd, 1);
+  int status;
+  waitpid(pid, &status, 0);
+  close(fd);
+  cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  char *complete = tu_read_file(ref, &s.complete_len);
+  s.complete = complete;
+  unlink(ref);
+  cr_assert_eq(tu_write_file(path, previous, s.previous_len), 0);
+  outcome o = {0};
+  unsigned points = kill_everywhere(&s, &o);
+  fprintf(stderr,
+          "crash (append, %s order, %d thread%s): %u kill points: old corpus "
+          "intact %u, complete new corpus %u; %u temporary files left by "
+          "killed writers; never half-written\n",
+          order == QUIRE_ORDER_INPUT ? "input" : "clustered", threads,
+          threads > 1 ? "s" : "", points, o.previous, o.complete, o.leftovers);
+  cr_assert_eq(o.absent, 0);
+  free(complete);
+  free(previous);
+  unlink(path);
+}
+
+Test(crash, killed_append_clustered, .timeout = 300) {
+  crash_append(QUIRE_ORDER_CLUSTERED, 1);
+}
+
+Test(crash, killed_threaded_append_input_order, .timeout = 300) {
+  crash_append(QUIRE_ORDER_INPUT, 2);
 }
 
 /* Exports the corpus at corpus to path, in this process. */
@@ -332,7 +384,8 @@ Test(crash, killed_export_leaves_no_partial_file, .timeout = 300) {
                   complete_len,
                   0,
                   1,
-                  corpus};
+                  corpus,
+                  0};
     if (previous)
       cr_assert_eq(tu_write_file(path, before, strlen(before)), 0);
     double total, unused;
