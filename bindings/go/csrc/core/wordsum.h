@@ -70,4 +70,41 @@ int q_wsum_query_new(const q_terms *terms, uint32_t k, const uint8_t *frequent,
 int q_wsum_query_block(const q_wsum_query *q, const uint8_t *bits, size_t len);
 void q_wsum_query_free(q_wsum_query *q);
 
+/* ---- joining (wsum_join.c) -------------------------------------------------
+ * A file made by copying blocks from other files (merge, append) gets a
+ * section whose filters are the copied ones: k is the smallest k of the
+ * sections joined (a filter made with more bit positions holds its words
+ * under fewer), the frequent words are all the sections' frequent words (a
+ * word frequent in one is in none of its filters, so it can rule nothing
+ * out anywhere), and a block without a summary gets a filter of one byte
+ * of ones, which every word passes. */
+
+/* A section, checked: the magic, the block count, k, the frequent words
+ * sorted, every filter inside the section. */
+typedef struct q_wsum_view {
+  uint32_t n, k, f, threshold;
+  const uint8_t *frequent; /* f u32 */
+  const uint8_t *offsets;  /* n + 1 u64 */
+  const uint8_t *filters;
+  uint64_t filters_len;
+} q_wsum_view;
+
+/* Returns 1 and fills *v when bytes [0, len) are a valid section for
+ * blocks blocks, 0 when they are not. */
+int q_wsum_view_parse(const uint8_t *bytes, uint64_t len, uint32_t blocks,
+                      q_wsum_view *v);
+
+/* Where block i of the new file takes its filter from: block `block` of
+ * view `part`, or no filter when that view is not valid. */
+typedef struct q_wsum_origin {
+  uint32_t part;
+  uint32_t block;
+} q_wsum_origin;
+
+/* Appends to out the section for blocks plan[0 .. n): views[p] is valid
+ * when valid[p]. Leaves out unchanged when no block has a filter.
+ * QUIRE_OK or QUIRE_ENOMEM. */
+int q_wsum_join(const q_wsum_view *views, const int *valid, size_t nviews,
+                const q_wsum_origin *plan, size_t n, q_buf *out);
+
 #endif

@@ -15,94 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "codec.h"
-#include "dedup.h"
-#include "format.h"
-#include "internal.h"
-#include "wordsum.h"
-#include "wpool.h"
-
-/* What the writer keeps of each document until finish. */
-typedef struct wdoc {
-  int64_t date;
-  uint64_t spill_offset; /* clustered order: where its record starts */
-  uint32_t source;       /* number in order of first appearance */
-  uint32_t title_len, author_len, url_len, text_len;
-  uint8_t precision, tz_kind;
-  int16_t tz_minutes;
-} wdoc;
-
-/* A block being filled: text or metadata. */
-typedef struct wblock {
-  q_buf data;
-  uint32_t first_doc;
-  uint32_t docs;
-  q_buf table;    /* finished blocks' records (QS_BLOCKS or QS_META_BLOCKS) */
-  uint32_t count; /* blocks written, with their records */
-  uint32_t cut;   /* blocks cut so far: the number of the one being filled.
-                     Ahead of count while helper threads compress. */
-} wblock;
-
-/* Source names, interned: each distinct name is stored once. */
-typedef struct wsource {
-  uint64_t name_offset; /* into names */
-  uint32_t name_len;
-  uint32_t hash;
-} wsource;
-
-struct quire_writer {
-  int status; /* QUIRE_OK, or the fatal failure that ended the writer */
-  int finished;
-  char msg[Q_MSG_CAP];
-
-  q_outfile out;
-  uint64_t out_pos;
-
-  uint32_t block_size; /* 0: the codec's default */
-  int level;           /* 0: the codec's default */
-  uint32_t dict_size;  /* UINT32_MAX: the default */
-  int order;
-  int utf8_policy;
-  int threads;
-  int started; /* a document was added: options are fixed */
-
-  q_buf names;      /* source names, concatenated */
-  wsource *sources; /* in order of first appearance */
-  uint32_t source_count, source_cap;
-  uint32_t *slots; /* open-addressing hash table of source numbers + 1 */
-  uint32_t slot_count;
-
-  wdoc *docs;
-  uint64_t doc_count, doc_cap;
-  uint64_t raw_size;
-
-  int spill_fd; /* clustered order only */
-  uint64_t spill_size;
-  q_buf spill_buf;
-
-  q_buf rows; /* QS_DOCS records, in file order */
-  wblock text, meta;
-  q_wconfig config;        /* codec, level, dictionaries: for blocks */
-  q_packer *packer;        /* the calling thread's compressor */
-  q_zdict *zdict[2];       /* text and metadata dictionaries, or NULL */
-  uint32_t dict_number[2]; /* their numbers in QB_FLAGS, 0 for none */
-  q_buf dicts;             /* the QX_DICTIONARIES section, once trained */
-  uint32_t meta_dict_size;
-  int sampling;          /* input order: documents wait in the spill file until
-                            the dictionaries are trained on them */
-  uint64_t sampled_text; /* text bytes spilled while sampling */
-  q_buf compressed;
-  q_wpool *pool;  /* helper threads compressing blocks, or NULL */
-  q_buf repaired; /* scratch for QUIRE_UTF8_REPLACE */
-
-  /* --dedup (dedup.c): documents that duplicate one kept are dropped. */
-  q_dedup *dedup;
-  uint64_t dropped;
-  /* Word summaries (wordsum.c, issue 17). */
-  int no_word_summaries;
-  q_wsum_builder *wordsum; /* made at the first block */
-  q_buf wordsum_section;
-};
+#include "writer.h"
 
 /* Tuning of the dictionaries (benchmarks/ANALYSIS.md): the metadata
  * dictionary is this fraction of the text one; training reads up to
@@ -122,7 +35,7 @@ struct quire_writer {
 /* ---- opening, options, closing ----------------------------------------------
  */
 
-static int writer_fail(quire_writer *w, int status, const char *what) {
+int q_writer_fail(quire_writer *w, int status, const char *what) {
   w->status = status;
   if (what)
     q_fail(w->msg, status, "%s", what);
@@ -143,7 +56,7 @@ int quire_writer_open(const char *path, quire_writer **out) {
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
   w->threads = cores < 1 ? 1 : cores > 64 ? 64 : (int)cores;
   if (!path || !*path)
-    return writer_fail(w, QUIRE_EINVAL, "output path is NULL or empty");
+    return q_writer_fail(w, QUIRE_EINVAL, "output path is NULL or empty");
   int status = q_outfile_open(&w->out, path, w->msg);
   if (status == QUIRE_ENOMEM) { /* the handle convention: no handle */
     quire_writer_close(w);
@@ -286,7 +199,7 @@ uint64_t quire_writer_dropped(const quire_writer *w) {
 }
 
 uint64_t quire_writer_doc_count(const quire_writer *w) {
-  return w ? w->doc_count : 0;
+  return w ? w->doc_count + w->copied_docs : 0;
 }
 
 const char *quire_writer_errmsg(const quire_writer *w) {
@@ -313,7 +226,10 @@ void quire_writer_close(quire_writer *w) {
   q_buf_free(&w->meta.table);
   q_buf_free(&w->compressed);
   q_buf_free(&w->repaired);
-  q_buf_free(&w->dicts);
+  q_buf_free(&w->dict_dir);
+  q_buf_free(&w->dict_bytes);
+  q_buf_free(&w->wsum_plan);
+  q_writer_copy_free(w);
   q_packer_free(w->packer);
   q_zdict_free(w->zdict[0]);
   q_zdict_free(w->zdict[1]);
@@ -325,7 +241,7 @@ void quire_writer_close(quire_writer *w) {
 
 /* Everything the first document needs: the compressor, the spill file, the
  * helper threads. Options are fixed from here on. */
-static int writer_start(quire_writer *w) {
+int q_writer_start(quire_writer *w) {
   w->started = 1;
   int zstd = w->config.codec == QUIRE_CODEC_ZSTD;
   if (!w->level)
@@ -343,11 +259,11 @@ static int writer_start(quire_writer *w) {
   w->config.level = w->level;
   w->packer = q_packer_new(w->config.codec, w->level);
   if (!w->packer)
-    return writer_fail(w, QUIRE_ENOMEM, "out of memory for the compressor");
+    return q_writer_fail(w, QUIRE_ENOMEM, "out of memory for the compressor");
   if (w->threads > 1) {
     int status = q_wpool_new(&w->pool, w->threads, &w->config, w->msg);
     if (status != QUIRE_OK)
-      return writer_fail(w, status, NULL);
+      return q_writer_fail(w, status, NULL);
   }
   /* Input order with a dictionary: the first documents wait in the spill
    * file until there are enough of them to train it. */
@@ -356,7 +272,7 @@ static int writer_start(quire_writer *w) {
     size_t len = strlen(w->out.path);
     char *spill = q_malloc(len + 16);
     if (!spill)
-      return writer_fail(w, QUIRE_ENOMEM, "out of memory");
+      return q_writer_fail(w, QUIRE_ENOMEM, "out of memory");
     snprintf(spill, len + 16, "%s.spl-XXXXXX", w->out.path);
     w->spill_fd = mkstemp(spill);
     int err = errno;
@@ -364,11 +280,11 @@ static int writer_start(quire_writer *w) {
       unlink(spill); /* it vanishes by itself whenever the writer ends */
     q_free(spill);
     if (w->spill_fd < 0)
-      return writer_fail(w,
-                         q_fail(w->msg, QUIRE_EIO,
-                                "cannot create a spill file: %s",
-                                strerror(err)),
-                         NULL);
+      return q_writer_fail(w,
+                           q_fail(w->msg, QUIRE_EIO,
+                                  "cannot create a spill file: %s",
+                                  strerror(err)),
+                           NULL);
   }
   return QUIRE_OK;
 }
@@ -442,10 +358,10 @@ static int intern_source(quire_writer *w, const char *name, size_t len,
  * ------------------------------------------------------------------- */
 
 /* Writes bytes at the end of the output file. */
-static int write_out(quire_writer *w, const void *data, size_t len) {
+int q_writer_write(quire_writer *w, const void *data, size_t len) {
   int status = q_outfile_write(&w->out, data, len, w->msg);
   if (status != QUIRE_OK)
-    return writer_fail(w, status, NULL);
+    return q_writer_fail(w, status, NULL);
   w->out_pos += len;
   return QUIRE_OK;
 }
@@ -453,43 +369,49 @@ static int write_out(quire_writer *w, const void *data, size_t len) {
 /* Appends the block's table record once its compressed bytes are written
  * at offset. The statistics of text blocks are filled in at finish, when the
  * final source numbers are known. */
-static int record_block(quire_writer *w, wblock *b, uint64_t offset,
-                        size_t csize, uint32_t usize, uint32_t crc,
-                        uint32_t first_doc, uint32_t docs) {
+int q_writer_record_block(quire_writer *w, int kind, uint64_t offset,
+                          size_t csize, uint32_t usize, uint32_t crc,
+                          uint32_t first_doc, uint32_t docs, uint32_t flags) {
   uint8_t rec[64] = {0};
-  int kind = b == &w->text ? 0 : 1;
-  st32(rec + QB_FLAGS, QBF_MAKE(w->config.codec, w->dict_number[kind]));
+  wblock *b = kind == 0 ? &w->text : &w->meta;
+  st32(rec + QB_FLAGS, flags);
   st64(rec + QB_OFFSET, offset);
   st32(rec + QB_CSIZE, (uint32_t)csize);
   st32(rec + QB_USIZE, usize);
   st32(rec + QB_CRC, crc);
   st32(rec + QB_FIRST_DOC, first_doc);
   st32(rec + QB_DOCS, docs);
-  size_t width = b == &w->text ? 64 : 32;
+  size_t width = kind == 0 ? 64 : 32;
   if (q_buf_append(&b->table, rec, width) != QUIRE_OK)
-    return writer_fail(w, QUIRE_ENOMEM, "out of memory for the block table");
+    return q_writer_fail(w, QUIRE_ENOMEM, "out of memory for the block table");
   b->count++;
   return QUIRE_OK;
 }
 
+/* The flags of a block compressed here. */
+static uint32_t own_flags(const quire_writer *w, int kind) {
+  return QBF_MAKE(w->config.codec, w->dict_number[kind]);
+}
+
 /* Writes a compressed block that the thread pool handed back. */
 static int take_pool_result(quire_writer *w, q_wjob *job) {
-  wblock *b = job->kind == 0 ? &w->text : &w->meta;
   uint64_t offset = w->out_pos;
-  int status = write_out(w, job->out, job->out_len);
+  int status = q_writer_write(w, job->out, job->out_len);
   if (status == QUIRE_OK)
-    status = record_block(w, b, offset, job->out_len, job->in_len,
-                          q_crc32(job->out, job->out_len), job->first_doc,
-                          job->docs);
+    status =
+        q_writer_record_block(w, job->kind, offset, job->out_len, job->in_len,
+                              q_crc32(job->out, job->out_len), job->first_doc,
+                              job->docs, own_flags(w, job->kind));
   return status;
 }
 
 static int drain_pool(quire_writer *w, int wait_all) {
   q_wjob *job;
   while ((job = q_wpool_next_done(w->pool, wait_all)) != NULL) {
-    int status = job->failed ? writer_fail(w, QUIRE_ENOMEM,
-                                           "out of memory compressing a block")
-                             : take_pool_result(w, job);
+    int status = job->failed
+                     ? q_writer_fail(w, QUIRE_ENOMEM,
+                                     "out of memory compressing a block")
+                     : take_pool_result(w, job);
     q_wpool_release(w->pool, job);
     if (status != QUIRE_OK)
       return status;
@@ -515,7 +437,7 @@ static int flush_block(quire_writer *w, wblock *b) {
   /* The metadata block of these documents is flushed right after. */
   if (b == &w->text && !w->no_word_summaries) {
     if (!w->wordsum && q_wsum_builder_new(&w->wordsum) != QUIRE_OK)
-      return writer_fail(w, QUIRE_ENOMEM, "out of memory for word summaries");
+      return q_writer_fail(w, QUIRE_ENOMEM, "out of memory for word summaries");
     status = q_wsum_builder_block(w->wordsum, b->data.data, b->data.len,
                                   w->meta.data.data, w->meta.data.len, w->msg);
     if (status == QUIRE_EIO) { /* no temporary file: no summaries */
@@ -523,7 +445,12 @@ static int flush_block(quire_writer *w, wblock *b) {
       status = QUIRE_OK;
     }
     if (status != QUIRE_OK)
-      return writer_fail(w, status, NULL);
+      return q_writer_fail(w, status, NULL);
+  }
+  if (b == &w->text) {
+    q_wsum_origin origin = {0, w->built_blocks++};
+    if (q_buf_append(&w->wsum_plan, &origin, sizeof origin) != QUIRE_OK)
+      return q_writer_fail(w, QUIRE_ENOMEM, "out of memory");
   }
   if (w->pool) {
     /* Blocks come back in the order they were queued, so block numbers and
@@ -531,23 +458,25 @@ static int flush_block(quire_writer *w, wblock *b) {
     status = q_wpool_submit(w->pool, b == &w->text ? 0 : 1, &b->data,
                             b->first_doc, b->docs, w->msg);
     if (status != QUIRE_OK)
-      return writer_fail(w, status, NULL);
+      return q_writer_fail(w, status, NULL);
     status = drain_pool(w, 0);
   } else {
     size_t bound = q_packer_bound(w->packer, b->data.len);
     w->compressed.len = 0;
     if (q_buf_reserve(&w->compressed, bound) != QUIRE_OK)
-      return writer_fail(w, QUIRE_ENOMEM, "out of memory compressing a block");
+      return q_writer_fail(w, QUIRE_ENOMEM,
+                           "out of memory compressing a block");
     size_t csize = q_pack(w->packer, w->config.dict[b == &w->text ? 0 : 1],
                           b->data.data, b->data.len, w->compressed.data, bound);
     if (csize == 0)
-      return writer_fail(w, QUIRE_ENOMEM, "cannot compress a block");
+      return q_writer_fail(w, QUIRE_ENOMEM, "cannot compress a block");
     uint64_t offset = w->out_pos;
-    status = write_out(w, w->compressed.data, csize);
+    status = q_writer_write(w, w->compressed.data, csize);
     if (status == QUIRE_OK)
-      status = record_block(w, b, offset, csize, (uint32_t)b->data.len,
-                            q_crc32(w->compressed.data, csize), b->first_doc,
-                            b->docs);
+      status = q_writer_record_block(
+          w, b == &w->text ? 0 : 1, offset, csize, (uint32_t)b->data.len,
+          q_crc32(w->compressed.data, csize), b->first_doc, b->docs,
+          own_flags(w, b == &w->text ? 0 : 1));
   }
   b->data.len = 0;
   b->docs = 0;
@@ -573,8 +502,21 @@ static int block_room(quire_writer *w, size_t text_len, size_t meta_len,
     w->text.first_doc = w->meta.first_doc = doc;
   if (q_buf_reserve(&w->text.data, text_len) != QUIRE_OK ||
       q_buf_reserve(&w->meta.data, meta_len) != QUIRE_OK)
-    return writer_fail(w, QUIRE_ENOMEM, "out of memory filling a block");
+    return q_writer_fail(w, QUIRE_ENOMEM, "out of memory filling a block");
   return QUIRE_OK;
+}
+
+int q_writer_flush_all(quire_writer *w) {
+  int status = flush_block(w, &w->text);
+  if (status == QUIRE_OK)
+    status = flush_block(w, &w->meta);
+  if (status == QUIRE_OK && w->pool)
+    status = drain_pool(w, 1);
+  return status;
+}
+
+uint32_t q_writer_rows(const quire_writer *w) {
+  return (uint32_t)(w->rows.len / QF_ROW);
 }
 
 /* The fields of one document as they go into the file. */
@@ -582,17 +524,17 @@ typedef struct wfields {
   const char *title, *author, *url, *text;
 } wfields;
 
-/* Puts document d (number doc in the file) into the current blocks and
- * appends its row. */
-static int emit_document(quire_writer *w, const wdoc *d, const wfields *f,
-                         uint32_t doc) {
+/* Puts document d into the current blocks and appends its row: it is the
+ * next document of the file. */
+static int emit_document(quire_writer *w, const wdoc *d, const wfields *f) {
+  uint32_t doc = q_writer_rows(w);
   /* Every string is followed by a NUL, so that readers return them in
    * place, terminated. */
   size_t meta_len =
       QF_META_HEAD + (size_t)d->title_len + d->author_len + d->url_len + 3;
   int status = block_room(w, (size_t)d->text_len + 1, meta_len, doc);
   if (status == QUIRE_OK && q_buf_reserve(&w->rows, QF_ROW) != QUIRE_OK)
-    status = writer_fail(w, QUIRE_ENOMEM, "out of memory for the rows");
+    status = q_writer_fail(w, QUIRE_ENOMEM, "out of memory for the rows");
   if (status != QUIRE_OK)
     return status;
 
@@ -641,13 +583,13 @@ static int read_spill(quire_writer *w, uint64_t offset, q_buf *into,
                       size_t len);
 static int spill_flush(quire_writer *w);
 
-/* Appends to the dictionaries section the dictionary trained from samples
- * (at most cap bytes), makes its compression dictionary and gives it the
- * next number. Training that finds nothing to learn leaves the kind
- * without a dictionary. */
+/* Adds to the file the dictionary trained from samples (at most cap
+ * bytes), makes its compression dictionary and gives it the next number.
+ * Training that finds nothing to learn leaves the kind without a
+ * dictionary. */
 static int train_one(quire_writer *w, int kind, uint32_t cap,
                      uint64_t corpus_bytes, const q_buf *samples,
-                     const size_t *sizes, unsigned count, q_buf *entries) {
+                     const size_t *sizes, unsigned count) {
   /* A dictionary is stored in the file: it pays only when it is small next
    * to what it compresses, and it needs samples of many times its size. */
   uint64_t fraction = kind == 0 ? Q_DICT_FRACTION : Q_META_DICT_FRACTION;
@@ -657,30 +599,24 @@ static int train_one(quire_writer *w, int kind, uint32_t cap,
     cap = (uint32_t)(samples->len / 8);
   if (count < 8 || cap < QUIRE_MIN_DICTIONARY_SIZE)
     return QUIRE_OK;
-  size_t start = w->dicts.len;
-  if (q_buf_reserve(&w->dicts, cap) != QUIRE_OK)
-    return writer_fail(w, QUIRE_ENOMEM, "out of memory for a dictionary");
-  size_t size =
-      q_zstd_train(w->dicts.data + start, cap, samples->data, sizes, count);
-  uint32_t id = size ? q_zstd_dict_id(w->dicts.data + start, size) : 0;
-  if (size < QF_MIN_DICT_SIZE || id == 0)
-    return QUIRE_OK;
-  w->zdict[kind] =
-      q_zdict_new(w->dicts.data + start, size, w->level, w->block_size);
-  if (!w->zdict[kind])
-    return writer_fail(w, QUIRE_ENOMEM, "out of memory for a dictionary");
-  w->dicts.len += size;
-  uint8_t e[QXD_ENTRY] = {0};
-  st32(e + QXD_ID, id);
-  st32(e + QXD_USE, kind == 0 ? QXD_USE_TEXT : QXD_USE_META);
-  st64(e + QXD_OFFSET, start); /* from the bytes' start; moved below */
-  st32(e + QXD_SIZE, (uint32_t)size);
-  st32(e + QXD_CRC, q_crc32(w->dicts.data + start, size));
-  if (q_buf_append(entries, e, sizeof e) != QUIRE_OK)
-    return writer_fail(w, QUIRE_ENOMEM, "out of memory for a dictionary");
-  w->dict_number[kind] = (uint32_t)(entries->len / QXD_ENTRY);
-  w->config.dict[kind] = w->zdict[kind];
-  return QUIRE_OK;
+  uint8_t *dict = q_malloc(cap);
+  if (!dict)
+    return q_writer_fail(w, QUIRE_ENOMEM, "out of memory for a dictionary");
+  size_t size = q_zstd_train(dict, cap, samples->data, sizes, count);
+  uint32_t id = size ? q_zstd_dict_id(dict, size) : 0;
+  int status = QUIRE_OK;
+  if (size >= QF_MIN_DICT_SIZE && id != 0) {
+    w->zdict[kind] = q_zdict_new(dict, size, w->level, w->block_size);
+    status =
+        w->zdict[kind]
+            ? q_writer_dict_add(w, id, kind == 0 ? QXD_USE_TEXT : QXD_USE_META,
+                                dict, (uint32_t)size, &w->dict_number[kind])
+            : q_writer_fail(w, QUIRE_ENOMEM, "out of memory for a dictionary");
+    if (status == QUIRE_OK)
+      w->config.dict[kind] = w->zdict[kind];
+  }
+  q_free(dict);
+  return status;
 }
 
 /* Trains the text and metadata dictionaries on the spilled documents
@@ -689,7 +625,7 @@ static int train_one(quire_writer *w, int kind, uint32_t cap,
  * QX_DICTIONARIES section. Runs on the calling thread only, so the bytes
  * never depend on the thread count. */
 static int train_dictionaries(quire_writer *w, uint64_t count) {
-  if (w->dict_size == 0 || count == 0)
+  if (w->dict_size == 0 || count == 0 || w->dicts_fixed)
     return QUIRE_OK;
   int status = spill_flush(w);
   if (status != QUIRE_OK)
@@ -706,12 +642,12 @@ static int train_dictionaries(quire_writer *w, uint64_t count) {
     return QUIRE_OK;
   uint64_t budget = sample_budget(w);
   uint64_t step = total <= budget ? 1 : (total + budget - 1) / budget;
-  q_buf text = {0}, meta = {0}, one = {0}, entries = {0};
+  q_buf text = {0}, meta = {0}, one = {0};
   size_t *text_sizes = q_malloc((size_t)(count / step + 1) * sizeof(size_t));
   size_t *meta_sizes = q_malloc((size_t)(count / step + 1) * sizeof(size_t));
   unsigned n = 0;
   if (!text_sizes || !meta_sizes)
-    status = writer_fail(w, QUIRE_ENOMEM, "out of memory for samples");
+    status = q_writer_fail(w, QUIRE_ENOMEM, "out of memory for samples");
   for (uint64_t i = 0; i < count && status == QUIRE_OK; i += step) {
     const wdoc *d = &w->docs[i];
     size_t fields = (size_t)d->title_len + d->author_len + d->url_len;
@@ -734,7 +670,7 @@ static int train_dictionaries(quire_writer *w, uint64_t count) {
         q_buf_append(&meta, t + d->title_len + d->author_len, d->url_len) !=
             QUIRE_OK ||
         q_buf_append(&meta, "", 1) != QUIRE_OK) {
-      status = writer_fail(w, QUIRE_ENOMEM, "out of memory for samples");
+      status = q_writer_fail(w, QUIRE_ENOMEM, "out of memory for samples");
       break;
     }
     text_sizes[n] = take;
@@ -742,36 +678,13 @@ static int train_dictionaries(quire_writer *w, uint64_t count) {
     n++;
   }
   if (status == QUIRE_OK)
-    status =
-        train_one(w, 0, w->dict_size, total, &text, text_sizes, n, &entries);
+    status = train_one(w, 0, w->dict_size, total, &text, text_sizes, n);
   if (status == QUIRE_OK && w->meta_dict_size)
-    status = train_one(w, 1, w->meta_dict_size, meta_total, &meta, meta_sizes,
-                       n, &entries);
-  if (status == QUIRE_OK && entries.len) {
-    /* The section: head, directory, then the dictionaries' bytes. */
-    size_t lead = QXD_HEAD + entries.len;
-    uint8_t head[QXD_HEAD] = {0};
-    st32(head, (uint32_t)(entries.len / QXD_ENTRY));
-    for (size_t e = 0; e < entries.len; e += QXD_ENTRY) {
-      uint8_t *off = (uint8_t *)entries.data + e + QXD_OFFSET;
-      st64(off, ld64(off) + lead);
-    }
-    q_buf section = {0};
-    if (q_buf_append(&section, head, sizeof head) != QUIRE_OK ||
-        q_buf_append(&section, entries.data, entries.len) != QUIRE_OK ||
-        q_buf_append(&section, w->dicts.data, w->dicts.len) != QUIRE_OK) {
-      q_buf_free(&section);
-      status = writer_fail(w, QUIRE_ENOMEM, "out of memory for a dictionary");
-    } else {
-      q_buf_free(&w->dicts);
-      w->dicts = section;
-    }
-  } else if (status == QUIRE_OK)
-    w->dicts.len = 0;
+    status =
+        train_one(w, 1, w->meta_dict_size, meta_total, &meta, meta_sizes, n);
   q_buf_free(&text);
   q_buf_free(&meta);
   q_buf_free(&one);
-  q_buf_free(&entries);
   q_free(text_sizes);
   q_free(meta_sizes);
   return status;
@@ -782,7 +695,7 @@ static int replay(quire_writer *w, const uint64_t *order, uint64_t count);
 /* Input order: the sample is complete (or the input ended). Trains, then
  * writes the waiting documents in their order; later ones go straight into
  * blocks. */
-static int end_sampling(quire_writer *w) {
+int q_writer_end_sampling(quire_writer *w) {
   w->sampling = 0;
   int status = train_dictionaries(w, w->doc_count);
   if (status == QUIRE_OK)
@@ -799,7 +712,7 @@ static int spill_flush(quire_writer *w) {
   int status = q_write_all(w->spill_fd, w->spill_buf.data, w->spill_buf.len,
                            "the spill file", w->msg);
   w->spill_buf.len = 0;
-  return status == QUIRE_OK ? QUIRE_OK : writer_fail(w, status, NULL);
+  return status == QUIRE_OK ? QUIRE_OK : q_writer_fail(w, status, NULL);
 }
 
 static int spill_append(quire_writer *w, const void *data, size_t len) {
@@ -810,10 +723,10 @@ static int spill_append(quire_writer *w, const void *data, size_t len) {
   }
   if (len >= (1u << 20)) { /* large texts bypass the buffer */
     int status = q_write_all(w->spill_fd, data, len, "the spill file", w->msg);
-    return status == QUIRE_OK ? QUIRE_OK : writer_fail(w, status, NULL);
+    return status == QUIRE_OK ? QUIRE_OK : q_writer_fail(w, status, NULL);
   }
   if (q_buf_append(&w->spill_buf, data, len) != QUIRE_OK)
-    return writer_fail(w, QUIRE_ENOMEM, "out of memory for the spill buffer");
+    return q_writer_fail(w, QUIRE_ENOMEM, "out of memory for the spill buffer");
   return QUIRE_OK;
 }
 
@@ -874,7 +787,7 @@ static int repair_strings(quire_writer *w, const char **data[], size_t *lens[],
       continue;
     starts[i] = w->repaired.len;
     if (q_utf8_repair(*data[i], *lens[i], &w->repaired) != QUIRE_OK)
-      return writer_fail(w, QUIRE_ENOMEM, "out of memory repairing UTF-8");
+      return q_writer_fail(w, QUIRE_ENOMEM, "out of memory repairing UTF-8");
     *lens[i] = w->repaired.len - starts[i];
     if (*lens[i] > limits[i])
       return q_fail(w->msg, QUIRE_ELIMIT,
@@ -894,22 +807,26 @@ static int grow_docs(quire_writer *w) {
   uint64_t cap = w->doc_cap ? w->doc_cap * 2 : 1024;
   wdoc *docs = q_realloc(w->docs, cap * sizeof *docs);
   if (!docs)
-    return writer_fail(w, QUIRE_ENOMEM, "out of memory for document metadata");
+    return q_writer_fail(w, QUIRE_ENOMEM,
+                         "out of memory for document metadata");
   w->docs = docs;
   w->doc_cap = cap;
   return QUIRE_OK;
 }
 
-int quire_writer_add(quire_writer *w, const char *source, size_t source_len,
-                     const char *date, size_t date_len, const char *title,
-                     size_t title_len, const char *author, size_t author_len,
-                     const char *url, size_t url_len, const char *text,
-                     size_t text_len) {
+/* quire_writer_add(), duplicate detection when check_dups is set. */
+static int add_document(quire_writer *w, const char *source, size_t source_len,
+                        const char *date, size_t date_len, const char *title,
+                        size_t title_len, const char *author, size_t author_len,
+                        const char *url, size_t url_len, const char *text,
+                        size_t text_len, int check_dups) {
   if (!w)
     return QUIRE_EINVAL;
   if (w->status != QUIRE_OK || w->finished)
     return q_fail(w->msg, QUIRE_ESTATE, "writer is finished or failed");
-  if (w->doc_count >= QUIRE_MAX_DOCUMENTS)
+  if (check_dups && q_writer_copy_base(w) != QUIRE_OK)
+    return w->status;
+  if (w->doc_count + w->copied_docs >= QUIRE_MAX_DOCUMENTS)
     return q_fail(w->msg, QUIRE_ELIMIT, "more than %u documents",
                   QUIRE_MAX_DOCUMENTS);
 
@@ -943,18 +860,19 @@ int quire_writer_add(quire_writer *w, const char *source, size_t source_len,
     if (status != QUIRE_OK)
       return status;
   }
-  if (w->dedup) {
+  if (w->dedup && check_dups) {
     q_dup_match m;
-    int status = q_dedup_add(w->dedup, url, url_len, text, text_len,
-                             w->doc_count + w->dropped, 1, &m);
+    int status =
+        q_dedup_add(w->dedup, url, url_len, text, text_len, w->given, 1, &m);
     if (status != QUIRE_OK)
-      return writer_fail(w, status, "out of memory for duplicate detection");
+      return q_writer_fail(w, status, "out of memory for duplicate detection");
+    w->given++;
     if (m.any) {
       w->dropped++;
       return QUIRE_OK;
     }
   }
-  if (!w->started && writer_start(w) != QUIRE_OK)
+  if (!w->started && q_writer_start(w) != QUIRE_OK)
     return w->status;
   if (grow_docs(w) != QUIRE_OK)
     return w->status;
@@ -968,7 +886,7 @@ int quire_writer_add(quire_writer *w, const char *source, size_t source_len,
   if (source_len > 0) {
     int status = intern_source(w, source, source_len, &d->source);
     if (status == QUIRE_ENOMEM)
-      return writer_fail(w, status, "out of memory for source names");
+      return q_writer_fail(w, status, "out of memory for source names");
     if (status != QUIRE_OK)
       return status;
   }
@@ -979,15 +897,41 @@ int quire_writer_add(quire_writer *w, const char *source, size_t source_len,
   wfields f = {title, author, url, text};
   int status = w->order == QUIRE_ORDER_CLUSTERED || w->sampling
                    ? spill_document(w, d, &f)
-                   : emit_document(w, d, &f, (uint32_t)w->doc_count);
+                   : emit_document(w, d, &f);
   if (status != QUIRE_OK)
     return status;
   w->doc_count++;
   w->raw_size +=
       source_len + date_len + title_len + author_len + url_len + text_len;
   if (w->sampling && (w->sampled_text += text_len) >= sample_budget(w))
-    return end_sampling(w);
+    return q_writer_end_sampling(w);
   return QUIRE_OK;
+}
+
+int quire_writer_add(quire_writer *w, const char *source, size_t source_len,
+                     const char *date, size_t date_len, const char *title,
+                     size_t title_len, const char *author, size_t author_len,
+                     const char *url, size_t url_len, const char *text,
+                     size_t text_len) {
+  return add_document(w, source, source_len, date, date_len, title, title_len,
+                      author, author_len, url, url_len, text, text_len, 1);
+}
+
+int q_writer_add_checked(quire_writer *w, const char *source, size_t source_len,
+                         const char *date, size_t date_len, const char *title,
+                         size_t title_len, const char *author,
+                         size_t author_len, const char *url, size_t url_len,
+                         const char *text, size_t text_len) {
+  return add_document(w, source, source_len, date, date_len, title, title_len,
+                      author, author_len, url, url_len, text, text_len, 0);
+}
+
+int q_writer_source(quire_writer *w, const char *name, size_t len,
+                    uint32_t *id) {
+  int status = intern_source(w, name, len, id);
+  if (status == QUIRE_ENOMEM)
+    return q_writer_fail(w, status, "out of memory for source names");
+  return status;
 }
 
 /* ---- finishing
@@ -1020,7 +964,7 @@ static int rank_sources(quire_writer *w, uint32_t **rank, uint32_t **by_rank) {
   source_key *keys = q_malloc(n * sizeof *keys);
   if (!*rank || !*by_rank || !keys) {
     q_free(keys);
-    return writer_fail(w, QUIRE_ENOMEM, "out of memory sorting sources");
+    return q_writer_fail(w, QUIRE_ENOMEM, "out of memory sorting sources");
   }
   for (uint32_t i = 0; i < n; i++) {
     keys[i].name = w->names.data + w->sources[i].name_offset;
@@ -1057,7 +1001,7 @@ static int read_spill(quire_writer *w, uint64_t offset, q_buf *into,
   /* One byte more, so that the buffer exists even for a record whose fields
    * are all empty: they are pointers into it (NULL + 0 is undefined). */
   if (q_buf_reserve(into, len + 1) != QUIRE_OK)
-    return writer_fail(w, QUIRE_ENOMEM, "out of memory replaying documents");
+    return q_writer_fail(w, QUIRE_ENOMEM, "out of memory replaying documents");
   size_t got = 0;
   while (got < len) {
     ssize_t n =
@@ -1065,11 +1009,11 @@ static int read_spill(quire_writer *w, uint64_t offset, q_buf *into,
     if (n < 0 && errno == EINTR)
       continue;
     if (n <= 0)
-      return writer_fail(w,
-                         q_fail(w->msg, QUIRE_EIO,
-                                "cannot read the spill file: %s",
-                                n < 0 ? strerror(errno) : "short read"),
-                         NULL);
+      return q_writer_fail(w,
+                           q_fail(w->msg, QUIRE_EIO,
+                                  "cannot read the spill file: %s",
+                                  n < 0 ? strerror(errno) : "short read"),
+                           NULL);
     got += (size_t)n;
   }
   into->len = len;
@@ -1093,7 +1037,7 @@ static int replay(quire_writer *w, const uint64_t *order, uint64_t count) {
     f.author = f.title + d->title_len;
     f.url = f.author + d->author_len;
     f.text = f.url + d->url_len;
-    status = emit_document(w, d, &f, (uint32_t)k);
+    status = emit_document(w, d, &f);
   }
   q_buf_free(&record);
   return status;
@@ -1106,7 +1050,7 @@ static int replay_clustered(quire_writer *w, const uint32_t *rank) {
     return status;
   cluster_key *order = q_malloc(w->doc_count * sizeof *order);
   if (!order)
-    return writer_fail(w, QUIRE_ENOMEM, "out of memory sorting documents");
+    return q_writer_fail(w, QUIRE_ENOMEM, "out of memory sorting documents");
   for (uint64_t i = 0; i < w->doc_count; i++) {
     uint32_t s = w->docs[i].source;
     order[i].rank = s == QF_NO_SOURCE ? QF_NO_SOURCE : rank[s];
@@ -1175,11 +1119,11 @@ static int write_section_at(quire_writer *w, uint8_t *entry, const void *data,
   st64(entry, w->out_pos);
   st64(entry + 8, len);
   st32(entry + 16, width);
-  int status = len ? write_out(w, data, (size_t)len) : QUIRE_OK;
+  int status = len ? q_writer_write(w, data, (size_t)len) : QUIRE_OK;
   uint64_t chunks = (len + QF_CHUNK - 1) / QF_CHUNK;
   uint8_t *table = q_malloc((size_t)chunks * 4);
   if (!table)
-    return writer_fail(w, QUIRE_ENOMEM, "out of memory for checksums");
+    return q_writer_fail(w, QUIRE_ENOMEM, "out of memory for checksums");
   for (uint64_t c = 0; c < chunks; c++) {
     uint64_t start = c * QF_CHUNK;
     uint64_t n = len - start < QF_CHUNK ? len - start : QF_CHUNK;
@@ -1187,7 +1131,7 @@ static int write_section_at(quire_writer *w, uint8_t *entry, const void *data,
   }
   st32(entry + 20, q_crc32(table, (size_t)chunks * 4));
   if (status == QUIRE_OK && chunks)
-    status = write_out(w, table, (size_t)chunks * 4);
+    status = q_writer_write(w, table, (size_t)chunks * 4);
   q_free(table);
   return status;
 }
@@ -1206,13 +1150,15 @@ static int write_section(quire_writer *w, uint8_t *footer, int index,
 static int write_extensions(quire_writer *w, uint8_t *footer) {
   uint8_t table[QX_HEAD + 3 * QX_ENTRY + 4] = {0};
   uint32_t count = 0;
-  int status = QUIRE_OK;
-  if (w->dicts.len) {
+  q_buf dicts = {0};
+  int status = q_writer_dict_section(w, &dicts);
+  if (status == QUIRE_OK && dicts.len) {
     uint8_t *e = table + QX_HEAD + count++ * QX_ENTRY;
     st32(e, QX_DICTIONARIES);
     st32(e + 4, QXF_REQUIRED);
-    status = write_section_at(w, e + 8, w->dicts.data, w->dicts.len, 1);
+    status = write_section_at(w, e + 8, dicts.data, dicts.len, 1);
   }
+  q_buf_free(&dicts);
   uint8_t settings[QXW_SIZE] = {0};
   st32(settings + QXW_CODEC, (uint32_t)w->config.codec);
   st32(settings + QXW_LEVEL, (uint32_t)w->level);
@@ -1223,17 +1169,21 @@ static int write_extensions(quire_writer *w, uint8_t *footer) {
   st32(e, QX_WRITER);
   if (status == QUIRE_OK)
     status = write_section_at(w, e + 8, settings, sizeof settings, 1);
-  /* Word summaries, sized to about 2.5% of the file (wordsum.c). */
+  /* Word summaries, sized to about 2.5% of the file (wordsum.c), then
+   * joined with those of copied blocks. */
+  q_buf built = {0};
   if (status == QUIRE_OK && w->wordsum) {
-    status = q_wsum_builder_finish(w->wordsum, w->out_pos / 40,
-                                   &w->wordsum_section, w->msg);
+    status = q_wsum_builder_finish(w->wordsum, w->out_pos / 40, &built, w->msg);
     if (status == QUIRE_EIO) { /* the temporary file failed: none */
       drop_word_summaries(w);
       status = QUIRE_OK;
     }
     if (status != QUIRE_OK)
-      writer_fail(w, status, NULL);
+      q_writer_fail(w, status, NULL);
   }
+  if (status == QUIRE_OK && !w->no_word_summaries)
+    status = q_writer_wsum_section(w, &built, &w->wordsum_section);
+  q_buf_free(&built);
   if (status == QUIRE_OK && w->wordsum_section.len) {
     e = table + QX_HEAD + count++ * QX_ENTRY;
     st32(e, QX_WORD_SUMMARIES);
@@ -1246,7 +1196,7 @@ static int write_extensions(quire_writer *w, uint8_t *footer) {
   size_t size = QX_HEAD + count * QX_ENTRY + 4;
   st32(table + size - 4, q_crc32(table, size - 4));
   if (status == QUIRE_OK)
-    status = write_out(w, table, size);
+    status = q_writer_write(w, table, size);
   st32(footer + QFT_EXT_SIZE, (uint32_t)size);
   return status;
 }
@@ -1277,7 +1227,7 @@ static void store_sorted(entry *entries, size_t n, uint8_t *out) {
 static int write_indexes(quire_writer *w, uint8_t *footer,
                          const uint32_t *by_rank) {
   const uint8_t *rows = (const uint8_t *)w->rows.data;
-  uint64_t n = w->doc_count;
+  uint64_t n = q_writer_rows(w);
   uint32_t ns = w->source_count;
   uint64_t *starts = q_calloc((size_t)ns + 1, sizeof *starts);
   uint8_t *names_sorted = q_malloc(w->names.len + ns);
@@ -1286,7 +1236,7 @@ static int write_indexes(quire_writer *w, uint8_t *footer,
   entry *dates = q_malloc((size_t)n * sizeof *dates);
   int status = QUIRE_OK;
   if (!starts || !names_sorted || !table || !lists || !dates) {
-    status = writer_fail(w, QUIRE_ENOMEM, "out of memory building indexes");
+    status = q_writer_fail(w, QUIRE_ENOMEM, "out of memory building indexes");
     goto done;
   }
   for (uint64_t i = 0; i < n; i++) {
@@ -1350,7 +1300,8 @@ static void write_version(const quire_writer *w, uint8_t *p) {
   st16(p + QH_MINOR, QUIRE_FORMAT_MINOR);
   /* A file of DEFLATE blocks without dictionaries needs nothing new: a 1.0
    * reader reads it. */
-  int needs = w->config.codec != QUIRE_CODEC_DEFLATE || w->dicts.len;
+  int needs = w->config.codec != QUIRE_CODEC_DEFLATE || w->dict_dir.len ||
+              w->zstd_copied;
   st32(p + QH_REQUIRED, needs ? QF_REQ_CODECS : 0);
   st32(p + QH_OPTIONAL, w->wordsum_section.len ? QF_OPT_WORD_SUMMARIES : 0);
 }
@@ -1364,7 +1315,7 @@ static int write_footer_and_header(quire_writer *w, uint8_t *footer,
   memcpy(footer, QF_FOOTER_MAGIC, 8);
   st32(footer + QFT_SIZE, QF_FOOTER_SIZE);
   st64(footer + QFT_FILE_SIZE, file_size);
-  st64(footer + QFT_DOCS, w->doc_count);
+  st64(footer + QFT_DOCS, q_writer_rows(w));
   st64(footer + QFT_SOURCES, w->source_count);
   st64(footer + QFT_UNDATED, undated);
   st64(footer + QFT_BLOCKS, w->text.count);
@@ -1376,7 +1327,7 @@ static int write_footer_and_header(quire_writer *w, uint8_t *footer,
   st32(footer + QFT_ORDER, (uint32_t)w->order);
   memcpy(footer + QFT_END, QF_END_MAGIC, 8);
   st32(footer + QFT_CRC, q_crc32(footer, QFT_CRC));
-  int status = write_out(w, footer, QF_FOOTER_SIZE);
+  int status = q_writer_write(w, footer, QF_FOOTER_SIZE);
   if (status != QUIRE_OK)
     return status;
   uint8_t header[QF_HEADER_SIZE] = {0};
@@ -1385,19 +1336,23 @@ static int write_footer_and_header(quire_writer *w, uint8_t *footer,
   st64(header + QH_FILE_SIZE, file_size);
   st32(header + QH_CRC, q_crc32(header, QH_CRC));
   status = q_outfile_pwrite(&w->out, header, sizeof header, 0, w->msg);
-  return status == QUIRE_OK ? QUIRE_OK : writer_fail(w, status, NULL);
+  return status == QUIRE_OK ? QUIRE_OK : q_writer_fail(w, status, NULL);
 }
 
 static int finish_file(quire_writer *w) {
-  if (!w->started && writer_start(w) != QUIRE_OK)
+  if (q_writer_copy_base(w) != QUIRE_OK)
+    return w->status;
+  if (!w->started && q_writer_start(w) != QUIRE_OK)
     return w->status;
   uint32_t *rank = NULL, *by_rank = NULL;
   uint8_t footer[QF_FOOTER_SIZE] = {0};
   int status = rank_sources(w, &rank, &by_rank);
+  if (status == QUIRE_OK)
+    status = q_writer_copy_queued(w, rank);
   if (status == QUIRE_OK && w->order == QUIRE_ORDER_CLUSTERED)
     status = replay_clustered(w, rank);
   if (status == QUIRE_OK && w->sampling)
-    status = end_sampling(w);
+    status = q_writer_end_sampling(w);
   if (status == QUIRE_OK)
     status = flush_block(w, &w->text);
   if (status == QUIRE_OK)
@@ -1411,8 +1366,8 @@ static int finish_file(quire_writer *w) {
     status = write_indexes(w, footer, by_rank);
   }
   if (status == QUIRE_OK)
-    status = write_section(w, footer, QS_DOCS, w->rows.data,
-                           w->doc_count * QF_ROW, QF_ROW);
+    status =
+        write_section(w, footer, QS_DOCS, w->rows.data, w->rows.len, QF_ROW);
   if (status == QUIRE_OK)
     status = write_section(w, footer, QS_BLOCKS, w->text.table.data,
                            (uint64_t)w->text.count * 64, 64);

@@ -903,6 +903,53 @@ QUIRE_API int quire_writer_set_dedup(quire_writer *writer, int kinds,
 QUIRE_API uint64_t quire_writer_dropped(const quire_writer *writer);
 
 /* ---------------------------------------------------------------------- */
+/* Merge and append (since 1.1, symbol version QUIRE_1.1)                   */
+/* ---------------------------------------------------------------------- */
+
+/* Adds every document of corpus to writer by copying its compressed blocks
+ * verbatim: nothing is decompressed or compressed again, whatever codec or
+ * dictionary each block was made with (the dictionaries go into the new file
+ * too). Only the rows, block records, indexes and word summaries are made
+ * anew. This is how to merge corpora: open a writer, add each corpus, finish.
+ *
+ * Order: with QUIRE_ORDER_INPUT everything is in the order of the calls
+ * (quire_writer_add() and this one mixed as you like). With
+ * QUIRE_ORDER_CLUSTERED (default) a block's documents stay together: the
+ * copied blocks come first, ordered by the source name and then the date of
+ * their first document (so each corpus's own blocks keep their order), then
+ * the documents added one by one, clustered. Document numbers therefore
+ * change; a document's fields never do.
+ *
+ * With quire_writer_set_dedup() each document is checked (which reads its
+ * url and text); a block from which a duplicate is dropped has its other
+ * documents compressed again, as quire_writer_add() would add them.
+ *
+ * The writer's first corpus lends its dictionaries to the blocks the writer
+ * compresses itself, when their codecs agree, instead of new ones being
+ * trained. The writer holds the corpus until quire_writer_close(): the
+ * caller may close it at any time after this call, and it is freed when
+ * both have let go of it. Returns QUIRE_OK; QUIRE_ELIMIT (too many documents:
+ * nothing was added); QUIRE_ECORRUPT when the corpus is damaged,
+ * QUIRE_ENOMEM or QUIRE_EIO, after which the writer is failed;
+ * QUIRE_EINVAL for a NULL or failed corpus; QUIRE_ESTATE. */
+QUIRE_API int quire_writer_add_corpus(quire_writer *writer,
+                                      const quire_corpus *corpus);
+
+/* Opens a writer that appends to the corpus at path: its blocks are copied
+ * verbatim (quire_writer_add_corpus()) and keep their document numbers, the
+ * documents given to quire_writer_add() follow, compressed with the
+ * corpus's own dictionaries, and quire_writer_finish() replaces the file
+ * atomically: a crash at any point leaves the old file whole or the new one
+ * complete. The writer takes the corpus's codec, level, block size and
+ * order; any option may still be changed before the first document
+ * (duplicate detection with quire_writer_set_dedup() then covers the old
+ * documents too, keeping the first of each group). Returns the same as
+ * quire_writer_open(), or the status of opening the corpus (QUIRE_ENOTFOUND,
+ * QUIRE_ENOTQUIRE, QUIRE_EVERSION, QUIRE_ECORRUPT...) with the handle
+ * convention: *out is then a failed writer whose message says why. */
+QUIRE_API int quire_writer_open_append(const char *path, quire_writer **out);
+
+/* ---------------------------------------------------------------------- */
 /* Recovery                                                                */
 /* ---------------------------------------------------------------------- */
 

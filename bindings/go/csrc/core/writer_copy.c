@@ -1,0 +1,637 @@
+/*
+ * writer_copy.c: whole corpora added to a writer by copying their compressed
+ * blocks verbatim (quire_writer_add_corpus(), quire_writer_open_append()):
+ * what merge and append are made of.
+ *
+ * A block is self-described (ABI.md, "Blocks"): its compressed bytes, its
+ * record and the dictionary it names are all it takes to read it, so it is
+ * copied as it is. Only the document rows (new block and source numbers),
+ * the block records (new offsets, dictionary numbers, statistics), the
+ * indexes, the dictionaries directory and the word summaries are made anew.
+ * A block is decompressed only when duplicate detection needs its texts, and
+ * compressed again only when a duplicate is dropped from it: its remaining
+ * documents are then added one by one, as quire_writer_add() adds them.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "blocks.h"
+#include "writer.h"
+
+/* A corpus given to the writer, with the writer's numbers of its sources
+ * and dictionaries. */
+typedef struct wcorpus {
+  const quire_corpus *c;
+  uint32_t *sources; /* writer source number of each source of c */
+  uint32_t *dicts;   /* writer dictionary number of c's number i, 0 unknown */
+  uint32_t dict_count;
+} wcorpus;
+
+/* A block queued for copying at finish (clustered order). */
+typedef struct wcopy {
+  uint32_t corpus, block;
+  uint32_t first_source; /* writer source number of its first document */
+  uint32_t rank;         /* the same as the file will number it */
+  int64_t first_date;
+  uint64_t seq; /* queueing order, which keeps the sort stable */
+} wcopy;
+
+/* ---- dictionaries -------------------------------------------------------- */
+
+int q_writer_dict_add(quire_writer *w, uint32_t id, uint32_t use,
+                      const void *bytes, uint32_t size, uint32_t *number) {
+  size_t count = w->dict_dir.len / QXD_ENTRY;
+  for (size_t i = 0; i < count; i++) {
+    const uint8_t *e = (const uint8_t *)w->dict_dir.data + i * QXD_ENTRY;
+    if (ld32(e + QXD_ID) == id && ld32(e + QXD_SIZE) == size &&
+        memcmp(w->dict_bytes.data + ld64(e + QXD_OFFSET), bytes, size) == 0) {
+      *number = (uint32_t)i + 1;
+      return QUIRE_OK;
+    }
+  }
+  if (count >= QF_MAX_DICT_NUMBER)
+    return q_writer_fail(w, QUIRE_ELIMIT, "more than 16777215 dictionaries");
+  uint8_t e[QXD_ENTRY] = {0};
+  st32(e + QXD_ID, id);
+  st32(e + QXD_USE, use);
+  st64(e + QXD_OFFSET, w->dict_bytes.len); /* moved past the directory later */
+  st32(e + QXD_SIZE, size);
+  st32(e + QXD_CRC, q_crc32(bytes, size));
+  if (q_buf_append(&w->dict_bytes, bytes, size) != QUIRE_OK ||
+      q_buf_append(&w->dict_dir, e, sizeof e) != QUIRE_OK)
+    return q_writer_fail(w, QUIRE_ENOMEM, "out of memory for a dictionary");
+  *number = (uint32_t)count + 1;
+  return QUIRE_OK;
+}
+
+/* The section: head, directory, then the dictionaries' bytes. */
+int q_writer_dict_section(quire_writer *w, q_buf *out) {
+  if (!w->dict_dir.len)
+    return QUIRE_OK;
+  size_t lead = QXD_HEAD + w->dict_dir.len;
+  uint8_t head[QXD_HEAD] = {0};
+  st32(head, (uint32_t)(w->dict_dir.len / QXD_ENTRY));
+  if (q_buf_append(out, head, sizeof head) != QUIRE_OK ||
+      q_buf_append(out, w->dict_dir.data, w->dict_dir.len) != QUIRE_OK ||
+      q_buf_append(out, w->dict_bytes.data, w->dict_bytes.len) != QUIRE_OK)
+    return q_writer_fail(w, QUIRE_ENOMEM, "out of memory for a dictionary");
+  for (size_t e = QXD_HEAD; e < lead; e += QXD_ENTRY) {
+    uint8_t *off = (uint8_t *)out->data + e + QXD_OFFSET;
+    st64(off, ld64(off) + lead);
+  }
+  return QUIRE_OK;
+}
+
+/* The writer's number of dictionary number (of corpus wc), storing it in
+ * the file on first use. */
+static int map_dict(quire_writer *w, wcorpus *wc, uint32_t number,
+                    uint32_t *mapped) {
+  *mapped = 0;
+  if (number == 0)
+    return QUIRE_OK;
+  if (number > wc->dict_count)
+    return q_writer_fail(w,
+                         q_damage(wc->c, w->msg,
+                                  "a block names dictionary %u of %u", number,
+                                  wc->dict_count),
+                         NULL);
+  if (wc->dicts[number]) {
+    *mapped = wc->dicts[number];
+    return QUIRE_OK;
+  }
+  q_dict_info info;
+  int status = q_dict_info_get(wc->c, number, &info, w->msg);
+  if (status == QUIRE_OK)
+    status = q_writer_dict_add(w, info.id, info.use, info.bytes, info.size,
+                               &wc->dicts[number]);
+  else
+    q_writer_fail(w, status, NULL);
+  *mapped = wc->dicts[number];
+  return status;
+}
+
+/* A writer that has compressed nothing yet compresses its own blocks with
+ * the first corpus's dictionaries when their codecs agree, instead of
+ * training new ones: appended documents then compress as well as the rest,
+ * and the file holds one set of dictionaries. */
+static int adopt_dictionaries(quire_writer *w, wcorpus *wc) {
+  if (w->doc_count || w->copied_docs || w->dict_dir.len || !w->dict_size ||
+      w->config.codec != QUIRE_CODEC_ZSTD || wc->c->blocks == 0)
+    return QUIRE_OK;
+  for (int kind = 0; kind < 2; kind++) {
+    q_block_desc d;
+    int status = q_block_describe(wc->c, kind, 0, &d, w->msg);
+    if (status != QUIRE_OK)
+      return q_writer_fail(w, status, NULL);
+    if (d.codec != QF_CODEC_ZSTD || d.dict == 0)
+      continue;
+    uint32_t number;
+    if (map_dict(w, wc, d.dict, &number) != QUIRE_OK)
+      return w->status;
+    const uint8_t *e =
+        (const uint8_t *)w->dict_dir.data + (size_t)(number - 1) * QXD_ENTRY;
+    w->zdict[kind] = q_zdict_new(w->dict_bytes.data + ld64(e + QXD_OFFSET),
+                                 ld32(e + QXD_SIZE), w->level, w->block_size);
+    if (!w->zdict[kind])
+      return q_writer_fail(w, QUIRE_ENOMEM, "out of memory for a dictionary");
+    w->dict_number[kind] = number;
+    w->config.dict[kind] = w->zdict[kind];
+    w->dicts_fixed = 1;
+  }
+  if (w->dicts_fixed)
+    w->sampling = 0; /* nothing waits: no document was added */
+  return QUIRE_OK;
+}
+
+/* ---- the corpora --------------------------------------------------------- */
+
+static void corpus_free(wcorpus *wc) {
+  q_free(wc->sources);
+  q_free(wc->dicts);
+}
+
+void q_writer_copy_free(quire_writer *w) {
+  for (uint32_t i = 0; i < w->corpus_count; i++) {
+    corpus_free(&w->corpora[i]);
+    q_corpus_drop(w->corpora[i].c);
+  }
+  q_free(w->corpora);
+  q_free(w->copies);
+  quire_corpus_close(w->base);
+  w->corpora = NULL;
+  w->copies = NULL;
+  w->base = NULL;
+}
+
+/* Adds c to the writer's corpora, interning its sources. */
+static int register_corpus(quire_writer *w, const quire_corpus *c,
+                           wcorpus **out) {
+  if (w->corpus_count == w->corpus_cap) {
+    uint32_t cap = w->corpus_cap ? w->corpus_cap * 2 : 4;
+    wcorpus *grown = q_realloc(w->corpora, cap * sizeof *grown);
+    if (!grown)
+      return q_writer_fail(w, QUIRE_ENOMEM, "out of memory");
+    w->corpora = grown;
+    w->corpus_cap = cap;
+  }
+  wcorpus *wc = &w->corpora[w->corpus_count];
+  memset(wc, 0, sizeof *wc);
+  wc->c = c;
+  wc->dict_count = q_dict_count(c);
+  wc->sources = q_malloc((size_t)(c->sources ? c->sources : 1) * 4);
+  wc->dicts = q_calloc((size_t)wc->dict_count + 1, 4);
+  if (!wc->sources || !wc->dicts) {
+    corpus_free(wc);
+    return q_writer_fail(w, QUIRE_ENOMEM, "out of memory");
+  }
+  /* The writer holds the corpus, as an Arrow stream does, until it is
+   * closed: a caller that closes the corpus first frees nothing. */
+  q_corpus_hold(c);
+  w->corpus_count++;
+  for (uint64_t s = 0; s < c->sources; s++) {
+    const char *name;
+    size_t len;
+    int status = quire_corpus_source(c, s, &name, &len, NULL);
+    if (status == QUIRE_OK)
+      status = q_writer_source(w, name, len, &wc->sources[s]);
+    if (status != QUIRE_OK)
+      return q_writer_fail(
+          w, status, status == QUIRE_ECORRUPT ? quire_corpus_errmsg(c) : NULL);
+  }
+  *out = wc;
+  return QUIRE_OK;
+}
+
+/* ---- duplicate detection ------------------------------------------------- */
+
+/* What the duplicate pass found, block by block. */
+typedef struct wkeep {
+  uint8_t *doc;   /* 1 for each document kept */
+  uint32_t *kept; /* documents kept, by block */
+  uint64_t *raw;  /* their raw size (quire_corpus_raw_size()), by block */
+} wkeep;
+
+static void keep_free(wkeep *k) {
+  q_free(k->doc);
+  q_free(k->kept);
+  q_free(k->raw);
+}
+
+/* The size of a document's fields as quire_corpus_raw_size() counts them. */
+static int doc_raw_size(quire_cursor *cur, uint64_t *size) {
+  static const int fields[] = {QUIRE_FIELD_SOURCE, QUIRE_FIELD_DATE,
+                               QUIRE_FIELD_TITLE,  QUIRE_FIELD_AUTHOR,
+                               QUIRE_FIELD_URL,    QUIRE_FIELD_TEXT};
+  *size = 0;
+  for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
+    const char *data;
+    size_t len;
+    int status = quire_cursor_field(cur, fields[i], &data, &len);
+    if (status != QUIRE_OK)
+      return status;
+    *size += len;
+  }
+  return QUIRE_OK;
+}
+
+/* Stores in *block the number of the text block holding doc, moving on
+ * from the block found last (documents come in order). */
+static int block_of(const quire_corpus *c, uint64_t doc, uint32_t *block,
+                    uint32_t *next, uint64_t *end, char *msg) {
+  while (doc >= *end) {
+    q_block_desc d;
+    if (*next >= c->blocks)
+      return q_damage(c, msg, "document %llu is in no block",
+                      (unsigned long long)doc);
+    int status = q_block_describe(c, 0, *next, &d, msg);
+    if (status != QUIRE_OK)
+      return status;
+    *block = (*next)++;
+    *end = (uint64_t)d.first_doc + d.docs;
+  }
+  return QUIRE_OK;
+}
+
+/* Gives one document to the duplicate detector; keeps it if it duplicates
+ * nothing kept before. */
+static int check_document(quire_writer *w, quire_cursor *cur, uint32_t block,
+                          wkeep *k) {
+  const char *url, *text;
+  size_t url_len, text_len;
+  q_dup_match m;
+  uint64_t raw;
+  int status = quire_cursor_field(cur, QUIRE_FIELD_URL, &url, &url_len);
+  if (status == QUIRE_OK)
+    status = quire_cursor_field(cur, QUIRE_FIELD_TEXT, &text, &text_len);
+  if (status != QUIRE_OK)
+    return q_fail(w->msg, status, "%s", quire_cursor_errmsg(cur));
+  status =
+      q_dedup_add(w->dedup, url, url_len, text, text_len, w->given++, 1, &m);
+  if (status != QUIRE_OK)
+    return q_fail(w->msg, status, "out of memory finding duplicates");
+  if (m.any) {
+    w->dropped++;
+    return QUIRE_OK;
+  }
+  if ((status = doc_raw_size(cur, &raw)) != QUIRE_OK)
+    return q_fail(w->msg, status, "%s", quire_cursor_errmsg(cur));
+  k->doc[quire_cursor_doc(cur)] = 1;
+  k->kept[block]++;
+  k->raw[block] += raw;
+  return QUIRE_OK;
+}
+
+/* Gives every document of c, in order, to the writer's duplicate detector;
+ * those that duplicate a document kept before are dropped. */
+static int find_duplicates(quire_writer *w, const quire_corpus *c, wkeep *k) {
+  k->doc = q_calloc(c->docs ? c->docs : 1, 1);
+  k->kept = q_calloc(c->blocks ? c->blocks : 1, sizeof *k->kept);
+  k->raw = q_calloc(c->blocks ? c->blocks : 1, sizeof *k->raw);
+  quire_cursor *cur = NULL;
+  int status = k->doc && k->kept && k->raw ? quire_cursor_open(c, NULL, &cur)
+                                           : QUIRE_ENOMEM;
+  if (status == QUIRE_ENOMEM)
+    q_fail(w->msg, status, "out of memory finding duplicates");
+  else if (status != QUIRE_OK)
+    q_fail(w->msg, status, "%s", quire_corpus_errmsg(c));
+  uint32_t block = 0, next = 0;
+  uint64_t end = 0;
+  while (status == QUIRE_OK) {
+    status = quire_cursor_next(cur);
+    if (status == QUIRE_DONE) {
+      status = QUIRE_OK;
+      break;
+    }
+    if (status != QUIRE_ROW) {
+      q_fail(w->msg, status, "%s", quire_cursor_errmsg(cur));
+      break;
+    }
+    status = block_of(c, quire_cursor_doc(cur), &block, &next, &end, w->msg);
+    if (status == QUIRE_OK)
+      status = check_document(w, cur, block, k);
+  }
+  quire_cursor_free(cur);
+  return status == QUIRE_OK ? QUIRE_OK : q_writer_fail(w, status, NULL);
+}
+
+/* Adds again, one by one, the documents of block b that were kept: a
+ * duplicate was dropped from it, so it cannot be copied whole. */
+static int add_kept(quire_writer *w, const quire_corpus *c, const wkeep *k,
+                    uint32_t b) {
+  q_block_desc d;
+  quire_cursor *cur = NULL;
+  int status = q_block_describe(c, 0, b, &d, w->msg);
+  if (status == QUIRE_OK)
+    status = quire_cursor_open(c, NULL, &cur);
+  static const int fields[] = {QUIRE_FIELD_SOURCE, QUIRE_FIELD_DATE,
+                               QUIRE_FIELD_TITLE,  QUIRE_FIELD_AUTHOR,
+                               QUIRE_FIELD_URL,    QUIRE_FIELD_TEXT};
+  for (uint64_t doc = d.first_doc;
+       status == QUIRE_OK && doc < (uint64_t)d.first_doc + d.docs; doc++) {
+    if (!k->doc[doc])
+      continue;
+    const char *v[6];
+    size_t len[6];
+    status =
+        quire_cursor_seek(cur, doc) == QUIRE_ROW ? QUIRE_OK : QUIRE_ECORRUPT;
+    for (int i = 0; i < 6 && status == QUIRE_OK; i++)
+      status = quire_cursor_field(cur, fields[i], &v[i], &len[i]);
+    if (status == QUIRE_OK)
+      status = q_writer_add_checked(w, v[0], len[0], v[1], len[1], v[2], len[2],
+                                    v[3], len[3], v[4], len[4], v[5], len[5]);
+  }
+  if (status != QUIRE_OK && w->status == QUIRE_OK)
+    q_writer_fail(w, status, cur ? quire_cursor_errmsg(cur) : NULL);
+  quire_cursor_free(cur);
+  return w->status;
+}
+
+/* ---- copying blocks ------------------------------------------------------ */
+
+/* Checks a copied row against its block before it goes into the new file,
+ * so that damage in the input is refused rather than carried over. */
+static int check_row(const quire_corpus *c, const uint8_t *row, uint32_t b,
+                     const q_block_desc *t, const q_block_desc *m, char *msg) {
+  uint64_t end = (uint64_t)ld32(row + QD_OFFSET) + ld32(row + QD_LENGTH);
+  uint32_t s = ld32(row + QD_SOURCE);
+  if (ld32(row + QD_BLOCK) != b || end >= t->usize ||
+      (uint64_t)ld32(row + QD_META_OFFSET) + QF_META_HEAD > m->usize ||
+      (s != QF_NO_SOURCE && s >= c->sources) ||
+      row[QD_PRECISION] > QUIRE_DATE_SECOND)
+    return q_damage(c, msg, "a document row of block %u is damaged", b);
+  return QUIRE_OK;
+}
+
+/* Appends the rows of block b of wc, renumbered for the new file. */
+static int copy_rows(quire_writer *w, const wcorpus *wc, uint32_t b,
+                     const q_block_desc *t, const q_block_desc *m) {
+  if (q_buf_reserve(&w->rows, (size_t)t->docs * QF_ROW) != QUIRE_OK)
+    return q_writer_fail(w, QUIRE_ENOMEM, "out of memory for the rows");
+  for (uint32_t i = 0; i < t->docs; i++) {
+    const uint8_t *row = q_record(wc->c, QS_DOCS, t->first_doc + i, w->msg);
+    if (!row || check_row(wc->c, row, b, t, m, w->msg) != QUIRE_OK)
+      return q_writer_fail(w, QUIRE_ECORRUPT, NULL);
+    uint8_t *out = (uint8_t *)w->rows.data + w->rows.len;
+    memcpy(out, row, QF_ROW);
+    uint32_t s = ld32(row + QD_SOURCE);
+    st32(out + QD_SOURCE, s == QF_NO_SOURCE ? s : wc->sources[s]);
+    st32(out + QD_BLOCK, w->text.cut);
+    w->rows.len += QF_ROW;
+  }
+  return QUIRE_OK;
+}
+
+/* Writes the compressed bytes of one block and its record. */
+static int copy_bytes(quire_writer *w, wcorpus *wc, int kind,
+                      const uint8_t *bytes, const q_block_desc *d,
+                      uint32_t first_doc) {
+  uint32_t dict;
+  if (map_dict(w, wc, d->dict, &dict) != QUIRE_OK)
+    return w->status;
+  if (d->codec != QF_CODEC_DEFLATE || dict)
+    w->zstd_copied = 1;
+  uint64_t offset = w->out_pos;
+  int status = q_writer_write(w, bytes, d->csize);
+  if (status == QUIRE_OK)
+    status =
+        q_writer_record_block(w, kind, offset, d->csize, d->usize, d->crc,
+                              first_doc, d->docs, QBF_MAKE(d->codec, dict));
+  return status;
+}
+
+/* Copies text block b of corpus number corpus and its metadata block, as
+ * the next blocks of the file. queued: its documents were counted when it
+ * was queued. */
+static int copy_block(quire_writer *w, uint32_t corpus, uint32_t b,
+                      int queued) {
+  wcorpus *wc = &w->corpora[corpus];
+  const uint8_t *text, *meta;
+  q_block_desc t, m;
+  int status = q_writer_flush_all(w);
+  if (status != QUIRE_OK)
+    return status;
+  if ((status = q_block_raw(wc->c, 0, b, &text, &t, w->msg)) != QUIRE_OK ||
+      (status = q_block_raw(wc->c, 1, b, &meta, &m, w->msg)) != QUIRE_OK)
+    return q_writer_fail(w, status, NULL);
+  if (m.first_doc != t.first_doc || m.docs != t.docs)
+    return q_writer_fail(
+        w, q_damage(wc->c, w->msg, "text and metadata block %u disagree", b),
+        NULL);
+  uint32_t first = q_writer_rows(w);
+  status = copy_rows(w, wc, b, &t, &m);
+  if (status == QUIRE_OK)
+    status = copy_bytes(w, wc, 0, text, &t, first);
+  if (status == QUIRE_OK)
+    status = copy_bytes(w, wc, 1, meta, &m, first);
+  if (status != QUIRE_OK)
+    return status;
+  q_wsum_origin origin = {corpus + 1, b};
+  if (q_buf_append(&w->wsum_plan, &origin, sizeof origin) != QUIRE_OK)
+    return q_writer_fail(w, QUIRE_ENOMEM, "out of memory");
+  w->text.cut++;
+  w->meta.cut++;
+  if (!queued)
+    w->copied_docs += t.docs;
+  q_release(wc->c, t.offset, t.csize);
+  q_release(wc->c, m.offset, m.csize);
+  return QUIRE_OK;
+}
+
+/* Clustered order: remembers block b, to be copied at finish. */
+static int queue_block(quire_writer *w, uint32_t corpus, uint32_t b) {
+  const wcorpus *wc = &w->corpora[corpus];
+  q_block_desc t;
+  if (q_block_describe(wc->c, 0, b, &t, w->msg) != QUIRE_OK)
+    return q_writer_fail(w, QUIRE_ECORRUPT, NULL);
+  const uint8_t *row =
+      t.docs ? q_record(wc->c, QS_DOCS, t.first_doc, w->msg) : NULL;
+  uint32_t s = row ? ld32(row + QD_SOURCE) : QF_NO_SOURCE;
+  if (!row || (s != QF_NO_SOURCE && s >= wc->c->sources))
+    return q_writer_fail(
+        w, q_damage(wc->c, w->msg, "the first row of block %u is damaged", b),
+        NULL);
+  if (w->copy_count == w->copy_cap) {
+    uint64_t cap = w->copy_cap ? w->copy_cap * 2 : 64;
+    wcopy *grown = q_realloc(w->copies, cap * sizeof *grown);
+    if (!grown)
+      return q_writer_fail(w, QUIRE_ENOMEM, "out of memory");
+    w->copies = grown;
+    w->copy_cap = cap;
+  }
+  wcopy *q = &w->copies[w->copy_count];
+  q->corpus = corpus;
+  q->block = b;
+  q->first_source = s == QF_NO_SOURCE ? s : wc->sources[s];
+  q->first_date = ldi64(row + QD_DATE);
+  q->seq = w->copy_count++;
+  w->copied_docs += t.docs; /* counted now, so that limits hold */
+  return QUIRE_OK;
+}
+
+static int compare_copies(const void *a, const void *b) {
+  const wcopy *x = a, *y = b;
+  if (x->rank != y->rank)
+    return x->rank < y->rank ? -1 : 1;
+  if (x->first_date != y->first_date)
+    return x->first_date < y->first_date ? -1 : 1;
+  return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+int q_writer_copy_queued(quire_writer *w, const uint32_t *rank) {
+  if (!w->copy_count)
+    return QUIRE_OK;
+  for (uint64_t i = 0; i < w->copy_count; i++) {
+    uint32_t s = w->copies[i].first_source;
+    w->copies[i].rank = s == QF_NO_SOURCE ? QF_NO_SOURCE : rank[s];
+  }
+  qsort(w->copies, w->copy_count, sizeof *w->copies, compare_copies);
+  for (uint64_t i = 0; i < w->copy_count; i++) {
+    int status = copy_block(w, w->copies[i].corpus, w->copies[i].block, 1);
+    if (status != QUIRE_OK)
+      return status;
+  }
+  w->copy_count = 0;
+  return QUIRE_OK;
+}
+
+/* Copies or queues every block of c, minus the duplicates. */
+static int copy_corpus(quire_writer *w, const quire_corpus *c) {
+  uint64_t total = w->doc_count + w->copied_docs + c->docs;
+  if (total > QUIRE_MAX_DOCUMENTS)
+    return q_fail(w->msg, QUIRE_ELIMIT, "more than %u documents",
+                  QUIRE_MAX_DOCUMENTS);
+  if (!w->started && q_writer_start(w) != QUIRE_OK)
+    return w->status;
+  wcorpus *wc = NULL;
+  if (register_corpus(w, c, &wc) != QUIRE_OK)
+    return w->status;
+  uint32_t corpus = w->corpus_count - 1;
+  if (adopt_dictionaries(w, wc) != QUIRE_OK)
+    return w->status;
+  /* Documents waiting for the dictionaries go first. */
+  if (w->sampling && q_writer_end_sampling(w) != QUIRE_OK)
+    return w->status;
+  wkeep keep = {0};
+  if (w->dedup && find_duplicates(w, c, &keep) != QUIRE_OK) {
+    keep_free(&keep);
+    return w->status;
+  }
+  if (!w->dedup)
+    w->raw_size += c->raw_size;
+  int status = QUIRE_OK;
+  for (uint32_t b = 0; b < c->blocks && status == QUIRE_OK; b++) {
+    q_block_desc t;
+    status = q_block_describe(c, 0, b, &t, w->msg);
+    if (status != QUIRE_OK) {
+      status = q_writer_fail(w, status, NULL);
+      break;
+    }
+    if (keep.doc && keep.kept[b] < t.docs) {
+      if (keep.kept[b])
+        status = add_kept(w, c, &keep, b);
+      continue;
+    }
+    if (keep.doc)
+      w->raw_size += keep.raw[b];
+    status = w->order == QUIRE_ORDER_CLUSTERED ? queue_block(w, corpus, b)
+                                               : copy_block(w, corpus, b, 0);
+  }
+  keep_free(&keep);
+  return status;
+}
+
+int q_writer_copy_base(quire_writer *w) {
+  if (!w->base_pending)
+    return QUIRE_OK;
+  w->base_pending = 0;
+  return copy_corpus(w, w->base);
+}
+
+/* ---- word summaries ----------------------------------------------------- */
+
+int q_writer_wsum_section(quire_writer *w, const q_buf *built, q_buf *out) {
+  if (!w->corpus_count) /* nothing copied: the builder's section as it is */
+    return built->len && q_buf_append(out, built->data, built->len) != QUIRE_OK
+               ? q_writer_fail(w, QUIRE_ENOMEM, "out of memory")
+               : QUIRE_OK;
+  size_t parts = (size_t)w->corpus_count + 1;
+  q_wsum_view *views = q_calloc(parts, sizeof *views);
+  int *valid = q_calloc(parts, sizeof *valid);
+  if (!views || !valid) {
+    q_free(views);
+    q_free(valid);
+    return q_writer_fail(w, QUIRE_ENOMEM, "out of memory");
+  }
+  valid[0] = q_wsum_view_parse((const uint8_t *)built->data, built->len,
+                               w->built_blocks, &views[0]);
+  for (uint32_t i = 0; i < w->corpus_count; i++) {
+    const quire_corpus *c = w->corpora[i].c;
+    const q_section *sec = q_ext(c, QX_WORD_SUMMARIES);
+    char msg[Q_MSG_CAP];
+    /* Damaged summaries are left out: the blocks then pass every word. */
+    const uint8_t *bytes =
+        sec ? q_section_bytes(c, sec, 0, sec->length, msg) : NULL;
+    valid[i + 1] =
+        bytes && q_wsum_view_parse(bytes, sec->length, (uint32_t)c->blocks,
+                                   &views[i + 1]);
+  }
+  int status =
+      q_wsum_join(views, valid, parts, (const q_wsum_origin *)w->wsum_plan.data,
+                  w->wsum_plan.len / sizeof(q_wsum_origin), out);
+  q_free(views);
+  q_free(valid);
+  return status == QUIRE_OK
+             ? QUIRE_OK
+             : q_writer_fail(w, status, "out of memory for word summaries");
+}
+
+/* ---- the public functions ------------------------------------------------ */
+
+int quire_writer_add_corpus(quire_writer *w, const quire_corpus *corpus) {
+  if (!w)
+    return QUIRE_EINVAL;
+  if (w->status != QUIRE_OK || w->finished)
+    return q_fail(w->msg, QUIRE_ESTATE, "writer is finished or failed");
+  if (!corpus || corpus->status != QUIRE_OK)
+    return q_fail(w->msg, QUIRE_EINVAL, "corpus is NULL or failed to open");
+  if (q_writer_copy_base(w) != QUIRE_OK)
+    return w->status;
+  return copy_corpus(w, corpus);
+}
+
+/* The settings the corpus was written with, for the appended blocks. */
+static void take_settings(quire_writer *w, const quire_corpus *c) {
+  int codec = QUIRE_CODEC_DEFLATE, level = 0;
+  uint32_t block_size = 0;
+  if (quire_corpus_codec(c, &codec, &level, &block_size) == QUIRE_OK) {
+    w->config.codec = codec;
+    w->level = level;
+    if (block_size >= QUIRE_MIN_BLOCK_SIZE &&
+        block_size <= QUIRE_MAX_BLOCK_SIZE)
+      w->block_size = block_size;
+  }
+  const uint8_t *footer = c->data + c->size - QF_FOOTER_SIZE;
+  w->order = ld32(footer + QFT_ORDER) == QUIRE_ORDER_INPUT
+                 ? QUIRE_ORDER_INPUT
+                 : QUIRE_ORDER_CLUSTERED;
+}
+
+int quire_writer_open_append(const char *path, quire_writer **out) {
+  int status = quire_writer_open(path, out);
+  if (status != QUIRE_OK)
+    return status;
+  quire_writer *w = *out;
+  quire_corpus *c = NULL;
+  status = quire_corpus_open(path, &c);
+  if (status != QUIRE_OK) {
+    q_fail(w->msg, status, "cannot append to %s: %s", path,
+           c ? quire_corpus_errmsg(c) : quire_strerror(status));
+    w->status = status;
+    quire_corpus_close(c);
+    return status;
+  }
+  take_settings(w, c);
+  w->base = c;
+  w->base_pending = 1;
+  return QUIRE_OK;
+}
