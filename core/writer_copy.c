@@ -494,8 +494,10 @@ int q_writer_copy_queued(quire_writer *w, const uint32_t *rank) {
   return QUIRE_OK;
 }
 
-/* Copies or queues every block of c, minus the duplicates. */
-static int copy_corpus(quire_writer *w, const quire_corpus *c) {
+/* Copies or queues every block of c, minus the duplicates. in_place: copy
+ * the blocks now, in their order, whatever the writer's order (the corpus
+ * of an append, whose documents keep their numbers). */
+static int copy_corpus(quire_writer *w, const quire_corpus *c, int in_place) {
   uint64_t total = w->doc_count + w->copied_docs + c->docs;
   if (total > QUIRE_MAX_DOCUMENTS)
     return q_fail(w->msg, QUIRE_ELIMIT, "more than %u documents",
@@ -533,8 +535,9 @@ static int copy_corpus(quire_writer *w, const quire_corpus *c) {
     }
     if (keep.doc)
       w->raw_size += keep.raw[b];
-    status = w->order == QUIRE_ORDER_CLUSTERED ? queue_block(w, corpus, b)
-                                               : copy_block(w, corpus, b, 0);
+    status = w->order == QUIRE_ORDER_CLUSTERED && !in_place
+                 ? queue_block(w, corpus, b)
+                 : copy_block(w, corpus, b, 0);
   }
   keep_free(&keep);
   return status;
@@ -544,7 +547,7 @@ int q_writer_copy_base(quire_writer *w) {
   if (!w->base_pending)
     return QUIRE_OK;
   w->base_pending = 0;
-  return copy_corpus(w, w->base);
+  return copy_corpus(w, w->base, 1);
 }
 
 /* ---- word summaries ----------------------------------------------------- */
@@ -596,7 +599,7 @@ int quire_writer_add_corpus(quire_writer *w, const quire_corpus *corpus) {
     return q_fail(w->msg, QUIRE_EINVAL, "corpus is NULL or failed to open");
   if (q_writer_copy_base(w) != QUIRE_OK)
     return w->status;
-  return copy_corpus(w, corpus);
+  return copy_corpus(w, corpus, 0);
 }
 
 /* The settings the corpus was written with, for the appended blocks. */

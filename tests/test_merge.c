@@ -390,6 +390,15 @@ static void check_append(int codec, int order) {
   cr_assert_eq(got_codec, codec);
   cr_assert_eq(quire_corpus_format_version(c, &major, &minor), QUIRE_OK);
   quire_corpus_close(c);
+  /* A second append keeps all 750 where they are, though the file is no
+   * longer clustered as a whole. */
+  append_docs(path, 0, 40, 23, 0);
+  doc_list again = {0};
+  read_docs(path, NULL, &again);
+  cr_assert_eq(again.count, 790);
+  for (size_t i = 0; i < got.count; i++)
+    cr_assert_str_eq(again.lines[i], got.lines[i], "document %zu moved", i);
+  free_docs(&again);
   free_docs(&before);
   free_docs(&got);
   free_docs(&want);

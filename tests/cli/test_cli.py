@@ -17,7 +17,8 @@ import pytest
 QUIRE = os.path.abspath(os.environ["QUIRE_BIN"]) if os.environ.get("QUIRE_BIN") else ""
 REPO = pathlib.Path(__file__).resolve().parents[2]
 SEEDS = pathlib.Path(os.environ.get("QUIRE_SEEDS_DIR", REPO.parent / "shared" / "seeds"))
-COMMANDS = ["pack", "info", "count", "ls", "export", "cat", "stats", "verify", "dups"]
+COMMANDS = ["pack", "append", "merge", "info", "count", "ls", "export", "cat", "stats",
+            "verify", "dups", "split"]
 
 if not QUIRE or not os.access(QUIRE, os.X_OK):
     pytest.fail(f"QUIRE_BIN must name the built quire executable (got {QUIRE!r})",
