@@ -455,9 +455,11 @@ Test(append, abandoned_append_changes_nothing) {
   char *before = tu_read_file(path, &len);
   quire_writer *w;
   cr_assert_eq(quire_writer_open_append(path, &w), QUIRE_OK);
+  cr_assert_eq(quire_writer_doc_count(w), 200); /* counted from the open */
   hd_doc d;
   hd_make_doc(42, 0, &d);
   cr_assert_eq(hd_add(w, &d), QUIRE_OK);
+  cr_assert_eq(quire_writer_doc_count(w), 201);
   hd_doc_free(&d);
   quire_writer_close(w);
   size_t after_len;
@@ -557,4 +559,39 @@ Test(merge, corpus_closed_before_finish) {
   assert_same_docs(&got, &want, 1, "merge of closed corpora");
   free_docs(&got);
   free_docs(&want);
+}
+
+/* A metadata block record that names other documents than its text block
+ * (checksums rewritten, as a faulty writer would leave them): verify names
+ * it, and a merge refuses to copy it. */
+Test(merge, blocks_that_disagree_are_damage) {
+  char path[512], out[512];
+  tu_tmp_path(path, sizeof path, "merge-disagree.quire");
+  tu_tmp_path(out, sizeof out, "merge-disagree-out.quire");
+  write_corpus(path, 300, 71, QUIRE_CODEC_ZSTD, QUIRE_ORDER_INPUT);
+  size_t len;
+  uint8_t *bytes = (uint8_t *)tu_read_file(path, &len);
+  /* The footer's metadata block table entry: section 6 of 24 bytes at
+   * footer offset 104; the second record's QB_DOCS (offset 24). */
+  const uint8_t *footer = bytes + len - 288;
+  uint64_t table = 0;
+  memcpy(&table, footer + 104 + 6 * 24, 8);
+  bytes[table + 32 + 24] ^= 1;
+  hd_fix_checksums(bytes, len, 7);
+  cr_assert_eq(tu_write_file(path, bytes, len), 0);
+  free(bytes);
+  quire_corpus *c;
+  uint64_t damaged = 0;
+  cr_assert_eq(quire_corpus_open(path, &c), QUIRE_OK);
+  cr_assert_eq(quire_corpus_verify(c, &damaged, NULL, NULL), QUIRE_ECORRUPT);
+  cr_assert_eq(damaged, 1);
+  quire_writer *w;
+  cr_assert_eq(quire_writer_open(out, &w), QUIRE_OK);
+  cr_assert_eq(quire_writer_set_order(w, QUIRE_ORDER_INPUT), QUIRE_OK);
+  cr_assert_eq(quire_writer_add_corpus(w, c), QUIRE_ECORRUPT);
+  cr_assert(strstr(quire_writer_errmsg(w), "disagree") != NULL, "%s",
+            quire_writer_errmsg(w));
+  quire_writer_close(w);
+  quire_corpus_close(c);
+  cr_assert_eq(tu_exists(out), 0);
 }

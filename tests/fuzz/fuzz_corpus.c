@@ -8,14 +8,21 @@
  * hostile writer would, so that mutations reach the parsing behind the
  * CRC checks instead of stopping at them.
  *
+ * Then it merges the corpus with itself (quire_writer_add_corpus(), in the
+ * order and with the duplicate detection the mode bits pick) into a file
+ * under $TMPDIR.
+ *
  * Besides the sanitizers, the harness checks the API's promises: statuses
  * from the documented set, a message with every failure, NUL-terminated
- * fields, counts that agree with iteration.
+ * fields, counts that agree with iteration, and a merge of a whole corpus
+ * that is whole and holds every document twice (once with dedup).
  */
 #ifndef QUIRE_FUZZ_CORPUS_C /* fuzz_dict.c includes this file too */
 #define QUIRE_FUZZ_CORPUS_C
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hardening.h"
 
@@ -130,6 +137,53 @@ static quire_filter *filter_from(const quire_corpus *c, uint8_t mode) {
   return f;
 }
 
+/* Merges c with itself into a temporary file. whole: c verified whole, so
+ * a merge that succeeds must be whole too, with every document. */
+static void merge_twice(const quire_corpus *c, uint8_t mode, int whole) {
+  char path[256];
+  const char *tmp = getenv("TMPDIR");
+  snprintf(path, sizeof path, "%s/quire-fuzz-merge-%ld.quire",
+           tmp && *tmp ? tmp : "/tmp", (long)getpid());
+  quire_writer *w;
+  HD_CHECK(quire_writer_open(path, &w) == QUIRE_OK);
+  HD_CHECK(quire_writer_set_threads(w, 1) == QUIRE_OK);
+  HD_CHECK(quire_writer_set_order(w, mode & 0x20
+                                         ? QUIRE_ORDER_INPUT
+                                         : QUIRE_ORDER_CLUSTERED) == QUIRE_OK);
+  int dedup = mode & 0x80;
+  if (dedup)
+    HD_CHECK(quire_writer_set_dedup(w, QUIRE_DUP_URL | QUIRE_DUP_TEXT, 0) ==
+             QUIRE_OK);
+  int status = quire_writer_add_corpus(w, c);
+  if (status == QUIRE_OK)
+    status = quire_writer_add_corpus(w, c);
+  if (status == QUIRE_OK)
+    status = quire_writer_finish(w);
+  HD_CHECK(clean(status));
+  if (status != QUIRE_OK)
+    HD_CHECK(quire_writer_errmsg(w)[0] != '\0');
+  /* With dedup, documents of blocks that lost a duplicate are added again
+   * and checked as new ones: text that is not UTF-8, which verify does not
+   * look for, fails the merge. */
+  HD_CHECK(!whole || dedup || status == QUIRE_OK);
+  uint64_t dropped = quire_writer_dropped(w);
+  quire_writer_close(w);
+  if (status != QUIRE_OK) {
+    HD_CHECK(access(path, F_OK) != 0); /* nothing half-written */
+    return;
+  }
+  quire_corpus *m;
+  HD_CHECK(quire_corpus_open(path, &m) == QUIRE_OK);
+  uint64_t docs = quire_corpus_doc_count(c);
+  HD_CHECK(quire_corpus_doc_count(m) + dropped == 2 * docs);
+  if (whole) {
+    uint64_t damaged = 1;
+    HD_CHECK(quire_corpus_verify(m, &damaged, NULL, NULL) == QUIRE_OK);
+  }
+  quire_corpus_close(m);
+  unlink(path);
+}
+
 static void explore(const quire_corpus *c, uint8_t mode) {
   uint64_t docs = quire_corpus_doc_count(c);
   HD_CHECK(quire_corpus_undated_count(c) <= docs);
@@ -161,6 +215,8 @@ static void explore(const quire_corpus *c, uint8_t mode) {
   HD_CHECK(clean(status));
   HD_CHECK((status == QUIRE_OK) == (damaged == 0));
   quire_filter_free(f);
+  if (docs <= MAX_DOCS)
+    merge_twice(c, mode, damaged == 0);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

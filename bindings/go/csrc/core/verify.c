@@ -75,6 +75,82 @@ static int verify_sections(const quire_corpus *c, report *r) {
   return QUIRE_OK;
 }
 
+/* Checks that the blocks hold the documents in order, each block at least
+ * one, metadata block i the same as text block i, and that every row names
+ * the block that holds it (ABI.md, "Blocks"). Records and rows in damaged
+ * chunks were reported already and are skipped. */
+static void verify_layout(const quire_corpus *c, report *r) {
+  char line[Q_MSG_CAP];
+  uint64_t next = 0;
+  int skipped =
+      0; /* a damaged record: where the next block starts is unknown */
+  for (uint64_t b = 0; b < c->blocks; b++) {
+    const uint8_t *t = q_record(c, QS_BLOCKS, b, NULL);
+    const uint8_t *m = q_record(c, QS_META_BLOCKS, b, NULL);
+    if (!t) {
+      skipped = 1;
+      continue;
+    }
+    uint64_t first = ld32(t + QB_FIRST_DOC), docs = ld32(t + QB_DOCS);
+    if ((first != next && !skipped) || docs == 0 || first + docs > c->docs) {
+      snprintf(line, sizeof line,
+               "text block %llu: holds documents %llu to %llu, not from %llu "
+               "on",
+               (unsigned long long)b, (unsigned long long)first,
+               (unsigned long long)(first + docs), (unsigned long long)next);
+      report_line(r, line);
+    } else {
+      for (uint64_t i = first; i < first + docs; i++) {
+        const uint8_t *row = q_record(c, QS_DOCS, i, NULL);
+        if (row && ld32(row + QD_BLOCK) != b) {
+          snprintf(line, sizeof line,
+                   "document %llu: names block %u, but text block %llu "
+                   "holds it",
+                   (unsigned long long)i, ld32(row + QD_BLOCK),
+                   (unsigned long long)b);
+          report_line(r, line);
+          break;
+        }
+      }
+    }
+    if (m && (ld32(m + QB_FIRST_DOC) != first || ld32(m + QB_DOCS) != docs)) {
+      snprintf(line, sizeof line,
+               "metadata block %llu: holds other documents than text block "
+               "%llu",
+               (unsigned long long)b, (unsigned long long)b);
+      report_line(r, line);
+    }
+    next = first + docs;
+    skipped = 0;
+  }
+  if (next != c->docs && c->blocks && !skipped) {
+    snprintf(line, sizeof line,
+             "block table: the blocks hold %llu documents of %llu",
+             (unsigned long long)next, (unsigned long long)c->docs);
+    report_line(r, line);
+  }
+}
+
+/* Reads every source name, as the readers do (each inside the names
+ * section and terminated), when both sections passed their checksums (a
+ * damaged chunk was reported once already). */
+static void verify_sources(const quire_corpus *c, report *r) {
+  for (int sec = QS_SOURCE_NAMES; sec <= QS_SOURCES; sec++)
+    if (c->sec[sec].length &&
+        !q_section_bytes(c, &c->sec[sec], 0, c->sec[sec].length, NULL))
+      return;
+  for (uint64_t s = 0; s < c->sources; s++) {
+    const char *name;
+    size_t len;
+    if (quire_corpus_source(c, s, &name, &len, NULL) == QUIRE_ECORRUPT) {
+      char line[Q_MSG_CAP];
+      snprintf(line, sizeof line, "source %llu: %.400s", (unsigned long long)s,
+               quire_corpus_errmsg(c));
+      report_line(r, line);
+    }
+  }
+}
+
 /* Inflates every block. Running out of memory is no damage: it stops the
  * check with QUIRE_ENOMEM. */
 static int verify_blocks(const quire_corpus *c, report *r) {
@@ -109,6 +185,10 @@ int quire_corpus_verify(const quire_corpus *c, uint64_t *damaged,
     return QUIRE_EINVAL;
   report r = {fn, ctx, 0, 0};
   int status = verify_sections(c, &r);
+  if (status == QUIRE_OK && !r.stopped)
+    verify_layout(c, &r);
+  if (status == QUIRE_OK && !r.stopped)
+    verify_sources(c, &r);
   if (status == QUIRE_OK)
     status = verify_blocks(c, &r);
   if (damaged)

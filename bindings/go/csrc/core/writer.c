@@ -199,7 +199,11 @@ uint64_t quire_writer_dropped(const quire_writer *w) {
 }
 
 uint64_t quire_writer_doc_count(const quire_writer *w) {
-  return w ? w->doc_count + w->copied_docs : 0;
+  if (!w)
+    return 0;
+  /* An append's corpus counts from the start, though it is copied later. */
+  uint64_t pending = w->base_pending ? w->base->docs : 0;
+  return w->doc_count + w->copied_docs + pending;
 }
 
 const char *quire_writer_errmsg(const quire_writer *w) {

@@ -12,6 +12,7 @@
  * compressed again only when a duplicate is dropped from it: its remaining
  * documents are then added one by one, as quire_writer_add() adds them.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -132,8 +133,10 @@ static int adopt_dictionaries(quire_writer *w, wcorpus *wc) {
         (const uint8_t *)w->dict_dir.data + (size_t)(number - 1) * QXD_ENTRY;
     w->zdict[kind] = q_zdict_new(w->dict_bytes.data + ld64(e + QXD_OFFSET),
                                  ld32(e + QXD_SIZE), w->level, w->block_size);
+    /* zstd refused it (or memory ran out): the writer's own blocks go
+     * without; the copied blocks that name it are copied all the same. */
     if (!w->zdict[kind])
-      return q_writer_fail(w, QUIRE_ENOMEM, "out of memory for a dictionary");
+      continue;
     w->dict_number[kind] = number;
     w->config.dict[kind] = w->zdict[kind];
     w->dicts_fixed = 1;
@@ -314,6 +317,38 @@ static int find_duplicates(quire_writer *w, const quire_corpus *c, wkeep *k) {
   return status == QUIRE_OK ? QUIRE_OK : q_writer_fail(w, status, NULL);
 }
 
+/* Adds document doc of the cursor's corpus again, as quire_writer_add()
+ * would. A document the writer refuses (bad UTF-8, a bad date, over a
+ * limit) can only come from a damaged file. */
+static int add_again(quire_writer *w, quire_cursor *cur, uint64_t doc) {
+  static const int fields[] = {QUIRE_FIELD_SOURCE, QUIRE_FIELD_DATE,
+                               QUIRE_FIELD_TITLE,  QUIRE_FIELD_AUTHOR,
+                               QUIRE_FIELD_URL,    QUIRE_FIELD_TEXT};
+  const char *v[6];
+  size_t len[6];
+  int status = quire_cursor_seek(cur, doc);
+  if (status == QUIRE_ROW)
+    status = QUIRE_OK;
+  for (int i = 0; i < 6 && status == QUIRE_OK; i++)
+    status = quire_cursor_field(cur, fields[i], &v[i], &len[i]);
+  if (status != QUIRE_OK)
+    return q_writer_fail(w, status == QUIRE_ENOMEM ? status : QUIRE_ECORRUPT,
+                         quire_cursor_errmsg(cur));
+  status = q_writer_add_checked(w, v[0], len[0], v[1], len[1], v[2], len[2],
+                                v[3], len[3], v[4], len[4], v[5], len[5]);
+  if (status == QUIRE_EUTF8 || status == QUIRE_EDATE ||
+      status == QUIRE_ELIMIT) {
+    char why[Q_MSG_CAP];
+    snprintf(why, sizeof why, "%s", w->msg);
+    q_fail(w->msg, QUIRE_ECORRUPT, "document %llu is damaged: %.400s",
+           (unsigned long long)doc, why);
+    return q_writer_fail(w, QUIRE_ECORRUPT, NULL);
+  }
+  return status == QUIRE_OK || w->status != QUIRE_OK
+             ? status
+             : q_writer_fail(w, status, NULL);
+}
+
 /* Adds again, one by one, the documents of block b that were kept: a
  * duplicate was dropped from it, so it cannot be copied whole. */
 static int add_kept(quire_writer *w, const quire_corpus *c, const wkeep *k,
@@ -321,29 +356,20 @@ static int add_kept(quire_writer *w, const quire_corpus *c, const wkeep *k,
   q_block_desc d;
   quire_cursor *cur = NULL;
   int status = q_block_describe(c, 0, b, &d, w->msg);
-  if (status == QUIRE_OK)
-    status = quire_cursor_open(c, NULL, &cur);
-  static const int fields[] = {QUIRE_FIELD_SOURCE, QUIRE_FIELD_DATE,
-                               QUIRE_FIELD_TITLE,  QUIRE_FIELD_AUTHOR,
-                               QUIRE_FIELD_URL,    QUIRE_FIELD_TEXT};
-  for (uint64_t doc = d.first_doc;
-       status == QUIRE_OK && doc < (uint64_t)d.first_doc + d.docs; doc++) {
-    if (!k->doc[doc])
-      continue;
-    const char *v[6];
-    size_t len[6];
-    status =
-        quire_cursor_seek(cur, doc) == QUIRE_ROW ? QUIRE_OK : QUIRE_ECORRUPT;
-    for (int i = 0; i < 6 && status == QUIRE_OK; i++)
-      status = quire_cursor_field(cur, fields[i], &v[i], &len[i]);
-    if (status == QUIRE_OK)
-      status = q_writer_add_checked(w, v[0], len[0], v[1], len[1], v[2], len[2],
-                                    v[3], len[3], v[4], len[4], v[5], len[5]);
+  if (status != QUIRE_OK)
+    return q_writer_fail(w, status, NULL);
+  status = quire_cursor_open(c, NULL, &cur);
+  if (status != QUIRE_OK) {
+    q_writer_fail(w, status, quire_corpus_errmsg(c));
+    quire_cursor_free(cur);
+    return status;
   }
-  if (status != QUIRE_OK && w->status == QUIRE_OK)
-    q_writer_fail(w, status, cur ? quire_cursor_errmsg(cur) : NULL);
+  for (uint64_t doc = d.first_doc;
+       status == QUIRE_OK && doc < (uint64_t)d.first_doc + d.docs; doc++)
+    if (doc < c->docs && k->doc[doc])
+      status = add_again(w, cur, doc);
   quire_cursor_free(cur);
-  return w->status;
+  return status;
 }
 
 /* ---- copying blocks ------------------------------------------------------ */
@@ -437,12 +463,27 @@ static int copy_block(quire_writer *w, uint32_t corpus, uint32_t b,
   return QUIRE_OK;
 }
 
+/* Describes text block b of c, which must hold documents of c. */
+static int describe_text_block(quire_writer *w, const quire_corpus *c,
+                               uint32_t b, q_block_desc *t) {
+  if (q_block_describe(c, 0, b, t, w->msg) != QUIRE_OK)
+    return q_writer_fail(w, QUIRE_ECORRUPT, NULL);
+  if (t->docs == 0 || (uint64_t)t->first_doc + t->docs > c->docs)
+    return q_writer_fail(
+        w,
+        q_damage(c, w->msg, "text block %u: holds documents %u to %llu of %llu",
+                 b, t->first_doc, (unsigned long long)t->first_doc + t->docs,
+                 (unsigned long long)c->docs),
+        NULL);
+  return QUIRE_OK;
+}
+
 /* Clustered order: remembers block b, to be copied at finish. */
 static int queue_block(quire_writer *w, uint32_t corpus, uint32_t b) {
   const wcorpus *wc = &w->corpora[corpus];
   q_block_desc t;
-  if (q_block_describe(wc->c, 0, b, &t, w->msg) != QUIRE_OK)
-    return q_writer_fail(w, QUIRE_ECORRUPT, NULL);
+  if (describe_text_block(w, wc->c, b, &t) != QUIRE_OK)
+    return w->status;
   const uint8_t *row =
       t.docs ? q_record(wc->c, QS_DOCS, t.first_doc, w->msg) : NULL;
   uint32_t s = row ? ld32(row + QD_SOURCE) : QF_NO_SOURCE;
@@ -494,8 +535,10 @@ int q_writer_copy_queued(quire_writer *w, const uint32_t *rank) {
   return QUIRE_OK;
 }
 
-/* Copies or queues every block of c, minus the duplicates. */
-static int copy_corpus(quire_writer *w, const quire_corpus *c) {
+/* Copies or queues every block of c, minus the duplicates. in_place: copy
+ * the blocks now, in their order, whatever the writer's order (the corpus
+ * of an append, whose documents keep their numbers). */
+static int copy_corpus(quire_writer *w, const quire_corpus *c, int in_place) {
   uint64_t total = w->doc_count + w->copied_docs + c->docs;
   if (total > QUIRE_MAX_DOCUMENTS)
     return q_fail(w->msg, QUIRE_ELIMIT, "more than %u documents",
@@ -521,11 +564,8 @@ static int copy_corpus(quire_writer *w, const quire_corpus *c) {
   int status = QUIRE_OK;
   for (uint32_t b = 0; b < c->blocks && status == QUIRE_OK; b++) {
     q_block_desc t;
-    status = q_block_describe(c, 0, b, &t, w->msg);
-    if (status != QUIRE_OK) {
-      status = q_writer_fail(w, status, NULL);
+    if ((status = describe_text_block(w, c, b, &t)) != QUIRE_OK)
       break;
-    }
     if (keep.doc && keep.kept[b] < t.docs) {
       if (keep.kept[b])
         status = add_kept(w, c, &keep, b);
@@ -533,8 +573,9 @@ static int copy_corpus(quire_writer *w, const quire_corpus *c) {
     }
     if (keep.doc)
       w->raw_size += keep.raw[b];
-    status = w->order == QUIRE_ORDER_CLUSTERED ? queue_block(w, corpus, b)
-                                               : copy_block(w, corpus, b, 0);
+    status = w->order == QUIRE_ORDER_CLUSTERED && !in_place
+                 ? queue_block(w, corpus, b)
+                 : copy_block(w, corpus, b, 0);
   }
   keep_free(&keep);
   return status;
@@ -544,7 +585,7 @@ int q_writer_copy_base(quire_writer *w) {
   if (!w->base_pending)
     return QUIRE_OK;
   w->base_pending = 0;
-  return copy_corpus(w, w->base);
+  return copy_corpus(w, w->base, 1);
 }
 
 /* ---- word summaries ----------------------------------------------------- */
@@ -596,7 +637,7 @@ int quire_writer_add_corpus(quire_writer *w, const quire_corpus *corpus) {
     return q_fail(w->msg, QUIRE_EINVAL, "corpus is NULL or failed to open");
   if (q_writer_copy_base(w) != QUIRE_OK)
     return w->status;
-  return copy_corpus(w, corpus);
+  return copy_corpus(w, corpus, 0);
 }
 
 /* The settings the corpus was written with, for the appended blocks. */
