@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math/rand"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -307,6 +308,55 @@ func withFreedMemoryPoisoned(t *testing.T) bool {
 		t.Fatalf("with MALLOC_PERTURB_: %v\n%s", err, out)
 	}
 	return false
+}
+
+// Close races AddCorpus from another goroutine: AddCorpus either fails
+// with ErrState or adds the whole corpus, which the writer then writes.
+func TestAddCorpusCloseRace(t *testing.T) {
+	if !withFreedMemoryPoisoned(t) {
+		return
+	}
+	path := writeCorpus(t, sampleDocs(80), &quire.WriterOptions{BlockSize: 8192})
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := readAll(t, path)
+	rng := rand.New(rand.NewSource(7))
+	added := 0
+	rounds := 60
+	if testing.Short() {
+		rounds = 10
+	}
+	for round := range rounds {
+		c, err := quire.OpenBytes(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join(t.TempDir(), "race.quire")
+		w, err := quire.Create(out, &quire.WriterOptions{Order: quire.OrderInput})
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error)
+		go func() { done <- w.AddCorpus(c) }()
+		time.Sleep(time.Duration(rng.Intn(40)) * time.Microsecond)
+		c.Close()
+		if err := <-done; err != nil {
+			if !errors.Is(err, quire.ErrState) {
+				t.Fatalf("round %d: %v", round, err)
+			}
+			w.Close()
+			continue
+		}
+		added++
+		if err := w.Finish(); err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		w.Close()
+		checkSame(t, "corpus closed during AddCorpus", readAll(t, out), want)
+	}
+	t.Logf("%d of %d rounds added the corpus before it closed", added, rounds)
 }
 
 // A corpus from bytes whose writer is collected unclosed: the cleanup frees
