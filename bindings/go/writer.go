@@ -81,26 +81,60 @@ func (c Codec) c() C.int {
 // A Writer belongs to one goroutine at a time.
 type Writer struct {
 	ptr     *C.quire_writer
+	held    *heldCorpora
 	cleanup runtime.Cleanup
 }
 
-func closeWriter(ptr *C.quire_writer) { C.quire_writer_close(ptr) }
+// heldCorpora are the corpora given to AddCorpus. The C writer reads them
+// until it is closed, so each keeps a reference (as a cursor does): closing
+// or collecting the Corpus meanwhile frees nothing the writer needs (for a
+// corpus opened with OpenBytes, its C copy of the bytes).
+type heldCorpora struct{ handles []*corpusHandle }
+
+// writerResources is what the cleanup of a collected Writer frees.
+type writerResources struct {
+	ptr  *C.quire_writer
+	held *heldCorpora
+}
+
+// closeWriter closes the C writer, then lets go of the corpora it read.
+func closeWriter(r writerResources) {
+	C.quire_writer_close(r.ptr)
+	for _, h := range r.held.handles {
+		h.release()
+	}
+	r.held.handles = nil
+}
+
+// newWriter wraps an open C writer.
+func newWriter(ptr *C.quire_writer) *Writer {
+	w := &Writer{ptr: ptr, held: &heldCorpora{}}
+	w.cleanup = runtime.AddCleanup(w, closeWriter, writerResources{ptr, w.held})
+	return w
+}
 
 // Create starts writing a corpus to path. opts may be nil.
 func Create(path string, opts *WriterOptions) (*Writer, error) {
+	return openWriter(path, func(p *C.char, out **C.quire_writer) C.int {
+		return C.quire_writer_open(p, out)
+	}, opts.apply)
+}
+
+// openWriter opens a C writer on path with open (handle convention of
+// quire_writer_open), then sets its options with apply.
+func openWriter(path string, open func(*C.char, **C.quire_writer) C.int,
+	apply func(*C.quire_writer) error) (*Writer, error) {
 	cpath := C.CString(path)
 	defer C.free(unsafe.Pointer(cpath))
 	var ptr *C.quire_writer
-	if st := C.quire_writer_open(cpath, &ptr); st != C.QUIRE_OK {
+	if st := open(cpath, &ptr); st != C.QUIRE_OK {
 		return nil, writerFailure(ptr, st)
 	}
-	if err := opts.apply(ptr); err != nil {
+	if err := apply(ptr); err != nil {
 		C.quire_writer_close(ptr)
 		return nil, err
 	}
-	w := &Writer{ptr: ptr}
-	w.cleanup = runtime.AddCleanup(w, closeWriter, ptr)
-	return w, nil
+	return newWriter(ptr), nil
 }
 
 // writerFailure reads the message of a writer that failed to open, and frees it.
@@ -113,16 +147,21 @@ func writerFailure(ptr *C.quire_writer, st C.int) error {
 	return err
 }
 
-func (o *WriterOptions) apply(ptr *C.quire_writer) error {
-	if o == nil {
-		return nil
-	}
-	check := func(st C.int) error {
+// writerCheck turns a status of a call on ptr into nil or its error.
+func writerCheck(ptr *C.quire_writer) func(C.int) error {
+	return func(st C.int) error {
 		if st != C.QUIRE_OK {
 			return newError(st, C.quire_writer_errmsg(ptr))
 		}
 		return nil
 	}
+}
+
+func (o *WriterOptions) apply(ptr *C.quire_writer) error {
+	if o == nil {
+		return nil
+	}
+	check := writerCheck(ptr)
 	if o.Codec != CodecZstd && o.Codec != CodecDeflate {
 		return errorf(Code(C.QUIRE_EINVAL), "unknown codec %d", int(o.Codec))
 	}
@@ -154,20 +193,26 @@ func (o *WriterOptions) apply(ptr *C.quire_writer) error {
 			return err
 		}
 	}
-	if o.Threads != 0 {
-		if err := check(C.quire_writer_set_threads(ptr, C.int(o.Threads))); err != nil {
-			return err
-		}
-	}
 	if err := check(C.quire_writer_set_order(ptr, C.int(o.Order))); err != nil {
 		return err
 	}
-	if o.Dedup != 0 || o.Similarity != 0 {
-		if err := check(C.quire_writer_set_dedup(ptr, C.int(o.Dedup), C.double(o.Similarity))); err != nil {
+	return applyShared(ptr, o.Threads, o.Dedup, o.Similarity, o.UTF8)
+}
+
+// applyShared sets the options that WriterOptions and AppendOptions share.
+func applyShared(ptr *C.quire_writer, threads int, dedup DupKind, similarity float64, utf8 UTF8Policy) error {
+	check := writerCheck(ptr)
+	if threads != 0 {
+		if err := check(C.quire_writer_set_threads(ptr, C.int(threads))); err != nil {
 			return err
 		}
 	}
-	return check(C.quire_writer_set_utf8(ptr, C.int(o.UTF8)))
+	if dedup != 0 || similarity != 0 {
+		if err := check(C.quire_writer_set_dedup(ptr, C.int(dedup), C.double(similarity))); err != nil {
+			return err
+		}
+	}
+	return check(C.quire_writer_set_utf8(ptr, C.int(utf8)))
 }
 
 // Add adds one document (its Number is ignored). A bad document (ErrDate,
@@ -220,7 +265,7 @@ func (w *Writer) Close() error {
 		return nil
 	}
 	w.cleanup.Stop()
-	C.quire_writer_close(w.ptr)
+	closeWriter(writerResources{w.ptr, w.held})
 	w.ptr = nil
 	return nil
 }

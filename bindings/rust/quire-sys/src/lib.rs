@@ -409,6 +409,11 @@ extern "C" {
     ) -> c_int;
     pub fn quire_writer_dropped(writer: *const quire_writer) -> u64;
 
+    // ---- Merge and append (since 1.1) ----
+    pub fn quire_writer_add_corpus(writer: *mut quire_writer, corpus: *const quire_corpus)
+        -> c_int;
+    pub fn quire_writer_open_append(path: *const c_char, out: *mut *mut quire_writer) -> c_int;
+
     // ---- Recovery ----
     pub fn quire_salvage(
         in_path: *const c_char,

@@ -1,6 +1,7 @@
 use std::ffi::c_char;
 use std::path::Path;
 use std::ptr::NonNull;
+use std::sync::Arc;
 
 use quire_sys as sys;
 
@@ -27,8 +28,10 @@ use crate::{message, path_arg, Codec, Error, Filter, Result};
 pub struct Corpus {
     ptr: NonNull<sys::quire_corpus>,
     // The bytes given to from_bytes, which libquire reads in place; dropped
-    // after the C corpus (see Drop).
-    data: Option<Box<[u8]>>,
+    // after the C corpus (see Drop), and shared with the writers that copy
+    // from it (Writer::add_corpus), which keep reading them after the
+    // corpus is dropped.
+    data: Option<Arc<Box<[u8]>>>,
 }
 
 // SAFETY: include/quire.h: "An open corpus is immutable: any number of
@@ -70,10 +73,11 @@ impl Corpus {
     /// Opens a corpus held in memory, which the corpus keeps (libquire reads
     /// it in place, without copying).
     pub fn from_bytes(data: impl Into<Box<[u8]>>) -> Result<Corpus> {
-        let data: Box<[u8]> = data.into();
+        let data: Arc<Box<[u8]>> = Arc::new(data.into());
         let mut ptr = std::ptr::null_mut();
-        // SAFETY: the boxed bytes do not move or change until the corpus,
-        // which owns them, is closed in Drop.
+        // SAFETY: the boxed bytes never move or change, and are freed only
+        // when the corpus, which owns them, and every writer it lent them to
+        // have closed their C handles.
         let status =
             unsafe { sys::quire_corpus_open_buffer(data.as_ptr().cast(), data.len(), &mut ptr) };
         Corpus::from_open(status, ptr, Some(data))
@@ -82,7 +86,7 @@ impl Corpus {
     fn from_open(
         status: i32,
         ptr: *mut sys::quire_corpus,
-        data: Option<Box<[u8]>>,
+        data: Option<Arc<Box<[u8]>>>,
     ) -> Result<Corpus> {
         match NonNull::new(ptr) {
             Some(ptr) if status == sys::QUIRE_OK => Ok(Corpus { ptr, data }),
@@ -98,6 +102,12 @@ impl Corpus {
 
     pub(crate) fn as_ptr(&self) -> *const sys::quire_corpus {
         self.ptr.as_ptr()
+    }
+
+    /// The bytes libquire reads in place (a corpus from bytes), for a
+    /// holder of the C corpus that may outlive this one.
+    pub(crate) fn shared_bytes(&self) -> Option<Arc<Box<[u8]>>> {
+        self.data.clone()
     }
 
     fn errmsg(&self) -> *const c_char {

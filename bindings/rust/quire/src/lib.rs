@@ -28,6 +28,7 @@ mod dups;
 mod error;
 mod export;
 mod filter;
+mod merge;
 mod query;
 mod writer;
 
@@ -42,6 +43,7 @@ pub use dups::{find_dups, DupGroup, DupKind, DupMember, DupsOptions, DEFAULT_SIM
 pub use error::{strerror, Error, ErrorKind, Result};
 pub use export::{salvage, Dialect, ExportOptions, ExportReport, SalvageReport};
 pub use filter::{Filter, Undated};
+pub use merge::{merge, AppendOptions, MergeOptions, MergeReport};
 pub use query::{Doc, Document, Field, Query};
 pub use writer::{Codec, ImportOptions, ImportReport, Order, Utf8Policy, Writer, WriterOptions};
 

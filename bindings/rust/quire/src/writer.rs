@@ -1,6 +1,7 @@
-use std::ffi::{c_char, CString};
+use std::ffi::{c_char, c_int, CString};
 use std::path::{Path, PathBuf};
 use std::ptr::NonNull;
+use std::sync::Arc;
 
 use quire_sys as sys;
 
@@ -71,6 +72,10 @@ pub struct WriterOptions {
 /// [`Writer::finish`] succeeds; a writer dropped unfinished leaves no file.
 pub struct Writer {
     ptr: NonNull<sys::quire_writer>,
+    // The bytes of the corpora from bytes given to add_corpus: libquire
+    // reads them until the writer is closed, so they are dropped after it
+    // (see Drop).
+    held: Vec<Arc<Box<[u8]>>>,
 }
 
 // SAFETY: a writer is used by one thread at a time (every call takes
@@ -85,21 +90,38 @@ impl Writer {
 
     /// Starts writing a corpus to path.
     pub fn create_with(path: impl AsRef<Path>, options: &WriterOptions) -> Result<Writer> {
-        let path = path_arg(path.as_ref())?;
-        let mut ptr = std::ptr::null_mut();
-        // SAFETY: path is NUL-terminated; ptr is a valid out pointer.
-        let status = unsafe { sys::quire_writer_open(path.as_ptr(), &mut ptr) };
-        let writer = match NonNull::new(ptr) {
-            Some(ptr) => Writer { ptr },
-            None => return Err(Error::from_status(status, std::ptr::null())),
-        };
-        // A failed handle is closed by Drop once its message is read.
-        check(status, || writer.errmsg())?;
+        let writer = Writer::open(path.as_ref(), sys::quire_writer_open)?;
         writer.apply(options)?;
         Ok(writer)
     }
 
-    fn errmsg(&self) -> *const c_char {
+    /// Opens a C writer on path with open, which follows the handle
+    /// convention of quire_writer_open().
+    pub(crate) fn open(
+        path: &Path,
+        open: unsafe extern "C" fn(*const c_char, *mut *mut sys::quire_writer) -> c_int,
+    ) -> Result<Writer> {
+        let path = path_arg(path)?;
+        let mut ptr = std::ptr::null_mut();
+        // SAFETY: path is NUL-terminated; ptr is a valid out pointer.
+        let status = unsafe { open(path.as_ptr(), &mut ptr) };
+        let writer = match NonNull::new(ptr) {
+            Some(ptr) => Writer {
+                ptr,
+                held: Vec::new(),
+            },
+            None => return Err(Error::from_status(status, std::ptr::null())),
+        };
+        // A failed handle is closed by Drop once its message is read.
+        check(status, || writer.errmsg())?;
+        Ok(writer)
+    }
+
+    pub(crate) fn as_ptr(&self) -> *mut sys::quire_writer {
+        self.ptr.as_ptr()
+    }
+
+    pub(crate) fn errmsg(&self) -> *const c_char {
         // SAFETY: the writer is live.
         unsafe { sys::quire_writer_errmsg(self.ptr.as_ptr()) }
     }
@@ -132,28 +154,48 @@ impl Writer {
         if let Some(level) = o.level {
             check(unsafe { sys::quire_writer_set_level(w, level) }, errmsg)?;
         }
-        if let Some(threads) = o.threads {
-            check(unsafe { sys::quire_writer_set_threads(w, threads) }, errmsg)?;
-        }
         let order = match o.order {
             Order::Clustered => sys::QUIRE_ORDER_CLUSTERED,
             Order::Input => sys::QUIRE_ORDER_INPUT,
         };
         check(unsafe { sys::quire_writer_set_order(w, order) }, errmsg)?;
-        let utf8 = match o.utf8 {
+        self.apply_shared(o.threads, o.utf8, &o.dedup, o.similarity)
+    }
+
+    /// Sets the options that WriterOptions and AppendOptions share.
+    pub(crate) fn apply_shared(
+        &self,
+        threads: Option<i32>,
+        utf8: Utf8Policy,
+        dedup: &[DupKind],
+        similarity: Option<f64>,
+    ) -> Result<()> {
+        let w = self.ptr.as_ptr();
+        let errmsg = || self.errmsg();
+        // SAFETY (every call): w is a live writer with no document yet.
+        if let Some(threads) = threads {
+            check(unsafe { sys::quire_writer_set_threads(w, threads) }, errmsg)?;
+        }
+        let utf8 = match utf8 {
             Utf8Policy::Reject => sys::QUIRE_UTF8_REJECT,
             Utf8Policy::Replace => sys::QUIRE_UTF8_REPLACE,
         };
         check(unsafe { sys::quire_writer_set_utf8(w, utf8) }, errmsg)?;
-        if !o.dedup.is_empty() || o.similarity.is_some() {
-            let kinds = DupKind::mask(&o.dedup);
-            let similarity = o.similarity.unwrap_or(0.0);
+        if !dedup.is_empty() || similarity.is_some() {
+            let kinds = DupKind::mask(dedup);
+            let similarity = similarity.unwrap_or(0.0);
             check(
                 unsafe { sys::quire_writer_set_dedup(w, kinds, similarity) },
                 errmsg,
             )?;
         }
         Ok(())
+    }
+
+    /// Keeps the bytes libquire reads in place for corpus (a corpus from
+    /// bytes) until the writer is closed.
+    pub(crate) fn hold(&mut self, corpus: &crate::Corpus) {
+        self.held.extend(corpus.shared_bytes());
     }
 
     /// Adds one document (its `number` is ignored). A bad document
@@ -200,8 +242,14 @@ impl Writer {
     }
 
     /// Writes the indexes, syncs the file and renames it into place.
-    pub fn finish(self) -> Result<()> {
-        // SAFETY: the writer is live; Drop then frees it.
+    pub fn finish(mut self) -> Result<()> {
+        // Drop then frees the writer.
+        self.finish_in_place()
+    }
+
+    /// finish() for a caller that reads the counts afterwards.
+    pub(crate) fn finish_in_place(&mut self) -> Result<()> {
+        // SAFETY: the writer is live.
         let status = unsafe { sys::quire_writer_finish(self.ptr.as_ptr()) };
         check(status, || self.errmsg())
     }
@@ -259,6 +307,7 @@ impl Writer {
 impl Drop for Writer {
     fn drop(&mut self) {
         // SAFETY: we own the writer. Unfinished, its temporary file goes.
+        // The held bytes are dropped after this, with the fields.
         unsafe { sys::quire_writer_close(self.ptr.as_ptr()) }
     }
 }
@@ -304,7 +353,7 @@ impl Importer {
         }
     }
 
-    fn errmsg(&self) -> *const c_char {
+    pub(crate) fn errmsg(&self) -> *const c_char {
         // SAFETY: the importer is live.
         unsafe { sys::quire_import_errmsg(self.0.as_ptr()) }
     }

@@ -9,23 +9,8 @@ use quire::{
     Writer, WriterOptions,
 };
 
-fn words(seed: u64, n: usize) -> String {
-    let mut state = seed;
-    (0..n)
-        .map(|_| {
-            // splitmix64
-            state = state.wrapping_add(0x9e3779b97f4a7c15);
-            let mut z = state;
-            z = (z ^ (z >> 30)).wrapping_mul(0xbf58476d1ce4e5b9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94d049bb133111eb);
-            format!("w{}", (z ^ (z >> 31)) % 5000)
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 fn docs() -> Vec<Document> {
-    let story = words(1, 500);
+    let story = random_words(1, 500);
     let edited: Vec<String> = story
         .split(' ')
         .enumerate()
@@ -37,7 +22,7 @@ fn docs() -> Vec<Document> {
             }
         })
         .collect();
-    let other = words(4, 400);
+    let other = random_words(4, 400);
     let doc = |title: &str, url: &str, text: String| Document {
         title: title.into(),
         url: url.into(),
@@ -46,8 +31,8 @@ fn docs() -> Vec<Document> {
     };
     vec![
         doc("t0", "https://news.example/a?utm_medium=x", story.clone()),
-        doc("t1", "", words(2, 400)),
-        doc("t2", "HTTP://NEWS.EXAMPLE:80/a/#x", words(3, 400)),
+        doc("t1", "", random_words(2, 400)),
+        doc("t2", "HTTP://NEWS.EXAMPLE:80/a/#x", random_words(3, 400)),
         doc("t3", "", edited.join(" ")),
         doc("t4", "", format!("Cafe\u{301} {other}")),
         doc("t5", "", format!("Caf\u{e9}\n\n {other}  ")),

@@ -86,6 +86,22 @@ fn sample_text(i: usize) -> String {
     }
 }
 
+/// n pseudo-random words of 5,000 (splitmix64), the same for the same
+/// seed: texts that share no shingle by chance.
+pub fn random_words(seed: u64, n: usize) -> String {
+    let mut state = seed;
+    (0..n)
+        .map(|_| {
+            state = state.wrapping_add(0x9e3779b97f4a7c15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58476d1ce4e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d049bb133111eb);
+            format!("w{}", (z ^ (z >> 31)) % 5000)
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Packs docs into dir/name with the binding's writer.
 pub fn write_corpus(dir: &TempDir, docs: &[Document], options: &WriterOptions) -> PathBuf {
     let path = dir.path("test.quire");
