@@ -306,7 +306,13 @@ export interface ImportResult {
 /** Writes a new corpus; nothing appears at path before finish() succeeds. */
 export class Writer {
   constructor(path: string, options?: WriterOptions);
+  /** A writer appending to the corpus at path; finish() replaces the file
+   * atomically, close() unfinished leaves it as it was. */
+  static openAppend(path: string, options?: AppendOptions): Writer;
   add(doc: NewDocument): void;
+  /** Copies every document of a corpus (or of the corpus at a path, or in
+   * bytes) by its compressed blocks; the corpus may be closed right after. */
+  addCorpus(corpus: Corpus | string | URL | Buffer | Uint8Array | ArrayBuffer): void;
   /** Documents added so far. */
   readonly count: number;
   /** Documents not added because they duplicate one kept (dedup). */
@@ -317,6 +323,30 @@ export class Writer {
   /** Frees the writer; an unfinished file is abandoned. */
   close(): void;
 }
+
+export interface AppendOptions {
+  threads?: number;
+  /** Drop new documents that duplicate one kept (old ones included). */
+  dedup?: DupKind | DupKind[];
+  similarity?: number;
+}
+
+export interface MergeOptions extends AppendOptions {
+  /** Put the inputs one after the other instead of ordering the blocks by
+   * source and date. */
+  keepOrder?: boolean;
+  wordSummaries?: boolean;
+}
+
+export interface MergeResult {
+  documents: number;
+  /** Documents dropped as duplicates (dedup). */
+  dropped: number;
+}
+
+/** Merges corpora (Corpus objects or paths) into a new corpus at out,
+ * copying their compressed blocks; on failure nothing is written. */
+export function merge(out: string, inputs: Array<Corpus | string>, options?: MergeOptions): MergeResult;
 
 /** Precision names by number, as Batch#precisions holds them. */
 export const PRECISIONS: readonly Precision[];

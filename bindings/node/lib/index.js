@@ -3,6 +3,7 @@
 // Everything the library defines (formats, filters, dates, CSV) stays in the
 // library; this file only shapes it the way JavaScript code expects.
 
+const fs = require('node:fs');
 const path = require('node:path');
 const { Readable } = require('node:stream');
 
@@ -730,6 +731,8 @@ if (Symbol.dispose) Corpus.prototype[Symbol.dispose] = Corpus.prototype.close;
 const WRITER_KEYS = ['blockSize', 'level', 'order', 'utf8', 'threads', 'codec', 'dictionarySize', 'dedup',
   'similarity', 'wordSummaries'];
 const IMPORT_KEYS = ['columns', 'skipBadRows', 'baseDir'];
+const APPEND_KEYS = ['threads', 'dedup', 'similarity'];
+const MERGE_KEYS = ['keepOrder', 'dedup', 'similarity', 'threads', 'wordSummaries'];
 
 function textArg(value, what) {
   if (value === undefined || value === null) return '';
@@ -760,6 +763,46 @@ class Writer {
       similarity,
       wordSummaries === undefined ? undefined : Number(wordSummaries),
     );
+  }
+
+  /** A writer that appends to the corpus at file: its documents keep their
+   * numbers and fields; those added (add, importCsv, addCorpus) follow,
+   * compressed as the corpus was (codec, level, block size, order,
+   * dictionaries). finish() replaces the file atomically; closed (or
+   * disposed, or collected) unfinished, it leaves the file as it was.
+   * options: {threads, dedup, similarity}; dedup also drops new documents
+   * that duplicate old ones. */
+  static openAppend(file, options = {}) {
+    checkKeys(options, APPEND_KEYS, 'openAppend');
+    const { threads, dedup, similarity } = options;
+    const writer = Object.create(Writer.prototype);
+    writer[kHandle] = native.writerOpenAppend(file, threads,
+      dedup === undefined ? undefined : dupMask(dedup), similarity);
+    return writer;
+  }
+
+  /** Adds every document of a corpus (an open Corpus, a path, or the bytes
+   * of a .quire file) by copying its compressed blocks as they are: how
+   * corpora are merged. Order "input" puts them after the documents added
+   * before; "clustered" orders whole blocks by the source and date of their
+   * first document. The corpus may be closed right after the call: the
+   * writer keeps what it needs until it is closed. A damaged corpus throws
+   * QUIRE_ECORRUPT (here or at finish) and fails the writer. */
+  addCorpus(corpus) {
+    if (corpus instanceof Corpus) {
+      native.writerAddCorpus(this[kHandle], corpus[kHandle]);
+      return;
+    }
+    if (corpus === undefined || corpus === null) {
+      throw new TypeError('addCorpus() needs a Corpus, a path or the bytes of a .quire file');
+    }
+    native.writerCount(this[kHandle]); // a closed writer throws before any open
+    const opened = Corpus.open(corpus);
+    try {
+      native.writerAddCorpus(this[kHandle], opened[kHandle]);
+    } finally {
+      opened.close();
+    }
   }
 
   /** Documents not added because they duplicate one kept (the dedup
@@ -832,6 +875,54 @@ function importCsv(csv, out, options = {}) {
   }
 }
 
+/** Writes to out one corpus holding the documents of every input (Corpus
+ * objects or paths), copying their compressed blocks as they are. Blocks are
+ * ordered by the source and date of their first document unless keepOrder,
+ * which puts the inputs one after the other. options: {keepOrder, dedup:
+ * 'url'|'text'|'near'|array (drops each document duplicating one before it
+ * in that order), similarity, threads, wordSummaries}. Returns {documents,
+ * dropped}; on failure nothing is written at out. */
+function merge(out, inputs, options = {}) {
+  checkKeys(options, MERGE_KEYS, 'merge');
+  if (!Array.isArray(inputs)) throw new TypeError('inputs must be an array of Corpus objects or paths');
+  if (inputs.length === 0) throw einval('merge needs at least one input corpus');
+  refuseOutputAmongInputs(out, inputs);
+  const { keepOrder = false, dedup, similarity, threads, wordSummaries } = options;
+  const writer = new Writer(out, { order: keepOrder ? 'input' : 'clustered', dedup, similarity, threads,
+    wordSummaries });
+  try {
+    for (const input of inputs) writer.addCorpus(input);
+    const documents = writer.finish();
+    return { documents, dropped: writer.dropped };
+  } finally {
+    writer.close();
+  }
+}
+
+/** As `quire merge`: the output may not be one of the inputs (append to it
+ * instead). */
+function refuseOutputAmongInputs(out, inputs) {
+  if (typeof out !== 'string') return; // the writer reports a bad path
+  let target;
+  try {
+    target = fs.statSync(out);
+  } catch {
+    return; // not there yet
+  }
+  for (const input of inputs) {
+    if (typeof input !== 'string') continue;
+    let st;
+    try {
+      st = fs.statSync(input);
+    } catch {
+      continue; // opening it reports why
+    }
+    if (st.dev === target.dev && st.ino === target.ino) {
+      throw einval(`${out} is also an input: write elsewhere, or use Writer.openAppend()`);
+    }
+  }
+}
+
 /** Parses an ISO 8601 or RFC 2822 date as libquire does. */
 function parseDate(text) {
   const [timestamp, precision] = native.parseDate(text);
@@ -899,6 +990,7 @@ function findDups(corpora, options = {}) {
 module.exports = {
   open,
   findDups,
+  merge,
   DEFAULT_SIMILARITY,
   Corpus,
   Document,

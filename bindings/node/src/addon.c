@@ -114,6 +114,8 @@ static napi_value init(napi_env env, napi_value exports) {
       FN("writerClose", qn_writer_close),
       FN("writerImportCsv", qn_writer_import_csv),
       FN("writerDropped", qn_writer_dropped),
+      FN("writerOpenAppend", qn_writer_open_append),
+      FN("writerAddCorpus", qn_writer_add_corpus),
       FN("dupsFind", qn_dups_find),
       FN("exportToPath", qn_export_to_path),
       FN("streamOpen", qn_stream_open),

@@ -128,8 +128,8 @@ typedef struct qn_corpus {
  * or QUIRE_ESTATE when it is closed). */
 qn_corpus *qn_corpus_get(napi_env env, napi_value value);
 
-/* An export thread starts or stops using the corpus; the last one to stop
- * after close() closes it. */
+/* An export thread (or a writer that copies the corpus) starts or stops
+ * using the corpus; the last one to stop after close() closes it. */
 void qn_corpus_hold(qn_corpus *c);
 void qn_corpus_release(qn_corpus *c);
 
@@ -191,6 +191,8 @@ napi_value qn_writer_finish(napi_env env, napi_callback_info info);
 napi_value qn_writer_close(napi_env env, napi_callback_info info);
 napi_value qn_writer_import_csv(napi_env env, napi_callback_info info);
 napi_value qn_writer_dropped(napi_env env, napi_callback_info info);
+napi_value qn_writer_open_append(napi_env env, napi_callback_info info);
+napi_value qn_writer_add_corpus(napi_env env, napi_callback_info info);
 
 /* ---- duplicates (dups.c) ------------------------------------------------- */
 

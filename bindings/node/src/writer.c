@@ -6,13 +6,30 @@
 
 typedef struct qn_writer {
   quire_writer *writer; /* NULL once closed */
+  /* The corpora given to writerAddCorpus, held (qn_corpus_hold) until the
+   * C writer, which reads them until it is closed, is closed: a corpus
+   * opened on a buffer keeps its copy of the bytes until then. */
+  qn_corpus **held;
+  size_t held_count, held_cap;
 } qn_writer;
+
+/* Closes the C writer (unfinished: the file is abandoned), then lets go of
+ * the corpora it read from. */
+static void shut_writer(qn_writer *w) {
+  quire_writer_close(w->writer);
+  w->writer = NULL;
+  for (size_t i = 0; i < w->held_count; i++)
+    qn_corpus_release(w->held[i]);
+  free(w->held);
+  w->held = NULL;
+  w->held_count = w->held_cap = 0;
+}
 
 static void finalize_writer(napi_env env, void *ptr, void *hint) {
   qn_writer *w = ptr;
   (void)env;
   (void)hint;
-  quire_writer_close(w->writer); /* unfinished: the file is abandoned */
+  shut_writer(w);
   free(w);
 }
 
@@ -89,28 +106,31 @@ static int configure(napi_env env, quire_writer *w, napi_value *argv) {
                quire_writer_set_word_summaries);
 }
 
-/* writerOpen(path, blockSize, level, order, utf8, threads, codec,
- * dictionarySize, dedup, similarity, wordSummaries) -> handle */
-napi_value qn_writer_open(napi_env env, napi_callback_info info) {
-  napi_value argv[11], handle;
+/* Opens a writer at the path argv[0] through opener (quire_writer_open or
+ * quire_writer_open_append), applies the settings, and wraps it. */
+static napi_value open_writer(napi_env env, napi_value *argv,
+                              int (*opener)(const char *, quire_writer **),
+                              int (*settings)(napi_env, quire_writer *,
+                                              napi_value *)) {
+  napi_value handle;
   quire_writer *writer = NULL;
   qn_writer *w;
   qn_str path;
   int status;
-  if (qn_args(env, info, 11, argv) != 0 || qn_get_path(env, argv[0], &path))
+  if (qn_get_path(env, argv[0], &path))
     return NULL;
-  status = quire_writer_open(path.data, &writer);
+  status = opener(path.data, &writer);
   qn_str_free(&path);
   if (status != QUIRE_OK) {
     qn_throw_status(env, status, writer ? quire_writer_errmsg(writer) : NULL);
     quire_writer_close(writer);
     return NULL;
   }
-  if (configure(env, writer, argv + 1) != 0) {
+  if (settings(env, writer, argv + 1) != 0) {
     quire_writer_close(writer);
     return NULL;
   }
-  if (!(w = malloc(sizeof *w))) {
+  if (!(w = calloc(1, sizeof *w))) {
     quire_writer_close(writer);
     qn_throw_status(env, QUIRE_ENOMEM, NULL);
     return NULL;
@@ -121,6 +141,63 @@ napi_value qn_writer_open(napi_env env, napi_callback_info info) {
     free(w);
   }
   return handle;
+}
+
+/* writerOpen(path, blockSize, level, order, utf8, threads, codec,
+ * dictionarySize, dedup, similarity, wordSummaries) -> handle */
+napi_value qn_writer_open(napi_env env, napi_callback_info info) {
+  napi_value argv[11];
+  if (qn_args(env, info, 11, argv) != 0)
+    return NULL;
+  return open_writer(env, argv, quire_writer_open, configure);
+}
+
+/* ---- merge and append ----------------------------------------------------
+ */
+
+/* argv: threads, dedup, similarity (each optional). */
+static int configure_append(napi_env env, quire_writer *w, napi_value *argv) {
+  return apply(env, w, argv[0], "threads", quire_writer_set_threads) ||
+         set_dedup(env, w, argv[1], argv[2]);
+}
+
+/* writerOpenAppend(path, threads, dedup, similarity) -> handle */
+napi_value qn_writer_open_append(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  if (qn_args(env, info, 4, argv) != 0)
+    return NULL;
+  return open_writer(env, argv, quire_writer_open_append, configure_append);
+}
+
+/* writerAddCorpus(handle, corpusHandle): copies every block of an open
+ * corpus. The corpus is held until the writer is closed. */
+napi_value qn_writer_add_corpus(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  qn_writer *w;
+  qn_corpus *c;
+  int status;
+  if (qn_args(env, info, 2, argv) != 0 || !(w = get_writer(env, argv[0])) ||
+      !(c = qn_corpus_get(env, argv[1])))
+    return NULL;
+  if (w->held_count == w->held_cap) {
+    size_t cap = w->held_cap ? w->held_cap * 2 : 4;
+    qn_corpus **grown = realloc(w->held, cap * sizeof *grown);
+    if (!grown) {
+      qn_throw_status(env, QUIRE_ENOMEM, NULL);
+      return NULL;
+    }
+    w->held = grown;
+    w->held_cap = cap;
+  }
+  /* Held whatever the outcome: a failed call may have taken a hold too. */
+  qn_corpus_hold(c);
+  w->held[w->held_count++] = c;
+  status = quire_writer_add_corpus(w->writer, c->corpus);
+  if (status != QUIRE_OK) {
+    qn_throw_status(env, status, quire_writer_errmsg(w->writer));
+    return NULL;
+  }
+  return qn_undefined(env);
 }
 
 /* writerAdd(handle, source, date, title, author, url, text) */
@@ -193,8 +270,7 @@ napi_value qn_writer_close(napi_env env, napi_callback_info info) {
   if (qn_args(env, info, 1, argv) != 0 ||
       !(w = qn_unwrap(env, argv[0], QN_WRITER)))
     return NULL;
-  quire_writer_close(w->writer);
-  w->writer = NULL;
+  shut_writer(w);
   return qn_undefined(env);
 }
 

@@ -46,6 +46,7 @@ from ._errors import (
     error_for,
 )
 from ._lib import lib
+from ._merge import MergeResult, append, merge
 from ._prototypes import WRITE_FN
 from ._shards import ShardStats, shard_stats  # shards for Spark and Dask (quire.spark, quire.dask)
 from ._split import split
@@ -71,6 +72,7 @@ __all__ = [
     "ImportResult",
     "InvalidArgumentError",
     "LimitError",
+    "MergeResult",
     "NotFoundError",
     "NotQuireError",
     "OutOfMemoryError",
@@ -84,11 +86,13 @@ __all__ = [
     "Utf8Error",
     "VersionError",
     "Writer",
+    "append",
     "find_dups",
     "format_date",
     "import_csv",
     "library_version",
     "library_version_number",
+    "merge",
     "open",
     "parse_date",
     "salvage",

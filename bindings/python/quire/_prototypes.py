@@ -159,6 +159,9 @@ PROTOTYPES = {
     "quire_dups_errmsg": (c_char_p, [_handle]),
     "quire_writer_set_dedup": (c_int, [_handle, c_int, c_double]),
     "quire_writer_dropped": (c_uint64, [_handle]),
+    # merge and append (quire/_merge.py, Writer.add_corpus, Writer.append)
+    "quire_writer_add_corpus": (c_int, [_handle, _handle]),
+    "quire_writer_open_append": (c_int, [_text, _out_handle]),
     # Arrow C stream (quire/_arrow.py); the struct is passed as a pointer
     "quire_arrow_stream_open": (
         c_int, [_handle, _handle, _text, c_size_t, c_uint64, c_int, c_void_p]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import weakref
 from ctypes import byref, c_uint64, c_void_p
-from typing import Dict, Iterable, List, Mapping, NamedTuple, Optional, Union
+from typing import TYPE_CHECKING, Dict, Iterable, List, Mapping, NamedTuple, Optional, Union
 
 from ._common import (
     FIELD_AUTHOR,
@@ -27,6 +27,9 @@ from ._common import (
 from ._dups import kind_mask
 from ._errors import InvalidArgumentError, closed
 from ._lib import lib
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._corpus import Corpus
 
 _ORDERS = {"clustered": 0, "input": 1}
 _CODECS = {"zstd": 1, "deflate": 0}
@@ -81,18 +84,10 @@ class Writer:
         similarity: Optional[float] = None,
         word_summaries: bool = True,
     ) -> None:
-        handle = c_void_p()
-        rc = lib.quire_writer_open(encode_path(path), byref(handle))
-        if rc != 0:
-            take_failed_handle(rc, handle, lib.quire_writer_errmsg, lib.quire_writer_close)
-        self._handle: Optional[c_void_p] = handle
-        self._finalizer = weakref.finalize(self, lib.quire_writer_close, handle)
+        handle = self._attach(lib.quire_writer_open, path)
         try:
             self._configure(block_size, level, order, utf8, threads, codec, dictionary_size)
-            if dedup is not None:
-                h = self._handle
-                check(lib.quire_writer_set_dedup(h, kind_mask(dedup), similarity or 0.0),
-                      lib.quire_writer_errmsg, h)
+            self._set_dedup(dedup, similarity)
             # Per-block word summaries: what lets match= skip blocks.
             if not word_summaries:
                 check(lib.quire_writer_set_word_summaries(handle, 0),
@@ -100,6 +95,57 @@ class Writer:
         except BaseException:
             self.close()
             raise
+
+    @classmethod
+    def append(
+        cls,
+        path: PathLike,
+        *,
+        threads: Optional[int] = None,
+        dedup: Union[str, Iterable[str], None] = None,
+        similarity: Optional[float] = None,
+    ) -> "Writer":
+        """A writer that appends to the corpus at path: its documents keep
+        their numbers and fields, those added (add(), import_csv(),
+        add_corpus()) follow, compressed as the corpus was (codec, level,
+        block size, order, dictionaries). finish() replaces the file
+        atomically; closed unfinished, or leaving a with block by an
+        exception, the file is left as it was. dedup also drops new
+        documents that duplicate old ones. Raises NotFoundError,
+        NotQuireError, CorruptError... when path is no readable corpus."""
+        self = cls.__new__(cls)
+        self._attach(lib.quire_writer_open_append, path)
+        try:
+            if threads is not None:
+                check(lib.quire_writer_set_threads(self._handle, threads),
+                      lib.quire_writer_errmsg, self._handle)
+            self._set_dedup(dedup, similarity)
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def _attach(self, opener: object, path: PathLike) -> c_void_p:
+        """Opens the C writer through opener (quire_writer_open or
+        quire_writer_open_append) and takes it; raises on failure."""
+        handle = c_void_p()
+        rc = opener(encode_path(path), byref(handle))  # type: ignore[operator]
+        if rc != 0:
+            take_failed_handle(rc, handle, lib.quire_writer_errmsg, lib.quire_writer_close)
+        self._handle: Optional[c_void_p] = handle
+        # The bytes of corpora opened on a buffer and added with
+        # add_corpus(): the C writer reads them until it is closed.
+        self._held: List[bytes] = []
+        self._finished = False  # finish() succeeded: the with block's end skips it
+        self._finalizer = weakref.finalize(self, _close_writer, handle, self._held)
+        return handle
+
+    def _set_dedup(self, dedup: Union[str, Iterable[str], None],
+                   similarity: Optional[float]) -> None:
+        if dedup is not None:
+            h = self._handle
+            check(lib.quire_writer_set_dedup(h, kind_mask(dedup), similarity or 0.0),
+                  lib.quire_writer_errmsg, h)
 
     def _configure(
         self,
@@ -154,6 +200,40 @@ class Writer:
         if rc != 0:
             check(rc, lib.quire_writer_errmsg, h)
 
+    def add_corpus(self, corpus: Union["Corpus", PathLike, bytes]) -> None:
+        """Adds every document of corpus (an open Corpus, a path, or the
+        bytes of a .quire file) by copying its compressed blocks as they
+        are: this is how corpora are merged. The order is the writer's:
+        "input" puts them after the documents added before; "clustered"
+        orders whole blocks by the source and date of their first document.
+        With dedup each document is checked and the later copies dropped.
+        The corpus may be closed (or collected) right after the call: the
+        writer keeps what it needs until it is closed. Raises CorruptError
+        for a damaged corpus (the writer is then failed: leave the with
+        block or close it), StateError for a closed corpus or writer."""
+        from ._corpus import Corpus
+
+        h = self._require()
+        if corpus is None:
+            raise InvalidArgumentError("add_corpus() needs a corpus, got None")
+        if isinstance(corpus, Corpus):
+            self._add_open_corpus(h, corpus)
+        else:
+            with Corpus(corpus) as opened:
+                self._add_open_corpus(h, opened)
+
+    def _add_open_corpus(self, h: c_void_p, corpus: "Corpus") -> None:
+        state = corpus._state  # noqa: SLF001 (the package's own corpus)
+        # A call in flight: close() from another thread waits for it.
+        c_corpus = state.enter()
+        try:
+            rc = lib.quire_writer_add_corpus(h, c_corpus)
+            if state.data is not None:
+                self._held.append(state.data)
+        finally:
+            state.leave()
+        check(rc, lib.quire_writer_errmsg, h)
+
     def __len__(self) -> int:
         """Documents added so far."""
         return lib.quire_writer_doc_count(self._require())
@@ -199,6 +279,7 @@ class Writer:
         Returns the number of documents written."""
         h = self._require()
         check(lib.quire_writer_finish(h), lib.quire_writer_errmsg, h)
+        self._finished = True
         return lib.quire_writer_doc_count(h)
 
     def close(self) -> None:
@@ -211,10 +292,16 @@ class Writer:
 
     def __exit__(self, exc_type: object, *rest: object) -> None:
         try:
-            if exc_type is None and self._handle is not None:
+            if exc_type is None and self._handle is not None and not self._finished:
                 self.finish()
         finally:
             self.close()
+
+
+def _close_writer(handle: c_void_p, held: List[bytes]) -> None:
+    """Frees the C writer, then lets go of the buffers it read from."""
+    lib.quire_writer_close(handle)
+    held.clear()
 
 
 def _configure_import(
