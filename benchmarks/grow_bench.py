@@ -4,6 +4,7 @@ packing their CSVs, and `quire append` of 1% new documents against packing
 everything again, in one run on the same data.
 
   benchmarks/grow_bench.py --quire build/quire --docs 1000000 [--runs 3]
+                           [--pack-runs 1] [--record]
 
 DOCS is the merged corpus: two halves of DOCS/2 documents (gen_corpus.py
 seeds 1 and 2) are packed, then merged; the append adds DOCS/100 new
@@ -110,8 +111,9 @@ def measure(args):
     # The inputs, and the packs the rows compare against (timed).
     subprocess.run([quire, "pack", "-o", a, a_csv], check=True, capture_output=True)
     subprocess.run([quire, "pack", "-o", b, b_csv], check=True, capture_output=True)
-    pack_ab = timed([quire, "pack", "-o", ab, a_csv, b_csv], runs)
-    pack_abn = timed([quire, "pack", "-o", abn, a_csv, b_csv, n_csv], runs)
+    pack_runs = args.pack_runs or runs
+    pack_ab = timed([quire, "pack", "-o", ab, a_csv, b_csv], pack_runs)
+    pack_abn = timed([quire, "pack", "-o", abn, a_csv, b_csv, n_csv], pack_runs)
 
     merge_cmd = [quire, "merge", "-o", merged, a, b]
     subprocess.run(merge_cmd, check=True, capture_output=True)
@@ -132,6 +134,7 @@ def measure(args):
         os.remove(p)
     return {
         "docs": args.docs, "new_docs": new, "runs": runs,
+        "pack_runs": pack_runs,
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         "pack_ab": pack_ab, "pack_abn": pack_abn, "merge": merge,
@@ -149,7 +152,8 @@ def markdown(r):
         "## Growing corpora: merge and append (issue 13)",
         "",
         f"Written by `benchmarks/grow_bench.py` ({r['when']}, {r['machine']}, "
-        f"medians of {r['runs']} runs; all commands with their default threads). "
+        f"medians of {r['runs']} runs, {r['pack_runs']} of the packs; all commands "
+        f"with their default threads). "
         f"Merge: two corpora of {r['docs'] // 2:,} documents each against "
         f"`quire pack` of their two CSVs into one. Append: {r['new_docs']:,} new "
         f"documents (1%) added to the {r['docs']:,}-document corpus against "
@@ -178,6 +182,9 @@ def main():
     ap.add_argument("--quire", default=os.path.join(HERE, "..", "build", "quire"))
     ap.add_argument("--docs", type=int, default=1000000)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--pack-runs", type=int, default=0,
+                    help="runs of the packs (minutes each at 1,000,000; "
+                         "default --runs)")
     ap.add_argument("--record", action="store_true",
                     help="write results/grow.json and results/grow.md")
     ap.add_argument("--smoke", action="store_true",

@@ -3,17 +3,18 @@
  * archive is laid out for a cluster: N shards of consecutive documents, or
  * one shard per source, year or month, each optionally cut again at a size.
  *
- * Documents are copied through a cursor into a public writer per shard (in
- * input order, so the input's clustering carries over; the input's codec
- * and block size), which re-compresses their blocks: correct whatever the
- * input's format, slower than copying blocks verbatim. Each shard is
+ * Each shard is a writer (in input order, so the input's clustering carries
+ * over; the input's codec and block size) given the shard's documents as a
+ * selection of the input (q_writer_add_selection()): blocks all of whose
+ * documents go to the shard are copied verbatim, and only the documents of
+ * blocks shared with another shard are compressed again. Each shard is
  * written atomically by its writer.
  */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "reader.h"
+#include "writer.h"
 
 #define SPLIT_MAX_SHARDS 1000000u
 
@@ -135,6 +136,9 @@ typedef struct run {
   char *path; /* of the open writer */
   uint64_t estimate;
   unsigned part;
+  uint8_t *select;   /* the documents of the part being made, one byte each */
+  uint64_t selected; /* how many */
+  double meta_avg;   /* raw bytes of a document besides its text, average */
 } run;
 
 static int remember(quire_split *s, const char *name) {
@@ -208,81 +212,80 @@ static int close_shard(run *r) {
   return status;
 }
 
-/* Copies the cursor's current document into the open shard, first starting
- * a new part when the estimated size would pass max_size. */
-static int copy_doc(run *r, const group *g, quire_cursor *cur) {
-  static const int fields[6] = {QUIRE_FIELD_SOURCE, QUIRE_FIELD_DATE,
-                                QUIRE_FIELD_TITLE,  QUIRE_FIELD_AUTHOR,
-                                QUIRE_FIELD_URL,    QUIRE_FIELD_TEXT};
-  const char *data[6];
-  size_t len[6];
-  uint64_t raw = 0;
-  for (int i = 0; i < 6; i++) {
-    int status = quire_cursor_field(cur, fields[i], &data[i], &len[i]);
+/* Writes the selected documents as one shard (a part of group g), then
+ * clears the selection. */
+static int write_part(run *r, const group *g) {
+  int status = open_shard(r, g);
+  if (status == QUIRE_OK) {
+    status = q_writer_add_selection(r->w, r->c, r->select);
     if (status != QUIRE_OK)
-      return q_fail(r->s->msg, status, "document %llu: %s",
-                    (unsigned long long)quire_cursor_doc(cur),
-                    quire_cursor_errmsg(cur));
-    raw += len[i];
+      q_fail(r->s->msg, status, "cannot write %s: %s", r->path,
+             quire_writer_errmsg(r->w));
   }
-  uint64_t size = (uint64_t)((double)raw * r->ratio) + 1;
-  if (r->s->max_size && quire_writer_doc_count(r->w) > 0 &&
+  int closed = close_shard(r);
+  memset(r->select, 0, r->c->docs);
+  r->selected = 0;
+  r->estimate = 0;
+  r->part++;
+  return status != QUIRE_OK ? status : closed;
+}
+
+/* Adds document doc to the part being made, first writing the part when
+ * the estimated size would pass max_size. */
+static int select_doc(run *r, const group *g, uint64_t doc) {
+  char msg[Q_MSG_CAP];
+  const uint8_t *row = q_record(r->c, QS_DOCS, doc, msg);
+  if (!row)
+    return q_fail(r->s->msg, QUIRE_ECORRUPT, "%s", msg);
+  if (g->no_source && ld32(row + QD_SOURCE) != QF_NO_SOURCE)
+    return QUIRE_OK;
+  double raw = (double)ld32(row + QD_LENGTH) + r->meta_avg;
+  uint64_t size = (uint64_t)(raw * r->ratio) + 1;
+  if (r->s->max_size && r->selected > 0 &&
       r->estimate + size > r->s->max_size) {
-    int status = close_shard(r);
-    r->part++;
-    if (status == QUIRE_OK)
-      status = open_shard(r, g);
+    int status = write_part(r, g);
     if (status != QUIRE_OK)
       return status;
   }
+  r->select[doc] = 1;
+  r->selected++;
   r->estimate += size;
-  int status =
-      quire_writer_add(r->w, data[0], len[0], data[1], len[1], data[2], len[2],
-                       data[3], len[3], data[4], len[4], data[5], len[5]);
-  if (status != QUIRE_OK)
-    return q_fail(r->s->msg, status, "cannot write %s: %s", r->path,
-                  quire_writer_errmsg(r->w));
   return QUIRE_OK;
 }
 
+/* Selects the documents of group g in order, writing a part whenever one
+ * is full, and the last one at the end. */
 static int write_group(run *r, const group *g) {
-  quire_cursor *cur = NULL;
-  int status = quire_cursor_open(r->c, g->f, &cur);
-  if (status != QUIRE_OK) {
-    q_fail(r->s->msg, status, "%s",
-           cur ? quire_cursor_errmsg(cur) : "out of memory");
-    quire_cursor_free(cur);
-    return status;
-  }
   r->part = 0;
-  status = open_shard(r, g);
-  if (status == QUIRE_OK && g->ranged) {
-    status = quire_cursor_seek(cur, g->first);
-    if (status == QUIRE_ROW)
-      status = copy_doc(r, g, cur);
-    else if (status != QUIRE_OK)
-      q_fail(r->s->msg, status, "%s", quire_cursor_errmsg(cur));
-  }
-  while (status == QUIRE_OK) {
-    status = quire_cursor_next(cur);
-    if (status == QUIRE_DONE) {
-      status = QUIRE_OK;
-      break;
+  int status = QUIRE_OK;
+  if (g->ranged) {
+    for (uint64_t doc = g->first; doc < g->end && status == QUIRE_OK; doc++)
+      status = select_doc(r, g, doc);
+  } else {
+    quire_cursor *cur = NULL;
+    status = quire_cursor_open(r->c, g->f, &cur);
+    if (status != QUIRE_OK)
+      q_fail(r->s->msg, status, "%s",
+             cur ? quire_cursor_errmsg(cur) : "out of memory");
+    while (status == QUIRE_OK) {
+      status = quire_cursor_next(cur);
+      if (status == QUIRE_DONE) {
+        status = QUIRE_OK;
+        break;
+      }
+      if (status != QUIRE_ROW) {
+        q_fail(r->s->msg, status, "%s", quire_cursor_errmsg(cur));
+        break;
+      }
+      status = select_doc(r, g, quire_cursor_doc(cur));
     }
-    if (status != QUIRE_ROW) {
-      q_fail(r->s->msg, status, "%s", quire_cursor_errmsg(cur));
-      break;
-    }
-    status = QUIRE_OK;
-    if (g->ranged && quire_cursor_doc(cur) >= g->end)
-      break;
-    if (g->no_source && quire_cursor_source_id(cur) >= 0)
-      continue;
-    status = copy_doc(r, g, cur);
+    quire_cursor_free(cur);
   }
-  quire_cursor_free(cur);
-  int closed = close_shard(r);
-  return status != QUIRE_OK ? status : closed;
+  if (status == QUIRE_OK && r->selected)
+    status = write_part(r, g);
+  memset(r->select, 0, r->c->docs);
+  r->selected = 0;
+  return status;
 }
 
 /* The UTC year (and month) of an instant. */
@@ -412,6 +415,23 @@ static int split_by_date(run *r, int months) {
   return run_group(r, &none, quire_corpus_undated_count(r->c));
 }
 
+/* The raw bytes of a document besides its text, on average, for the size
+ * estimates of --max-size: the text lengths are in the rows. */
+static int average_meta(run *r) {
+  uint64_t text = 0;
+  char msg[Q_MSG_CAP];
+  for (uint64_t doc = 0; doc < r->c->docs; doc++) {
+    const uint8_t *row = q_record(r->c, QS_DOCS, doc, msg);
+    if (!row)
+      return q_fail(r->s->msg, QUIRE_ECORRUPT, "%s", msg);
+    text += ld32(row + QD_LENGTH);
+  }
+  uint64_t raw = quire_corpus_raw_size(r->c);
+  r->meta_avg =
+      r->c->docs && raw > text ? (double)(raw - text) / (double)r->c->docs : 0;
+  return QUIRE_OK;
+}
+
 int quire_split_corpus(quire_split *s, const quire_corpus *c, const char *dir) {
   if (!s)
     return QUIRE_EINVAL;
@@ -433,16 +453,26 @@ int quire_split_corpus(quire_split *s, const quire_corpus *c, const char *dir) {
   int status = quire_corpus_codec(c, &r.codec, NULL, &r.block_size);
   if (status != QUIRE_OK)
     return q_fail(s->msg, status, "%s", quire_corpus_errmsg(c));
-  switch (s->by) {
-  case QUIRE_SPLIT_SOURCE:
-    return split_by_source(&r);
-  case QUIRE_SPLIT_YEAR:
-    return split_by_date(&r, 0);
-  case QUIRE_SPLIT_MONTH:
-    return split_by_date(&r, 1);
-  default:
-    return split_by_count(&r);
+  if (!(r.select = q_calloc(c->docs ? c->docs : 1, 1)))
+    return q_fail(s->msg, QUIRE_ENOMEM, "out of memory");
+  status = average_meta(&r);
+  if (status == QUIRE_OK) {
+    switch (s->by) {
+    case QUIRE_SPLIT_SOURCE:
+      status = split_by_source(&r);
+      break;
+    case QUIRE_SPLIT_YEAR:
+      status = split_by_date(&r, 0);
+      break;
+    case QUIRE_SPLIT_MONTH:
+      status = split_by_date(&r, 1);
+      break;
+    default:
+      status = split_by_count(&r);
+    }
   }
+  q_free(r.select);
+  return status;
 }
 
 int quire_split_csv(quire_split *s, quire_import *imp, const char *csv_path,
@@ -465,9 +495,11 @@ int quire_split_csv(quire_split *s, quire_import *imp, const char *csv_path,
   memcpy(path, dir, dlen);
   memcpy(path + dlen, tmp, strlen(tmp) + 1);
   quire_writer *w = NULL;
+  /* The shards copy this corpus's blocks: it is packed at the split's
+   * level, once. */
   int status = quire_writer_open(path, &w);
-  if (status == QUIRE_OK)
-    status = quire_writer_set_level(w, 1);
+  if (status == QUIRE_OK && s->level)
+    status = quire_writer_set_level(w, s->level);
   if (status == QUIRE_OK)
     status = quire_writer_set_threads(w, s->threads);
   if (status != QUIRE_OK)

@@ -165,6 +165,12 @@ int q_writer_copy_queued(quire_writer *w, const uint32_t *rank);
  * section (built, possibly empty) and the copied corpora's; out is left
  * empty when no block has a summary. */
 int q_writer_wsum_section(quire_writer *w, const q_buf *built, q_buf *out);
+/* quire_writer_add_corpus() for the documents of c whose byte in select
+ * (one per document of c) is not 0: blocks all of whose documents are
+ * selected are copied, the selected documents of the others added one by
+ * one. For quire_split_corpus(). */
+int q_writer_add_selection(quire_writer *w, const quire_corpus *c,
+                           const uint8_t *select);
 /* Frees what copying holds. */
 void q_writer_copy_free(quire_writer *w);
 

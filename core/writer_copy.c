@@ -166,7 +166,7 @@ void q_writer_copy_free(quire_writer *w) {
   w->base = NULL;
 }
 
-/* Adds c to the writer's corpora, interning its sources. */
+/* Adds c to the writer's corpora. */
 static int register_corpus(quire_writer *w, const quire_corpus *c,
                            wcorpus **out) {
   if (w->corpus_count == w->corpus_cap) {
@@ -191,17 +191,37 @@ static int register_corpus(quire_writer *w, const quire_corpus *c,
    * closed: a caller that closes the corpus first frees nothing. */
   q_corpus_hold(c);
   w->corpus_count++;
-  for (uint64_t s = 0; s < c->sources; s++) {
+  /* Sources are interned when a copied document names them, so that a
+   * shard lists only its own. */
+  memset(wc->sources, 0xFF, (size_t)(c->sources ? c->sources : 1) * 4);
+  *out = wc;
+  return QUIRE_OK;
+}
+
+/* Stores in *out the writer's number of source s of wc (QF_NO_SOURCE for
+ * none), interning its name on first use. */
+static int map_source(quire_writer *w, wcorpus *wc, uint32_t s, uint32_t *out) {
+  *out = s;
+  if (s == QF_NO_SOURCE)
+    return QUIRE_OK;
+  if (s >= wc->c->sources)
+    return q_writer_fail(w,
+                         q_damage(wc->c, w->msg,
+                                  "a document names source %u of %llu", s,
+                                  (unsigned long long)wc->c->sources),
+                         NULL);
+  if (wc->sources[s] == UINT32_MAX) {
     const char *name;
     size_t len;
-    int status = quire_corpus_source(c, s, &name, &len, NULL);
+    int status = quire_corpus_source(wc->c, s, &name, &len, NULL);
     if (status == QUIRE_OK)
       status = q_writer_source(w, name, len, &wc->sources[s]);
     if (status != QUIRE_OK)
-      return q_writer_fail(
-          w, status, status == QUIRE_ECORRUPT ? quire_corpus_errmsg(c) : NULL);
+      return q_writer_fail(w, status,
+                           status == QUIRE_ECORRUPT ? quire_corpus_errmsg(wc->c)
+                                                    : NULL);
   }
-  *out = wc;
+  *out = wc->sources[s];
   return QUIRE_OK;
 }
 
@@ -209,13 +229,14 @@ static int register_corpus(quire_writer *w, const quire_corpus *c,
 
 /* What the duplicate pass found, block by block. */
 typedef struct wkeep {
-  uint8_t *doc;   /* 1 for each document kept */
-  uint32_t *kept; /* documents kept, by block */
-  uint64_t *raw;  /* their raw size (quire_corpus_raw_size()), by block */
+  const uint8_t *doc; /* 1 for each document kept, or NULL for all */
+  uint8_t *own;       /* doc, when made here */
+  uint32_t *kept;     /* documents kept, by block */
+  uint64_t *raw;      /* duplicates: their raw size (quire_corpus_raw_size()) */
 } wkeep;
 
 static void keep_free(wkeep *k) {
-  q_free(k->doc);
+  q_free(k->own);
   q_free(k->kept);
   q_free(k->raw);
 }
@@ -278,20 +299,22 @@ static int check_document(quire_writer *w, quire_cursor *cur, uint32_t block,
   }
   if ((status = doc_raw_size(cur, &raw)) != QUIRE_OK)
     return q_fail(w->msg, status, "%s", quire_cursor_errmsg(cur));
-  k->doc[quire_cursor_doc(cur)] = 1;
+  k->own[quire_cursor_doc(cur)] = 1;
   k->kept[block]++;
   k->raw[block] += raw;
   return QUIRE_OK;
 }
 
-/* Gives every document of c, in order, to the writer's duplicate detector;
- * those that duplicate a document kept before are dropped. */
-static int find_duplicates(quire_writer *w, const quire_corpus *c, wkeep *k) {
-  k->doc = q_calloc(c->docs ? c->docs : 1, 1);
+/* Gives every document of c (of select, when not NULL), in order, to the
+ * writer's duplicate detector; those that duplicate a document kept before
+ * are dropped. */
+static int find_duplicates(quire_writer *w, const quire_corpus *c,
+                           const uint8_t *select, wkeep *k) {
+  k->doc = k->own = q_calloc(c->docs ? c->docs : 1, 1);
   k->kept = q_calloc(c->blocks ? c->blocks : 1, sizeof *k->kept);
   k->raw = q_calloc(c->blocks ? c->blocks : 1, sizeof *k->raw);
   quire_cursor *cur = NULL;
-  int status = k->doc && k->kept && k->raw ? quire_cursor_open(c, NULL, &cur)
+  int status = k->own && k->kept && k->raw ? quire_cursor_open(c, NULL, &cur)
                                            : QUIRE_ENOMEM;
   if (status == QUIRE_ENOMEM)
     q_fail(w->msg, status, "out of memory finding duplicates");
@@ -309,11 +332,72 @@ static int find_duplicates(quire_writer *w, const quire_corpus *c, wkeep *k) {
       q_fail(w->msg, status, "%s", quire_cursor_errmsg(cur));
       break;
     }
+    status = QUIRE_OK;
+    if (select && !select[quire_cursor_doc(cur)])
+      continue;
     status = block_of(c, quire_cursor_doc(cur), &block, &next, &end, w->msg);
     if (status == QUIRE_OK)
       status = check_document(w, cur, block, k);
   }
   quire_cursor_free(cur);
+  return status == QUIRE_OK ? QUIRE_OK : q_writer_fail(w, status, NULL);
+}
+
+/* Counts, block by block, the documents of select (one byte per document
+ * of c). */
+static int count_selected(quire_writer *w, const quire_corpus *c,
+                          const uint8_t *select, wkeep *k) {
+  k->doc = select;
+  k->kept = q_calloc(c->blocks ? c->blocks : 1, sizeof *k->kept);
+  if (!k->kept)
+    return q_writer_fail(w, QUIRE_ENOMEM, "out of memory");
+  uint32_t block = 0, next = 0;
+  uint64_t end = 0;
+  for (uint64_t doc = 0; doc < c->docs; doc++) {
+    if (!select[doc])
+      continue;
+    if (block_of(c, doc, &block, &next, &end, w->msg) != QUIRE_OK)
+      return q_writer_fail(w, QUIRE_ECORRUPT, NULL);
+    k->kept[block]++;
+  }
+  return QUIRE_OK;
+}
+
+/* The raw size (quire_corpus_raw_size()) of the documents of block b of
+ * c, from their rows and their metadata block. */
+static int block_raw_size(quire_writer *w, const quire_corpus *c, uint32_t b,
+                          const q_block_desc *t, uint64_t *raw) {
+  q_inflater *inflater = q_inflater_new();
+  q_buf meta = {0};
+  int status =
+      inflater ? q_block_load(c, 1, b, inflater, &meta, w->msg) : QUIRE_ENOMEM;
+  *raw = 0;
+  for (uint32_t i = 0; status == QUIRE_OK && i < t->docs; i++) {
+    const uint8_t *row = q_record(c, QS_DOCS, t->first_doc + i, w->msg);
+    uint64_t at = row ? ld32(row + QD_META_OFFSET) : 0;
+    if (!row || at + QF_META_HEAD > meta.len) {
+      status = row ? q_damage(c, w->msg, "metadata block %u is damaged", b)
+                   : QUIRE_ECORRUPT;
+      break;
+    }
+    const uint8_t *head = (const uint8_t *)meta.data + at;
+    *raw += (uint64_t)ld32(head) + ld32(head + 4) + ld32(head + 8) +
+            ld32(row + QD_LENGTH);
+    const char *name;
+    size_t len = 0;
+    uint32_t s = ld32(row + QD_SOURCE);
+    if (s != QF_NO_SOURCE &&
+        (status = quire_corpus_source(c, s, &name, &len, NULL)) != QUIRE_OK)
+      break;
+    q_date d = {ldi64(row + QD_DATE), row[QD_PRECISION], row[QD_TZ_KIND],
+                (int16_t)ld16(row + QD_TZ_MINUTES)};
+    char text[64];
+    *raw += len + q_date_format(&d, text, sizeof text);
+  }
+  q_buf_free(&meta);
+  q_inflater_free(inflater);
+  if (status == QUIRE_ENOMEM)
+    return q_writer_fail(w, status, "out of memory");
   return status == QUIRE_OK ? QUIRE_OK : q_writer_fail(w, status, NULL);
 }
 
@@ -389,7 +473,7 @@ static int check_row(const quire_corpus *c, const uint8_t *row, uint32_t b,
 }
 
 /* Appends the rows of block b of wc, renumbered for the new file. */
-static int copy_rows(quire_writer *w, const wcorpus *wc, uint32_t b,
+static int copy_rows(quire_writer *w, wcorpus *wc, uint32_t b,
                      const q_block_desc *t, const q_block_desc *m) {
   if (q_buf_reserve(&w->rows, (size_t)t->docs * QF_ROW) != QUIRE_OK)
     return q_writer_fail(w, QUIRE_ENOMEM, "out of memory for the rows");
@@ -397,10 +481,12 @@ static int copy_rows(quire_writer *w, const wcorpus *wc, uint32_t b,
     const uint8_t *row = q_record(wc->c, QS_DOCS, t->first_doc + i, w->msg);
     if (!row || check_row(wc->c, row, b, t, m, w->msg) != QUIRE_OK)
       return q_writer_fail(w, QUIRE_ECORRUPT, NULL);
+    uint32_t s;
+    if (map_source(w, wc, ld32(row + QD_SOURCE), &s) != QUIRE_OK)
+      return w->status;
     uint8_t *out = (uint8_t *)w->rows.data + w->rows.len;
     memcpy(out, row, QF_ROW);
-    uint32_t s = ld32(row + QD_SOURCE);
-    st32(out + QD_SOURCE, s == QF_NO_SOURCE ? s : wc->sources[s]);
+    st32(out + QD_SOURCE, s);
     st32(out + QD_BLOCK, w->text.cut);
     w->rows.len += QF_ROW;
   }
@@ -433,6 +519,9 @@ static int copy_block(quire_writer *w, uint32_t corpus, uint32_t b,
   wcorpus *wc = &w->corpora[corpus];
   const uint8_t *text, *meta;
   q_block_desc t, m;
+  /* Documents waiting for the dictionaries (input order) go first. */
+  if (w->sampling && q_writer_end_sampling(w) != QUIRE_OK)
+    return w->status;
   int status = q_writer_flush_all(w);
   if (status != QUIRE_OK)
     return status;
@@ -480,7 +569,7 @@ static int describe_text_block(quire_writer *w, const quire_corpus *c,
 
 /* Clustered order: remembers block b, to be copied at finish. */
 static int queue_block(quire_writer *w, uint32_t corpus, uint32_t b) {
-  const wcorpus *wc = &w->corpora[corpus];
+  wcorpus *wc = &w->corpora[corpus];
   q_block_desc t;
   if (describe_text_block(w, wc->c, b, &t) != QUIRE_OK)
     return w->status;
@@ -502,7 +591,18 @@ static int queue_block(quire_writer *w, uint32_t corpus, uint32_t b) {
   wcopy *q = &w->copies[w->copy_count];
   q->corpus = corpus;
   q->block = b;
-  q->first_source = s == QF_NO_SOURCE ? s : wc->sources[s];
+  /* Every source of the block is interned now: the file's source numbers
+   * are fixed at finish, before the queued blocks are copied. */
+  if (map_source(w, wc, s, &q->first_source) != QUIRE_OK)
+    return w->status;
+  for (uint32_t i = 1; i < t.docs; i++) {
+    const uint8_t *other = q_record(wc->c, QS_DOCS, t.first_doc + i, w->msg);
+    uint32_t ignored;
+    if (!other)
+      return q_writer_fail(w, QUIRE_ECORRUPT, NULL);
+    if (map_source(w, wc, ld32(other + QD_SOURCE), &ignored) != QUIRE_OK)
+      return w->status;
+  }
   q->first_date = ldi64(row + QD_DATE);
   q->seq = w->copy_count++;
   w->copied_docs += t.docs; /* counted now, so that limits hold */
@@ -535,10 +635,50 @@ int q_writer_copy_queued(quire_writer *w, const uint32_t *rank) {
   return QUIRE_OK;
 }
 
-/* Copies or queues every block of c, minus the duplicates. in_place: copy
- * the blocks now, in their order, whatever the writer's order (the corpus
- * of an append, whose documents keep their numbers). */
-static int copy_corpus(quire_writer *w, const quire_corpus *c, int in_place) {
+/* Copying a block takes the dictionary it names along. A selection whose
+ * compressed size is under Q_COPY_DICT_FACTOR times the dictionaries' would
+ * mostly be dictionary (a small shard): its documents are compressed again
+ * instead, with what suits their size. */
+#define Q_COPY_DICT_FACTOR 16
+
+static int small_selection(const quire_corpus *c, const wkeep *keep) {
+  uint64_t dicts = 0, selected = 0;
+  char msg[Q_MSG_CAP];
+  for (uint32_t d = 1; d <= q_dict_count(c); d++) {
+    q_dict_info info;
+    if (q_dict_info_get(c, d, &info, msg) == QUIRE_OK)
+      dicts += info.size;
+  }
+  for (uint32_t b = 0; dicts && b < c->blocks; b++) {
+    q_block_desc t, m;
+    if (keep->kept[b] && q_block_describe(c, 0, b, &t, msg) == QUIRE_OK &&
+        q_block_describe(c, 1, b, &m, msg) == QUIRE_OK)
+      selected += ((uint64_t)t.csize + m.csize) * keep->kept[b] / t.docs;
+  }
+  return selected < dicts * Q_COPY_DICT_FACTOR;
+}
+
+/* 1 when some block of c is kept whole. */
+static int copies_whole_blocks(quire_writer *w, const quire_corpus *c,
+                               const wkeep *keep) {
+  if (!keep->doc)
+    return c->blocks > 0;
+  for (uint32_t b = 0; b < c->blocks; b++) {
+    q_block_desc t;
+    if (keep->kept[b] && q_block_describe(c, 0, b, &t, w->msg) == QUIRE_OK &&
+        keep->kept[b] == t.docs)
+      return 1;
+  }
+  return 0;
+}
+
+/* Copies or queues every block of c (the blocks of select's documents
+ * when select is not NULL), minus the duplicates; the documents of blocks
+ * taken in part are added one by one. in_place: copy the blocks now, in
+ * their order, whatever the writer's order (the corpus of an append, whose
+ * documents keep their numbers). */
+static int copy_corpus(quire_writer *w, const quire_corpus *c, int in_place,
+                       const uint8_t *select) {
   uint64_t total = w->doc_count + w->copied_docs + c->docs;
   if (total > QUIRE_MAX_DOCUMENTS)
     return q_fail(w->msg, QUIRE_ELIMIT, "more than %u documents",
@@ -549,30 +689,39 @@ static int copy_corpus(quire_writer *w, const quire_corpus *c, int in_place) {
   if (register_corpus(w, c, &wc) != QUIRE_OK)
     return w->status;
   uint32_t corpus = w->corpus_count - 1;
-  if (adopt_dictionaries(w, wc) != QUIRE_OK)
-    return w->status;
-  /* Documents waiting for the dictionaries go first. */
-  if (w->sampling && q_writer_end_sampling(w) != QUIRE_OK)
-    return w->status;
   wkeep keep = {0};
-  if (w->dedup && find_duplicates(w, c, &keep) != QUIRE_OK) {
+  int status = w->dedup ? find_duplicates(w, c, select, &keep)
+               : select ? count_selected(w, c, select, &keep)
+                        : QUIRE_OK;
+  /* The dictionaries of copied blocks are stored anyway: the writer's own
+   * blocks use them too. When nothing is copied whole (a small selection)
+   * they would only cost room, and the writer decides as for any input. */
+  int recompress = select && !w->dedup && small_selection(c, &keep);
+  if (status == QUIRE_OK && !recompress && copies_whole_blocks(w, c, &keep))
+    status = adopt_dictionaries(w, wc);
+  if (status != QUIRE_OK) {
     keep_free(&keep);
     return w->status;
   }
-  if (!w->dedup)
+  if (!keep.doc)
     w->raw_size += c->raw_size;
-  int status = QUIRE_OK;
   for (uint32_t b = 0; b < c->blocks && status == QUIRE_OK; b++) {
     q_block_desc t;
     if ((status = describe_text_block(w, c, b, &t)) != QUIRE_OK)
       break;
-    if (keep.doc && keep.kept[b] < t.docs) {
+    if (keep.doc && (keep.kept[b] < t.docs || recompress)) {
       if (keep.kept[b])
         status = add_kept(w, c, &keep, b);
       continue;
     }
-    if (keep.doc)
+    uint64_t raw = 0;
+    if (keep.raw)
       w->raw_size += keep.raw[b];
+    else if (keep.doc &&
+             (status = block_raw_size(w, c, b, &t, &raw)) == QUIRE_OK)
+      w->raw_size += raw;
+    if (status != QUIRE_OK)
+      break;
     status = w->order == QUIRE_ORDER_CLUSTERED && !in_place
                  ? queue_block(w, corpus, b)
                  : copy_block(w, corpus, b, 0);
@@ -585,7 +734,14 @@ int q_writer_copy_base(quire_writer *w) {
   if (!w->base_pending)
     return QUIRE_OK;
   w->base_pending = 0;
-  return copy_corpus(w, w->base, 1);
+  return copy_corpus(w, w->base, 1, NULL);
+}
+
+int q_writer_add_selection(quire_writer *w, const quire_corpus *c,
+                           const uint8_t *select) {
+  if (w->status != QUIRE_OK || w->finished)
+    return q_fail(w->msg, QUIRE_ESTATE, "writer is finished or failed");
+  return copy_corpus(w, c, 0, select);
 }
 
 /* ---- word summaries ----------------------------------------------------- */
@@ -637,7 +793,7 @@ int quire_writer_add_corpus(quire_writer *w, const quire_corpus *corpus) {
     return q_fail(w->msg, QUIRE_EINVAL, "corpus is NULL or failed to open");
   if (q_writer_copy_base(w) != QUIRE_OK)
     return w->status;
-  return copy_corpus(w, corpus, 0);
+  return copy_corpus(w, corpus, 0, NULL);
 }
 
 /* The settings the corpus was written with, for the appended blocks. */

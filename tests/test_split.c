@@ -3,6 +3,7 @@
  * sanitizers with the rest of the C suite. The Python binding's
  * tests/test_split.py compares every field of every shard with its input.
  */
+#define _GNU_SOURCE /* memmem() */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,7 +56,8 @@ static char *make_dir(char *buf, size_t cap, const char *name) {
 
 /* The documents of every shard the split wrote, with their titles' numbers
  * marked in seen (each exactly once). */
-static uint64_t count_shards(const quire_split *s, const char *dir, int *seen) {
+static uint64_t count_shards(const quire_split *s, const char *dir, int *seen,
+                             int limit) {
   uint64_t total = 0;
   for (uint64_t i = 0; i < quire_split_shard_count(s); i++) {
     char path[4096];
@@ -70,7 +72,7 @@ static uint64_t count_shards(const quire_split *s, const char *dir, int *seen) {
       cr_assert_eq(quire_cursor_field(cur, QUIRE_FIELD_TITLE, &title, &len),
                    QUIRE_OK);
       int n = atoi(title + 6);
-      cr_assert(n >= 0 && n < DOCS && !seen[n], "document %d twice", n);
+      cr_assert(n >= 0 && n < limit && !seen[n], "document %d twice", n);
       seen[n] = 1;
       total++;
     }
@@ -115,7 +117,7 @@ Test(split, every_key_keeps_every_document_once) {
     cr_assert_str_eq(quire_split_shard_name(s, 0), runs[r].first);
     cr_assert_null(quire_split_shard_name(s, quire_split_shard_count(s)));
     int seen[DOCS] = {0};
-    cr_assert_eq(count_shards(s, dir, seen), DOCS, "run %zu", r);
+    cr_assert_eq(count_shards(s, dir, seen, DOCS), DOCS, "run %zu", r);
     quire_split_free(s);
   }
   quire_corpus_close(c);
@@ -241,6 +243,74 @@ Test(split, shards_take_the_input_codec) {
   cr_assert_eq(block, 8192);
   cr_assert_eq(quire_corpus_doc_count(shard), 25);
   quire_corpus_close(shard);
+  quire_split_free(s);
+  quire_corpus_close(c);
+}
+
+/* Shards big next to the dictionaries are made by copying the input's
+ * compressed blocks: the shard holds the input's block bytes as they are,
+ * and its documents are the input's, in order. */
+Test(split, large_shards_copy_blocks_verbatim) {
+  char in[4096], dir[4096];
+  tu_tmp_path(in, sizeof in, "split-copy.quire");
+  quire_writer *w;
+  cr_assert_eq(quire_writer_open(in, &w), QUIRE_OK);
+  cr_assert_eq(quire_writer_set_order(w, QUIRE_ORDER_INPUT), QUIRE_OK);
+  cr_assert_eq(quire_writer_set_block_size(w, 8192), QUIRE_OK);
+  cr_assert_eq(quire_writer_set_dictionary_size(w, 4096), QUIRE_OK);
+  char text[2048];
+  uint64_t state = 5;
+  for (int i = 0; i < 2000; i++) {
+    size_t len = 0;
+    while (len < 600) {
+      static const char *const words[] = {"trade ",    "Minsk ",  "talks ",
+                                          "Беларусь ", "report ", "of "};
+      const char *word = words[tu_rand(&state) % 6];
+      memcpy(text + len, word, strlen(word));
+      len += strlen(word);
+    }
+    char title[32];
+    snprintf(title, sizeof title, "title %d", i);
+    cr_assert_eq(quire_writer_add(w, sources[i % 4], strlen(sources[i % 4]),
+                                  "2015", 4, title, strlen(title), "", 0, "", 0,
+                                  text, len),
+                 QUIRE_OK);
+  }
+  cr_assert_eq(quire_writer_finish(w), QUIRE_OK);
+  quire_writer_close(w);
+  quire_corpus *c;
+  cr_assert_eq(quire_corpus_open(in, &c), QUIRE_OK);
+  cr_assert_geq(quire_corpus_dictionary_count(c), 1);
+  quire_split *s;
+  cr_assert_eq(quire_split_new(&s), QUIRE_OK);
+  cr_assert_eq(quire_split_set_shards(s, 2), QUIRE_OK);
+  make_dir(dir, sizeof dir, "split-copy");
+  cr_assert_eq(quire_split_corpus(s, c, dir), QUIRE_OK, "%s",
+               quire_split_errmsg(s));
+  size_t in_len, shard_len;
+  char *input = tu_read_file(in, &in_len);
+  char path[4200];
+  snprintf(path, sizeof path, "%s/%s", dir, quire_split_shard_name(s, 1));
+  char *shard = tu_read_file(path, &shard_len);
+  /* Text block 3/4 of the way through the input (its record in the text
+   * block table, found through the footer: ABI.md, "File format") is in
+   * the second shard byte for byte. */
+  const uint8_t *footer = (const uint8_t *)input + in_len - 288;
+  uint64_t table, blocks, offset;
+  uint32_t csize;
+  memcpy(&table, footer + 104 + 5 * 24, 8);
+  memcpy(&blocks, footer + 56, 8);
+  const uint8_t *rec = (const uint8_t *)input + table + blocks * 3 / 4 * 64;
+  memcpy(&offset, rec, 8);
+  memcpy(&csize, rec + 8, 4);
+  cr_assert_gt(csize, 64);
+  cr_assert(memmem(shard, shard_len, input + offset, csize) != NULL,
+            "the second shard does not hold the input's blocks verbatim");
+  free(input);
+  free(shard);
+  int *seen = calloc(2000, sizeof *seen);
+  cr_assert_eq(count_shards(s, dir, seen, 2000), 2000);
+  free(seen);
   quire_split_free(s);
   quire_corpus_close(c);
 }
