@@ -1,11 +1,11 @@
 """Reading one piece of a shard (a whole shard or a range of its documents)
 as pyarrow record batches, for the Spark and Dask readers.
 
-The one place that turns a shard into Arrow: ``read_piece``. It takes the
-Arrow C stream of the binding (``Query.__arrow_c_stream__``) when the loaded
-binding has it, and otherwise reads the batches of the cursor API
-(``Query.batches``) and builds the columns itself, so both engines work
-either way and switch by themselves when the stream is there.
+The one place that turns a shard into Arrow: ``read_piece``. A whole shard
+goes through the binding's Arrow C stream (``Query.__arrow_c_stream__``);
+a range of a shard's documents (a partition of a large shard), which the
+stream cannot select, goes through the batches of the cursor API
+(``Query.batches``), whose columns are built here.
 """
 
 from __future__ import annotations
@@ -79,10 +79,10 @@ def read_piece(
         return
     trace_open(piece)
     with Corpus(piece.path) as corpus:
-        query = corpus.query(*_query_args(selection))
-        if hasattr(Query, "__arrow_c_stream__") and piece.whole:  # pragma: no cover
+        if piece.whole:
             yield from _from_stream(corpus, selection, names, schema, batch_size)
         else:
+            query = corpus.query(*_query_args(selection))
             yield from _from_batches(corpus, query, piece, names, schema, batch_size)
 
 
@@ -92,7 +92,7 @@ def _query_args(selection: Selection) -> tuple:
 
 
 def _from_stream(corpus: Corpus, selection: Selection, names: List[str], schema: Any,
-                 batch_size: int) -> Iterator[Any]:  # pragma: no cover - until the stream lands
+                 batch_size: int) -> Iterator[Any]:
     pa = _pa()
     query = corpus.query(*_query_args(selection), columns=names,  # type: ignore[call-arg]
                          batch_size=batch_size)
@@ -118,7 +118,7 @@ def _conform(batch: Any, schema: Any) -> Any:
 
 def _from_batches(corpus: Corpus, query: Query, piece: Piece, names: List[str], schema: Any,
                   batch_size: int) -> Iterator[Any]:
-    """The fallback: the cursor API's column batches (document numbers, dates,
+    """A range of documents: the cursor API's column batches (document numbers, dates,
     precisions, source numbers) made into Arrow arrays with numpy, without a
     Python object per document, and the text fields read document by
     document only for the columns asked for."""
