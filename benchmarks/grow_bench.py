@@ -95,7 +95,7 @@ def check(quire, path, docs, reference):
 
 def measure(args):
     quire = os.path.abspath(args.quire)
-    work = os.path.join(HERE, "work", f"grow-{args.docs}")
+    work = os.path.join(args.work or os.path.join(HERE, "work"), f"grow-{args.docs}")
     os.makedirs(work, exist_ok=True)
     half = args.docs // 2
     new = max(1, args.docs // 100)
@@ -185,6 +185,7 @@ def main():
     ap.add_argument("--pack-runs", type=int, default=0,
                     help="runs of the packs (minutes each at 1,000,000; "
                          "default --runs)")
+    ap.add_argument("--work", help="data folder (default benchmarks/work)")
     ap.add_argument("--record", action="store_true",
                     help="write results/grow.json and results/grow.md")
     ap.add_argument("--smoke", action="store_true",

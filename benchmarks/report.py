@@ -375,9 +375,10 @@ def main():
         begin, end = "<!-- words:begin -->", "<!-- words:end -->"
         if begin in old and end in old:
             text += "\n\n" + begin + old.split(begin, 1)[1].split(end, 1)[0] + end
-    # Sections other benchmarks write beside latest.json (cluster.md: Spark
-    # and Dask over shards, benchmarks/cluster/bench_cluster.py) go last.
-    for extra in ("cluster.md",):
+    # Sections other benchmarks write beside latest.json (grow.md: merge and
+    # append, benchmarks/grow_bench.py; cluster.md: Spark and Dask over
+    # shards, benchmarks/cluster/bench_cluster.py) go last.
+    for extra in ("grow.md", "cluster.md"):
         path = os.path.join(args.results, extra)
         if os.path.exists(path):
             with open(path, encoding="utf-8") as f:
