@@ -149,6 +149,10 @@ void q_plan_free(q_plan *plan);
  * text block the cursor will need. For long walks (export). */
 int q_cursor_read_ahead(quire_cursor *cursor);
 
+/* quire_cursor_next() for loops inside the library: QUIRE_ROW, QUIRE_DONE,
+ * or a failure whose message is copied into msg. */
+int q_cursor_step(quire_cursor *cursor, char *msg);
+
 /* A private copy of a filter, for cursors and exports. */
 quire_filter *q_filter_clone(const quire_filter *f);
 

@@ -322,23 +322,18 @@ static int find_duplicates(quire_writer *w, const quire_corpus *c,
     q_fail(w->msg, status, "%s", quire_corpus_errmsg(c));
   uint32_t block = 0, next = 0;
   uint64_t end = 0;
-  while (status == QUIRE_OK) {
-    status = quire_cursor_next(cur);
-    if (status == QUIRE_DONE) {
-      status = QUIRE_OK;
-      break;
-    }
-    if (status != QUIRE_ROW) {
-      q_fail(w->msg, status, "%s", quire_cursor_errmsg(cur));
-      break;
-    }
+  while (status == QUIRE_OK &&
+         (status = q_cursor_step(cur, w->msg)) == QUIRE_ROW) {
+    uint64_t doc = quire_cursor_doc(cur);
     status = QUIRE_OK;
-    if (select && !select[quire_cursor_doc(cur)])
+    if (select && !select[doc])
       continue;
-    status = block_of(c, quire_cursor_doc(cur), &block, &next, &end, w->msg);
+    status = block_of(c, doc, &block, &next, &end, w->msg);
     if (status == QUIRE_OK)
       status = check_document(w, cur, block, k);
   }
+  if (status == QUIRE_DONE)
+    status = QUIRE_OK;
   quire_cursor_free(cur);
   return status == QUIRE_OK ? QUIRE_OK : q_writer_fail(w, status, NULL);
 }

@@ -89,6 +89,20 @@ static void assert_same_docs(doc_list *a, doc_list *b, int sorted,
                      i);
 }
 
+/* Asserts that the corpus at out holds the documents of the count corpora
+ * at paths: in their order one after the other, or in any order when
+ * sorted is set. */
+static void assert_holds(const char *out, const char *const *paths, int count,
+                         int sorted, const char *what) {
+  doc_list got = {0}, want = {0};
+  read_docs(out, NULL, &got);
+  for (int i = 0; i < count; i++)
+    read_docs(paths[i], NULL, &want);
+  assert_same_docs(&got, &want, sorted, what);
+  free_docs(&got);
+  free_docs(&want);
+}
+
 /* Writes a generated corpus; codec QUIRE_CODEC_* and order as given. */
 static void write_corpus(const char *path, size_t n, uint64_t seed, int codec,
                          int order) {
@@ -176,13 +190,7 @@ Test(merge, clustered_merge_holds_every_document_once) {
   const char *paths[] = {in[0], in[1], in[2]};
   cr_assert_eq(merge(out, paths, 3, QUIRE_ORDER_CLUSTERED, 0), 0);
   assert_whole(out);
-  doc_list got = {0}, want = {0};
-  read_docs(out, NULL, &got);
-  for (int i = 0; i < 3; i++)
-    read_docs(in[i], NULL, &want);
-  assert_same_docs(&got, &want, 1, "clustered merge");
-  free_docs(&got);
-  free_docs(&want);
+  assert_holds(out, paths, 3, 1, "clustered merge");
   /* Each input's dictionaries came along with its blocks. */
   cr_assert_eq(dictionaries(out),
                dictionaries(in[0]) + dictionaries(in[1]) + dictionaries(in[2]));
@@ -195,13 +203,7 @@ Test(merge, keep_order_concatenates_exactly) {
   tu_tmp_path(out, sizeof out, "merged-in-order.quire");
   const char *paths[] = {in[1], in[0], in[2]};
   merge(out, paths, 3, QUIRE_ORDER_INPUT, 0);
-  doc_list got = {0}, want = {0};
-  read_docs(out, NULL, &got);
-  for (int i = 0; i < 3; i++)
-    read_docs(paths[i], NULL, &want);
-  assert_same_docs(&got, &want, 0, "merge in input order");
-  free_docs(&got);
-  free_docs(&want);
+  assert_holds(out, paths, 3, 0, "merge in input order");
 }
 
 /* The merged file's indexes, block statistics and joined word summaries
@@ -552,13 +554,8 @@ Test(merge, corpus_closed_before_finish) {
   }
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK, "%s", quire_writer_errmsg(w));
   quire_writer_close(w);
-  doc_list got = {0}, want = {0};
-  read_docs(out, NULL, &got);
-  for (int i = 0; i < 3; i++)
-    read_docs(in[i], NULL, &want);
-  assert_same_docs(&got, &want, 1, "merge of closed corpora");
-  free_docs(&got);
-  free_docs(&want);
+  const char *paths[] = {in[0], in[1], in[2]};
+  assert_holds(out, paths, 3, 1, "merge of closed corpora");
 }
 
 /* A metadata block record that names other documents than its text block

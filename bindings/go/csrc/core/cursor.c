@@ -547,3 +547,10 @@ int q_count_terms(const quire_corpus *c, const quire_filter *f,
   *count = n;
   return QUIRE_OK;
 }
+
+int q_cursor_step(quire_cursor *cur, char *msg) {
+  int status = quire_cursor_next(cur);
+  if (status != QUIRE_ROW && status != QUIRE_DONE)
+    q_fail(msg, status, "%s", quire_cursor_errmsg(cur));
+  return status;
+}

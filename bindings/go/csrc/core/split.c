@@ -267,18 +267,11 @@ static int write_group(run *r, const group *g) {
     if (status != QUIRE_OK)
       q_fail(r->s->msg, status, "%s",
              cur ? quire_cursor_errmsg(cur) : "out of memory");
-    while (status == QUIRE_OK) {
-      status = quire_cursor_next(cur);
-      if (status == QUIRE_DONE) {
-        status = QUIRE_OK;
-        break;
-      }
-      if (status != QUIRE_ROW) {
-        q_fail(r->s->msg, status, "%s", quire_cursor_errmsg(cur));
-        break;
-      }
+    while (status == QUIRE_OK &&
+           (status = q_cursor_step(cur, r->s->msg)) == QUIRE_ROW)
       status = select_doc(r, g, quire_cursor_doc(cur));
-    }
+    if (status == QUIRE_DONE)
+      status = QUIRE_OK;
     quire_cursor_free(cur);
   }
   if (status == QUIRE_OK && r->selected)
