@@ -43,14 +43,19 @@ void q_buf_free(q_buf *b);
 
 /* An output file that appears at its path only when committed: the bytes go
  * to a temporary file in the same directory, which q_outfile_commit() syncs
- * and renames over the path. q_outfile_abort() (and commit on failure)
+ * and renames over the path. Where the system has them (Linux, O_TMPFILE)
+ * the temporary file has no name until commit, so that a killed process
+ * leaves nothing behind; q_outfile_open_named() always names it (for
+ * libraries that want a path). q_outfile_abort() (and commit on failure)
  * removes the temporary file. */
 typedef struct q_outfile {
   int fd;
+  int unnamed;    /* O_TMPFILE: no name until commit */
   char *path;     /* final path */
-  char *tmp_path; /* the temporary file */
+  char *tmp_path; /* the temporary file's name, if it has one */
 } q_outfile;
 int q_outfile_open(q_outfile *f, const char *path, char *msg);
+int q_outfile_open_named(q_outfile *f, const char *path, char *msg);
 int q_outfile_write(q_outfile *f, const void *data, size_t len, char *msg);
 int q_outfile_pwrite(q_outfile *f, const void *data, size_t len,
                      uint64_t offset, char *msg);

@@ -127,7 +127,7 @@ static int make_formats(book *b) {
 /* Opens the workbook at path (a temporary file beside it) and its first
  * sheet. */
 static int book_open(book *b, const char *path) {
-  int status = q_outfile_open(&b->file, path, b->exp->msg);
+  int status = q_outfile_open_named(&b->file, path, b->exp->msg);
   if (status != QUIRE_OK)
     return status;
   b->file_open = 1;

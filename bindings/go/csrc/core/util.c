@@ -2,6 +2,7 @@
  * util.c: allocation, error messages, growable buffers, atomic output files
  * and the version and status-name functions.
  */
+#define _GNU_SOURCE /* O_TMPFILE, linkat() */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -206,32 +207,70 @@ int q_write_all(int fd, const void *data, size_t len, const char *what,
   return QUIRE_OK;
 }
 
-int q_outfile_open(q_outfile *f, const char *path, char *msg) {
-  f->fd = -1;
-  f->path = f->tmp_path = NULL;
-  if (!path || !*path)
-    return q_fail(msg, QUIRE_EINVAL, "output path is empty");
-  size_t len = strlen(path);
-  f->path = q_strndup(path, len);
-  f->tmp_path = q_malloc(len + 16);
-  if (!f->path || !f->tmp_path) {
-    q_outfile_abort(f);
+/* Opens an unnamed file in the directory of f->path (O_TMPFILE), which a
+ * killed process cannot leave behind; commit names it. 0 when the system
+ * or the file system has no such files, or /proc (which names them) is
+ * missing: the caller falls back to a named temporary file. */
+static int open_unnamed(q_outfile *f) {
+#ifdef O_TMPFILE
+  if (access("/proc/self/fd", X_OK) != 0)
+    return 0;
+  char *copy = q_strndup(f->path, strlen(f->path));
+  if (!copy)
+    return 0;
+  f->fd = open(dirname(copy), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+  q_free(copy);
+  f->unnamed = f->fd >= 0;
+  return f->unnamed;
+#else
+  (void)f;
+  return 0;
+#endif
+}
+
+/* Opens f->tmp_path, a new file beside the destination (so that rename()
+ * stays on one file system). */
+static int open_named(q_outfile *f, char *msg) {
+  size_t len = strlen(f->path) + 16;
+  f->tmp_path = q_malloc(len);
+  if (!f->tmp_path)
     return q_fail(msg, QUIRE_ENOMEM, "out of memory");
-  }
-  /* The temporary file sits beside the destination so that rename() is
-   * atomic (same file system). */
-  snprintf(f->tmp_path, len + 16, "%s.tmp-XXXXXX", path);
+  snprintf(f->tmp_path, len, "%s.tmp-XXXXXX", f->path);
   f->fd = mkstemp(f->tmp_path);
   if (f->fd < 0) {
     int err = errno;
     q_free(f->tmp_path);
     f->tmp_path = NULL;
-    q_outfile_abort(f);
     return q_fail(msg, err == ENOENT ? QUIRE_ENOTFOUND : QUIRE_EIO,
-                  "cannot create a file beside %s: %s", path, strerror(err));
+                  "cannot create a file beside %s: %s", f->path, strerror(err));
+  }
+  return QUIRE_OK;
+}
+
+static int outfile_open(q_outfile *f, const char *path, int named, char *msg) {
+  f->fd = -1;
+  f->unnamed = 0;
+  f->path = f->tmp_path = NULL;
+  if (!path || !*path)
+    return q_fail(msg, QUIRE_EINVAL, "output path is empty");
+  f->path = q_strndup(path, strlen(path));
+  if (!f->path)
+    return q_fail(msg, QUIRE_ENOMEM, "out of memory");
+  int status = !named && open_unnamed(f) ? QUIRE_OK : open_named(f, msg);
+  if (status != QUIRE_OK) {
+    q_outfile_abort(f);
+    return status;
   }
   fchmod(f->fd, 0644);
   return QUIRE_OK;
+}
+
+int q_outfile_open(q_outfile *f, const char *path, char *msg) {
+  return outfile_open(f, path, 0, msg);
+}
+
+int q_outfile_open_named(q_outfile *f, const char *path, char *msg) {
+  return outfile_open(f, path, 1, msg);
 }
 
 int q_outfile_write(q_outfile *f, const void *data, size_t len, char *msg) {
@@ -268,16 +307,49 @@ static void sync_parent_dir(const char *path) {
   q_free(copy);
 }
 
+/* Gives the unnamed file f a name: the destination itself when there is
+ * none yet (atomic: linkat() never replaces), else a temporary name that
+ * the rename then moves over the old file. */
+static int name_unnamed(q_outfile *f, char *msg) {
+  char proc[64];
+  snprintf(proc, sizeof proc, "/proc/self/fd/%d", f->fd);
+  if (linkat(AT_FDCWD, proc, AT_FDCWD, f->path, AT_SYMLINK_FOLLOW) == 0)
+    return QUIRE_OK;
+  if (errno != EEXIST)
+    return q_fail(msg, QUIRE_EIO, "cannot name %s: %s", f->path,
+                  strerror(errno));
+  size_t len = strlen(f->path) + 32;
+  f->tmp_path = q_malloc(len);
+  if (!f->tmp_path)
+    return q_fail(msg, QUIRE_ENOMEM, "out of memory");
+  for (unsigned attempt = 0; attempt < 100; attempt++) {
+    snprintf(f->tmp_path, len, "%s.tmp-%ld-%u", f->path, (long)getpid(),
+             attempt);
+    if (linkat(AT_FDCWD, proc, AT_FDCWD, f->tmp_path, AT_SYMLINK_FOLLOW) == 0)
+      return QUIRE_OK;
+    if (errno != EEXIST)
+      break;
+  }
+  int err = errno;
+  q_free(f->tmp_path);
+  f->tmp_path = NULL;
+  return q_fail(msg, QUIRE_EIO, "cannot name a file beside %s: %s", f->path,
+                strerror(err));
+}
+
 int q_outfile_commit(q_outfile *f, char *msg) {
   int status = QUIRE_OK;
   if (fsync(f->fd) != 0)
     status =
         q_fail(msg, QUIRE_EIO, "cannot sync %s: %s", f->path, strerror(errno));
+  if (status == QUIRE_OK && f->unnamed)
+    status = name_unnamed(f, msg);
   if (close(f->fd) != 0 && status == QUIRE_OK)
     status =
         q_fail(msg, QUIRE_EIO, "cannot close %s: %s", f->path, strerror(errno));
   f->fd = -1;
-  if (status == QUIRE_OK && rename(f->tmp_path, f->path) != 0)
+  /* An unnamed file linked straight to its path has no temporary name. */
+  if (status == QUIRE_OK && f->tmp_path && rename(f->tmp_path, f->path) != 0)
     status = q_fail(msg, QUIRE_EIO, "cannot rename onto %s: %s", f->path,
                     strerror(errno));
   if (status == QUIRE_OK) {
