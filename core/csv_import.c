@@ -419,6 +419,15 @@ static void blame_column(run *r, int status) {
               (unsigned long long)slot_limit(slot));
       return;
     }
+    /* Under QUIRE_UTF8_REPLACE each invalid byte becomes three: a field
+     * within the limit can pass it once repaired. */
+    if (status == QUIRE_ELIMIT && q_utf8_valid(data, len) < len) {
+      bad_row(r, status, col,
+              "over the limit of %llu bytes once its "
+              "invalid UTF-8 is replaced",
+              (unsigned long long)slot_limit(slot));
+      return;
+    }
   }
   /* Not a column's fault: a limit of the whole corpus. */
   fail_run(r, status, "row %llu: %s", (unsigned long long)r->record,

@@ -1066,3 +1066,33 @@ Test(allocator, running_out_of_memory_is_reported_not_crashed) {
   }
   cr_assert(saw_enomem && saw_ok);
 }
+
+/* Under QUIRE_UTF8_REPLACE a field within its limit can pass it once each
+ * invalid byte becomes U+FFFD (three bytes): the row is bad like any other,
+ * skipped with --skip-bad-rows, not the end of the import. */
+Test(bad_csv, skip_rows_over_a_limit_after_utf8_repair) {
+  size_t bad = QUIRE_MAX_SOURCE_LENGTH / 2; /* 3 * bad bytes once repaired */
+  char *csv = malloc(bad + 64);
+  size_t len = (size_t)sprintf(csv, "source,title\nok,1\n");
+  memset(csv + len, 0xFF, bad);
+  len += bad;
+  len += (size_t)sprintf(csv + len, ",2\nok,3\n");
+  char path[512];
+  tu_tmp_path(path, sizeof path, "repair-limit.quire");
+  quire_writer *w;
+  quire_import *imp;
+  cr_assert_eq(quire_writer_open(path, &w), QUIRE_OK);
+  cr_assert_eq(quire_writer_set_utf8(w, QUIRE_UTF8_REPLACE), QUIRE_OK);
+  cr_assert_eq(quire_import_new(&imp), QUIRE_OK);
+  cr_assert_eq(quire_import_set_skip_bad_rows(imp, 1), QUIRE_OK);
+  cr_assert_eq(quire_import_csv_buffer(imp, w, csv, len, "data.csv"), QUIRE_OK,
+               "%s", quire_import_errmsg(imp));
+  cr_assert_eq(quire_import_rows(imp), 2);
+  cr_assert_eq(quire_import_skipped(imp), 1);
+  cr_assert(strstr(quire_import_warnings(imp), "row 3, column source") != NULL,
+            "%s", quire_import_warnings(imp));
+  cr_assert_eq(quire_writer_finish(w), QUIRE_OK);
+  quire_writer_close(w);
+  quire_import_free(imp);
+  free(csv);
+}
