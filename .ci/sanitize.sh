@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole C test suite (every tests/test_*.c) built with
-# AddressSanitizer + UndefinedBehaviorSanitizer, leaks included, then the
+# AddressSanitizer + UndefinedBehaviorSanitizer, leaks included, and the CLI
+# tests (tests/cli, pytest) against the `quire` of that build, then the
 # concurrency tests built with ThreadSanitizer. Configures and builds in
 # its own directories, prints one line per test program, and exits non-zero
 # on any failed test, sanitizer report or build failure.
@@ -65,6 +66,23 @@ for test in "$asan"/test_*; do
   name=$(basename "$test")
   run "asan $name" "$asan/$name.log" "$test" --jobs 1
 done
+
+# The CLI tests against the sanitized `quire`: a sanitizer report aborts
+# the command (abort_on_error, and LeakSanitizer's exit code), which fails
+# the test that ran it.
+t0=$SECONDS
+status=0
+QUIRE_BIN="$asan/quire" python3 -m pytest -q -p no:cacheprovider \
+  "$root/tests/cli" >"$asan/cli.log" 2>&1 || status=$?
+reports=$(grep -acE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$asan/cli.log" || true)
+echo "asan cli: $(tail -1 "$asan/cli.log"), $reports sanitizer reports," \
+  "exit $status ($((SECONDS - t0)) s)"
+if [[ $status -ne 0 || $reports -ne 0 ]]; then
+  grep -aE -B2 -A20 'ERROR: (Address|Leak)Sanitizer|runtime error:|FAILED|Error' \
+    "$asan/cli.log" | head -80 >&2 || true
+  echo "sanitize: the CLI tests FAILED; the log is $asan/cli.log" >&2
+  failed=1
+fi
 
 t0=$SECONDS
 build "$tsan" "$root/tests/tsan"
