@@ -3,7 +3,7 @@
 # whole C suite again under AddressSanitizer and UndefinedBehaviorSanitizer
 # and the concurrency tests under ThreadSanitizer, a short fuzz run of each
 # target, and the ABI check against the committed baseline. Installs what is
-# missing first.
+# missing first, and checks the C files' format before building.
 set -euo pipefail
 cd "$(dirname "$0")"
 start=$SECONDS
@@ -11,6 +11,9 @@ step() { printf '\n== %s (%ds)\n' "$1" $((SECONDS - start)); }
 
 step "dependencies"
 bash scripts/deps.sh
+
+step "format"
+bash .ci/format-check.sh
 
 step "build"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

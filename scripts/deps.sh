@@ -17,6 +17,9 @@ packages=(zlib1g-dev libzstd-dev libcsv-dev libutf8proc-dev libcriterion-dev cma
 # open the exports in LibreOffice Calc and read what it saves with openpyxl
 # (PyPI, below); poppler-utils renders the README's picture of the XLSX.
 packages+=(libxlsxwriter-dev libreoffice-calc-nogui poppler-utils)
+# test.sh checks the C files' format with .ci/format-check.sh: Debian's
+# clang-format (14 on bookworm), the version the files are formatted with.
+packages+=(clang-format)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

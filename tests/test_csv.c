@@ -395,10 +395,11 @@ Test(export_excel, bom_crlf_and_inert_formulas) {
   uint64_t cut = 99;
   char *csv = export_string(c, "source,title,author,url,text", QUIRE_CSV_EXCEL,
                             &len, &cut);
-  const char *want = "\xEF\xBB\xBF"
-                     "source,title,author,url,text\r\n"
-                     "\"'=SUM(A1)\",\"'+1\",\"'-2\",\"'@cmd\",\"'\tTab\"\r\n"
-                     "\"plain\",\"'\rCR\",\"a=b\",\"\",\"'=HYPERLINK(\"\"x\"\")\"\r\n";
+  const char *want =
+      "\xEF\xBB\xBF"
+      "source,title,author,url,text\r\n"
+      "\"'=SUM(A1)\",\"'+1\",\"'-2\",\"'@cmd\",\"'\tTab\"\r\n"
+      "\"plain\",\"'\rCR\",\"a=b\",\"\",\"'=HYPERLINK(\"\"x\"\")\"\r\n";
   cr_assert_str_eq(csv, want);
   cr_assert_eq(cut, 0);
   free(csv);

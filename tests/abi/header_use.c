@@ -16,7 +16,8 @@
 #elif __STDC_VERSION__ >= 201112L
 #define STATIC_ASSERT(expr, why) _Static_assert(expr, why)
 #else /* C99: an array of negative size fails to compile */
-#define STATIC_ASSERT_AT(expr, line) typedef char assertion_##line[(expr) ? 1 : -1]
+#define STATIC_ASSERT_AT(expr, line)                                           \
+  typedef char assertion_##line[(expr) ? 1 : -1]
 #define STATIC_ASSERT_LINE(expr, line) STATIC_ASSERT_AT(expr, line)
 #define STATIC_ASSERT(expr, why) STATIC_ASSERT_LINE(expr, __LINE__)
 #endif

@@ -14,7 +14,8 @@ int qn_get_opt_similarity(napi_env env, napi_value value, double *out) {
   }
   if (type == napi_undefined || type == napi_null)
     return 0;
-  if (type != napi_number || napi_get_value_double(env, value, out) != napi_ok) {
+  if (type != napi_number ||
+      napi_get_value_double(env, value, out) != napi_ok) {
     qn_throw_type(env, "similarity must be a number");
     return -1;
   }

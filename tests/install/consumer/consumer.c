@@ -24,11 +24,11 @@ static int write_corpus(const char *path) {
   int status = quire_writer_open(path, &w);
   if (status == QUIRE_OK)
     status = quire_writer_add(w, "Daily Planet", 12, "2016-01-31", 10,
-                              "Heat wave", 9, "Lois Lane", 9, "http://dp/1",
-                              11, "It was hot.", 11);
+                              "Heat wave", 9, "Lois Lane", 9, "http://dp/1", 11,
+                              "It was hot.", 11);
   if (status == QUIRE_OK) /* no source, no date */
-    status = quire_writer_add(w, NULL, 0, NULL, 0, "Untitled", 8, NULL, 0,
-                              NULL, 0, "Undated text.", 13);
+    status = quire_writer_add(w, NULL, 0, NULL, 0, "Untitled", 8, NULL, 0, NULL,
+                              0, "Undated text.", 13);
   if (status == QUIRE_OK)
     status = quire_writer_finish(w);
   int result = status == QUIRE_OK

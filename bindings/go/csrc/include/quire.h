@@ -107,12 +107,12 @@ QUIRE_API const char *quire_strerror(int status);
 /* Limits (input beyond them is refused with QUIRE_ELIMIT)                */
 /* ---------------------------------------------------------------------- */
 
-#define QUIRE_MAX_DOCUMENTS 4294967294u          /* 2^32 - 2 */
-#define QUIRE_MAX_SOURCES 16777215u              /* 2^24 - 1 */
-#define QUIRE_MAX_SOURCE_LENGTH 4096u            /* bytes of one source name */
-#define QUIRE_MAX_FIELD_LENGTH (1u << 20)        /* title, author, url */
-#define QUIRE_MAX_TEXT_LENGTH (256u << 20)       /* one body text */
-#define QUIRE_MIN_BLOCK_SIZE (4u << 10)          /* writer block size */
+#define QUIRE_MAX_DOCUMENTS 4294967294u    /* 2^32 - 2 */
+#define QUIRE_MAX_SOURCES 16777215u        /* 2^24 - 1 */
+#define QUIRE_MAX_SOURCE_LENGTH 4096u      /* bytes of one source name */
+#define QUIRE_MAX_FIELD_LENGTH (1u << 20)  /* title, author, url */
+#define QUIRE_MAX_TEXT_LENGTH (256u << 20) /* one body text */
+#define QUIRE_MIN_BLOCK_SIZE (4u << 10)    /* writer block size */
 #define QUIRE_MAX_BLOCK_SIZE (64u << 20)
 #define QUIRE_DEFAULT_BLOCK_SIZE (64u << 10)
 
@@ -126,7 +126,8 @@ QUIRE_API const char *quire_strerror(int status);
 #define QUIRE_DEFAULT_CODEC QUIRE_CODEC_ZSTD
 #define QUIRE_DEFAULT_ZSTD_LEVEL 5    /* zstd: 1 to 22 */
 #define QUIRE_DEFAULT_DEFLATE_LEVEL 9 /* DEFLATE: 1 to 9 */
-#define QUIRE_DEFAULT_LEVEL QUIRE_DEFAULT_ZSTD_LEVEL /* of the default codec */
+/* The level of the default codec. */
+#define QUIRE_DEFAULT_LEVEL QUIRE_DEFAULT_ZSTD_LEVEL
 #define QUIRE_DEFAULT_DEFLATE_BLOCK_SIZE (1u << 20)
 #define QUIRE_DEFAULT_DICTIONARY_SIZE (112u << 10) /* zstd only; 0: none */
 #define QUIRE_MIN_DICTIONARY_SIZE (4u << 10)
@@ -144,8 +145,8 @@ QUIRE_API const char *quire_strerror(int status);
 #define QUIRE_FIELD_AUTHOR 4
 #define QUIRE_FIELD_URL 5
 #define QUIRE_FIELD_TEXT 6
-#define QUIRE_FIELD_FILE 7    /* import only: text is read from this file */
-#define QUIRE_FIELD_IGNORE 8  /* import only: drop this column silently */
+#define QUIRE_FIELD_FILE 7   /* import only: text is read from this file */
+#define QUIRE_FIELD_IGNORE 8 /* import only: drop this column silently */
 
 /* How much of a date is known. */
 #define QUIRE_DATE_NONE 0   /* undated */
@@ -274,8 +275,8 @@ QUIRE_API int quire_corpus_dictionary(const quire_corpus *corpus,
 /* Stores the first instant of the earliest date and the first instant of the
  * latest date among dated documents. Returns QUIRE_ENOTFOUND when no
  * document has a date. */
-QUIRE_API int quire_corpus_date_span(const quire_corpus *corpus,
-                                     int64_t *first, int64_t *last);
+QUIRE_API int quire_corpus_date_span(const quire_corpus *corpus, int64_t *first,
+                                     int64_t *last);
 
 /* Stores in *name and *len the name of source number index (sources are
  * numbered 0..count-1 in byte order of their names) and, if docs is not NULL,
@@ -294,9 +295,8 @@ QUIRE_API int quire_corpus_source(const quire_corpus *corpus, uint64_t index,
  * non-zero, QUIRE_ENOMEM when memory ran out before every part was
  * checked, QUIRE_EINVAL for a NULL or failed corpus. */
 typedef int (*quire_write_fn)(void *ctx, const char *data, size_t len);
-QUIRE_API int quire_corpus_verify(const quire_corpus *corpus,
-                                  uint64_t *damaged, quire_write_fn report,
-                                  void *ctx);
+QUIRE_API int quire_corpus_verify(const quire_corpus *corpus, uint64_t *damaged,
+                                  quire_write_fn report, void *ctx);
 
 /* ---------------------------------------------------------------------- */
 /* Filters                                                                 */
@@ -371,8 +371,8 @@ QUIRE_API int quire_filter_add_term(quire_filter *filter, const char *term,
  * matching document holds at least one of its terms (in addition to every
  * term of quire_filter_add_term()). Words and returns as
  * quire_filter_add_term(). */
-QUIRE_API int quire_filter_add_any_term(quire_filter *filter,
-                                        const char *term, size_t len);
+QUIRE_API int quire_filter_add_any_term(quire_filter *filter, const char *term,
+                                        size_t len);
 
 /* Returns the message of the filter's last failure, or "". Valid until the
  * next call on the filter. */
@@ -399,8 +399,7 @@ typedef struct quire_cursor quire_cursor;
  * QUIRE_ECORRUPT (handle convention above) or QUIRE_ENOMEM. A cursor holds at
  * most one inflated text block and one inflated metadata block. */
 QUIRE_API int quire_cursor_open(const quire_corpus *corpus,
-                                const quire_filter *filter,
-                                quire_cursor **out);
+                                const quire_filter *filter, quire_cursor **out);
 
 /* Frees the cursor and everything its accessors returned. NULL is a no-op. */
 QUIRE_API void quire_cursor_free(quire_cursor *cursor);
@@ -538,9 +537,11 @@ QUIRE_API int quire_arrow_stream_open(const quire_corpus *corpus,
 typedef struct quire_writer quire_writer;
 
 /* Document order of a written file. */
-#define QUIRE_ORDER_CLUSTERED 0 /* by source name, then date, then input
-                                   order: filters touch few blocks (default) */
-#define QUIRE_ORDER_INPUT 1     /* exactly the order documents were added */
+/* Document orders: QUIRE_ORDER_CLUSTERED by source name, then date, then
+ * input order, so that filters touch few blocks (the default);
+ * QUIRE_ORDER_INPUT exactly the order documents were added. */
+#define QUIRE_ORDER_CLUSTERED 0
+#define QUIRE_ORDER_INPUT 1
 
 /* What the writer does with text that is not valid UTF-8. */
 #define QUIRE_UTF8_REJECT 0  /* quire_writer_add() fails with QUIRE_EUTF8 */
@@ -643,9 +644,9 @@ QUIRE_API const char *quire_writer_errmsg(const quire_writer *writer);
 typedef struct quire_export quire_export;
 
 #define QUIRE_CSV_PLAIN 0 /* RFC 4180, LF line ends, data never altered */
-#define QUIRE_CSV_EXCEL 1 /* UTF-8 BOM, CRLF, every text cell quoted,
-                             formulas made inert, cells cut to 32,767
-                             characters (counted) */
+/* QUIRE_CSV_EXCEL: UTF-8 BOM, CRLF, every text cell quoted, formulas made
+ * inert, cells cut to 32,767 characters (counted). */
+#define QUIRE_CSV_EXCEL 1
 
 /* Creates an export of corpus: all documents, the columns
  * id,source,date,title,author,url,text, the plain dialect. The corpus must

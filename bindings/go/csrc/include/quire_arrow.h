@@ -22,6 +22,9 @@
 extern "C" {
 #endif
 
+/* The definitions below are Arrow's, as its specification prints them:
+ * kept to the letter, not in this project's format. */
+/* clang-format off */
 #ifndef ARROW_C_DATA_INTERFACE
 #define ARROW_C_DATA_INTERFACE
 
@@ -81,6 +84,7 @@ struct ArrowArrayStream {
 };
 
 #endif  // ARROW_C_STREAM_INTERFACE
+/* clang-format on */
 
 #ifdef __cplusplus
 }
