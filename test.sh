@@ -3,7 +3,8 @@
 # whole C suite again under AddressSanitizer and UndefinedBehaviorSanitizer
 # and the concurrency tests under ThreadSanitizer, a short fuzz run of each
 # target, and the ABI check against the committed baseline. Installs what is
-# missing first, and checks the C files' format before building.
+# missing first, checks the C files' format before building and runs the
+# static analyser after.
 set -euo pipefail
 cd "$(dirname "$0")"
 start=$SECONDS
@@ -18,6 +19,9 @@ bash .ci/format-check.sh
 step "build"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)"
+
+step "static analysis"
+bash .ci/analyze.sh
 
 step "ctest: C library, CLI, bindings, install"
 (cd build && ctest --output-on-failure -j2)

@@ -47,17 +47,28 @@ int cmd_split(int argc, char **argv); /* cmd_split.c (shards) */
 
 /* ---- messages (common.c) ------------------------------------------------- */
 
-/* Prints "quire CMD: message" on stderr and returns EXIT_FAILED. */
-int cli_fail(const char *cmd, const char *fmt, ...)
+/* Prints "quire CMD: message" on stderr and is EXIT_FAILED:
+ *   return cli_fail("pack", "cannot read %s", path);
+ * (macros, so that the static analyser sees the status). */
+void cli_message(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* Prints "quire CMD: message" and a hint to --help on stderr and returns
+static inline int cli_status(int status) {
+  return status;
+}
+#define cli_fail(cmd, ...)                                                     \
+  (cli_message((cmd), __VA_ARGS__), cli_status(EXIT_FAILED))
+/* Prints "quire CMD: message" and a hint to --help on stderr and is
  * EXIT_USAGE. */
-int cli_usage_error(const char *cmd, const char *fmt, ...)
+void cli_usage_message(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+#define cli_usage_error(cmd, ...)                                              \
+  (cli_usage_message((cmd), __VA_ARGS__), cli_status(EXIT_USAGE))
 /* Prints usage on stdout and returns CLI_HELPED (the answer to --help). */
 int cli_help(const char *usage);
 /* Reports getopt's '?' or ':' for the option just read; returns EXIT_USAGE. */
-int cli_bad_option(const char *cmd, int opt, char **argv);
+void cli_bad_option_message(const char *cmd, int opt, char **argv);
+#define cli_bad_option(cmd, opt, argv)                                         \
+  (cli_bad_option_message((cmd), (opt), (argv)), cli_status(EXIT_USAGE))
 
 /* Parses a whole non-negative decimal number, with an optional k/K or m/M
  * suffix when units is non-zero. Returns 0 on success, -1 if it is not one. */

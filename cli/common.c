@@ -16,21 +16,19 @@ static void vmessage(const char *cmd, const char *fmt, va_list ap) {
   fputc('\n', stderr);
 }
 
-int cli_fail(const char *cmd, const char *fmt, ...) {
+void cli_message(const char *cmd, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   vmessage(cmd, fmt, ap);
   va_end(ap);
-  return EXIT_FAILED;
 }
 
-int cli_usage_error(const char *cmd, const char *fmt, ...) {
+void cli_usage_message(const char *cmd, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   vmessage(cmd, fmt, ap);
   va_end(ap);
   fprintf(stderr, "Try 'quire %s --help'.\n", cmd);
-  return EXIT_USAGE;
 }
 
 int cli_help(const char *usage) {
@@ -38,14 +36,15 @@ int cli_help(const char *usage) {
   return CLI_HELPED;
 }
 
-int cli_bad_option(const char *cmd, int opt, char **argv) {
+void cli_bad_option_message(const char *cmd, int opt, char **argv) {
   /* getopt leaves the offending word just before optind. */
   const char *word = optind > 0 ? argv[optind - 1] : "?";
   if (opt == ':')
-    return cli_usage_error(cmd, "option '%s' needs a value", word);
-  if (optopt > 0 && optopt < 256)
-    return cli_usage_error(cmd, "unknown option '-%c'", optopt);
-  return cli_usage_error(cmd, "unknown option '%s'", word);
+    cli_usage_message(cmd, "option '%s' needs a value", word);
+  else if (optopt > 0 && optopt < 256)
+    cli_usage_message(cmd, "unknown option '-%c'", optopt);
+  else
+    cli_usage_message(cmd, "unknown option '%s'", word);
 }
 
 int cli_parse_u64(const char *text, int units, uint64_t *value) {

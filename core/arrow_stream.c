@@ -191,7 +191,8 @@ static int errno_of(int status) {
 
 /* Checks the stream can still be used; returns 0 or the errno code. */
 static int usable(q_astream *s) {
-  if (s->status == QUIRE_OK && s->corpus && atomic_load(&s->corpus->closed))
+  if (s->status == QUIRE_OK && s->corpus &&
+      atomic_load(&s->corpus->state->closed))
     s->status = q_fail(s->msg, QUIRE_EINVAL, "corpus is closed");
   return s->status == QUIRE_OK ? 0 : errno_of(s->status);
 }
@@ -602,7 +603,7 @@ int quire_arrow_stream_open(const quire_corpus *corpus,
   int status = QUIRE_OK;
   if (!corpus || corpus->status != QUIRE_OK)
     status = q_fail(s->msg, QUIRE_EINVAL, "corpus is NULL or failed to open");
-  else if (atomic_load(&corpus->closed))
+  else if (atomic_load(&corpus->state->closed))
     status = q_fail(s->msg, QUIRE_EINVAL, "corpus is closed");
   else if (batch_size > QUIRE_ARROW_MAX_BATCH)
     status =

@@ -343,9 +343,10 @@ static int read_text_file(run *r, const char *name, size_t len, char *detail) {
   /* O_NONBLOCK: opening a FIFO would wait for a writer forever; it is
    * refused below as not a regular file. */
   int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  int err = errno;
   if (fd < 0)
-    return q_fail(detail, errno == ENOENT ? QUIRE_ENOTFOUND : QUIRE_EIO,
-                  "cannot open \"%s\": %s", path, strerror(errno));
+    return q_fail(detail, err == ENOENT ? QUIRE_ENOTFOUND : QUIRE_EIO,
+                  "cannot open \"%s\": %s", path, strerror(err));
   struct stat st;
   int status = QUIRE_OK;
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
@@ -703,9 +704,10 @@ int quire_import_csv_path(quire_import *imp, quire_writer *writer,
   if (!writer || !path)
     return q_fail(imp->msg, QUIRE_EINVAL, "writer or path is NULL");
   int fd = open(path, O_RDONLY | O_CLOEXEC);
+  int err = errno;
   if (fd < 0)
-    return q_fail(imp->msg, errno == ENOENT ? QUIRE_ENOTFOUND : QUIRE_EIO,
-                  "cannot open %s: %s", path, strerror(errno));
+    return q_fail(imp->msg, err == ENOENT ? QUIRE_ENOTFOUND : QUIRE_EIO,
+                  "cannot open %s: %s", path, strerror(err));
   char *dir = imp->base_dir ? NULL : dir_of(path);
   if (!imp->base_dir && !dir) {
     close(fd);

@@ -293,6 +293,8 @@ static int put_span(normalizer *n, const char *span, size_t len) {
     n->cps = grown;
     n->cap = got + 16;
   }
+  if (got == 0)
+    return QUIRE_OK;
   got = utf8proc_normalize_utf32(n->cps, got, options);
   if (got < 0)
     return QUIRE_EUTF8;

@@ -27,15 +27,32 @@ typedef struct q_section {
   uint32_t width;
   uint32_t table_crc;
   uint64_t chunks;
-  atomic_uchar table_state;
-  atomic_uchar *chunk_state; /* one per chunk */
+  /* Verdicts (Q_UNCHECKED, Q_GOOD, Q_BAD), behind pointers since readers
+   * take the corpus const: one per chunk, then one for the table. */
+  atomic_uchar *chunk_state;
+  atomic_uchar *table_state; /* chunk_state + chunks */
 } q_section;
+
+/* What threads reading one corpus change: kept behind a pointer, so that
+ * the reading functions, which take the corpus const, never cast const
+ * away. */
+typedef struct q_corpus_state {
+  quire_corpus *corpus;    /* the handle, which the last hold frees */
+  atomic_int damage_state; /* 0 none, 1 being written, 2 set */
+  char damage[Q_MSG_CAP];
+  /* Arrow streams and writers hold the corpus (q_corpus_hold()): holds
+   * counts them, and the corpus is freed when it is closed and holds is
+   * back to 0. */
+  atomic_long holds;
+  atomic_int closed;
+} q_corpus_state;
 
 struct quire_corpus {
   int status; /* QUIRE_OK, or why the open failed */
   char msg[Q_MSG_CAP];
   const uint8_t *data;
   size_t size;
+  void *map; /* data as mmap() gave it, for munmap() and madvise() */
   int mapped;
   int major, minor;
   uint64_t docs, sources, undated, blocks, meta_blocks, raw_size;
@@ -47,12 +64,7 @@ struct quire_corpus {
   q_section ext[QX_KNOWN_LAST + 1]; /* extension sections, by kind */
   struct q_dict *dicts;             /* one cache slot per possible dictionary */
   uint32_t dict_slots;
-  atomic_int damage_state; /* 0 none, 1 being written, 2 set */
-  char damage[Q_MSG_CAP];
-  /* Arrow streams hold the corpus (arrow_stream.c): holds counts them, and
-   * the corpus is freed when it is closed and holds is back to 0. */
-  atomic_long holds;
-  atomic_int closed;
+  q_corpus_state *state;
 };
 
 /* Takes and drops one hold on the corpus for an Arrow stream. Dropping the

@@ -97,14 +97,13 @@ void q_csv_free(void *ptr) {
 
 /* ---- messages and status names ------------------------------------------- */
 
-int q_fail(char *msg, int status, const char *fmt, ...) {
+void q_fail_message(char *msg, const char *fmt, ...) {
   if (msg) {
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, Q_MSG_CAP, fmt, ap);
     va_end(ap);
   }
-  return status;
 }
 
 const char *quire_strerror(int status) {

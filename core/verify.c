@@ -234,8 +234,8 @@ static int salvage_into(const quire_corpus *c, quire_writer *w, uint64_t *kept,
     return status;
   }
   for (uint64_t doc = 0; doc < c->docs; doc++) {
-    const char *f[7];
-    size_t n[7];
+    const char *f[7] = {0};
+    size_t n[7] = {0};
     status = quire_cursor_seek(cur, doc);
     if (status == QUIRE_ROW)
       status = read_fields(cur, f, n);

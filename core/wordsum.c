@@ -197,7 +197,8 @@ static int reader_start(spill_reader *r, q_wsum_builder *b, char *msg) {
 static const uint8_t *reader_need(spill_reader *r, size_t n, char *msg) {
   q_buf *src = r->b->fd < 0 ? &r->b->spill : &r->file;
   if (r->b->fd >= 0 && src->len - r->pos < n) {
-    memmove(src->data, src->data + r->pos, src->len - r->pos);
+    if (src->len > r->pos) /* nothing to move from an empty buffer */
+      memmove(src->data, src->data + r->pos, src->len - r->pos);
     src->len -= r->pos;
     r->pos = 0;
     size_t want = n > SPILL_MEMORY ? n : SPILL_MEMORY;

@@ -20,6 +20,8 @@ packages+=(libxlsxwriter-dev libreoffice-calc-nogui poppler-utils)
 # test.sh checks the C files' format with .ci/format-check.sh: Debian's
 # clang-format (14 on bookworm), the version the files are formatted with.
 packages+=(clang-format)
+# ... and runs the Clang static analyser through clang-tidy (.ci/analyze.sh).
+packages+=(clang-tidy)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -317,7 +317,9 @@ typedef struct dup_group {
 
 struct quire_dups {
   int status; /* QUIRE_OK, or the failure that ended the finder */
-  char msg[Q_MSG_CAP];
+  /* Q_MSG_CAP bytes after the struct, behind a pointer because the const
+   * getters report their argument errors too. */
+  char *msg;
   int kinds;
   double similarity;
   q_dedup *dedup; /* made by the first corpus */
@@ -334,10 +336,11 @@ struct quire_dups {
 int quire_dups_new(quire_dups **out) {
   if (!out)
     return QUIRE_EINVAL;
-  quire_dups *d = q_calloc(1, sizeof *d);
+  quire_dups *d = q_calloc(1, sizeof *d + Q_MSG_CAP);
   *out = d;
   if (!d)
     return QUIRE_ENOMEM;
+  d->msg = (char *)(d + 1);
   d->kinds = QUIRE_DUP_ALL;
   d->similarity = QUIRE_DEFAULT_SIMILARITY;
   return QUIRE_OK;
@@ -532,15 +535,14 @@ static int build_groups(quire_dups *d) {
   return QUIRE_OK;
 }
 
-/* Groups are built lazily by the const getters: the cache is not part of
- * the finder's observable state. */
+/* The groups are built by every quire_dups_add_corpus(), so the getters
+ * only read them. */
 static int ready(const quire_dups *d) {
   if (!d)
     return QUIRE_EINVAL;
-  quire_dups *w = (quire_dups *)d;
   if (d->status != QUIRE_OK)
-    return q_fail(w->msg, QUIRE_ESTATE, "the finder failed before");
-  return build_groups(w);
+    return q_fail(d->msg, QUIRE_ESTATE, "the finder failed before");
+  return QUIRE_OK;
 }
 
 uint64_t quire_dups_group_count(const quire_dups *d) {
@@ -553,7 +555,7 @@ int quire_dups_group(const quire_dups *d, uint64_t index, int *kind,
   if (status != QUIRE_OK)
     return status;
   if (index >= d->group_count)
-    return q_fail(((quire_dups *)d)->msg, QUIRE_ENOTFOUND, "group %llu of %llu",
+    return q_fail(d->msg, QUIRE_ENOTFOUND, "group %llu of %llu",
                   (unsigned long long)index,
                   (unsigned long long)d->group_count);
   const dup_group *g = &d->groups[index];
@@ -571,9 +573,8 @@ int quire_dups_member(const quire_dups *d, uint64_t index, uint64_t member,
   if (status != QUIRE_OK)
     return status;
   if (member >= size)
-    return q_fail(((quire_dups *)d)->msg, QUIRE_ENOTFOUND,
-                  "member %llu of a group of %llu", (unsigned long long)member,
-                  (unsigned long long)size);
+    return q_fail(d->msg, QUIRE_ENOTFOUND, "member %llu of a group of %llu",
+                  (unsigned long long)member, (unsigned long long)size);
   const dup_pair *p =
       &d->pairs[d->groups[index].first + (member ? member - 1 : 0)];
   uint64_t id = member ? p->member : p->leader;

@@ -26,10 +26,19 @@ void q_csv_free(void *ptr);
  * reporting an error never allocates. */
 #define Q_MSG_CAP 512
 
-/* Formats a message into msg (Q_MSG_CAP bytes) and returns status, so that
- * callers can write: return q_fail(w->msg, QUIRE_EIO, "cannot write %s", p); */
-int q_fail(char *msg, int status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* Formats a message into msg (Q_MSG_CAP bytes; NULL for none) and is
+ * status, so that callers can write:
+ *   return q_fail(w->msg, QUIRE_EIO, "cannot write %s", p);
+ * A macro, so that the value is visible where it is used (the static
+ * analyser follows each path's status); status is evaluated once, after
+ * the message is written. */
+void q_fail_message(char *msg, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static inline int q_fail_status(int status) {
+  return status;
+}
+#define q_fail(msg, status, ...)                                               \
+  (q_fail_message((msg), __VA_ARGS__), q_fail_status(status))
 
 /* A growable byte buffer. */
 typedef struct q_buf {

@@ -28,11 +28,11 @@ int q_damage(const quire_corpus *c, char *msg, const char *fmt, ...) {
     memcpy(msg, text, sizeof text);
   /* The corpus is shared by threads; its damage message is written once,
    * by whichever thread finds damage first, and never changes after. */
-  quire_corpus *mut = (quire_corpus *)c;
+  q_corpus_state *state = c->state;
   int expected = 0;
-  if (atomic_compare_exchange_strong(&mut->damage_state, &expected, 1)) {
-    memcpy(mut->damage, text, sizeof text);
-    atomic_store(&mut->damage_state, 2);
+  if (atomic_compare_exchange_strong(&state->damage_state, &expected, 1)) {
+    memcpy(state->damage, text, sizeof text);
+    atomic_store(&state->damage_state, 2);
   }
   return QUIRE_ECORRUPT;
 }
@@ -40,25 +40,22 @@ int q_damage(const quire_corpus *c, char *msg, const char *fmt, ...) {
 /* ---- sections
  * ------------------------------------------------------------------ */
 
-static int check_table(const quire_corpus *c, const q_section *csec,
-                       char *msg) {
-  q_section *sec = (q_section *)csec;
+static int check_table(const quire_corpus *c, const q_section *sec, char *msg) {
   unsigned char state =
-      atomic_load_explicit(&sec->table_state, memory_order_acquire);
+      atomic_load_explicit(sec->table_state, memory_order_acquire);
   if (state == Q_UNCHECKED) {
     const uint8_t *table = c->data + sec->offset + sec->length;
     state = q_crc32(table, (size_t)sec->chunks * 4) == sec->table_crc ? Q_GOOD
                                                                       : Q_BAD;
-    atomic_store_explicit(&sec->table_state, state, memory_order_release);
+    atomic_store_explicit(sec->table_state, state, memory_order_release);
   }
   if (state == Q_BAD)
     return q_damage(c, msg, "%s: checksum table is damaged", sec->name);
   return QUIRE_OK;
 }
 
-static int check_chunk(const quire_corpus *c, const q_section *csec,
+static int check_chunk(const quire_corpus *c, const q_section *sec,
                        uint64_t chunk, char *msg) {
-  q_section *sec = (q_section *)csec;
   unsigned char state =
       atomic_load_explicit(&sec->chunk_state[chunk], memory_order_acquire);
   if (state == Q_UNCHECKED) {
@@ -226,7 +223,7 @@ void q_release(const quire_corpus *c, uint64_t offset, uint64_t len) {
   uint64_t start = (offset + page - 1) / page * page;
   uint64_t end = (offset + len) / page * page;
   if (end > start)
-    madvise((void *)(c->data + start), (size_t)(end - start), MADV_DONTNEED);
+    madvise((uint8_t *)c->map + start, (size_t)(end - start), MADV_DONTNEED);
 }
 
 /* ---- blocks
@@ -316,6 +313,16 @@ int q_block_load(const quire_corpus *c, int kind, uint32_t index,
   return QUIRE_OK;
 }
 
+/* Allocates a section's verdicts, all Q_UNCHECKED: one per chunk, then
+ * the table's. */
+static int section_states(q_section *sec) {
+  sec->chunk_state = q_calloc((size_t)sec->chunks + 1, 1);
+  if (!sec->chunk_state)
+    return QUIRE_ENOMEM;
+  sec->table_state = sec->chunk_state + sec->chunks;
+  return QUIRE_OK;
+}
+
 /* ---- opening
  * ---------------------------------------------------------------------- */
 
@@ -398,8 +405,7 @@ static int parse_sections(quire_corpus *c, const uint8_t *f) {
         sec->chunks * 4 > data_end - sec->offset - sec->length)
       return open_fail(c, QUIRE_ECORRUPT, "footer: %s has impossible bounds",
                        section_names[s]);
-    sec->chunk_state = q_calloc(sec->chunks ? sec->chunks : 1, 1);
-    if (!sec->chunk_state)
+    if (section_states(sec) != QUIRE_OK)
       return open_fail(c, QUIRE_ENOMEM, "out of memory opening the corpus");
   }
   return QUIRE_OK;
@@ -437,8 +443,7 @@ static int parse_extension(quire_corpus *c, const uint8_t *e,
                      "extension table: %s has impossible "
                      "bounds",
                      sec->name);
-  sec->chunk_state = q_calloc(sec->chunks ? sec->chunks : 1, 1);
-  if (!sec->chunk_state)
+  if (section_states(sec) != QUIRE_OK)
     return open_fail(c, QUIRE_ENOMEM, "out of memory opening the corpus");
   if (kind == QX_DICTIONARIES) {
     uint64_t slots = (sec->length - QXD_HEAD) / QXD_ENTRY;
@@ -533,12 +538,19 @@ static int parse_footer(quire_corpus *c) {
 
 static int corpus_new(quire_corpus **out) {
   quire_corpus *c = q_calloc(1, sizeof *c);
+  q_corpus_state *state = q_calloc(1, sizeof *state);
   *out = c;
-  if (!c)
+  if (!c || !state) {
+    q_free(c);
+    q_free(state);
+    *out = NULL;
     return QUIRE_ENOMEM;
-  atomic_init(&c->damage_state, 0);
-  atomic_init(&c->holds, 0);
-  atomic_init(&c->closed, 0);
+  }
+  c->state = state;
+  state->corpus = c;
+  atomic_init(&state->damage_state, 0);
+  atomic_init(&state->holds, 0);
+  atomic_init(&state->closed, 0);
   return QUIRE_OK;
 }
 
@@ -590,6 +602,7 @@ int quire_corpus_open(const char *path, quire_corpus **out) {
   if (map == MAP_FAILED)
     return open_fail(c, QUIRE_EIO, "cannot map %s: %s", path, strerror(errno));
   c->data = map;
+  c->map = map;
   c->mapped = 1;
   int status = corpus_parse(c);
   if (status != QUIRE_OK) {
@@ -616,17 +629,18 @@ int quire_corpus_open_buffer(const void *data, size_t len, quire_corpus **out) {
   return opened(c, corpus_parse(c), out);
 }
 
-void q_corpus_hold(const quire_corpus *cc) {
-  atomic_fetch_add(&((quire_corpus *)cc)->holds, 1);
+void q_corpus_hold(const quire_corpus *c) {
+  atomic_fetch_add(&c->state->holds, 1);
 }
 
 /* The closing corpus counts as one hold: whoever drops the last frees it. */
-void q_corpus_drop(const quire_corpus *cc) {
-  quire_corpus *c = (quire_corpus *)cc;
-  if (atomic_fetch_sub(&c->holds, 1) > 0)
+void q_corpus_drop(const quire_corpus *held) {
+  q_corpus_state *state = held->state;
+  if (atomic_fetch_sub(&state->holds, 1) > 0)
     return;
+  quire_corpus *c = state->corpus;
   if (c->mapped)
-    munmap((void *)c->data, c->size);
+    munmap(c->map, c->size);
   for (int s = 0; s < QS_COUNT; s++)
     q_free(c->sec[s].chunk_state);
   for (int k = 0; k <= QX_KNOWN_LAST; k++)
@@ -634,13 +648,14 @@ void q_corpus_drop(const quire_corpus *cc) {
   for (uint32_t d = 0; d < c->dict_slots; d++)
     q_zddict_free(atomic_load(&c->dicts[d].ddict));
   q_free(c->dicts);
+  q_free(state);
   q_free(c);
 }
 
 void quire_corpus_close(quire_corpus *c) {
   if (!c)
     return;
-  atomic_store(&c->closed, 1);
+  atomic_store(&c->state->closed, 1);
   q_corpus_drop(c);
 }
 
@@ -649,8 +664,8 @@ const char *quire_corpus_errmsg(const quire_corpus *c) {
     return "corpus is NULL";
   if (c->status != QUIRE_OK)
     return c->msg;
-  if (atomic_load(&((quire_corpus *)c)->damage_state) == 2)
-    return c->damage;
+  if (atomic_load(&c->state->damage_state) == 2)
+    return c->state->damage;
   return "";
 }
 
@@ -725,7 +740,7 @@ int quire_corpus_dictionary(const quire_corpus *c, uint64_t index, uint32_t *id,
     return QUIRE_EINVAL;
   if (index >= q_dict_count(c))
     return QUIRE_ENOTFOUND;
-  q_dict_info info;
+  q_dict_info info = {0};
   int status = q_dict_info_get(c, (uint32_t)index + 1, &info, NULL);
   if (status != QUIRE_OK)
     return status;
@@ -792,8 +807,8 @@ int q_source_find(const quire_corpus *c, const char *name, size_t len,
   while (lo < hi) {
     uint64_t mid = lo + (hi - lo) / 2;
     const uint8_t *rec = q_record(c, QS_SOURCES, mid, msg);
-    const char *other;
-    size_t other_len;
+    const char *other = NULL;
+    size_t other_len = 0;
     if (!rec || source_name(c, rec, &other, &other_len, msg) != QUIRE_OK)
       return QUIRE_ECORRUPT;
     size_t n = len < other_len ? len : other_len;

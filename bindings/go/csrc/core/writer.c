@@ -35,13 +35,6 @@
 /* ---- opening, options, closing ----------------------------------------------
  */
 
-int q_writer_fail(quire_writer *w, int status, const char *what) {
-  w->status = status;
-  if (what)
-    q_fail(w->msg, status, "%s", what);
-  return status;
-}
-
 int quire_writer_open(const char *path, quire_writer **out) {
   if (!out)
     return QUIRE_EINVAL;

@@ -116,8 +116,14 @@ struct quire_writer {
 
 /* ---- writer.c, for writer_copy.c ---------------------------------------- */
 
-/* Fails the writer with status (and what as its message unless NULL). */
-int q_writer_fail(quire_writer *w, int status, const char *what);
+/* Fails the writer with status (and what as its message unless NULL).
+ * Inline, so that the static analyser sees the status it returns. */
+static inline int q_writer_fail(quire_writer *w, int status, const char *what) {
+  w->status = status;
+  if (what)
+    q_fail(w->msg, status, "%s", what);
+  return status;
+}
 /* Fixes the options and makes the compressor, spill file and threads. */
 int q_writer_start(quire_writer *w);
 /* Appends bytes to the output file. */
