@@ -54,6 +54,8 @@ def mark(ok):
 
 
 def fmt_time(sec):
+    if sec is None:
+        return "n/a"
     if sec >= 10:
         return f"{sec:.1f} s"
     if sec >= 0.1:
@@ -72,7 +74,10 @@ def tools_of(r, task):
 
 
 def ratio(a, b):
-    """a / b, or None when b is zero (a median below the timer's reach)."""
+    """a / b, or None when b is zero (a median below the timer's reach) or
+    either was not measured at this size (a tool added since)."""
+    if a is None or b is None:
+        return None
     return a / b if b > 0 else None
 
 
@@ -84,12 +89,15 @@ def fmt_ratio(x, limit=None):
 
 
 def cpu(r, task, tool):
-    t = r["time"][task][tool]
-    return t.get("user", 0.0) + t.get("system", 0.0)
+    """None when the tool was not measured at this size."""
+    t = r["time"].get(task, {}).get(tool)
+    return None if t is None else t.get("user", 0.0) + t.get("system", 0.0)
 
 
 def median(r, task, tool):
-    return r["time"][task][tool]["median"]
+    """None when the tool was not measured at this size."""
+    t = r["time"].get(task, {}).get(tool)
+    return None if t is None else t["median"]
 
 
 class Report:
@@ -221,6 +229,7 @@ class Report:
         for task in ("pack", "pack2"):
             for tool in tools_of(self.res[0], task):
                 rows.append([task, tool] + [
+                    "n/a" if median(r, task, tool) is None else
                     f"{r['bytes']['csv'] / 1e6 / median(r, task, tool):.1f}" for r in self.res])
         self.table(["task", "tool"] + self.header_cols(), rows)
 
@@ -229,6 +238,7 @@ class Report:
         rows = []
         for kind in self.res[0]["bytes"]:
             rows.append([kind] + [
+                "n/a" if kind not in r["bytes"] else
                 f"{r['bytes'][kind] / 1e6:.1f} MB ({r['bytes'][kind] / r['bytes']['csv']:.3f})"
                 for r in self.res])
         self.table(["file (share of the CSV)"] + self.header_cols(), rows)
