@@ -152,8 +152,10 @@ static napi_value buffer(napi_env env, qn_column *col, const void *data,
   }
   if (len > 0) {
     col->refs++;
+    /* Node-API takes a mutable pointer; JavaScript gets the buffer to
+     * read (the Arrow consumer never writes an exported array). */
     napi_status st = napi_create_external_arraybuffer(
-        env, (void *)data, len, buffer_finalize, col, &ab);
+        env, (void *)(uintptr_t)data, len, buffer_finalize, col, &ab);
     if (st == napi_ok)
       return ab;
     col->refs--;
