@@ -216,14 +216,8 @@ static int load_row(quire_cursor *cur, uint64_t doc) {
   cur->offset = ld32(row + QD_OFFSET);
   cur->length = ld32(row + QD_LENGTH);
   cur->meta_offset = ld32(row + QD_META_OFFSET);
-  int undated = cur->date.seconds == QUIRE_NO_DATE;
-  if (cur->date.precision > QUIRE_DATE_SECOND ||
-      undated != (cur->date.precision == QUIRE_DATE_NONE) ||
-      cur->date.tz_kind > Q_TZ_OFFSET ||
-      (cur->source != QF_NO_SOURCE && cur->source >= c->sources) ||
-      cur->block >= c->blocks || cur->length > QUIRE_MAX_TEXT_LENGTH)
-    return q_damage(c, cur->msg, "document %llu: row is inconsistent",
-                    (unsigned long long)doc);
+  if (q_row_check(c, row, doc, cur->msg) != QUIRE_OK)
+    return QUIRE_ECORRUPT;
   cur->doc = doc;
   cur->has_row = 1;
   return QUIRE_ROW;

@@ -801,6 +801,33 @@ int quire_corpus_source(const quire_corpus *c, uint64_t index,
   return status;
 }
 
+int q_row_check(const quire_corpus *c, const uint8_t *row, uint64_t doc,
+                char *msg) {
+  int64_t date = ldi64(row + QD_DATE);
+  uint8_t precision = row[QD_PRECISION];
+  uint32_t source = ld32(row + QD_SOURCE);
+  if (precision > QUIRE_DATE_SECOND ||
+      (date == QUIRE_NO_DATE) != (precision == QUIRE_DATE_NONE) ||
+      row[QD_TZ_KIND] > Q_TZ_OFFSET ||
+      (source != QF_NO_SOURCE && source >= c->sources) ||
+      ld32(row + QD_BLOCK) >= c->blocks ||
+      ld32(row + QD_LENGTH) > QUIRE_MAX_TEXT_LENGTH)
+    return q_damage(c, msg, "document %llu: row is inconsistent",
+                    (unsigned long long)doc);
+  return QUIRE_OK;
+}
+
+int q_row_in_blocks(const quire_corpus *c, const uint8_t *row, uint64_t doc,
+                    uint32_t b, const q_block_desc *t, const q_block_desc *m,
+                    char *msg) {
+  uint64_t end = (uint64_t)ld32(row + QD_OFFSET) + ld32(row + QD_LENGTH);
+  if (ld32(row + QD_BLOCK) != b || end >= t->usize ||
+      (uint64_t)ld32(row + QD_META_OFFSET) + QF_META_HEAD > m->usize)
+    return q_damage(c, msg, "document %llu: row lies outside block %u",
+                    (unsigned long long)doc, b);
+  return QUIRE_OK;
+}
+
 int q_source_find(const quire_corpus *c, const char *name, size_t len,
                   uint32_t *id, char *msg) {
   uint64_t lo = 0, hi = c->sources;

@@ -51,4 +51,11 @@ int q_block_describe(const quire_corpus *c, int kind, uint32_t index,
 int q_block_raw(const quire_corpus *c, int kind, uint32_t index,
                 const uint8_t **bytes, q_block_desc *out, char *msg);
 
+/* Checks that the row of document doc lies in its blocks: it names block
+ * b, whose text (record t) holds its text and NUL, and whose metadata
+ * (record m) holds its record's head. QUIRE_OK or QUIRE_ECORRUPT. */
+int q_row_in_blocks(const quire_corpus *c, const uint8_t *row, uint64_t doc,
+                    uint32_t b, const q_block_desc *t, const q_block_desc *m,
+                    char *msg);
+
 #endif

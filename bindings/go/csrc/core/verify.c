@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "blocks.h"
 #include "reader.h"
 
 /* Collects damage lines for quire_corpus_verify(). */
@@ -75,6 +76,25 @@ static int verify_sections(const quire_corpus *c, report *r) {
   return QUIRE_OK;
 }
 
+/* Checks the rows of text block b: each by the rules of the document table
+ * and inside the block's text and metadata (one line for the block). */
+static void verify_rows(const quire_corpus *c, uint32_t b, report *r) {
+  q_block_desc t, m;
+  char msg[Q_MSG_CAP];
+  /* A block whose record is wrong is reported by verify_blocks(). */
+  if (q_block_describe(c, 0, b, &t, msg) != QUIRE_OK ||
+      q_block_describe(c, 1, b, &m, msg) != QUIRE_OK)
+    return;
+  for (uint64_t i = t.first_doc; i < (uint64_t)t.first_doc + t.docs; i++) {
+    const uint8_t *row = q_record(c, QS_DOCS, i, NULL);
+    if (row && (q_row_check(c, row, i, msg) != QUIRE_OK ||
+                q_row_in_blocks(c, row, i, b, &t, &m, msg) != QUIRE_OK)) {
+      report_line(r, msg);
+      return;
+    }
+  }
+}
+
 /* Checks that the blocks hold the documents in order, each block at least
  * one, metadata block i the same as text block i, and that every row names
  * the block that holds it (ABI.md, "Blocks"). Records and rows in damaged
@@ -99,19 +119,8 @@ static void verify_layout(const quire_corpus *c, report *r) {
                (unsigned long long)b, (unsigned long long)first,
                (unsigned long long)(first + docs), (unsigned long long)next);
       report_line(r, line);
-    } else {
-      for (uint64_t i = first; i < first + docs; i++) {
-        const uint8_t *row = q_record(c, QS_DOCS, i, NULL);
-        if (row && ld32(row + QD_BLOCK) != b) {
-          snprintf(line, sizeof line,
-                   "document %llu: names block %u, but text block %llu "
-                   "holds it",
-                   (unsigned long long)i, ld32(row + QD_BLOCK),
-                   (unsigned long long)b);
-          report_line(r, line);
-          break;
-        }
-      }
+    } else if (m) {
+      verify_rows(c, (uint32_t)b, r);
     }
     if (m && (ld32(m + QB_FIRST_DOC) != first || ld32(m + QB_DOCS) != docs)) {
       snprintf(line, sizeof line,
@@ -142,10 +151,17 @@ static void verify_sources(const quire_corpus *c, report *r) {
   for (uint64_t s = 0; s < c->sources; s++) {
     const char *name;
     size_t len;
-    if (quire_corpus_source(c, s, &name, &len, NULL) == QUIRE_ECORRUPT) {
-      char line[Q_MSG_CAP];
+    int status = quire_corpus_source(c, s, &name, &len, NULL);
+    char line[Q_MSG_CAP];
+    if (status == QUIRE_ECORRUPT) {
       snprintf(line, sizeof line, "source %llu: %.400s", (unsigned long long)s,
                quire_corpus_errmsg(c));
+      report_line(r, line);
+    } else if (status == QUIRE_OK && len == 0) {
+      snprintf(line, sizeof line,
+               "source %llu: the name is empty (a document without a source "
+               "has none)",
+               (unsigned long long)s);
       report_line(r, line);
     }
   }

@@ -324,7 +324,7 @@ static int intern_source(quire_writer *w, const char *name, size_t len,
   for (; w->slots[j]; j = (j + 1) & (w->slot_count - 1)) {
     const wsource *s = &w->sources[w->slots[j] - 1];
     if (s->hash == h && s->name_len == len &&
-        memcmp(w->names.data + s->name_offset, name, len) == 0) {
+        (len == 0 || memcmp(w->names.data + s->name_offset, name, len) == 0)) {
       *id = w->slots[j] - 1;
       return QUIRE_OK;
     }

@@ -214,6 +214,9 @@ static int map_source(quire_writer *w, wcorpus *wc, uint32_t s, uint32_t *out) {
     const char *name;
     size_t len;
     int status = quire_corpus_source(wc->c, s, &name, &len, NULL);
+    /* No writer names a source "": documents without one have none. */
+    if (status == QUIRE_OK && len == 0)
+      status = q_damage(wc->c, w->msg, "source %u has an empty name", s);
     if (status == QUIRE_OK)
       status = q_writer_source(w, name, len, &wc->sources[s]);
     if (status != QUIRE_OK)
@@ -453,20 +456,6 @@ static int add_kept(quire_writer *w, const quire_corpus *c, const wkeep *k,
 
 /* ---- copying blocks ------------------------------------------------------ */
 
-/* Checks a copied row against its block before it goes into the new file,
- * so that damage in the input is refused rather than carried over. */
-static int check_row(const quire_corpus *c, const uint8_t *row, uint32_t b,
-                     const q_block_desc *t, const q_block_desc *m, char *msg) {
-  uint64_t end = (uint64_t)ld32(row + QD_OFFSET) + ld32(row + QD_LENGTH);
-  uint32_t s = ld32(row + QD_SOURCE);
-  if (ld32(row + QD_BLOCK) != b || end >= t->usize ||
-      (uint64_t)ld32(row + QD_META_OFFSET) + QF_META_HEAD > m->usize ||
-      (s != QF_NO_SOURCE && s >= c->sources) ||
-      row[QD_PRECISION] > QUIRE_DATE_SECOND)
-    return q_damage(c, msg, "a document row of block %u is damaged", b);
-  return QUIRE_OK;
-}
-
 /* Appends the rows of block b of wc, renumbered for the new file. */
 static int copy_rows(quire_writer *w, wcorpus *wc, uint32_t b,
                      const q_block_desc *t, const q_block_desc *m) {
@@ -474,7 +463,10 @@ static int copy_rows(quire_writer *w, wcorpus *wc, uint32_t b,
     return q_writer_fail(w, QUIRE_ENOMEM, "out of memory for the rows");
   for (uint32_t i = 0; i < t->docs; i++) {
     const uint8_t *row = q_record(wc->c, QS_DOCS, t->first_doc + i, w->msg);
-    if (!row || check_row(wc->c, row, b, t, m, w->msg) != QUIRE_OK)
+    uint64_t doc = (uint64_t)t->first_doc + i;
+    /* Damage in the input is refused rather than carried over. */
+    if (!row || q_row_check(wc->c, row, doc, w->msg) != QUIRE_OK ||
+        q_row_in_blocks(wc->c, row, doc, b, t, m, w->msg) != QUIRE_OK)
       return q_writer_fail(w, QUIRE_ECORRUPT, NULL);
     uint32_t s;
     if (map_source(w, wc, ld32(row + QD_SOURCE), &s) != QUIRE_OK)
