@@ -361,24 +361,40 @@ static int count_selected(quire_writer *w, const quire_corpus *c,
   return QUIRE_OK;
 }
 
+/* What reading one corpus's blocks takes, made on first use and kept for
+ * all its blocks: a cursor for the documents added again, an inflater and
+ * a buffer for metadata blocks. */
+typedef struct wscratch {
+  quire_cursor *cur;
+  q_inflater *inflater;
+  q_buf meta;
+} wscratch;
+
+static void scratch_free(wscratch *x) {
+  quire_cursor_free(x->cur);
+  q_inflater_free(x->inflater);
+  q_buf_free(&x->meta);
+}
+
 /* The raw size (quire_corpus_raw_size()) of the documents of block b of
  * c, from their rows and their metadata block. */
 static int block_raw_size(quire_writer *w, const quire_corpus *c, uint32_t b,
-                          const q_block_desc *t, uint64_t *raw) {
-  q_inflater *inflater = q_inflater_new();
-  q_buf meta = {0};
-  int status =
-      inflater ? q_block_load(c, 1, b, inflater, &meta, w->msg) : QUIRE_ENOMEM;
+                          const q_block_desc *t, wscratch *x, uint64_t *raw) {
+  if (!x->inflater)
+    x->inflater = q_inflater_new();
+  q_buf *meta = &x->meta;
+  int status = x->inflater ? q_block_load(c, 1, b, x->inflater, meta, w->msg)
+                           : QUIRE_ENOMEM;
   *raw = 0;
   for (uint32_t i = 0; status == QUIRE_OK && i < t->docs; i++) {
     const uint8_t *row = q_record(c, QS_DOCS, t->first_doc + i, w->msg);
     uint64_t at = row ? ld32(row + QD_META_OFFSET) : 0;
-    if (!row || at + QF_META_HEAD > meta.len) {
+    if (!row || at + QF_META_HEAD > meta->len) {
       status = row ? q_damage(c, w->msg, "metadata block %u is damaged", b)
                    : QUIRE_ECORRUPT;
       break;
     }
-    const uint8_t *head = (const uint8_t *)meta.data + at;
+    const uint8_t *head = (const uint8_t *)meta->data + at;
     *raw += (uint64_t)ld32(head) + ld32(head + 4) + ld32(head + 8) +
             ld32(row + QD_LENGTH);
     const char *name;
@@ -392,8 +408,6 @@ static int block_raw_size(quire_writer *w, const quire_corpus *c, uint32_t b,
     char text[64];
     *raw += len + q_date_format(&d, text, sizeof text);
   }
-  q_buf_free(&meta);
-  q_inflater_free(inflater);
   if (status == QUIRE_ENOMEM)
     return q_writer_fail(w, status, "out of memory");
   return status == QUIRE_OK ? QUIRE_OK : q_writer_fail(w, status, NULL);
@@ -434,23 +448,17 @@ static int add_again(quire_writer *w, quire_cursor *cur, uint64_t doc) {
 /* Adds again, one by one, the documents of block b that were kept: a
  * duplicate was dropped from it, so it cannot be copied whole. */
 static int add_kept(quire_writer *w, const quire_corpus *c, const wkeep *k,
-                    uint32_t b) {
+                    uint32_t b, wscratch *x) {
   q_block_desc d;
-  quire_cursor *cur = NULL;
   int status = q_block_describe(c, 0, b, &d, w->msg);
   if (status != QUIRE_OK)
     return q_writer_fail(w, status, NULL);
-  status = quire_cursor_open(c, NULL, &cur);
-  if (status != QUIRE_OK) {
-    q_writer_fail(w, status, quire_corpus_errmsg(c));
-    quire_cursor_free(cur);
-    return status;
-  }
+  if (!x->cur && (status = quire_cursor_open(c, NULL, &x->cur)) != QUIRE_OK)
+    return q_writer_fail(w, status, quire_corpus_errmsg(c));
   for (uint64_t doc = d.first_doc;
        status == QUIRE_OK && doc < (uint64_t)d.first_doc + d.docs; doc++)
     if (doc < c->docs && k->doc[doc])
-      status = add_again(w, cur, doc);
-  quire_cursor_free(cur);
+      status = add_again(w, x->cur, doc);
   return status;
 }
 
@@ -683,7 +691,8 @@ static int copy_corpus(quire_writer *w, const quire_corpus *c, int in_place,
   /* The dictionaries of copied blocks are stored anyway: the writer's own
    * blocks use them too. When nothing is copied whole (a small selection)
    * they would only cost room, and the writer decides as for any input. */
-  int recompress = select && !w->dedup && small_selection(c, &keep);
+  int recompress =
+      status == QUIRE_OK && select && !w->dedup && small_selection(c, &keep);
   if (status == QUIRE_OK && !recompress && copies_whole_blocks(w, c, &keep))
     status = adopt_dictionaries(w, wc);
   if (status != QUIRE_OK) {
@@ -692,20 +701,21 @@ static int copy_corpus(quire_writer *w, const quire_corpus *c, int in_place,
   }
   if (!keep.doc)
     w->raw_size += c->raw_size;
+  wscratch scratch = {0};
   for (uint32_t b = 0; b < c->blocks && status == QUIRE_OK; b++) {
     q_block_desc t;
     if ((status = describe_text_block(w, c, b, &t)) != QUIRE_OK)
       break;
     if (keep.doc && (keep.kept[b] < t.docs || recompress)) {
       if (keep.kept[b])
-        status = add_kept(w, c, &keep, b);
+        status = add_kept(w, c, &keep, b, &scratch);
       continue;
     }
     uint64_t raw = 0;
     if (keep.raw)
       w->raw_size += keep.raw[b];
     else if (keep.doc &&
-             (status = block_raw_size(w, c, b, &t, &raw)) == QUIRE_OK)
+             (status = block_raw_size(w, c, b, &t, &scratch, &raw)) == QUIRE_OK)
       w->raw_size += raw;
     if (status != QUIRE_OK)
       break;
@@ -713,6 +723,7 @@ static int copy_corpus(quire_writer *w, const quire_corpus *c, int in_place,
                  ? queue_block(w, corpus, b)
                  : copy_block(w, corpus, b, 0);
   }
+  scratch_free(&scratch);
   keep_free(&keep);
   return status;
 }
