@@ -55,10 +55,10 @@ static uint64_t open_and_count(const char *path) {
   uint64_t n = 0;
   int st = quire_corpus_open(path, &c);
   if (st == QUIRE_OK)
-    st = quire_corpus_count(c, NULL, &n);
+    st = quire_corpus_count_matches(c, NULL, &n);
   if (st != QUIRE_OK)
     die(path, st, c ? quire_corpus_errmsg(c) : "");
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   return n;
 }
 
@@ -75,7 +75,7 @@ static uint64_t filtered_count(const quire_corpus *c, const bench_args *a) {
     st = quire_filter_set_to(f, a->to, strlen(a->to));
   if (st != QUIRE_OK)
     die("filter", st, f ? quire_filter_errmsg(f) : "");
-  st = quire_corpus_count(c, f, &n);
+  st = quire_corpus_count_matches(c, f, &n);
   if (st != QUIRE_OK)
     die("count", st, quire_corpus_errmsg(c));
   quire_filter_free(f);
@@ -141,7 +141,7 @@ int main(int argc, char **argv) {
     t[i] = now_us() - t0;
   }
   double fcount_us = median(t, a.reps);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   free(t);
 
   printf("{\"reps\": %d, \"open_count_us\": %.3f, \"count\": %llu, "

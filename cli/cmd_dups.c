@@ -169,7 +169,7 @@ int cmd_dups(int argc, char **argv) {
       rc = cli_fail("dups", "%s: %s", argv[i], quire_dups_errmsg(d));
     starts[i - optind] = total;
     total += quire_corpus_doc_count(c);
-    quire_corpus_close(c);
+    quire_corpus_free(c);
   }
   if (rc == EXIT_OK)
     rc = count_only ? print_count(d, starts, total)

@@ -173,7 +173,7 @@ static int configure(quire_export *exp, const export_args *a,
 static uint64_t estimate_size(const quire_corpus *c, const cli_selection *sel) {
   uint64_t docs = quire_corpus_doc_count(c), selected = docs;
   if (docs == 0 || sel->terms ||
-      quire_corpus_count(c, sel->filter, &selected) != QUIRE_OK)
+      quire_corpus_count_matches(c, sel->filter, &selected) != QUIRE_OK)
     return 0;
   return (uint64_t)((double)quire_corpus_raw_size(c) * (double)selected /
                     (double)docs);
@@ -264,7 +264,7 @@ int cmd_export(int argc, char **argv) {
     rc = cli_open("export", argv[optind], &c);
   if (rc == EXIT_OK)
     rc = run_export(c, &a, &sel);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   cli_selection_free(&sel);
   return rc == CLI_HELPED ? EXIT_OK : rc;
 }

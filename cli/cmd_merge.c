@@ -163,9 +163,9 @@ int cmd_merge(int argc, char **argv) {
       fprintf(stderr, "quire merge: dropped %llu duplicates\n",
               (unsigned long long)quire_writer_dropped(w));
   }
-  quire_writer_close(w); /* before the corpora it copies from */
+  quire_writer_free(w); /* before the corpora it copies from */
   for (int i = 0; i < count; i++)
-    quire_corpus_close(corpora[i]);
+    quire_corpus_free(corpora[i]);
   free(corpora);
   return rc;
 }

@@ -360,7 +360,7 @@ static int pack_or_append(int argc, char **argv, const char *cmd) {
   }
   /* Closing an unfinished writer removes its temporary file: a failed pack
    * leaves nothing behind. */
-  quire_writer_close(w);
+  quire_writer_free(w);
   quire_import_free(imp);
   return rc;
 }

@@ -84,7 +84,7 @@ int cmd_info(int argc, char **argv) {
          "documents:", (unsigned long long)quire_corpus_doc_count(c));
   if (sel.filtered) {
     uint64_t count = 0;
-    if (quire_corpus_count(c, sel.filter, &count) != QUIRE_OK)
+    if (quire_corpus_count_matches(c, sel.filter, &count) != QUIRE_OK)
       rc = cli_fail("info", "%s", quire_corpus_errmsg(c));
     printf("%-12s %llu\n", "selected:", (unsigned long long)count);
   }
@@ -98,7 +98,7 @@ int cmd_info(int argc, char **argv) {
   printf("%-12s %.2f (on disk / raw: %.1f%%)\n",
          "ratio:", disk ? (double)raw / (double)disk : 0.0,
          raw ? 100.0 * (double)disk / (double)raw : 0.0);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   cli_selection_free(&sel);
   return rc;
 }
@@ -120,11 +120,11 @@ int cmd_count(int argc, char **argv) {
   if (rc != EXIT_OK)
     return rc == CLI_HELPED ? EXIT_OK : rc;
   uint64_t count;
-  if (quire_corpus_count(c, sel.filter, &count) == QUIRE_OK)
+  if (quire_corpus_count_matches(c, sel.filter, &count) == QUIRE_OK)
     printf("%llu\n", (unsigned long long)count);
   else
     rc = cli_fail("count", "%s", quire_corpus_errmsg(c));
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   cli_selection_free(&sel);
   return rc;
 }
@@ -185,7 +185,7 @@ int cmd_ls(int argc, char **argv) {
   if (fflush(stdout) != 0 && rc == EXIT_OK)
     rc = cli_fail("ls", "cannot write the list");
   quire_cursor_free(cur);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   cli_selection_free(&sel);
   return rc;
 }
@@ -231,6 +231,6 @@ int cmd_cat(int argc, char **argv) {
   else if (cli_write_all(1, text, len) != 0)
     rc = cli_fail("cat", "cannot write the text");
   quire_cursor_free(cur);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   return rc;
 }

@@ -168,7 +168,7 @@ int cmd_split(int argc, char **argv) {
       return EXIT_FAILED;
     }
     status = quire_split_corpus(split, corpus, a.output);
-    quire_corpus_close(corpus);
+    quire_corpus_free(corpus);
   }
   if (status != QUIRE_OK) {
     rc = cli_fail("split", "%s: %s", input,

@@ -2,7 +2,7 @@
  * cmd_stats.c: `quire stats`, documents per source per year as a table.
  *
  * Two passes of a cursor over the selection, reading only each document's
- * source number and date (no text is inflated): the first finds the years
+ * source id and date (no text is inflated): the first finds the years
  * and sources present, the second counts into a sources x years table.
  */
 #include <stdio.h>
@@ -26,8 +26,8 @@ typedef struct table {
   size_t year_count;
   int has_undated;
   size_t columns;   /* year_count, plus one for undated */
-  int64_t *row_of;  /* per source number + 1 (0 = no source): row or -1 */
-  uint64_t sources; /* source numbers in the corpus */
+  int64_t *row_of;  /* per source id + 1 (0 = no source): row or -1 */
+  uint64_t sources; /* source ids in the corpus */
   size_t rows;      /* rows in use */
   int64_t *source_of_row;
   uint64_t *counts; /* rows x columns */
@@ -219,7 +219,7 @@ int cmd_stats(int argc, char **argv) {
   free(t.row_of);
   free(t.source_of_row);
   free(t.counts);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   cli_selection_free(&sel);
   return rc;
 }

@@ -73,7 +73,7 @@ static int verify(const char *path) {
   } else {
     rc = cli_fail("verify", "%s: %s", path, quire_strerror(status));
   }
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   return rc;
 }
 

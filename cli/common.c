@@ -165,7 +165,7 @@ int cli_open(const char *cmd, const char *path, quire_corpus **out) {
     cli_fail(cmd, "%s", quire_corpus_errmsg(*out));
   else
     cli_fail(cmd, "%s: %s", path, quire_strerror(status));
-  quire_corpus_close(*out);
+  quire_corpus_free(*out);
   *out = NULL;
   return EXIT_FAILED;
 }

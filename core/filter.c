@@ -271,8 +271,8 @@ void q_plan_free(q_plan *plan) {
   memset(plan, 0, sizeof *plan);
 }
 
-int quire_corpus_count(const quire_corpus *c, const quire_filter *f,
-                       uint64_t *count) {
+int quire_corpus_count_matches(const quire_corpus *c, const quire_filter *f,
+                               uint64_t *count) {
   if (!c || c->status != QUIRE_OK || !count)
     return QUIRE_EINVAL;
   if (f && f->terms)

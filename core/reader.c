@@ -564,7 +564,7 @@ static int corpus_parse(quire_corpus *c) {
 /* The handle convention: on QUIRE_ENOMEM the caller gets no handle. */
 static int opened(quire_corpus *c, int status, quire_corpus **out) {
   if (status == QUIRE_ENOMEM) {
-    quire_corpus_close(c);
+    quire_corpus_free(c);
     *out = NULL;
   }
   return status;
@@ -652,7 +652,7 @@ void q_corpus_drop(const quire_corpus *held) {
   q_free(c);
 }
 
-void quire_corpus_close(quire_corpus *c) {
+void quire_corpus_free(quire_corpus *c) {
   if (!c)
     return;
   atomic_store(&c->state->closed, 1);
@@ -786,13 +786,13 @@ static int source_name(const quire_corpus *c, const uint8_t *rec,
   return QUIRE_OK;
 }
 
-int quire_corpus_source(const quire_corpus *c, uint64_t index,
+int quire_corpus_source(const quire_corpus *c, uint64_t source_id,
                         const char **name, size_t *len, uint64_t *docs) {
   if (!usable(c) || !name || !len)
     return QUIRE_EINVAL;
-  if (index >= c->sources)
+  if (source_id >= c->sources)
     return QUIRE_ENOTFOUND;
-  const uint8_t *rec = q_record(c, QS_SOURCES, index, NULL);
+  const uint8_t *rec = q_record(c, QS_SOURCES, source_id, NULL);
   if (!rec)
     return QUIRE_ECORRUPT;
   int status = source_name(c, rec, name, len, NULL);

@@ -293,8 +293,8 @@ int quire_salvage(const char *in_path, const char *out_path, uint64_t *kept,
     status = salvage_into(c, w, &kept_count, &lost_count, fn, ctx);
   if (status == QUIRE_OK)
     status = quire_writer_finish(w);
-  quire_writer_close(w);
-  quire_corpus_close(c);
+  quire_writer_free(w);
+  quire_corpus_free(c);
   if (kept)
     *kept = kept_count;
   if (lost)

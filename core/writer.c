@@ -52,7 +52,7 @@ int quire_writer_open(const char *path, quire_writer **out) {
     return q_writer_fail(w, QUIRE_EINVAL, "output path is NULL or empty");
   int status = q_outfile_open(&w->out, path, w->msg);
   if (status == QUIRE_ENOMEM) { /* the handle convention: no handle */
-    quire_writer_close(w);
+    quire_writer_free(w);
     *out = NULL;
   }
   if (status != QUIRE_OK) {
@@ -203,7 +203,7 @@ const char *quire_writer_errmsg(const quire_writer *w) {
   return w ? w->msg : "writer is NULL";
 }
 
-void quire_writer_close(quire_writer *w) {
+void quire_writer_free(quire_writer *w) {
   if (!w)
     return;
   q_wpool_free(w->pool);
@@ -365,7 +365,7 @@ int q_writer_write(quire_writer *w, const void *data, size_t len) {
 
 /* Appends the block's table record once its compressed bytes are written
  * at offset. The statistics of text blocks are filled in at finish, when the
- * final source numbers are known. */
+ * final source ids are known. */
 int q_writer_record_block(quire_writer *w, int kind, uint64_t offset,
                           size_t csize, uint32_t usize, uint32_t crc,
                           uint32_t first_doc, uint32_t docs, uint32_t flags) {
@@ -978,7 +978,7 @@ static int rank_sources(quire_writer *w, uint32_t **rank, uint32_t **by_rank) {
 }
 
 typedef struct cluster_key {
-  uint32_t rank; /* source number in the file; QF_NO_SOURCE sorts last */
+  uint32_t rank; /* source id in the file; QF_NO_SOURCE sorts last */
   int64_t date;  /* QUIRE_NO_DATE sorts first */
   uint64_t doc;  /* input order, which keeps the sort stable */
 } cluster_key;
@@ -1066,7 +1066,7 @@ static int replay_clustered(quire_writer *w, const uint32_t *rank) {
   return status;
 }
 
-/* Gives every row its final source number and every text block its date and
+/* Gives every row its final source id and every text block its date and
  * source statistics. */
 static void finish_rows_and_blocks(quire_writer *w, const uint32_t *rank,
                                    uint64_t *undated, int64_t *min_date,

@@ -62,7 +62,7 @@ struct quire_writer {
   q_buf names;      /* source names, concatenated */
   wsource *sources; /* in order of first appearance */
   uint32_t source_count, source_cap;
-  uint32_t *slots; /* open-addressing hash table of source numbers + 1 */
+  uint32_t *slots; /* open-addressing hash table of source ids + 1 */
   uint32_t slot_count;
 
   wdoc *docs;

@@ -211,7 +211,7 @@ typedef struct quire_corpus quire_corpus;
 QUIRE_API int quire_corpus_open(const char *path, quire_corpus **out);
 
 /* Opens a corpus held in the caller's memory. The library does not copy it:
- * data must stay valid and unchanged until quire_corpus_close() and until
+ * data must stay valid and unchanged until quire_corpus_free() and until
  * every Arrow stream and writer holding the corpus (quire_arrow_stream_open(),
  * quire_writer_add_corpus()) is released. Returns as quire_corpus_open(). */
 QUIRE_API int quire_corpus_open_buffer(const void *data, size_t len,
@@ -221,12 +221,12 @@ QUIRE_API int quire_corpus_open_buffer(const void *data, size_t len,
  * freed first. Arrow streams (quire_arrow_stream_open()) need not be: they
  * keep the memory alive and fail from then on; the file is unmapped when the
  * last of them is released. NULL is a no-op. */
-QUIRE_API void quire_corpus_close(quire_corpus *corpus);
+QUIRE_API void quire_corpus_free(quire_corpus *corpus);
 
 /* Returns the message of the failed open, or else a description of the
  * first damage found while reading (the corpus stays usable for the parts
  * that are intact), or "" when nothing has gone wrong. Owned by the corpus,
- * valid until quire_corpus_close(); it never changes once it is set. */
+ * valid until quire_corpus_free(); it never changes once it is set. */
 QUIRE_API const char *quire_corpus_errmsg(const quire_corpus *corpus);
 
 /* Returns the number of documents; 0 for NULL or a failed handle. */
@@ -278,14 +278,15 @@ QUIRE_API int quire_corpus_dictionary(const quire_corpus *corpus,
 QUIRE_API int quire_corpus_date_span(const quire_corpus *corpus, int64_t *first,
                                      int64_t *last);
 
-/* Stores in *name and *len the name of source number index (sources are
- * numbered 0..count-1 in byte order of their names) and, if docs is not NULL,
- * its number of documents in *docs. The name is owned by the corpus and valid
- * until quire_corpus_close(). Returns QUIRE_OK, QUIRE_ENOTFOUND for an index
- * out of range, or QUIRE_ECORRUPT. */
-QUIRE_API int quire_corpus_source(const quire_corpus *corpus, uint64_t index,
-                                  const char **name, size_t *len,
-                                  uint64_t *docs);
+/* Stores in *name and *len the name of the source with id source_id and, if
+ * docs is not NULL, its number of documents in *docs. A source's id is its
+ * place, 0 to count-1, in the byte order of the corpus's source names; the
+ * same id is what quire_cursor_source_id() and the batch calls return. The
+ * name is owned by the corpus and valid until quire_corpus_free(). Returns
+ * QUIRE_OK, QUIRE_ENOTFOUND for an id out of range, or QUIRE_ECORRUPT. */
+QUIRE_API int quire_corpus_source(const quire_corpus *corpus,
+                                  uint64_t source_id, const char **name,
+                                  size_t *len, uint64_t *docs);
 
 /* Checks the CRC32 of every section and every block, inflating each block
  * once. Stores the number of damaged parts in *damaged (may be NULL) and, if
@@ -384,8 +385,9 @@ QUIRE_API const char *quire_filter_errmsg(const quire_filter *filter);
  * each document the sources and dates select. Returns QUIRE_OK,
  * QUIRE_EINVAL, QUIRE_ECORRUPT (message in quire_corpus_errmsg()) or
  * QUIRE_ENOMEM. */
-QUIRE_API int quire_corpus_count(const quire_corpus *corpus,
-                                 const quire_filter *filter, uint64_t *count);
+QUIRE_API int quire_corpus_count_matches(const quire_corpus *corpus,
+                                         const quire_filter *filter,
+                                         uint64_t *count);
 
 /* ---------------------------------------------------------------------- */
 /* Cursors                                                                 */
@@ -425,7 +427,7 @@ QUIRE_API int64_t quire_cursor_date(const quire_cursor *cursor);
 /* The current document's date precision (QUIRE_DATE_*). */
 QUIRE_API int quire_cursor_date_precision(const quire_cursor *cursor);
 
-/* The current document's source number, or -1 when it has none. */
+/* The current document's source id, or -1 when it has none. */
 QUIRE_API int64_t quire_cursor_source_id(const quire_cursor *cursor);
 
 /* The length in bytes of the current document's text, known without
@@ -451,7 +453,7 @@ QUIRE_API const char *quire_cursor_errmsg(const quire_cursor *cursor);
 /* Moves the cursor over up to cap matching documents in one call, as cap
  * calls of quire_cursor_next() would, and stores for the i-th of them its
  * number in docs[i], its date in dates[i] (QUIRE_NO_DATE when undated), its
- * date precision in precisions[i], its source number in sources[i] (-1 when
+ * date precision in precisions[i], its source id in sources[i] (-1 when
  * none) and its text length in text_lengths[i]; any of the five arrays may
  * be NULL, the others hold at least cap elements. Stores the number of
  * documents in *count. The cursor is left on the last of them, so its
@@ -491,7 +493,7 @@ struct ArrowArrayStream;
  * all, in this order) of:
  *   doc             uint64, the document number
  *   source          dictionary<int32, utf8>: the dictionary is the corpus's
- *                   source table (index = source number); null when none
+ *                   source table (index = source id); null when none
  *   date            timestamp[s, UTC], the date's first instant; null when
  *                   undated
  *   date_precision  int8, QUIRE_DATE_YEAR .. QUIRE_DATE_SECOND; null when
@@ -519,7 +521,7 @@ struct ArrowArrayStream;
  * get_next returns 0, or an errno code: EIO for damage (QUIRE_ECORRUPT),
  * ENOMEM, EINVAL otherwise; get_last_error then returns the quire message,
  * valid until the next call on the stream. The stream keeps the corpus's
- * memory alive: quire_corpus_close() may come before the stream is released,
+ * memory alive: quire_corpus_free() may come before the stream is released,
  * from any thread, and every later get_schema or get_next then fails with
  * EINVAL ("corpus is closed"), while batches already handed out stay valid.
  * The file is unmapped when both the corpus is closed and its last stream
@@ -631,7 +633,7 @@ QUIRE_API int quire_writer_finish(quire_writer *writer);
 
 /* Frees the writer. If it was not finished, the temporary file is removed
  * and path is left as it was. NULL is a no-op. */
-QUIRE_API void quire_writer_close(quire_writer *writer);
+QUIRE_API void quire_writer_free(quire_writer *writer);
 
 /* Returns the message of the writer's last failure, or "". Valid until the
  * next call on the writer. */
@@ -928,7 +930,7 @@ QUIRE_API uint64_t quire_writer_dropped(const quire_writer *writer);
  *
  * The writer's first corpus lends its dictionaries to the blocks the writer
  * compresses itself, when their codecs agree, instead of new ones being
- * trained. The writer holds the corpus until quire_writer_close(): the
+ * trained. The writer holds the corpus until quire_writer_free(): the
  * caller may close it at any time after this call, and it is freed when
  * both have let go of it. Returns QUIRE_OK; QUIRE_ELIMIT (too many documents:
  * nothing was added); QUIRE_ECORRUPT when the corpus is damaged,

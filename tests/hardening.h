@@ -251,7 +251,7 @@ static inline uint64_t hd_dictionaries(const void *bytes, size_t len) {
   uint64_t n = 0;
   if (quire_corpus_open_buffer(bytes, len, &c) == QUIRE_OK)
     n = quire_corpus_dictionary_count(c);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   return n;
 }
 #define HD_COVERS_CODEC(bytes, len)                                            \
@@ -282,7 +282,7 @@ static inline int hd_write_generated(const char *path, size_t n, uint64_t seed,
     status = quire_writer_finish(w);
   if (msg)
     snprintf(msg, 512, "%s", w ? quire_writer_errmsg(w) : "out of memory");
-  quire_writer_close(w);
+  quire_writer_free(w);
   return status;
 }
 
@@ -314,7 +314,7 @@ static inline int hd_pack_seeds(const char *seeds_dir, const char *path,
     snprintf(msg, 512, "%s | %s", imp ? quire_import_errmsg(imp) : "",
              w ? quire_writer_errmsg(w) : "");
   quire_import_free(imp);
-  quire_writer_close(w);
+  quire_writer_free(w);
   return status;
 }
 

@@ -51,7 +51,7 @@ static void write_docs(const char *path, const doc *docs, size_t n, int order,
     cr_assert_eq(add_doc(w, &docs[i]), QUIRE_OK, "doc %zu: %s", i,
                  quire_writer_errmsg(w));
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK, "%s", quire_writer_errmsg(w));
-  quire_writer_close(w);
+  quire_writer_free(w);
 }
 
 static quire_corpus *open_corpus(const char *path) {
@@ -119,7 +119,7 @@ Test(roundtrip, every_field_in_input_order) {
   cr_assert_eq(quire_cursor_next(cur), QUIRE_DONE);
   cr_assert_eq(quire_cursor_next(cur), QUIRE_DONE);
   quire_cursor_free(cur);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   unlink(path);
 }
 
@@ -146,7 +146,7 @@ Test(roundtrip, fields_stay_valid_together_until_the_cursor_moves) {
   cr_assert_str_eq(f[QUIRE_FIELD_URL], sample[2].url);
   cr_assert_str_eq(f[QUIRE_FIELD_TEXT], sample[2].text);
   quire_cursor_free(cur);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   unlink(path);
 }
 
@@ -186,7 +186,7 @@ Test(roundtrip, batches_match_single_steps) {
       QUIRE_EINVAL);
   quire_cursor_free(one);
   quire_cursor_free(many);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   unlink(path);
 }
 
@@ -212,7 +212,7 @@ Test(roundtrip, clustered_order_sorts_by_source_then_date) {
   cr_assert_str_eq(name, "Belarus in Focus");
   cr_assert_eq(docs, 4);
   cr_assert_eq(quire_corpus_source(c, 3, &name, &len, &docs), QUIRE_ENOTFOUND);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   unlink(path);
 }
 
@@ -246,7 +246,7 @@ Test(roundtrip, large_texts_and_small_blocks) {
   cr_assert_eq(quire_cursor_seek(cur, 40), QUIRE_ENOTFOUND);
   cr_assert_eq(quire_corpus_verify(c, NULL, NULL, NULL), QUIRE_OK);
   quire_cursor_free(cur);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   free(text);
   unlink(path);
 }
@@ -264,7 +264,7 @@ Test(roundtrip, empty_corpus) {
   cr_assert_eq(quire_cursor_next(cur), QUIRE_DONE);
   quire_cursor_free(cur);
   cr_assert_eq(quire_corpus_verify(c, NULL, NULL, NULL), QUIRE_OK);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   unlink(path);
 }
 
@@ -275,7 +275,7 @@ Test(roundtrip, reopen_after_close_and_open_buffer) {
   for (int round = 0; round < 3; round++) {
     quire_corpus *c = open_corpus(path);
     cr_assert_eq(quire_corpus_doc_count(c), SAMPLE_N);
-    quire_corpus_close(c);
+    quire_corpus_free(c);
   }
   size_t len;
   char *bytes = tu_read_file(path, &len);
@@ -286,7 +286,7 @@ Test(roundtrip, reopen_after_close_and_open_buffer) {
   cr_assert_eq(quire_cursor_seek(cur, 2), QUIRE_ROW);
   expect_doc(cur, &sample[2]);
   quire_cursor_free(cur);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   free(bytes);
   unlink(path);
 }
@@ -310,7 +310,7 @@ Test(roundtrip, threads_compress_identically) {
     }
     cr_assert_eq(quire_writer_finish(w), QUIRE_OK, "%s",
                  quire_writer_errmsg(w));
-    quire_writer_close(w);
+    quire_writer_free(w);
   }
   size_t la, lb;
   char *a = tu_read_file(one, &la), *b = tu_read_file(two, &lb);
@@ -532,7 +532,7 @@ static void check_filter(const quire_corpus *c, const ref_filter *rf) {
     }
   quire_filter *f = make_filter(rf);
   uint64_t count;
-  cr_assert_eq(quire_corpus_count(c, f, &count), QUIRE_OK);
+  cr_assert_eq(quire_corpus_count_matches(c, f, &count), QUIRE_OK);
   cr_assert_eq(count, want, "count %llu, reference %llu (from %s to %s)",
                (unsigned long long)count, (unsigned long long)want,
                rf->from ? rf->from : "-", rf->to ? rf->to : "-");
@@ -582,7 +582,7 @@ static void filters_against_reference(int order) {
           rf.undated = u;
           check_filter(c, &rf);
         }
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   unlink(path);
 }
 
@@ -652,7 +652,7 @@ Test(threads, concurrent_readers_agree) {
     cr_assert_eq(jobs[i].docs, single.docs);
     cr_assert_eq(jobs[i].bytes, single.bytes);
   }
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   unlink(path);
 }
 
@@ -664,15 +664,15 @@ Test(errors, missing_and_foreign_files) {
   quire_corpus *c;
   cr_assert_eq(quire_corpus_open("/nonexistent/x.quire", &c), QUIRE_ENOTFOUND);
   cr_assert(strstr(quire_corpus_errmsg(c), "/nonexistent/x.quire"));
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   char path[512];
   tu_tmp_path(path, sizeof path, "foreign.quire");
   tu_write_file(path, "source,date\nx,2016\n", 19);
   cr_assert_eq(quire_corpus_open(path, &c), QUIRE_ENOTQUIRE);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   tu_write_file(path, "", 0);
   cr_assert_eq(quire_corpus_open(path, &c), QUIRE_ENOTQUIRE);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   unlink(path);
 }
 
@@ -685,21 +685,21 @@ Test(errors, null_arguments) {
   cr_assert_eq(quire_cursor_open(c, NULL, &cur), QUIRE_EINVAL);
   cr_assert_eq(quire_cursor_next(cur), QUIRE_ESTATE);
   quire_cursor_free(cur);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   cr_assert_eq(quire_corpus_open_buffer(NULL, 10, &c), QUIRE_EINVAL);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   cr_assert_eq(quire_cursor_next(NULL), QUIRE_EINVAL);
   cr_assert_eq(quire_cursor_field(NULL, 0, NULL, NULL), QUIRE_EINVAL);
-  cr_assert_eq(quire_corpus_count(NULL, NULL, NULL), QUIRE_EINVAL);
+  cr_assert_eq(quire_corpus_count_matches(NULL, NULL, NULL), QUIRE_EINVAL);
   cr_assert_eq(quire_writer_add(NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0),
                QUIRE_EINVAL);
   cr_assert_eq(quire_writer_finish(NULL), QUIRE_EINVAL);
   cr_assert_eq(quire_filter_add_source(NULL, "x", 1), QUIRE_EINVAL);
   cr_assert_str_eq(quire_strerror(QUIRE_ECORRUPT), "file is corrupt");
   cr_assert_str_eq(quire_strerror(12345), "unknown status");
-  quire_corpus_close(NULL);
+  quire_corpus_free(NULL);
   quire_cursor_free(NULL);
-  quire_writer_close(NULL);
+  quire_writer_free(NULL);
   quire_filter_free(NULL);
 }
 
@@ -737,10 +737,10 @@ Test(errors, bad_documents_are_refused_and_writer_goes_on) {
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK);
   cr_assert_eq(quire_writer_add(w, "s", 1, "", 0, "", 0, "", 0, "", 0, "x", 1),
                QUIRE_ESTATE);
-  quire_writer_close(w);
+  quire_writer_free(w);
   quire_corpus *c = open_corpus(path);
   cr_assert_eq(quire_corpus_doc_count(c), 1);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   unlink(path);
 }
 
@@ -753,7 +753,7 @@ Test(errors, utf8_replace_policy) {
                                 "x\xE2\x82y", 4),
                QUIRE_OK);
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK);
-  quire_writer_close(w);
+  quire_writer_free(w);
   quire_corpus *c = open_corpus(path);
   quire_cursor *cur;
   quire_cursor_open(c, NULL, &cur);
@@ -762,7 +762,7 @@ Test(errors, utf8_replace_policy) {
   expect_field(cur, QUIRE_FIELD_TITLE, "a\xEF\xBF\xBD", 4);
   expect_field(cur, QUIRE_FIELD_TEXT, "x\xEF\xBF\xBDy", 5);
   quire_cursor_free(cur);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   unlink(path);
 }
 
@@ -771,13 +771,13 @@ Test(errors, abandoned_or_failed_writer_leaves_no_file) {
   tu_tmp_path(path, sizeof path, "abandon.quire");
   quire_writer *w = open_writer(path, QUIRE_ORDER_CLUSTERED, 0);
   cr_assert_eq(add_doc(w, &sample[0]), QUIRE_OK);
-  quire_writer_close(w); /* never finished */
+  quire_writer_free(w); /* never finished */
   cr_assert(!tu_exists(path));
   /* An existing file is left exactly as it was. */
   tu_write_file(path, "old", 3);
   w = open_writer(path, QUIRE_ORDER_INPUT, 0);
   cr_assert_eq(add_doc(w, &sample[0]), QUIRE_OK);
-  quire_writer_close(w);
+  quire_writer_free(w);
   size_t len;
   char *old = tu_read_file(path, &len);
   cr_assert_eq(len, 3);
@@ -789,7 +789,7 @@ Test(errors, abandoned_or_failed_writer_leaves_no_file) {
                QUIRE_ENOTFOUND);
   cr_assert(strstr(quire_writer_errmsg(w), "/nonexistent/dir/x.quire"));
   cr_assert_eq(add_doc(w, &sample[0]), QUIRE_ESTATE);
-  quire_writer_close(w);
+  quire_writer_free(w);
   /* Nothing else was left in the temporary directory by these writers. */
   char probe[512];
   tu_tmp_path(probe, sizeof probe, "");
@@ -813,7 +813,7 @@ static int read_everything(const void *bytes, size_t len, char *msg,
   int status = quire_corpus_open_buffer(bytes, len, &c);
   snprintf(msg, cap, "%s", quire_corpus_errmsg(c));
   if (status != QUIRE_OK) {
-    quire_corpus_close(c);
+    quire_corpus_free(c);
     return status;
   }
   quire_filter *f;
@@ -821,7 +821,7 @@ static int read_everything(const void *bytes, size_t len, char *msg,
   quire_filter_add_source(f, "src3", 4);
   quire_filter_set_from(f, "2000", 4);
   uint64_t count;
-  status = quire_corpus_count(c, f, &count);
+  status = quire_corpus_count_matches(c, f, &count);
   for (int pass = 0; pass < 2 && status == QUIRE_OK; pass++) {
     quire_cursor *cur;
     status = quire_cursor_open(c, pass ? f : NULL, &cur);
@@ -850,7 +850,7 @@ static int read_everything(const void *bytes, size_t len, char *msg,
   if (status != QUIRE_OK && !msg[0])
     snprintf(msg, cap, "%s", quire_corpus_errmsg(c));
   quire_filter_free(f);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   return status;
 }
 
@@ -875,7 +875,7 @@ Test(errors, truncated_at_every_section_boundary, .timeout = 60) {
               "cut at %llu opened with %d", (unsigned long long)cuts[i],
               status);
     cr_assert_neq(quire_corpus_errmsg(c)[0], '\0');
-    quire_corpus_close(c);
+    quire_corpus_free(c);
   }
   free(bytes);
 }
@@ -912,18 +912,18 @@ Test(errors, newer_format_version_is_refused) {
   quire_corpus *c;
   cr_assert_eq(quire_corpus_open_buffer(bytes, len, &c), QUIRE_EVERSION);
   cr_assert(strstr(quire_corpus_errmsg(c), "version"));
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   /* An unknown required flag is refused too; an unknown optional one not. */
   st16(h + QH_MAJOR, QUIRE_FORMAT_MAJOR);
   st32(h + QH_REQUIRED, 1u << 31);
   st32(h + QH_CRC, q_crc32(h, QH_CRC));
   cr_assert_eq(quire_corpus_open_buffer(bytes, len, &c), QUIRE_EVERSION);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   st32(h + QH_REQUIRED, 0);
   st32(h + QH_OPTIONAL, 1u << 31);
   st32(h + QH_CRC, q_crc32(h, QH_CRC));
   cr_assert_eq(quire_corpus_open_buffer(bytes, len, &c), QUIRE_OK);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   free(bytes);
 }
 
@@ -939,7 +939,7 @@ Test(errors, verify_names_the_damage) {
   cr_assert_eq(damaged, 1);
   cr_assert(strstr(quire_corpus_errmsg(c), "block 0"), "%s",
             quire_corpus_errmsg(c));
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   free(bytes);
 }
 
@@ -1019,7 +1019,7 @@ Test(seeds, pack_and_read_the_five_articles) {
   fclose(m);
   cr_assert_eq(n, 5);
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK);
-  quire_writer_close(w);
+  quire_writer_free(w);
 
   quire_corpus *c = open_corpus(path);
   cr_assert_eq(quire_corpus_doc_count(c), 5);
@@ -1040,14 +1040,14 @@ Test(seeds, pack_and_read_the_five_articles) {
   quire_filter_set_from(f, "2016", 4);
   quire_filter_set_to(f, "2016", 4);
   uint64_t count;
-  cr_assert_eq(quire_corpus_count(c, f, &count), QUIRE_OK);
+  cr_assert_eq(quire_corpus_count_matches(c, f, &count), QUIRE_OK);
   cr_assert_eq(count, 2);
   quire_filter_add_source(f, "Belarus in Focus", 16);
-  cr_assert_eq(quire_corpus_count(c, f, &count), QUIRE_OK);
+  cr_assert_eq(quire_corpus_count_matches(c, f, &count), QUIRE_OK);
   cr_assert_eq(count, 1);
   quire_filter_free(f);
   cr_log_info("seeds: %zu bytes of text, %llu bytes packed", raw,
               (unsigned long long)quire_corpus_file_size(c));
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   unlink(path);
 }

@@ -71,7 +71,7 @@ static void pack_child(const char *path, int order, int threads,
   if (write(fd, "F", 1) != 1)
     _exit(1);
   int status = quire_writer_finish(w);
-  quire_writer_close(w);
+  quire_writer_free(w);
   _exit(status == QUIRE_OK ? 0 : 1);
 }
 
@@ -379,7 +379,7 @@ static void export_reference(const char *corpus, const char *path) {
   cr_assert_eq(quire_export_new(c, &exp), QUIRE_OK);
   cr_assert_eq(quire_export_to_path(exp, path), QUIRE_OK);
   quire_export_free(exp);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
 }
 
 /* An export killed at any time leaves no partial CSV: the file is absent,
@@ -492,7 +492,7 @@ static void op_export(const char *path, const char *arg, report *r) {
   snprintf(r->msg, sizeof r->msg, "%s",
            exp ? quire_export_errmsg(exp) : quire_corpus_errmsg(c));
   quire_export_free(exp);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
 }
 
 static void op_salvage(const char *path, const char *arg, report *r) {
@@ -621,7 +621,7 @@ Test(disk_full, export_to_dev_full_fd) {
   cr_assert(strstr(quire_export_errmsg(exp), strerror(ENOSPC)), "%s",
             quire_export_errmsg(exp));
   quire_export_free(exp);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   close(fd);
   unlink(corpus);
 }

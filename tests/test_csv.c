@@ -37,7 +37,7 @@ static void pack_rows(const char *path, const row *rows, size_t n) {
                  QUIRE_OK, "row %zu: %s", i, quire_writer_errmsg(w));
   }
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK, "%s", quire_writer_errmsg(w));
-  quire_writer_close(w);
+  quire_writer_free(w);
 }
 
 static quire_corpus *open_path(const char *path) {
@@ -113,7 +113,7 @@ static int import_ordered(quire_import *imp, const char *csv, size_t len,
   if (status == QUIRE_OK)
     cr_assert_eq(quire_writer_finish(w), QUIRE_OK, "%s",
                  quire_writer_errmsg(w));
-  quire_writer_close(w);
+  quire_writer_free(w);
   quire_import_free(own);
   return status;
 }
@@ -150,7 +150,7 @@ static void import_fails(const char *csv, size_t len, int status,
   for (size_t i = 0; fragments[i]; i++)
     cr_assert(strstr(msg, fragments[i]), "message \"%s\" lacks \"%s\"", msg,
               fragments[i]);
-  quire_writer_close(w);
+  quire_writer_free(w);
   cr_assert(!tu_exists(path), "a failed import left %s", path);
   quire_import_free(imp);
 }
@@ -212,7 +212,7 @@ Test(export_plain, byte_exact_with_quotes_commas_and_newlines) {
   cr_assert_eq(len, strlen(want), "got:\n%s", csv);
   cr_assert(memcmp(csv, want, len) == 0, "got:\n%s", csv);
   free(csv);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
 }
 
 Test(export_plain, chosen_columns_in_order) {
@@ -226,7 +226,7 @@ Test(export_plain, chosen_columns_in_order) {
                      "\"\"\"all quoted\"\"\",3,2024\n";
   cr_assert_str_eq(csv, want);
   free(csv);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
 }
 
 Test(export_plain, lone_empty_cell_is_quoted_not_a_blank_line) {
@@ -235,7 +235,7 @@ Test(export_plain, lone_empty_cell_is_quoted_not_a_blank_line) {
   char *csv = export_string(c, "url", QUIRE_CSV_PLAIN, &len, NULL);
   cr_assert_str_eq(csv, "url\nhttps://x/1\n\"\"\n\"\"\n\"\"\n");
   free(csv);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
 }
 
 Test(export_plain, bad_column_lists_are_refused) {
@@ -256,7 +256,7 @@ Test(export_plain, bad_column_lists_are_refused) {
   cr_assert_eq(quire_export_rows(NULL), 0);
   quire_export_free(exp);
   quire_export_free(NULL);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
 }
 
 /* Cells of every size around the 8 KiB pieces csv_write() works in, with
@@ -287,7 +287,7 @@ Test(export_plain, escaping_matches_csv_write_at_any_size) {
     free(want);
     free(csv);
     free(text);
-    quire_corpus_close(c);
+    quire_corpus_free(c);
   }
 }
 
@@ -313,7 +313,7 @@ Test(export_plain, filter_selects_rows) {
   cr_assert_eq(quire_export_rows(exp), 4);
   free(s.data);
   quire_export_free(exp);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
 }
 
 Test(export_plain, path_fd_and_callback_agree) {
@@ -343,7 +343,7 @@ Test(export_plain, path_fd_and_callback_agree) {
   free(got);
   free(want);
   quire_export_free(exp);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
 }
 
 Test(export_plain, failures_leave_no_file) {
@@ -364,7 +364,7 @@ Test(export_plain, failures_leave_no_file) {
   cr_assert_eq(quire_export_to_fd(exp, fds[0]), QUIRE_EIO); /* read end */
   close(fds[0]);
   quire_export_free(exp);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
 }
 
 Test(export_plain, callback_stop_is_reported) {
@@ -379,7 +379,7 @@ Test(export_plain, callback_stop_is_reported) {
   cr_assert(strstr(quire_export_errmsg(exp), "callback"));
   free(stopper.data);
   quire_export_free(exp);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   free(text);
 }
 
@@ -407,7 +407,7 @@ Test(export_excel, bom_crlf_and_inert_formulas) {
   csv = export_string(c, "source,title", QUIRE_CSV_PLAIN, &len, NULL);
   cr_assert_str_eq(csv, "source,title\n=SUM(A1),+1\nplain,\"\rCR\"\n");
   free(csv);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
 }
 
 Test(export_excel, long_cells_are_cut_and_counted) {
@@ -448,7 +448,7 @@ Test(export_excel, long_cells_are_cut_and_counted) {
   cr_assert_eq(cut, 0);
   cr_assert_eq(len, strlen("title\n") + 40000 + 1);
   free(csv);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   free(ascii);
   free(accents);
   free(emoji);
@@ -467,7 +467,7 @@ Test(export_excel, formula_prefix_counts_toward_the_limit) {
   cr_assert_eq(line[0], '\'');
   cr_assert_eq(strstr(line, "\"\r\n") - line, 32767);
   free(csv);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   free(cell);
 }
 
@@ -499,7 +499,7 @@ Test(import, default_columns_and_every_date_form) {
       QUIRE_OK);
   cr_assert_eq(quire_cursor_date(cur), seconds);
   quire_cursor_free(cur);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
 }
 
 Test(import, aliases_case_insensitively) {
@@ -512,7 +512,7 @@ Test(import, aliases_case_insensitively) {
   expect_row(c, 0, &want);
   cr_assert_str_eq(quire_import_warnings(imp), "", "id warns: %s",
                    quire_import_warnings(imp));
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   static const char *const sets[][6] = {
       {"site", "pubdate", "title", "author", "url", "content"},
       {"outlet", "datetime", "title", "author", "url", "article"},
@@ -524,7 +524,7 @@ Test(import, aliases_case_insensitively) {
     c = import_ok(imp, csv);
     row want_k = {{"S", "2020", "T", "A", "U", "X"}};
     expect_row(c, 0, &want_k);
-    quire_corpus_close(c);
+    quire_corpus_free(c);
   }
   quire_import_free(imp);
 }
@@ -546,7 +546,7 @@ Test(import, explicit_mappings_override_aliases) {
   row want = {{"", "", "Real title", "", "", "Body"}};
   expect_row(c, 0, &want);
   cr_assert_str_eq(quire_import_warnings(imp), "");
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   quire_import_free(imp);
 }
 
@@ -561,24 +561,24 @@ Test(import, unknown_columns_warn_and_are_not_stored) {
   row want = {{"", "", "T", "", "", "X"}};
   expect_row(c, 0, &want);
   cr_assert_eq(quire_corpus_raw_size(c), 2, "only T and X are stored");
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   quire_import_free(imp);
 }
 
 Test(import, bom_header_only_and_blank_lines) {
   quire_corpus *c = import_ok(NULL, "\xEF\xBB\xBFtitle,text\n");
   cr_assert_eq(quire_corpus_doc_count(c), 0);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   c = import_ok(NULL, "\xEF\xBB\xBFtitle,text\n\nA,B\n\n");
   cr_assert_eq(quire_corpus_doc_count(c), 1);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
 }
 
 Test(import, spaces_belong_to_fields) {
   quire_corpus *c = import_ok(NULL, "title,text\n  padded  ,\" x \"\n");
   row want = {{"", "", "  padded  ", "", "", " x "}};
   expect_row(c, 0, &want);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
 }
 
 Test(import, file_column_reads_text_files) {
@@ -594,7 +594,7 @@ Test(import, file_column_reads_text_files) {
   quire_corpus *c = import_ok(imp, "file,title\na.txt,A\n");
   row want = {{"", "", "A", "", "", "Text of A\n"}};
   expect_row(c, 0, &want);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
 
   /* A missing file names row, column and file. */
   char out[512];
@@ -637,11 +637,11 @@ Test(import, csv_path_relative_files_and_errors) {
   cr_assert_eq(quire_import_csv_path(imp, NULL, csv), QUIRE_EINVAL);
   cr_assert_eq(quire_import_csv_path(NULL, w, csv), QUIRE_EINVAL);
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK);
-  quire_writer_close(w);
+  quire_writer_free(w);
   quire_corpus *c = open_path(out);
   row want = {{"S", "", "", "", "", "B body"}};
   expect_row(c, 0, &want);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   quire_import_free(imp);
 }
 
@@ -661,7 +661,7 @@ Test(import, seeds_manifest) {
   cr_assert_eq(quire_import_csv_path(imp, w, manifest), QUIRE_OK, "%s",
                quire_import_errmsg(imp));
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK);
-  quire_writer_close(w);
+  quire_writer_free(w);
   quire_corpus *c = open_path(out);
   cr_assert_eq(quire_corpus_doc_count(c), 5);
   cr_assert_eq(quire_corpus_undated_count(c), 1);
@@ -683,7 +683,7 @@ Test(import, seeds_manifest) {
   cr_assert(file && file_len == len && memcmp(file, data, len) == 0);
   free(file);
   quire_cursor_free(cur);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   quire_import_free(imp);
 }
 
@@ -811,7 +811,7 @@ Test(bad_csv, skip_bad_rows_records_them) {
             "%s", w);
   row want = {{"", "2017-05-08T09:22", "ok3", "", "", "e"}};
   expect_row(c, 2, &want);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   /* Parse errors cannot be skipped: the parser cannot resync. */
   char out[512];
   tu_tmp_path(out, sizeof out, "skip.quire");
@@ -861,7 +861,7 @@ static char *round_trip(const quire_corpus *c, int order, size_t *len) {
   cr_assert_eq(second_len, *len);
   cr_assert(memcmp(first, second, *len) == 0, "round trip differs");
   free(second);
-  quire_corpus_close(again);
+  quire_corpus_free(again);
   return first;
 }
 
@@ -869,7 +869,7 @@ Test(round_trip, tricky_fields_are_byte_identical) {
   quire_corpus *c = corpus_of(tricky, 4); /* in input order */
   size_t len;
   free(round_trip(c, QUIRE_ORDER_INPUT, &len));
-  quire_corpus_close(c);
+  quire_corpus_free(c);
 }
 
 Test(round_trip, clustered_order_with_rfc2822_and_offsets) {
@@ -891,7 +891,7 @@ Test(round_trip, clustered_order_with_rfc2822_and_offsets) {
                  QUIRE_OK);
   }
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK);
-  quire_writer_close(w);
+  quire_writer_free(w);
   quire_corpus *c = open_path(path);
   size_t len;
   char *csv = round_trip(c, QUIRE_ORDER_CLUSTERED, &len);
@@ -899,7 +899,7 @@ Test(round_trip, clustered_order_with_rfc2822_and_offsets) {
    * writer puts it, the same both times. */
   cr_assert(strstr(csv, "\n0,,,t3,") || strstr(csv, "\n3,,,t3,"), "%s", csv);
   free(csv);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
 }
 
 /* 100,000 generated documents with small texts, exported to a file,
@@ -937,7 +937,7 @@ Test(round_trip, hundred_thousand_documents, .timeout = 120) {
                  QUIRE_OK, "%s", quire_writer_errmsg(w));
   }
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK);
-  quire_writer_close(w);
+  quire_writer_free(w);
 
   quire_corpus *c = open_path(path);
   quire_export *exp;
@@ -954,7 +954,7 @@ Test(round_trip, hundred_thousand_documents, .timeout = 120) {
                quire_import_errmsg(imp));
   cr_assert_eq(quire_import_rows(imp), n);
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK);
-  quire_writer_close(w);
+  quire_writer_free(w);
   quire_import_free(imp);
 
   quire_corpus *again = open_path(again_path);
@@ -973,8 +973,8 @@ Test(round_trip, hundred_thousand_documents, .timeout = 120) {
   free(two);
   quire_export_free(exp2);
   quire_export_free(exp);
-  quire_corpus_close(again);
-  quire_corpus_close(c);
+  quire_corpus_free(again);
+  quire_corpus_free(c);
   unlink(csv_path);
   unlink(csv2_path);
   unlink(path);
@@ -1019,7 +1019,7 @@ Test(allocator, import_and_export_free_all_they_take) {
   size_t len;
   char *csv = export_string(c, NULL, QUIRE_CSV_EXCEL, &len, NULL);
   free(csv);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   cr_assert_gt(total_allocs, 0);
   cr_assert_eq(live_blocks, 0, "%ld blocks not freed", live_blocks);
   cr_assert_eq(quire_set_allocator(NULL, NULL, NULL, NULL), QUIRE_OK);
@@ -1057,7 +1057,7 @@ Test(allocator, running_out_of_memory_is_reported_not_crashed) {
       status = quire_import_csv_buffer(imp, w, csv, strlen(csv), NULL);
     if (status == QUIRE_OK)
       status = quire_writer_finish(w);
-    quire_writer_close(w);
+    quire_writer_free(w);
     quire_import_free(imp);
     quire_set_allocator(NULL, NULL, NULL, NULL);
     if (status == QUIRE_OK)
@@ -1093,7 +1093,7 @@ Test(bad_csv, skip_rows_over_a_limit_after_utf8_repair) {
   cr_assert(strstr(quire_import_warnings(imp), "row 3, column source") != NULL,
             "%s", quire_import_warnings(imp));
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK);
-  quire_writer_close(w);
+  quire_writer_free(w);
   quire_import_free(imp);
   free(csv);
 }

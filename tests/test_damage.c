@@ -91,7 +91,7 @@ static void reference_read(const void *bytes, size_t len, reference *ref) {
   }
   for (int k = 0; k < NFILTERS; k++) {
     quire_filter *f = hd_make_filter(k);
-    cr_assert_eq(quire_corpus_count(c, f, &ref->counts[k]), QUIRE_OK);
+    cr_assert_eq(quire_corpus_count_matches(c, f, &ref->counts[k]), QUIRE_OK);
     ref->matches[k] = calloc(ref->counts[k] + 1, sizeof(uint64_t));
     cr_assert_eq(quire_cursor_open(c, f, &cur), QUIRE_OK);
     for (uint64_t m = 0; m < ref->counts[k]; m++) {
@@ -106,7 +106,7 @@ static void reference_read(const void *bytes, size_t len, reference *ref) {
   cr_assert_eq(export_bytes(c, 0, &ref->export_all, msg), QUIRE_OK);
   cr_assert_eq(export_bytes(c, 1, &ref->export_excel, msg), QUIRE_OK);
   cr_assert_eq(quire_corpus_verify(c, NULL, NULL, NULL), QUIRE_OK);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
 }
 
 static void reference_free(reference *ref) {
@@ -224,7 +224,7 @@ static void read_filter(const quire_corpus *c, const reference *ref, int k,
                         unsigned *errors) {
   quire_filter *f = hd_make_filter(k);
   uint64_t count;
-  int status = quire_corpus_count(c, f, &count);
+  int status = quire_corpus_count_matches(c, f, &count);
   if (status == QUIRE_OK)
     cr_assert_eq(count, ref->counts[k], "%s: filter %d count", case_name, k);
   else {
@@ -329,7 +329,7 @@ static void exercise(const uint8_t *bytes, size_t len, const reference *ref,
               "%s: open message names no part: \"%s\"", case_name,
               quire_corpus_errmsg(c));
     cr_assert_eq(quire_corpus_doc_count(c), 0);
-    quire_corpus_close(c);
+    quire_corpus_free(c);
     t->refused++;
     return;
   }
@@ -371,7 +371,7 @@ static void exercise(const uint8_t *bytes, size_t len, const reference *ref,
               quire_corpus_errmsg(c));
     tally_read(t, errors);
   }
-  quire_corpus_close(c);
+  quire_corpus_free(c);
 }
 
 /* ---- the corpora --------------------------------------------------------- */
@@ -690,7 +690,7 @@ static void hostile_case(const uint8_t *bytes, size_t len, uint64_t at,
     for (int k2 = 0; k2 < NFILTERS; k2++) {
       quire_filter *f = hd_make_filter(k2);
       uint64_t count;
-      int s = quire_corpus_count(c, f, &count);
+      int s = quire_corpus_count_matches(c, f, &count);
       cr_assert(s == QUIRE_OK || s == QUIRE_ECORRUPT);
       hd_bytes out = {0};
       quire_export *exp;
@@ -709,7 +709,7 @@ static void hostile_case(const uint8_t *bytes, size_t len, uint64_t at,
     cr_assert(status == QUIRE_OK || status == QUIRE_ECORRUPT);
     tally_read(t, errors);
   }
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   free(copy);
 }
 
@@ -848,7 +848,7 @@ static void salvage_and_check(const uint8_t *damaged, size_t len,
   }
   cr_assert_eq(quire_cursor_next(cur), QUIRE_DONE);
   quire_cursor_free(cur);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   hd_bytes_free(&r.text);
   unlink(in);
   unlink(out);
@@ -958,7 +958,7 @@ Test(damage, a_fifo_is_refused_not_waited_on, .timeout = 20) {
   cr_assert_eq(quire_corpus_open(fifo, &c), QUIRE_EIO);
   cr_assert(strstr(quire_corpus_errmsg(c), "not a regular file"), "%s",
             quire_corpus_errmsg(c));
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   cr_assert_eq(tu_write_file(csv, "file,title\npipe,t\n", 18), 0);
   quire_writer *w;
   quire_import *imp;
@@ -968,7 +968,7 @@ Test(damage, a_fifo_is_refused_not_waited_on, .timeout = 20) {
   cr_assert(strstr(quire_import_errmsg(imp), "not a regular file"), "%s",
             quire_import_errmsg(imp));
   quire_import_free(imp);
-  quire_writer_close(w);
+  quire_writer_free(w);
   cr_assert_not(tu_exists(out));
   unlink(fifo);
   unlink(csv);

@@ -289,7 +289,7 @@ static void write_corpus(const char *path, const ddoc *docs, size_t n,
   if (dropped)
     *dropped = quire_writer_dropped(w);
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK, "%s", quire_writer_errmsg(w));
-  quire_writer_close(w);
+  quire_writer_free(w);
 }
 
 static quire_corpus *open_corpus(const char *path) {
@@ -385,8 +385,8 @@ Test(dups, kinds_and_groups_across_two_corpora) {
     cr_expect_str_eq(buf, strict[g]);
   }
   quire_dups_free(d);
-  quire_corpus_close(c1);
-  quire_corpus_close(c2);
+  quire_corpus_free(c1);
+  quire_corpus_free(c2);
 
   /* The writer keeps the first of each group. */
   const ddoc all[] = {one[0], one[1], one[2], one[3],
@@ -398,7 +398,7 @@ Test(dups, kinds_and_groups_across_two_corpora) {
   cr_expect_eq(dropped, 2);
   quire_corpus *c3 = open_corpus(p3);
   cr_expect_eq(quire_corpus_doc_count(c3), 6);
-  quire_corpus_close(c3);
+  quire_corpus_free(c3);
   write_corpus(p3, all, 8, QUIRE_DUP_ALL, &dropped);
   cr_expect_eq(dropped, 4); /* 0/2 url, 0/3 near, 1/0, 1/1 */
   c3 = open_corpus(p3);
@@ -415,7 +415,7 @@ Test(dups, kinds_and_groups_across_two_corpora) {
     cr_expect_str_eq(text, want[i], "kept document %d", i);
   }
   quire_cursor_free(cur);
-  quire_corpus_close(c3);
+  quire_corpus_free(c3);
   free(story);
   free(other);
   free(edited);
@@ -442,7 +442,7 @@ Test(dups, bad_arguments) {
   cr_expect_eq(quire_corpus_open("/nonexistent/x.quire", &failed),
                QUIRE_ENOTFOUND);
   cr_expect_eq(quire_dups_add_corpus(d, failed), QUIRE_EINVAL);
-  quire_corpus_close(failed);
+  quire_corpus_free(failed);
   cr_expect_eq(quire_dups_group(d, 0, NULL, NULL), QUIRE_ENOTFOUND);
   quire_dups_free(d);
   quire_dups_free(NULL);
@@ -470,7 +470,7 @@ Test(dups, bad_arguments) {
   cr_expect_eq(quire_writer_dropped(w), 1);
   cr_expect_eq(quire_writer_doc_count(w), 1);
   cr_expect_eq(quire_writer_set_dedup(w, 0, 0), QUIRE_ESTATE);
-  quire_writer_close(w);
+  quire_writer_free(w);
   cr_expect_eq(quire_writer_set_dedup(NULL, 1, 0), QUIRE_EINVAL);
   cr_expect_eq(quire_writer_dropped(NULL), 0);
   cr_expect(!tu_exists(path));
@@ -496,7 +496,7 @@ static void pack_seeds(const char *dir, const char *path, int dedup, int times,
   if (dropped)
     *dropped = quire_writer_dropped(w);
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK, "%s", quire_writer_errmsg(w));
-  quire_writer_close(w);
+  quire_writer_free(w);
   quire_import_free(imp);
 }
 
@@ -539,13 +539,13 @@ Test(seeds, five_distinct_articles_and_their_copies) {
   cr_expect_eq(counts[QUIRE_DUP_TEXT], 5);
   cr_expect_eq(counts[QUIRE_DUP_NEAR], 5);
   quire_dups_free(d);
-  quire_corpus_close(ca);
-  quire_corpus_close(cb);
+  quire_corpus_free(ca);
+  quire_corpus_free(cb);
   /* Packing the manifest twice with --dedup text keeps five. */
   uint64_t dropped;
   pack_seeds(dir, a, QUIRE_DUP_TEXT, 2, &dropped);
   cr_expect_eq(dropped, 5);
   ca = open_corpus(a);
   cr_expect_eq(quire_corpus_doc_count(ca), 5);
-  quire_corpus_close(ca);
+  quire_corpus_free(ca);
 }

@@ -145,13 +145,13 @@ Test(fixtures_v1_0, seeds_clustered) {
   cr_assert_eq(quire_filter_add_source(f, "Belarus in Focus", 16), QUIRE_OK);
   check_export(c, f, "seeds.filtered.csv");
   quire_filter_free(f);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
 }
 
 Test(fixtures_v1_0, seeds_input_order) {
   quire_corpus *c = open_fixture("seeds_input.quire");
   check_export(c, NULL, "seeds_input.csv");
-  quire_corpus_close(c);
+  quire_corpus_free(c);
 }
 
 Test(fixtures_v1_0, generated_multi_block) {
@@ -163,11 +163,11 @@ Test(fixtures_v1_0, generated_multi_block) {
   cr_assert_eq(quire_filter_set_to(f, "2015-06", 7), QUIRE_OK);
   check_export(c, f, "gen80.filtered.csv.gz");
   quire_filter_free(f);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
 }
 
 Test(fixtures_v1_0, generated_input_order) {
   quire_corpus *c = open_fixture("gen80_input.quire");
   check_export(c, NULL, "gen80_input.csv.gz");
-  quire_corpus_close(c);
+  quire_corpus_free(c);
 }

@@ -43,7 +43,7 @@ static uint8_t *pack(size_t n, int codec, int level, uint32_t block_size,
     hd_doc_free(&d);
   }
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK, "%s", quire_writer_errmsg(w));
-  quire_writer_close(w);
+  quire_writer_free(w);
   uint8_t *bytes = (uint8_t *)tu_read_file(path, len);
   cr_assert(bytes);
   unlink(path);
@@ -60,7 +60,7 @@ static hd_bytes export_all(const uint8_t *bytes, size_t len, int *status) {
     *status = quire_export_to_callback(exp, hd_collect, &out);
     quire_export_free(exp);
   }
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   return out;
 }
 
@@ -89,7 +89,7 @@ Test(format11, writer_options) {
   cr_assert_eq(quire_writer_set_codec(w, QUIRE_CODEC_ZSTD), QUIRE_ESTATE);
   cr_assert_eq(quire_writer_set_dictionary_size(w, 0), QUIRE_ESTATE);
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK);
-  quire_writer_close(w);
+  quire_writer_free(w);
   quire_corpus *c;
   cr_assert_eq(quire_corpus_open(path, &c), QUIRE_OK);
   int codec = -1, level = -1;
@@ -102,7 +102,7 @@ Test(format11, writer_options) {
   cr_assert_eq(quire_corpus_dictionary(c, 0, NULL, NULL, NULL),
                QUIRE_ENOTFOUND);
   cr_assert_eq(quire_corpus_codec(NULL, &codec, NULL, NULL), QUIRE_EINVAL);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   unlink(path);
 }
 
@@ -159,7 +159,7 @@ Test(format11, codecs_read_alike) {
     }
     uint64_t damaged = 1;
     cr_assert_eq(quire_corpus_verify(c, &damaged, NULL, NULL), QUIRE_OK);
-    quire_corpus_close(c);
+    quire_corpus_free(c);
     uint32_t required = cases[k].codec == QUIRE_CODEC_ZSTD ? QF_REQ_CODECS : 0;
     cr_assert_eq(ld32(bytes + QH_REQUIRED), required, "case %zu", k);
     cr_assert_eq(ld32(bytes + len - QF_FOOTER_SIZE + QFT_REQUIRED), required);
@@ -196,7 +196,7 @@ Test(format11, unknown_requirements_are_refused) {
   cr_assert(strstr(quire_corpus_errmsg(c), "flags 0x00000080"), "%s",
             quire_corpus_errmsg(c));
   cr_assert(strstr(quire_corpus_errmsg(c), "upgrade libquire"));
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   /* A required extension kind this library does not know. */
   memcpy(copy, bytes, len);
   uint64_t n;
@@ -214,7 +214,7 @@ Test(format11, unknown_requirements_are_refused) {
   cr_assert_eq(quire_corpus_open_buffer(copy, len, &c), QUIRE_EVERSION);
   cr_assert(strstr(quire_corpus_errmsg(c), "kind 99"), "%s",
             quire_corpus_errmsg(c));
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   /* The same kind, optional: skipped, the file reads (without settings). */
   for (uint32_t i = 0; i < count; i++) {
     uint8_t *e = t + QX_HEAD + i * QX_ENTRY;
@@ -235,7 +235,7 @@ Test(format11, unknown_requirements_are_refused) {
   st32(copy + len - QF_FOOTER_SIZE + QFT_REQUIRED, 0);
   hd_fix_checksums(copy, len, HD_FIX_HEADER);
   cr_assert_eq(quire_corpus_open_buffer(copy, len, &c), QUIRE_ECORRUPT);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   free(copy);
   free(bytes);
 }
@@ -315,7 +315,7 @@ Test(format11, damaged_dictionary_loses_its_blocks) {
     }
     cr_assert_eq(docs, DICT_DOCS);
     quire_cursor_free(cur);
-    quire_corpus_close(c);
+    quire_corpus_free(c);
   }
   free(copy);
   free(bytes);
@@ -391,7 +391,7 @@ Test(format11, lying_dictionaries_and_frames) {
     uint64_t damaged = 0;
     cr_assert_eq(quire_corpus_verify(c, &damaged, NULL, NULL), QUIRE_ECORRUPT);
     cr_assert_geq(damaged, 1);
-    quire_corpus_close(c);
+    quire_corpus_free(c);
   }
   free(copy);
   free(bytes);
@@ -441,6 +441,6 @@ Test(format11, blocks_are_self_described) {
   }
   q_buf_free(&loaded);
   q_inflater_free(inflater);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   free(bytes);
 }

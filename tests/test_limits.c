@@ -48,7 +48,7 @@ static void field_limit(int field, size_t limit, const char *name) {
   free(big);
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK);
   cr_assert_eq(quire_writer_doc_count(w), 1);
-  quire_writer_close(w);
+  quire_writer_free(w);
   unlink(path);
 }
 
@@ -77,7 +77,7 @@ Test(limits, text_length, .timeout = 60) {
   free(big);
   cr_assert_eq(add_with(w, 5, "fine", 4), QUIRE_OK);
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK);
-  quire_writer_close(w);
+  quire_writer_free(w);
   unlink(path);
 }
 
@@ -91,7 +91,7 @@ Test(limits, block_size_range) {
                QUIRE_EINVAL);
   cr_assert_eq(quire_writer_set_block_size(w, QUIRE_MAX_BLOCK_SIZE), QUIRE_OK);
   cr_assert_eq(quire_writer_set_block_size(w, QUIRE_MIN_BLOCK_SIZE), QUIRE_OK);
-  quire_writer_close(w);
+  quire_writer_free(w);
   cr_assert_not(tu_exists(path));
 }
 
@@ -115,7 +115,7 @@ Test(limits, csv_cell_over_a_limit_names_row_and_column) {
             "message: %s", msg);
   cr_assert_eq(quire_import_rows(imp), 1);
   quire_import_free(imp);
-  quire_writer_close(w);
+  quire_writer_free(w);
   hd_bytes_free(&csv);
   cr_assert_not(tu_exists(path));
 }
@@ -137,7 +137,7 @@ static void claim_count(uint64_t field, uint64_t value) {
   cr_assert_eq(quire_corpus_open_buffer(bytes, len, &c), QUIRE_ECORRUPT);
   cr_assert(strstr(quire_corpus_errmsg(c), "footer"), "%s",
             quire_corpus_errmsg(c));
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   free(bytes);
 }
 
@@ -172,7 +172,7 @@ Test(limits, date_instant_outside_years_1_to_9999) {
     cr_assert_eq(add_with(w, 1, inside[i], strlen(inside[i])), QUIRE_OK,
                  "%s: %s", inside[i], quire_writer_errmsg(w));
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK);
-  quire_writer_close(w);
+  quire_writer_free(w);
   quire_corpus *c;
   cr_assert_eq(quire_corpus_open(path, &c), QUIRE_OK);
   quire_cursor *cur;
@@ -184,7 +184,7 @@ Test(limits, date_instant_outside_years_1_to_9999) {
                  QUIRE_OK, "%s", quire_cursor_errmsg(cur));
   }
   quire_cursor_free(cur);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   unlink(path);
 }
 
@@ -209,7 +209,7 @@ Test(limits, repaired_utf8_is_held_to_the_field_limit) {
                quire_writer_errmsg(w));
   free(source);
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK);
-  quire_writer_close(w);
+  quire_writer_free(w);
   quire_corpus *c;
   cr_assert_eq(quire_corpus_open(path, &c), QUIRE_OK);
   const char *name;
@@ -217,6 +217,6 @@ Test(limits, repaired_utf8_is_held_to_the_field_limit) {
   cr_assert_eq(quire_corpus_source(c, 0, &name, &n, NULL), QUIRE_OK);
   cr_assert_eq(n, len + 10);
   cr_assert_eq(quire_corpus_verify(c, NULL, NULL, NULL), QUIRE_OK);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   unlink(path);
 }

@@ -60,7 +60,7 @@ static void read_docs(const char *path, const quire_filter *filter,
   }
   cr_assert_eq(status, QUIRE_DONE, "%s", quire_cursor_errmsg(cur));
   quire_cursor_free(cur);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
 }
 
 static void free_docs(doc_list *list) {
@@ -118,7 +118,7 @@ static void write_corpus(const char *path, size_t n, uint64_t seed, int codec,
     hd_doc_free(&d);
   }
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK, "%s", quire_writer_errmsg(w));
-  quire_writer_close(w);
+  quire_writer_free(w);
 }
 
 /* Merges the corpora at paths into out; returns the documents dropped. */
@@ -137,9 +137,9 @@ static uint64_t merge(const char *out, const char *const *paths, int count,
   }
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK, "%s", quire_writer_errmsg(w));
   uint64_t dropped = quire_writer_dropped(w);
-  quire_writer_close(w);
+  quire_writer_free(w);
   for (int i = 0; i < count; i++)
-    quire_corpus_close(c[i]);
+    quire_corpus_free(c[i]);
   return dropped;
 }
 
@@ -147,8 +147,8 @@ static uint64_t count_matching(const char *path, const quire_filter *f) {
   quire_corpus *c;
   uint64_t n = 0;
   cr_assert_eq(quire_corpus_open(path, &c), QUIRE_OK);
-  cr_assert_eq(quire_corpus_count(c, f, &n), QUIRE_OK);
-  quire_corpus_close(c);
+  cr_assert_eq(quire_corpus_count_matches(c, f, &n), QUIRE_OK);
+  quire_corpus_free(c);
   return n;
 }
 
@@ -158,14 +158,14 @@ static void assert_whole(const char *path) {
   cr_assert_eq(quire_corpus_open(path, &c), QUIRE_OK);
   cr_assert_eq(quire_corpus_verify(c, &damaged, NULL, NULL), QUIRE_OK);
   cr_assert_eq(damaged, 0);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
 }
 
 static uint64_t dictionaries(const char *path) {
   quire_corpus *c;
   cr_assert_eq(quire_corpus_open(path, &c), QUIRE_OK);
   uint64_t n = quire_corpus_dictionary_count(c);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   return n;
 }
 
@@ -300,7 +300,7 @@ Test(merge, dedup_drops_the_second_copy) {
     hd_doc_free(&d);
   }
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK);
-  quire_writer_close(w);
+  quire_writer_free(w);
   const char *paths[] = {a, b};
   uint64_t dropped = merge(out, paths, 2, QUIRE_ORDER_INPUT, QUIRE_DUP_TEXT);
   /* Generated texts repeat (short and empty ones): count what a pack with
@@ -321,7 +321,7 @@ Test(merge, dedup_drops_the_second_copy) {
                "merge dropped %llu, pack %llu", (unsigned long long)dropped,
                (unsigned long long)quire_writer_dropped(w));
   cr_assert_geq(dropped, 180); /* empty texts are never duplicates */
-  quire_writer_close(w);
+  quire_writer_free(w);
   assert_whole(out);
   const char *reference[] = {ref};
   assert_holds(out, reference, 1, 0, "merge with dedup");
@@ -344,7 +344,7 @@ static void append_docs(const char *path, size_t from, size_t to, uint64_t seed,
     hd_doc_free(&d);
   }
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK, "%s", quire_writer_errmsg(w));
-  quire_writer_close(w);
+  quire_writer_free(w);
 }
 
 static void check_append(int codec, int order) {
@@ -377,7 +377,7 @@ static void check_append(int codec, int order) {
   cr_assert_eq(quire_corpus_codec(c, &got_codec, NULL, NULL), QUIRE_OK);
   cr_assert_eq(got_codec, codec);
   cr_assert_eq(quire_corpus_format_version(c, &major, &minor), QUIRE_OK);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   /* A second append keeps all 750 where they are, though the file is no
    * longer clustered as a whole. */
   append_docs(path, 0, 40, 23, 0);
@@ -424,7 +424,7 @@ Test(append, dedup_against_the_old_documents) {
   }
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK);
   cr_assert_geq(quire_writer_dropped(w), 280);
-  quire_writer_close(w);
+  quire_writer_free(w);
   const char *reference[] = {ref};
   assert_holds(path, reference, 1, 0, "append with dedup");
 }
@@ -445,7 +445,7 @@ Test(append, abandoned_append_changes_nothing) {
   cr_assert_eq(hd_add(w, &d), QUIRE_OK);
   cr_assert_eq(quire_writer_doc_count(w), 201);
   hd_doc_free(&d);
-  quire_writer_close(w);
+  quire_writer_free(w);
   size_t after_len;
   char *after = tu_read_file(path, &after_len);
   cr_assert(hd_same(before, len, after, after_len));
@@ -472,21 +472,21 @@ Test(merge, bad_arguments) {
   cr_assert_eq(quire_writer_set_order(w, QUIRE_ORDER_INPUT), QUIRE_ESTATE);
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK);
   cr_assert_eq(quire_writer_add_corpus(w, c), QUIRE_ESTATE);
-  quire_writer_close(w);
-  quire_corpus_close(c);
+  quire_writer_free(w);
+  quire_corpus_free(c);
 
   cr_assert_eq(quire_writer_open_append(NULL, &w), QUIRE_EINVAL);
-  quire_writer_close(w);
+  quire_writer_free(w);
   cr_assert_eq(quire_writer_open_append(path, NULL), QUIRE_EINVAL);
   tu_tmp_path(text, sizeof text, "not-a-corpus.quire");
   cr_assert_eq(quire_writer_open_append(text, &w), QUIRE_ENOTFOUND);
   cr_assert(strstr(quire_writer_errmsg(w), "cannot append") != NULL);
   cr_assert_eq(quire_writer_finish(w), QUIRE_ESTATE);
-  quire_writer_close(w);
+  quire_writer_free(w);
   cr_assert_eq(tu_exists(text), 0);
   cr_assert_eq(tu_write_file(text, "source,text\nx,y\n", 16), 0);
   cr_assert_eq(quire_writer_open_append(text, &w), QUIRE_ENOTQUIRE);
-  quire_writer_close(w);
+  quire_writer_free(w);
 }
 
 /* A damaged block in an input fails the merge with QUIRE_ECORRUPT and
@@ -514,8 +514,8 @@ Test(merge, damaged_input_fails_cleanly) {
     cr_assert(strstr(quire_writer_errmsg(w), "block") != NULL, "%s",
               quire_writer_errmsg(w));
     cr_assert_eq(quire_writer_finish(w), QUIRE_ESTATE);
-    quire_writer_close(w);
-    quire_corpus_close(c);
+    quire_writer_free(w);
+    quire_corpus_free(c);
     cr_assert_eq(tu_exists(out), 0);
   }
 }
@@ -532,10 +532,10 @@ Test(merge, corpus_closed_before_finish) {
     quire_corpus *c;
     cr_assert_eq(quire_corpus_open(in[i], &c), QUIRE_OK);
     cr_assert_eq(quire_writer_add_corpus(w, c), QUIRE_OK);
-    quire_corpus_close(c);
+    quire_corpus_free(c);
   }
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK, "%s", quire_writer_errmsg(w));
-  quire_writer_close(w);
+  quire_writer_free(w);
   const char *paths[] = {in[0], in[1], in[2]};
   assert_holds(out, paths, 3, 1, "merge of closed corpora");
 }
@@ -570,7 +570,7 @@ Test(merge, blocks_that_disagree_are_damage) {
   cr_assert_eq(quire_writer_add_corpus(w, c), QUIRE_ECORRUPT);
   cr_assert(strstr(quire_writer_errmsg(w), "disagree") != NULL, "%s",
             quire_writer_errmsg(w));
-  quire_writer_close(w);
-  quire_corpus_close(c);
+  quire_writer_free(w);
+  quire_corpus_free(c);
   cr_assert_eq(tu_exists(out), 0);
 }

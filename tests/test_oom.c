@@ -148,7 +148,7 @@ static int op_open(hd_bytes *got) {
                (unsigned long long)quire_corpus_doc_count(c));
       hd_bytes_put(got, n, strlen(n));
     }
-    quire_corpus_close(c);
+    quire_corpus_free(c);
   }
   free(bytes);
   return status;
@@ -159,7 +159,7 @@ static int open_fixture(quire_corpus **c) {
   int status = quire_corpus_open(fx.corpus, c);
   EXPECT_NULL_ON_ENOMEM(status, *c);
   if (status != QUIRE_OK) {
-    quire_corpus_close(*c);
+    quire_corpus_free(*c);
     *c = NULL;
   }
   return status;
@@ -199,7 +199,7 @@ static int op_iterate(hd_bytes *got) {
       status = iterate_with(c, f, got);
     quire_filter_free(f);
   }
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   return status;
 }
 
@@ -220,14 +220,14 @@ static int op_count(hd_bytes *got) {
     status = quire_filter_set_from(f, "2001", 4);
   uint64_t count = 0;
   if (status == QUIRE_OK)
-    status = quire_corpus_count(c, f, &count);
+    status = quire_corpus_count_matches(c, f, &count);
   if (status == QUIRE_OK) {
     char n[32];
     snprintf(n, sizeof n, "%llu", (unsigned long long)count);
     hd_bytes_put(got, n, strlen(n));
   }
   quire_filter_free(f);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   return status;
 }
 
@@ -249,7 +249,7 @@ static int op_terms(hd_bytes *got) {
     status = quire_filter_add_any_term(f, "trade the", 9);
   uint64_t count = 0;
   if (status == QUIRE_OK)
-    status = quire_corpus_count(c, f, &count);
+    status = quire_corpus_count_matches(c, f, &count);
   if (status == QUIRE_OK) {
     char n[32];
     snprintf(n, sizeof n, "%llu", (unsigned long long)count);
@@ -257,7 +257,7 @@ static int op_terms(hd_bytes *got) {
     status = iterate_with(c, f, got);
   }
   quire_filter_free(f);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   return status;
 }
 
@@ -290,7 +290,7 @@ static int op_export(hd_bytes *got) {
     quire_filter_free(f);
     quire_export_free(exp);
   }
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   return status;
 }
 
@@ -300,7 +300,7 @@ static int op_verify(hd_bytes *got) {
   uint64_t damaged = 0;
   if (status == QUIRE_OK)
     status = quire_corpus_verify(c, &damaged, hd_collect, got);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   return status;
 }
 
@@ -311,7 +311,7 @@ static void read_output(hd_bytes *got) {
   cr_assert_eq(quire_corpus_open(fx.out, &c), QUIRE_OK);
   cr_assert_eq(quire_corpus_verify(c, NULL, NULL, NULL), QUIRE_OK);
   cr_assert_eq(iterate_with(c, NULL, got), QUIRE_OK);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   unlink(fx.out);
   install();
 }
@@ -335,7 +335,7 @@ static int pack(hd_bytes *got, int order, int threads) {
   }
   if (status == QUIRE_OK)
     status = quire_writer_finish(w);
-  quire_writer_close(w);
+  quire_writer_free(w);
   if (status == QUIRE_OK)
     read_output(got);
   return status;
@@ -374,7 +374,7 @@ static int op_pack_dedup(hd_bytes *got) {
                    (unsigned long long)quire_writer_dropped(w));
   if (status == QUIRE_OK)
     status = quire_writer_finish(w);
-  quire_writer_close(w);
+  quire_writer_free(w);
   if (status == QUIRE_OK)
     read_output(got);
   return status;
@@ -409,7 +409,7 @@ static int op_dups(hd_bytes *got) {
     }
   }
   quire_dups_free(d);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   return status;
 }
 
@@ -436,7 +436,7 @@ static int op_import(hd_bytes *got) {
   if (status == QUIRE_OK)
     status = quire_writer_finish(w);
   quire_import_free(imp);
-  quire_writer_close(w);
+  quire_writer_free(w);
   if (status == QUIRE_OK)
     read_output(got);
   return status;
@@ -499,7 +499,7 @@ static int op_arrow(hd_bytes *got) {
       st.release(&st);
     quire_filter_free(f);
   }
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   return status;
 }
 

@@ -31,7 +31,7 @@ static quire_corpus *dated_corpus(const char *path) {
                                   "", 0, "", 0, "x", 1),
                  QUIRE_OK, "%s", quire_writer_errmsg(w));
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK);
-  quire_writer_close(w);
+  quire_writer_free(w);
   quire_corpus *c;
   cr_assert_eq(quire_corpus_open(path, &c), QUIRE_OK);
   return c;
@@ -78,7 +78,7 @@ Test(sheets, derived_date_columns) {
   cr_assert_eq(quire_export_set_columns(exp, "id,weekday", 10), QUIRE_EINVAL);
   cr_assert(strstr(quire_export_errmsg(exp), "datetime_utc"));
   quire_export_free(exp);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
 }
 
 Test(sheets, part_paths) {
@@ -139,7 +139,7 @@ Test(sheets, split_files_and_counts) {
     unlink(part);
   }
   quire_export_free(exp);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
 }
 
 Test(sheets, xlsx_arguments_and_atomicity) {
@@ -169,7 +169,7 @@ Test(sheets, xlsx_arguments_and_atomicity) {
   cr_assert(len == 3 && memcmp(data, "old", 3) == 0);
   free(data);
   quire_export_free(failing);
-  quire_corpus_close(bad);
+  quire_corpus_free(bad);
   cr_assert_eq(quire_export_to_xlsx(exp, out), QUIRE_OK, "%s",
                quire_export_errmsg(exp));
   data = tu_read_file(out, &len);
@@ -178,5 +178,5 @@ Test(sheets, xlsx_arguments_and_atomicity) {
   cr_assert_eq(quire_export_rows(exp), 8);
   cr_assert_eq(quire_export_files(exp), 1);
   quire_export_free(exp);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
 }

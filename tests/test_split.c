@@ -42,7 +42,7 @@ static quire_corpus *make_corpus(char *path, size_t cap) {
                  QUIRE_OK);
   }
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK);
-  quire_writer_close(w);
+  quire_writer_free(w);
   quire_corpus *c;
   cr_assert_eq(quire_corpus_open(path, &c), QUIRE_OK);
   return c;
@@ -77,7 +77,7 @@ static uint64_t count_shards(const quire_split *s, const char *dir, int *seen,
       total++;
     }
     quire_cursor_free(cur);
-    quire_corpus_close(c);
+    quire_corpus_free(c);
   }
   return total;
 }
@@ -120,7 +120,7 @@ Test(split, every_key_keeps_every_document_once) {
     cr_assert_eq(count_shards(s, dir, seen, DOCS), DOCS, "run %zu", r);
     quire_split_free(s);
   }
-  quire_corpus_close(c);
+  quire_corpus_free(c);
 }
 
 Test(split, named_none_shards_hold_the_gaps) {
@@ -136,14 +136,14 @@ Test(split, named_none_shards_hold_the_gaps) {
   cr_assert_eq(quire_corpus_open(path, &none), QUIRE_OK);
   cr_assert_eq(quire_corpus_doc_count(none), DOCS / 4);
   cr_assert_eq(quire_corpus_source_count(none), 0);
-  quire_corpus_close(none);
+  quire_corpus_free(none);
   cr_assert_eq(quire_split_set_by(s, QUIRE_SPLIT_YEAR), QUIRE_OK);
   cr_assert_eq(quire_split_corpus(s, c, dir), QUIRE_OK);
   snprintf(path, sizeof path, "%s/year-none.quire", dir);
   cr_assert_eq(quire_corpus_open(path, &none), QUIRE_OK);
   cr_assert_eq(quire_corpus_doc_count(none), DOCS / 10);
   cr_assert_eq(quire_corpus_undated_count(none), DOCS / 10);
-  quire_corpus_close(none);
+  quire_corpus_free(none);
   /* The +02:00 date of document 7 is 2015-12-31T21:30Z: a 2015 document,
    * its text as given. */
   snprintf(path, sizeof path, "%s/year-2015.quire", dir);
@@ -161,9 +161,9 @@ Test(split, named_none_shards_hold_the_gaps) {
   }
   cr_assert_eq(found, 1);
   quire_cursor_free(cur);
-  quire_corpus_close(y);
+  quire_corpus_free(y);
   quire_split_free(s);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
 }
 
 Test(split, bad_arguments_are_refused) {
@@ -204,7 +204,7 @@ Test(split, bad_arguments_are_refused) {
   quire_import_free(imp);
   quire_split_free(s);
   quire_split_free(NULL);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
 }
 
 Test(split, shards_take_the_input_codec) {
@@ -219,7 +219,7 @@ Test(split, shards_take_the_input_codec) {
                                   "some text", 9),
                  QUIRE_OK);
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK);
-  quire_writer_close(w);
+  quire_writer_free(w);
   quire_corpus *c;
   cr_assert_eq(quire_corpus_open(in, &c), QUIRE_OK);
   make_dir(dir, sizeof dir, "split-codec");
@@ -242,9 +242,9 @@ Test(split, shards_take_the_input_codec) {
   cr_assert_eq(codec, QUIRE_CODEC_DEFLATE);
   cr_assert_eq(block, 8192);
   cr_assert_eq(quire_corpus_doc_count(shard), 25);
-  quire_corpus_close(shard);
+  quire_corpus_free(shard);
   quire_split_free(s);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
 }
 
 /* Shards big next to the dictionaries are made by copying the input's
@@ -277,7 +277,7 @@ Test(split, large_shards_copy_blocks_verbatim) {
                  QUIRE_OK);
   }
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK);
-  quire_writer_close(w);
+  quire_writer_free(w);
   quire_corpus *c;
   cr_assert_eq(quire_corpus_open(in, &c), QUIRE_OK);
   cr_assert_geq(quire_corpus_dictionary_count(c), 1);
@@ -312,5 +312,5 @@ Test(split, large_shards_copy_blocks_verbatim) {
   cr_assert_eq(count_shards(s, dir, seen, 2000), 2000);
   free(seen);
   quire_split_free(s);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
 }

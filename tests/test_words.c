@@ -233,7 +233,7 @@ static void gen_make(gen_corpus *g, int docs, uint64_t seed, uint32_t block,
                  QUIRE_OK, "%s", quire_writer_errmsg(w));
   }
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK);
-  quire_writer_close(w);
+  quire_writer_free(w);
 }
 
 static void gen_free(gen_corpus *g) {
@@ -298,7 +298,7 @@ static void check_filter(const gen_corpus *g, quire_corpus *c,
   cr_assert_eq(status, QUIRE_DONE, "cursor found more than the reference");
   quire_cursor_free(cur);
   uint64_t count = 0;
-  cr_assert_eq(quire_corpus_count(c, f, &count), QUIRE_OK);
+  cr_assert_eq(quire_corpus_count_matches(c, f, &count), QUIRE_OK);
   cr_assert_eq(count, expected);
   /* Batches see the same documents. */
   cr_assert_eq(quire_cursor_open(c, f, &cur), QUIRE_OK);
@@ -337,7 +337,7 @@ Test(words, generated_text_against_the_reference, .timeout = 120) {
   check_filter(&g, c, all, 1, any, 2, "C");
   const char *none[] = {"nowhere", "never"};
   check_filter(&g, c, NULL, 0, none, 2, NULL);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   gen_free(&g);
 }
 
@@ -362,7 +362,7 @@ Test(words, absent_one_block_and_everywhere) {
                  QUIRE_OK);
   }
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK);
-  quire_writer_close(w);
+  quire_writer_free(w);
   quire_corpus *c;
   cr_assert_eq(quire_corpus_open(path, &c), QUIRE_OK);
   struct {
@@ -375,12 +375,12 @@ Test(words, absent_one_block_and_everywhere) {
     quire_filter_new(&f);
     quire_filter_add_term(f, cases[i].term, strlen(cases[i].term));
     uint64_t count = 99;
-    cr_assert_eq(quire_corpus_count(c, f, &count), QUIRE_OK);
+    cr_assert_eq(quire_corpus_count_matches(c, f, &count), QUIRE_OK);
     cr_assert_eq(count, cases[i].count, "%s: %llu", cases[i].term,
                  (unsigned long long)count);
     quire_filter_free(f);
   }
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   unlink(path);
 }
 
@@ -420,7 +420,7 @@ Test(words, export_and_clones_honour_terms) {
   cr_assert_eq(quire_export_rows(e), rows);
   free(csv);
   quire_export_free(e);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   gen_free(&g);
 }
 
@@ -440,7 +440,7 @@ Test(words, damaged_text_block_is_an_error_not_a_miss) {
   quire_filter_new(&f);
   quire_filter_add_term(f, "nowhere", 7);
   uint64_t count;
-  cr_assert_eq(quire_corpus_count(c, f, &count), QUIRE_ECORRUPT);
+  cr_assert_eq(quire_corpus_count_matches(c, f, &count), QUIRE_ECORRUPT);
   cr_assert(strstr(quire_corpus_errmsg(c), "block"), "%s",
             quire_corpus_errmsg(c));
   quire_cursor *cur;
@@ -448,7 +448,7 @@ Test(words, damaged_text_block_is_an_error_not_a_miss) {
   cr_assert_eq(quire_cursor_next(cur), QUIRE_ECORRUPT);
   quire_cursor_free(cur);
   quire_filter_free(f);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   free(bytes);
   gen_free(&g);
 }
@@ -473,7 +473,7 @@ Test(words, seeds_against_the_reference) {
   cr_assert_eq(quire_import_csv_path(imp, w, manifest), QUIRE_OK, "%s",
                quire_import_errmsg(imp));
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK);
-  quire_writer_close(w);
+  quire_writer_free(w);
   quire_import_free(imp);
   quire_corpus *c;
   cr_assert_eq(quire_corpus_open(path, &c), QUIRE_OK);
@@ -505,7 +505,7 @@ Test(words, seeds_against_the_reference) {
     cr_assert_eq(quire_filter_add_term(f, terms[k], strlen(terms[k])),
                  QUIRE_OK);
     uint64_t count;
-    cr_assert_eq(quire_corpus_count(c, f, &count), QUIRE_OK);
+    cr_assert_eq(quire_corpus_count_matches(c, f, &count), QUIRE_OK);
     cr_assert_eq(count, want, "%s: %llu, reference %llu", terms[k],
                  (unsigned long long)count, (unsigned long long)want);
     some += want > 0 && want < 5;
@@ -518,7 +518,7 @@ Test(words, seeds_against_the_reference) {
     free(titles[i]);
     free(texts[i]);
   }
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   unlink(path);
 }
 
@@ -641,14 +641,14 @@ static void marker_corpus(const char *path, int summaries) {
                  QUIRE_OK);
   }
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK);
-  quire_writer_close(w);
+  quire_writer_free(w);
 }
 
 static int count_term(quire_corpus *c, const char *term, uint64_t *count) {
   quire_filter *f;
   quire_filter_new(&f);
   quire_filter_add_term(f, term, strlen(term));
-  int status = quire_corpus_count(c, f, count);
+  int status = quire_corpus_count_matches(c, f, count);
   quire_filter_free(f);
   return status;
 }
@@ -704,17 +704,17 @@ Test(words, summaries_in_files_skip_blocks_and_agree, .timeout = 120) {
                 counted);
   uint64_t n;
   cr_assert_eq(count_term(d, "v17", &n), QUIRE_ECORRUPT);
-  quire_corpus_close(d);
+  quire_corpus_free(d);
   free(bytes);
   bytes = tu_read_file(without, &len);
   rec = q_record(b, QS_BLOCKS, b->blocks - 1, NULL);
   bytes[ld64(rec + QB_OFFSET) + 2] ^= 0x40;
   cr_assert_eq(quire_corpus_open_buffer(bytes, len, &d), QUIRE_OK);
   cr_assert_eq(count_term(d, "marker00100", &n), QUIRE_ECORRUPT);
-  quire_corpus_close(d);
+  quire_corpus_free(d);
   free(bytes);
-  quire_corpus_close(a);
-  quire_corpus_close(b);
+  quire_corpus_free(a);
+  quire_corpus_free(b);
   unlink(with);
   unlink(without);
 }
@@ -728,7 +728,7 @@ Test(words, damaged_summaries_fall_back_to_scanning, .timeout = 120) {
   const q_section *sec = q_ext(c, QX_WORD_SUMMARIES);
   cr_assert_not_null(sec);
   uint64_t start = sec->offset, size = sec->length;
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   size_t len;
   char *clean = tu_read_file(path, &len);
   char *bytes = malloc(len);
@@ -754,7 +754,7 @@ Test(words, damaged_summaries_fall_back_to_scanning, .timeout = 120) {
       else if (t == 3)
         cr_assert_eq(n, 0);
     }
-    quire_corpus_close(c);
+    quire_corpus_free(c);
   }
   free(bytes);
   free(clean);
@@ -786,7 +786,7 @@ Test(words, format_1_0_files_filter_by_scanning) {
     cr_assert_eq(n, cases[i].count, "%s: %llu", cases[i].term,
                  (unsigned long long)n);
   }
-  quire_corpus_close(c);
+  quire_corpus_free(c);
 }
 
 /* Blocks of 20,000 distinct words each: their hashes outgrow memory (8 MiB)
@@ -827,14 +827,14 @@ Test(words, summaries_without_a_temporary_file, .timeout = 120) {
         QUIRE_OK, "%s", quire_writer_errmsg(w));
   }
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK, "%s", quire_writer_errmsg(w));
-  quire_writer_close(w);
+  quire_writer_free(w);
   quire_corpus *c;
   cr_assert_eq(quire_corpus_open(path, &c), QUIRE_OK);
   cr_assert_null(q_ext(c, QX_WORD_SUMMARIES));
   uint64_t n = 0;
   cr_assert_eq(count_term(c, "w149x19999", &n), QUIRE_OK);
   cr_assert_eq(n, 1);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   unlink(path);
   free(text);
 }

@@ -27,7 +27,7 @@ int main(int argc, char **argv) {
   quire_corpus *corpus;
   if (quire_corpus_open(argv[1], &corpus) != QUIRE_OK) {
     fprintf(stderr, "iterate_c: %s\n", quire_corpus_errmsg(corpus));
-    quire_corpus_close(corpus);
+    quire_corpus_free(corpus);
     return 1;
   }
   double start = now();
@@ -59,6 +59,6 @@ int main(int argc, char **argv) {
   printf("docs=%llu checksum=%llu seconds=%.6f\n", (unsigned long long)docs,
          (unsigned long long)checksum, seconds);
   quire_cursor_free(cursor);
-  quire_corpus_close(corpus);
+  quire_corpus_free(corpus);
   return 0;
 }

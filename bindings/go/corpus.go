@@ -33,7 +33,7 @@ type corpusHandle struct {
 	closed bool
 
 	sourcesOnce sync.Once
-	sources     []atomic.Pointer[string] // names interned by source number
+	sources     []atomic.Pointer[string] // names interned by source id
 }
 
 // Source is one source of a corpus and its number of documents.
@@ -65,7 +65,7 @@ func OpenBytes(data []byte) (*Corpus, error) {
 func newCorpus(status C.int, ptr *C.quire_corpus, buf unsafe.Pointer) (*Corpus, error) {
 	if status != C.QUIRE_OK {
 		err := newError(status, C.quire_corpus_errmsg(ptr))
-		C.quire_corpus_close(ptr) // the failed handle, or NULL on ENOMEM
+		C.quire_corpus_free(ptr) // the failed handle, or NULL on ENOMEM
 		C.free(buf)
 		return nil, err
 	}
@@ -96,7 +96,7 @@ func (h *corpusHandle) close() {
 
 func (h *corpusHandle) freeIfUnused() {
 	if h.closed && h.refs == 0 && h.ptr != nil {
-		C.quire_corpus_close(h.ptr)
+		C.quire_corpus_free(h.ptr)
 		C.free(h.buf)
 		h.ptr, h.buf = nil, nil
 	}
@@ -276,14 +276,14 @@ func sourceAt(p *C.quire_corpus, i uint64) (string, uint64, error) {
 	return C.GoStringN(name, C.int(n)), uint64(docs), nil
 }
 
-// sourceName returns the interned Go string of source number id, so that
+// sourceName returns the interned Go string of source id id, so that
 // iterating millions of documents allocates each name once. p must be held.
 func (h *corpusHandle) sourceName(p *C.quire_corpus, id int64) (string, error) {
 	h.sourcesOnce.Do(func() {
 		h.sources = make([]atomic.Pointer[string], uint64(C.quire_corpus_source_count(p)))
 	})
 	if id < 0 || uint64(id) >= uint64(len(h.sources)) {
-		return "", errorf(ErrCorrupt, "source number %d out of range", id)
+		return "", errorf(ErrCorrupt, "source id %d out of range", id)
 	}
 	if s := h.sources[id].Load(); s != nil {
 		return *s, nil
@@ -307,7 +307,7 @@ func (c *Corpus) CountMatches(f *Filter) (uint64, error) {
 		}
 		defer C.quire_filter_free(cf)
 		var count C.uint64_t
-		if st := C.quire_corpus_count(p, cf, &count); st != C.QUIRE_OK {
+		if st := C.quire_corpus_count_matches(p, cf, &count); st != C.QUIRE_OK {
 			return newError(st, C.quire_corpus_errmsg(p))
 		}
 		n = uint64(count)

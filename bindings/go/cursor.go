@@ -275,7 +275,7 @@ func (d Doc) Date() Date {
 // inflating it.
 func (d Doc) TextLength() uint64 { return uint64(d.r.lengths[d.r.i]) }
 
-// SourceID returns the document's source number (an index into
+// SourceID returns the document's source id (an index into
 // Corpus.Sources), or -1 when it has none.
 func (d Doc) SourceID() int64 { return int64(d.r.sources[d.r.i]) }
 

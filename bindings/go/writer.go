@@ -99,7 +99,7 @@ type writerResources struct {
 
 // closeWriter closes the C writer, then lets go of the corpora it read.
 func closeWriter(r writerResources) {
-	C.quire_writer_close(r.ptr)
+	C.quire_writer_free(r.ptr)
 	for _, h := range r.held.handles {
 		h.release()
 	}
@@ -131,7 +131,7 @@ func openWriter(path string, open func(*C.char, **C.quire_writer) C.int,
 		return nil, writerFailure(ptr, st)
 	}
 	if err := apply(ptr); err != nil {
-		C.quire_writer_close(ptr)
+		C.quire_writer_free(ptr)
 		return nil, err
 	}
 	return newWriter(ptr), nil
@@ -143,7 +143,7 @@ func writerFailure(ptr *C.quire_writer, st C.int) error {
 		return newError(st, nil)
 	}
 	err := newError(st, C.quire_writer_errmsg(ptr))
-	C.quire_writer_close(ptr)
+	C.quire_writer_free(ptr)
 	return err
 }
 

@@ -172,7 +172,7 @@ export class Batch implements Iterable<Document> {
   readonly dates: Float64Array;
   /** How much of each date is known: an index into PRECISIONS (0: undated). */
   readonly precisions: Int32Array;
-  /** Source numbers: indexes into Corpus#sources, -1 when none. */
+  /** Source ids: indexes into Corpus#sources, -1 when none. */
   readonly sources: Int32Array;
   /** Bytes of UTF-8 in each text, known without reading the texts. */
   readonly textLengths: Float64Array;

@@ -167,7 +167,7 @@ static void merge_twice(const quire_corpus *c, uint8_t mode, int whole) {
    * look for, fails the merge. */
   HD_CHECK(!whole || dedup || status == QUIRE_OK);
   uint64_t dropped = quire_writer_dropped(w);
-  quire_writer_close(w);
+  quire_writer_free(w);
   if (status != QUIRE_OK) {
     HD_CHECK(access(path, F_OK) != 0); /* nothing half-written */
     return;
@@ -180,7 +180,7 @@ static void merge_twice(const quire_corpus *c, uint8_t mode, int whole) {
     uint64_t damaged = 1;
     HD_CHECK(quire_corpus_verify(m, &damaged, NULL, NULL) == QUIRE_OK);
   }
-  quire_corpus_close(m);
+  quire_corpus_free(m);
   unlink(path);
 }
 
@@ -200,8 +200,8 @@ static void explore(const quire_corpus *c, uint8_t mode) {
   }
   quire_filter *f = filter_from(c, mode);
   uint64_t count;
-  HD_CHECK(clean(quire_corpus_count(c, NULL, &count)));
-  HD_CHECK(clean(quire_corpus_count(c, f, &count)));
+  HD_CHECK(clean(quire_corpus_count_matches(c, NULL, &count)));
+  HD_CHECK(clean(quire_corpus_count_matches(c, f, &count)));
   if (docs <= MAX_DOCS) {
     iterate(c, NULL);
     iterate(c, f);
@@ -235,7 +235,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   else
     HD_CHECK(quire_corpus_errmsg(c)[0] != '\0' &&
              quire_corpus_doc_count(c) == 0);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   free(bytes);
   return 0;
 }

@@ -72,7 +72,7 @@ static long long import_to(const char *csv, size_t len, const char *path,
     HD_CHECK(quire_writer_finish(w) == QUIRE_OK);
     rows = (long long)quire_import_rows(imp);
   }
-  quire_writer_close(w);
+  quire_writer_free(w);
   quire_import_free(imp);
   HD_CHECK(access(path, F_OK) == (rows >= 0 ? 0 : -1));
   return rows;
@@ -89,7 +89,7 @@ static void check_written(const char *path, long long rows, hd_bytes *csv) {
   HD_CHECK(quire_export_to_callback(exp, hd_collect, csv) == QUIRE_OK);
   HD_CHECK(quire_export_rows(exp) == (uint64_t)rows);
   quire_export_free(exp);
-  quire_corpus_close(c);
+  quire_corpus_free(c);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

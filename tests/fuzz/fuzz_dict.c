@@ -110,7 +110,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
   } else
     HD_CHECK(quire_corpus_errmsg(c)[0] != '\0');
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   free(bytes);
   return 0;
 }

@@ -338,7 +338,7 @@ class Batch {
     this.dates = dates;
     /** How much of each date is known: an index into quire.PRECISIONS. */
     this.precisions = precisions;
-    /** Source numbers, indexes into corpus.sources; -1 when none. */
+    /** Source ids, indexes into corpus.sources; -1 when none. */
     this.sources = sources;
     /** Bytes of UTF-8 in each text, known without reading the texts. */
     this.textLengths = textLengths;

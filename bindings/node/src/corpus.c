@@ -11,7 +11,7 @@ static void settle(qn_corpus *c) {
   if (c->streams > 0)
     return;
   if (c->closed && c->corpus) {
-    quire_corpus_close(c->corpus);
+    quire_corpus_free(c->corpus);
     c->corpus = NULL;
     free(c->copy);
     c->copy = NULL;
@@ -63,12 +63,12 @@ static napi_value opened(napi_env env, int status, quire_corpus *corpus,
   napi_value handle;
   if (status != QUIRE_OK) {
     qn_throw_status(env, status, corpus ? quire_corpus_errmsg(corpus) : NULL);
-    quire_corpus_close(corpus);
+    quire_corpus_free(corpus);
     free(copy);
     return NULL;
   }
   if (!(c = calloc(1, sizeof *c))) {
-    quire_corpus_close(corpus);
+    quire_corpus_free(corpus);
     free(copy);
     qn_throw_status(env, QUIRE_ENOMEM, NULL);
     return NULL;
@@ -77,7 +77,7 @@ static napi_value opened(napi_env env, int status, quire_corpus *corpus,
   c->copy = copy;
   c->reader_doc = UINT64_MAX;
   if (!(handle = qn_wrap(env, QN_CORPUS, c, finalize_corpus))) {
-    quire_corpus_close(corpus);
+    quire_corpus_free(corpus);
     free(copy);
     free(c);
   }
@@ -268,7 +268,7 @@ napi_value qn_corpus_count(napi_env env, napi_callback_info info) {
   if (qn_args(env, info, 2, argv) != 0 || !(c = qn_corpus_get(env, argv[0])) ||
       qn_filter_from_js(env, argv[1], &filter) != 0)
     return NULL;
-  status = quire_corpus_count(c->corpus, filter, &count);
+  status = quire_corpus_count_matches(c->corpus, filter, &count);
   quire_filter_free(filter);
   if (status != QUIRE_OK) {
     qn_throw_status(env, status, quire_corpus_errmsg(c->corpus));

@@ -312,7 +312,7 @@ static int typed_data(napi_env env, napi_value value, napi_typedarray_type want,
   return 0;
 }
 
-/* Makes room for cap source numbers as libquire stores them (int64), before
+/* Makes room for cap source ids as libquire stores them (int64), before
  * they are narrowed into the Int32Array. Returns 0, or -1 out of memory. */
 static int reserve_source_ids(qn_cursor *k, size_t cap) {
   int64_t *ids;
@@ -349,7 +349,7 @@ static void integers_to_doubles(void *column, size_t n) {
  * holds at most; the others must hold as many); 0 at the end. libquire
  * writes docs, dates, precisions and text lengths straight into the arrays'
  * memory; the 64-bit ones are then turned into doubles where they lie, and
- * source numbers (int64 in C, below 2^24) narrowed into sources. */
+ * source ids (int64 in C, below 2^24) narrowed into sources. */
 napi_value qn_cursor_next_columns(napi_env env, napi_callback_info info) {
   static const napi_typedarray_type types[5] = {
       napi_float64_array, napi_float64_array, napi_int32_array,

@@ -16,7 +16,7 @@ typedef struct qn_writer {
 /* Closes the C writer (unfinished: the file is abandoned), then lets go of
  * the corpora it read from. */
 static void shut_writer(qn_writer *w) {
-  quire_writer_close(w->writer);
+  quire_writer_free(w->writer);
   w->writer = NULL;
   for (size_t i = 0; i < w->held_count; i++)
     qn_corpus_release(w->held[i]);
@@ -123,21 +123,21 @@ static napi_value open_writer(napi_env env, napi_value *argv,
   qn_str_free(&path);
   if (status != QUIRE_OK) {
     qn_throw_status(env, status, writer ? quire_writer_errmsg(writer) : NULL);
-    quire_writer_close(writer);
+    quire_writer_free(writer);
     return NULL;
   }
   if (settings(env, writer, argv + 1) != 0) {
-    quire_writer_close(writer);
+    quire_writer_free(writer);
     return NULL;
   }
   if (!(w = calloc(1, sizeof *w))) {
-    quire_writer_close(writer);
+    quire_writer_free(writer);
     qn_throw_status(env, QUIRE_ENOMEM, NULL);
     return NULL;
   }
   w->writer = writer;
   if (!(handle = qn_wrap(env, QN_WRITER, w, finalize_writer))) {
-    quire_writer_close(writer);
+    quire_writer_free(writer);
     free(w);
   }
   return handle;

@@ -86,7 +86,7 @@ test('the columns are typed arrays of the documents, and stay as they were', () 
     assert.deepEqual(batch.dates, again[n].dates);
     assert.deepEqual(batch.textLengths, again[n].textLengths);
   });
-  // Source numbers index corpus.sources; -1 is no source, NaN no date.
+  // Source ids index corpus.sources; -1 is no source, NaN no date.
   const names = corpus.sources.map((s) => s.name);
   let undated = 0;
   for (const batch of batches) {

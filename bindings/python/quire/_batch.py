@@ -84,7 +84,7 @@ class Batch:
     """Consecutive documents of a query, as columns: ``docs`` (numbers),
     ``dates`` (UTC seconds of each date's first instant, ``quire.NO_DATE``
     when undated), ``precisions`` (``quire.Precision`` values), ``sources``
-    (source numbers, indexes into ``Corpus.sources``, -1 when none) and
+    (source ids, indexes into ``Corpus.sources``, -1 when none) and
     ``text_lengths`` (UTF-8 bytes), each a read-only memoryview of machine
     integers (``numpy.frombuffer`` takes them as they are). They stay valid
     after the iteration moves on.
@@ -114,7 +114,7 @@ class Batch:
     @property
     def source_names(self) -> List[Optional[str]]:
         """The source name of each document, None when it has none."""
-        # names ends with None, so source number -1 maps to it.
+        # names ends with None, so source id -1 maps to it.
         return list(map(self._names.__getitem__, self.sources))
 
     @property

@@ -168,7 +168,7 @@ class _State:
             lib.quire_cursor_free(self.reader)
             self.reader = None
         if self.handle is not None:
-            lib.quire_corpus_close(self.handle)
+            lib.quire_corpus_free(self.handle)
             self.handle = None
         self.data = None
 
@@ -300,7 +300,7 @@ class Corpus:
             rc = lib.quire_corpus_open(encode_path(source), byref(handle))
         if rc != 0:
             self._state.data = None
-            take_failed_handle(rc, handle, lib.quire_corpus_errmsg, lib.quire_corpus_close)
+            take_failed_handle(rc, handle, lib.quire_corpus_errmsg, lib.quire_corpus_free)
         self._state.handle = handle
 
     # ---- lifetime ---------------------------------------------------------
@@ -416,7 +416,7 @@ class Corpus:
             self._state.leave()
 
     def _source_names(self) -> Tuple[Optional[str], ...]:
-        """Names by source number, with None last so that number -1 (no
+        """Names by source id, with None last so that number -1 (no
         source) maps to None."""
         if self._names is None:
             self._names = tuple(s.name for s in self.sources) + (None,)
@@ -611,7 +611,7 @@ class Corpus:
         with spec.build() as filt:
             handle = self._state.enter()
             try:
-                rc = lib.quire_corpus_count(handle, filt, byref(count))
+                rc = lib.quire_corpus_count_matches(handle, filt, byref(count))
                 check(rc, lib.quire_corpus_errmsg, handle)
             finally:
                 self._state.leave()

@@ -119,13 +119,13 @@ def _conform(batch: Any, schema: Any) -> Any:
 def _from_batches(corpus: Corpus, query: Query, piece: Piece, names: List[str], schema: Any,
                   batch_size: int) -> Iterator[Any]:
     """A range of documents: the cursor API's column batches (document numbers, dates,
-    precisions, source numbers) made into Arrow arrays with numpy, without a
+    precisions, source ids) made into Arrow arrays with numpy, without a
     Python object per document, and the text fields read document by
     document only for the columns asked for."""
     import numpy as np
 
     pa = _pa()
-    # The source table as the dictionary of the source numbers.
+    # The source table as the dictionary of the source ids.
     dictionary = pa.array(corpus._source_names()[:-1], pa.string())
     reads_fields = [c for c in names if c in _FIELDS]
     for batch in query.batches(batch_size):

@@ -39,7 +39,7 @@ PROTOTYPES = {
     # corpus
     "quire_corpus_open": (c_int, [_text, _out_handle]),
     "quire_corpus_open_buffer": (c_int, [c_void_p, c_size_t, _out_handle]),
-    "quire_corpus_close": (None, [_handle]),
+    "quire_corpus_free": (None, [_handle]),
     "quire_corpus_errmsg": (c_char_p, [_handle]),
     "quire_corpus_doc_count": (c_uint64, [_handle]),
     "quire_corpus_source_count": (c_uint64, [_handle]),
@@ -63,7 +63,7 @@ PROTOTYPES = {
         [_handle, c_uint64, _out_text, POINTER(c_size_t), POINTER(c_uint64)],
     ),
     "quire_corpus_verify": (c_int, [_handle, POINTER(c_uint64), WRITE_FN, c_void_p]),
-    "quire_corpus_count": (c_int, [_handle, _handle, POINTER(c_uint64)]),
+    "quire_corpus_count_matches": (c_int, [_handle, _handle, POINTER(c_uint64)]),
     # filters
     "quire_filter_new": (c_int, [_out_handle]),
     "quire_filter_free": (None, [_handle]),
@@ -113,7 +113,7 @@ PROTOTYPES = {
     "quire_writer_add": (c_int, [_handle] + [_text, c_size_t] * 6),
     "quire_writer_doc_count": (c_uint64, [_handle]),
     "quire_writer_finish": (c_int, [_handle]),
-    "quire_writer_close": (None, [_handle]),
+    "quire_writer_free": (None, [_handle]),
     "quire_writer_errmsg": (c_char_p, [_handle]),
     # CSV export
     "quire_export_new": (c_int, [_handle, _out_handle]),

@@ -131,7 +131,7 @@ class Writer:
         handle = c_void_p()
         rc = opener(encode_path(path), byref(handle))  # type: ignore[operator]
         if rc != 0:
-            take_failed_handle(rc, handle, lib.quire_writer_errmsg, lib.quire_writer_close)
+            take_failed_handle(rc, handle, lib.quire_writer_errmsg, lib.quire_writer_free)
         self._handle: Optional[c_void_p] = handle
         # The bytes of corpora opened on a buffer and added with
         # add_corpus(): the C writer reads them until it is closed.
@@ -300,7 +300,7 @@ class Writer:
 
 def _close_writer(handle: c_void_p, held: List[bytes]) -> None:
     """Frees the C writer, then lets go of the buffers it read from."""
-    lib.quire_writer_close(handle)
+    lib.quire_writer_free(handle)
     held.clear()
 
 

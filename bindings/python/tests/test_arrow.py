@@ -138,7 +138,7 @@ def test_schema_types(generated):
         assert schema.field("text").type == pa.large_string() and not schema.field("text").nullable
         projected = corpus.query(columns=["text", "doc"]).to_arrow()
         assert projected.column_names == ["text", "doc"]
-        # The dictionary is the corpus's source table, index = source number.
+        # The dictionary is the corpus's source table, index = source id.
         batch = next(iter(pa.RecordBatchReader.from_stream(corpus.query(columns=["source"]))))
         assert batch.column(0).dictionary.to_pylist() == [s.name for s in corpus.sources]
         assert sorted(s.name for s in corpus.sources) == sorted(SOURCES)

@@ -46,7 +46,7 @@ def test_batches_give_what_documents_give(corpus_path, spec, size):
             assert sizes[:-1] == [7] * (len(sizes) - 1) and 0 < sizes[-1] <= 7
 
 
-def test_source_numbers_index_corpus_sources(corpus_path):
+def test_source_ids_index_corpus_sources(corpus_path):
     with quire.open(corpus_path) as corpus:
         names = [s.name for s in corpus.sources]
         for batch in corpus.batches(size=100):

@@ -34,7 +34,7 @@ static int write_corpus(const char *path) {
   int result = status == QUIRE_OK
                    ? 0
                    : fail("writing", status, w ? quire_writer_errmsg(w) : NULL);
-  quire_writer_close(w);
+  quire_writer_free(w);
   return result;
 }
 
@@ -50,7 +50,7 @@ static int check_corpus(quire_corpus *c) {
   if (status == QUIRE_OK)
     status = quire_filter_add_source(f, "Daily Planet", 12);
   if (status == QUIRE_OK)
-    status = quire_corpus_count(c, f, &matches);
+    status = quire_corpus_count_matches(c, f, &matches);
   quire_filter_free(f);
   if (status != QUIRE_OK || matches != 1)
     return fail("counting by source", status, "expected 1 match");
@@ -85,7 +85,7 @@ int main(int argc, char **argv) {
   int result = status == QUIRE_OK
                    ? check_corpus(c)
                    : fail("opening", status, quire_corpus_errmsg(c));
-  quire_corpus_close(c);
+  quire_corpus_free(c);
   if (result != 0)
     return result;
   /* POSIX lets a function pointer be held in a void *; ISO C has no

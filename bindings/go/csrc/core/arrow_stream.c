@@ -12,7 +12,7 @@
  * dictionary (the corpus's source table) is built once per stream and
  * shared, with an atomic count, by every batch that still holds it. The
  * stream holds the corpus (q_corpus_hold()), so a stream outliving
- * quire_corpus_close() fails cleanly instead of reading unmapped memory.
+ * quire_corpus_free() fails cleanly instead of reading unmapped memory.
  */
 #include <errno.h>
 #include <stdatomic.h>

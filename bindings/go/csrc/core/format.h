@@ -111,7 +111,7 @@ enum {
 
 /* QS_DOCS record. */
 #define QD_DATE 0    /* i64 UTC seconds, QUIRE_NO_DATE when undated */
-#define QD_SOURCE 8  /* u32 source number, QF_NO_SOURCE when none */
+#define QD_SOURCE 8  /* u32 source id, QF_NO_SOURCE when none */
 #define QD_BLOCK 12  /* u32 text block */
 #define QD_OFFSET 16 /* u32 offset of the text in the inflated block */
 #define QD_LENGTH 20 /* u32 length of the text */

@@ -189,7 +189,7 @@ static int open_shard(run *r, const group *g) {
   if (status != QUIRE_OK) {
     q_fail(s->msg, status, "cannot write %s: %s", r->path,
            r->w ? quire_writer_errmsg(r->w) : "out of memory");
-    quire_writer_close(r->w);
+    quire_writer_free(r->w);
     r->w = NULL;
     return status;
   }
@@ -204,7 +204,7 @@ static int close_shard(run *r) {
     if (status != QUIRE_OK)
       q_fail(r->s->msg, status, "cannot write %s: %s", r->path,
              quire_writer_errmsg(r->w));
-    quire_writer_close(r->w);
+    quire_writer_free(r->w);
     r->w = NULL;
   }
   q_free(r->path);
@@ -384,7 +384,7 @@ static int split_by_date(run *r, int months) {
       if (status == QUIRE_OK)
         status = quire_filter_set_undated(g.f, QUIRE_UNDATED_EXCLUDE);
       if (status == QUIRE_OK)
-        status = quire_corpus_count(r->c, g.f, &docs);
+        status = quire_corpus_count_matches(r->c, g.f, &docs);
       if (status == QUIRE_OK)
         status = run_group(r, &g, docs);
       else {
@@ -507,7 +507,7 @@ int quire_split_csv(quire_split *s, quire_import *imp, const char *csv_path,
     if (status != QUIRE_OK)
       q_fail(s->msg, status, "%s", quire_writer_errmsg(w));
   }
-  quire_writer_close(w);
+  quire_writer_free(w);
   if (status == QUIRE_OK) {
     quire_corpus *c = NULL;
     status = quire_corpus_open(path, &c);
@@ -515,7 +515,7 @@ int quire_split_csv(quire_split *s, quire_import *imp, const char *csv_path,
       status = quire_split_corpus(s, c, dir);
     else
       q_fail(s->msg, status, "%s", quire_corpus_errmsg(c));
-    quire_corpus_close(c);
+    quire_corpus_free(c);
     unlink(path);
   }
   q_free(path);

@@ -5,7 +5,7 @@
  *
  * A block is self-described (ABI.md, "Blocks"): its compressed bytes, its
  * record and the dictionary it names are all it takes to read it, so it is
- * copied as it is. Only the document rows (new block and source numbers),
+ * copied as it is. Only the document rows (new block and source ids),
  * the block records (new offsets, dictionary numbers, statistics), the
  * indexes, the dictionaries directory and the word summaries are made anew.
  * A block is decompressed only when duplicate detection needs its texts, and
@@ -23,7 +23,7 @@
  * and dictionaries. */
 typedef struct wcorpus {
   const quire_corpus *c;
-  uint32_t *sources; /* writer source number of each source of c */
+  uint32_t *sources; /* writer source id of each source of c */
   uint32_t *dicts;   /* writer dictionary number of c's number i, 0 unknown */
   uint32_t dict_count;
 } wcorpus;
@@ -31,7 +31,7 @@ typedef struct wcorpus {
 /* A block queued for copying at finish (clustered order). */
 typedef struct wcopy {
   uint32_t corpus, block;
-  uint32_t first_source; /* writer source number of its first document */
+  uint32_t first_source; /* writer source id of its first document */
   uint32_t rank;         /* the same as the file will number it */
   int64_t first_date;
   uint64_t seq; /* queueing order, which keeps the sort stable */
@@ -160,7 +160,7 @@ void q_writer_copy_free(quire_writer *w) {
   }
   q_free(w->corpora);
   q_free(w->copies);
-  quire_corpus_close(w->base);
+  quire_corpus_free(w->base);
   w->corpora = NULL;
   w->copies = NULL;
   w->base = NULL;
@@ -586,7 +586,7 @@ static int queue_block(quire_writer *w, uint32_t corpus, uint32_t b) {
   wcopy *q = &w->copies[w->copy_count];
   q->corpus = corpus;
   q->block = b;
-  /* Every source of the block is interned now: the file's source numbers
+  /* Every source of the block is interned now: the file's source ids
    * are fixed at finish, before the queued blocks are copied. */
   if (map_source(w, wc, s, &q->first_source) != QUIRE_OK)
     return w->status;
@@ -822,7 +822,7 @@ int quire_writer_open_append(const char *path, quire_writer **out) {
     q_fail(w->msg, status, "cannot append to %s: %s", path,
            c ? quire_corpus_errmsg(c) : quire_strerror(status));
     w->status = status;
-    quire_corpus_close(c);
+    quire_corpus_free(c);
     return status;
   }
   take_settings(w, c);

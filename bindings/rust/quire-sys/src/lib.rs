@@ -169,7 +169,7 @@ extern "C" {
         len: usize,
         out: *mut *mut quire_corpus,
     ) -> c_int;
-    pub fn quire_corpus_close(corpus: *mut quire_corpus);
+    pub fn quire_corpus_free(corpus: *mut quire_corpus);
     pub fn quire_corpus_errmsg(corpus: *const quire_corpus) -> *const c_char;
     pub fn quire_corpus_doc_count(corpus: *const quire_corpus) -> u64;
     pub fn quire_corpus_source_count(corpus: *const quire_corpus) -> u64;
@@ -242,7 +242,7 @@ extern "C" {
         term: *const c_char,
         len: usize,
     ) -> c_int;
-    pub fn quire_corpus_count(
+    pub fn quire_corpus_count_matches(
         corpus: *const quire_corpus,
         filter: *const quire_filter,
         count: *mut u64,
@@ -321,7 +321,7 @@ extern "C" {
     ) -> c_int;
     pub fn quire_writer_doc_count(writer: *const quire_writer) -> u64;
     pub fn quire_writer_finish(writer: *mut quire_writer) -> c_int;
-    pub fn quire_writer_close(writer: *mut quire_writer);
+    pub fn quire_writer_free(writer: *mut quire_writer);
     pub fn quire_writer_errmsg(writer: *const quire_writer) -> *const c_char;
 
     // ---- CSV export ----

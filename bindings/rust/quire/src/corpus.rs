@@ -94,7 +94,7 @@ impl Corpus {
                 // SAFETY: a failed handle (or NULL) must still be closed; its
                 // message is copied first.
                 let err = Error::from_status(status, unsafe { sys::quire_corpus_errmsg(ptr) });
-                unsafe { sys::quire_corpus_close(ptr) };
+                unsafe { sys::quire_corpus_free(ptr) };
                 Err(err)
             }
         }
@@ -209,7 +209,7 @@ impl Corpus {
         Ok(Some((first, last)))
     }
 
-    /// Source number `index` (sources are numbered in byte order of their
+    /// Source id `index` (sources are numbered in byte order of their
     /// names).
     pub fn source(&self, index: u64) -> Result<Source<'_>> {
         let mut name: *const c_char = std::ptr::null();
@@ -241,7 +241,7 @@ impl Corpus {
         let raw = filter.build()?;
         let mut count = 0;
         // SAFETY: live corpus and filter, valid out pointer.
-        let status = unsafe { sys::quire_corpus_count(self.as_ptr(), raw.as_ptr(), &mut count) };
+        let status = unsafe { sys::quire_corpus_count_matches(self.as_ptr(), raw.as_ptr(), &mut count) };
         check(status, || self.errmsg())?;
         Ok(count)
     }
@@ -268,7 +268,7 @@ impl Drop for Corpus {
     fn drop(&mut self) {
         // SAFETY: every Query borrows the corpus, so none is left; the C
         // corpus goes before the bytes it reads.
-        unsafe { sys::quire_corpus_close(self.ptr.as_ptr()) };
+        unsafe { sys::quire_corpus_free(self.ptr.as_ptr()) };
         drop(self.data.take());
     }
 }

@@ -203,7 +203,7 @@ impl<'q> Doc<'q> {
         Date::from_raw(seconds, precision)
     }
 
-    /// The document's source number (see [`Corpus::source`]), or None.
+    /// The document's source id (see [`Corpus::source`]), or None.
     pub fn source_id(&self) -> Option<u64> {
         u64::try_from(unsafe { sys::quire_cursor_source_id(self.cursor()) }).ok()
     }
@@ -303,7 +303,7 @@ pub(crate) struct SourceCache {
     slots: Box<[Cell<Option<CachedSource>>]>,
 }
 
-/// A source number and its name.
+/// A source id and its name.
 type CachedSource = (u64, &'static str);
 
 impl SourceCache {
@@ -315,7 +315,7 @@ impl SourceCache {
         }
     }
 
-    /// Source number id's name. The 'static inside the cache is never handed
+    /// Source id id's name. The 'static inside the cache is never handed
     /// out as such: callers get it shortened to their borrow of the corpus,
     /// which owns the name until it is closed.
     fn get<'q>(&'q self, corpus: &'q Corpus, id: u64) -> Result<&'q str> {

@@ -308,7 +308,7 @@ impl Drop for Writer {
     fn drop(&mut self) {
         // SAFETY: we own the writer. Unfinished, its temporary file goes.
         // The held bytes are dropped after this, with the fields.
-        unsafe { sys::quire_writer_close(self.ptr.as_ptr()) }
+        unsafe { sys::quire_writer_free(self.ptr.as_ptr()) }
     }
 }
 

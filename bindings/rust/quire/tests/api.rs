@@ -659,7 +659,7 @@ fn sys_next_batch_matches_the_query() {
         }
         assert_eq!(count, 0);
         sys::quire_cursor_free(cur);
-        sys::quire_corpus_close(c);
+        sys::quire_corpus_free(c);
     }
     assert_eq!(got.len(), 60);
     assert_eq!(got, want);
