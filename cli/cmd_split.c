@@ -2,6 +2,9 @@
  * cmd_split.c: `quire split`, one corpus or CSV file into shards for a
  * cluster (quire_split_*). Each shard appears whole or not at all.
  */
+/* Splitting into shards is in the header's experimental section. */
+#define QUIRE_EXPERIMENTAL
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

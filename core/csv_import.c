@@ -4,8 +4,8 @@
  * libcsv parses the input in strict RFC 4180 mode, 64 KiB at a time, and
  * hands over one field at a time; the fields of the current record that map
  * to a document field are copied into one row buffer, and each complete
- * record goes to quire_writer_add(). Memory therefore grows with the largest
- * row, never with the input.
+ * record goes to quire_writer_add_document(). Memory therefore grows with the
+ * largest row, never with the input.
  *
  * The header row names the columns. Names are matched case-insensitively
  * against the caller's explicit mappings first, then the aliases real
@@ -27,6 +27,8 @@
 #include "internal.h"
 
 #define READ_CHUNK (64u << 10)
+/* Input bytes between two calls of the progress callback. */
+#define PROGRESS_STEP (1u << 20)
 #define SKIPPED_ROWS_KEPT 1000u
 /* Each skipped row also leaves one warning line, up to this many. */
 #define SKIP_WARNINGS_KEPT 100u
@@ -80,6 +82,8 @@ struct quire_import {
   size_t map_count;
   int skip_bad_rows;
   char *base_dir; /* NULL: the CSV file's directory, or "." for buffers */
+  quire_progress_fn progress;
+  void *progress_ctx;
   uint64_t rows;
   uint64_t skipped;
   uint64_t skipped_rows[SKIPPED_ROWS_KEPT];
@@ -114,8 +118,11 @@ typedef struct run {
   q_buf row;          /* the current record's stored fields */
   size_t slot_off[SLOT_COUNT];
   size_t slot_len[SLOT_COUNT];
-  q_buf file_text; /* the text of a QUIRE_FIELD_FILE column */
-  int status;      /* the first error that stops the run */
+  q_buf file_text;   /* the text of a QUIRE_FIELD_FILE column */
+  uint64_t consumed; /* input bytes given to the parser */
+  uint64_t reported; /* consumed when progress was last reported */
+  uint64_t total;    /* the input's size, 0 when not known */
+  int status;        /* the first error that stops the run */
 } run;
 
 /* ---- messages ------------------------------------------------------------ */
@@ -451,10 +458,20 @@ static void add_row(run *r) {
   size_t n[SLOT_COUNT];
   for (int slot = 0; slot < SLOT_COUNT; slot++)
     d[slot] = slot_data(r, slot, &n[slot]);
-  int status = quire_writer_add(
-      r->writer, d[SLOT_SOURCE], n[SLOT_SOURCE], d[SLOT_DATE], n[SLOT_DATE],
-      d[SLOT_TITLE], n[SLOT_TITLE], d[SLOT_AUTHOR], n[SLOT_AUTHOR], d[SLOT_URL],
-      n[SLOT_URL], d[SLOT_TEXT], n[SLOT_TEXT]);
+  quire_document doc = QUIRE_DOCUMENT_INIT;
+  doc.source = d[SLOT_SOURCE];
+  doc.source_len = n[SLOT_SOURCE];
+  doc.date = d[SLOT_DATE];
+  doc.date_len = n[SLOT_DATE];
+  doc.title = d[SLOT_TITLE];
+  doc.title_len = n[SLOT_TITLE];
+  doc.author = d[SLOT_AUTHOR];
+  doc.author_len = n[SLOT_AUTHOR];
+  doc.url = d[SLOT_URL];
+  doc.url_len = n[SLOT_URL];
+  doc.text = d[SLOT_TEXT];
+  doc.text_len = n[SLOT_TEXT];
+  int status = quire_writer_add_document(r->writer, &doc);
   if (status == QUIRE_OK) {
     r->imp->rows++;
   } else if (status == QUIRE_EDATE || status == QUIRE_EUTF8 ||
@@ -576,6 +593,26 @@ static void run_feed(run *r, const char *data, size_t len) {
     parse_error(r, data, parsed);
 }
 
+/* Calls the progress callback when a step more has been read, or at the
+ * end of the input. */
+static void report_progress(run *r, int at_end) {
+  quire_import *imp = r->imp;
+  if (!imp->progress || r->status != QUIRE_OK)
+    return;
+  if (!at_end && r->consumed - r->reported < PROGRESS_STEP)
+    return;
+  r->reported = r->consumed;
+  if (imp->progress(imp->progress_ctx, r->consumed, r->total) != 0)
+    fail_run(r, QUIRE_ECALLBACK, "the progress callback asked to stop");
+}
+
+/* Feeds a piece of input and counts it for the progress callback. */
+static void run_feed_counted(run *r, const char *data, size_t len) {
+  run_feed(r, data, len);
+  r->consumed += len;
+  report_progress(r, 0);
+}
+
 static int run_end(run *r) {
   if (r->status == QUIRE_OK &&
       csv_fini(&r->parser, on_field, on_record, r) != 0 &&
@@ -623,9 +660,10 @@ static int parse_fd(run *r, int fd) {
       fail_run(r, QUIRE_EIO, "cannot read: %s", strerror(errno));
     if (got <= 0)
       break;
-    run_feed(r, chunk, (size_t)got);
+    run_feed_counted(r, chunk, (size_t)got);
   }
   q_free(chunk);
+  report_progress(r, 1);
   return run_end(r);
 }
 
@@ -716,6 +754,9 @@ int quire_import_csv_path(quire_import *imp, quire_writer *writer,
   run r;
   int status =
       run_start(&r, imp, writer, path, imp->base_dir ? imp->base_dir : dir);
+  struct stat st;
+  if (status == QUIRE_OK && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+    r.total = (uint64_t)st.st_size;
   if (status == QUIRE_OK)
     status = parse_fd(&r, fd);
   close(fd);
@@ -734,9 +775,21 @@ int quire_import_csv_buffer(quire_import *imp, quire_writer *writer,
                          imp->base_dir ? imp->base_dir : ".");
   if (status != QUIRE_OK)
     return status;
-  if (len)
-    run_feed(&r, data, len);
+  r.total = len;
+  for (size_t at = 0; at < len && r.status == QUIRE_OK; at += PROGRESS_STEP)
+    run_feed_counted(&r, data + at,
+                     len - at < PROGRESS_STEP ? len - at : PROGRESS_STEP);
+  report_progress(&r, 1);
   return run_end(&r);
+}
+
+int quire_import_set_progress(quire_import *imp, quire_progress_fn progress,
+                              void *ctx) {
+  if (!imp)
+    return QUIRE_EINVAL;
+  imp->progress = progress;
+  imp->progress_ctx = progress ? ctx : NULL;
+  return QUIRE_OK;
 }
 
 uint64_t quire_import_rows(const quire_import *imp) {

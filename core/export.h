@@ -40,11 +40,28 @@ struct quire_export {
   uint64_t cells_cut;
   uint64_t rows_over_sheet;
   uint64_t files;
+  quire_progress_fn progress; /* quire_export_set_progress(), or NULL */
+  void *progress_ctx;
+  uint64_t progress_total; /* the run's selected documents, 0 if unknown */
+  struct q_pull *pull;     /* quire_export_read()'s run, or NULL */
   char msg[Q_MSG_CAP];
 };
 
-/* Clears the counters and message before a run. */
-void q_export_reset(quire_export *exp);
+/* Makes the export ready to change or to run: QUIRE_ESTATE while a
+ * quire_export_read() run is under way, else ends a finished one. */
+int q_export_idle(quire_export *exp);
+
+/* Starts a run: as q_export_idle(), then clears the counters and message
+ * and, when there is a progress callback, counts the selection. */
+int q_export_begin(quire_export *exp);
+
+/* Counts a row written, over_sheet when no spreadsheet sheet would hold it,
+ * and tells the progress callback now and then. Returns QUIRE_ECALLBACK when
+ * the callback asks to stop. */
+int q_export_count_row(quire_export *exp, int over_sheet);
+
+/* Tells the progress callback that the run wrote all its rows. */
+int q_export_report_end(quire_export *exp);
 
 /* Opens a cursor over the export's selection, reading text blocks ahead on
  * another thread when the text is among the columns. */

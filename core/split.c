@@ -10,6 +10,9 @@
  * blocks shared with another shard are compressed again. Each shard is
  * written atomically by its writer.
  */
+/* Splitting into shards is in the header's experimental section. */
+#define QUIRE_EXPERIMENTAL
+
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>

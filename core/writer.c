@@ -687,7 +687,8 @@ static int train_dictionaries(quire_writer *w, uint64_t count) {
   return status;
 }
 
-static int replay(quire_writer *w, const uint64_t *order, uint64_t count);
+static int replay(quire_writer *w, const uint64_t *order, uint64_t count,
+                  int report);
 
 /* Input order: the sample is complete (or the input ended). Trains, then
  * writes the waiting documents in their order; later ones go straight into
@@ -696,7 +697,7 @@ int q_writer_end_sampling(quire_writer *w) {
   w->sampling = 0;
   int status = train_dictionaries(w, w->doc_count);
   if (status == QUIRE_OK)
-    status = replay(w, NULL, w->doc_count);
+    status = replay(w, NULL, w->doc_count, 0);
   return status;
 }
 
@@ -811,7 +812,7 @@ static int grow_docs(quire_writer *w) {
   return QUIRE_OK;
 }
 
-/* quire_writer_add(), duplicate detection when check_dups is set. */
+/* quire_writer_add_document(), duplicate detection when check_dups is set. */
 static int add_document(quire_writer *w, const char *source, size_t source_len,
                         const char *date, size_t date_len, const char *title,
                         size_t title_len, const char *author, size_t author_len,
@@ -905,13 +906,38 @@ static int add_document(quire_writer *w, const char *source, size_t source_len,
   return QUIRE_OK;
 }
 
-int quire_writer_add(quire_writer *w, const char *source, size_t source_len,
-                     const char *date, size_t date_len, const char *title,
-                     size_t title_len, const char *author, size_t author_len,
-                     const char *url, size_t url_len, const char *text,
-                     size_t text_len) {
-  return add_document(w, source, source_len, date, date_len, title, title_len,
-                      author, author_len, url, url_len, text, text_len, 1);
+/* Callers compiled against a later header pass a larger struct; its fields
+ * beyond ours are accepted only when unset, so that nothing they ask for is
+ * silently ignored. The cap keeps a garbage size from reading far. */
+#define DOCUMENT_MAX_SIZE 4096u
+
+static int check_document_size(quire_writer *w, const quire_document *doc) {
+  if (!doc)
+    return q_fail(w->msg, QUIRE_EINVAL, "document is NULL");
+  if (doc->size < sizeof *doc || doc->size > DOCUMENT_MAX_SIZE)
+    return q_fail(w->msg, QUIRE_EINVAL,
+                  "document size is %zu, not sizeof(quire_document) (%zu): "
+                  "initialise it with QUIRE_DOCUMENT_INIT",
+                  doc->size, sizeof *doc);
+  const unsigned char *bytes = (const unsigned char *)doc;
+  for (size_t i = sizeof *doc; i < doc->size; i++)
+    if (bytes[i] != 0)
+      return q_fail(w->msg, QUIRE_EINVAL,
+                    "the document sets fields this library (%s) does not "
+                    "know",
+                    QUIRE_VERSION_STRING);
+  return QUIRE_OK;
+}
+
+int quire_writer_add_document(quire_writer *w, const quire_document *doc) {
+  if (!w)
+    return QUIRE_EINVAL;
+  int status = check_document_size(w, doc);
+  if (status != QUIRE_OK)
+    return status;
+  return add_document(w, doc->source, doc->source_len, doc->date, doc->date_len,
+                      doc->title, doc->title_len, doc->author, doc->author_len,
+                      doc->url, doc->url_len, doc->text, doc->text_len, 1);
 }
 
 int q_writer_add_checked(quire_writer *w, const char *source, size_t source_len,
@@ -1017,12 +1043,29 @@ static int read_spill(quire_writer *w, uint64_t offset, q_buf *into,
   return QUIRE_OK;
 }
 
+/* Documents emitted between two calls of the progress callback. */
+#define PROGRESS_STEP 4096u
+
+/* Tells the progress callback that done of total documents are in blocks. */
+static int report_progress(quire_writer *w, uint64_t done, uint64_t total) {
+  if (!w->progress || w->progress(w->progress_ctx, done, total) == 0)
+    return QUIRE_OK;
+  return q_writer_fail(w, QUIRE_ECALLBACK,
+                       "the progress callback asked to stop");
+}
+
 /* Emits spilled documents order[0..count) (0..count when order is NULL)
- * as documents 0..count of the file. */
-static int replay(quire_writer *w, const uint64_t *order, uint64_t count) {
+ * as documents 0..count of the file, telling the progress callback when
+ * report is set. */
+static int replay(quire_writer *w, const uint64_t *order, uint64_t count,
+                  int report) {
   int status = spill_flush(w);
   q_buf record = {0};
   for (uint64_t k = 0; k < count && status == QUIRE_OK; k++) {
+    if (report && k % PROGRESS_STEP == 0 && k > 0)
+      status = report_progress(w, k, count);
+    if (status != QUIRE_OK)
+      break;
     const wdoc *d = &w->docs[order ? order[k] : k];
     size_t len =
         (size_t)d->title_len + d->author_len + d->url_len + d->text_len;
@@ -1037,6 +1080,8 @@ static int replay(quire_writer *w, const uint64_t *order, uint64_t count) {
     status = emit_document(w, d, &f);
   }
   q_buf_free(&record);
+  if (status == QUIRE_OK && report)
+    status = report_progress(w, count, count);
   return status;
 }
 
@@ -1061,7 +1106,7 @@ static int replay_clustered(quire_writer *w, const uint32_t *rank) {
     docs[k] = order[k].doc;
   status = train_dictionaries(w, w->doc_count);
   if (status == QUIRE_OK)
-    status = replay(w, docs, w->doc_count);
+    status = replay(w, docs, w->doc_count, 1);
   q_free(order);
   return status;
 }
@@ -1378,6 +1423,15 @@ static int finish_file(quire_writer *w) {
   q_free(rank);
   q_free(by_rank);
   return status;
+}
+
+int quire_writer_set_progress(quire_writer *w, quire_progress_fn progress,
+                              void *ctx) {
+  if (!w)
+    return QUIRE_EINVAL;
+  w->progress = progress;
+  w->progress_ctx = progress ? ctx : NULL;
+  return QUIRE_OK;
 }
 
 int quire_writer_finish(quire_writer *w) {

@@ -20,6 +20,7 @@
 #include "codec.h"
 #include "format.h"
 #include "quire.h"
+#include "testutil.h"
 
 /* Aborts with the failed condition: the fuzz targets' oracle, which the
  * fuzzer and test_fuzz_replay.c both see as a crash. */
@@ -219,9 +220,9 @@ static inline void hd_doc_free(hd_doc *d) {
 }
 
 static inline int hd_add(quire_writer *w, const hd_doc *d) {
-  return quire_writer_add(w, d->field[0], d->len[0], d->field[1], d->len[1],
-                          d->field[2], d->len[2], d->field[3], d->len[3],
-                          d->field[4], d->len[4], d->field[5], d->len[5]);
+  return tu_writer_add(w, d->field[0], d->len[0], d->field[1], d->len[1],
+                       d->field[2], d->len[2], d->field[3], d->len[3],
+                       d->field[4], d->len[4], d->field[5], d->len[5]);
 }
 
 /* Writes n generated documents to path. Returns QUIRE_OK or the failing

@@ -38,10 +38,10 @@ static quire_writer *open_writer(const char *path, int order,
 }
 
 static int add_doc(quire_writer *w, const doc *d) {
-  return quire_writer_add(w, d->source, strlen(d->source), d->date,
-                          strlen(d->date), d->title, strlen(d->title),
-                          d->author, strlen(d->author), d->url, strlen(d->url),
-                          d->text, text_len(d));
+  return tu_writer_add(w, d->source, strlen(d->source), d->date,
+                       strlen(d->date), d->title, strlen(d->title), d->author,
+                       strlen(d->author), d->url, strlen(d->url), d->text,
+                       text_len(d));
 }
 
 static void write_docs(const char *path, const doc *docs, size_t n, int order,
@@ -691,8 +691,8 @@ Test(errors, null_arguments) {
   cr_assert_eq(quire_cursor_next(NULL), QUIRE_EINVAL);
   cr_assert_eq(quire_cursor_field(NULL, 0, NULL, NULL), QUIRE_EINVAL);
   cr_assert_eq(quire_corpus_count_matches(NULL, NULL, NULL), QUIRE_EINVAL);
-  cr_assert_eq(quire_writer_add(NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0),
-               QUIRE_EINVAL);
+  quire_document empty = QUIRE_DOCUMENT_INIT;
+  cr_assert_eq(quire_writer_add_document(NULL, &empty), QUIRE_EINVAL);
   cr_assert_eq(quire_writer_finish(NULL), QUIRE_EINVAL);
   cr_assert_eq(quire_filter_add_source(NULL, "x", 1), QUIRE_EINVAL);
   cr_assert_str_eq(quire_strerror(QUIRE_ECORRUPT), "file is corrupt");
@@ -707,39 +707,87 @@ Test(errors, bad_documents_are_refused_and_writer_goes_on) {
   char path[512];
   tu_tmp_path(path, sizeof path, "bad.quire");
   quire_writer *w = open_writer(path, QUIRE_ORDER_INPUT, 0);
-  cr_assert_eq(quire_writer_add(w, "s", 1, "2016-13-01", 10, "", 0, "", 0, "",
-                                0, "x", 1),
-               QUIRE_EDATE);
+  cr_assert_eq(
+      tu_writer_add(w, "s", 1, "2016-13-01", 10, "", 0, "", 0, "", 0, "x", 1),
+      QUIRE_EDATE);
   cr_assert(strstr(quire_writer_errmsg(w), "2016-13-01"));
-  cr_assert_eq(quire_writer_add(w, "s", 1, "", 0, "bad \xff title", 11, "", 0,
-                                "", 0, "x", 1),
+  cr_assert_eq(tu_writer_add(w, "s", 1, "", 0, "bad \xff title", 11, "", 0, "",
+                             0, "x", 1),
                QUIRE_EUTF8);
   cr_assert(strstr(quire_writer_errmsg(w), "title"));
   cr_assert_eq(
-      quire_writer_add(w, "s", 1, "", 0, "\xC0\xAF", 2, "", 0, "", 0, "x", 1),
+      tu_writer_add(w, "s", 1, "", 0, "\xC0\xAF", 2, "", 0, "", 0, "x", 1),
       QUIRE_EUTF8, "overlong form");
-  cr_assert_eq(quire_writer_add(w, "s", 1, "", 0, "\xED\xA0\x80", 3, "", 0, "",
-                                0, "x", 1),
-               QUIRE_EUTF8, "surrogate");
-  cr_assert_eq(quire_writer_add(w, NULL, 3, "", 0, "", 0, "", 0, "", 0, "x", 1),
+  cr_assert_eq(
+      tu_writer_add(w, "s", 1, "", 0, "\xED\xA0\x80", 3, "", 0, "", 0, "x", 1),
+      QUIRE_EUTF8, "surrogate");
+  cr_assert_eq(tu_writer_add(w, NULL, 3, "", 0, "", 0, "", 0, "", 0, "x", 1),
                QUIRE_EINVAL);
   char *long_source = calloc(QUIRE_MAX_SOURCE_LENGTH + 2, 1);
   memset(long_source, 'a', QUIRE_MAX_SOURCE_LENGTH + 1);
-  cr_assert_eq(quire_writer_add(w, long_source, QUIRE_MAX_SOURCE_LENGTH + 1, "",
-                                0, "", 0, "", 0, "", 0, "x", 1),
+  cr_assert_eq(tu_writer_add(w, long_source, QUIRE_MAX_SOURCE_LENGTH + 1, "", 0,
+                             "", 0, "", 0, "", 0, "x", 1),
                QUIRE_ELIMIT);
   free(long_source);
-  cr_assert_eq(quire_writer_add(w, "s", 1, "", 0, "", 0, "", 0, "", 0, "ok", 2),
+  cr_assert_eq(tu_writer_add(w, "s", 1, "", 0, "", 0, "", 0, "", 0, "ok", 2),
                QUIRE_OK);
   cr_assert_eq(quire_writer_set_level(w, 3), QUIRE_ESTATE,
                "options are fixed after the first document");
   cr_assert_eq(quire_writer_doc_count(w), 1);
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK);
-  cr_assert_eq(quire_writer_add(w, "s", 1, "", 0, "", 0, "", 0, "", 0, "x", 1),
+  cr_assert_eq(tu_writer_add(w, "s", 1, "", 0, "", 0, "", 0, "", 0, "x", 1),
                QUIRE_ESTATE);
   quire_writer_free(w);
   quire_corpus *c = open_corpus(path);
   cr_assert_eq(quire_corpus_doc_count(c), 1);
+  quire_corpus_free(c);
+  unlink(path);
+}
+
+/* The document struct's size field: what an older or newer caller passes. */
+Test(errors, document_struct_size_is_checked) {
+  char path[512];
+  tu_tmp_path(path, sizeof path, "docsize.quire");
+  quire_writer *w = open_writer(path, QUIRE_ORDER_INPUT, 0);
+  cr_assert_eq(quire_writer_add_document(w, NULL), QUIRE_EINVAL);
+  cr_assert(strstr(quire_writer_errmsg(w), "NULL"));
+  quire_document d = QUIRE_DOCUMENT_INIT;
+  cr_assert_eq(d.size, sizeof d);
+  d.text = "kept";
+  d.text_len = 4;
+  d.size = 0; /* never initialised */
+  cr_assert_eq(quire_writer_add_document(w, &d), QUIRE_EINVAL);
+  cr_assert(strstr(quire_writer_errmsg(w), "QUIRE_DOCUMENT_INIT"));
+  d.size = sizeof d - sizeof(size_t); /* a struct missing its last field */
+  cr_assert_eq(quire_writer_add_document(w, &d), QUIRE_EINVAL);
+  d.size = (size_t)1 << 40; /* garbage */
+  cr_assert_eq(quire_writer_add_document(w, &d), QUIRE_EINVAL);
+
+  /* A caller built against a later header, whose struct has grown. */
+  struct {
+    quire_document base;
+    const char *later_field;
+  } newer;
+  memset(&newer, 0, sizeof newer);
+  newer.base = d;
+  newer.base.size = sizeof newer;
+  cr_assert_eq(quire_writer_add_document(w, &newer.base), QUIRE_OK,
+               "unknown fields left zero are accepted");
+  newer.later_field = "set";
+  cr_assert_eq(quire_writer_add_document(w, &newer.base), QUIRE_EINVAL,
+               "a field this library does not know is never ignored");
+  cr_assert(strstr(quire_writer_errmsg(w), "does not know"));
+
+  d.size = sizeof d;
+  d.title = NULL;
+  d.title_len = 2;
+  cr_assert_eq(quire_writer_add_document(w, &d), QUIRE_EINVAL);
+  d.title_len = 0;
+  cr_assert_eq(quire_writer_add_document(w, &d), QUIRE_OK);
+  cr_assert_eq(quire_writer_finish(w), QUIRE_OK);
+  quire_writer_free(w);
+  quire_corpus *c = open_corpus(path);
+  cr_assert_eq(quire_corpus_doc_count(c), 2, "the refused ones left no trace");
   quire_corpus_free(c);
   unlink(path);
 }
@@ -749,8 +797,8 @@ Test(errors, utf8_replace_policy) {
   tu_tmp_path(path, sizeof path, "rep.quire");
   quire_writer *w = open_writer(path, QUIRE_ORDER_INPUT, 0);
   cr_assert_eq(quire_writer_set_utf8(w, QUIRE_UTF8_REPLACE), QUIRE_OK);
-  cr_assert_eq(quire_writer_add(w, "s\xff", 2, "", 0, "a\xC3", 2, "", 0, "", 0,
-                                "x\xE2\x82y", 4),
+  cr_assert_eq(tu_writer_add(w, "s\xff", 2, "", 0, "a\xC3", 2, "", 0, "", 0,
+                             "x\xE2\x82y", 4),
                QUIRE_OK);
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK);
   quire_writer_free(w);

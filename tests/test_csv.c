@@ -31,9 +31,9 @@ static void pack_rows(const char *path, const row *rows, size_t n) {
   cr_assert_eq(quire_writer_set_order(w, QUIRE_ORDER_INPUT), QUIRE_OK);
   for (size_t i = 0; i < n; i++) {
     const char *const *f = rows[i].f;
-    cr_assert_eq(quire_writer_add(w, f[0], strlen(f[0]), f[1], strlen(f[1]),
-                                  f[2], strlen(f[2]), f[3], strlen(f[3]), f[4],
-                                  strlen(f[4]), f[5], strlen(f[5])),
+    cr_assert_eq(tu_writer_add(w, f[0], strlen(f[0]), f[1], strlen(f[1]), f[2],
+                               strlen(f[2]), f[3], strlen(f[3]), f[4],
+                               strlen(f[4]), f[5], strlen(f[5])),
                  QUIRE_OK, "row %zu: %s", i, quire_writer_errmsg(w));
   }
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK, "%s", quire_writer_errmsg(w));
@@ -885,9 +885,9 @@ Test(round_trip, clustered_order_with_rfc2822_and_offsets) {
   cr_assert_eq(quire_writer_open(path, &w), QUIRE_OK);
   for (size_t i = 0; i < 4; i++) {
     const char *const *f = rows[i].f;
-    cr_assert_eq(quire_writer_add(w, f[0], strlen(f[0]), f[1], strlen(f[1]),
-                                  f[2], strlen(f[2]), f[3], strlen(f[3]), f[4],
-                                  strlen(f[4]), f[5], strlen(f[5])),
+    cr_assert_eq(tu_writer_add(w, f[0], strlen(f[0]), f[1], strlen(f[1]), f[2],
+                               strlen(f[2]), f[3], strlen(f[3]), f[4],
+                               strlen(f[4]), f[5], strlen(f[5])),
                  QUIRE_OK);
   }
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK);
@@ -932,8 +932,8 @@ Test(round_trip, hundred_thousand_documents, .timeout = 120) {
       tl += (size_t)snprintf(text + tl, sizeof text - tl, "%s ",
                              words[tu_rand(&seed) % 7]);
     const char *source = sources[(r >> 32) % 4];
-    cr_assert_eq(quire_writer_add(w, source, strlen(source), date, strlen(date),
-                                  title, strlen(title), "", 0, "", 0, text, tl),
+    cr_assert_eq(tu_writer_add(w, source, strlen(source), date, strlen(date),
+                               title, strlen(title), "", 0, "", 0, text, tl),
                  QUIRE_OK, "%s", quire_writer_errmsg(w));
   }
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK);

@@ -282,9 +282,9 @@ static void write_corpus(const char *path, const ddoc *docs, size_t n,
     cr_assert_eq(quire_writer_set_dedup(w, dedup, 0), QUIRE_OK, "%s",
                  quire_writer_errmsg(w));
   for (size_t i = 0; i < n; i++)
-    cr_assert_eq(quire_writer_add(w, "src", 3, "2020-01-01", 10, "title", 5, "",
-                                  0, docs[i].url, strlen(docs[i].url),
-                                  docs[i].text, strlen(docs[i].text)),
+    cr_assert_eq(tu_writer_add(w, "src", 3, "2020-01-01", 10, "title", 5, "", 0,
+                               docs[i].url, strlen(docs[i].url), docs[i].text,
+                               strlen(docs[i].text)),
                  QUIRE_OK, "%s", quire_writer_errmsg(w));
   if (dropped)
     *dropped = quire_writer_dropped(w);
@@ -463,9 +463,9 @@ Test(dups, bad_arguments) {
   cr_expect_eq(quire_writer_set_dedup(w, QUIRE_DUP_NEAR, -0.5), QUIRE_EINVAL);
   cr_expect_eq(quire_writer_set_dedup(w, QUIRE_DUP_NEAR, 0.5), QUIRE_OK);
   cr_expect_eq(quire_writer_set_dedup(w, QUIRE_DUP_URL, 0), QUIRE_OK);
-  cr_expect_eq(quire_writer_add(w, "", 0, "", 0, "", 0, "", 0, "u", 1, "t", 1),
+  cr_expect_eq(tu_writer_add(w, "", 0, "", 0, "", 0, "", 0, "u", 1, "t", 1),
                QUIRE_OK);
-  cr_expect_eq(quire_writer_add(w, "", 0, "", 0, "", 0, "", 0, "u", 1, "t", 1),
+  cr_expect_eq(tu_writer_add(w, "", 0, "", 0, "", 0, "", 0, "u", 1, "t", 1),
                QUIRE_OK);
   cr_expect_eq(quire_writer_dropped(w), 1);
   cr_expect_eq(quire_writer_doc_count(w), 1);

@@ -84,7 +84,7 @@ Test(format11, writer_options) {
   cr_assert_eq(quire_writer_set_dictionary_size(w, 0), QUIRE_OK);
   cr_assert_eq(quire_writer_set_codec(NULL, QUIRE_CODEC_ZSTD), QUIRE_EINVAL);
   cr_assert_eq(quire_writer_set_dictionary_size(NULL, 0), QUIRE_EINVAL);
-  cr_assert_eq(quire_writer_add(w, "", 0, "", 0, "t", 1, "", 0, "", 0, "x", 1),
+  cr_assert_eq(tu_writer_add(w, "", 0, "", 0, "t", 1, "", 0, "", 0, "x", 1),
                QUIRE_OK);
   cr_assert_eq(quire_writer_set_codec(w, QUIRE_CODEC_ZSTD), QUIRE_ESTATE);
   cr_assert_eq(quire_writer_set_dictionary_size(w, 0), QUIRE_ESTATE);

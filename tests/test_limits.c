@@ -28,8 +28,8 @@ static int add_with(quire_writer *w, int field, const char *data, size_t len) {
     n[i] = strlen(f[i]);
   f[field] = data;
   n[field] = len;
-  return quire_writer_add(w, f[0], n[0], f[1], n[1], f[2], n[2], f[3], n[3],
-                          f[4], n[4], f[5], n[5]);
+  return tu_writer_add(w, f[0], n[0], f[1], n[1], f[2], n[2], f[3], n[3], f[4],
+                       n[4], f[5], n[5]);
 }
 
 /* One byte over a field's limit is refused, exactly at it is accepted, and

@@ -27,8 +27,8 @@ static quire_corpus *dated_corpus(const char *path) {
   cr_assert_eq(quire_writer_open(path, &w), QUIRE_OK);
   cr_assert_eq(quire_writer_set_order(w, QUIRE_ORDER_INPUT), QUIRE_OK);
   for (size_t i = 0; i < sizeof dates / sizeof dates[0]; i++)
-    cr_assert_eq(quire_writer_add(w, "s", 1, dates[i], strlen(dates[i]), "t", 1,
-                                  "", 0, "", 0, "x", 1),
+    cr_assert_eq(tu_writer_add(w, "s", 1, dates[i], strlen(dates[i]), "t", 1,
+                               "", 0, "", 0, "x", 1),
                  QUIRE_OK, "%s", quire_writer_errmsg(w));
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK);
   quire_writer_free(w);

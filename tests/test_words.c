@@ -227,9 +227,9 @@ static void gen_make(gen_corpus *g, int docs, uint64_t seed, uint32_t block,
     g->sources[i] = sources[i % 3];
     char date[16];
     snprintf(date, sizeof date, "%d", 2010 + i % 5);
-    cr_assert_eq(quire_writer_add(w, g->sources[i], 1, date, 4, g->titles[i],
-                                  strlen(g->titles[i]), "", 0, "", 0,
-                                  g->texts[i], strlen(g->texts[i])),
+    cr_assert_eq(tu_writer_add(w, g->sources[i], 1, date, 4, g->titles[i],
+                               strlen(g->titles[i]), "", 0, "", 0, g->texts[i],
+                               strlen(g->texts[i])),
                  QUIRE_OK, "%s", quire_writer_errmsg(w));
   }
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK);
@@ -357,9 +357,9 @@ Test(words, absent_one_block_and_everywhere) {
                      i >= 120 && i < 123 ? "Zyxwvut" : "filler");
     while (n < 1000)
       n += snprintf(text + n, sizeof text - (size_t)n, "lorem ipsum ");
-    cr_assert_eq(quire_writer_add(w, "", 0, "", 0, "t", 1, "", 0, "", 0, text,
-                                  (size_t)n),
-                 QUIRE_OK);
+    cr_assert_eq(
+        tu_writer_add(w, "", 0, "", 0, "t", 1, "", 0, "", 0, text, (size_t)n),
+        QUIRE_OK);
   }
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK);
   quire_writer_free(w);
@@ -636,8 +636,8 @@ static void marker_corpus(const char *path, int summaries) {
       n += snprintf(text + n, sizeof text - (size_t)n, " v%u",
                     (unsigned)(tu_rand(&rng) % 2000));
     snprintf(title, sizeof title, "Title %d", i % 7);
-    cr_assert_eq(quire_writer_add(w, "", 0, "", 0, title, strlen(title), "", 0,
-                                  "", 0, text, (size_t)n),
+    cr_assert_eq(tu_writer_add(w, "", 0, "", 0, title, strlen(title), "", 0, "",
+                               0, text, (size_t)n),
                  QUIRE_OK);
   }
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK);
@@ -822,9 +822,8 @@ Test(words, summaries_without_a_temporary_file, .timeout = 120) {
   cr_assert_eq(quire_writer_set_block_size(w, 256 << 10), QUIRE_OK);
   for (int i = 0; i < 150; i++) {
     size_t n = distinct_words_block(text, cap, i);
-    cr_assert_eq(
-        quire_writer_add(w, "", 0, "", 0, "", 0, "", 0, "", 0, text, n),
-        QUIRE_OK, "%s", quire_writer_errmsg(w));
+    cr_assert_eq(tu_writer_add(w, "", 0, "", 0, "", 0, "", 0, "", 0, text, n),
+                 QUIRE_OK, "%s", quire_writer_errmsg(w));
   }
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK, "%s", quire_writer_errmsg(w));
   quire_writer_free(w);

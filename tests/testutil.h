@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "quire.h"
+
 /* Writes into buf (cap bytes) a fresh path under the test temporary
  * directory, unique per process and call, ending in name. Returns buf. */
 char *tu_tmp_path(char *buf, size_t cap, const char *name);
@@ -23,5 +25,13 @@ int tu_exists(const char *path);
 
 /* A deterministic pseudo-random generator (splitmix64). */
 uint64_t tu_rand(uint64_t *state);
+
+/* Adds one document through quire_writer_add_document(), the fields given
+ * as (pointer, length) pairs in the struct's order: the tests' shorthand. */
+int tu_writer_add(quire_writer *w, const char *source, size_t source_len,
+                  const char *date, size_t date_len, const char *title,
+                  size_t title_len, const char *author, size_t author_len,
+                  const char *url, size_t url_len, const char *text,
+                  size_t text_len);
 
 #endif

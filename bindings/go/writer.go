@@ -3,6 +3,31 @@ package quire
 /*
 #include <stdlib.h>
 #include <quire.h>
+
+// Go strings may be passed to C as arguments but not stored in C memory the
+// Go code owns, so the document struct is filled here, on the C side.
+static int quire_go_add_document(quire_writer *w, const char *source,
+                                 size_t source_len, const char *date,
+                                 size_t date_len, const char *title,
+                                 size_t title_len, const char *author,
+                                 size_t author_len, const char *url,
+                                 size_t url_len, const char *text,
+                                 size_t text_len) {
+  quire_document doc = QUIRE_DOCUMENT_INIT;
+  doc.source = source;
+  doc.source_len = source_len;
+  doc.date = date;
+  doc.date_len = date_len;
+  doc.title = title;
+  doc.title_len = title_len;
+  doc.author = author;
+  doc.author_len = author_len;
+  doc.url = url;
+  doc.url_len = url_len;
+  doc.text = text;
+  doc.text_len = text_len;
+  return quire_writer_add_document(w, &doc);
+}
 */
 import "C"
 
@@ -228,7 +253,7 @@ func (w *Writer) Add(d Document) error {
 	author, authorLen := cstr(d.Author)
 	url, urlLen := cstr(d.URL)
 	text, textLen := cstr(d.Text)
-	st := C.quire_writer_add(w.ptr, src, srcLen, date, dateLen, title, titleLen,
+	st := C.quire_go_add_document(w.ptr, src, srcLen, date, dateLen, title, titleLen,
 		author, authorLen, url, urlLen, text, textLen)
 	runtime.KeepAlive(w)
 	if st != C.QUIRE_OK {

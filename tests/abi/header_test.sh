@@ -19,7 +19,7 @@ rm -rf "$work"
 mkdir -p "$work"
 header_functions "$include/quire.h" | sed 's/.*/  (any_function)&,/' >"$work/api_functions.inc"
 
-warnings="-Wall -Wextra -Wpedantic -Werror -Wshadow -Wundef -Wcast-qual"
+warnings="-Wall -Wextra -Wpedantic -Werror -Wshadow -Wundef -Wcast-qual -DQUIRE_EXPERIMENTAL"
 c_warnings="$warnings -Wstrict-prototypes -Wmissing-prototypes"
 compilers=("$cc c" "$cxx c++")
 command -v clang >/dev/null && compilers+=("clang c")

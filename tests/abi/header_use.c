@@ -1,5 +1,6 @@
 /*
- * header_use.c: compiled as C and as C++ by header_test.sh, with every
+ * header_use.c: compiled as C and as C++ by header_test.sh (with the
+ * experimental section declared), with every
  * warning an error, and linked against libquire.so. It includes quire.h
  * twice, uses its types and constants and takes the address of every
  * QUIRE_API function (api_functions.inc, generated from the header), so
@@ -55,6 +56,10 @@ static void my_free(void *ctx, void *ptr) {
   (void)ctx;
   (void)ptr;
 }
+static int progress(void *ctx, uint64_t done, uint64_t total) {
+  (void)ctx;
+  return done > total;
+}
 
 typedef void (*any_function)(void);
 static const any_function api_functions[] = {
@@ -69,7 +74,12 @@ int main(void) {
   size_t written = 0;
   if (!write_fn || write_fn(&written, "abc", 3) != 0 || written != 3)
     return 1;
-  if (!malloc_fn || !realloc_fn || !free_fn)
+  quire_progress_fn progress_fn = progress;
+  if (!malloc_fn || !realloc_fn || !free_fn || progress_fn(NULL, 1, 2) != 0)
+    return 1;
+  /* The document initialiser is valid C and C++ and says its size. */
+  quire_document doc = QUIRE_DOCUMENT_INIT;
+  if (doc.size != sizeof doc || doc.text != NULL || doc.text_len != 0)
     return 1;
   for (size_t i = 0; i < sizeof api_functions / sizeof api_functions[0]; i++)
     if (!api_functions[i])

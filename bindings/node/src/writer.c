@@ -213,11 +213,22 @@ napi_value qn_writer_add(napi_env env, napi_callback_info info) {
   for (got = 0; got < 6; got++)
     if (qn_get_str(env, argv[got + 1], names[got], &s[got]) != 0)
       break;
-  if (got == 6)
-    status =
-        quire_writer_add(w->writer, s[0].data, s[0].len, s[1].data, s[1].len,
-                         s[2].data, s[2].len, s[3].data, s[3].len, s[4].data,
-                         s[4].len, s[5].data, s[5].len);
+  if (got == 6) {
+    quire_document doc = QUIRE_DOCUMENT_INIT;
+    doc.source = s[0].data;
+    doc.source_len = s[0].len;
+    doc.date = s[1].data;
+    doc.date_len = s[1].len;
+    doc.title = s[2].data;
+    doc.title_len = s[2].len;
+    doc.author = s[3].data;
+    doc.author_len = s[3].len;
+    doc.url = s[4].data;
+    doc.url_len = s[4].len;
+    doc.text = s[5].data;
+    doc.text_len = s[5].len;
+    status = quire_writer_add_document(w->writer, &doc);
+  }
   for (i = 0; i < got; i++)
     qn_str_free(&s[i]);
   if (got < 6)

@@ -9,6 +9,7 @@ cannot change under the binding unnoticed.
 from ctypes import (
     CFUNCTYPE,
     POINTER,
+    Structure,
     c_char_p,
     c_double,
     c_int,
@@ -22,6 +23,29 @@ from ctypes import (
 
 # int (*quire_write_fn)(void *ctx, const char *data, size_t len)
 WRITE_FN = CFUNCTYPE(c_int, c_void_p, c_void_p, c_size_t)
+
+
+
+class Document(Structure):
+    """struct quire_document: one document for quire_writer_add_document().
+    Set size to ``ctypes.sizeof(Document)``."""
+
+    _fields_ = [
+        ("size", c_size_t),
+        ("source", c_char_p),
+        ("source_len", c_size_t),
+        ("date", c_char_p),
+        ("date_len", c_size_t),
+        ("title", c_char_p),
+        ("title_len", c_size_t),
+        ("author", c_char_p),
+        ("author_len", c_size_t),
+        ("url", c_char_p),
+        ("url_len", c_size_t),
+        ("text", c_char_p),
+        ("text_len", c_size_t),
+    ]
+
 
 _handle = c_void_p  # every opaque quire_* handle
 _out_handle = POINTER(c_void_p)  # quire_* **out
@@ -110,7 +134,7 @@ PROTOTYPES = {
     "quire_writer_set_order": (c_int, [_handle, c_int]),
     "quire_writer_set_utf8": (c_int, [_handle, c_int]),
     "quire_writer_set_threads": (c_int, [_handle, c_int]),
-    "quire_writer_add": (c_int, [_handle] + [_text, c_size_t] * 6),
+    "quire_writer_add_document": (c_int, [_handle, POINTER(Document)]),
     "quire_writer_doc_count": (c_uint64, [_handle]),
     "quire_writer_finish": (c_int, [_handle]),
     "quire_writer_free": (None, [_handle]),

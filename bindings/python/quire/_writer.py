@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import weakref
-from ctypes import byref, c_uint64, c_void_p
+from ctypes import byref, c_uint64, c_void_p, sizeof
 from typing import TYPE_CHECKING, Dict, Iterable, List, Mapping, NamedTuple, Optional, Union
 
 from ._common import (
@@ -27,6 +27,7 @@ from ._common import (
 from ._dups import kind_mask
 from ._errors import InvalidArgumentError, closed
 from ._lib import lib
+from ._prototypes import Document
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._corpus import Corpus
@@ -194,9 +195,9 @@ class Writer:
         h = self._require()
         s, d, ti = encode(source), date_text(date), encode(title)
         a, u, tx = encode(author), encode(url), encode(text)
-        rc = lib.quire_writer_add(
-            h, s, len(s), d, len(d), ti, len(ti), a, len(a), u, len(u), tx, len(tx)
-        )
+        fields = (s, len(s), d, len(d), ti, len(ti), a, len(a), u, len(u), tx, len(tx))
+        doc = Document(sizeof(Document), *fields)
+        rc = lib.quire_writer_add_document(h, byref(doc))
         if rc != 0:
             check(rc, lib.quire_writer_errmsg, h)
 

@@ -22,13 +22,28 @@ static int fail(const char *what, int status, const char *detail) {
 static int write_corpus(const char *path) {
   quire_writer *w;
   int status = quire_writer_open(path, &w);
+  quire_document doc = QUIRE_DOCUMENT_INIT;
+  doc.source = "Daily Planet";
+  doc.source_len = 12;
+  doc.date = "2016-01-31";
+  doc.date_len = 10;
+  doc.title = "Heat wave";
+  doc.title_len = 9;
+  doc.author = "Lois Lane";
+  doc.author_len = 9;
+  doc.url = "http://dp/1";
+  doc.url_len = 11;
+  doc.text = "It was hot.";
+  doc.text_len = 11;
   if (status == QUIRE_OK)
-    status = quire_writer_add(w, "Daily Planet", 12, "2016-01-31", 10,
-                              "Heat wave", 9, "Lois Lane", 9, "http://dp/1", 11,
-                              "It was hot.", 11);
-  if (status == QUIRE_OK) /* no source, no date */
-    status = quire_writer_add(w, NULL, 0, NULL, 0, "Untitled", 8, NULL, 0, NULL,
-                              0, "Undated text.", 13);
+    status = quire_writer_add_document(w, &doc);
+  quire_document undated = QUIRE_DOCUMENT_INIT; /* no source, no date */
+  undated.title = "Untitled";
+  undated.title_len = 8;
+  undated.text = "Undated text.";
+  undated.text_len = 13;
+  if (status == QUIRE_OK)
+    status = quire_writer_add_document(w, &undated);
   if (status == QUIRE_OK)
     status = quire_writer_finish(w);
   int result = status == QUIRE_OK

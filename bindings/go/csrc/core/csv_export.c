@@ -31,6 +31,7 @@
 
 #include "export.h"
 #include "reader.h"
+#include "words.h"
 
 #define OUT_BUFFER_SIZE (64u << 10)
 #define MAX_COLUMNS Q_EXPORT_MAX_COLUMNS
@@ -46,7 +47,8 @@ const char *const q_export_column_names[Q_COL_COUNT] = {
 
 /* ---- the buffered output ------------------------------------------------- */
 
-enum sink_kind { SINK_FILE, SINK_FD, SINK_CALLBACK };
+/* SINK_PULL keeps the output for quire_export_read() to hand over. */
+enum sink_kind { SINK_FILE, SINK_FD, SINK_CALLBACK, SINK_PULL };
 
 typedef struct out {
   char *buf;
@@ -56,6 +58,7 @@ typedef struct out {
   int fd;
   quire_write_fn write;
   void *ctx;
+  q_buf *pending;
   char *msg;
 } out;
 
@@ -70,6 +73,10 @@ static int sink_write(out *o, const char *data, size_t len) {
     if (o->write(o->ctx, data, len) != 0)
       return q_fail(o->msg, QUIRE_ECALLBACK,
                     "the write callback asked to stop");
+    return QUIRE_OK;
+  case SINK_PULL:
+    if (q_buf_append(o->pending, data, len) != QUIRE_OK)
+      return q_fail(o->msg, QUIRE_ENOMEM, "out of memory");
     return QUIRE_OK;
   }
   return q_fail(o->msg, QUIRE_EINVAL, "unknown output");
@@ -271,12 +278,97 @@ static int put_row(quire_export *exp, quire_cursor *cur, out *o) {
 
 /* ---- what both exports share (export.h) ---------------------------------- */
 
-void q_export_reset(quire_export *exp) {
+/* Rows between two calls of the progress callback. */
+#define PROGRESS_STEP 1024u
+
+/* Whether a file's rows_in_file-th data row is past a spreadsheet sheet. */
+static int over_sheet(uint64_t rows_in_file) {
+  return rows_in_file > Q_SHEET_ROWS - 1;
+}
+
+/* ---- the pull-style run (quire_export_read) ------------------------------ */
+
+enum pull_state { PULL_RUNNING, PULL_DONE, PULL_FAILED };
+
+/* A quire_export_read() run: rows go through o, whose buffer empties into
+ * pending, from which reads copy them out. */
+typedef struct q_pull {
+  out o;
+  q_buf pending;
+  size_t pending_at;    /* bytes of pending already read */
+  quire_cursor *cursor; /* NULL once every row is in o or pending */
+  uint64_t in_file;
+  enum pull_state state;
+} q_pull;
+
+static void pull_release(q_pull *p) {
+  quire_cursor_free(p->cursor);
+  p->cursor = NULL;
+  q_free(p->o.buf);
+  p->o.buf = NULL;
+  q_buf_free(&p->pending);
+  p->pending_at = 0;
+}
+
+static void pull_free(quire_export *exp) {
+  if (!exp->pull)
+    return;
+  pull_release(exp->pull);
+  q_free(exp->pull);
+  exp->pull = NULL;
+}
+
+int q_export_idle(quire_export *exp) {
+  if (exp->pull && exp->pull->state == PULL_RUNNING)
+    return q_fail(exp->msg, QUIRE_ESTATE,
+                  "a quire_export_read() run is under way: read it to the "
+                  "end or free the export");
+  pull_free(exp);
+  return QUIRE_OK;
+}
+
+/* The selection's size when the sources and dates decide it; counting the
+ * matches of terms would read the texts twice. */
+static uint64_t selection_size(const quire_export *exp) {
+  uint64_t count = 0;
+  if (exp->filter && q_filter_terms(exp->filter))
+    return 0;
+  if (quire_corpus_count_matches(exp->corpus, exp->filter, &count) != QUIRE_OK)
+    return 0;
+  return count;
+}
+
+int q_export_begin(quire_export *exp) {
+  int status = q_export_idle(exp);
+  if (status != QUIRE_OK)
+    return status;
   exp->rows = 0;
   exp->cells_cut = 0;
   exp->rows_over_sheet = 0;
   exp->files = 0;
   exp->msg[0] = '\0';
+  exp->progress_total = exp->progress ? selection_size(exp) : 0;
+  return QUIRE_OK;
+}
+
+static int report_progress(quire_export *exp) {
+  if (exp->progress(exp->progress_ctx, exp->rows, exp->progress_total) == 0)
+    return QUIRE_OK;
+  return q_fail(exp->msg, QUIRE_ECALLBACK,
+                "the progress callback asked to stop");
+}
+
+int q_export_count_row(quire_export *exp, int over_sheet) {
+  exp->rows++;
+  if (over_sheet)
+    exp->rows_over_sheet++;
+  if (exp->progress && exp->rows % PROGRESS_STEP == 0)
+    return report_progress(exp);
+  return QUIRE_OK;
+}
+
+int q_export_report_end(quire_export *exp) {
+  return exp->progress ? report_progress(exp) : QUIRE_OK;
 }
 
 int q_export_cursor(quire_export *exp, quire_cursor **out_cur) {
@@ -387,13 +479,6 @@ void q_export_remove_parts(const char *path, uint64_t count) {
 
 /* ---- runs ---------------------------------------------------------------- */
 
-/* Counts a row written as the file's rows-th and whether a sheet holds it. */
-static void count_row(quire_export *exp, uint64_t rows_in_file) {
-  exp->rows++;
-  if (rows_in_file > Q_SHEET_ROWS - 1)
-    exp->rows_over_sheet++;
-}
-
 /* Writes every row of cur after the header into o. */
 static int run_rows(quire_export *exp, quire_cursor *cur, out *o) {
   int status = put_header(exp, o);
@@ -402,10 +487,12 @@ static int run_rows(quire_export *exp, quire_cursor *cur, out *o) {
   while (status == QUIRE_OK && (step = quire_cursor_next(cur)) == QUIRE_ROW) {
     status = put_row(exp, cur, o);
     if (status == QUIRE_OK)
-      count_row(exp, ++in_file);
+      status = q_export_count_row(exp, over_sheet(++in_file));
   }
   if (status == QUIRE_OK && step != QUIRE_DONE)
     status = q_fail(exp->msg, step, "%s", quire_cursor_errmsg(cur));
+  if (status == QUIRE_OK)
+    status = q_export_report_end(exp);
   if (status == QUIRE_OK)
     exp->files = 1;
   return status == QUIRE_OK ? out_flush(o) : status;
@@ -413,7 +500,9 @@ static int run_rows(quire_export *exp, quire_cursor *cur, out *o) {
 
 /* Starts a run: clears the counters and makes the output buffer. */
 static int run_start(quire_export *exp, out *o) {
-  q_export_reset(exp);
+  int status = q_export_begin(exp);
+  if (status != QUIRE_OK)
+    return status;
   o->msg = exp->msg;
   o->len = 0;
   o->buf = q_malloc(OUT_BUFFER_SIZE);
@@ -440,6 +529,90 @@ static int run(quire_export *exp, out *o) {
   quire_cursor_free(cur);
   q_free(o->buf);
   return status;
+}
+
+static int run_start(quire_export *exp, out *o);
+
+/* Starts a quire_export_read() run, with the header waiting in its output. */
+static int pull_start(quire_export *exp) {
+  if (exp->split_rows)
+    return q_fail(exp->msg, QUIRE_EINVAL,
+                  "an export split into files needs a path");
+  q_pull *p = q_calloc(1, sizeof *p);
+  if (!p)
+    return q_fail(exp->msg, QUIRE_ENOMEM, "out of memory");
+  p->o.kind = SINK_PULL;
+  p->o.pending = &p->pending;
+  int status = run_start(exp, &p->o);
+  if (status == QUIRE_OK)
+    status = q_export_cursor(exp, &p->cursor);
+  if (status == QUIRE_OK)
+    status = put_header(exp, &p->o);
+  if (status != QUIRE_OK) {
+    pull_release(p);
+    q_free(p);
+    return status;
+  }
+  exp->pull = p;
+  return QUIRE_OK;
+}
+
+/* Moves the run one row on; after the last row, flushes o. */
+static int pull_step(quire_export *exp, q_pull *p) {
+  int step = quire_cursor_next(p->cursor);
+  if (step == QUIRE_ROW) {
+    int status = put_row(exp, p->cursor, &p->o);
+    if (status != QUIRE_OK)
+      return status;
+    return q_export_count_row(exp, over_sheet(++p->in_file));
+  }
+  if (step != QUIRE_DONE)
+    return q_fail(exp->msg, step, "%s", quire_cursor_errmsg(p->cursor));
+  quire_cursor_free(p->cursor);
+  p->cursor = NULL;
+  int status = q_export_report_end(exp);
+  if (status == QUIRE_OK)
+    status = out_flush(&p->o);
+  if (status == QUIRE_OK)
+    exp->files = 1;
+  return status;
+}
+
+/* Copies what pending holds, as much as fits, into buf from *n on. */
+static void pull_copy(q_pull *p, char *buf, size_t cap, size_t *n) {
+  size_t len = p->pending.len - p->pending_at;
+  if (len > cap - *n)
+    len = cap - *n;
+  memcpy(buf + *n, p->pending.data + p->pending_at, len);
+  p->pending_at += len;
+  *n += len;
+  if (p->pending_at == p->pending.len)
+    p->pending.len = p->pending_at = 0;
+}
+
+/* Fills buf from the run; ends it on a failure or when nothing is left. */
+static int pull_fill(quire_export *exp, q_pull *p, char *buf, size_t cap,
+                     size_t *n) {
+  int status = QUIRE_OK;
+  while (*n < cap && status == QUIRE_OK) {
+    if (p->pending.len > p->pending_at)
+      pull_copy(p, buf, cap, n);
+    else if (p->cursor)
+      status = pull_step(exp, p);
+    else
+      break;
+  }
+  if (status != QUIRE_OK) {
+    *n = 0;
+    p->state = PULL_FAILED;
+    pull_release(p);
+    return status;
+  }
+  if (*n > 0)
+    return QUIRE_OK;
+  p->state = PULL_DONE;
+  pull_release(p);
+  return QUIRE_DONE;
 }
 
 /* Opens part number part of a split export as o's file, with its header. */
@@ -484,9 +657,9 @@ static int run_split(quire_export *exp, quire_cursor *cur, const char *path,
       open = 1;
       in_file = 0;
     }
-    if ((status = put_row(exp, cur, o)) != QUIRE_OK)
+    if ((status = put_row(exp, cur, o)) != QUIRE_OK ||
+        (status = q_export_count_row(exp, over_sheet(++in_file))) != QUIRE_OK)
       break;
-    count_row(exp, ++in_file);
     if (in_file == exp->split_rows) {
       open = 0;
       if ((status = part_close(exp, &file, o)) != QUIRE_OK)
@@ -496,6 +669,8 @@ static int run_split(quire_export *exp, quire_cursor *cur, const char *path,
   }
   if (status == QUIRE_OK && step != QUIRE_DONE)
     status = q_fail(exp->msg, step, "%s", quire_cursor_errmsg(cur));
+  if (status == QUIRE_OK)
+    status = q_export_report_end(exp);
   if (status == QUIRE_OK && !open && exp->files == 0) {
     status = part_open(exp, path, 1, &file, o);
     open = status == QUIRE_OK;
@@ -538,6 +713,7 @@ int quire_export_new(const quire_corpus *corpus, quire_export **out_exp) {
 void quire_export_free(quire_export *exp) {
   if (!exp)
     return;
+  pull_free(exp);
   quire_filter_free(exp->filter);
   q_free(exp);
 }
@@ -545,6 +721,8 @@ void quire_export_free(quire_export *exp) {
 int quire_export_set_filter(quire_export *exp, const quire_filter *filter) {
   if (!exp)
     return QUIRE_EINVAL;
+  if (q_export_idle(exp) != QUIRE_OK)
+    return QUIRE_ESTATE;
   quire_filter *copy = NULL;
   if (filter && !(copy = q_filter_clone(filter)))
     return q_fail(exp->msg, QUIRE_ENOMEM, "out of memory");
@@ -565,6 +743,8 @@ static int column_number(const char *name, size_t len) {
 int quire_export_set_columns(quire_export *exp, const char *list, size_t len) {
   if (!exp)
     return QUIRE_EINVAL;
+  if (q_export_idle(exp) != QUIRE_OK)
+    return QUIRE_ESTATE;
   if (!list && len)
     return q_fail(exp->msg, QUIRE_EINVAL, "column list is NULL");
   int columns[MAX_COLUMNS];
@@ -598,6 +778,8 @@ int quire_export_set_columns(quire_export *exp, const char *list, size_t len) {
 int quire_export_set_dialect(quire_export *exp, int dialect) {
   if (!exp)
     return QUIRE_EINVAL;
+  if (q_export_idle(exp) != QUIRE_OK)
+    return QUIRE_ESTATE;
   if (dialect != QUIRE_CSV_PLAIN && dialect != QUIRE_CSV_EXCEL)
     return q_fail(exp->msg, QUIRE_EINVAL, "unknown CSV dialect %d", dialect);
   exp->dialect = dialect;
@@ -633,6 +815,42 @@ int quire_export_to_path(quire_export *exp, const char *path) {
   return status;
 }
 
+int quire_export_read(quire_export *exp, char *buf, size_t cap, size_t *n) {
+  if (!exp)
+    return QUIRE_EINVAL;
+  if (!n || !buf || cap == 0)
+    return q_fail(exp->msg, QUIRE_EINVAL, "buf or n is NULL, or cap is 0");
+  *n = 0;
+  if (!exp->pull) {
+    int status = pull_start(exp);
+    if (status != QUIRE_OK)
+      return status;
+  }
+  switch (exp->pull->state) {
+  case PULL_DONE:
+    return QUIRE_DONE;
+  case PULL_FAILED:
+    return q_fail(exp->msg, QUIRE_ESTATE,
+                  "the export's run failed: change a setting or start the "
+                  "export again");
+  case PULL_RUNNING:
+    break;
+  }
+  return pull_fill(exp, exp->pull, buf, cap, n);
+}
+
+int quire_export_set_progress(quire_export *exp, quire_progress_fn progress,
+                              void *ctx) {
+  if (!exp)
+    return QUIRE_EINVAL;
+  int status = q_export_idle(exp);
+  if (status != QUIRE_OK)
+    return status;
+  exp->progress = progress;
+  exp->progress_ctx = progress ? ctx : NULL;
+  return QUIRE_OK;
+}
+
 int quire_export_to_fd(quire_export *exp, int fd) {
   if (!exp)
     return QUIRE_EINVAL;
@@ -663,6 +881,8 @@ uint64_t quire_export_cells_cut(const quire_export *exp) {
 int quire_export_set_split_rows(quire_export *exp, uint64_t rows) {
   if (!exp)
     return QUIRE_EINVAL;
+  if (q_export_idle(exp) != QUIRE_OK)
+    return QUIRE_ESTATE;
   exp->split_rows = rows;
   return QUIRE_OK;
 }

@@ -262,8 +262,9 @@ static int salvage_into(const quire_corpus *c, quire_writer *w, uint64_t *kept,
       report_loss(fn, ctx, doc, quire_cursor_errmsg(cur));
       continue;
     }
-    status = quire_writer_add(w, f[1], n[1], f[2], n[2], f[3], n[3], f[4], n[4],
-                              f[5], n[5], f[6], n[6]);
+    quire_document d = {sizeof d, f[1], n[1], f[2], n[2], f[3], n[3],
+                        f[4],     n[4], f[5], n[5], f[6], n[6]};
+    status = quire_writer_add_document(w, &d);
     if (status == QUIRE_EIO || status == QUIRE_ENOMEM)
       break;
     if (status != QUIRE_OK) {

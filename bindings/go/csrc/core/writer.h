@@ -57,6 +57,8 @@ struct quire_writer {
   int order;
   int utf8_policy;
   int threads;
+  quire_progress_fn progress; /* quire_writer_set_progress(), or NULL */
+  void *progress_ctx;
   int started; /* a document was added: options are fixed */
 
   q_buf names;      /* source names, concatenated */
@@ -142,8 +144,8 @@ int q_writer_end_sampling(quire_writer *w);
 /* Stores in *id the writer's number of source name, adding it if new. */
 int q_writer_source(quire_writer *w, const char *name, size_t len,
                     uint32_t *id);
-/* quire_writer_add() without duplicate detection: for documents already
- * checked by a copy. */
+/* quire_writer_add_document() without duplicate detection: for documents
+ * already checked by a copy. */
 int q_writer_add_checked(quire_writer *w, const char *source, size_t source_len,
                          const char *date, size_t date_len, const char *title,
                          size_t title_len, const char *author,

@@ -10,7 +10,8 @@
  * indexes, the dictionaries directory and the word summaries are made anew.
  * A block is decompressed only when duplicate detection needs its texts, and
  * compressed again only when a duplicate is dropped from it: its remaining
- * documents are then added one by one, as quire_writer_add() adds them.
+ * documents are then added one by one, as quire_writer_add_document() adds
+ * them.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -413,9 +414,9 @@ static int block_raw_size(quire_writer *w, const quire_corpus *c, uint32_t b,
   return status == QUIRE_OK ? QUIRE_OK : q_writer_fail(w, status, NULL);
 }
 
-/* Adds document doc of the cursor's corpus again, as quire_writer_add()
- * would. A document the writer refuses (bad UTF-8, a bad date, over a
- * limit) can only come from a damaged file. */
+/* Adds document doc of the cursor's corpus again, as
+ * quire_writer_add_document() would. A document the writer refuses (bad UTF-8,
+ * a bad date, over a limit) can only come from a damaged file. */
 static int add_again(quire_writer *w, quire_cursor *cur, uint64_t doc) {
   static const int fields[] = {QUIRE_FIELD_SOURCE, QUIRE_FIELD_DATE,
                                QUIRE_FIELD_TITLE,  QUIRE_FIELD_AUTHOR,

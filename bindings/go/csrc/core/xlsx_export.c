@@ -295,10 +295,10 @@ static int run_books(book *b, quire_cursor *cur, const char *path) {
           (status = sheet_start(b)) != QUIRE_OK)
         break;
     }
-    if ((status = put_row(b, cur)) != QUIRE_OK)
+    if ((status = put_row(b, cur)) != QUIRE_OK ||
+        (status = q_export_count_row(exp, 0)) != QUIRE_OK)
       break;
     b->row++;
-    exp->rows++;
     if (exp->split_rows && ++in_file == exp->split_rows) {
       open = 0;
       if ((status = book_close(b)) != QUIRE_OK)
@@ -308,6 +308,8 @@ static int run_books(book *b, quire_cursor *cur, const char *path) {
   }
   if (status == QUIRE_OK && step != QUIRE_DONE)
     status = q_fail(exp->msg, step, "%s", quire_cursor_errmsg(cur));
+  if (status == QUIRE_OK)
+    status = q_export_report_end(exp);
   if (status == QUIRE_OK && !open && exp->files == 0) {
     /* An empty selection: one workbook with the header row only. */
     name = exp->split_rows ? q_export_part_path(path, 1)
@@ -328,12 +330,14 @@ static int run_books(book *b, quire_cursor *cur, const char *path) {
 int quire_export_to_xlsx(quire_export *exp, const char *path) {
   if (!exp)
     return QUIRE_EINVAL;
-  q_export_reset(exp);
+  int status = q_export_begin(exp);
+  if (status != QUIRE_OK)
+    return status;
   if (!path)
     return q_fail(exp->msg, QUIRE_EINVAL, "path is NULL");
   book b = {.exp = exp};
   quire_cursor *cur = NULL;
-  int status = q_export_cursor(exp, &cur);
+  status = q_export_cursor(exp, &cur);
   if (status == QUIRE_OK)
     status = run_books(&b, cur, path);
   if (status != QUIRE_OK) {

@@ -296,6 +296,14 @@ QUIRE_API int quire_corpus_source(const quire_corpus *corpus,
  * non-zero, QUIRE_ENOMEM when memory ran out before every part was
  * checked, QUIRE_EINVAL for a NULL or failed corpus. */
 typedef int (*quire_write_fn)(void *ctx, const char *data, size_t len);
+
+/* A progress callback: quire_import_set_progress(), quire_writer_set_progress()
+ * and quire_export_set_progress() say what done and total count. total is 0
+ * when it is not known in advance. The callback runs on the thread that made
+ * the call being followed; it returns 0 to go on, or non-zero to stop that
+ * call with QUIRE_ECALLBACK. */
+typedef int (*quire_progress_fn)(void *ctx, uint64_t done, uint64_t total);
+
 QUIRE_API int quire_corpus_verify(const quire_corpus *corpus, uint64_t *damaged,
                                   quire_write_fn report, void *ctx);
 
@@ -546,7 +554,7 @@ typedef struct quire_writer quire_writer;
 #define QUIRE_ORDER_INPUT 1
 
 /* What the writer does with text that is not valid UTF-8. */
-#define QUIRE_UTF8_REJECT 0  /* quire_writer_add() fails with QUIRE_EUTF8 */
+#define QUIRE_UTF8_REJECT 0  /* the document is refused with QUIRE_EUTF8 */
 #define QUIRE_UTF8_REPLACE 1 /* each invalid sequence becomes U+FFFD */
 
 /* Starts writing a corpus that will appear at path when
@@ -608,23 +616,62 @@ QUIRE_API int quire_writer_set_utf8(quire_writer *writer, int policy);
  * count. */
 QUIRE_API int quire_writer_set_threads(quire_writer *writer, int threads);
 
-/* Adds one document. source and date may be empty (len 0): the document then
- * has no source or no date. date is ISO 8601 or RFC 2822 as
- * quire_date_parse() accepts. Memory does not grow with the text: each text
- * goes to disk before the call returns. Returns QUIRE_OK; QUIRE_EDATE,
- * QUIRE_EUTF8 or QUIRE_ELIMIT for a bad document, which is then not added
- * while the writer stays usable; QUIRE_EIO or QUIRE_ENOMEM, after which the
- * writer is failed; QUIRE_ESTATE on a finished or failed writer. */
-QUIRE_API int quire_writer_add(quire_writer *writer, const char *source,
-                               size_t source_len, const char *date,
-                               size_t date_len, const char *title,
-                               size_t title_len, const char *author,
-                               size_t author_len, const char *url,
-                               size_t url_len, const char *text,
-                               size_t text_len);
+/* One document for quire_writer_add_document(). Each field is a pointer and
+ * a length in bytes, not NUL-terminated; a NULL pointer with length 0 is an
+ * empty field. source and date may be empty: the document then has no source
+ * or no date. date is ISO 8601 or RFC 2822 as quire_date_parse() accepts.
+ * The strings are the caller's: the writer copies what it keeps before
+ * quire_writer_add_document() returns.
+ *
+ * size says which version of the struct the caller was compiled with, so
+ * that fields can be added at the end in a later release: set it to
+ * sizeof(quire_document), which QUIRE_DOCUMENT_INIT does. A library older
+ * than the caller's header accepts the larger struct only when every field
+ * it does not know is zero. */
+typedef struct quire_document {
+  size_t size;
+  const char *source;
+  size_t source_len;
+  const char *date;
+  size_t date_len;
+  const char *title;
+  size_t title_len;
+  const char *author;
+  size_t author_len;
+  const char *url;
+  size_t url_len;
+  const char *text;
+  size_t text_len;
+} quire_document;
+
+/* An empty document of this header's version, for initialising one in C
+ * and in C++: quire_document doc = QUIRE_DOCUMENT_INIT; */
+/* clang-format off */
+#define QUIRE_DOCUMENT_INIT \
+  {sizeof(quire_document), NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0}
+/* clang-format on */
+
+/* Adds one document. Memory does not grow with the text: each text goes to
+ * disk before the call returns. Returns QUIRE_OK; QUIRE_EDATE, QUIRE_EUTF8
+ * or QUIRE_ELIMIT for a bad document, or QUIRE_EINVAL for a bad doc (NULL,
+ * a size that is not a quire_document's, a NULL field with a length), which
+ * is then not added while the writer stays usable; QUIRE_EIO or
+ * QUIRE_ENOMEM, after which the writer is failed; QUIRE_ESTATE on a finished
+ * or failed writer. */
+QUIRE_API int quire_writer_add_document(quire_writer *writer,
+                                        const quire_document *doc);
 
 /* Returns the number of documents added so far. */
 QUIRE_API uint64_t quire_writer_doc_count(const quire_writer *writer);
+
+/* Calls progress(ctx, done, total) while quire_writer_finish() puts the
+ * documents in their order into blocks (a clustered writer does most of its
+ * work there): done documents of total, at least every 4,096 documents and
+ * once at the end. A non-zero return stops quire_writer_finish() with
+ * QUIRE_ECALLBACK, leaving the writer failed and no file at its path.
+ * progress NULL removes the callback. */
+QUIRE_API int quire_writer_set_progress(quire_writer *writer,
+                                        quire_progress_fn progress, void *ctx);
 
 /* Writes the indexes and footer, syncs the file and renames it to the path
  * given at open. Returns QUIRE_OK, QUIRE_EIO (then no file is left at path,
@@ -691,6 +738,31 @@ QUIRE_API int quire_export_to_fd(quire_export *exp, int fd);
  * corpus size. */
 QUIRE_API int quire_export_to_callback(quire_export *exp, quire_write_fn write,
                                        void *ctx);
+
+/* Reads the next part of the CSV into buf, the caller's memory of cap
+ * bytes, and stores the number of bytes put there in *n: the pull-style way
+ * to stream an export, with no callback and no thread. The first call starts
+ * a run over the export's selection; each call fills buf as far as it can.
+ * Returns QUIRE_OK while *n > 0, and QUIRE_DONE with *n == 0 once all of the
+ * CSV has been read, which ends the run. Any other status (QUIRE_ECORRUPT,
+ * QUIRE_ENOMEM, QUIRE_EINVAL for cap 0 or a split export) also ends the run,
+ * with *n == 0 and a message in quire_export_errmsg(). After the end, reads
+ * return the same QUIRE_DONE or QUIRE_ESTATE until a setter or another
+ * quire_export_to_*() call starts the export afresh; while a run is under
+ * way those return QUIRE_ESTATE. Memory stays flat: the export holds at most
+ * one output buffer and one cell beyond cap. */
+QUIRE_API int quire_export_read(quire_export *exp, char *buf, size_t cap,
+                                size_t *n);
+
+/* Calls progress(ctx, done, total) while the export runs (any of
+ * quire_export_to_*() and quire_export_read()): done rows of total, where
+ * total is the number of documents the filter selects when its sources and
+ * dates alone decide it, and 0 (unknown) when it has terms; at least every
+ * 1,024 rows and once at the end. A non-zero return stops the export with
+ * QUIRE_ECALLBACK and, for a file, leaves no file behind. progress NULL
+ * removes the callback. */
+QUIRE_API int quire_export_set_progress(quire_export *exp,
+                                        quire_progress_fn progress, void *ctx);
 
 /* Returns the number of documents written by the last run. */
 QUIRE_API uint64_t quire_export_rows(const quire_export *exp);
@@ -775,6 +847,14 @@ QUIRE_API int quire_import_set_skip_bad_rows(quire_import *imp, int skip);
 /* Sets the directory that QUIRE_FIELD_FILE names are relative to (default:
  * the directory of the CSV file; "." for buffers). */
 QUIRE_API int quire_import_set_base_dir(quire_import *imp, const char *dir);
+
+/* Calls progress(ctx, done, total) while a CSV is read: done bytes of the
+ * CSV of total, the file's size (0 for a pipe or other file whose size is
+ * not known), at least every MiB and once at the end. A non-zero return
+ * stops the import with QUIRE_ECALLBACK. progress NULL removes the
+ * callback. */
+QUIRE_API int quire_import_set_progress(quire_import *imp,
+                                        quire_progress_fn progress, void *ctx);
 
 /* Reads the CSV file at path, streaming, and adds each row to writer. The
  * header row names the columns. Returns QUIRE_OK, QUIRE_ENOTFOUND, QUIRE_EIO,
@@ -896,10 +976,10 @@ QUIRE_API const char *quire_dups_errmsg(const quire_dups *dups);
  * kept, by any kind of the mask kinds (QUIRE_DUP_*; 0 turns it off), with
  * similarity the near threshold (0 for QUIRE_DEFAULT_SIMILARITY). The
  * first of each group in input order is kept whatever the file's order. A
- * dropped document makes quire_writer_add() return QUIRE_OK without adding
- * it; quire_writer_dropped() counts them. Memory as quire_dups_add_corpus()
- * for the documents kept. Before the first document only. Returns
- * QUIRE_OK, QUIRE_EINVAL, QUIRE_ESTATE or QUIRE_ENOMEM. */
+ * dropped document makes quire_writer_add_document() return QUIRE_OK without
+ * adding it; quire_writer_dropped() counts them. Memory as
+ * quire_dups_add_corpus() for the documents kept. Before the first document
+ * only. Returns QUIRE_OK, QUIRE_EINVAL, QUIRE_ESTATE or QUIRE_ENOMEM. */
 QUIRE_API int quire_writer_set_dedup(quire_writer *writer, int kinds,
                                      double similarity);
 
@@ -917,7 +997,7 @@ QUIRE_API uint64_t quire_writer_dropped(const quire_writer *writer);
  * anew. This is how to merge corpora: open a writer, add each corpus, finish.
  *
  * Order: with QUIRE_ORDER_INPUT everything is in the order of the calls
- * (quire_writer_add() and this one mixed as you like). With
+ * (quire_writer_add_document() and this one mixed as you like). With
  * QUIRE_ORDER_CLUSTERED (default) a block's documents stay together: the
  * copied blocks come first, ordered by the source name and then the date of
  * their first document (so each corpus's own blocks keep their order), then
@@ -926,7 +1006,7 @@ QUIRE_API uint64_t quire_writer_dropped(const quire_writer *writer);
  *
  * With quire_writer_set_dedup() each document is checked (which reads its
  * url and text); a block from which a duplicate is dropped has its other
- * documents compressed again, as quire_writer_add() would add them.
+ * documents compressed again, as quire_writer_add_document() would add them.
  *
  * The writer's first corpus lends its dictionaries to the blocks the writer
  * compresses itself, when their codecs agree, instead of new ones being
@@ -941,7 +1021,7 @@ QUIRE_API int quire_writer_add_corpus(quire_writer *writer,
 
 /* Opens a writer that appends to the corpus at path: its blocks are copied
  * verbatim (quire_writer_add_corpus()) and keep their document numbers, the
- * documents given to quire_writer_add() follow, compressed with the
+ * documents given to quire_writer_add_document() follow, compressed with the
  * corpus's own dictionaries, and quire_writer_finish() replaces the file
  * atomically: a crash at any point leaves the old file whole or the new one
  * complete. The writer takes the corpus's codec, level, block size and
@@ -967,6 +1047,22 @@ QUIRE_API int quire_writer_open_append(const char *path, quire_writer **out);
 QUIRE_API int quire_salvage(const char *in_path, const char *out_path,
                             uint64_t *kept, uint64_t *lost,
                             quire_write_fn report, void *ctx);
+
+/* ====================================================================== */
+/* Experimental                                                            */
+/* ====================================================================== */
+
+/* Calls whose shape may still change in a minor release: they are declared
+ * only when QUIRE_EXPERIMENTAL is defined before this header is included,
+ * and exported under the symbol version QUIRE_EXPERIMENTAL rather than
+ * QUIRE_1.0, so that a program using them says so twice and is refused at
+ * load time, not misled, when one changes. They are documented and tested as
+ * the rest; ABI.md ("Versions") says how a call leaves this section.
+ *
+ * Splitting into shards is here because the issue it belongs to (clusters
+ * of shards for Spark and Dask) is still measuring how shards should be cut
+ * and sized. */
+#ifdef QUIRE_EXPERIMENTAL
 
 /* ---------------------------------------------------------------------- */
 /* Splitting into shards                                                   */
@@ -1050,6 +1146,8 @@ QUIRE_API const char *quire_split_shard_name(const quire_split *split,
 
 /* Returns the message of the split's last failure, or "". */
 QUIRE_API const char *quire_split_errmsg(const quire_split *split);
+
+#endif /* QUIRE_EXPERIMENTAL */
 
 #ifdef __cplusplus
 }

@@ -129,6 +129,27 @@ opaque!(
     quire_split
 );
 
+// ---- Structs ----
+/// One document for quire_writer_add_document(); `size` must be
+/// `size_of::<quire_document>()`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct quire_document {
+    pub size: usize,
+    pub source: *const c_char,
+    pub source_len: usize,
+    pub date: *const c_char,
+    pub date_len: usize,
+    pub title: *const c_char,
+    pub title_len: usize,
+    pub author: *const c_char,
+    pub author_len: usize,
+    pub url: *const c_char,
+    pub url_len: usize,
+    pub text: *const c_char,
+    pub text_len: usize,
+}
+
 // ---- Callbacks ----
 pub type quire_malloc_fn =
     Option<unsafe extern "C" fn(ctx: *mut c_void, size: usize) -> *mut c_void>;
@@ -304,20 +325,9 @@ extern "C" {
     pub fn quire_writer_set_order(writer: *mut quire_writer, order: c_int) -> c_int;
     pub fn quire_writer_set_utf8(writer: *mut quire_writer, policy: c_int) -> c_int;
     pub fn quire_writer_set_threads(writer: *mut quire_writer, threads: c_int) -> c_int;
-    pub fn quire_writer_add(
+    pub fn quire_writer_add_document(
         writer: *mut quire_writer,
-        source: *const c_char,
-        source_len: usize,
-        date: *const c_char,
-        date_len: usize,
-        title: *const c_char,
-        title_len: usize,
-        author: *const c_char,
-        author_len: usize,
-        url: *const c_char,
-        url_len: usize,
-        text: *const c_char,
-        text_len: usize,
+        doc: *const quire_document,
     ) -> c_int;
     pub fn quire_writer_doc_count(writer: *const quire_writer) -> u64;
     pub fn quire_writer_finish(writer: *mut quire_writer) -> c_int;

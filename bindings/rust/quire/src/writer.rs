@@ -207,24 +207,24 @@ impl Writer {
         let (author, author_len) = str_arg(&doc.author);
         let (url, url_len) = str_arg(&doc.url);
         let (text, text_len) = str_arg(&doc.text);
-        // SAFETY: live writer; every string is read during the call only.
-        let status = unsafe {
-            sys::quire_writer_add(
-                self.ptr.as_ptr(),
-                source,
-                source_len,
-                date,
-                date_len,
-                title,
-                title_len,
-                author,
-                author_len,
-                url,
-                url_len,
-                text,
-                text_len,
-            )
+        let document = sys::quire_document {
+            size: std::mem::size_of::<sys::quire_document>(),
+            source,
+            source_len,
+            date,
+            date_len,
+            title,
+            title_len,
+            author,
+            author_len,
+            url,
+            url_len,
+            text,
+            text_len,
         };
+        // SAFETY: live writer; every string is read during the call only.
+        let status =
+            unsafe { sys::quire_writer_add_document(self.ptr.as_ptr(), &document) };
         check(status, || self.errmsg())
     }
 
