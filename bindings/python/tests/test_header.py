@@ -79,8 +79,10 @@ def allowed(tokens):
     return set()
 
 
-def test_every_header_function_is_bound_or_excused(declarations):
-    missing = sorted(set(declarations) - set(PROTOTYPES) - set(NOT_BOUND))
+def test_every_header_function_is_bound_or_excused(api, declarations):
+    # Experimental functions (#ifdef QUIRE_EXPERIMENTAL) may be left out.
+    experimental = {f["name"] for f in api["functions"] if f["experimental"]}
+    missing = sorted(set(declarations) - set(PROTOTYPES) - set(NOT_BOUND) - experimental)
     assert missing == [], f"functions of quire.h the binding has no entry for: {missing}"
 
 
