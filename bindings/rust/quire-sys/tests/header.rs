@@ -65,49 +65,42 @@ impl Parser<'_> {
         );
         self.i += 1;
     }
+    /// Steps over what comes before an item of an object or array: its
+    /// opening bracket or a comma. False at its closing bracket, eaten.
+    fn item(&mut self, close: u8) -> bool {
+        self.ws();
+        let c = self.s[self.i];
+        self.i += 1;
+        match c {
+            b'{' | b'[' => {
+                self.ws();
+                let empty = self.s[self.i] == close;
+                self.i += usize::from(empty);
+                !empty
+            }
+            b',' => true,
+            c if c == close => false,
+            c => panic!("JSON: unexpected {} at {}", c as char, self.i - 1),
+        }
+    }
     fn value(&mut self) -> Json {
         self.ws();
         match self.s[self.i] {
             b'{' => {
-                self.i += 1;
                 let mut map = BTreeMap::new();
-                self.ws();
-                if self.s[self.i] == b'}' {
-                    self.i += 1;
-                    return Json::Obj(map);
-                }
-                loop {
-                    self.ws();
+                while self.item(b'}') {
                     let key = self.string();
                     self.eat(b':');
                     map.insert(key, self.value());
-                    self.ws();
-                    self.i += 1;
-                    match self.s[self.i - 1] {
-                        b',' => continue,
-                        b'}' => return Json::Obj(map),
-                        c => panic!("JSON: unexpected {} at {}", c as char, self.i - 1),
-                    }
                 }
+                Json::Obj(map)
             }
             b'[' => {
-                self.i += 1;
                 let mut items = Vec::new();
-                self.ws();
-                if self.s[self.i] == b']' {
-                    self.i += 1;
-                    return Json::Arr(items);
-                }
-                loop {
+                while self.item(b']') {
                     items.push(self.value());
-                    self.ws();
-                    self.i += 1;
-                    match self.s[self.i - 1] {
-                        b',' => continue,
-                        b']' => return Json::Arr(items),
-                        c => panic!("JSON: unexpected {} at {}", c as char, self.i - 1),
-                    }
                 }
+                Json::Arr(items)
             }
             b'"' => Json::Str(self.string()),
             _ => {
@@ -587,10 +580,13 @@ fn the_readers_read_what_they_should() {
     assert_eq!(eval("256 << 10", &consts), Some(256 << 10));
     assert_eq!(eval("i64::MIN", &consts), Some(i64::MIN as i128));
     let json = Parser {
-        s: br#"{"a": [1, -2.5, "x\"y"], "b": null}"#,
+        s: br#"{"a": [1, -2.5, "x\"y"], "b": null, "c": [ ], "d": {}}"#,
         i: 0,
     }
     .value();
     assert_eq!(json.get("a").arr()[2], Json::Str("x\"y".into()));
     assert_eq!(json.get("b"), &Json::Null);
+    assert_eq!(json.get("c"), &Json::Arr(vec![]));
+    assert_eq!(json.get("d"), &Json::Obj(BTreeMap::new()));
+    assert_eq!(json.get("a").arr()[1], Json::Num("-2.5".into()));
 }
