@@ -2,7 +2,8 @@
 # Runs every test: the C library, the CLI and the four bindings (ctest), the
 # whole C suite again under AddressSanitizer and UndefinedBehaviorSanitizer
 # and the concurrency tests under ThreadSanitizer, a short fuzz run of each
-# target, and the ABI check against the committed baseline. Installs what is
+# target, and the ABI check against the committed baseline and of the API
+# description (api/quire-api.json) against quire.h. Installs what is
 # missing first, checks the C files' format before building and runs the
 # static analyser after.
 set -euo pipefail
@@ -34,5 +35,8 @@ bash .ci/fuzz.sh "${QUIRE_FUZZ_SECONDS:-60}"
 
 step "ABI check"
 bash .ci/abi-check.sh
+
+step "API description"
+python3 scripts/api-describe.py --check
 
 step "all tests passed"

@@ -1,6 +1,7 @@
 package quire_test
 
 import (
+	"encoding/json"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -34,53 +35,77 @@ var unbound = map[string]string{
 	"quire_split_errmsg":       "shards are cut with `quire split` or Python's quire.split",
 }
 
-var (
-	apiDecl = regexp.MustCompile(`QUIRE_API\s[^;{}#]*?\b(quire_\w+)\s*\(([^)]*)\)\s*;`)
-	cCall   = regexp.MustCompile(`\b(quire_\w+)\s*\(`)
-)
+var cCall = regexp.MustCompile(`\b(quire_\w+)\s*\(`)
 
-// headerArity parses every QUIRE_API declaration of include/quire.h into
-// name -> number of parameters.
-func headerArity(t *testing.T) map[string]int {
-	path := filepath.Join("..", "..", "include", "quire.h")
-	if dir := os.Getenv("QUIRE_INCLUDE_DIR"); dir != "" {
-		path = filepath.Join(dir, "quire.h")
+// apiDescription is the part of api/quire-api.json (made from
+// include/quire.h by scripts/api-describe.py, kept current by ctest
+// api_description) that the test reads.
+type apiDescription struct {
+	Functions []struct {
+		Name         string `json:"name"`
+		Experimental bool   `json:"experimental"`
+		Params       []struct {
+			Type string `json:"type"`
+		} `json:"params"`
+	} `json:"functions"`
+	Constants []struct {
+		Name  string `json:"name"`
+		Type  string `json:"type"`
+		Value any    `json:"value"` // json.Number, or a string
+	} `json:"constants"`
+}
+
+// readAPI reads the description: QUIRE_API_JSON names one (an installed
+// header's, or a test's); by default, the repository's.
+func readAPI(t *testing.T) apiDescription {
+	path := filepath.Join("..", "..", "api", "quire-api.json")
+	if p := os.Getenv("QUIRE_API_JSON"); p != "" {
+		path = p
 	}
-	src, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v (run scripts/api-describe.py, or set QUIRE_API_JSON)", err)
 	}
-	text := regexp.MustCompile(`(?s)/\*.*?\*/`).ReplaceAllString(string(src), " ")
-	decls := map[string]int{}
-	for _, m := range apiDecl.FindAllStringSubmatch(text, -1) {
-		params := strings.TrimSpace(m[2])
-		switch params {
-		case "void":
-			decls[m[1]] = 0
-		default:
-			decls[m[1]] = strings.Count(params, ",") + 1
-		}
+	defer f.Close()
+	var api apiDescription
+	dec := json.NewDecoder(f)
+	dec.UseNumber()
+	if err := dec.Decode(&api); err != nil {
+		t.Fatalf("%s: %v", path, err)
 	}
-	// Every QUIRE_API outside the #define block must have been understood.
-	uses := 0
-	for _, line := range strings.Split(text, "\n") {
-		if !strings.HasPrefix(strings.TrimSpace(line), "#") {
-			uses += strings.Count(line, "QUIRE_API ")
-		}
+	return api
+}
+
+// headerArity gives every QUIRE_API function of include/quire.h as name ->
+// number of parameters, and the experimental ones (#ifdef
+// QUIRE_EXPERIMENTAL), which the binding may leave out.
+func headerArity(t *testing.T) (map[string]int, map[string]bool) {
+	decls, experimental := map[string]int{}, map[string]bool{}
+	for _, f := range readAPI(t).Functions {
+		decls[f.Name] = len(f.Params)
+		experimental[f.Name] = f.Experimental
 	}
-	if uses != len(decls) || len(decls) < 50 {
-		t.Fatalf("parsed %d declarations of %d QUIRE_API uses in %s", len(decls), uses, path)
+	if len(decls) < 50 {
+		t.Fatalf("the description holds only %d functions", len(decls))
 	}
-	return decls
+	return decls, experimental
 }
 
 // bindingCalls returns every call of a libquire function in the binding, in
 // Go (C.quire_x(...)) and in the C of the cgo preambles, with its number of
 // arguments and where it is.
 func bindingCalls(t *testing.T) map[string][]call {
+	calls, _ := bindingUses(t)
+	return calls
+}
+
+// bindingUses returns bindingCalls and every C name the binding's Go code
+// uses as a value (C.QUIRE_ECORRUPT), each with where it is.
+func bindingUses(t *testing.T) (map[string][]call, map[string]string) {
 	fset := token.NewFileSet()
 	files, _ := filepath.Glob("*.go")
 	calls := map[string][]call{}
+	values := map[string]string{}
 	for _, name := range files {
 		if strings.HasSuffix(name, "_test.go") {
 			continue
@@ -90,6 +115,11 @@ func bindingCalls(t *testing.T) map[string][]call {
 			t.Fatal(err)
 		}
 		ast.Inspect(f, func(n ast.Node) bool {
+			if sel, ok := n.(*ast.SelectorExpr); ok {
+				if x, ok := sel.X.(*ast.Ident); ok && x.Name == "C" {
+					values[sel.Sel.Name] = fset.Position(sel.Pos()).String()
+				}
+			}
 			if c, ok := n.(*ast.CallExpr); ok {
 				if sel, ok := c.Fun.(*ast.SelectorExpr); ok {
 					if x, ok := sel.X.(*ast.Ident); ok && x.Name == "C" {
@@ -107,7 +137,7 @@ func bindingCalls(t *testing.T) map[string][]call {
 			}
 		}
 	}
-	return calls
+	return calls, values
 }
 
 type call struct {
@@ -155,7 +185,7 @@ func countArgs(s string) int {
 }
 
 func TestBindingMatchesHeader(t *testing.T) {
-	header := headerArity(t)
+	header, experimental := headerArity(t)
 	calls := bindingCalls(t)
 	for name, cs := range calls {
 		if !strings.HasPrefix(name, "quire_") || strings.HasPrefix(name, "quire_go_") {
@@ -176,10 +206,34 @@ func TestBindingMatchesHeader(t *testing.T) {
 		_, used := calls[name]
 		reason, left := unbound[name]
 		switch {
-		case !used && !left:
+		case !used && !left && !experimental[name]:
 			t.Errorf("%s is in include/quire.h but the Go binding does not bind it", name)
 		case used && left:
 			t.Errorf("%s is bound now: remove it from the unbound list (%s)", name, reason)
 		}
+	}
+}
+
+// The binding has a Code for every status code of the header: a negative
+// QUIRE_E* constant.
+func TestBindingHasEveryStatusCode(t *testing.T) {
+	_, values := bindingUses(t)
+	codes := 0
+	for _, c := range readAPI(t).Constants {
+		n, ok := c.Value.(json.Number)
+		if !ok || c.Type != "int" || !strings.HasPrefix(c.Name, "QUIRE_E") {
+			continue
+		}
+		v, err := n.Int64()
+		if err != nil || v >= 0 {
+			continue
+		}
+		codes++
+		if _, ok := values[c.Name]; !ok {
+			t.Errorf("%s (%d) is a status code of include/quire.h without a Code in errors.go", c.Name, v)
+		}
+	}
+	if codes < 13 {
+		t.Errorf("the description holds only %d status codes", codes)
 	}
 }

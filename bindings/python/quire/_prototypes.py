@@ -1,9 +1,10 @@
 """The C functions this package calls, with their ctypes signatures.
 
 This table is the only place the package states the C ABI. The test
-``tests/test_header.py`` parses ``include/quire.h`` and checks every entry
-against it (name, number and kind of parameters, return type), so the header
-cannot change under the binding unnoticed.
+``tests/test_header.py`` checks every entry against ``api/quire-api.json``,
+the description scripts/api-describe.py makes of ``include/quire.h`` (name,
+number and kind of parameters, return type), so the header cannot change
+under the binding unnoticed.
 """
 
 from ctypes import (

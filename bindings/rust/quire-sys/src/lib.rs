@@ -2,8 +2,9 @@
 //! them. Every function is unsafe to call: see the header for what each
 //! requires. The safe API is the `quire` crate.
 //!
-//! tests/header.rs parses include/quire.h and fails when a function or a
-//! numeric constant here differs from it, so the two cannot drift apart.
+//! tests/header.rs reads api/quire-api.json (scripts/api-describe.py makes
+//! it from include/quire.h) and fails when a function, callback type or
+//! constant here differs from it, so the two cannot drift apart.
 
 #![allow(non_camel_case_types)]
 #![no_std]
