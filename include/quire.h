@@ -288,6 +288,13 @@ QUIRE_API int quire_corpus_source(const quire_corpus *corpus,
                                   uint64_t source_id, const char **name,
                                   size_t *len, uint64_t *docs);
 
+/* A progress callback: quire_import_set_progress(), quire_writer_set_progress()
+ * and quire_export_set_progress() say what done and total count. total is 0
+ * when it is not known in advance. The callback runs on the thread that made
+ * the call being followed; it returns 0 to go on, or non-zero to stop that
+ * call with QUIRE_ECALLBACK. */
+typedef int (*quire_progress_fn)(void *ctx, uint64_t done, uint64_t total);
+
 /* Checks the CRC32 of every section and every block, inflating each block
  * once. Stores the number of damaged parts in *damaged (may be NULL) and, if
  * report is not NULL, calls it with one line of text ending in "\n" for each
@@ -296,14 +303,6 @@ QUIRE_API int quire_corpus_source(const quire_corpus *corpus,
  * non-zero, QUIRE_ENOMEM when memory ran out before every part was
  * checked, QUIRE_EINVAL for a NULL or failed corpus. */
 typedef int (*quire_write_fn)(void *ctx, const char *data, size_t len);
-
-/* A progress callback: quire_import_set_progress(), quire_writer_set_progress()
- * and quire_export_set_progress() say what done and total count. total is 0
- * when it is not known in advance. The callback runs on the thread that made
- * the call being followed; it returns 0 to go on, or non-zero to stop that
- * call with QUIRE_ECALLBACK. */
-typedef int (*quire_progress_fn)(void *ctx, uint64_t done, uint64_t total);
-
 QUIRE_API int quire_corpus_verify(const quire_corpus *corpus, uint64_t *damaged,
                                   quire_write_fn report, void *ctx);
 

@@ -303,8 +303,11 @@ def convert(value: Any, ty: Optional[str]) -> Any:
 
 def constants(header: Path, defines: List[str]) -> List[Dict[str, Any]]:
     found = macros(header, defines)
+    # An initialiser list (such as QUIRE_DOCUMENT_INIT) has no value of its
+    # own: it is described by its text.
+    valued = [name for name, definition, _ in found if not definition.startswith("{")]
     probe = [f'#include "{header}"']
-    probe += [f"__auto_type quire_api_probe_{name} = {name};" for name, _, _ in found]
+    probe += [f"__auto_type quire_api_probe_{name} = {name};" for name in valued]
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "probe.c"
         path.write_text("\n".join(probe) + "\n")
@@ -312,6 +315,10 @@ def constants(header: Path, defines: List[str]) -> List[Dict[str, Any]]:
                  if n.get("kind") == "VarDecl" and n.get("name", "").startswith("quire_api_probe_")}
     out = []
     for name, definition, line in found:
+        if name not in valued:
+            out.append({"name": name, "type": "initializer", "c_type": None,
+                        "value": None, "definition": definition, "line": line})
+            continue
         node = nodes[name]
         ctype = qual_type(node)
         try:
