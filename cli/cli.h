@@ -170,6 +170,9 @@ typedef struct cli_progress cli_progress;
 cli_progress *cli_progress_start(const char *label, uint64_t total);
 /* Sets how much of the total is done (any thread). */
 void cli_progress_set(cli_progress *p, uint64_t done);
+/* A quire_progress_fn for the library's progress callbacks, ctx being the
+ * cli_progress (or NULL): sets done and total, and never stops the work. */
+int cli_progress_hook(void *ctx, uint64_t done, uint64_t total);
 /* Replaces the label (the thread that started the progress only). */
 void cli_progress_label(cli_progress *p, const char *label);
 /* Stops the thread and clears the line. */

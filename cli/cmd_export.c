@@ -2,10 +2,9 @@
  * cmd_export.c: `quire export`, the selected documents as CSV on stdout or
  * in a file, as numbered CSV files (--split-rows) or as an XLSX workbook.
  *
- * The export runs through quire_export_to_callback() so that the progress
- * line can follow the bytes written. A file named with -o is written the
- * way the library writes its own: into a temporary file beside it, synced
- * and renamed over it only once everything is written.
+ * The library writes every file itself, atomically (nothing is left at the
+ * path unless the whole export succeeded); its progress callback moves the
+ * progress line.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -89,66 +88,6 @@ static int own_option(void *ctx, int opt, const char *arg) {
   }
 }
 
-/* Where the CSV goes: stdout, or a temporary file renamed at the end. */
-typedef struct sink {
-  int fd;
-  char *tmp_path; /* NULL for stdout */
-  uint64_t written;
-  int error; /* errno of a failed write */
-  cli_progress *progress;
-} sink;
-
-static int sink_write(void *ctx, const char *data, size_t len) {
-  sink *s = ctx;
-  if (cli_write_all(s->fd, data, len) != 0) {
-    s->error = errno;
-    return -1;
-  }
-  s->written += len;
-  cli_progress_set(s->progress, s->written);
-  return 0;
-}
-
-static int sink_open(sink *s, const char *output) {
-  memset(s, 0, sizeof *s);
-  s->fd = STDOUT_FILENO;
-  if (!output)
-    return EXIT_OK;
-  size_t len = strlen(output) + 16;
-  s->tmp_path = malloc(len);
-  if (!s->tmp_path)
-    return cli_fail("export", "out of memory");
-  snprintf(s->tmp_path, len, "%s.tmp-XXXXXX", output);
-  s->fd = mkstemp(s->tmp_path);
-  if (s->fd < 0) {
-    int err = errno;
-    free(s->tmp_path);
-    s->tmp_path = NULL;
-    return cli_fail("export", "cannot create a file beside %s: %s", output,
-                    strerror(err));
-  }
-  fchmod(s->fd, 0644);
-  return EXIT_OK;
-}
-
-/* Renames the finished file into place, or removes it when ok is 0. */
-static int sink_close(sink *s, const char *output, int ok) {
-  if (!s->tmp_path)
-    return ok ? EXIT_OK : EXIT_FAILED;
-  int rc = ok ? EXIT_OK : EXIT_FAILED;
-  if (rc == EXIT_OK && fsync(s->fd) != 0)
-    rc = cli_fail("export", "cannot sync %s: %s", output, strerror(errno));
-  if (close(s->fd) != 0 && rc == EXIT_OK)
-    rc = cli_fail("export", "cannot close %s: %s", output, strerror(errno));
-  if (rc == EXIT_OK && rename(s->tmp_path, output) != 0)
-    rc = cli_fail("export", "cannot rename onto %s: %s", output,
-                  strerror(errno));
-  if (rc != EXIT_OK)
-    unlink(s->tmp_path);
-  free(s->tmp_path);
-  return rc;
-}
-
 static int configure(quire_export *exp, const export_args *a,
                      const cli_selection *sel) {
   int status = QUIRE_OK;
@@ -167,24 +106,16 @@ static int configure(quire_export *exp, const export_args *a,
   return EXIT_OK;
 }
 
-/* A guess at the CSV's size for the progress line: the raw size of the
- * selected share of the corpus. Unknown (0) with terms, which only reading
- * the texts could count. */
-static uint64_t estimate_size(const quire_corpus *c, const cli_selection *sel) {
-  uint64_t docs = quire_corpus_doc_count(c), selected = docs;
-  if (docs == 0 || sel->terms ||
-      quire_corpus_count_matches(c, sel->filter, &selected) != QUIRE_OK)
-    return 0;
-  return (uint64_t)((double)quire_corpus_raw_size(c) * (double)selected /
-                    (double)docs);
-}
-
-/* Writes the files the library names itself: an XLSX workbook, or CSV split
- * into numbered files. */
-static int export_files(quire_export *exp, const export_args *a) {
+/* Writes the export: to stdout, or to the file(s) named with -o, which the
+ * library writes atomically. The progress line follows the rows, out of the
+ * selection's count when the library knows it. */
+static int write_export(quire_export *exp, const export_args *a) {
   cli_progress *p = cli_progress_start("exporting", 0);
-  int status = a->xlsx ? quire_export_to_xlsx(exp, a->output)
-                       : quire_export_to_path(exp, a->output);
+  int status = quire_export_set_progress(exp, cli_progress_hook, p);
+  if (status == QUIRE_OK)
+    status = a->xlsx     ? quire_export_to_xlsx(exp, a->output)
+             : a->output ? quire_export_to_path(exp, a->output)
+                         : quire_export_to_fd(exp, STDOUT_FILENO);
   cli_progress_end(p);
   if (status != QUIRE_OK)
     return cli_fail("export", "%s", quire_export_errmsg(exp));
@@ -209,22 +140,8 @@ static int run_export(quire_corpus *c, const export_args *a,
     return cli_fail("export", "out of memory");
   }
   int rc = configure(exp, a, sel);
-  sink s;
-  if (rc == EXIT_OK && (a->xlsx || a->split_rows))
-    rc = export_files(exp, a);
-  else if (rc == EXIT_OK)
-    rc = sink_open(&s, a->output);
-  if (rc == EXIT_OK && !a->xlsx && !a->split_rows) {
-    s.progress = cli_progress_start("exporting", estimate_size(c, sel));
-    int status = quire_export_to_callback(exp, sink_write, &s);
-    cli_progress_end(s.progress);
-    if (status == QUIRE_ECALLBACK)
-      cli_fail("export", "cannot write %s: %s",
-               a->output ? a->output : "stdout", strerror(s.error));
-    else if (status != QUIRE_OK)
-      cli_fail("export", "%s", quire_export_errmsg(exp));
-    rc = sink_close(&s, a->output, status == QUIRE_OK);
-  }
+  if (rc == EXIT_OK)
+    rc = write_export(exp, a);
   uint64_t cut = quire_export_cells_cut(exp);
   if (rc == EXIT_OK && cut)
     fprintf(stderr,

@@ -283,12 +283,26 @@ static void print_warnings(const char *cmd, const quire_import *imp) {
   }
 }
 
+/* The progress line over all inputs: the bytes of the inputs already read
+ * plus what the importer reports of the current one. */
+typedef struct pack_progress {
+  cli_progress *line;
+  uint64_t before;
+} pack_progress;
+
+static int on_import_progress(void *ctx, uint64_t done, uint64_t total) {
+  const pack_progress *pp = ctx;
+  (void)total; /* the line's total is every input's */
+  cli_progress_set(pp->line, pp->before + done);
+  return 0;
+}
+
 /* Imports every input into the writer. */
 static int import_all(const pack_args *a, quire_import *imp, quire_writer *w,
                       uint64_t total) {
   cli_progress *progress = cli_progress_start("packing", total);
-  uint64_t done = 0;
-  int status = QUIRE_OK;
+  pack_progress pp = {progress, 0};
+  int status = quire_import_set_progress(imp, on_import_progress, &pp);
   if (a->manifest) {
     if (a->input_count == 1)
       status = quire_import_set_base_dir(imp, a->inputs[0]);
@@ -305,17 +319,24 @@ static int import_all(const pack_args *a, quire_import *imp, quire_writer *w,
     print_warnings(a->cmd, imp);
     struct stat st;
     if (stat(a->inputs[i], &st) == 0)
-      done += (uint64_t)st.st_size;
-    cli_progress_set(progress, done);
+      pp.before += (uint64_t)st.st_size;
   }
   cli_progress_end(progress);
+  quire_import_set_progress(imp, NULL, NULL);
   if (status != QUIRE_OK)
     return cli_fail(a->cmd, "%s", quire_import_errmsg(imp));
   return EXIT_OK;
 }
 
 static int finish(const pack_args *a, quire_import *imp, quire_writer *w) {
-  if (quire_writer_finish(w) != QUIRE_OK)
+  /* A clustered writer sorts and compresses most of the corpus here. */
+  cli_progress *progress = cli_progress_start("sorting and compressing", 0);
+  int status = quire_writer_set_progress(w, cli_progress_hook, progress);
+  if (status == QUIRE_OK)
+    status = quire_writer_finish(w);
+  quire_writer_set_progress(w, NULL, NULL);
+  cli_progress_end(progress);
+  if (status != QUIRE_OK)
     return cli_fail(a->cmd, "%s", quire_writer_errmsg(w));
   struct stat st;
   unsigned long long size =

@@ -30,7 +30,7 @@ struct cli_progress {
   int stop;
   int drawn;
   char label[LABEL_CAP];
-  uint64_t total;
+  _Atomic uint64_t total;
   _Atomic uint64_t done;
   struct timespec start;
 };
@@ -50,9 +50,10 @@ static void draw(cli_progress *p) {
   unsigned minutes = (unsigned)(elapsed / 60), seconds = (unsigned)elapsed % 60;
   char bar[BAR_WIDTH + 1] = "";
   unsigned percent = 0;
-  if (p->total) {
+  uint64_t total = atomic_load(&p->total);
+  if (total) {
     uint64_t done = atomic_load(&p->done);
-    percent = done >= p->total ? 99 : (unsigned)(done * 100 / p->total);
+    percent = done >= total ? 99 : (unsigned)(done * 100 / total);
     unsigned filled = percent * BAR_WIDTH / 100;
     memset(bar, '#', filled);
     memset(bar + filled, '.', BAR_WIDTH - filled);
@@ -93,7 +94,7 @@ cli_progress *cli_progress_start(const char *label, uint64_t total) {
   pthread_mutex_init(&p->lock, NULL);
   pthread_cond_init(&p->wake, NULL);
   snprintf(p->label, sizeof p->label, "%s", label);
-  p->total = total;
+  atomic_store(&p->total, total);
   clock_gettime(CLOCK_MONOTONIC, &p->start);
   if (pthread_create(&p->thread, NULL, ticker, p) != 0) {
     pthread_cond_destroy(&p->wake);
@@ -107,6 +108,15 @@ cli_progress *cli_progress_start(const char *label, uint64_t total) {
 void cli_progress_set(cli_progress *p, uint64_t done) {
   if (p)
     atomic_store(&p->done, done);
+}
+
+int cli_progress_hook(void *ctx, uint64_t done, uint64_t total) {
+  cli_progress *p = ctx;
+  if (p) {
+    atomic_store(&p->total, total);
+    atomic_store(&p->done, done);
+  }
+  return 0;
 }
 
 void cli_progress_label(cli_progress *p, const char *label) {
