@@ -114,7 +114,8 @@ fi
 # or callback type, a lost symbol version).
 incompatible=0
 status=0
-abidiff --no-added-syms "$baseline_abi" "$current/libquire.abi" \
+abidiff --no-added-syms --suppressions "$root/abi/experimental.suppr" \
+  "$baseline_abi" "$current/libquire.abi" \
   >"$current/abidiff.txt" 2>&1 || status=$?
 if [ $((status & 3)) -ne 0 ]; then
   cat "$current/abidiff.txt" >&2
