@@ -16,6 +16,7 @@ bash scripts/deps.sh
 
 step "format"
 bash .ci/format-check.sh
+bash .ci/commit-check.sh
 
 step "build"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
