@@ -3,8 +3,8 @@
  * copies compressed blocks verbatim between files (merge, append) instead of
  * decompressing and compressing them again.
  *
- * A block is self-described (ABI.md, "Blocks" and "Dictionaries"): its
- * record gives the offset, compressed and decompressed sizes, CRC of the
+ * A block is self-described (docs/FORMAT.md, "Blocks" and "Dictionaries"):
+ * its record gives the offset, compressed and decompressed sizes, CRC of the
  * compressed bytes, its run of documents and, in QB_FLAGS, its codec and the
  * number of the dictionary it needs. To copy block b of corpus A into a new
  * file B:

@@ -17,9 +17,9 @@
 
 /* ---- normalisation (dedup_norm.c) ---------------------------------------- */
 
-/* Writes the normalised form of url (ABI.md, "Duplicates", lists the rules)
- * into out, replacing its contents. An empty result means "no URL": such a
- * document is never a URL duplicate. QUIRE_OK or QUIRE_ENOMEM. */
+/* Writes the normalised form of url (docs/guide.md, "Duplicates", lists
+ * the rules) into out, replacing its contents. An empty result means "no URL":
+ * such a document is never a URL duplicate. QUIRE_OK or QUIRE_ENOMEM. */
 int q_url_normalize(const char *url, size_t len, q_buf *out);
 
 /* Writes text in Unicode NFC with every run of white space (Unicode

@@ -134,9 +134,9 @@ int q_block_load(const quire_corpus *c, int kind, uint32_t index,
  * meanwhile are unaffected. Does nothing for a caller's buffer. */
 void q_release(const quire_corpus *c, uint64_t offset, uint64_t len);
 
-/* Checks the row of document doc against the rules of ABI.md, "Document
- * table": a date and its precision agree, a known zone kind, a source and
- * a block that exist, a text within the limit. QUIRE_OK or QUIRE_ECORRUPT
+/* Checks the row of document doc against the rules of docs/FORMAT.md,
+ * "Document table": a date and its precision agree, a known zone kind, a source
+ * and a block that exist, a text within the limit. QUIRE_OK or QUIRE_ECORRUPT
  * (message in msg and on the corpus). */
 int q_row_check(const quire_corpus *c, const uint8_t *row, uint64_t doc,
                 char *msg);

@@ -97,8 +97,8 @@ static void verify_rows(const quire_corpus *c, uint32_t b, report *r) {
 
 /* Checks that the blocks hold the documents in order, each block at least
  * one, metadata block i the same as text block i, and that every row names
- * the block that holds it (ABI.md, "Blocks"). Records and rows in damaged
- * chunks were reported already and are skipped. */
+ * the block that holds it (docs/FORMAT.md, "Blocks"). Records and rows in
+ * damaged chunks were reported already and are skipped. */
 static void verify_layout(const quire_corpus *c, report *r) {
   char line[Q_MSG_CAP];
   uint64_t next = 0;

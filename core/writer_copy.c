@@ -3,10 +3,10 @@
  * blocks verbatim (quire_writer_add_corpus(), quire_writer_open_append()):
  * what merge and append are made of.
  *
- * A block is self-described (ABI.md, "Blocks"): its compressed bytes, its
- * record and the dictionary it names are all it takes to read it, so it is
- * copied as it is. Only the document rows (new block and source ids),
- * the block records (new offsets, dictionary numbers, statistics), the
+ * A block is self-described (docs/FORMAT.md, "Blocks"): its compressed
+ * bytes, its record and the dictionary it names are all it takes to read
+ * it, so it is copied as it is. Only the document rows (new block and source
+ * ids), the block records (new offsets, dictionary numbers, statistics), the
  * indexes, the dictionaries directory and the word summaries are made anew.
  * A block is decompressed only when duplicate detection needs its texts, and
  * compressed again only when a duplicate is dropped from it: its remaining

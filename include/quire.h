@@ -6,6 +6,12 @@
  * once, iterates and filters them by source and date without inflating text
  * nobody asked for, and exports any selection to CSV.
  *
+ * This header is the reference: each function's comment says what it takes,
+ * what it returns and what it leaves behind. ABI.md is the contract that
+ * spans them (ownership, threads, errors, versions, limits, bindings),
+ * docs/guide.md explains the topics that concern several functions, and
+ * docs/FORMAT.md describes the file format.
+ *
  * Conventions, the same for every function here (ABI.md says more):
  *
  *  - Every function that can fail returns an int status: QUIRE_OK (0) or a
@@ -66,7 +72,8 @@ extern "C" {
 #define QUIRE_VERSION_STRING "1.0.0"
 
 /* The newest file format this library writes and reads. A reader opens any
- * file of the same major version whose required flags it knows; see ABI.md. */
+ * file of the same major version whose required flags it knows (ABI.md,
+ * "The file format"; docs/FORMAT.md has the layout). */
 #define QUIRE_FORMAT_MAJOR 1
 #define QUIRE_FORMAT_MINOR 1
 
@@ -161,10 +168,13 @@ QUIRE_API const char *quire_strerror(int status);
 
 /* Parses an ISO 8601 date of any precision above (optionally with "Z" or a
  * +hh:mm / -hh:mm offset, a space in place of "T", and a fraction of a second,
- * which is dropped) or an RFC 2822 date ("Mon, 08 May 2017 09:22:00 +0000").
- * On success stores the first instant of the date, in UTC, in *seconds and its
- * precision in *precision, and returns QUIRE_OK; otherwise returns QUIRE_EDATE
- * (or QUIRE_EINVAL for NULL output pointers). An empty string is QUIRE_EDATE.
+ * which is dropped) or an RFC 2822 date ("Mon, 08 May 2017 09:22:00 +0000"),
+ * after trimming spaces and tabs at both ends; docs/guide.md, "Dates", lists
+ * the forms exactly. A time without a zone is read as UTC. On success stores
+ * the first instant of the date, in UTC, in *seconds and its precision in
+ * *precision, and returns QUIRE_OK; otherwise returns QUIRE_EDATE (or
+ * QUIRE_EINVAL for NULL output pointers). An empty string, an impossible
+ * date (2016-02-30, 24:00) and a year outside 1 to 9999 are QUIRE_EDATE.
  * The library keeps no state: safe from any thread. */
 QUIRE_API int quire_date_parse(const char *text, size_t len, int64_t *seconds,
                                int *precision);
@@ -172,8 +182,9 @@ QUIRE_API int quire_date_parse(const char *text, size_t len, int64_t *seconds,
 /* Writes seconds at the given precision as ISO 8601 UTC ("2016", "2016-01",
  * "2016-01-31", "2016-01-31T09:22Z", "2016-01-31T09:22:05Z") into buf, which
  * holds cap bytes, NUL-terminated. Returns the length written (without the
- * NUL), or 0 when precision is QUIRE_DATE_NONE, cap is too small (32 always
- * suffices) or buf is NULL. */
+ * NUL), or 0, writing nothing, when precision is QUIRE_DATE_NONE or unknown,
+ * cap is too small (32 always suffices), buf is NULL or the year is outside
+ * 1 to 9999. Keeps no state: safe from any thread. */
 QUIRE_API size_t quire_date_format(int64_t seconds, int precision, char *buf,
                                    size_t cap);
 
@@ -185,12 +196,15 @@ typedef void *(*quire_malloc_fn)(void *ctx, size_t size);
 typedef void *(*quire_realloc_fn)(void *ctx, void *ptr, size_t size);
 typedef void (*quire_free_fn)(void *ctx, void *ptr);
 
-/* Routes every allocation of the library (and of the libcsv parser it uses)
- * through these functions. Passing three NULLs restores malloc, realloc and
- * free. Call it before any other quire function, while no handle is open:
- * it is not thread-safe. Returns QUIRE_EINVAL if only some are NULL. A
- * malloc_fn or realloc_fn returning NULL makes the operation in progress fail
- * with QUIRE_ENOMEM, leaving no partial output. */
+/* Routes every allocation of the library, and of the libraries it uses
+ * (zlib or libdeflate, libcsv; not libxlsxwriter, see
+ * quire_export_to_xlsx()), through these functions, each given ctx. Passing
+ * three NULLs restores malloc, realloc and free. Call it before any other
+ * quire function, while no handle is open: it is not thread-safe. Returns
+ * QUIRE_EINVAL, changing nothing, if only some are NULL. A malloc_fn or
+ * realloc_fn returning NULL makes the operation in progress fail with
+ * QUIRE_ENOMEM, leaving no partial output. ABI.md, "Allocator", says what
+ * the library asks of the three functions. */
 QUIRE_API int quire_set_allocator(quire_malloc_fn malloc_fn,
                                   quire_realloc_fn realloc_fn,
                                   quire_free_fn free_fn, void *ctx);
@@ -201,26 +215,33 @@ QUIRE_API int quire_set_allocator(quire_malloc_fn malloc_fn,
 
 typedef struct quire_corpus quire_corpus;
 
-/* Opens the .quire file at path by mapping it into memory; nothing is parsed
- * or checked but the header and footer, so opening costs the same whatever
- * the corpus size. Every other section and block is checked against its
- * CRC32 when it is first read. Returns QUIRE_OK, QUIRE_ENOTFOUND (no such
- * file), QUIRE_EIO, QUIRE_ENOTQUIRE, QUIRE_EVERSION, QUIRE_ECORRUPT (truncated
- * or damaged header or footer), QUIRE_EINVAL or QUIRE_ENOMEM. See the handle
- * convention at the top: close *out even on failure. */
+/* Opens the .quire file at path by mapping it into memory (read-only,
+ * shared: the file must not be truncated or rewritten in place while it is
+ * open, which the library's own writers never do: they rename a new file
+ * over it). Nothing is parsed or checked but the header and footer, so
+ * opening costs the same whatever the corpus size. Every other section and
+ * block is checked against its CRC32 when it is first read. Returns
+ * QUIRE_OK, QUIRE_ENOTFOUND (no such file), QUIRE_EIO (cannot open or map
+ * it; not a regular file), QUIRE_ENOTQUIRE (no magic; an empty file),
+ * QUIRE_EVERSION, QUIRE_ECORRUPT (truncated or damaged header or footer),
+ * QUIRE_EINVAL (path NULL) or QUIRE_ENOMEM. See the handle convention at
+ * the top: close *out even on failure. */
 QUIRE_API int quire_corpus_open(const char *path, quire_corpus **out);
 
 /* Opens a corpus held in the caller's memory. The library does not copy it:
  * data must stay valid and unchanged until quire_corpus_free() and until
  * every Arrow stream and writer holding the corpus (quire_arrow_stream_open(),
- * quire_writer_add_corpus()) is released. Returns as quire_corpus_open(). */
+ * quire_writer_add_corpus()) is released. Returns as quire_corpus_open(),
+ * without QUIRE_ENOTFOUND and QUIRE_EIO. */
 QUIRE_API int quire_corpus_open_buffer(const void *data, size_t len,
                                        quire_corpus **out);
 
 /* Unmaps and frees the corpus. Every cursor and export made from it must be
- * freed first. Arrow streams (quire_arrow_stream_open()) need not be: they
- * keep the memory alive and fail from then on; the file is unmapped when the
- * last of them is released. NULL is a no-op. */
+ * freed first. Arrow streams (quire_arrow_stream_open()) and writers given
+ * it (quire_writer_add_corpus(), quire_writer_open_append()) need not be:
+ * they keep the memory alive, the streams failing from then on and the
+ * writers carrying on; the file is unmapped when the last of them is
+ * released. NULL is a no-op. */
 QUIRE_API void quire_corpus_free(quire_corpus *corpus);
 
 /* Returns the message of the failed open, or else a description of the
@@ -229,23 +250,29 @@ QUIRE_API void quire_corpus_free(quire_corpus *corpus);
  * valid until quire_corpus_free(); it never changes once it is set. */
 QUIRE_API const char *quire_corpus_errmsg(const quire_corpus *corpus);
 
-/* Returns the number of documents; 0 for NULL or a failed handle. */
+/* Returns the number of documents; 0 for NULL or a failed handle. This and
+ * the three counts below read the footer only. */
 QUIRE_API uint64_t quire_corpus_doc_count(const quire_corpus *corpus);
 
 /* Returns the number of distinct sources; 0 for NULL or a failed handle. */
 QUIRE_API uint64_t quire_corpus_source_count(const quire_corpus *corpus);
 
-/* Returns the number of documents that have no date. */
+/* Returns the number of documents that have no date; 0 for NULL or a
+ * failed handle. */
 QUIRE_API uint64_t quire_corpus_undated_count(const quire_corpus *corpus);
 
-/* Returns the size of the file in bytes. */
+/* Returns the size of the file in bytes; 0 for NULL or a failed handle. */
 QUIRE_API uint64_t quire_corpus_file_size(const quire_corpus *corpus);
 
 /* Returns the uncompressed size in bytes of every field of every document
- * (what the strings would weigh laid end to end, without any CSV quoting). */
+ * as it was given: the source, the date as its text, the title, author, url
+ * and text, laid end to end, without any CSV quoting. A measure for
+ * compression ratios; 0 for NULL or a failed handle. */
 QUIRE_API uint64_t quire_corpus_raw_size(const quire_corpus *corpus);
 
-/* Stores the file's format version in *major and *minor. */
+/* Stores the format version the file declares in *major and *minor.
+ * Returns QUIRE_OK, or QUIRE_EINVAL for a NULL or failed corpus or NULL
+ * outputs. */
 QUIRE_API int quire_corpus_format_version(const quire_corpus *corpus,
                                           int *major, int *minor);
 
@@ -253,19 +280,21 @@ QUIRE_API int quire_corpus_format_version(const quire_corpus *corpus,
  * blocks (QUIRE_CODEC_*), in *level the level it was written at (0 when the
  * file does not say: every 1.0 file), in *block_size the block size it was
  * cut at; any pointer may be NULL. Returns QUIRE_OK, QUIRE_EINVAL for a NULL
- * or failed corpus, or QUIRE_ECORRUPT when the section saying it is
- * damaged. */
+ * or failed corpus, or QUIRE_ECORRUPT when the writer-settings section
+ * saying it is damaged. */
 QUIRE_API int quire_corpus_codec(const quire_corpus *corpus, int *codec,
                                  int *level, uint32_t *block_size);
 
-/* Returns the number of zstd dictionaries in the file (0 for 1.0 files,
- * DEFLATE files and small corpora, where a dictionary does not pay). */
+/* Returns the number of zstd dictionaries in the file (0 for NULL, for 1.0
+ * files, DEFLATE files and small corpora, where a dictionary does not pay,
+ * and when the dictionary directory is damaged). */
 QUIRE_API uint64_t quire_corpus_dictionary_count(const quire_corpus *corpus);
 
 /* Stores in *size the size in bytes of dictionary number index (0 to
  * count-1), in *id its zstd dictionary id and in *metadata 1 when it serves
  * the metadata blocks (title, author, url), 0 when it serves the texts; any
- * pointer may be NULL. The dictionary is checked (bounds, CRC32, id) first.
+ * pointer may be NULL. Its directory entry and the dictionary are checked
+ * (bounds, CRC32, id) first.
  * Returns QUIRE_OK, QUIRE_ENOTFOUND past the end, QUIRE_ECORRUPT or
  * QUIRE_EINVAL. */
 QUIRE_API int quire_corpus_dictionary(const quire_corpus *corpus,
@@ -273,8 +302,8 @@ QUIRE_API int quire_corpus_dictionary(const quire_corpus *corpus,
                                       uint32_t *size, int *metadata);
 
 /* Stores the first instant of the earliest date and the first instant of the
- * latest date among dated documents. Returns QUIRE_ENOTFOUND when no
- * document has a date. */
+ * latest date among dated documents. Returns QUIRE_OK, QUIRE_ENOTFOUND when
+ * no document has a date, or QUIRE_EINVAL. */
 QUIRE_API int quire_corpus_date_span(const quire_corpus *corpus, int64_t *first,
                                      int64_t *last);
 
@@ -282,8 +311,9 @@ QUIRE_API int quire_corpus_date_span(const quire_corpus *corpus, int64_t *first,
  * docs is not NULL, its number of documents in *docs. A source's id is its
  * place, 0 to count-1, in the byte order of the corpus's source names; the
  * same id is what quire_cursor_source_id() and the batch calls return. The
- * name is owned by the corpus and valid until quire_corpus_free(). Returns
- * QUIRE_OK, QUIRE_ENOTFOUND for an id out of range, or QUIRE_ECORRUPT. */
+ * name points into the file, NUL-terminated, and is valid until
+ * quire_corpus_free(). Returns QUIRE_OK, QUIRE_ENOTFOUND for an id out of
+ * range, QUIRE_ECORRUPT or QUIRE_EINVAL. */
 QUIRE_API int quire_corpus_source(const quire_corpus *corpus,
                                   uint64_t source_id, const char **name,
                                   size_t *len, uint64_t *docs);
@@ -295,14 +325,20 @@ QUIRE_API int quire_corpus_source(const quire_corpus *corpus,
  * call with QUIRE_ECALLBACK. */
 typedef int (*quire_progress_fn)(void *ctx, uint64_t done, uint64_t total);
 
-/* Checks the CRC32 of every section and every block, inflating each block
- * once. Stores the number of damaged parts in *damaged (may be NULL) and, if
- * report is not NULL, calls it with one line of text ending in "\n" for each
- * damaged part, naming it. Returns QUIRE_OK when the file is whole,
- * QUIRE_ECORRUPT when anything is damaged, QUIRE_ECALLBACK if report returned
- * non-zero, QUIRE_ENOMEM when memory ran out before every part was
- * checked, QUIRE_EINVAL for a NULL or failed corpus. */
+/* The type of every output callback: it receives len bytes at data, valid
+ * during the call only, and returns 0 to go on or non-zero to stop the
+ * operation with QUIRE_ECALLBACK. It runs on the thread that made the call
+ * and must not call into the handle that called it. */
 typedef int (*quire_write_fn)(void *ctx, const char *data, size_t len);
+
+/* Checks the CRC32 of every section chunk and every block, inflating each
+ * block once. Stores the number of damaged parts in *damaged (may be NULL)
+ * and, if report is not NULL, calls it with one line of text ending in "\n"
+ * for each damaged part, naming it. Returns QUIRE_OK when the file is
+ * whole, QUIRE_ECORRUPT when anything is damaged, QUIRE_ECALLBACK if report
+ * returned non-zero (the count still covers every part), QUIRE_ENOMEM when
+ * memory ran out before every part was checked, QUIRE_EINVAL for a NULL or
+ * failed corpus. Safe to run while other threads read the corpus. */
 QUIRE_API int quire_corpus_verify(const quire_corpus *corpus, uint64_t *damaged,
                                   quire_write_fn report, void *ctx);
 
@@ -325,24 +361,27 @@ QUIRE_API int quire_filter_new(quire_filter **out);
  * so a filter may be freed as soon as they are made. */
 QUIRE_API void quire_filter_free(quire_filter *filter);
 
-/* Adds a source name to the filter's set. A document matches when its source
- * is any name in the set; with an empty set the source does not matter. A
- * name no document has simply matches nothing. Returns QUIRE_OK, QUIRE_EINVAL
- * or QUIRE_ENOMEM. */
+/* Adds a source name to the filter's set (adding one twice is harmless). A
+ * document matches when its source is any name in the set; with an empty
+ * set the source does not matter, and a document without a source never
+ * matches a non-empty set. A name no document has simply matches nothing.
+ * docs/guide.md, "Filters", says how sources, dates and terms combine.
+ * Returns QUIRE_OK, QUIRE_EINVAL or QUIRE_ENOMEM. */
 QUIRE_API int quire_filter_add_source(quire_filter *filter, const char *name,
                                       size_t len);
 
 /* Sets the inclusive lower date bound from an ISO 8601 or RFC 2822 date of
  * any precision; the bound is the first instant of that period, so "2016"
  * starts at 2016-01-01T00:00:00Z. A document's own partial date counts as its
- * first instant. An empty string (len 0) removes the bound. Returns QUIRE_OK
- * or QUIRE_EDATE (message in quire_filter_errmsg()). */
+ * first instant. An empty string (len 0) removes the bound. Returns
+ * QUIRE_OK, QUIRE_EDATE (message in quire_filter_errmsg()) or
+ * QUIRE_EINVAL. */
 QUIRE_API int quire_filter_set_from(quire_filter *filter, const char *date,
                                     size_t len);
 
 /* Sets the inclusive upper date bound; a partial date covers the whole
- * period, so "2016" ends at 2016-12-31T23:59:59Z. Otherwise as
- * quire_filter_set_from(). */
+ * period, so "2016" ends at 2016-12-31T23:59:59Z and "2016-02" at
+ * 2016-02-29T23:59:59Z. Otherwise as quire_filter_set_from(). */
 QUIRE_API int quire_filter_set_to(quire_filter *filter, const char *date,
                                   size_t len);
 
@@ -350,10 +389,11 @@ QUIRE_API int quire_filter_set_to(quire_filter *filter, const char *date,
 QUIRE_API int quire_filter_set_range(quire_filter *filter, int64_t from,
                                      int64_t to);
 
-/* Sets one of QUIRE_UNDATED_AUTO (the default), _INCLUDE or _EXCLUDE. */
+/* Sets one of QUIRE_UNDATED_AUTO (the default), _INCLUDE or _EXCLUDE.
+ * Returns QUIRE_OK, or QUIRE_EINVAL for another value. */
 QUIRE_API int quire_filter_set_undated(quire_filter *filter, int mode);
 
-/* ---- Terms: which words a document holds (ABI.md, "Terms") ---- */
+/* ---- Terms: which words a document holds (docs/guide.md, "Terms") ---- */
 
 /* Adds a term that every matching document must hold, in its title or its
  * text. A word is a maximal run of Unicode letters and digits (general
@@ -369,7 +409,7 @@ QUIRE_API int quire_filter_set_undated(quire_filter *filter, int mode);
  * separates them. term is UTF-8 of len bytes, copied. Terms combine with
  * each other and with sources and dates by AND. Returns QUIRE_OK,
  * QUIRE_EUTF8 (term is not valid UTF-8), QUIRE_EINVAL (NULL filter or
- * term, or a term with no word in it), QUIRE_ELIMIT (over
+ * term, or a term with no word in it: "", "--"), QUIRE_ELIMIT (over
  * QUIRE_MAX_FIELD_LENGTH bytes) or QUIRE_ENOMEM; the message is in
  * quire_filter_errmsg() and the filter is unchanged. */
 QUIRE_API int quire_filter_add_term(quire_filter *filter, const char *term,
@@ -404,9 +444,12 @@ typedef struct quire_cursor quire_cursor;
 
 /* Creates a cursor over the documents matching filter (NULL: all of them) in
  * document order. The filter is copied. The cursor starts before the first
- * match: call quire_cursor_next() to reach it. Returns QUIRE_OK, QUIRE_EINVAL,
- * QUIRE_ECORRUPT (handle convention above) or QUIRE_ENOMEM. A cursor holds at
- * most one inflated text block and one inflated metadata block. */
+ * match: call quire_cursor_next() to reach it. Returns QUIRE_OK,
+ * QUIRE_EINVAL (NULL or failed corpus) or QUIRE_ECORRUPT (a damaged index),
+ * each with a failed cursor (handle convention above), or QUIRE_ENOMEM with
+ * *out NULL. A cursor holds at most one inflated text block and one
+ * inflated metadata block, plus one bit per document of the corpus when it
+ * has a filter. */
 QUIRE_API int quire_cursor_open(const quire_corpus *corpus,
                                 const quire_filter *filter, quire_cursor **out);
 
@@ -415,17 +458,24 @@ QUIRE_API void quire_cursor_free(quire_cursor *cursor);
 
 /* Moves to the next matching document. Returns QUIRE_ROW when there is one,
  * QUIRE_DONE when there are no more (and again on every later call), or a
- * negative status (QUIRE_ECORRUPT) with the message in
- * quire_cursor_errmsg(). */
+ * negative status with the message in quire_cursor_errmsg():
+ * QUIRE_ECORRUPT for a damaged row, after which the cursor has no current
+ * document and the next call goes on after that row; QUIRE_ENOMEM;
+ * QUIRE_EINVAL for a NULL cursor; QUIRE_ESTATE on a cursor that failed to
+ * open for a NULL or failed corpus. */
 QUIRE_API int quire_cursor_next(quire_cursor *cursor);
 
 /* Makes document number doc the current one, whether or not it matches the
  * cursor's filter; the next quire_cursor_next() goes on with the first match
  * after it. This is how to read document N. Returns QUIRE_ROW, QUIRE_ENOTFOUND
- * when doc is not below the document count, or QUIRE_ECORRUPT. */
+ * when doc is not below the document count, QUIRE_ECORRUPT, or QUIRE_ESTATE
+ * as quire_cursor_next(). */
 QUIRE_API int quire_cursor_seek(quire_cursor *cursor, uint64_t doc);
 
-/* The current document's number (0-based position in the file). */
+/* The current document's number (0-based position in the file). This and
+ * the four calls below read the document's row, inflating nothing; without
+ * a current document they return 0, QUIRE_NO_DATE, QUIRE_DATE_NONE, -1 and
+ * 0. */
 QUIRE_API uint64_t quire_cursor_doc(const quire_cursor *cursor);
 
 /* The current document's date in UTC seconds, or QUIRE_NO_DATE. */
@@ -434,7 +484,8 @@ QUIRE_API int64_t quire_cursor_date(const quire_cursor *cursor);
 /* The current document's date precision (QUIRE_DATE_*). */
 QUIRE_API int quire_cursor_date_precision(const quire_cursor *cursor);
 
-/* The current document's source id, or -1 when it has none. */
+/* The current document's source id, as quire_corpus_source() numbers them,
+ * or -1 when it has none. */
 QUIRE_API int64_t quire_cursor_source_id(const quire_cursor *cursor);
 
 /* The length in bytes of the current document's text, known without
@@ -442,14 +493,15 @@ QUIRE_API int64_t quire_cursor_source_id(const quire_cursor *cursor);
 QUIRE_API uint64_t quire_cursor_text_length(const quire_cursor *cursor);
 
 /* Stores in *data and *len one field (QUIRE_FIELD_SOURCE, _DATE, _TITLE,
- * _AUTHOR, _URL, _TEXT or _ID as decimal text) of the current document. A
- * missing source or date is the empty string. The title, author and url
- * inflate the document's metadata block and the text its text block, each
+ * _AUTHOR, _URL, _TEXT or _ID as decimal text) of the current document. The
+ * date is the text as it was given, in its own zone (docs/guide.md,
+ * "Dates"). A missing source or date is the empty string. The title, author and
+ * url inflate the document's metadata block and the text its text block, each
  * at most once for all documents sharing the block. The bytes are owned by
  * the cursor and valid until the next quire_cursor_next(), quire_cursor_seek()
- * or quire_cursor_free(); they are NUL-terminated. Returns QUIRE_OK,
- * QUIRE_EINVAL (no current document, unknown field), QUIRE_ECORRUPT or
- * QUIRE_ENOMEM. */
+ * or quire_cursor_free(), all the fields of one document together; they are
+ * NUL-terminated. Returns QUIRE_OK, QUIRE_EINVAL (no current document,
+ * unknown field, NULL outputs), QUIRE_ECORRUPT or QUIRE_ENOMEM. */
 QUIRE_API int quire_cursor_field(quire_cursor *cursor, int field,
                                  const char **data, size_t *len);
 
@@ -461,21 +513,26 @@ QUIRE_API const char *quire_cursor_errmsg(const quire_cursor *cursor);
  * calls of quire_cursor_next() would, and stores for the i-th of them its
  * number in docs[i], its date in dates[i] (QUIRE_NO_DATE when undated), its
  * date precision in precisions[i], its source id in sources[i] (-1 when
- * none) and its text length in text_lengths[i]; any of the five arrays may
- * be NULL, the others hold at least cap elements. Stores the number of
+ * none) and its text length in text_lengths[i], inflating nothing; any of
+ * the five arrays may be NULL, the others hold at least cap elements, and
+ * the library writes them during the call only. Stores the number of
  * documents in *count. The cursor is left on the last of them, so its
- * fields can be read, and quire_cursor_seek() reaches any other. Returns
- * QUIRE_ROW when *count > 0, QUIRE_DONE when no document was left, or a
- * negative status (the documents before the failure are still stored and
- * counted). For bindings, where each call into C costs more than reading a
- * document. */
+ * fields can be read, and quire_cursor_seek() reaches any other; the next
+ * call (or quire_cursor_next()) goes on after it. Returns QUIRE_ROW when
+ * *count > 0 and no damage was met, QUIRE_DONE when no document was left
+ * (*count 0, and on every later call), or a negative status: QUIRE_ECORRUPT
+ * for a damaged row, with the documents before it stored and counted and
+ * the cursor as after a failed quire_cursor_next(); QUIRE_EINVAL for a NULL
+ * cursor or count or a cap of 0; QUIRE_ESTATE as quire_cursor_next(). It
+ * adds no behaviour to quire_cursor_next(): it is for bindings, where each
+ * call into C costs more than reading a document. */
 QUIRE_API int quire_cursor_next_batch(quire_cursor *cursor, size_t cap,
                                       uint64_t *docs, int64_t *dates,
                                       int32_t *precisions, int64_t *sources,
                                       uint64_t *text_lengths, size_t *count);
 
 /* ---------------------------------------------------------------------- */
-/* Arrow C stream (since 1.1)                                              */
+/* Arrow C stream                                                          */
 /* ---------------------------------------------------------------------- */
 
 /* The Arrow C Stream Interface struct, defined in quire_arrow.h (the Arrow
@@ -509,7 +566,8 @@ struct ArrowArrayStream;
  *                   QUIRE_FIELD_DATE); null when undated
  *   title, author, url  utf8; null when empty
  *   text            large_utf8
- * A column not in the list is never read: without title, author and url no
+ * (docs/guide.md, "Arrow C stream", gives the Arrow formats.) A column not
+ * in the list is never read: without title, author and url no
  * metadata block is inflated, without text no text block is. A batch ends
  * early rather than hold 2 GiB or more in one utf8 column.
  *
@@ -545,10 +603,10 @@ QUIRE_API int quire_arrow_stream_open(const quire_corpus *corpus,
 
 typedef struct quire_writer quire_writer;
 
-/* Document order of a written file. */
-/* Document orders: QUIRE_ORDER_CLUSTERED by source name, then date, then
- * input order, so that filters touch few blocks (the default);
- * QUIRE_ORDER_INPUT exactly the order documents were added. */
+/* Document orders of a written file: QUIRE_ORDER_CLUSTERED by source name,
+ * then date, then input order, so that filters touch few blocks (the
+ * default); QUIRE_ORDER_INPUT exactly the order documents were added.
+ * docs/guide.md, "Document order", gives the exact rule. */
 #define QUIRE_ORDER_CLUSTERED 0
 #define QUIRE_ORDER_INPUT 1
 
@@ -560,14 +618,22 @@ typedef struct quire_writer quire_writer;
  * quire_writer_finish() succeeds, and not before: the data goes to a
  * temporary file in the same directory, which is synced and renamed over
  * path. Returns QUIRE_OK, QUIRE_ENOTFOUND (the directory does not exist),
- * QUIRE_EIO (it cannot be written), QUIRE_EINVAL or QUIRE_ENOMEM (handle
- * convention at the top). */
+ * QUIRE_EIO (it cannot be written), QUIRE_EINVAL (path NULL or empty) or
+ * QUIRE_ENOMEM (handle convention at the top). A writer's memory does not
+ * grow with the texts (docs/guide.md, "Writing a corpus", says what it
+ * keeps and what it spills to disk).
+ *
+ * The options set below, all but quire_writer_set_utf8() and
+ * quire_writer_set_progress(), are for before the first document only:
+ * afterwards, or on a finished or failed writer, they return QUIRE_ESTATE.
+ * A value out of range is QUIRE_EINVAL. */
 QUIRE_API int quire_writer_open(const char *path, quire_writer **out);
 
 /* Sets the uncompressed size text blocks are cut at (QUIRE_MIN_BLOCK_SIZE to
  * QUIRE_MAX_BLOCK_SIZE; default QUIRE_DEFAULT_BLOCK_SIZE for zstd,
- * QUIRE_DEFAULT_DEFLATE_BLOCK_SIZE for DEFLATE). Before the first document
- * only. */
+ * QUIRE_DEFAULT_DEFLATE_BLOCK_SIZE for DEFLATE). Larger blocks compress
+ * better; smaller ones make reading one document cheaper. Before the first
+ * document only. */
 QUIRE_API int quire_writer_set_block_size(quire_writer *writer, uint32_t size);
 
 /* Sets the block codec: QUIRE_CODEC_ZSTD (default; the file is format 1.1
@@ -588,14 +654,16 @@ QUIRE_API int quire_writer_set_level(quire_writer *writer, int level);
  * QUIRE_MAX_DICTIONARY_SIZE, or 0 for none; default
  * QUIRE_DEFAULT_DICTIONARY_SIZE. Ignored for DEFLATE. A corpus of about one
  * block of text, or too few documents to learn from, gets no dictionary.
- * Before the first document only. */
+ * Training runs on the calling thread, on a sample spread over the whole
+ * corpus, so the file does not change with the thread count. Before the
+ * first document only. */
 QUIRE_API int quire_writer_set_dictionary_size(quire_writer *writer,
                                                uint32_t size);
 
 /* Sets whether the file gets word summaries (on by default): per text
- * block, a Bloom filter of its words (ABI.md, "Word summaries"), about 2.5%
- * of the file, which lets a filter's terms (quire_filter_add_term()) skip
- * the blocks that cannot hold them. on 0 leaves them out; such files, like
+ * block, a Bloom filter of its words (docs/FORMAT.md, "Word summaries"),
+ * about 2.5% of the file, which lets a filter's terms (quire_filter_add_term())
+ * skip the blocks that cannot hold them. on 0 leaves them out; such files, like
  * those of older writers, are filtered by reading every candidate block,
  * with the same results. Before the first document only. */
 QUIRE_API int quire_writer_set_word_summaries(quire_writer *writer, int on);
@@ -604,7 +672,9 @@ QUIRE_API int quire_writer_set_word_summaries(quire_writer *writer, int on);
  * document only. */
 QUIRE_API int quire_writer_set_order(quire_writer *writer, int order);
 
-/* Sets QUIRE_UTF8_REJECT (default) or QUIRE_UTF8_REPLACE. */
+/* Sets QUIRE_UTF8_REJECT (default) or QUIRE_UTF8_REPLACE. It may be changed
+ * at any time and applies to the documents added after. Returns QUIRE_OK or
+ * QUIRE_EINVAL. */
 QUIRE_API int quire_writer_set_utf8(quire_writer *writer, int policy);
 
 /* Sets how many threads compress blocks: 1 compresses on the calling
@@ -618,15 +688,17 @@ QUIRE_API int quire_writer_set_threads(quire_writer *writer, int threads);
 /* One document for quire_writer_add_document(). Each field is a pointer and
  * a length in bytes, not NUL-terminated; a NULL pointer with length 0 is an
  * empty field. source and date may be empty: the document then has no source
- * or no date. date is ISO 8601 or RFC 2822 as quire_date_parse() accepts.
- * The strings are the caller's: the writer copies what it keeps before
- * quire_writer_add_document() returns.
+ * or no date. date is ISO 8601 or RFC 2822 as quire_date_parse() accepts;
+ * the writer keeps its precision and zone. The strings are the caller's: the
+ * writer copies what it keeps before quire_writer_add_document() returns.
  *
  * size says which version of the struct the caller was compiled with, so
  * that fields can be added at the end in a later release: set it to
- * sizeof(quire_document), which QUIRE_DOCUMENT_INIT does. A library older
- * than the caller's header accepts the larger struct only when every field
- * it does not know is zero. */
+ * sizeof(quire_document), which QUIRE_DOCUMENT_INIT does. A size smaller
+ * than this header's struct is QUIRE_EINVAL. A library older than the
+ * caller's header accepts the larger struct (up to 4,096 bytes) only when
+ * every byte it does not know is zero, and refuses it with QUIRE_EINVAL
+ * otherwise. */
 typedef struct quire_document {
   size_t size;
   const char *source;
@@ -650,17 +722,20 @@ typedef struct quire_document {
   {sizeof(quire_document), NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0, NULL, 0}
 /* clang-format on */
 
-/* Adds one document. Memory does not grow with the text: each text goes to
- * disk before the call returns. Returns QUIRE_OK; QUIRE_EDATE, QUIRE_EUTF8
- * or QUIRE_ELIMIT for a bad document, or QUIRE_EINVAL for a bad doc (NULL,
- * a size that is not a quire_document's, a NULL field with a length), which
- * is then not added while the writer stays usable; QUIRE_EIO or
+/* Adds one document. Every string is checked against its limit and for
+ * UTF-8. Memory does not grow with the text: each text goes to disk before
+ * the call returns. Returns QUIRE_OK; QUIRE_EDATE, QUIRE_EUTF8 or
+ * QUIRE_ELIMIT for a bad document, or QUIRE_EINVAL for a bad doc (NULL, a
+ * size quire_document's rule above refuses, a NULL field with a length),
+ * which is then not added while the writer stays usable; QUIRE_EIO or
  * QUIRE_ENOMEM, after which the writer is failed; QUIRE_ESTATE on a finished
  * or failed writer. */
 QUIRE_API int quire_writer_add_document(quire_writer *writer,
                                         const quire_document *doc);
 
-/* Returns the number of documents added so far. */
+/* Returns the number of documents added so far (0 for NULL), counting a
+ * corpus's documents from the moment quire_writer_add_corpus() adds it (an
+ * append's from the open). */
 QUIRE_API uint64_t quire_writer_doc_count(const quire_writer *writer);
 
 /* Calls progress(ctx, done, total) while quire_writer_finish() puts the
@@ -672,9 +747,14 @@ QUIRE_API uint64_t quire_writer_doc_count(const quire_writer *writer);
 QUIRE_API int quire_writer_set_progress(quire_writer *writer,
                                         quire_progress_fn progress, void *ctx);
 
-/* Writes the indexes and footer, syncs the file and renames it to the path
- * given at open. Returns QUIRE_OK, QUIRE_EIO (then no file is left at path,
- * or the one that was there is unchanged), QUIRE_ENOMEM or QUIRE_ESTATE. */
+/* Sorts the documents (clustered order), writes the indexes, the footer and
+ * the header, syncs the file and renames it to the path given at open. A
+ * writer with no documents writes a valid empty corpus. Returns QUIRE_OK;
+ * QUIRE_EIO, QUIRE_ENOMEM, QUIRE_ECORRUPT (a damaged block of an added
+ * corpus, copied now in clustered order) or QUIRE_ECALLBACK (the progress
+ * callback), after which the writer is failed and no file is left at path,
+ * or the one that was there is unchanged; QUIRE_ESTATE on a finished or
+ * failed writer. */
 QUIRE_API int quire_writer_finish(quire_writer *writer);
 
 /* Frees the writer. If it was not finished, the temporary file is removed
@@ -698,14 +778,19 @@ typedef struct quire_export quire_export;
 
 /* Creates an export of corpus: all documents, the columns
  * id,source,date,title,author,url,text, the plain dialect. The corpus must
- * outlive the export. Returns QUIRE_OK, QUIRE_EINVAL or QUIRE_ENOMEM. */
+ * outlive the export. Returns QUIRE_OK, QUIRE_EINVAL (corpus NULL, with a
+ * failed export: handle convention at the top) or QUIRE_ENOMEM.
+ *
+ * The setters below return QUIRE_ESTATE while a quire_export_read() run is
+ * under way, and change nothing. docs/guide.md, "CSV export", describes the
+ * CSV and its two dialects. */
 QUIRE_API int quire_export_new(const quire_corpus *corpus, quire_export **out);
 
 /* Frees the export. NULL is a no-op. */
 QUIRE_API void quire_export_free(quire_export *exp);
 
 /* Restricts the export to the documents matching filter (copied; NULL for
- * all). */
+ * all). Returns QUIRE_OK, QUIRE_EINVAL, QUIRE_ESTATE or QUIRE_ENOMEM. */
 QUIRE_API int quire_export_set_filter(quire_export *exp,
                                       const quire_filter *filter);
 
@@ -716,25 +801,34 @@ QUIRE_API int quire_export_set_filter(quire_export *exp,
  * date has year and month but no day), datetime_utc (the first instant of
  * the date's period in UTC, "2016-01-01T00:00:00Z"; empty when undated) and
  * date_precision (year, month, day, minute or second; empty when undated).
- * At most 16 columns. Returns QUIRE_EINVAL naming an unknown or empty
- * column. */
+ * At most 16 columns; a column may repeat. Returns QUIRE_OK, QUIRE_EINVAL
+ * naming an unknown or empty column (the columns are then unchanged) or
+ * QUIRE_ESTATE. */
 QUIRE_API int quire_export_set_columns(quire_export *exp, const char *list,
                                        size_t len);
 
-/* Sets QUIRE_CSV_PLAIN (default) or QUIRE_CSV_EXCEL. */
+/* Sets QUIRE_CSV_PLAIN (default) or QUIRE_CSV_EXCEL. Returns QUIRE_OK,
+ * QUIRE_EINVAL or QUIRE_ESTATE. */
 QUIRE_API int quire_export_set_dialect(quire_export *exp, int dialect);
 
 /* Writes the CSV to path atomically: a temporary file in the same directory,
  * synced and renamed over path only when everything was written. On any
- * failure no file is left at path (or the old one is unchanged). */
+ * failure no file is left at path (or the old one is unchanged). An export
+ * may be run any number of times. Returns QUIRE_OK, QUIRE_EINVAL (a failed
+ * corpus, NULL arguments), QUIRE_ENOTFOUND (no such directory), QUIRE_EIO,
+ * QUIRE_ECORRUPT (a damaged document: the export stops there),
+ * QUIRE_ENOMEM, QUIRE_ECALLBACK (the progress callback) or QUIRE_ESTATE (a
+ * quire_export_read() run is under way). */
 QUIRE_API int quire_export_to_path(quire_export *exp, const char *path);
 
-/* Writes the CSV to an open file descriptor such as 1 (stdout). */
+/* Writes the CSV to an open file descriptor such as 1 (stdout), which it
+ * neither closes nor syncs. Returns as quire_export_to_path(). */
 QUIRE_API int quire_export_to_fd(quire_export *exp, int fd);
 
-/* Writes the CSV through write(ctx, data, len), which returns 0 to go on or
+/* Writes the CSV through write(ctx, data, len), in pieces (usually 64 KiB;
+ * a larger cell may come in one piece), which returns 0 to go on or
  * non-zero to stop with QUIRE_ECALLBACK. Memory stays flat whatever the
- * corpus size. */
+ * corpus size. Returns as quire_export_to_path(). */
 QUIRE_API int quire_export_to_callback(quire_export *exp, quire_write_fn write,
                                        void *ctx);
 
@@ -743,10 +837,11 @@ QUIRE_API int quire_export_to_callback(quire_export *exp, quire_write_fn write,
  * to stream an export, with no callback and no thread. The first call starts
  * a run over the export's selection; each call fills buf as far as it can.
  * Returns QUIRE_OK while *n > 0, and QUIRE_DONE with *n == 0 once all of the
- * CSV has been read, which ends the run. Any other status (QUIRE_ECORRUPT,
- * QUIRE_ENOMEM, QUIRE_EINVAL for cap 0 or a split export) also ends the run,
- * with *n == 0 and a message in quire_export_errmsg(). After the end, reads
- * return the same QUIRE_DONE or QUIRE_ESTATE until a setter or another
+ * CSV has been read, which ends the run. QUIRE_EINVAL for a NULL buf or n
+ * or a cap of 0 changes nothing. Any other status (QUIRE_ECORRUPT,
+ * QUIRE_ENOMEM, QUIRE_ECALLBACK, QUIRE_EINVAL for a split export) ends the
+ * run, with *n == 0 and a message in quire_export_errmsg(). After the end,
+ * reads return the same QUIRE_DONE or QUIRE_ESTATE until a setter or another
  * quire_export_to_*() call starts the export afresh; while a run is under
  * way those return QUIRE_ESTATE. Memory stays flat: the export holds at most
  * one output buffer and one cell beyond cap. */
@@ -770,10 +865,11 @@ QUIRE_API uint64_t quire_export_rows(const quire_export *exp);
  * (excel dialect only). */
 QUIRE_API uint64_t quire_export_cells_cut(const quire_export *exp);
 
-/* Returns the message of the export's last failure, or "". */
+/* Returns the message of the export's last failure, or "". Valid until the
+ * next call on the export. */
 QUIRE_API const char *quire_export_errmsg(const quire_export *exp);
 
-/* ---- spreadsheets: split files, rows past a sheet, XLSX (quire 1.1) ---- */
+/* ---- spreadsheets: split files, rows past a sheet, XLSX ---------------- */
 
 /* The rows one sheet of a spreadsheet holds, header row included (Excel,
  * and LibreOffice Calc since 7.4). */
@@ -783,17 +879,21 @@ QUIRE_API const char *quire_export_errmsg(const quire_export *exp);
  * files of at most rows data rows each instead of one file: "-" and the part
  * number, at least three digits, go before the extension of the path's last
  * component ("out.csv" gives out-001.csv, out-002.csv, ...; "out" gives
- * out-001), and each file has the header row (and, in the excel dialect, the
- * BOM). An empty selection gives one file with the header only. Each file is
- * written atomically; when a run fails, the files it already wrote are
- * removed. 0 (the default) writes one file. quire_export_to_fd() and
- * quire_export_to_callback() refuse a split export with QUIRE_EINVAL. */
+ * out-001; a leading dot is not an extension), and each file has the header
+ * row (and, in the excel dialect, the BOM). An empty selection gives one
+ * file with the header only. Each file is written atomically; when a run
+ * fails, the files it already wrote are removed (files of an earlier run
+ * with more parts are left alone). 0 (the default) writes one file.
+ * quire_export_to_fd(), quire_export_to_callback() and quire_export_read()
+ * refuse a split export with QUIRE_EINVAL. Returns QUIRE_OK, QUIRE_EINVAL or
+ * QUIRE_ESTATE. */
 QUIRE_API int quire_export_set_split_rows(quire_export *exp, uint64_t rows);
 
 /* Returns how many rows of the last run went to a CSV file past the
  * QUIRE_SHEET_MAX_ROWS - 1 data rows a spreadsheet shows: rows a spreadsheet
- * opening the file would silently drop (set a split to avoid it). Always 0
- * after quire_export_to_xlsx(), which starts a new sheet instead. */
+ * opening the file would silently drop (set a split to avoid it). Counted
+ * in both dialects, per file when split. Always 0 after
+ * quire_export_to_xlsx(), which starts a new sheet instead. */
 QUIRE_API uint64_t quire_export_rows_over_sheet(const quire_export *exp);
 
 /* Returns the number of files the last successful run wrote (1 unless split;
@@ -810,12 +910,14 @@ QUIRE_API uint64_t quire_export_files(const quire_export *exp);
  * and a partial date is its text ("2016", "2016-01"); datetime_utc is a
  * date-time cell and date_precision text; an undated document's date cells
  * are empty. Each sheet has a frozen header row with a filter, and a new
- * sheet starts after QUIRE_SHEET_MAX_ROWS - 1 data rows. Written with
+ * sheet starts after QUIRE_SHEET_MAX_ROWS - 1 data rows (docs/guide.md,
+ * "Spreadsheets", describes the workbook). Written with
  * libxlsxwriter in its constant-memory mode: memory stays flat, its
  * temporary files go to the directory of path, and its allocations do not go
  * through quire_set_allocator(). Returns QUIRE_OK, QUIRE_EINVAL,
- * QUIRE_ENOTFOUND (no such directory), QUIRE_EIO, QUIRE_ECORRUPT or
- * QUIRE_ENOMEM. */
+ * QUIRE_ENOTFOUND (no such directory), QUIRE_EIO, QUIRE_ECORRUPT,
+ * QUIRE_ENOMEM, QUIRE_ECALLBACK or QUIRE_ESTATE; on failure nothing is left
+ * at path. */
 QUIRE_API int quire_export_to_xlsx(quire_export *exp, const char *path);
 
 /* ---------------------------------------------------------------------- */
@@ -824,8 +926,9 @@ QUIRE_API int quire_export_to_xlsx(quire_export *exp, const char *path);
 
 typedef struct quire_import quire_import;
 
-/* Creates an importer with the default column names and aliases (ABI.md
- * lists them) and stop-on-first-error. Returns QUIRE_OK or QUIRE_ENOMEM. */
+/* Creates an importer with the default column names and aliases
+ * (docs/guide.md, "CSV import", lists them) and stop-on-first-error. Returns
+ * QUIRE_OK or QUIRE_ENOMEM (*out NULL). */
 QUIRE_API int quire_import_new(quire_import **out);
 
 /* Frees the importer. NULL is a no-op. */
@@ -834,7 +937,8 @@ QUIRE_API void quire_import_free(quire_import *imp);
 /* Maps a header name (case-insensitive) to a field, overriding the aliases:
  * QUIRE_FIELD_SOURCE .. QUIRE_FIELD_TEXT, QUIRE_FIELD_FILE (the column names
  * a file, relative to the base directory, whose contents are the text) or
- * QUIRE_FIELD_IGNORE. */
+ * QUIRE_FIELD_IGNORE. The latest mapping of a name wins. Returns QUIRE_OK,
+ * QUIRE_EINVAL (name NULL, another field) or QUIRE_ENOMEM. */
 QUIRE_API int quire_import_map_column(quire_import *imp, const char *name,
                                       size_t len, int field);
 
@@ -843,8 +947,10 @@ QUIRE_API int quire_import_map_column(quire_import *imp, const char *name,
  * stopping the import. Default 0: the first bad row stops the import. */
 QUIRE_API int quire_import_set_skip_bad_rows(quire_import *imp, int skip);
 
-/* Sets the directory that QUIRE_FIELD_FILE names are relative to (default:
- * the directory of the CSV file; "." for buffers). */
+/* Sets the directory that relative QUIRE_FIELD_FILE names are relative to
+ * (default: the directory of the CSV file; "." for buffers); absolute names
+ * are used as they are. dir is a NUL-terminated path, copied; NULL restores
+ * the default. Returns QUIRE_OK, QUIRE_EINVAL or QUIRE_ENOMEM. */
 QUIRE_API int quire_import_set_base_dir(quire_import *imp, const char *dir);
 
 /* Calls progress(ctx, done, total) while a CSV is read: done bytes of the
@@ -856,15 +962,18 @@ QUIRE_API int quire_import_set_progress(quire_import *imp,
                                         quire_progress_fn progress, void *ctx);
 
 /* Reads the CSV file at path, streaming, and adds each row to writer. The
- * header row names the columns. Returns QUIRE_OK, QUIRE_ENOTFOUND, QUIRE_EIO,
- * QUIRE_ECSV, QUIRE_EDATE, QUIRE_EUTF8, QUIRE_ELIMIT (message naming file, row
- * and column) or QUIRE_ENOMEM. Rows already added stay in the writer; a
- * caller who wants nothing written on failure closes the writer without
- * finishing it, as the CLI does. */
+ * header row names the columns (docs/guide.md, "CSV import"). Returns
+ * QUIRE_OK, QUIRE_ENOTFOUND, QUIRE_EIO, QUIRE_ECSV, QUIRE_EDATE, QUIRE_EUTF8,
+ * QUIRE_ELIMIT (message naming file, row and column), QUIRE_EINVAL (two
+ * columns for one field, NULL arguments), QUIRE_ENOMEM, QUIRE_ECALLBACK (the
+ * progress callback), or the writer's QUIRE_EIO or QUIRE_ESTATE. Rows
+ * already added stay in the writer; a caller who wants nothing written on
+ * failure closes the writer without finishing it, as the CLI does. */
 QUIRE_API int quire_import_csv_path(quire_import *imp, quire_writer *writer,
                                     const char *path);
 
-/* Reads CSV from memory; name is used in messages (may be NULL). */
+/* Reads CSV from memory; name, a NUL-terminated string, is what messages
+ * call the input (may be NULL). Returns as quire_import_csv_path(). */
 QUIRE_API int quire_import_csv_buffer(quire_import *imp, quire_writer *writer,
                                       const char *data, size_t len,
                                       const char *name);
@@ -876,24 +985,26 @@ QUIRE_API uint64_t quire_import_rows(const quire_import *imp);
 QUIRE_API uint64_t quire_import_skipped(const quire_import *imp);
 
 /* Stores in *row the 1-based record number (the header is record 1) of the
- * index-th skipped row and returns QUIRE_OK, or QUIRE_ENOTFOUND. Only the
- * first 1,000 skipped rows are kept. */
+ * index-th skipped row and returns QUIRE_OK, or QUIRE_ENOTFOUND beyond the
+ * count or beyond the first 1,000 skipped rows, the only ones kept. */
 QUIRE_API int quire_import_skipped_row(const quire_import *imp, uint64_t index,
                                        uint64_t *row);
 
-/* Returns the warnings of the last run, one per line (such as the unknown
- * columns, which are not stored), or "". Valid until the next run. */
+/* Returns the warnings of the last run, one per line (the unknown columns,
+ * which are not stored, and the first 100 skipped rows with why), or "".
+ * Valid until the next run. */
 QUIRE_API const char *quire_import_warnings(const quire_import *imp);
 
-/* Returns the message of the importer's last failure, or "". */
+/* Returns the message of the importer's last failure, or "". Valid until
+ * the next call on the importer. */
 QUIRE_API const char *quire_import_errmsg(const quire_import *imp);
 
 /* ---------------------------------------------------------------------- */
 /* Duplicates                                                              */
 /* ---------------------------------------------------------------------- */
 
-/* The kinds of duplicates, as bits of a mask (ABI.md, "Duplicates", gives
- * the exact rules):
+/* The kinds of duplicates, as bits of a mask (docs/guide.md, "Duplicates",
+ * gives the exact rules):
  *  - QUIRE_DUP_URL: the same URL once normalised (scheme and host in lower
  *    case, http and https alike, default port, fragment, trailing slash and
  *    tracking parameters such as utm_*, fbclid and gclid dropped). Documents
@@ -922,31 +1033,35 @@ QUIRE_API void quire_dups_free(quire_dups *dups);
 
 /* Sets the kinds to look for, a non-zero mask of QUIRE_DUP_* bits. Before
  * the first corpus only (QUIRE_ESTATE after). Returns QUIRE_OK or
- * QUIRE_EINVAL. */
+ * QUIRE_EINVAL (0 or unknown bits). */
 QUIRE_API int quire_dups_set_kinds(quire_dups *dups, int kinds);
 
 /* Sets the near-duplicate threshold, a Jaccard similarity above 0 and at
- * most 1. Before the first corpus only. Returns QUIRE_OK, QUIRE_EINVAL or
- * QUIRE_ESTATE. */
+ * most 1 (NaN is QUIRE_EINVAL). Before the first corpus only. Returns QUIRE_OK,
+ * QUIRE_EINVAL or QUIRE_ESTATE. */
 QUIRE_API int quire_dups_set_similarity(quire_dups *dups, double similarity);
 
 /* Reads every document of corpus, in document order, through a cursor
  * (holding one text block at a time), and compares it with the documents
  * of this corpus and of the corpora added before. The corpus is number N
  * in quire_dups_member() when N corpora were added before it; it need not
- * stay open afterwards. Memory grows by about 1 KB per distinct document
- * for near duplicates (its 256-byte signature and its LSH entries) and 50
- * bytes for url or text. Groups are available after each call. Returns
- * QUIRE_OK, QUIRE_EINVAL (NULL or failed corpus), QUIRE_ECORRUPT,
- * QUIRE_ENOMEM or QUIRE_ELIMIT (over QUIRE_MAX_DOCUMENTS documents in all);
- * after any failure the finder is failed and every call on it but
- * quire_dups_errmsg() and quire_dups_free() returns QUIRE_ESTATE. */
+ * stay open afterwards. Memory grows by about 870 bytes per distinct
+ * document for near duplicates (its 256-byte signature, 42 LSH entries and
+ * its number), 24 to 32 bytes for url or text, and 24 bytes per duplicate
+ * found. Groups are available after each call. Returns QUIRE_OK;
+ * QUIRE_EINVAL for a NULL or failed corpus, which changes nothing (the
+ * finder goes on); QUIRE_ECORRUPT, QUIRE_ENOMEM or QUIRE_ELIMIT (over
+ * QUIRE_MAX_DOCUMENTS documents in all), after which the finder is failed
+ * and every call on it but quire_dups_errmsg() and quire_dups_free() returns
+ * QUIRE_ESTATE. */
 QUIRE_API int quire_dups_add_corpus(quire_dups *dups,
                                     const quire_corpus *corpus);
 
 /* Returns the number of groups found so far (0 for NULL or a failed
  * finder). Groups come ordered by kind (url, text, near), then by their
- * first document. A document is in at most one group of each kind. */
+ * first document. A document is in at most one group of each kind, and a
+ * near duplicate joins the group of the most similar earlier first document
+ * (the earliest on a tie). */
 QUIRE_API uint64_t quire_dups_group_count(const quire_dups *dups);
 
 /* Stores the kind (one QUIRE_DUP_* bit) of group number index in *kind
@@ -978,15 +1093,17 @@ QUIRE_API const char *quire_dups_errmsg(const quire_dups *dups);
  * dropped document makes quire_writer_add_document() return QUIRE_OK without
  * adding it; quire_writer_dropped() counts them. Memory as
  * quire_dups_add_corpus() for the documents kept. Before the first document
- * only. Returns QUIRE_OK, QUIRE_EINVAL, QUIRE_ESTATE or QUIRE_ENOMEM. */
+ * only. Returns QUIRE_OK, QUIRE_EINVAL (unknown bits, a threshold outside
+ * (0, 1]), QUIRE_ESTATE or QUIRE_ENOMEM. */
 QUIRE_API int quire_writer_set_dedup(quire_writer *writer, int kinds,
                                      double similarity);
 
-/* Returns the number of documents dropped as duplicates so far. */
+/* Returns the number of documents dropped as duplicates so far, those
+ * inside one added corpus included. */
 QUIRE_API uint64_t quire_writer_dropped(const quire_writer *writer);
 
 /* ---------------------------------------------------------------------- */
-/* Merge and append (since 1.1, symbol version QUIRE_1.1)                   */
+/* Merge and append (docs/guide.md, "Merge and append")                    */
 /* ---------------------------------------------------------------------- */
 
 /* Adds every document of corpus to writer by copying its compressed blocks
@@ -994,6 +1111,8 @@ QUIRE_API uint64_t quire_writer_dropped(const quire_writer *writer);
  * dictionary each block was made with (the dictionaries go into the new file
  * too). Only the rows, block records, indexes and word summaries are made
  * anew. This is how to merge corpora: open a writer, add each corpus, finish.
+ * Each copied row and block is checked as it is copied: damage is refused,
+ * never carried over.
  *
  * Order: with QUIRE_ORDER_INPUT everything is in the order of the calls
  * (quire_writer_add_document() and this one mixed as you like). With
@@ -1012,9 +1131,12 @@ QUIRE_API uint64_t quire_writer_dropped(const quire_writer *writer);
  * trained. The writer holds the corpus until quire_writer_free(): the
  * caller may close it at any time after this call, and it is freed when
  * both have let go of it. Returns QUIRE_OK; QUIRE_ELIMIT (too many documents:
- * nothing was added); QUIRE_ECORRUPT when the corpus is damaged,
- * QUIRE_ENOMEM or QUIRE_EIO, after which the writer is failed;
- * QUIRE_EINVAL for a NULL or failed corpus; QUIRE_ESTATE. */
+ * nothing was added and the writer goes on); QUIRE_ECORRUPT when the corpus
+ * is damaged, QUIRE_ENOMEM or QUIRE_EIO, after which the writer is failed
+ * (part of the corpus may be written); QUIRE_EINVAL for a NULL writer or a
+ * NULL or failed corpus; QUIRE_ESTATE on a finished or failed writer. In
+ * clustered order the blocks are copied at finish, so damage in them is
+ * reported by quire_writer_finish(). */
 QUIRE_API int quire_writer_add_corpus(quire_writer *writer,
                                       const quire_corpus *corpus);
 
@@ -1029,20 +1151,26 @@ QUIRE_API int quire_writer_add_corpus(quire_writer *writer,
  * documents too, keeping the first of each group). Returns the same as
  * quire_writer_open(), or the status of opening the corpus (QUIRE_ENOTFOUND,
  * QUIRE_ENOTQUIRE, QUIRE_EVERSION, QUIRE_ECORRUPT...) with the handle
- * convention: *out is then a failed writer whose message says why. */
+ * convention: *out is then a failed writer whose message, starting "cannot
+ * append to PATH", says why. The old file stays mapped, and unchanged, until
+ * the writer is freed; damage in its blocks is found when they are copied
+ * (at the first document added, or at finish), not at open. */
 QUIRE_API int quire_writer_open_append(const char *path, quire_writer **out);
 
 /* ---------------------------------------------------------------------- */
 /* Recovery                                                                */
 /* ---------------------------------------------------------------------- */
 
-/* Writes to out_path (atomically) a new corpus holding every document of the
- * possibly damaged file at in_path whose metadata and text block are intact,
- * in the same order. Stores the numbers of documents kept and lost (either may
- * be NULL) and reports each loss through report (may be NULL), one line
- * each. Returns QUIRE_OK when the new file was written, even if documents
- * were lost; QUIRE_ECORRUPT when nothing can be recovered (no usable footer);
- * QUIRE_EIO, QUIRE_ENOMEM, QUIRE_EINVAL. */
+/* Writes to out_path (atomically) a new corpus, in the current format,
+ * holding every document of the possibly damaged file at in_path whose row,
+ * metadata and text are intact, in the same order (QUIRE_ORDER_INPUT).
+ * Stores the numbers of documents kept and lost (either may be NULL) and
+ * reports each loss through report (may be NULL), one line each ("document
+ * N lost: why"). Returns QUIRE_OK when the new file was written, even if
+ * documents were lost; what quire_corpus_open() returns when in_path cannot
+ * be opened at all (QUIRE_ECORRUPT when its footer is gone, QUIRE_ENOTFOUND,
+ * QUIRE_ENOTQUIRE, QUIRE_EVERSION...); QUIRE_EIO, QUIRE_ENOMEM, QUIRE_EINVAL
+ * (a NULL path). */
 QUIRE_API int quire_salvage(const char *in_path, const char *out_path,
                             uint64_t *kept, uint64_t *lost,
                             quire_write_fn report, void *ctx);
@@ -1056,7 +1184,8 @@ QUIRE_API int quire_salvage(const char *in_path, const char *out_path,
  * and exported under the symbol version QUIRE_EXPERIMENTAL rather than
  * QUIRE_1.0, so that a program using them says so twice and is refused at
  * load time, not misled, when one changes. They are documented and tested as
- * the rest; ABI.md ("Versions") says how a call leaves this section.
+ * the rest; ABI.md, "Symbol versions", says how a call leaves this
+ * section.
  *
  * Splitting into shards is here because the issue it belongs to (clusters
  * of shards for Spark and Dask) is still measuring how shards should be cut
@@ -1104,13 +1233,14 @@ QUIRE_API int quire_split_set_max_size(quire_split *split, uint64_t bytes);
  * writers, as quire_writer_set_level() and quire_writer_set_threads(). The
  * shards take the input's codec and block size; without a level, the
  * codec's default. A level outside the codec's scale (zstd 1 to 22, DEFLATE
- * 1 to 9) fails the run with QUIRE_EINVAL. Return QUIRE_OK or QUIRE_EINVAL
- * (level outside 1 to 22, threads outside 1 to 64). */
+ * 1 to 9) fails the run with QUIRE_EINVAL. Both return QUIRE_OK or
+ * QUIRE_EINVAL (level outside 1 to 22, threads outside 1 to 64). */
 QUIRE_API int quire_split_set_level(quire_split *split, int level);
 QUIRE_API int quire_split_set_threads(quire_split *split, int threads);
 
 /* Writes the documents of corpus as shards into the existing directory dir,
- * in their order in corpus, every field as it is. Names (in dir):
+ * in their order in corpus (the shards are written in QUIRE_ORDER_INPUT),
+ * every field as it is, date zone included. Names (in dir):
  * part-00000.quire, part-00001.quire ... for QUIRE_SPLIT_NONE;
  * source-NNNNN.quire (NNNNN the source's number in corpus) and
  * source-none.quire; year-YYYY.quire and year-none.quire (undated);
@@ -1128,9 +1258,9 @@ QUIRE_API int quire_split_corpus(quire_split *split, const quire_corpus *corpus,
 
 /* Reads the CSV file at csv_path through imp (configured as for
  * quire_import_csv_path()), then splits it as quire_split_corpus() does.
- * The rows are first packed into a temporary corpus in dir, removed
- * afterwards. Returns what quire_import_csv_path() and
- * quire_split_corpus() return. */
+ * The rows are first packed into a temporary corpus in dir (at the split's
+ * level, or the codec's default), removed afterwards. Returns what
+ * quire_import_csv_path() and quire_split_corpus() return. */
 QUIRE_API int quire_split_csv(quire_split *split, quire_import *imp,
                               const char *csv_path, const char *dir);
 
@@ -1143,7 +1273,8 @@ QUIRE_API uint64_t quire_split_shard_count(const quire_split *split);
 QUIRE_API const char *quire_split_shard_name(const quire_split *split,
                                              uint64_t index);
 
-/* Returns the message of the split's last failure, or "". */
+/* Returns the message of the split's last failure, or "". Valid until the
+ * next call on the split. */
 QUIRE_API const char *quire_split_errmsg(const quire_split *split);
 
 #endif /* QUIRE_EXPERIMENTAL */

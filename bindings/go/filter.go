@@ -32,7 +32,7 @@ type Filter struct {
 	// Match holds terms that every matching document has in its title or
 	// text: words (runs of Unicode letters and digits) compared by simple
 	// case folding, several words of one term one after another ("Belt and
-	// Road"). ABI.md, "Terms", has the rules.
+	// Road"). docs/guide.md, "Terms", has the rules.
 	Match []string
 	// MatchAny holds terms of which at least one must occur, when not empty.
 	MatchAny []string

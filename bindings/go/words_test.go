@@ -13,7 +13,7 @@ import (
 	"quire.dev/quire"
 )
 
-// refWords splits text into words as ABI.md defines them (runs of letters
+// refWords splits text into words as docs/guide.md defines them (runs of letters
 // and numbers), with package unicode alone.
 func refWords(text string) []string {
 	return strings.FieldsFunc(text, func(r rune) bool {

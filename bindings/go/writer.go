@@ -296,7 +296,8 @@ func (w *Writer) Close() error {
 }
 
 // ImportOptions tunes a CSV import; the zero value keeps libquire's defaults
-// (column names and aliases as ABI.md lists them, stop at the first bad row).
+// (column names and aliases as docs/guide.md, "CSV import", lists them, stop
+// at the first bad row).
 type ImportOptions struct {
 	// Columns maps header names (case-insensitive) to fields, overriding the
 	// aliases: FieldSource..FieldText, FieldFile or FieldIgnore.

@@ -42,7 +42,7 @@ export interface Filter {
   from?: DateInput;
   /** Terms every document holds in its title or text: words (runs of
    * Unicode letters and digits) compared by simple case folding, the words
-   * of one term one after another ("Belt and Road"). ABI.md, "Terms". */
+   * of one term one after another ("Belt and Road"). docs/guide.md, "Terms". */
   match?: string | readonly string[];
   /** Terms of which at least one must occur, besides every `match`. */
   matchAny?: string | readonly string[];

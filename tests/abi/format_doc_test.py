@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Checks that ABI.md's "File format" section is the format libquire writes.
+"""Checks that docs/FORMAT.md describes the format libquire writes.
 
-1. Every table row of that section that gives a number and names a constant
+1. Every table row of that document that gives a number and names a constant
    of core/format.h (or core/internal.h) is turned into a static assertion
    and compiled against those headers: an offset, size or section width
-   that changes in the code without ABI.md fails here.
-2. An independent reader, written from ABI.md alone (it shares no code with
+   that changes in the code without docs/FORMAT.md fails here.
+2. An independent reader, written from docs/FORMAT.md alone (it shares no code with
    libquire; zstd frames are decompressed by libzstd through ctypes), parses
    corpora that the quire CLI packed from generated CSV, in both document
    orders, with small blocks, with both codecs and with dictionaries, checks
@@ -13,7 +13,7 @@
    dictionaries, orders, indexes, statistics, block cutting) and compares
    every document with what `quire export` prints.
 
-usage: format_doc_test.py ABI_MD SOURCE_ROOT QUIRE_CLI WORK_DIR [CC]
+usage: format_doc_test.py FORMAT_MD SOURCE_ROOT QUIRE_CLI WORK_DIR [CC]
 """
 
 import csv
@@ -31,7 +31,7 @@ import zlib
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 NO_SOURCE = 0xFFFFFFFF
 HEADER, FOOTER, CHUNK = 64, 288, 4096
-WIDTHS = [1, 24, 4, 4, 32, 64, 32]  # the section list of ABI.md
+WIDTHS = [1, 24, 4, 4, 32, 64, 32]  # the section list of docs/FORMAT.md
 
 
 class FormatError(Exception):
@@ -46,11 +46,9 @@ def check(cond, what):
 # ---- 1. the tables against format.h -------------------------------------
 
 
-def format_section(abi_md):
-    text = open(abi_md, encoding="utf-8").read()
-    start = text.index("\n## File format")
-    end = text.index("\n## ", start + 1)
-    return text[start:end]
+def format_section(format_md):
+    """The whole of docs/FORMAT.md, which describes the format alone."""
+    return open(format_md, encoding="utf-8").read()
 
 
 def documented_constants(section):
@@ -78,7 +76,7 @@ def check_constants(section, root, work, cc):
              "static const unsigned widths[] = QS_WIDTHS;"]
     for name, value, width in rows:
         lines.append(f'_Static_assert({name} == {value}ull, '
-                     f'"ABI.md gives {name} as {value}");')
+                     f'"docs/FORMAT.md gives {name} as {value}");')
         if width is not None:
             lines.append(f'_Static_assert(sizeof widths / sizeof *widths > {name}, "");')
             lines.append(f"int width_{name}(void);")
@@ -95,11 +93,11 @@ def check_constants(section, root, work, cc):
          "-I", os.path.join(root, "include"), "-o", exe, src],
         capture_output=True, text=True)
     check(build.returncode == 0,
-          "ABI.md's format tables disagree with core/format.h:\n" +
-          "\n".join(l for l in build.stderr.splitlines() if "ABI.md gives" in l
+          "docs/FORMAT.md's tables disagree with core/format.h:\n" +
+          "\n".join(l for l in build.stderr.splitlines() if "FORMAT.md gives" in l
                     or "error" in l))
     check(subprocess.run([exe]).returncode == 0,
-          "ABI.md's section widths disagree with QS_WIDTHS")
+          "docs/FORMAT.md's section widths disagree with QS_WIDTHS")
     return len(rows)
 
 
@@ -330,7 +328,7 @@ def read_blocks(f, sec, ft, rows, first_section, dicts):
     return docs
 
 
-# ---- word summaries (ABI.md, "Word summaries"), with Python's own Unicode
+# ---- word summaries (docs/FORMAT.md, "Word summaries"), with Python's own Unicode
 
 
 def fold_char(ch):
@@ -445,7 +443,7 @@ def check_indexes(sec, ft, rows, sources):
 
 
 def given_date(r):
-    """The date text as ABI.md says a document gives it back."""
+    """The date text as docs/guide.md ("Dates") says a document gives it back."""
     if not r["precision"]:
         return ""
     local = r["date"] + (r["tz_minutes"] * 60 if r["tz"] == 2 else 0)
@@ -591,12 +589,12 @@ def check_corpus(quire, path, given, order, block_size):
 
 
 def main():
-    abi_md, root, quire, work = sys.argv[1:5]
+    format_md, root, quire, work = sys.argv[1:5]
     cc = sys.argv[5] if len(sys.argv) > 5 else "cc"
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
     try:
-        count = check_constants(format_section(abi_md), root, work, cc)
+        count = check_constants(format_section(format_md), root, work, cc)
         given = input_rows()
         many = input_rows(1500)
         cases = [("clustered", given, [], 0, 64 << 10),
@@ -631,8 +629,8 @@ def main():
         print(f"FAIL: {e}")
         return 1
     shutil.rmtree(work)
-    print(f"ABI.md agrees with format.h ({count} constants), and {len(cases) + 1}"
-          " corpora read as ABI.md describes them")
+    print(f"docs/FORMAT.md agrees with format.h ({count} constants), and {len(cases) + 1}"
+          " corpora read as docs/FORMAT.md describes them")
     return 0
 
 

@@ -33,7 +33,7 @@ import (
 )
 
 // Columns lists the columns of the stream in their default order (see
-// ABI.md, "Arrow C stream", for their types).
+// docs/guide.md, "Arrow C stream", for their types).
 var Columns = []string{"doc", "source", "date", "date_precision", "date_text", "title", "author", "url", "text"}
 
 // NewRecordReader returns the documents of c matching f (nil: all), in

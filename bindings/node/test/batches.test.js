@@ -167,7 +167,7 @@ test('closing the corpus ends its batches; batches read before stay', () => {
 });
 
 /** Flips a bit in chunk number `chunk` (4096 bytes, 128 rows) of the
- * document table (section 4; ABI.md, File format), whose rows then read as
+ * document table (section 4; docs/FORMAT.md), whose rows then read as
  * damaged while the text stays whole. */
 function damageRowChunk(file, chunk) {
   const data = fs.readFileSync(file);

@@ -1,6 +1,6 @@
 'use strict';
 // Terms (match, matchAny) against a brute-force reference written from
-// ABI.md's rules with JavaScript's own Unicode tables.
+// docs/guide.md's rules with JavaScript's own Unicode tables.
 
 const assert = require('node:assert/strict');
 const path = require('node:path');
@@ -11,7 +11,7 @@ const { tmpDir, writeCorpus } = require('./helpers');
 
 // Simple case folding as JavaScript can give it: the lowercase of the
 // uppercase when each is one code point. The letters generated below avoid
-// the dotted and dotless i, where this differs (ABI.md; tested apart).
+// the dotted and dotless i, where this differs (docs/guide.md; tested apart).
 function fold(ch) {
   const up = ch.toUpperCase();
   if ([...up].length !== 1) return ch;

@@ -470,7 +470,7 @@ class Corpus:
         only when no date bound is set. match: a term (or several, all
         required) whose words the title or text holds, one after another,
         compared case-insensitively ("Belt and Road"); match_any: terms of
-        which at least one must occur. ABI.md, "Terms", defines words.
+        which at least one must occur. docs/guide.md, "Terms", defines words.
         columns (doc, source, date, date_precision, date_text, title,
         author, url, text; None for all), batch_size (documents per record
         batch) and threads (1: the calling thread only; None: libquire's

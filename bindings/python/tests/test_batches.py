@@ -111,7 +111,7 @@ def test_closing_ends_batches_and_documents_mid_batch(corpus_path):
 
 def damage_row_chunk(path, chunk):
     """Flips a bit in chunk number chunk (4096 bytes, 128 rows) of the
-    document table, whose rows then read as damaged (ABI.md, File format)."""
+    document table, whose rows then read as damaged (docs/FORMAT.md)."""
     data = bytearray(path.read_bytes())
     footer = len(data) - 288
     entry = footer + 104 + 4 * 24  # section 4: the document table

@@ -1,5 +1,5 @@
 """Terms (match= and match_any=) against a brute-force reference built from
-ABI.md's rules with Python's own Unicode tables: a word is a run of
+docs/guide.md's rules with Python's own Unicode tables: a word is a run of
 characters of category L or N; characters fold by simple case folding,
 which is str.casefold() when that gives one character, else str.lower()
 when that does, else the character itself."""

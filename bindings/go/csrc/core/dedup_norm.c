@@ -1,8 +1,8 @@
 /*
  * dedup_norm.c: what two documents must share to be URL or text duplicates:
  * the normalised URL, the normalised text, and a 128-bit hash of either.
- * The rules are listed in ABI.md, "Duplicates"; tests/test_dedup.c holds a
- * table of cases.
+ * The rules are listed in docs/guide.md, "Duplicates"; tests/test_dedup.c
+ * holds a table of cases.
  */
 #include <stdint.h>
 #include <string.h>

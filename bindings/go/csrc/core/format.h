@@ -1,5 +1,5 @@
 /*
- * format.h: the .quire file layout (ABI.md, "File format", says the same in
+ * format.h: the .quire file layout (docs/FORMAT.md says the same in
  * prose) and little-endian load/store helpers. Shared by writer and reader.
  *
  *   header (64 bytes)

@@ -5,7 +5,7 @@
  * A word is a maximal run of code points of Unicode general category L
  * (letters) or N (numbers); everything else separates words. Words compare
  * by Unicode simple case folding, code point by code point (q_fold()).
- * ABI.md, "Terms", says the same for users.
+ * docs/guide.md, "Terms", says the same for users.
  */
 #ifndef QUIRE_WORDS_H
 #define QUIRE_WORDS_H

@@ -3,7 +3,7 @@
  * from each text block and its titles, and what cursors ask before reading
  * a block for a filter's terms.
  *
- * The section, all numbers little-endian (ABI.md, "Word summaries"):
+ * The section, all numbers little-endian (docs/FORMAT.md, "Word summaries"):
  *   0   "QUIREWSM"
  *   8   u32 n, the number of text blocks it describes
  *   12  u32 k, bit positions per word (1 to QWS_MAX_K)

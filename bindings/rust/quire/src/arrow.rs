@@ -73,7 +73,7 @@ impl std::fmt::Debug for ArrowReader<'_> {
 impl Corpus {
     /// The documents matching filter, in document order, as Arrow record
     /// batches of the given columns (an empty slice for all nine, see
-    /// [`ARROW_COLUMNS`] and ABI.md) of at most batch_size documents (None
+    /// [`ARROW_COLUMNS`] and docs/guide.md) of at most batch_size documents (None
     /// for libquire's default, 8192). Columns not named are never read.
     pub fn arrow_reader(
         &self,

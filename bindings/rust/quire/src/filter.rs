@@ -79,7 +79,7 @@ impl Filter {
     /// Adds a term that every matching document holds in its title or
     /// text: words (runs of Unicode letters and digits) compared by simple
     /// case folding; the words of one term ("Belt and Road") must follow
-    /// one another. ABI.md, "Terms", has the rules. A term without a word
+    /// one another. docs/guide.md, "Terms", has the rules. A term without a word
     /// is reported as [`Error`] `InvalidArgument` when the filter is used.
     pub fn term(mut self, term: impl Into<String>) -> Filter {
         self.terms.push(term.into());

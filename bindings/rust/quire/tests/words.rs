@@ -1,5 +1,5 @@
 //! Terms (`Filter::term`, `Filter::any_term`) against a brute-force
-//! reference written from ABI.md's rules with the standard library's
+//! reference written from docs/guide.md's rules with the standard library's
 //! Unicode tables.
 mod common;
 
@@ -8,7 +8,7 @@ use quire::{Corpus, Document, ErrorKind, ExportOptions, Filter, Order, WriterOpt
 
 /// Simple case folding as the standard library can give it: the lowercase
 /// of the uppercase when each is one character. The letters generated
-/// below avoid the dotless and dotted i, where this differs (ABI.md).
+/// below avoid the dotless and dotted i, where this differs (docs/guide.md).
 fn fold(c: char) -> char {
     let mut up = c.to_uppercase();
     let u = match (up.next(), up.next()) {
