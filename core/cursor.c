@@ -182,6 +182,10 @@ int quire_cursor_open(const quire_corpus *c, const quire_filter *f,
   if (status == QUIRE_ENOMEM) {
     quire_cursor_free(cur);
     *out = NULL;
+  } else if (status != QUIRE_OK) {
+    /* Without its matches the cursor would walk every document: it stays
+     * for its message only, as one whose corpus failed. */
+    cur->corpus = NULL;
   }
   return status;
 }

@@ -1182,10 +1182,11 @@ QUIRE_API int quire_salvage(const char *in_path, const char *out_path,
 /* Calls whose shape may still change in a minor release: they are declared
  * only when QUIRE_EXPERIMENTAL is defined before this header is included,
  * and exported under the symbol version QUIRE_EXPERIMENTAL rather than
- * QUIRE_1.0, so that a program using them says so twice and is refused at
- * load time, not misled, when one changes. They are documented and tested as
- * the rest; ABI.md, "Symbol versions", says how a call leaves this
- * section.
+ * QUIRE_1.0, so that a program using them says so twice. Such a program is
+ * rebuilt against each release, which may change these calls; when a call
+ * leaves this section for a release's node, a program built before fails to
+ * load rather than calling it wrongly. They are documented and tested as the
+ * rest; ABI.md, "Symbol versions", says how a call leaves this section.
  *
  * Splitting into shards is here because the issue it belongs to (clusters
  * of shards for Spark and Dask) is still measuring how shards should be cut

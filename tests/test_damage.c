@@ -237,6 +237,10 @@ static void read_filter(const quire_corpus *c, const reference *ref, int k,
   if (status != QUIRE_OK) {
     expect_clean_error(status, quire_cursor_errmsg(cur), "cursor_open");
     (*errors)++;
+    /* A cursor that failed to open never walks, filter or no filter. */
+    if (cur)
+      cr_assert_eq(quire_cursor_next(cur), QUIRE_ESTATE,
+                   "%s: a cursor that failed to open still moved", case_name);
     quire_cursor_free(cur);
     return;
   }

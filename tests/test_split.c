@@ -295,7 +295,7 @@ Test(split, large_shards_copy_blocks_verbatim) {
   snprintf(path, sizeof path, "%s/%s", dir, quire_split_shard_name(s, 1));
   char *shard = tu_read_file(path, &shard_len);
   /* Text block 3/4 of the way through the input (its record in the text
-   * block table, found through the footer: ABI.md, "File format") is in
+   * block table, found through the footer: docs/FORMAT.md) is in
    * the second shard byte for byte. */
   const uint8_t *footer = (const uint8_t *)input + in_len - 288;
   uint64_t table, blocks, offset;

@@ -1,5 +1,5 @@
 """`--match` and `--match-any` on every command that filters, against a
-reference written from ABI.md's rules with Python's own Unicode tables."""
+reference written from the rules of docs/guide.md ("Terms") with Python's own Unicode tables."""
 
 import csv
 import io
@@ -26,7 +26,7 @@ def quire(*args, code=0):
 
 def fold(ch):
     """Simple case folding: the full folding when it is one code point, else
-    the lowercase when it is one, else the character itself (ABI.md)."""
+    the lowercase when it is one, else the character itself (docs/guide.md, "Terms")."""
     for f in (ch.casefold(), ch.lower()):
         if len(f) == 1:
             return f
