@@ -738,12 +738,13 @@ QUIRE_API int quire_writer_add_document(quire_writer *writer,
  * append's from the open). */
 QUIRE_API uint64_t quire_writer_doc_count(const quire_writer *writer);
 
-/* Calls progress(ctx, done, total) while quire_writer_finish() puts the
- * documents in their order into blocks (a clustered writer does most of its
- * work there): done documents of total, at least every 4,096 documents and
- * once at the end. A non-zero return stops quire_writer_finish() with
- * QUIRE_ECALLBACK, leaving the writer failed and no file at its path.
- * progress NULL removes the callback. */
+/* Calls progress(ctx, done, total) from quire_writer_finish(): done
+ * documents of total (every document of the file) are in blocks. A
+ * clustered writer, which orders and compresses most of its documents
+ * there, reports at least every 4,096 documents; every writer reports once
+ * when all are in blocks, before the indexes are written. A non-zero return
+ * stops quire_writer_finish() with QUIRE_ECALLBACK, leaving the writer
+ * failed and no file at its path. progress NULL removes the callback. */
 QUIRE_API int quire_writer_set_progress(quire_writer *writer,
                                         quire_progress_fn progress, void *ctx);
 

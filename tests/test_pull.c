@@ -252,6 +252,22 @@ Test(progress, writer_finish_counts_documents) {
   cr_assert_eq(quire_writer_finish(w), QUIRE_ESTATE);
   quire_writer_free(w);
   cr_assert_eq(quire_writer_set_progress(NULL, NULL, NULL), QUIRE_EINVAL);
+
+  /* An input-order writer has placed its documents before finish: it
+   * reports once, at the end. */
+  cr_assert_eq(quire_writer_open(path, &w), QUIRE_OK);
+  cr_assert_eq(quire_writer_set_order(w, QUIRE_ORDER_INPUT), QUIRE_OK);
+  k = (calls){0};
+  cr_assert_eq(quire_writer_set_progress(w, on_progress, &k), QUIRE_OK);
+  for (int i = 0; i < 5000; i++)
+    cr_assert_eq(tu_writer_add(w, "s", 1, "", 0, "", 0, "", 0, "", 0, "x", 1),
+                 QUIRE_OK);
+  cr_assert_eq(quire_writer_finish(w), QUIRE_OK);
+  cr_assert_eq(k.count, 1);
+  cr_assert_eq(k.last_done, 5000);
+  cr_assert_eq(k.last_total, 5000);
+  quire_writer_free(w);
+  unlink(path);
 }
 
 /* Makes a CSV of rows rows, each with a text of about 1 KiB. */

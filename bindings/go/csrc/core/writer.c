@@ -1063,7 +1063,7 @@ static int replay(quire_writer *w, const uint64_t *order, uint64_t count,
   q_buf record = {0};
   for (uint64_t k = 0; k < count && status == QUIRE_OK; k++) {
     if (report && k % PROGRESS_STEP == 0 && k > 0)
-      status = report_progress(w, k, count);
+      status = report_progress(w, k, quire_writer_doc_count(w));
     if (status != QUIRE_OK)
       break;
     const wdoc *d = &w->docs[order ? order[k] : k];
@@ -1080,8 +1080,6 @@ static int replay(quire_writer *w, const uint64_t *order, uint64_t count,
     status = emit_document(w, d, &f);
   }
   q_buf_free(&record);
-  if (status == QUIRE_OK && report)
-    status = report_progress(w, count, count);
   return status;
 }
 
@@ -1401,6 +1399,9 @@ static int finish_file(quire_writer *w) {
     status = flush_block(w, &w->meta);
   if (status == QUIRE_OK && w->pool)
     status = drain_pool(w, 1);
+  if (status == QUIRE_OK) /* every document is in a block */
+    status = report_progress(w, quire_writer_doc_count(w),
+                             quire_writer_doc_count(w));
   uint64_t undated = 0;
   int64_t min_date = 0, max_date = 0;
   if (status == QUIRE_OK) {
