@@ -211,10 +211,15 @@ pub fn salvage(
 /// options' [`progress`](ExportOptions::progress) runs inside `read`.
 ///
 /// ```
-/// # fn f(corpus: &quire::Corpus) -> std::io::Result<()> {
-/// let mut reader = corpus.export_reader(&quire::ExportOptions::default())?;
+/// # fn f(corpus: &quire::Corpus) -> Result<(), Box<dyn std::error::Error>> {
+/// use std::io::Read;
+///
+/// let filter = quire::Filter::new().from("2016");
+/// let options = quire::ExportOptions { filter: Some(filter), ..Default::default() };
+/// let mut reader = corpus.export_reader(&options)?;
 /// let mut csv = String::new();
-/// std::io::Read::read_to_string(&mut reader, &mut csv)?;
+/// reader.read_to_string(&mut csv)?; // or std::io::copy(&mut reader, &mut out)
+/// println!("{} rows", reader.report().rows);
 /// # Ok(())
 /// # }
 /// ```
