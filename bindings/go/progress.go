@@ -63,10 +63,13 @@ func (t *progressTarget) call(done, total uint64) (status C.int) {
 	return 0
 }
 
-// outcome raises a panic kept from the callback, or returns its error.
+// outcome raises a panic kept from the callback (once), or returns its
+// error.
 func (t *progressTarget) outcome() error {
 	if t.panicked {
-		panic(t.panicVal)
+		v := t.panicVal
+		t.panicked, t.panicVal = false, nil
+		panic(v)
 	}
 	return t.err
 }

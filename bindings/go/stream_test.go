@@ -333,6 +333,11 @@ func TestProgressPanicIsRaisedAgain(t *testing.T) {
 			w.Add(quire.Document{Text: "x"})
 			w.Finish()
 		},
+		"ImportCSVBytes": func() {
+			w := must[*quire.Writer](t)(quire.Create(filepath.Join(t.TempDir(), "y.quire"), nil))
+			defer w.Close()
+			w.ImportCSVBytes([]byte("title,text\nt,x\n"), "in.csv", &quire.ImportOptions{Progress: boom})
+		},
 	} {
 		func() {
 			defer func() {
@@ -346,6 +351,22 @@ func TestProgressPanicIsRaisedAgain(t *testing.T) {
 	}
 	if n, err := c.CountMatches(nil); err != nil || n != 2000 {
 		t.Fatalf("after the panics: %d %v", n, err)
+	}
+	// A reader raises the panic from the Read it happened in, once; the
+	// export has ended, which the next Read says.
+	r := must[*quire.ExportReader](t)(c.ExportReader(&quire.ExportOptions{Progress: boom}))
+	defer r.Close()
+	func() {
+		defer func() {
+			if v := recover(); v != "progress exploded" {
+				t.Fatalf("reader: recovered %v", v)
+			}
+		}()
+		io.Copy(io.Discard, r)
+		t.Fatal("reader: the panic was swallowed")
+	}()
+	if _, err := r.Read(make([]byte, 10)); !errors.Is(err, quire.ErrState) {
+		t.Fatalf("read after the panic: %v", err)
 	}
 }
 

@@ -67,9 +67,11 @@ pub struct WriterOptions {
     ///
     /// [`Filter::term`]: crate::Filter::term
     pub no_word_summaries: bool,
-    /// Follows [`Writer::finish`] while it puts the documents in their
-    /// order into blocks (most of a clustered writer's work): documents
-    /// done of all of them. A `Break` makes `finish` fail with
+    /// Follows [`Writer::finish`] of a clustered writer
+    /// ([`Order::Clustered`], the default) while it puts the documents in
+    /// their order into blocks, most of its work: documents done of all of
+    /// them. (An [`Order::Input`] writer fills its blocks as documents
+    /// come, and libquire calls nothing in its finish.) A `Break` makes `finish` fail with
     /// [`ErrorKind::Callback`](crate::ErrorKind::Callback), leaving no file.
     /// See [`Progress`].
     pub progress: Option<Progress>,
