@@ -328,7 +328,8 @@ type ImportOptions struct {
 	// CSV file's directory; "." for ImportCSVBytes).
 	BaseDir string
 	// Progress, when set, is called as the CSV is read: done bytes of
-	// total, the file's size (0 when it is not known, as for a pipe), at
+	// total, the file's size (0 when it is not known, as for a pipe; the
+	// length of the data for ImportCSVBytes), at
 	// least every MiB and once at the end. An error from it stops the
 	// import and is returned as is; the rows added before stay in the
 	// writer.

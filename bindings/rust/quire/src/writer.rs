@@ -350,7 +350,7 @@ pub struct ImportOptions {
     /// file's directory; "." for in-memory CSV).
     pub base_dir: Option<PathBuf>,
     /// Follows the import: bytes of CSV read of the file's size (0 when it
-    /// is not known, as for a pipe). A `Break` stops it with
+    /// is not known, as for a pipe; the length of in-memory CSV). A `Break` stops it with
     /// [`ErrorKind::Callback`](crate::ErrorKind::Callback); the rows added
     /// before stay in the writer. See [`Progress`].
     pub progress: Option<Progress>,
