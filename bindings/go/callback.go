@@ -1,8 +1,9 @@
 package quire
 
-// This file holds the one Go function that C calls back. cgo forbids C
-// definitions next to an //export, so the C side of the callback lives in
-// export.go.
+// This file holds the Go functions that C calls back: the writer of verify
+// and salvage reports, and the progress callback. cgo forbids C definitions
+// next to an //export, so the C side of the callbacks lives in export.go and
+// progress.go.
 
 /*
 #include <stddef.h>
@@ -60,4 +61,9 @@ func callWithWriter(w io.Writer, call func(handle C.uintptr_t) C.int) (C.int, er
 		panic(t.panicVal)
 	}
 	return st, t.err
+}
+
+//export quireGoProgress
+func quireGoProgress(ctx C.uintptr_t, done, total C.uint64_t) C.int {
+	return cgo.Handle(ctx).Value().(*progressTarget).call(uint64(done), uint64(total))
 }

@@ -13,10 +13,6 @@ static int quire_go_write(void *ctx, const char *data, size_t len) {
 
 // The Go side passes a cgo.Handle as an integer: converting it to a pointer
 // is done here, where go vet does not mistake it for unsafe pointer use.
-static int quire_go_export(quire_export *exp, uintptr_t handle) {
-  return quire_export_to_callback(exp, quire_go_write, (void *)handle);
-}
-
 static int quire_go_verify(const quire_corpus *corpus, uint64_t *damaged,
                            uintptr_t handle) {
   return quire_corpus_verify(corpus, damaged, quire_go_write, (void *)handle);
@@ -31,7 +27,9 @@ import "C"
 
 import (
 	"io"
+	"runtime"
 	"strings"
+	"sync"
 	"unsafe"
 )
 
@@ -58,8 +56,15 @@ type ExportOptions struct {
 	Dialect Dialect
 	// SplitRows, when above 0, makes ExportCSV and ExportXLSX write
 	// numbered files of at most that many rows each, every one with the
-	// header: out-001.csv, out-002.csv, ... WriteCSV refuses it.
+	// header: out-001.csv, out-002.csv, ... WriteCSV and ExportReader
+	// refuse it.
 	SplitRows uint64
+	// Progress, when set, is called as rows are written: done rows of
+	// total, the number of documents the filter selects, or 0 (unknown)
+	// when the filter has terms; at least every 1,024 rows and once at the
+	// end. An error from it stops the export, leaves no file behind, and
+	// is returned as is.
+	Progress ProgressFunc
 }
 
 // ExportResult tells what an export wrote.
@@ -75,8 +80,8 @@ type ExportResult struct {
 func (c *Corpus) ExportCSV(path string, opts *ExportOptions) (ExportResult, error) {
 	cpath := C.CString(path)
 	defer C.free(unsafe.Pointer(cpath))
-	return c.export(opts, func(exp *C.quire_export) (C.int, error) {
-		return C.quire_export_to_path(exp, cpath), nil
+	return c.export(opts, func(exp *C.quire_export) C.int {
+		return C.quire_export_to_path(exp, cpath)
 	})
 }
 
@@ -87,43 +92,185 @@ func (c *Corpus) ExportCSV(path string, opts *ExportOptions) (ExportResult, erro
 func (c *Corpus) ExportXLSX(path string, opts *ExportOptions) (ExportResult, error) {
 	cpath := C.CString(path)
 	defer C.free(unsafe.Pointer(cpath))
-	return c.export(opts, func(exp *C.quire_export) (C.int, error) {
-		return C.quire_export_to_xlsx(exp, cpath), nil
+	return c.export(opts, func(exp *C.quire_export) C.int {
+		return C.quire_export_to_xlsx(exp, cpath)
 	})
 }
 
-// WriteCSV streams the selection to w; memory stays flat whatever the
-// corpus size. An error from w stops the export and is returned as is.
+// WriteCSV streams the selection to w through an ExportReader; memory stays
+// flat whatever the corpus size. An error from w stops the export and is
+// returned as is.
 func (c *Corpus) WriteCSV(w io.Writer, opts *ExportOptions) (ExportResult, error) {
-	return c.export(opts, func(exp *C.quire_export) (C.int, error) {
-		return callWithWriter(w, func(h C.uintptr_t) C.int { return C.quire_go_export(exp, h) })
-	})
+	r, err := c.ExportReader(opts)
+	if err != nil {
+		return ExportResult{}, err
+	}
+	defer r.Close()
+	_, err = io.CopyBuffer(w, r, make([]byte, exportChunk))
+	return r.Result(), err
 }
+
+// exportChunk is the buffer WriteCSV reads the CSV into.
+const exportChunk = 256 << 10
 
 // export sets up a C export from opts and runs it.
-func (c *Corpus) export(opts *ExportOptions, run func(*C.quire_export) (C.int, error)) (ExportResult, error) {
+func (c *Corpus) export(opts *ExportOptions, run func(*C.quire_export) C.int) (ExportResult, error) {
 	var res ExportResult
 	err := c.with(func(p *C.quire_corpus) error {
-		var exp *C.quire_export
-		if st := C.quire_export_new(p, &exp); st != C.QUIRE_OK {
-			return newError(st, nil)
-		}
-		defer C.quire_export_free(exp)
-		if err := opts.apply(exp); err != nil {
+		exp, err := newExport(p, opts)
+		if err != nil {
 			return err
 		}
-		st, werr := run(exp)
-		res = ExportResult{Rows: uint64(C.quire_export_rows(exp)), CellsCut: uint64(C.quire_export_cells_cut(exp)),
-			RowsOverSheet: uint64(C.quire_export_rows_over_sheet(exp)), Files: uint64(C.quire_export_files(exp))}
-		if werr != nil {
-			return werr
+		defer C.quire_export_free(exp)
+		var progress ProgressFunc
+		if opts != nil {
+			progress = opts.Progress
+		}
+		errmsg := func() *C.char { return C.quire_export_errmsg(exp) }
+		st, perr := withProgress(progress, setExportProgress(exp), errmsg, func() C.int { return run(exp) })
+		res = exportResult(exp)
+		if perr != nil {
+			return perr
 		}
 		if st != C.QUIRE_OK {
-			return newError(st, C.quire_export_errmsg(exp))
+			return newError(st, errmsg())
 		}
 		return nil
 	})
 	return res, err
+}
+
+// newExport opens a C export of p set up from opts (all but Progress).
+func newExport(p *C.quire_corpus, opts *ExportOptions) (*C.quire_export, error) {
+	var exp *C.quire_export
+	if st := C.quire_export_new(p, &exp); st != C.QUIRE_OK {
+		err := newError(st, C.quire_export_errmsg(exp))
+		C.quire_export_free(exp) // a failed handle, or NULL
+		return nil, err
+	}
+	if err := opts.apply(exp); err != nil {
+		C.quire_export_free(exp)
+		return nil, err
+	}
+	return exp, nil
+}
+
+func exportResult(exp *C.quire_export) ExportResult {
+	return ExportResult{Rows: uint64(C.quire_export_rows(exp)), CellsCut: uint64(C.quire_export_cells_cut(exp)),
+		RowsOverSheet: uint64(C.quire_export_rows_over_sheet(exp)), Files: uint64(C.quire_export_files(exp))}
+}
+
+// ExportReader reads an export's CSV as it is made: an io.ReadCloser over
+// quire_export_read, with no callback and no goroutine. Memory stays flat
+// whatever the corpus size; each Read fills as much of its buffer as it
+// can. Read returns io.EOF after the last byte; an error ends the export.
+//
+// The reader keeps its corpus mapped until it is closed, as a cursor does:
+// closing the Corpus meanwhile lets the export run to its end. Close may be
+// called at any time, also while another goroutine reads (it then waits for
+// that Read to return); later Reads fail with ErrState. A reader that is
+// garbage collected unclosed is closed too. Progress (opts.Progress) runs
+// inside Read.
+type ExportReader struct {
+	mu      sync.Mutex
+	res     *exportResources
+	done    bool
+	err     error // the error that ended the export, returned again
+	result  ExportResult
+	cleanup runtime.Cleanup
+}
+
+// exportResources is what closing an ExportReader (or its cleanup) frees.
+type exportResources struct {
+	exp      *C.quire_export
+	corpus   *corpusHandle
+	progress *progressHandle
+}
+
+func (r *exportResources) free() {
+	C.quire_export_free(r.exp)
+	r.progress.release()
+	r.corpus.release()
+}
+
+// ExportReader starts streaming the selection as CSV. The caller closes
+// the reader; opts.SplitRows is refused (ErrInvalid) at the first Read.
+func (c *Corpus) ExportReader(opts *ExportOptions) (*ExportReader, error) {
+	p, err := c.h.acquire()
+	if err != nil {
+		return nil, err
+	}
+	defer runtime.KeepAlive(c)
+	exp, err := newExport(p, opts)
+	if err != nil {
+		c.h.release()
+		return nil, err
+	}
+	res := &exportResources{exp: exp, corpus: c.h}
+	if opts != nil {
+		res.progress = newProgress(opts.Progress)
+	}
+	if st := setExportProgress(exp)(res.progress.ctx()); st != C.QUIRE_OK {
+		err := newError(st, C.quire_export_errmsg(exp))
+		res.free()
+		return nil, err
+	}
+	r := &ExportReader{res: res}
+	r.cleanup = runtime.AddCleanup(r, (*exportResources).free, res)
+	return r, nil
+}
+
+// Read reads the next part of the CSV into p.
+func (r *ExportReader) Read(p []byte) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case r.res == nil:
+		return 0, errClosed("export")
+	case r.err != nil:
+		return 0, r.err
+	case r.done:
+		return 0, io.EOF
+	case len(p) == 0:
+		return 0, nil
+	}
+	exp := r.res.exp
+	var n C.size_t
+	st := C.quire_export_read(exp, (*C.char)(unsafe.Pointer(&p[0])), C.size_t(len(p)), &n)
+	r.result = exportResult(exp)
+	switch st {
+	case C.QUIRE_OK:
+		return int(n), nil
+	case C.QUIRE_DONE:
+		r.done = true
+		return 0, io.EOF
+	}
+	if r.err = r.res.progress.outcome(); r.err == nil {
+		r.err = newError(st, C.quire_export_errmsg(exp))
+	}
+	return 0, r.err
+}
+
+// Result tells what the export wrote so far: its Rows are final once Read
+// returned io.EOF.
+func (r *ExportReader) Result() ExportResult {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.result
+}
+
+// Close ends the export and lets go of the corpus. It is safe to call more
+// than once.
+func (r *ExportReader) Close() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.res == nil {
+		return nil
+	}
+	r.cleanup.Stop()
+	r.res.free()
+	r.res = nil
+	return nil
 }
 
 func (o *ExportOptions) apply(exp *C.quire_export) error {

@@ -15,10 +15,14 @@ import (
 
 // Functions of include/quire.h the Go binding deliberately leaves out.
 var unbound = map[string]string{
-	"quire_set_allocator":    "Go code cannot serve C's allocations safely (a callback per malloc, even from library threads)",
-	"quire_export_to_fd":     "WriteCSV takes any io.Writer, *os.File included",
-	"quire_filter_set_range": "Filter.From and To take ISO 8601 text down to the second, which says the same",
-	"quire_cursor_next":      "Cursor.Next moves in batches with quire_cursor_next_batch, one cgo call per batch",
+	"quire_set_allocator": "Go code cannot serve C's allocations safely (a callback per malloc, even from library threads)",
+	"quire_export_to_fd":  "WriteCSV takes any io.Writer, *os.File included",
+	// WriteCSV and ExportReader pull the CSV with quire_export_read: no
+	// callback trampoline (verify and salvage keep theirs: they have no
+	// pull form).
+	"quire_export_to_callback": "ExportReader and WriteCSV read the CSV with quire_export_read",
+	"quire_filter_set_range":   "Filter.From and To take ISO 8601 text down to the second, which says the same",
+	"quire_cursor_next":        "Cursor.Next moves in batches with quire_cursor_next_batch, one cgo call per batch",
 	// Splitting an archive into shards is a one-off layout job for a cluster:
 	// `quire split` and Python's quire.split do it (issue 14).
 	"quire_split_new":          "shards are cut with `quire split` or Python's quire.split",

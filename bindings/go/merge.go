@@ -53,6 +53,8 @@ type AppendOptions struct {
 	Similarity float64
 	Threads    int // compressing threads; 0: the number of cores
 	UTF8       UTF8Policy
+	// Progress follows Finish, as WriterOptions.Progress does.
+	Progress ProgressFunc
 }
 
 // OpenAppend opens a Writer that appends to the corpus at path: its
@@ -61,9 +63,13 @@ type AppendOptions struct {
 // own codec and dictionaries. Finish replaces the file atomically; a
 // Writer closed without Finish leaves it unchanged. opts may be nil.
 func OpenAppend(path string, opts *AppendOptions) (*Writer, error) {
-	return openWriter(path, func(p *C.char, out **C.quire_writer) C.int {
+	w, err := openWriter(path, func(p *C.char, out **C.quire_writer) C.int {
 		return C.quire_writer_open_append(p, out)
 	}, opts.apply)
+	if err == nil && opts != nil {
+		w.progress = opts.Progress
+	}
+	return w, err
 }
 
 func (o *AppendOptions) apply(ptr *C.quire_writer) error {
@@ -87,6 +93,9 @@ type MergeOptions struct {
 	// cores).
 	Threads         int
 	NoWordSummaries bool
+	// Progress follows the writing of the merged corpus, as
+	// WriterOptions.Progress does.
+	Progress ProgressFunc
 }
 
 // MergeStats tells what Merge wrote.
@@ -114,7 +123,7 @@ func Merge(out string, inputs []string, opts *MergeOptions) (MergeStats, error) 
 		opts = &MergeOptions{}
 	}
 	wopts := &WriterOptions{Dedup: opts.Dedup, Similarity: opts.Similarity,
-		Threads: opts.Threads, NoWordSummaries: opts.NoWordSummaries}
+		Threads: opts.Threads, NoWordSummaries: opts.NoWordSummaries, Progress: opts.Progress}
 	if opts.KeepOrder {
 		wopts.Order = OrderInput
 	}

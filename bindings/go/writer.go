@@ -74,6 +74,14 @@ type WriterOptions struct {
 	// NoWordSummaries leaves out the per-block word summaries that let
 	// Filter.Match skip blocks (about 2.5% of the file).
 	NoWordSummaries bool
+	// Progress, when set, is called while Finish of a clustered writer
+	// (OrderClustered, the default) puts the documents in their order into
+	// blocks, most of its work: done documents of total, at least every
+	// 4,096 documents and once at the end. (An OrderInput writer fills its
+	// blocks as documents come, and libquire calls nothing in its Finish.)
+	// An error from it stops Finish, which leaves no file and returns that
+	// error as is; the writer is then failed.
+	Progress ProgressFunc
 }
 
 // Codec is the compression of a corpus's blocks.
@@ -105,9 +113,10 @@ func (c Codec) c() C.int {
 // succeeds; a Writer closed (or collected) without Finish leaves no file.
 // A Writer belongs to one goroutine at a time.
 type Writer struct {
-	ptr     *C.quire_writer
-	held    *heldCorpora
-	cleanup runtime.Cleanup
+	ptr      *C.quire_writer
+	held     *heldCorpora
+	progress ProgressFunc // follows Finish
+	cleanup  runtime.Cleanup
 }
 
 // heldCorpora are the corpora given to AddCorpus. The C writer reads them
@@ -140,9 +149,13 @@ func newWriter(ptr *C.quire_writer) *Writer {
 
 // Create starts writing a corpus to path. opts may be nil.
 func Create(path string, opts *WriterOptions) (*Writer, error) {
-	return openWriter(path, func(p *C.char, out **C.quire_writer) C.int {
+	w, err := openWriter(path, func(p *C.char, out **C.quire_writer) C.int {
 		return C.quire_writer_open(p, out)
 	}, opts.apply)
+	if err == nil && opts != nil {
+		w.progress = opts.Progress
+	}
+	return w, err
 }
 
 // openWriter opens a C writer on path with open (handle convention of
@@ -272,13 +285,21 @@ func (w *Writer) Count() uint64 {
 }
 
 // Finish writes the indexes, syncs the file and renames it into place.
+// The options' Progress follows it.
 func (w *Writer) Finish() error {
 	if w.ptr == nil {
 		return errClosed("writer")
 	}
 	defer runtime.KeepAlive(w)
-	if st := C.quire_writer_finish(w.ptr); st != C.QUIRE_OK {
-		return newError(st, C.quire_writer_errmsg(w.ptr))
+	errmsg := func() *C.char { return C.quire_writer_errmsg(w.ptr) }
+	st, err := withProgress(w.progress, setWriterProgress(w.ptr), errmsg, func() C.int {
+		return C.quire_writer_finish(w.ptr)
+	})
+	if err != nil {
+		return err
+	}
+	if st != C.QUIRE_OK {
+		return newError(st, errmsg())
 	}
 	return nil
 }
@@ -307,6 +328,13 @@ type ImportOptions struct {
 	// BaseDir is the directory FieldFile names are relative to (default: the
 	// CSV file's directory; "." for ImportCSVBytes).
 	BaseDir string
+	// Progress, when set, is called as the CSV is read: done bytes of
+	// total, the file's size (0 when it is not known, as for a pipe; the
+	// length of the data for ImportCSVBytes), at
+	// least every MiB and once at the end. An error from it stops the
+	// import and is returned as is; the rows added before stay in the
+	// writer.
+	Progress ProgressFunc
 }
 
 // ImportResult tells what an import did.
@@ -355,8 +383,16 @@ func (w *Writer) runImport(opts *ImportOptions, run func(*C.quire_import) C.int)
 	if err := opts.apply(imp); err != nil {
 		return ImportResult{}, err
 	}
-	st := run(imp)
+	var progress ProgressFunc
+	if opts != nil {
+		progress = opts.Progress
+	}
+	st, err := withProgress(progress, setImportProgress(imp), func() *C.char { return C.quire_import_errmsg(imp) },
+		func() C.int { return run(imp) })
 	res := importResult(imp)
+	if err != nil {
+		return res, err
+	}
 	if st != C.QUIRE_OK {
 		msg := C.quire_import_errmsg(imp)
 		if *msg == 0 {

@@ -151,6 +151,32 @@ pub struct quire_document {
     pub text_len: usize,
 }
 
+/// QUIRE_DOCUMENT_INIT: an empty document of this header's version, to
+/// complete with struct update syntax: `quire_document { text, text_len,
+/// ..QUIRE_DOCUMENT_INIT }`.
+pub const QUIRE_DOCUMENT_INIT: quire_document = quire_document {
+    size: core::mem::size_of::<quire_document>(),
+    source: core::ptr::null(),
+    source_len: 0,
+    date: core::ptr::null(),
+    date_len: 0,
+    title: core::ptr::null(),
+    title_len: 0,
+    author: core::ptr::null(),
+    author_len: 0,
+    url: core::ptr::null(),
+    url_len: 0,
+    text: core::ptr::null(),
+    text_len: 0,
+};
+
+impl Default for quire_document {
+    /// [`QUIRE_DOCUMENT_INIT`].
+    fn default() -> Self {
+        QUIRE_DOCUMENT_INIT
+    }
+}
+
 // ---- Callbacks ----
 pub type quire_malloc_fn =
     Option<unsafe extern "C" fn(ctx: *mut c_void, size: usize) -> *mut c_void>;
@@ -159,6 +185,8 @@ pub type quire_realloc_fn =
 pub type quire_free_fn = Option<unsafe extern "C" fn(ctx: *mut c_void, ptr: *mut c_void)>;
 pub type quire_write_fn =
     Option<unsafe extern "C" fn(ctx: *mut c_void, data: *const c_char, len: usize) -> c_int>;
+pub type quire_progress_fn =
+    Option<unsafe extern "C" fn(ctx: *mut c_void, done: u64, total: u64) -> c_int>;
 
 extern "C" {
     // ---- Versions and status codes ----
@@ -331,6 +359,11 @@ extern "C" {
         doc: *const quire_document,
     ) -> c_int;
     pub fn quire_writer_doc_count(writer: *const quire_writer) -> u64;
+    pub fn quire_writer_set_progress(
+        writer: *mut quire_writer,
+        progress: quire_progress_fn,
+        ctx: *mut c_void,
+    ) -> c_int;
     pub fn quire_writer_finish(writer: *mut quire_writer) -> c_int;
     pub fn quire_writer_free(writer: *mut quire_writer);
     pub fn quire_writer_errmsg(writer: *const quire_writer) -> *const c_char;
@@ -350,6 +383,17 @@ extern "C" {
     pub fn quire_export_to_callback(
         exp: *mut quire_export,
         write: quire_write_fn,
+        ctx: *mut c_void,
+    ) -> c_int;
+    pub fn quire_export_read(
+        exp: *mut quire_export,
+        buf: *mut c_char,
+        cap: usize,
+        n: *mut usize,
+    ) -> c_int;
+    pub fn quire_export_set_progress(
+        exp: *mut quire_export,
+        progress: quire_progress_fn,
         ctx: *mut c_void,
     ) -> c_int;
     pub fn quire_export_rows(exp: *const quire_export) -> u64;
@@ -373,6 +417,11 @@ extern "C" {
     ) -> c_int;
     pub fn quire_import_set_skip_bad_rows(imp: *mut quire_import, skip: c_int) -> c_int;
     pub fn quire_import_set_base_dir(imp: *mut quire_import, dir: *const c_char) -> c_int;
+    pub fn quire_import_set_progress(
+        imp: *mut quire_import,
+        progress: quire_progress_fn,
+        ctx: *mut c_void,
+    ) -> c_int;
     pub fn quire_import_csv_path(
         imp: *mut quire_import,
         writer: *mut quire_writer,

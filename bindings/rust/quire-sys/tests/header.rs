@@ -348,17 +348,26 @@ enum Value {
     Str(String),
 }
 
+/// (name, type, value expression) of every `pub const`, trimmed.
+fn const_decls(b: &str) -> Vec<(&str, &str, &str)> {
+    b.match_indices("pub const ")
+        .map(|(i, _)| {
+            let decl = &b[i + "pub const ".len()..];
+            let decl = &decl[..decl.find(';').unwrap()];
+            let (name, rest) = decl.split_once(':').unwrap();
+            let (ty, expr) = rest.split_once('=').unwrap();
+            (name.trim(), ty.trim(), expr.trim())
+        })
+        .collect()
+}
+
 fn binding_constants(b: &str) -> BTreeMap<String, (String, Value)> {
     let mut raw = BTreeMap::new();
-    for (i, _) in b.match_indices("pub const ") {
-        let decl = &b[i + "pub const ".len()..];
-        let decl = &decl[..decl.find(';').unwrap()];
-        let (name, rest) = decl.split_once(':').unwrap();
-        let (ty, expr) = rest.split_once('=').unwrap();
-        raw.insert(
-            name.trim().to_owned(),
-            (ty.trim().to_owned(), expr.trim().to_owned()),
-        );
+    for (name, ty, expr) in const_decls(b) {
+        if expr.contains('{') {
+            continue; // a struct initialiser: binding_initializers reads it
+        }
+        raw.insert(name.to_owned(), (ty.to_owned(), expr.to_owned()));
     }
     raw.iter()
         .map(|(name, (ty, expr))| {
@@ -372,6 +381,54 @@ fn binding_constants(b: &str) -> BTreeMap<String, (String, Value)> {
             (name.clone(), (ty.clone(), value))
         })
         .collect()
+}
+
+/// name -> (struct, the field: value pairs) of every `pub const X: S = S {
+/// field: value, ... };`, each value without its path (core::ptr::).
+fn binding_initializers(b: &str) -> BTreeMap<String, (String, Vec<(String, String)>)> {
+    let mut out = BTreeMap::new();
+    for (name, ty, expr) in const_decls(b) {
+        let Some((_, body)) = expr.split_once('{') else {
+            continue;
+        };
+        let body = body.trim_end().trim_end_matches('}');
+        let fields = body
+            .split(',')
+            .filter(|f| !f.trim().is_empty())
+            .map(|f| {
+                let (field, value) = f.split_once(':').unwrap();
+                let mut value = value.trim();
+                for path in ["core::ptr::", "core::mem::", "std::ptr::", "std::mem::"] {
+                    value = value.trim_start_matches(path);
+                }
+                (field.trim().to_owned(), value.to_owned())
+            })
+            .collect();
+        out.insert(name.to_owned(), (ty.to_owned(), fields));
+    }
+    out
+}
+
+/// name -> (field, Rust type) of every `pub struct X { pub f: T, ... }`.
+fn binding_structs(b: &str) -> BTreeMap<String, Vec<(String, String)>> {
+    let mut out = BTreeMap::new();
+    for (i, _) in b.match_indices("pub struct ") {
+        let decl = &b[i + "pub struct ".len()..];
+        let Some((name, body)) = decl.split_once('{') else {
+            continue;
+        };
+        let body = &body[..body.find('}').unwrap()];
+        let fields = body
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("pub "))
+            .map(|l| {
+                let (f, t) = l.trim_end_matches(',').split_once(':').unwrap();
+                (f.trim().to_owned(), t.trim().to_owned())
+            })
+            .collect();
+        out.insert(name.trim().to_owned(), fields);
+    }
+    out
 }
 
 /// Evaluates an integer expression: + - (left to right), then *, then <<
@@ -524,6 +581,9 @@ fn every_constant_matches_the_header() {
     assert!(want.len() >= 40, "only {} constants described", want.len());
     for c in want {
         let name = c.get("name").str();
+        if c.get("type").str() == "initializer" {
+            continue; // every_initializer_matches_the_header
+        }
         let (ty, value) = got
             .get(name)
             .unwrap_or_else(|| panic!("{name} is in include/quire.h but not in quire-sys"));
@@ -539,6 +599,78 @@ fn every_constant_matches_the_header() {
             "{name}: quire-sys says {ty}, quire.h's type is {want_ty}"
         );
     }
+}
+
+#[test]
+fn every_struct_matches_the_header() {
+    let (api, b) = (api(), binding());
+    let foreign = foreign_structs(&api);
+    let got = binding_structs(&b);
+    for s in api.get("structs").arr() {
+        if s.get("fields") == &Json::Null {
+            continue; // only declared (ArrowArrayStream)
+        }
+        let name = s.get("name").str();
+        let want: Vec<(String, String)> = s
+            .get("fields")
+            .arr()
+            .iter()
+            .map(|f| {
+                let ty = rust_type(f.get("type").str(), &foreign);
+                (f.get("name").str().to_owned(), ty)
+            })
+            .collect();
+        let fields = got
+            .get(name)
+            .unwrap_or_else(|| panic!("the struct {name} of quire.h is not in quire-sys"));
+        assert_eq!(
+            fields, &want,
+            "{name}: quire-sys (left) differs from quire.h"
+        );
+    }
+}
+
+/// An initialiser macro of the header ({sizeof(S), NULL, 0, ...}) is a
+/// constant of its struct with the same values, field by field.
+#[test]
+fn every_initializer_matches_the_header() {
+    let (api, b) = (api(), binding());
+    let got = binding_initializers(&b);
+    let mut seen = 0;
+    for c in api.get("constants").arr() {
+        if c.get("type").str() != "initializer" {
+            continue;
+        }
+        seen += 1;
+        let name = c.get("name").str();
+        let (ty, fields) = got
+            .get(name)
+            .unwrap_or_else(|| panic!("{name} is in include/quire.h but not in quire-sys"));
+        let def = c.get("definition").str().trim();
+        let items: Vec<&str> = def
+            .trim_start_matches('{')
+            .trim_end_matches('}')
+            .split(',')
+            .map(str::trim)
+            .collect();
+        assert_eq!(items.len(), fields.len(), "{name}: {def} vs {fields:?}");
+        for (item, (field, value)) in items.iter().zip(fields) {
+            let want = match item.strip_prefix("sizeof(") {
+                Some(s) => format!("size_of::<{}>()", s.trim_end_matches(')')),
+                None if *item == "NULL" => "null()".to_owned(),
+                None => (*item).to_owned(),
+            };
+            assert_eq!(
+                value, &want,
+                "{name}.{field}: quire-sys (left) differs from quire.h"
+            );
+        }
+        let sized = items[0]
+            .strip_prefix("sizeof(")
+            .map(|s| s.trim_end_matches(')'));
+        assert_eq!(Some(ty.as_str()), sized, "{name}: the type of the constant");
+    }
+    assert!(seen >= 1, "no initialiser described");
 }
 
 #[test]

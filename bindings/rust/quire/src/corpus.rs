@@ -241,7 +241,8 @@ impl Corpus {
         let raw = filter.build()?;
         let mut count = 0;
         // SAFETY: live corpus and filter, valid out pointer.
-        let status = unsafe { sys::quire_corpus_count_matches(self.as_ptr(), raw.as_ptr(), &mut count) };
+        let status =
+            unsafe { sys::quire_corpus_count_matches(self.as_ptr(), raw.as_ptr(), &mut count) };
         check(status, || self.errmsg())?;
         Ok(count)
     }

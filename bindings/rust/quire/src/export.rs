@@ -1,6 +1,7 @@
 use std::any::Any;
 use std::ffi::{c_char, c_int, c_void};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
+use std::marker::PhantomData;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::Path;
 use std::ptr::NonNull;
@@ -8,7 +9,8 @@ use std::ptr::NonNull;
 use quire_sys as sys;
 
 use crate::error::check;
-use crate::{path_arg, str_arg, Corpus, Error, Filter, Result};
+use crate::progress::{with_progress, ProgressCall};
+use crate::{path_arg, str_arg, Corpus, Error, Filter, Progress, Result};
 
 /// The CSV flavour of an export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -35,6 +37,11 @@ pub struct ExportOptions {
     /// write numbered files of at most this many rows each, every one with
     /// the header: out-001.csv, out-002.csv, ... A stream refuses it.
     pub split_rows: Option<u64>,
+    /// Follows the export: rows written of the documents selected (0 when
+    /// the filter has terms). A `Break` stops it with
+    /// [`ErrorKind::Callback`](crate::ErrorKind::Callback) and leaves no
+    /// file. See [`Progress`].
+    pub progress: Option<Progress>,
 }
 
 /// What an export wrote.
@@ -57,6 +64,9 @@ pub struct SalvageReport {
     pub lost: u64,
 }
 
+/// The buffer [`Corpus::export_csv`] reads the CSV into.
+const EXPORT_CHUNK: usize = 256 << 10;
+
 impl Corpus {
     /// Writes the selection to path atomically: on any failure no file is
     /// left there (or the old one is unchanged).
@@ -68,9 +78,9 @@ impl Corpus {
         let path = path_arg(path.as_ref())?;
         let export = Export::new(self, options)?;
         // SAFETY: live export; path is NUL-terminated.
-        let status = unsafe { sys::quire_export_to_path(export.as_ptr(), path.as_ptr()) };
-        check(status, || export.errmsg())?;
-        Ok(export.report())
+        export.run(options, || unsafe {
+            sys::quire_export_to_path(export.as_ptr(), path.as_ptr())
+        })
     }
 
     /// Writes the selection as an Excel workbook (XLSX) to path,
@@ -85,29 +95,58 @@ impl Corpus {
         let path = path_arg(path.as_ref())?;
         let export = Export::new(self, options)?;
         // SAFETY: live export; path is NUL-terminated.
-        let status = unsafe { sys::quire_export_to_xlsx(export.as_ptr(), path.as_ptr()) };
-        check(status, || export.errmsg())?;
-        Ok(export.report())
+        export.run(options, || unsafe {
+            sys::quire_export_to_xlsx(export.as_ptr(), path.as_ptr())
+        })
     }
 
-    /// Streams the selection as CSV to out; memory stays flat whatever the
-    /// corpus size. An error from out stops the export and comes back as
-    /// the source of an [`ErrorKind::Callback`](crate::ErrorKind::Callback)
-    /// error.
+    /// Streams the selection as CSV to out, read through an
+    /// [`ExportReader`]; memory stays flat whatever the corpus size. An
+    /// error from out stops the export and comes back as the source of an
+    /// [`ErrorKind::Callback`](crate::ErrorKind::Callback) error.
     pub fn export_csv<W: Write>(
         &self,
         out: &mut W,
         options: &ExportOptions,
     ) -> Result<ExportReport> {
+        let mut reader = self.export_reader(options)?;
+        let mut buf = vec![0u8; EXPORT_CHUNK];
+        let output_failed = |e: io::Error| {
+            Error::with_source(
+                sys::QUIRE_ECALLBACK,
+                format!("writing the output failed: {e}"),
+                e,
+            )
+        };
+        loop {
+            let n = reader.read_csv(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            out.write_all(&buf[..n]).map_err(output_failed)?;
+        }
+        out.flush().map_err(output_failed)?;
+        Ok(reader.report())
+    }
+
+    /// Starts streaming the selection as CSV through a reader
+    /// ([`std::io::Read`]): see [`ExportReader`].
+    pub fn export_reader(&self, options: &ExportOptions) -> Result<ExportReader<'_>> {
         let export = Export::new(self, options)?;
-        let status = with_sink(out, |write, ctx| {
-            // SAFETY: live export; ctx is the sink, alive during the call.
-            unsafe { sys::quire_export_to_callback(export.as_ptr(), write, ctx) }
-        })?;
-        check(status, || export.errmsg())?;
-        out.flush()
-            .map_err(|e| Error::with_source(sys::QUIRE_ECALLBACK, e.to_string(), e))?;
-        Ok(export.report())
+        let mut progress = options.progress.as_ref().map(ProgressCall::new);
+        if let Some(call) = progress.as_mut() {
+            let (f, ctx) = call.c_args();
+            // SAFETY: live export; the boxed context lives in the reader,
+            // whose export is freed first (field order).
+            let status = unsafe { sys::quire_export_set_progress(export.as_ptr(), f, ctx) };
+            check(status, || export.errmsg())?;
+        }
+        Ok(ExportReader {
+            export,
+            progress,
+            done: false,
+            corpus: PhantomData,
+        })
     }
 
     /// Checks the CRC32 of every section and block. Ok when the file is
@@ -161,6 +200,93 @@ pub fn salvage(
     Ok(SalvageReport { kept, lost })
 }
 
+/// Reads an export's CSV as it is made: a [`Read`] over
+/// `quire_export_read`, with no callback and no thread. Each read fills as
+/// much of the buffer as it can; `Ok(0)` marks the end. Memory stays flat
+/// whatever the corpus size.
+///
+/// The reader borrows its corpus, which therefore cannot be dropped while
+/// the reader lives; dropping the reader in the middle of the CSV ends the
+/// export. A failed read ends it too, and later reads fail again. The
+/// options' [`progress`](ExportOptions::progress) runs inside `read`.
+///
+/// ```
+/// # fn f(corpus: &quire::Corpus) -> Result<(), Box<dyn std::error::Error>> {
+/// use std::io::Read;
+///
+/// let filter = quire::Filter::new().from("2016");
+/// let options = quire::ExportOptions { filter: Some(filter), ..Default::default() };
+/// let mut reader = corpus.export_reader(&options)?;
+/// let mut csv = String::new();
+/// reader.read_to_string(&mut csv)?; // or std::io::copy(&mut reader, &mut out)
+/// println!("{} rows", reader.report().rows);
+/// # Ok(())
+/// # }
+/// ```
+///
+/// ```compile_fail
+/// # fn f(corpus: quire::Corpus) {
+/// let reader = corpus.export_reader(&quire::ExportOptions::default()).unwrap();
+/// drop(corpus); // error[E0505]: cannot move out of `corpus` while borrowed
+/// drop(reader);
+/// # }
+/// ```
+pub struct ExportReader<'c> {
+    // Freed before the progress context it may call (fields drop in order).
+    export: Export,
+    progress: Option<Box<ProgressCall>>,
+    done: bool,
+    corpus: PhantomData<&'c Corpus>,
+}
+
+// SAFETY: a reader is used by one thread at a time (reads take &mut self);
+// the export, its corpus (Sync) and the progress closure (Send) may move
+// between threads.
+unsafe impl Send for ExportReader<'_> {}
+
+impl ExportReader<'_> {
+    /// Reads the next part of the CSV into buf; 0 at the end. An error
+    /// ends the export.
+    pub fn read_csv(&mut self, buf: &mut [u8]) -> Result<usize> {
+        if self.done || buf.is_empty() {
+            return Ok(0);
+        }
+        let mut n = 0usize;
+        // SAFETY: live export; buf is writable for its length, n a valid
+        // out pointer; the progress context lives in self.
+        let status = unsafe {
+            sys::quire_export_read(
+                self.export.as_ptr(),
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+                &mut n,
+            )
+        };
+        if let Some(call) = self.progress.as_mut() {
+            call.resume_panic();
+        }
+        match status {
+            sys::QUIRE_OK => Ok(n),
+            sys::QUIRE_DONE => {
+                self.done = true;
+                Ok(0)
+            }
+            _ => Err(Error::from_status(status, self.export.errmsg())),
+        }
+    }
+
+    /// What the export wrote so far; final once a read returned 0.
+    pub fn report(&self) -> ExportReport {
+        self.export.report()
+    }
+}
+
+impl Read for ExportReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.read_csv(buf).map_err(io::Error::other)
+    }
+}
+
 /// An owned C export, freed on drop.
 struct Export(NonNull<sys::quire_export>);
 
@@ -209,6 +335,20 @@ impl Export {
 
     fn as_ptr(&self) -> *mut sys::quire_export {
         self.0.as_ptr()
+    }
+
+    /// Runs one of the quire_export_to_*() calls, followed by the options'
+    /// progress.
+    fn run(&self, options: &ExportOptions, call: impl FnOnce() -> c_int) -> Result<ExportReport> {
+        let exp = self.as_ptr();
+        let status = with_progress(
+            options.progress.as_ref(),
+            // SAFETY: live export; the context outlives the call.
+            |f, ctx| unsafe { sys::quire_export_set_progress(exp, f, ctx) },
+            call,
+        );
+        check(status, || self.errmsg())?;
+        Ok(self.report())
     }
 
     fn errmsg(&self) -> *const c_char {

@@ -29,6 +29,7 @@ mod error;
 mod export;
 mod filter;
 mod merge;
+mod progress;
 mod query;
 mod writer;
 
@@ -41,9 +42,10 @@ pub use corpus::{Corpus, Packing, Source};
 pub use date::{Date, Precision};
 pub use dups::{find_dups, DupGroup, DupKind, DupMember, DupsOptions, DEFAULT_SIMILARITY};
 pub use error::{strerror, Error, ErrorKind, Result};
-pub use export::{salvage, Dialect, ExportOptions, ExportReport, SalvageReport};
+pub use export::{salvage, Dialect, ExportOptions, ExportReader, ExportReport, SalvageReport};
 pub use filter::{Filter, Undated};
 pub use merge::{merge, AppendOptions, MergeOptions, MergeReport};
+pub use progress::Progress;
 pub use query::{Doc, Document, Field, Query};
 pub use writer::{Codec, ImportOptions, ImportReport, Order, Utf8Policy, Writer, WriterOptions};
 

@@ -7,7 +7,7 @@ use std::path::Path;
 use quire_sys as sys;
 
 use crate::error::check;
-use crate::{Corpus, DupKind, Error, Order, Result, Utf8Policy, Writer, WriterOptions};
+use crate::{Corpus, DupKind, Error, Order, Progress, Result, Utf8Policy, Writer, WriterOptions};
 
 /// Tunes a writer opened by [`Writer::open_append_with`]. What is not here
 /// (codec, level, block size, order) is what the corpus was written with.
@@ -21,6 +21,8 @@ pub struct AppendOptions {
     pub dedup: Vec<DupKind>,
     /// The near-duplicate threshold for `dedup` (`None`: the default).
     pub similarity: Option<f64>,
+    /// Follows `finish`, as [`WriterOptions::progress`] does.
+    pub progress: Option<Progress>,
 }
 
 /// Tunes [`merge`]; the default orders blocks by source and date and keeps
@@ -39,6 +41,9 @@ pub struct MergeOptions {
     pub threads: Option<i32>,
     /// Leaves out the per-block word summaries.
     pub no_word_summaries: bool,
+    /// Follows the writing of the merged corpus, as
+    /// [`WriterOptions::progress`] does.
+    pub progress: Option<Progress>,
 }
 
 /// What [`merge`] wrote.
@@ -84,7 +89,8 @@ impl Writer {
     /// own codec and dictionaries. `finish` replaces the file atomically; a
     /// writer dropped unfinished leaves it unchanged.
     pub fn open_append_with(path: impl AsRef<Path>, options: &AppendOptions) -> Result<Writer> {
-        let writer = Writer::open(path.as_ref(), sys::quire_writer_open_append)?;
+        let mut writer = Writer::open(path.as_ref(), sys::quire_writer_open_append)?;
+        writer.progress.clone_from(&options.progress);
         writer.apply_shared(
             options.threads,
             options.utf8,
@@ -130,6 +136,7 @@ pub fn merge<P: AsRef<Path>>(
             similarity: options.similarity,
             threads: options.threads,
             no_word_summaries: options.no_word_summaries,
+            progress: options.progress.clone(),
             ..WriterOptions::default()
         },
     )?;

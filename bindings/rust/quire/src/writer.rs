@@ -6,7 +6,8 @@ use std::sync::Arc;
 use quire_sys as sys;
 
 use crate::error::check;
-use crate::{message, path_arg, str_arg, Document, DupKind, Error, Field, Result};
+use crate::progress::with_progress;
+use crate::{message, path_arg, str_arg, Document, DupKind, Error, Field, Progress, Result};
 
 /// The document order of a written file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -66,6 +67,14 @@ pub struct WriterOptions {
     ///
     /// [`Filter::term`]: crate::Filter::term
     pub no_word_summaries: bool,
+    /// Follows [`Writer::finish`] of a clustered writer
+    /// ([`Order::Clustered`], the default) while it puts the documents in
+    /// their order into blocks, most of its work: documents done of all of
+    /// them. (An [`Order::Input`] writer fills its blocks as documents
+    /// come, and libquire calls nothing in its finish.) A `Break` makes `finish` fail with
+    /// [`ErrorKind::Callback`](crate::ErrorKind::Callback), leaving no file.
+    /// See [`Progress`].
+    pub progress: Option<Progress>,
 }
 
 /// Writes a new corpus. The file appears at its path only when
@@ -76,6 +85,8 @@ pub struct Writer {
     // reads them until the writer is closed, so they are dropped after it
     // (see Drop).
     held: Vec<Arc<Box<[u8]>>>,
+    // Follows finish.
+    pub(crate) progress: Option<Progress>,
 }
 
 // SAFETY: a writer is used by one thread at a time (every call takes
@@ -90,8 +101,9 @@ impl Writer {
 
     /// Starts writing a corpus to path.
     pub fn create_with(path: impl AsRef<Path>, options: &WriterOptions) -> Result<Writer> {
-        let writer = Writer::open(path.as_ref(), sys::quire_writer_open)?;
+        let mut writer = Writer::open(path.as_ref(), sys::quire_writer_open)?;
         writer.apply(options)?;
+        writer.progress.clone_from(&options.progress);
         Ok(writer)
     }
 
@@ -109,6 +121,7 @@ impl Writer {
             Some(ptr) => Writer {
                 ptr,
                 held: Vec::new(),
+                progress: None,
             },
             None => return Err(Error::from_status(status, std::ptr::null())),
         };
@@ -208,7 +221,6 @@ impl Writer {
         let (url, url_len) = str_arg(&doc.url);
         let (text, text_len) = str_arg(&doc.text);
         let document = sys::quire_document {
-            size: std::mem::size_of::<sys::quire_document>(),
             source,
             source_len,
             date,
@@ -221,10 +233,10 @@ impl Writer {
             url_len,
             text,
             text_len,
+            ..sys::QUIRE_DOCUMENT_INIT
         };
         // SAFETY: live writer; every string is read during the call only.
-        let status =
-            unsafe { sys::quire_writer_add_document(self.ptr.as_ptr(), &document) };
+        let status = unsafe { sys::quire_writer_add_document(self.ptr.as_ptr(), &document) };
         check(status, || self.errmsg())
     }
 
@@ -241,7 +253,8 @@ impl Writer {
         unsafe { sys::quire_writer_dropped(self.ptr.as_ptr()) }
     }
 
-    /// Writes the indexes, syncs the file and renames it into place.
+    /// Writes the indexes, syncs the file and renames it into place. The
+    /// options' [`progress`](WriterOptions::progress) follows it.
     pub fn finish(mut self) -> Result<()> {
         // Drop then frees the writer.
         self.finish_in_place()
@@ -249,8 +262,14 @@ impl Writer {
 
     /// finish() for a caller that reads the counts afterwards.
     pub(crate) fn finish_in_place(&mut self) -> Result<()> {
-        // SAFETY: the writer is live.
-        let status = unsafe { sys::quire_writer_finish(self.ptr.as_ptr()) };
+        let w = self.ptr.as_ptr();
+        let status = with_progress(
+            self.progress.as_ref(),
+            // SAFETY: live writer; the context outlives the call.
+            |f, ctx| unsafe { sys::quire_writer_set_progress(w, f, ctx) },
+            // SAFETY: the writer is live.
+            || unsafe { sys::quire_writer_finish(w) },
+        );
         check(status, || self.errmsg())
     }
 
@@ -292,7 +311,13 @@ impl Writer {
     ) -> Result<ImportReport> {
         let imp = Importer::new()?;
         imp.apply(options)?;
-        let status = run(imp.0.as_ptr());
+        let ptr = imp.0.as_ptr();
+        let status = with_progress(
+            options.progress.as_ref(),
+            // SAFETY: live importer; the context outlives the call.
+            |f, ctx| unsafe { sys::quire_import_set_progress(ptr, f, ctx) },
+            || run(ptr),
+        );
         if status != sys::QUIRE_OK {
             let mut msg = message(imp.errmsg());
             if msg.is_empty() {
@@ -324,6 +349,11 @@ pub struct ImportOptions {
     /// The directory Field::File names are relative to (default: the CSV
     /// file's directory; "." for in-memory CSV).
     pub base_dir: Option<PathBuf>,
+    /// Follows the import: bytes of CSV read of the file's size (0 when it
+    /// is not known, as for a pipe; the length of in-memory CSV). A `Break` stops it with
+    /// [`ErrorKind::Callback`](crate::ErrorKind::Callback); the rows added
+    /// before stay in the writer. See [`Progress`].
+    pub progress: Option<Progress>,
 }
 
 /// What an import did.
