@@ -74,11 +74,11 @@ type WriterOptions struct {
 	// NoWordSummaries leaves out the per-block word summaries that let
 	// Filter.Match skip blocks (about 2.5% of the file).
 	NoWordSummaries bool
-	// Progress, when set, is called while Finish of a clustered writer
-	// (OrderClustered, the default) puts the documents in their order into
-	// blocks, most of its work: done documents of total, at least every
-	// 4,096 documents and once at the end. (An OrderInput writer fills its
-	// blocks as documents come, and libquire calls nothing in its Finish.)
+	// Progress, when set, is called from Finish: done documents of total
+	// are in blocks. A clustered writer (OrderClustered, the default),
+	// which orders and compresses most of its documents there, reports at
+	// least every 4,096 documents; every writer reports once when all are
+	// in blocks.
 	// An error from it stops Finish, which leaves no file and returns that
 	// error as is; the writer is then failed.
 	Progress ProgressFunc

@@ -22,7 +22,7 @@ type ProgressFn = dyn FnMut(u64, u64) -> ControlFlow<()> + Send;
 /// |---|---|---|
 /// | [`ExportOptions::progress`](crate::ExportOptions::progress) | every export, and each read of an [`ExportReader`](crate::ExportReader) | rows written of the documents selected (0 when the filter has terms), every 1,024 rows and at the end |
 /// | [`ImportOptions::progress`](crate::ImportOptions::progress) | CSV import | bytes read of the file's size (0 if unknown), every MiB and at the end |
-/// | [`WriterOptions::progress`](crate::WriterOptions::progress) (and append, merge) | [`Writer::finish`](crate::Writer::finish) of a clustered writer (an input-order one reports nothing) | documents put into blocks of all of them, every 4,096 and at the end |
+/// | [`WriterOptions::progress`](crate::WriterOptions::progress) (and append, merge) | [`Writer::finish`](crate::Writer::finish) | documents in blocks of all of them: every 4,096 while a clustered writer orders them, and once when all are in blocks |
 ///
 /// The closure runs on the thread that made the call, and never after that
 /// call returned. A `Break` makes the call fail with

@@ -67,11 +67,10 @@ pub struct WriterOptions {
     ///
     /// [`Filter::term`]: crate::Filter::term
     pub no_word_summaries: bool,
-    /// Follows [`Writer::finish`] of a clustered writer
-    /// ([`Order::Clustered`], the default) while it puts the documents in
-    /// their order into blocks, most of its work: documents done of all of
-    /// them. (An [`Order::Input`] writer fills its blocks as documents
-    /// come, and libquire calls nothing in its finish.) A `Break` makes `finish` fail with
+    /// Follows [`Writer::finish`]: documents in blocks of all of them. A
+    /// clustered writer ([`Order::Clustered`], the default), which orders
+    /// and compresses most of its documents there, reports at least every
+    /// 4,096 documents; every writer reports once when all are in blocks. A `Break` makes `finish` fail with
     /// [`ErrorKind::Callback`](crate::ErrorKind::Callback), leaving no file.
     /// See [`Progress`].
     pub progress: Option<Progress>,
