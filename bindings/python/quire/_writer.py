@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING, Dict, Iterable, List, Mapping, NamedTuple, Opt
 
 from ._common import (
     FIELD_AUTHOR,
+    Progress,
+    ProgressFn,
+    progress_for,
     FIELD_DATE,
     FIELD_FILE,
     FIELD_IGNORE,
@@ -68,7 +71,13 @@ class Writer:
     was. As a context manager it finishes on success and abandons the file
     when the block raises. dedup ("url", "text", "near" or several) drops
     each document that duplicates one added before (see find_dups);
-    similarity is the near threshold."""
+    similarity is the near threshold.
+
+    progress(done, total) is called on the thread of finish() while it puts
+    the documents into blocks (where a clustered writer does most of its
+    work): done documents of total, at least every 4,096 and once at the
+    end. An exception it raises stops finish(), which raises it; the writer
+    is then failed and nothing is written at path."""
 
     def __init__(
         self,
@@ -84,11 +93,13 @@ class Writer:
         dedup: Union[str, Iterable[str], None] = None,
         similarity: Optional[float] = None,
         word_summaries: bool = True,
+        progress: Optional[ProgressFn] = None,
     ) -> None:
         handle = self._attach(lib.quire_writer_open, path)
         try:
             self._configure(block_size, level, order, utf8, threads, codec, dictionary_size)
             self._set_dedup(dedup, similarity)
+            self._set_progress(progress)
             # Per-block word summaries: what lets match= skip blocks.
             if not word_summaries:
                 check(lib.quire_writer_set_word_summaries(handle, 0),
@@ -105,6 +116,7 @@ class Writer:
         threads: Optional[int] = None,
         dedup: Union[str, Iterable[str], None] = None,
         similarity: Optional[float] = None,
+        progress: Optional[ProgressFn] = None,
     ) -> "Writer":
         """A writer that appends to the corpus at path: its documents keep
         their numbers and fields, those added (add(), import_csv(),
@@ -112,7 +124,7 @@ class Writer:
         block size, order, dictionaries). finish() replaces the file
         atomically; closed unfinished, or leaving a with block by an
         exception, the file is left as it was. dedup also drops new
-        documents that duplicate old ones. Raises NotFoundError,
+        documents that duplicate old ones; progress as for Writer(). Raises NotFoundError,
         NotQuireError, CorruptError... when path is no readable corpus."""
         self = cls.__new__(cls)
         self._attach(lib.quire_writer_open_append, path)
@@ -121,6 +133,7 @@ class Writer:
                 check(lib.quire_writer_set_threads(self._handle, threads),
                       lib.quire_writer_errmsg, self._handle)
             self._set_dedup(dedup, similarity)
+            self._set_progress(progress)
         except BaseException:
             self.close()
             raise
@@ -138,8 +151,15 @@ class Writer:
         # add_corpus(): the C writer reads them until it is closed.
         self._held: List[bytes] = []
         self._finished = False  # finish() succeeded: the with block's end skips it
+        self._progress: Optional[Progress] = None  # finish()'s, kept alive for C
         self._finalizer = weakref.finalize(self, _close_writer, handle, self._held)
         return handle
+
+    def _set_progress(self, progress: Optional[ProgressFn]) -> None:
+        if progress is not None:
+            h, self._progress = self._handle, Progress(progress)
+            check(lib.quire_writer_set_progress(h, self._progress.c_fn, None),
+                  lib.quire_writer_errmsg, h)
 
     def _set_dedup(self, dedup: Union[str, Iterable[str], None],
                    similarity: Optional[float]) -> None:
@@ -252,24 +272,36 @@ class Writer:
         skip_bad_rows: bool = False,
         base_dir: Optional[PathLike] = None,
         name: Optional[str] = None,
+        progress: Optional[ProgressFn] = None,
     ) -> ImportResult:
         """Adds every row of a CSV file (a path, or its bytes). The header row
         names the columns; columns maps header names to fields (source, date,
         title, author, url, text, file: a file whose contents are the text,
         ignore), overriding libquire's aliases. On failure the rows already
-        added stay: leave the with block by the exception to write nothing."""
+        added stay: leave the with block by the exception to write nothing.
+
+        progress(done, total) is called on this thread while the CSV is
+        read: done bytes of total, the file's size (0 when it is not known,
+        as for a pipe), at least every MiB and once at the end. An
+        exception it raises stops the import and is raised here."""
         h = self._require()
+        tracker = progress_for(progress)
         imp = c_void_p()
         rc = lib.quire_import_new(byref(imp))
         if rc != 0:
             take_failed_handle(rc, imp, lib.quire_import_errmsg, lib.quire_import_free)
         try:
             _configure_import(imp, columns, skip_bad_rows, base_dir)
+            if tracker is not None:
+                check(lib.quire_import_set_progress(imp, tracker.c_fn, None),
+                      lib.quire_import_errmsg, imp)
             if isinstance(csv, bytes):
                 label = encode(name) if name is not None else None
                 rc = lib.quire_import_csv_buffer(imp, h, csv, len(csv), label)
             else:
                 rc = lib.quire_import_csv_path(imp, h, encode_path(csv))
+            if tracker is not None:
+                tracker.check(rc, lib.quire_import_errmsg, imp)
             check(rc, lib.quire_import_errmsg, imp)
             return _import_result(imp)
         finally:
@@ -279,7 +311,10 @@ class Writer:
         """Writes the indexes, syncs and renames the file into place.
         Returns the number of documents written."""
         h = self._require()
-        check(lib.quire_writer_finish(h), lib.quire_writer_errmsg, h)
+        rc = lib.quire_writer_finish(h)
+        if self._progress is not None:
+            self._progress.check(rc, lib.quire_writer_errmsg, h)
+        check(rc, lib.quire_writer_errmsg, h)
         self._finished = True
         return lib.quire_writer_doc_count(h)
 
@@ -342,11 +377,14 @@ def import_csv(
     columns: Optional[Mapping[str, str]] = None,
     skip_bad_rows: bool = False,
     base_dir: Optional[PathLike] = None,
+    progress: Optional[ProgressFn] = None,
     **writer_options: object,
 ) -> ImportResult:
     """Packs a CSV file into a new corpus at out; on failure nothing is
-    written. writer_options are Writer's keyword arguments."""
+    written. writer_options are Writer's keyword arguments; progress is the
+    import's (Writer.import_csv()): bytes of the CSV read."""
     with Writer(out, **writer_options) as writer:  # type: ignore[arg-type]
         return writer.import_csv(
-            csv, columns=columns, skip_bad_rows=skip_bad_rows, base_dir=base_dir
+            csv, columns=columns, skip_bad_rows=skip_bad_rows, base_dir=base_dir,
+            progress=progress,
         )
