@@ -258,14 +258,23 @@ napi_value qn_writer_dropped(napi_env env, napi_callback_info info) {
   return qn_number(env, (double)quire_writer_dropped(w->writer));
 }
 
-/* writerFinish(handle) -> documents written */
+/* writerFinish(handle, onProgress) -> documents written. onProgress(done,
+ * total) runs inside, on this thread, while the documents go into blocks. */
 napi_value qn_writer_finish(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
+  napi_value argv[2];
   qn_writer *w;
-  int status;
-  if (qn_args(env, info, 1, argv) != 0 || !(w = get_writer(env, argv[0])))
+  qn_progress progress;
+  int status = QUIRE_OK;
+  if (qn_args(env, info, 2, argv) != 0 || !(w = get_writer(env, argv[0])) ||
+      qn_progress_init(env, argv[1], &progress) != 0)
     return NULL;
-  status = quire_writer_finish(w->writer);
+  if (progress.fn)
+    status = quire_writer_set_progress(w->writer, qn_progress_fn(&progress),
+                                       &progress);
+  if (status == QUIRE_OK)
+    status = quire_writer_finish(w->writer);
+  if (progress.fn) /* progress lives on this stack frame only */
+    quire_writer_set_progress(w->writer, NULL, NULL);
   if (status != QUIRE_OK) {
     qn_throw_status(env, status, quire_writer_errmsg(w->writer));
     return NULL;
@@ -395,22 +404,29 @@ static napi_value import_result(napi_env env, const quire_import *imp) {
   return obj;
 }
 
-/* writerImportCsv(handle, pathOrBuffer, columns, skipBadRows, baseDir) ->
- * {rows, skipped, skippedRows, warnings} */
+/* writerImportCsv(handle, pathOrBuffer, columns, skipBadRows, baseDir,
+ * onProgress) -> {rows, skipped, skippedRows, warnings}. onProgress(bytes,
+ * total) runs inside, on this thread. */
 napi_value qn_writer_import_csv(napi_env env, napi_callback_info info) {
-  napi_value argv[5], result = NULL;
+  napi_value argv[6], result = NULL;
   qn_writer *w;
   quire_import *imp = NULL;
+  qn_progress progress;
   int status;
-  if (qn_args(env, info, 5, argv) != 0 || !(w = get_writer(env, argv[0])))
+  if (qn_args(env, info, 6, argv) != 0 || !(w = get_writer(env, argv[0])) ||
+      qn_progress_init(env, argv[5], &progress) != 0)
     return NULL;
   if ((status = quire_import_new(&imp)) != QUIRE_OK) {
     qn_throw_status(env, status, imp ? quire_import_errmsg(imp) : NULL);
     quire_import_free(imp);
     return NULL;
   }
-  if (configure_import(env, imp, argv + 2) == 0 &&
-      run_import(env, imp, w->writer, argv[1]) == 0)
+  if (progress.fn &&
+      (status = quire_import_set_progress(imp, qn_progress_fn(&progress),
+                                          &progress)) != QUIRE_OK) {
+    qn_throw_status(env, status, quire_import_errmsg(imp));
+  } else if (configure_import(env, imp, argv + 2) == 0 &&
+             run_import(env, imp, w->writer, argv[1]) == 0)
     result = import_result(env, imp);
   quire_import_free(imp);
   return result;
