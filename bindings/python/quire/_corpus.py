@@ -308,7 +308,7 @@ class Query:
     ) -> "CsvExport":
         """The matching documents' CSV as a binary file object read on
         demand: see Corpus.open_csv()."""
-        return _open_csv(self._corpus._state, self._spec, columns, dialect, progress)
+        return _open_csv(self._corpus, self._spec, columns, dialect, progress)
 
 
 class Corpus:
@@ -613,7 +613,7 @@ class Corpus:
         export_csv(), called inside the reads; its exception comes out of
         the read."""
         spec = FilterSpec(sources, from_, to, undated, match, match_any)
-        return _open_csv(self._state, spec, columns, dialect, progress)
+        return _open_csv(self, spec, columns, dialect, progress)
 
     def export_xlsx(
         self,
@@ -858,13 +858,16 @@ class CsvExport(io.RawIOBase):
     read."""
 
     def __init__(self, exp: c_void_p, progress: Optional[Progress],
-                 state: Optional[_State] = None) -> None:
+                 state: Optional[_State] = None, corpus: Optional["Corpus"] = None) -> None:
         super().__init__()
         # With state, this object owns exp, registered with the corpus so
-        # that closing the corpus frees it first. Without, the caller owns
-        # exp and holds the corpus for as long as this object reads.
+        # that closing the corpus frees it first; it keeps the Corpus
+        # referenced, so that `quire.open(p).open_csv()` is not closed by
+        # the collector under it. Without, the caller owns exp and holds
+        # the corpus for as long as this object reads.
         self._exp: Optional[c_void_p] = exp
         self._state = state
+        self._corpus = corpus
         self._progress = progress
         self._lock = threading.Lock()  # one read at a time; close() waits
         self._ended = False
@@ -915,15 +918,16 @@ class CsvExport(io.RawIOBase):
         super().close()
 
 
-def _open_csv(state: _State, spec: FilterSpec, columns: Union[str, Sequence[str], None],
+def _open_csv(corpus: "Corpus", spec: FilterSpec, columns: Union[str, Sequence[str], None],
               dialect: str, progress: Optional[ProgressFn]) -> CsvExport:
     _check_dialect(dialect)
     tracker = progress_for(progress)
+    state = corpus._state
     handle = state.enter()
     try:
         exp = _new_export(handle, spec, columns, dialect, tracker)
         with state.lock:  # close() waits for this call: the corpus is open
             state.exports[exp.value or 0] = exp
-        return CsvExport(exp, tracker, state)
+        return CsvExport(exp, tracker, state, corpus)
     finally:
         state.leave()

@@ -94,6 +94,16 @@ def test_one_byte_reads_and_read_variants(round_trip_corpus, tmp_path):
         assert export.closed
 
 
+def test_an_unreferenced_corpus_stays_open_for_its_export(round_trip_corpus, tmp_path):
+    import gc
+
+    want = path_export(quire.open(round_trip_corpus), tmp_path)
+    export = quire.open(round_trip_corpus).open_csv()
+    gc.collect()
+    with export:
+        assert export.read() == want
+
+
 def test_file_object_tools(round_trip_corpus, tmp_path):
     with quire.open(round_trip_corpus) as corpus:
         want = path_export(corpus, tmp_path)
