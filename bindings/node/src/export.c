@@ -98,6 +98,8 @@ napi_value qn_export_to_path(napi_env env, napi_callback_info info) {
     if (status == QUIRE_OK && progress.fn)
       status = quire_export_set_progress(exp, qn_progress_fn(&progress),
                                          &progress);
+    /* onProgress may close the corpus: the hold keeps it until the end. */
+    qn_corpus_hold(c);
     if (status == QUIRE_OK)
       status = xlsx ? quire_export_to_xlsx(exp, path.data)
                     : quire_export_to_path(exp, path.data);
@@ -106,6 +108,7 @@ napi_value qn_export_to_path(napi_env env, napi_callback_info info) {
     else
       result = qn_export_result(env, exp);
     quire_export_free(exp);
+    qn_corpus_release(c);
   }
   qn_str_free(&path);
   return result;

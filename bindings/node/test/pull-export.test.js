@@ -205,3 +205,31 @@ test('import and finish progress; stopping them writes nothing', () => {
   failing.close();
   assert.equal(fs.existsSync(stopped), false);
 });
+
+test('onProgress that closes the corpus or the writer under the call', () => {
+  const dir = tmpDir();
+  const corpus = generated();
+  const result = corpus.exportCsv(path.join(dir, 'c.csv'), { onProgress: () => corpus.close() });
+  assert.equal(result.rows, 1500); // the running export completes
+  assert.equal(corpus.closed, true);
+  assert.throws(() => corpus.count, { quireCode: 'QUIRE_ESTATE' });
+
+  const docs = modelDocs(5000, 6);
+  const file = path.join(dir, 'w.quire');
+  const writer = new quire.Writer(file, { onProgress: () => writer.close() });
+  for (const doc of docs) writer.add(doc);
+  assert.equal(writer.finish(), docs.length); // closed after finish returns
+  assert.throws(() => writer.count, { quireCode: 'QUIRE_ESTATE' });
+  assert.equal(quire.open(file).count, docs.length);
+
+  const busy = new quire.Writer(path.join(dir, 'busy.quire'), { onProgress: () => busy.add({ text: 'x' }) });
+  for (const doc of docs) busy.add(doc);
+  assert.throws(() => busy.finish(), { quireCode: 'QUIRE_ESTATE' }); // thrown by add() inside
+  busy.close();
+  assert.equal(fs.existsSync(path.join(dir, 'busy.quire')), false);
+
+  const csv = Buffer.from('source,date,text\nA,2016,one\nB,2017,two\n');
+  const importer = new quire.Writer(path.join(dir, 'imp.quire'));
+  importer.importCsv(csv, { onProgress: () => importer.close() });
+  assert.throws(() => importer.count, { quireCode: 'QUIRE_ESTATE' });
+});

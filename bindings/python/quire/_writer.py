@@ -3,8 +3,19 @@
 from __future__ import annotations
 
 import weakref
+from contextlib import contextmanager
 from ctypes import byref, c_uint64, c_void_p, sizeof
-from typing import TYPE_CHECKING, Dict, Iterable, List, Mapping, NamedTuple, Optional, Union
+from typing import (
+    TYPE_CHECKING,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    Mapping,
+    NamedTuple,
+    Optional,
+    Union,
+)
 
 from ._common import (
     FIELD_AUTHOR,
@@ -28,7 +39,7 @@ from ._common import (
     take_failed_handle,
 )
 from ._dups import kind_mask
-from ._errors import InvalidArgumentError, closed
+from ._errors import InvalidArgumentError, StateError, closed
 from ._lib import lib
 from ._prototypes import Document
 
@@ -152,6 +163,7 @@ class Writer:
         self._held: List[bytes] = []
         self._finished = False  # finish() succeeded: the with block's end skips it
         self._progress: Optional[Progress] = None  # finish()'s, kept alive for C
+        self._busy = False  # in finish() or import_csv(): see _running()
         self._finalizer = weakref.finalize(self, _close_writer, handle, self._held)
         return handle
 
@@ -197,7 +209,23 @@ class Writer:
     def _require(self) -> c_void_p:
         if self._handle is None:
             raise closed("writer")
+        if self._busy:
+            raise StateError("the writer is in finish() or import_csv() (progress)")
         return self._handle
+
+    @contextmanager
+    def _running(self) -> Iterator[c_void_p]:
+        """The handle for a call that may run Python code (progress): calls
+        on the writer from inside raise StateError, and a close() from
+        inside frees the writer once the call has returned."""
+        h = self._require()
+        self._busy = True
+        try:
+            yield h
+        finally:
+            self._busy = False
+            if self._handle is None:
+                self._finalizer()
 
     def add(
         self,
@@ -295,11 +323,12 @@ class Writer:
             if tracker is not None:
                 check(lib.quire_import_set_progress(imp, tracker.c_fn, None),
                       lib.quire_import_errmsg, imp)
-            if isinstance(csv, bytes):
-                label = encode(name) if name is not None else None
-                rc = lib.quire_import_csv_buffer(imp, h, csv, len(csv), label)
-            else:
-                rc = lib.quire_import_csv_path(imp, h, encode_path(csv))
+            with self._running():
+                if isinstance(csv, bytes):
+                    label = encode(name) if name is not None else None
+                    rc = lib.quire_import_csv_buffer(imp, h, csv, len(csv), label)
+                else:
+                    rc = lib.quire_import_csv_path(imp, h, encode_path(csv))
             if tracker is not None:
                 tracker.check(rc, lib.quire_import_errmsg, imp)
             check(rc, lib.quire_import_errmsg, imp)
@@ -310,18 +339,21 @@ class Writer:
     def finish(self) -> int:
         """Writes the indexes, syncs and renames the file into place.
         Returns the number of documents written."""
-        h = self._require()
-        rc = lib.quire_writer_finish(h)
-        if self._progress is not None:
-            self._progress.check(rc, lib.quire_writer_errmsg, h)
-        check(rc, lib.quire_writer_errmsg, h)
-        self._finished = True
-        return lib.quire_writer_doc_count(h)
+        with self._running() as h:
+            rc = lib.quire_writer_finish(h)
+            if self._progress is not None:
+                self._progress.check(rc, lib.quire_writer_errmsg, h)
+            check(rc, lib.quire_writer_errmsg, h)
+            self._finished = True
+            return lib.quire_writer_doc_count(h)
 
     def close(self) -> None:
-        """Frees the writer; an unfinished file is removed. Safe twice."""
+        """Frees the writer; an unfinished file is removed. Safe twice.
+        From a progress callback, the writer is freed when the call it
+        follows returns."""
         self._handle = None
-        self._finalizer()
+        if not self._busy:
+            self._finalizer()
 
     def __enter__(self) -> "Writer":
         return self

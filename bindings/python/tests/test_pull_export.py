@@ -255,3 +255,30 @@ def test_finish_progress_of_a_clustered_writer(tmp_path):
     assert not out.exists()
     with pytest.raises(TypeError):
         quire.Writer(out, progress="not callable")
+
+
+def test_progress_that_closes_the_corpus_or_the_writer(generated, tmp_path):
+    corpus = quire.open(generated)
+    result = corpus.export_csv(tmp_path / "c.csv", progress=lambda d, t: corpus.close())
+    assert result.rows == 1500  # the running export completes
+    assert corpus.closed
+    docs = model_docs(5000, 6)
+    writer = quire.Writer(tmp_path / "w.quire", progress=lambda d, t: writer.close())
+    for doc in docs:
+        writer.add(**doc)
+    assert writer.finish() == len(docs)  # freed once finish() returned
+    with pytest.raises(quire.StateError):
+        len(writer)
+    with quire.open(tmp_path / "w.quire") as again:
+        assert len(again) == len(docs)
+    busy = quire.Writer(tmp_path / "busy.quire", progress=lambda d, t: busy.add(text="x"))
+    for doc in docs:
+        busy.add(**doc)
+    with pytest.raises(quire.StateError):
+        busy.finish()
+    busy.close()
+    assert not (tmp_path / "busy.quire").exists()
+    importer = quire.Writer(tmp_path / "imp.quire")
+    importer.import_csv(b"source,date,text\nA,2016,one\n", progress=lambda d, t: importer.close())
+    with pytest.raises(quire.StateError):
+        len(importer)
