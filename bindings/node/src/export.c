@@ -96,8 +96,8 @@ napi_value qn_export_to_path(napi_env env, napi_callback_info info) {
     status = has_split ? quire_export_set_split_rows(exp, (uint64_t)split)
                        : QUIRE_OK;
     if (status == QUIRE_OK && progress.fn)
-      status = quire_export_set_progress(exp, qn_progress_fn(&progress),
-                                         &progress);
+      status =
+          quire_export_set_progress(exp, qn_progress_fn(&progress), &progress);
     /* onProgress may close the corpus: the hold keeps it until the end. */
     qn_corpus_hold(c);
     if (status == QUIRE_OK)

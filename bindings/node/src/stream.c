@@ -227,8 +227,8 @@ napi_value qn_stream_read(napi_env env, napi_callback_info info) {
   QN_CALL(env, napi_create_string_utf8(env, "quire.exportRead",
                                        NAPI_AUTO_LENGTH, &name));
   QN_CALL(env, napi_create_reference(env, argv[1], 1, &s->callback));
-  if (napi_create_async_work(env, NULL, name, execute, complete, s,
-                             &s->work) != napi_ok ||
+  if (napi_create_async_work(env, NULL, name, execute, complete, s, &s->work) !=
+          napi_ok ||
       napi_queue_async_work(env, s->work) != napi_ok) {
     if (s->work)
       napi_delete_async_work(env, s->work);
