@@ -71,12 +71,28 @@ export interface ArrowOptions {
   batchSize?: number;
 }
 
+/** A progress callback: done of total (total 0 when not known in advance).
+ * It runs on the JS thread, never after the call it follows has returned
+ * (or, for a stream, after the stream ended). Returning false stops the
+ * operation with a QuireError QUIRE_ECALLBACK; throwing stops it with that
+ * exception. */
+export type ProgressCallback = (done: number, total: number) => boolean | void;
+
 export interface ExportOptions extends Filter {
   /** Columns and their order: "id,source,date,title,author,url,text" or an
    * array; also year, month, day, datetime_utc, date_precision. */
   columns?: string | readonly string[];
   /** "plain" (RFC 4180, the default) or "excel" (BOM, CRLF, inert formulas, cut cells). */
   dialect?: 'plain' | 'excel';
+  /** Rows written of the documents selected (0 when match/matchAny make
+   * the number unknown), at least every 1,024 rows and at the end. */
+  onProgress?: ProgressCallback;
+}
+
+export interface StreamExportOptions extends ExportOptions {
+  /** The most bytes one read gives (default 256 KiB): each read is one job
+   * on Node's worker pool. */
+  chunkSize?: number;
 }
 
 export interface FileExportOptions extends ExportOptions {
@@ -87,6 +103,8 @@ export interface FileExportOptions extends ExportOptions {
 export interface XlsxExportOptions extends Filter {
   /** Columns and their order, as for CSV. */
   columns?: string | readonly string[];
+  /** As for CSV. */
+  onProgress?: ProgressCallback;
   /** Numbered workbooks of at most this many rows each (out-001.xlsx, ...). */
   splitRows?: number;
 }
@@ -195,7 +213,12 @@ export class BatchIterator implements IterableIterator<Batch> {
   toArray(): Batch[];
 }
 
-/** CSV of a selection as a stream of Buffers. */
+/** CSV of a selection as a stream of Buffers, pulled chunk by chunk with
+ * quire_export_read() on Node's worker pool: the event loop never waits for
+ * libquire, nothing runs while nobody reads, and there is no thread of its
+ * own. Works with pipe(), pipeline() and for await. onProgress is called on
+ * the JS thread as chunks arrive; throwing or returning false destroys the
+ * stream with that error or QUIRE_ECALLBACK. */
 export class ExportStream extends Readable {
   private constructor();
   /** Documents written, once the stream has ended. */
@@ -242,11 +265,12 @@ export class Corpus implements Iterable<Document> {
   arrowBatches(options?: Filter & ArrowOptions): IterableIterator<import('apache-arrow').RecordBatch>;
   /** How many documents a filter selects, from the indexes alone. */
   countMatches(filter?: Filter): number;
-  /** Writes CSV to a path, atomically, on the calling thread. */
+  /** Writes CSV to a path, atomically, on the calling thread (onProgress
+   * too); stopped from onProgress, it leaves no file. */
   exportCsv(path: string, options?: FileExportOptions): ExportResult;
   exportXlsx(path: string, options?: XlsxExportOptions): ExportResult;
-  /** The same CSV as a Readable stream, produced on a thread of its own. */
-  createExportStream(options?: ExportOptions): ExportStream;
+  /** The same CSV as a Readable stream, read on the worker pool. */
+  createExportStream(options?: StreamExportOptions): ExportStream;
   /** Checks every checksum; report has one line per damaged part. */
   verify(): { damaged: number; report: string[] };
 }
@@ -273,6 +297,10 @@ export interface WriterOptions {
   dedup?: DupKind | DupKind[];
   /** The near-duplicate threshold for dedup (default DEFAULT_SIMILARITY). */
   similarity?: number;
+  /** Called by finish() on the calling thread: documents put into blocks of
+   * all of them (a clustered writer does most of its work there), at least
+   * every 4,096 and at the end. Stopped, finish() writes nothing. */
+  onProgress?: ProgressCallback;
 }
 
 export interface NewDocument {
@@ -293,6 +321,9 @@ export interface ImportOptions {
   skipBadRows?: boolean;
   /** The folder "file" columns are relative to. */
   baseDir?: string;
+  /** Bytes of the CSV read of its size (0 when not known), on the calling
+   * thread, at least every MiB and at the end. */
+  onProgress?: ProgressCallback;
 }
 
 export interface ImportResult {
@@ -329,6 +360,8 @@ export interface AppendOptions {
   /** Drop new documents that duplicate one kept (old ones included). */
   dedup?: DupKind | DupKind[];
   similarity?: number;
+  /** As WriterOptions.onProgress: followed by finish(). */
+  onProgress?: ProgressCallback;
 }
 
 export interface MergeOptions extends AppendOptions {
@@ -351,6 +384,7 @@ export function merge(out: string, inputs: Array<Corpus | string>, options?: Mer
 /** Precision names by number, as Batch#precisions holds them. */
 export const PRECISIONS: readonly Precision[];
 export function open(source: string | URL | Buffer | Uint8Array | ArrayBuffer): Corpus;
+/** onProgress here is the import's (bytes of the CSV read). */
 export function importCsv(csv: string | Buffer, out: string, options?: ImportOptions & WriterOptions): ImportResult;
 export function parseDate(text: string): { timestamp: number; precision: Precision };
 export function formatDate(timestamp: number, precision: Precision): string | null;

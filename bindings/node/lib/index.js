@@ -42,6 +42,7 @@ const kCorpus = Symbol('quire.corpus');
 const kRead = Symbol('quire.read');
 const kNames = Symbol('quire.sourceNames');
 const kClosed = Symbol('quire.closed');
+const kProgress = Symbol('quire.progress');
 
 function quireError(code, quireCode, message) {
   const err = new QuireError(message);
@@ -474,9 +475,19 @@ function arrowOpen(corpus, spec, options) {
   if (columns !== undefined && columns !== null && !list) throw new TypeError('columns is empty');
   return native.arrowOpen(corpus[kHandle], spec, list, size);
 }
-const EXPORT_KEYS = [...FILTER_KEYS, 'columns', 'dialect'];
+const EXPORT_KEYS = [...FILTER_KEYS, 'columns', 'dialect', 'onProgress'];
+const STREAM_KEYS = [...EXPORT_KEYS, 'chunkSize'];
 const FILE_EXPORT_KEYS = [...EXPORT_KEYS, 'splitRows'];
-const XLSX_KEYS = [...FILTER_KEYS, 'columns', 'splitRows'];
+const XLSX_KEYS = [...FILTER_KEYS, 'columns', 'splitRows', 'onProgress'];
+
+/** The onProgress option: undefined or a function. */
+function progressOption(options) {
+  const { onProgress } = options;
+  if (onProgress !== undefined && onProgress !== null && typeof onProgress !== 'function') {
+    throw new TypeError('onProgress must be a function');
+  }
+  return onProgress ?? undefined;
+}
 
 /** The splitRows option of an export to files: undefined or a count >= 1. */
 function splitRows(options) {
@@ -497,30 +508,55 @@ function exportArgs(options, keys = EXPORT_KEYS) {
   return [filterSpec(options), list, choice(DIALECTS, dialect, 'dialect', 0)];
 }
 
-/** CSV of a corpus selection as a Readable stream of Buffers. The export runs
- * on a thread of its own and waits whenever the consumer does. `rows` is set
- * when the stream ends. */
+/** CSV of a corpus selection as a Readable stream of Buffers. Each _read()
+ * pulls the next chunk (up to chunkSize bytes, 256 KiB by default) with quire_export_read() as one job on
+ * Node's worker pool, so the event loop never waits for libquire and nothing
+ * runs while the consumer does not read. `rows` is set when the stream ends.
+ * onProgress(done, total) is called on the JS thread with the numbers
+ * libquire reported during the read of each chunk; throwing in it, or
+ * returning false, destroys the stream with that error or QUIRE_ECALLBACK. */
 class ExportStream extends Readable {
+  #onChunk;
+
   constructor(corpus, options) {
     super();
     /** Documents written, once the stream has ended. */
     this.rows = undefined;
-    const onEvent = (err, chunk, rows) => {
+    const onProgress = progressOption(options);
+    this.#onChunk = (err, chunk, rows, done, total) => {
       if (this.destroyed) return;
-      if (chunk) this.push(chunk);
-      else if (err) this.destroy(err);
+      if (onProgress && done !== undefined) {
+        let go;
+        try {
+          go = onProgress(done, total);
+        } catch (thrown) {
+          this.destroy(thrown);
+          return;
+        }
+        if (go === false) {
+          this.destroy(quireError(-13, 'QUIRE_ECALLBACK', 'onProgress returned false'));
+          return;
+        }
+      }
+      if (err) this.destroy(err);
+      else if (chunk) this.push(chunk);
       else {
         this.rows = rows;
         this.push(null);
       }
     };
     this[kCorpus] = corpus; // the corpus must outlive the export
-    this[kHandle] = native.streamOpen(corpus[kHandle], ...exportArgs(options), onEvent);
+    const { chunkSize } = options;
+    if (chunkSize !== undefined && (!Number.isSafeInteger(chunkSize) || chunkSize < 1)) {
+      throw new TypeError('chunkSize must be a positive integer');
+    }
+    this[kHandle] = native.streamOpen(corpus[kHandle], ...exportArgs(options, STREAM_KEYS), Boolean(onProgress),
+      chunkSize);
   }
 
   _read() {
     try {
-      native.streamRead(this[kHandle]);
+      native.streamRead(this[kHandle], this.#onChunk);
     } catch (err) {
       this.destroy(err);
     }
@@ -698,23 +734,28 @@ class Corpus {
    * options: the filter, columns ("id,source,..." or an array, with the
    * derived year, month, day, datetime_utc, date_precision), dialect
    * ("plain" or "excel") and splitRows (numbered files of at most that many
-   * rows: out-001.csv, ...). Returns {rows, cellsCut, rowsOverSheet,
-   * files}. */
+   * rows: out-001.csv, ...). onProgress(done, total): rows written of the
+   * documents selected (0 when match/matchAny make it unknown), called on
+   * this thread during the export; throwing in it or returning false stops
+   * the export, which then throws that error or QUIRE_ECALLBACK and leaves
+   * no file. Returns {rows, cellsCut, rowsOverSheet, files}. */
   exportCsv(file, options = {}) {
     const args = exportArgs(options, FILE_EXPORT_KEYS);
-    return native.exportToPath(this[kHandle], file, ...args, splitRows(options), 0);
+    return native.exportToPath(this[kHandle], file, ...args, splitRows(options), 0, progressOption(options));
   }
 
   /** Writes the selection as an Excel workbook (XLSX) to path, atomically,
    * on this thread: typed cells (text never a formula, full dates as dates),
    * a frozen header with a filter, a new sheet every 1,048,575 rows.
-   * options: the filter, columns and splitRows. Returns as exportCsv(). */
+   * options: the filter, columns, splitRows and onProgress (as for
+   * exportCsv()). Returns as exportCsv(). */
   exportXlsx(file, options = {}) {
     const args = exportArgs(options, XLSX_KEYS);
-    return native.exportToPath(this[kHandle], file, ...args, splitRows(options), 1);
+    return native.exportToPath(this[kHandle], file, ...args, splitRows(options), 1, progressOption(options));
   }
 
-  /** The same CSV as a Readable stream. */
+  /** The same CSV as a Readable stream (ExportStream), pulled chunk by
+   * chunk on the worker pool; options as exportCsv() but splitRows. */
   createExportStream(options = {}) {
     return new ExportStream(this, options);
   }
@@ -729,9 +770,9 @@ class Corpus {
 if (Symbol.dispose) Corpus.prototype[Symbol.dispose] = Corpus.prototype.close;
 
 const WRITER_KEYS = ['blockSize', 'level', 'order', 'utf8', 'threads', 'codec', 'dictionarySize', 'dedup',
-  'similarity', 'wordSummaries'];
-const IMPORT_KEYS = ['columns', 'skipBadRows', 'baseDir'];
-const APPEND_KEYS = ['threads', 'dedup', 'similarity'];
+  'similarity', 'wordSummaries', 'onProgress'];
+const IMPORT_KEYS = ['columns', 'skipBadRows', 'baseDir', 'onProgress'];
+const APPEND_KEYS = ['threads', 'dedup', 'similarity', 'onProgress'];
 const MERGE_KEYS = ['keepOrder', 'dedup', 'similarity', 'threads', 'wordSummaries'];
 
 function textArg(value, what) {
@@ -763,6 +804,7 @@ class Writer {
       similarity,
       wordSummaries === undefined ? undefined : Number(wordSummaries),
     );
+    this[kProgress] = progressOption(options);
   }
 
   /** A writer that appends to the corpus at file: its documents keep their
@@ -778,6 +820,7 @@ class Writer {
     const writer = Object.create(Writer.prototype);
     writer[kHandle] = native.writerOpenAppend(file, threads,
       dedup === undefined ? undefined : dupMask(dedup), similarity);
+    writer[kProgress] = progressOption(options);
     return writer;
   }
 
@@ -833,20 +876,28 @@ class Writer {
 
   /** Adds every row of a CSV file (a path or a Buffer). columns maps header
    * names to fields (source, date, title, author, url, text, file, ignore).
+   * onProgress(done, total): bytes of the CSV read of its size (0 when not
+   * known), called on this thread during the import; throwing in it or
+   * returning false stops the import with that error or QUIRE_ECALLBACK.
    * Returns {rows, skipped, skippedRows, warnings}. */
   importCsv(source, options = {}) {
     checkKeys(options, IMPORT_KEYS, 'import');
     const { columns = {}, skipBadRows = false, baseDir } = options;
     const pairs = Object.entries(columns).map(([name, field]) => [name, choice(FIELDS, field, 'field')]);
-    const result = native.writerImportCsv(this[kHandle], source, pairs, Boolean(skipBadRows), baseDir);
+    const result = native.writerImportCsv(this[kHandle], source, pairs, Boolean(skipBadRows), baseDir,
+      progressOption(options));
     result.warnings = result.warnings.split('\n').filter(Boolean);
     return result;
   }
 
   /** Writes the indexes, syncs and moves the file into place. Returns the
-   * number of documents. */
+   * number of documents. The writer's onProgress(done, total) is called on
+   * this thread while the documents go into blocks (a clustered writer does
+   * most of its work here); throwing in it or returning false stops
+   * finish(), which throws that error or QUIRE_ECALLBACK, leaves the writer
+   * failed and writes nothing. */
   finish() {
-    return native.writerFinish(this[kHandle]);
+    return native.writerFinish(this[kHandle], this[kProgress]);
   }
 
   /** Frees the writer; unfinished, the file is abandoned. */
@@ -862,12 +913,13 @@ function open(source) {
   return Corpus.open(source);
 }
 
-/** Packs a CSV file into a new corpus at out; nothing is written on failure. */
+/** Packs a CSV file into a new corpus at out; nothing is written on failure.
+ * onProgress is the import's (Writer#importCsv). */
 function importCsv(csv, out, options = {}) {
-  const { columns, skipBadRows, baseDir, ...writerOptions } = options;
+  const { columns, skipBadRows, baseDir, onProgress, ...writerOptions } = options;
   const writer = new Writer(out, writerOptions);
   try {
-    const result = writer.importCsv(csv, { columns, skipBadRows, baseDir });
+    const result = writer.importCsv(csv, { columns, skipBadRows, baseDir, onProgress });
     writer.finish();
     return result;
   } finally {

@@ -71,27 +71,35 @@ napi_value qn_export_result(napi_env env, const quire_export *exp) {
   return obj;
 }
 
-/* exportToPath(corpus, path, filter, columns, dialect, splitRows, xlsx)
- * -> {rows, cellsCut, rowsOverSheet, files}. Runs on the calling thread;
- * each file appears atomically. splitRows (undefined: one file) writes
- * numbered files; xlsx (1) writes a workbook instead of CSV. */
+/* exportToPath(corpus, path, filter, columns, dialect, splitRows, xlsx,
+ * onProgress) -> {rows, cellsCut, rowsOverSheet, files}. Runs on the
+ * calling thread, onProgress(rows, total) too; each file appears
+ * atomically. splitRows (undefined: one file) writes numbered files; xlsx
+ * (1) writes a workbook instead of CSV. */
 napi_value qn_export_to_path(napi_env env, napi_callback_info info) {
-  napi_value argv[7], result = NULL;
+  napi_value argv[8], result = NULL;
   qn_corpus *c;
   quire_export *exp;
+  qn_progress progress;
   qn_str path;
   int status, has_split, has_xlsx;
   int64_t split = 0, xlsx = 0;
-  if (qn_args(env, info, 7, argv) != 0 || !(c = qn_corpus_get(env, argv[0])))
+  if (qn_args(env, info, 8, argv) != 0 || !(c = qn_corpus_get(env, argv[0])))
     return NULL;
   if (qn_get_opt_int(env, argv[5], "splitRows", &has_split, &split) != 0 ||
-      qn_get_opt_int(env, argv[6], "xlsx", &has_xlsx, &xlsx) != 0)
+      qn_get_opt_int(env, argv[6], "xlsx", &has_xlsx, &xlsx) != 0 ||
+      qn_progress_init(env, argv[7], &progress) != 0)
     return NULL;
   if (qn_get_path(env, argv[1], &path) != 0)
     return NULL;
   if ((exp = qn_export_make(env, c, argv[2], argv[3], argv[4]))) {
     status = has_split ? quire_export_set_split_rows(exp, (uint64_t)split)
                        : QUIRE_OK;
+    if (status == QUIRE_OK && progress.fn)
+      status =
+          quire_export_set_progress(exp, qn_progress_fn(&progress), &progress);
+    /* onProgress may close the corpus: the hold keeps it until the end. */
+    qn_corpus_hold(c);
     if (status == QUIRE_OK)
       status = xlsx ? quire_export_to_xlsx(exp, path.data)
                     : quire_export_to_path(exp, path.data);
@@ -100,6 +108,7 @@ napi_value qn_export_to_path(napi_env env, napi_callback_info info) {
     else
       result = qn_export_result(env, exp);
     quire_export_free(exp);
+    qn_corpus_release(c);
   }
   qn_str_free(&path);
   return result;

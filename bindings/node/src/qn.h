@@ -87,6 +87,27 @@ typedef struct qn_buf {
  * memory. */
 int qn_buf_append(void *ctx, const char *data, size_t len);
 
+/* A JS onProgress(done, total) behind a quire_progress_fn, for a call that
+ * runs on the JS thread (import, finish, export to a path): the callback
+ * then runs inside that call, on the JS thread. Returning false stops the
+ * call with QUIRE_ECALLBACK; a throw stops it too, and that exception is the
+ * one the call throws. */
+typedef struct qn_progress {
+  napi_env env;
+  napi_value fn; /* NULL: no callback */
+  int threw;     /* fn threw: its exception is pending */
+} qn_progress;
+
+/* Reads the optional callback (undefined or null: none). Returns 0, or -1
+ * with a TypeError pending. */
+int qn_progress_init(napi_env env, napi_value fn, qn_progress *p);
+
+/* The quire_progress_fn; ctx is a qn_progress. */
+int qn_progress_call(void *ctx, uint64_t done, uint64_t total);
+
+/* The JS callback, or NULL when there is none (to pass to a setter). */
+quire_progress_fn qn_progress_fn(const qn_progress *p);
+
 /* The kinds of handle the addon hands out. */
 typedef enum qn_kind {
   QN_CORPUS,
@@ -119,7 +140,7 @@ typedef struct qn_corpus {
   quire_cursor *reader; /* random access for doc(n), made on first use */
   uint64_t reader_doc;  /* the document reader is on, or UINT64_MAX */
   qn_cursor *cursors;   /* live iteration cursors, freed before the corpus */
-  int streams;          /* export threads still reading the corpus */
+  int streams;          /* export streams and writers still using it */
   int closed;           /* close() was called or the handle collected */
   int collected;        /* the JS handle is gone: free when streams is 0 */
 } qn_corpus;
@@ -128,8 +149,9 @@ typedef struct qn_corpus {
  * or QUIRE_ESTATE when it is closed). */
 qn_corpus *qn_corpus_get(napi_env env, napi_value value);
 
-/* An export thread (or a writer that copies the corpus) starts or stops
- * using the corpus; the last one to stop after close() closes it. */
+/* An export stream (or a writer that copies the corpus) starts or stops
+ * using the corpus; the last one to stop after close() closes it. JS thread
+ * only. */
 void qn_corpus_hold(qn_corpus *c);
 void qn_corpus_release(qn_corpus *c);
 

@@ -277,3 +277,47 @@ int qn_buf_append(void *ctx, const char *data, size_t len) {
   b->len += len;
   return 0;
 }
+
+int qn_progress_init(napi_env env, napi_value fn, qn_progress *p) {
+  napi_valuetype type;
+  p->env = env;
+  p->fn = NULL;
+  p->threw = 0;
+  if (is_nullish(env, fn))
+    return 0;
+  if (napi_typeof(env, fn, &type) != napi_ok || type != napi_function) {
+    qn_throw_type(env, "onProgress must be a function");
+    return -1;
+  }
+  p->fn = fn;
+  return 0;
+}
+
+int qn_progress_call(void *ctx, uint64_t done, uint64_t total) {
+  qn_progress *p = ctx;
+  napi_handle_scope scope;
+  napi_value argv[2], undefined, result;
+  napi_valuetype type = napi_undefined;
+  bool stop = false;
+  if (p->threw)
+    return 1;
+  if (napi_open_handle_scope(p->env, &scope) != napi_ok)
+    return 1;
+  napi_get_undefined(p->env, &undefined);
+  if (!(argv[0] = qn_number(p->env, (double)done)) ||
+      !(argv[1] = qn_number(p->env, (double)total)) ||
+      napi_call_function(p->env, undefined, p->fn, 2, argv, &result) !=
+          napi_ok) {
+    p->threw = 1; /* the exception stays pending for the caller */
+  } else if (napi_typeof(p->env, result, &type) == napi_ok &&
+             type == napi_boolean) {
+    napi_get_value_bool(p->env, result, &stop);
+    stop = !stop; /* false stops */
+  }
+  napi_close_handle_scope(p->env, scope);
+  return p->threw || stop;
+}
+
+quire_progress_fn qn_progress_fn(const qn_progress *p) {
+  return p->fn ? qn_progress_call : NULL;
+}

@@ -11,6 +11,11 @@ typedef struct qn_writer {
    * opened on a buffer keeps its copy of the bytes until then. */
   qn_corpus **held;
   size_t held_count, held_cap;
+  /* An import or finish is running and may call onProgress, whose JS may
+   * call back into this writer: other calls then throw QUIRE_ESTATE and a
+   * close() waits for the running call to return (close_pending). */
+  int busy;
+  int close_pending;
 } qn_writer;
 
 /* Closes the C writer (unfinished: the file is abandoned), then lets go of
@@ -35,11 +40,27 @@ static void finalize_writer(napi_env env, void *ptr, void *hint) {
 
 static qn_writer *get_writer(napi_env env, napi_value value) {
   qn_writer *w = qn_unwrap(env, value, QN_WRITER);
-  if (w && !w->writer) {
+  if (w && (!w->writer || w->close_pending)) {
     qn_throw_status(env, QUIRE_ESTATE, "writer is closed");
     return NULL;
   }
+  if (w && w->busy) {
+    qn_throw_status(env, QUIRE_ESTATE,
+                    "the writer is in finish() or importCsv() (onProgress)");
+    return NULL;
+  }
   return w;
+}
+
+/* Brackets a call that may run JS (onProgress) with the writer in use. */
+static void enter_writer(qn_writer *w) {
+  w->busy = 1;
+}
+
+static void leave_writer(qn_writer *w) {
+  w->busy = 0;
+  if (w->close_pending)
+    shut_writer(w);
 }
 
 /* Applies one optional integer setting; returns 0 or -1 with a throw. */
@@ -258,19 +279,30 @@ napi_value qn_writer_dropped(napi_env env, napi_callback_info info) {
   return qn_number(env, (double)quire_writer_dropped(w->writer));
 }
 
-/* writerFinish(handle) -> documents written */
+/* writerFinish(handle, onProgress) -> documents written. onProgress(done,
+ * total) runs inside, on this thread, while the documents go into blocks. */
 napi_value qn_writer_finish(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
+  napi_value argv[2], result = NULL;
   qn_writer *w;
-  int status;
-  if (qn_args(env, info, 1, argv) != 0 || !(w = get_writer(env, argv[0])))
+  qn_progress progress;
+  int status = QUIRE_OK;
+  if (qn_args(env, info, 2, argv) != 0 || !(w = get_writer(env, argv[0])) ||
+      qn_progress_init(env, argv[1], &progress) != 0)
     return NULL;
-  status = quire_writer_finish(w->writer);
-  if (status != QUIRE_OK) {
+  if (progress.fn)
+    status = quire_writer_set_progress(w->writer, qn_progress_fn(&progress),
+                                       &progress);
+  enter_writer(w);
+  if (status == QUIRE_OK)
+    status = quire_writer_finish(w->writer);
+  if (progress.fn) /* progress lives on this stack frame only */
+    quire_writer_set_progress(w->writer, NULL, NULL);
+  if (status != QUIRE_OK)
     qn_throw_status(env, status, quire_writer_errmsg(w->writer));
-    return NULL;
-  }
-  return qn_number(env, (double)quire_writer_doc_count(w->writer));
+  else
+    result = qn_number(env, (double)quire_writer_doc_count(w->writer));
+  leave_writer(w);
+  return result;
 }
 
 /* writerClose(handle): frees the writer; unfinished, the file is abandoned.
@@ -281,7 +313,10 @@ napi_value qn_writer_close(napi_env env, napi_callback_info info) {
   if (qn_args(env, info, 1, argv) != 0 ||
       !(w = qn_unwrap(env, argv[0], QN_WRITER)))
     return NULL;
-  shut_writer(w);
+  if (w->busy)
+    w->close_pending = 1; /* from onProgress: the running call closes it */
+  else
+    shut_writer(w);
   return qn_undefined(env);
 }
 
@@ -395,23 +430,33 @@ static napi_value import_result(napi_env env, const quire_import *imp) {
   return obj;
 }
 
-/* writerImportCsv(handle, pathOrBuffer, columns, skipBadRows, baseDir) ->
- * {rows, skipped, skippedRows, warnings} */
+/* writerImportCsv(handle, pathOrBuffer, columns, skipBadRows, baseDir,
+ * onProgress) -> {rows, skipped, skippedRows, warnings}. onProgress(bytes,
+ * total) runs inside, on this thread. */
 napi_value qn_writer_import_csv(napi_env env, napi_callback_info info) {
-  napi_value argv[5], result = NULL;
+  napi_value argv[6], result = NULL;
   qn_writer *w;
   quire_import *imp = NULL;
+  qn_progress progress;
   int status;
-  if (qn_args(env, info, 5, argv) != 0 || !(w = get_writer(env, argv[0])))
+  if (qn_args(env, info, 6, argv) != 0 || !(w = get_writer(env, argv[0])) ||
+      qn_progress_init(env, argv[5], &progress) != 0)
     return NULL;
   if ((status = quire_import_new(&imp)) != QUIRE_OK) {
     qn_throw_status(env, status, imp ? quire_import_errmsg(imp) : NULL);
     quire_import_free(imp);
     return NULL;
   }
-  if (configure_import(env, imp, argv + 2) == 0 &&
-      run_import(env, imp, w->writer, argv[1]) == 0)
-    result = import_result(env, imp);
+  if (progress.fn &&
+      (status = quire_import_set_progress(imp, qn_progress_fn(&progress),
+                                          &progress)) != QUIRE_OK) {
+    qn_throw_status(env, status, quire_import_errmsg(imp));
+  } else if (configure_import(env, imp, argv + 2) == 0) {
+    enter_writer(w);
+    if (run_import(env, imp, w->writer, argv[1]) == 0)
+      result = import_result(env, imp);
+    leave_writer(w);
+  }
   quire_import_free(imp);
   return result;
 }

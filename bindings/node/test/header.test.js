@@ -22,6 +22,7 @@ const SHARDS = 'shards are cut with `quire split` or Python\'s quire.split';
 const NOT_WRAPPED = {
   quire_set_allocator: 'the allocator is process-wide and belongs to the application (ABI.md)',
   quire_export_to_fd: 'exportCsv writes to a path, createExportStream to any Node stream',
+  quire_export_to_callback: 'createExportStream pulls with quire_export_read on the worker pool: no callback, no thread',
   quire_filter_set_range: 'filters take ISO 8601 dates down to the second, which says the same',
   quire_cursor_next: 'iteration moves in batches with quire_cursor_next_batch',
   quire_split_new: SHARDS,

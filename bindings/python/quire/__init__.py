@@ -25,7 +25,7 @@ from typing import List, NamedTuple, Optional, Tuple, Union
 
 from ._batch import Batch
 from ._common import NO_DATE, PathLike, decode, encode, encode_path
-from ._corpus import Corpus, ExportResult, Packing, Query, Source
+from ._corpus import Corpus, CsvExport, ExportResult, Packing, Query, Source
 from ._document import Document, Precision, format_date
 from ._dups import DEFAULT_SIMILARITY, DupGroup, DupMember, find_dups
 from ._errors import (
@@ -61,6 +61,7 @@ __all__ = [
     "CallbackError",
     "Corpus",
     "CorruptError",
+    "CsvExport",
     "CsvError",
     "DEFAULT_SIMILARITY",
     "DupGroup",

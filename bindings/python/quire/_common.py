@@ -11,6 +11,7 @@ from typing import Any, Callable, Iterable, Iterator, List, NoReturn, Optional, 
 
 from ._errors import raise_status
 from ._lib import lib
+from ._prototypes import PROGRESS_FN
 
 # Status codes and constants of quire.h that the package uses.
 OK, ROW, DONE = 0, 1, 2
@@ -65,6 +66,46 @@ def check(rc: int, errmsg: Callable[[Any], Optional[bytes]], handle: Any) -> int
     if rc < 0:
         raise_status(rc, lambda: errmsg(handle) or b"", lib.quire_strerror)
     return rc
+
+
+ProgressFn = Callable[[int, int], Any]
+
+
+class Progress:
+    """A Python progress callable as a C quire_progress_fn. The callable gets
+    (done, total) on the thread of the call being followed, inside that
+    call. An exception it raises never crosses C: it is kept, the C
+    callback returns non-zero (libquire stops with QUIRE_ECALLBACK) and
+    check() raises the exception itself once the call has returned."""
+
+    __slots__ = ("fn", "error", "c_fn")
+
+    def __init__(self, fn: ProgressFn) -> None:
+        if not callable(fn):
+            raise TypeError(f"progress must be callable(done, total), not {fn!r}")
+        self.fn = fn
+        self.error: Optional[BaseException] = None
+        self.c_fn = PROGRESS_FN(self._call)  # kept alive while C may call it
+
+    def _call(self, _ctx: Optional[int], done: int, total: int) -> int:
+        try:
+            self.fn(done, total)
+            return 0
+        except BaseException as exc:  # raised again by check()
+            self.error = exc
+            return 1
+
+    def check(self, rc: int, errmsg: Callable[[Any], Optional[bytes]], handle: Any) -> int:
+        """check(rc, ...), but the callable's exception first, when it
+        raised one."""
+        error, self.error = self.error, None
+        if error is not None:
+            raise error
+        return check(rc, errmsg, handle)
+
+
+def progress_for(fn: Optional[ProgressFn]) -> Optional[Progress]:
+    return None if fn is None else Progress(fn)
 
 
 def take_failed_handle(

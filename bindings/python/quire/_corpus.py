@@ -27,7 +27,11 @@ from typing import (
 from . import _arrow
 from ._batch import DEFAULT_SIZE, Batch, batches, check_size, documents
 from ._common import (
+    DONE,
     NO_DATE,
+    Progress,
+    ProgressFn,
+    progress_for,
     DateLike,
     FilterSpec,
     PathLike,
@@ -100,6 +104,7 @@ class _State:
         self.handle: Optional[c_void_p] = None
         self.data: Optional[bytes] = None  # the buffer a corpus was opened on
         self.cursors: Dict[int, c_void_p] = {}  # live iteration cursors
+        self.exports: Dict[int, c_void_p] = {}  # open_csv() exports still open
         self.reader: Optional[c_void_p] = None  # random access, made on demand
         self.reader_doc = -1
         self.lock = threading.Lock()
@@ -144,6 +149,13 @@ class _State:
         if cursor is not None:
             lib.quire_cursor_free(cursor)
 
+    def free_export(self, exp: c_void_p) -> None:
+        """Frees an open_csv() export unless closing the corpus freed it
+        already; under the lock, so never after the corpus."""
+        with self.lock:
+            if self.exports.pop(exp.value or 0, None) is not None:
+                lib.quire_export_free(exp)
+
     def close(self) -> None:
         """Frees every cursor, then the corpus (libquire wants cursors freed
         first), once no call is in flight. Safe to call twice, from any
@@ -164,6 +176,9 @@ class _State:
         self.cursors.clear()
         for cursor in cursors:
             lib.quire_cursor_free(cursor)
+        for exp in self.exports.values():
+            lib.quire_export_free(exp)
+        self.exports.clear()
         if self.reader is not None:
             lib.quire_cursor_free(self.reader)
             self.reader = None
@@ -261,11 +276,14 @@ class Query:
         columns: Union[str, Sequence[str], None] = None,
         dialect: str = "plain",
         split_rows: Optional[int] = None,
+        progress: Optional[ProgressFn] = None,
     ) -> ExportResult:
         """Writes the matching documents as CSV to a path (atomically) or to
         a file object opened in binary or text mode. With split_rows (a path
-        only), numbered files of at most that many rows: out-001.csv, ..."""
-        return self._corpus._export(self._spec, dest, columns, dialect, split_rows)
+        only), numbered files of at most that many rows: out-001.csv, ...
+        progress as in Corpus.export_csv()."""
+        return self._corpus._export(self._spec, dest, columns, dialect, split_rows,
+                                    progress=progress)
 
     def export_xlsx(
         self,
@@ -273,11 +291,24 @@ class Query:
         *,
         columns: Union[str, Sequence[str], None] = None,
         split_rows: Optional[int] = None,
+        progress: Optional[ProgressFn] = None,
     ) -> ExportResult:
         """Writes the matching documents as an Excel workbook (XLSX) to path,
         atomically: typed cells, frozen header with a filter, a new sheet
         every 1,048,575 rows."""
-        return self._corpus._export(self._spec, path, columns, "plain", split_rows, xlsx=True)
+        return self._corpus._export(self._spec, path, columns, "plain", split_rows, xlsx=True,
+                                    progress=progress)
+
+    def open_csv(
+        self,
+        *,
+        columns: Union[str, Sequence[str], None] = None,
+        dialect: str = "plain",
+        progress: Optional[ProgressFn] = None,
+    ) -> "CsvExport":
+        """The matching documents' CSV as a binary file object read on
+        demand: see Corpus.open_csv()."""
+        return _open_csv(self._corpus, self._spec, columns, dialect, progress)
 
 
 class Corpus:
@@ -543,14 +574,46 @@ class Corpus:
         undated: Optional[bool] = None,
         match: Union[str, Iterable[str], None] = None,
         match_any: Union[str, Iterable[str], None] = None,
+        progress: Optional[ProgressFn] = None,
     ) -> ExportResult:
         """Writes the documents (all, or those matching the filter, terms as
-        in query()) as CSV to a path, atomically, or to a file object.
-        columns may name the fields and the derived year, month, day,
-        datetime_utc and date_precision. With split_rows (a path only),
-        numbered files of at most that many rows each: out-001.csv, ..."""
+        in query()) as CSV to a path, atomically, or to a file object
+        (copied from open_csv()). columns may name the fields and the
+        derived year, month, day, datetime_utc and date_precision. With
+        split_rows (a path only), numbered files of at most that many rows
+        each: out-001.csv, ...
+
+        progress(done, total) is called on this thread while the export
+        runs: done rows of total, the number of documents selected (0 when
+        match or match_any make it unknown before the end), at least every
+        1,024 rows and once at the end. An exception it raises stops the
+        export (no file is left at a path) and is raised here."""
         spec = FilterSpec(sources, from_, to, undated, match, match_any)
-        return self._export(spec, dest, columns, dialect, split_rows)
+        return self._export(spec, dest, columns, dialect, split_rows, progress=progress)
+
+    def open_csv(
+        self,
+        *,
+        columns: Union[str, Sequence[str], None] = None,
+        dialect: str = "plain",
+        sources: Union[str, Iterable[str], None] = None,
+        from_: Optional[DateLike] = None,
+        to: Optional[DateLike] = None,
+        undated: Optional[bool] = None,
+        match: Union[str, Iterable[str], None] = None,
+        match_any: Union[str, Iterable[str], None] = None,
+        progress: Optional[ProgressFn] = None,
+    ) -> "CsvExport":
+        """The CSV export_csv() writes, as a binary file object (a
+        CsvExport, an io.RawIOBase) that produces it as it is read, with no
+        thread and flat memory: for shutil.copyfileobj(), an HTTP response
+        body, io.TextIOWrapper(..., encoding="utf-8", newline="") or
+        csv.reader over that. Close it (or use with) when done; closing the
+        corpus first makes its next read raise StateError. progress as in
+        export_csv(), called inside the reads; its exception comes out of
+        the read."""
+        spec = FilterSpec(sources, from_, to, undated, match, match_any)
+        return _open_csv(self, spec, columns, dialect, progress)
 
     def export_xlsx(
         self,
@@ -564,13 +627,15 @@ class Corpus:
         undated: Optional[bool] = None,
         match: Union[str, Iterable[str], None] = None,
         match_any: Union[str, Iterable[str], None] = None,
+        progress: Optional[ProgressFn] = None,
     ) -> ExportResult:
         """Writes the documents (all, or those matching the filter) as an
         Excel workbook (XLSX) to path, atomically: text cells never run as
         formulas, full dates as date cells, a frozen header with a filter,
-        a new sheet every 1,048,575 rows."""
+        a new sheet every 1,048,575 rows. progress as in export_csv()."""
         spec = FilterSpec(sources, from_, to, undated, match, match_any)
-        return self._export(spec, path, columns, "plain", split_rows, xlsx=True)
+        return self._export(spec, path, columns, "plain", split_rows, xlsx=True,
+                            progress=progress)
 
     # ---- internals shared with Query and Document ----------------------------
 
@@ -665,18 +730,19 @@ class Corpus:
         dialect: str,
         split_rows: Optional[int] = None,
         xlsx: bool = False,
+        progress: Optional[ProgressFn] = None,
     ) -> ExportResult:
-        if dialect not in _DIALECTS:
-            raise InvalidArgumentError(f"unknown CSV dialect {dialect!r} (plain or excel)")
+        _check_dialect(dialect)
         if split_rows is not None and (
             not isinstance(split_rows, int) or isinstance(split_rows, bool) or split_rows < 1
         ):
             raise InvalidArgumentError(f"split_rows must be a whole number above 0, not {split_rows!r}")
         if (xlsx or split_rows) and not isinstance(dest, (str, bytes, os.PathLike)):
             raise InvalidArgumentError("an XLSX or split export needs a path")
+        tracker = progress_for(progress)
         handle = self._state.enter()  # the whole export is one call in flight
         try:
-            return _export_with(handle, spec, dest, columns, dialect, split_rows, xlsx)
+            return _export_with(handle, spec, dest, columns, dialect, split_rows, xlsx, tracker)
         finally:
             self._state.leave()
 
@@ -689,61 +755,179 @@ def _export_with(
     dialect: str,
     split_rows: Optional[int],
     xlsx: bool,
+    progress: Optional[Progress],
 ) -> ExportResult:
+    exp = _new_export(handle, spec, columns, dialect, progress)
+    try:
+        if split_rows:
+            check(lib.quire_export_set_split_rows(exp, split_rows), lib.quire_export_errmsg, exp)
+        if isinstance(dest, (str, bytes, os.PathLike)):
+            run = lib.quire_export_to_xlsx if xlsx else lib.quire_export_to_path
+            rc = run(exp, encode_path(dest))
+            if progress is not None:
+                progress.check(rc, lib.quire_export_errmsg, exp)
+            check(rc, lib.quire_export_errmsg, exp)
+            return _export_result(exp, lib.quire_export_files(exp))
+        # The caller holds the corpus (a call in flight) for the whole copy.
+        return _copy_to_file(CsvExport(exp, progress), dest)
+    finally:
+        lib.quire_export_free(exp)
+
+
+def _new_export(
+    handle: c_void_p,
+    spec: FilterSpec,
+    columns: Union[str, Sequence[str], None],
+    dialect: str,
+    progress: Optional[Progress],
+) -> c_void_p:
+    """A configured C export of the corpus handle; the caller frees it."""
     exp = c_void_p()
     rc = lib.quire_export_new(handle, byref(exp))
     if rc != 0:
         take_failed_handle(rc, exp, lib.quire_export_errmsg, lib.quire_export_free)
     try:
-        _configure_export(exp, spec, columns, _DIALECTS[dialect])
-        if split_rows:
-            check(lib.quire_export_set_split_rows(exp, split_rows), lib.quire_export_errmsg, exp)
-        is_path = isinstance(dest, (str, bytes, os.PathLike))
-        if is_path:
-            run = lib.quire_export_to_xlsx if xlsx else lib.quire_export_to_path
-            check(run(exp, encode_path(dest)), lib.quire_export_errmsg, exp)
-        else:
-            _export_to_file(exp, dest)
-        return ExportResult(
-            lib.quire_export_rows(exp),
-            lib.quire_export_cells_cut(exp),
-            lib.quire_export_rows_over_sheet(exp),
-            lib.quire_export_files(exp) if is_path else 1,
-        )
-    finally:
+        err = lib.quire_export_errmsg
+        with spec.build() as filt:
+            if filt is not None:
+                check(lib.quire_export_set_filter(exp, filt), err, exp)
+        if columns is not None:
+            raw = encode(columns if isinstance(columns, str) else ",".join(columns))
+            check(lib.quire_export_set_columns(exp, raw, len(raw)), err, exp)
+        check(lib.quire_export_set_dialect(exp, _DIALECTS[dialect]), err, exp)
+        if progress is not None:
+            check(lib.quire_export_set_progress(exp, progress.c_fn, None), err, exp)
+    except BaseException:
         lib.quire_export_free(exp)
+        raise
+    return exp
 
 
-def _configure_export(
-    exp: c_void_p, spec: FilterSpec, columns: Union[str, Sequence[str], None], dialect: int
-) -> None:
-    err = lib.quire_export_errmsg
-    with spec.build() as filt:
-        if filt is not None:
-            check(lib.quire_export_set_filter(exp, filt), err, exp)
-    if columns is not None:
-        raw = encode(columns if isinstance(columns, str) else ",".join(columns))
-        check(lib.quire_export_set_columns(exp, raw, len(raw)), err, exp)
-    check(lib.quire_export_set_dialect(exp, dialect), err, exp)
+def _export_result(exp: c_void_p, files: int = 1) -> ExportResult:
+    return ExportResult(
+        lib.quire_export_rows(exp),
+        lib.quire_export_cells_cut(exp),
+        lib.quire_export_rows_over_sheet(exp),
+        files,
+    )
 
 
-def _export_to_file(exp: c_void_p, dest: IO[Any]) -> None:
-    """Streams the CSV into a file object through the C callback. An
-    exception raised by the file stops the export and is raised again here."""
+def _check_dialect(dialect: str) -> None:
+    if dialect not in _DIALECTS:
+        raise InvalidArgumentError(f"unknown CSV dialect {dialect!r} (plain or excel)")
+
+
+def _copy_to_file(source: "CsvExport", dest: IO[Any]) -> ExportResult:
+    """Copies the CSV into a file object, chunk by chunk. An exception
+    raised by the file stops the export and goes to the caller."""
     # A text file gets str; a chunk may end inside a UTF-8 sequence.
     utf8 = codecs.getincrementaldecoder("utf-8")() if isinstance(dest, io.TextIOBase) else None
-    failure: List[BaseException] = []
-
-    def write(_ctx: Optional[int], data: Optional[int], length: int) -> int:
-        try:
-            chunk = ctypes.string_at(data, length) if data else b""
+    with source:
+        while True:
+            chunk = source.read(CHUNK_SIZE)
+            if not chunk:
+                break
             dest.write(utf8.decode(chunk) if utf8 is not None else chunk)
-            return 0
-        except BaseException as exc:  # handed back to the caller below
-            failure.append(exc)
-            return 1
+        if utf8 is not None:
+            tail = utf8.decode(b"", final=True)
+            if tail:
+                dest.write(tail)
+        assert source.result is not None  # read to the end
+        return source.result
 
-    rc = lib.quire_export_to_callback(exp, WRITE_FN(write), None)
-    if failure:
-        raise failure[0]
-    check(rc, lib.quire_export_errmsg, exp)
+
+CHUNK_SIZE = 256 << 10  # bytes export_csv() pulls from libquire at a time
+
+
+class CsvExport(io.RawIOBase):
+    """The CSV of a selection as a binary, read-only file object, pulled
+    from libquire (quire_export_read()) as it is read: no thread, no
+    callback, memory flat whatever the size. Made by Corpus.open_csv() and
+    Query.open_csv(). Use it as a context manager or close() it; it works
+    wherever a binary file does::
+
+        with corpus.open_csv(from_="2017") as src, open("out.csv", "wb") as dst:
+            shutil.copyfileobj(src, dst)
+        text = io.TextIOWrapper(corpus.open_csv(), encoding="utf-8", newline="")
+
+    Once read to the end, result is the ExportResult (rows, cells_cut...).
+    Each read is a call in flight of the corpus: closing the corpus (from
+    any thread) lets a read in progress finish, and the next read raises
+    StateError. progress(done, total) runs inside the read that made the
+    progress; an exception it raises ends the export and comes out of that
+    read."""
+
+    def __init__(self, exp: c_void_p, progress: Optional[Progress],
+                 state: Optional[_State] = None, corpus: Optional["Corpus"] = None) -> None:
+        super().__init__()
+        # With state, this object owns exp, registered with the corpus so
+        # that closing the corpus frees it first; it keeps the Corpus
+        # referenced, so that `quire.open(p).open_csv()` is not closed by
+        # the collector under it. Without, the caller owns exp and holds
+        # the corpus for as long as this object reads.
+        self._exp: Optional[c_void_p] = exp
+        self._state = state
+        self._corpus = corpus
+        self._progress = progress
+        self._lock = threading.Lock()  # one read at a time; close() waits
+        self._ended = False
+        self.result: Optional[ExportResult] = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        with self._lock:
+            if self.closed or self._exp is None:
+                raise ValueError("I/O operation on a closed CSV export")
+            if self._ended:
+                return 0
+            with memoryview(buffer) as view, view.cast("B") as out:
+                if not len(out):
+                    return 0
+                target = (ctypes.c_char * len(out)).from_buffer(out)
+                try:
+                    return self._read(target, len(out))
+                finally:
+                    del target  # lets go of the caller's buffer
+
+    def _read(self, target: Any, cap: int) -> int:
+        state, exp, n = self._state, self._exp, c_size_t()
+        if state is not None:
+            state.enter()  # StateError once the corpus is closed
+        try:
+            rc = lib.quire_export_read(exp, target, cap, byref(n))
+            if rc == DONE:
+                self._ended = True
+                self.result = _export_result(exp)
+                return 0
+            # After a failure libquire answers QUIRE_ESTATE: never a false end.
+            if self._progress is not None:
+                self._progress.check(rc, lib.quire_export_errmsg, exp)
+            check(rc, lib.quire_export_errmsg, exp)
+            return n.value
+        finally:
+            if state is not None:
+                state.leave()
+
+    def close(self) -> None:
+        with self._lock:
+            exp, self._exp = self._exp, None
+            if exp is not None and self._state is not None:
+                self._state.free_export(exp)
+        super().close()
+
+
+def _open_csv(corpus: "Corpus", spec: FilterSpec, columns: Union[str, Sequence[str], None],
+              dialect: str, progress: Optional[ProgressFn]) -> CsvExport:
+    _check_dialect(dialect)
+    tracker = progress_for(progress)
+    state = corpus._state
+    handle = state.enter()
+    try:
+        exp = _new_export(handle, spec, columns, dialect, tracker)
+        with state.lock:  # close() waits for this call: the corpus is open
+            state.exports[exp.value or 0] = exp
+        return CsvExport(exp, tracker, state, corpus)
+    finally:
+        state.leave()

@@ -25,6 +25,8 @@ from ctypes import (
 # int (*quire_write_fn)(void *ctx, const char *data, size_t len)
 WRITE_FN = CFUNCTYPE(c_int, c_void_p, c_void_p, c_size_t)
 
+# int (*quire_progress_fn)(void *ctx, uint64_t done, uint64_t total)
+PROGRESS_FN = CFUNCTYPE(c_int, c_void_p, c_uint64, c_uint64)
 
 
 class Document(Structure):
@@ -138,6 +140,7 @@ PROTOTYPES = {
     "quire_writer_add_document": (c_int, [_handle, POINTER(Document)]),
     "quire_writer_doc_count": (c_uint64, [_handle]),
     "quire_writer_finish": (c_int, [_handle]),
+    "quire_writer_set_progress": (c_int, [_handle, PROGRESS_FN, c_void_p]),
     "quire_writer_free": (None, [_handle]),
     "quire_writer_errmsg": (c_char_p, [_handle]),
     # CSV export
@@ -147,7 +150,8 @@ PROTOTYPES = {
     "quire_export_set_columns": (c_int, [_handle, _text, c_size_t]),
     "quire_export_set_dialect": (c_int, [_handle, c_int]),
     "quire_export_to_path": (c_int, [_handle, _text]),
-    "quire_export_to_callback": (c_int, [_handle, WRITE_FN, c_void_p]),
+    "quire_export_read": (c_int, [_handle, c_void_p, c_size_t, POINTER(c_size_t)]),
+    "quire_export_set_progress": (c_int, [_handle, PROGRESS_FN, c_void_p]),
     "quire_export_rows": (c_uint64, [_handle]),
     "quire_export_cells_cut": (c_uint64, [_handle]),
     "quire_export_errmsg": (c_char_p, [_handle]),
@@ -162,6 +166,7 @@ PROTOTYPES = {
     "quire_import_map_column": (c_int, [_handle, _text, c_size_t, c_int]),
     "quire_import_set_skip_bad_rows": (c_int, [_handle, c_int]),
     "quire_import_set_base_dir": (c_int, [_handle, _text]),
+    "quire_import_set_progress": (c_int, [_handle, PROGRESS_FN, c_void_p]),
     "quire_import_csv_path": (c_int, [_handle, _handle, _text]),
     "quire_import_csv_buffer": (c_int, [_handle, _handle, _text, c_size_t, _text]),
     "quire_import_rows": (c_uint64, [_handle]),
@@ -220,5 +225,8 @@ NOT_BOUND = {
     "quire_set_allocator": "process-wide C allocator hook",
     # export_csv() writes to paths and file objects; a raw descriptor gains
     # nothing over a file object wrapping it.
-    "quire_export_to_fd": "file objects are written through the callback",
+    "quire_export_to_fd": "file objects are written from quire_export_read()",
+    # Corpus.open_csv() pulls the CSV with quire_export_read(), and
+    # export_csv() to a file object copies from it: no callback is needed.
+    "quire_export_to_callback": "replaced by the pull-style quire_export_read()",
 }

@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 import weakref
+from contextlib import contextmanager
 from ctypes import byref, c_uint64, c_void_p, sizeof
-from typing import TYPE_CHECKING, Dict, Iterable, List, Mapping, NamedTuple, Optional, Union
+from typing import (
+    TYPE_CHECKING,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    Mapping,
+    NamedTuple,
+    Optional,
+    Union,
+)
 
 from ._common import (
     FIELD_AUTHOR,
+    Progress,
+    ProgressFn,
+    progress_for,
     FIELD_DATE,
     FIELD_FILE,
     FIELD_IGNORE,
@@ -25,7 +39,7 @@ from ._common import (
     take_failed_handle,
 )
 from ._dups import kind_mask
-from ._errors import InvalidArgumentError, closed
+from ._errors import InvalidArgumentError, StateError, closed
 from ._lib import lib
 from ._prototypes import Document
 
@@ -68,7 +82,13 @@ class Writer:
     was. As a context manager it finishes on success and abandons the file
     when the block raises. dedup ("url", "text", "near" or several) drops
     each document that duplicates one added before (see find_dups);
-    similarity is the near threshold."""
+    similarity is the near threshold.
+
+    progress(done, total) is called on the thread of finish() while it puts
+    the documents into blocks (where a clustered writer does most of its
+    work): done documents of total, at least every 4,096 and once at the
+    end. An exception it raises stops finish(), which raises it; the writer
+    is then failed and nothing is written at path."""
 
     def __init__(
         self,
@@ -84,11 +104,13 @@ class Writer:
         dedup: Union[str, Iterable[str], None] = None,
         similarity: Optional[float] = None,
         word_summaries: bool = True,
+        progress: Optional[ProgressFn] = None,
     ) -> None:
         handle = self._attach(lib.quire_writer_open, path)
         try:
             self._configure(block_size, level, order, utf8, threads, codec, dictionary_size)
             self._set_dedup(dedup, similarity)
+            self._set_progress(progress)
             # Per-block word summaries: what lets match= skip blocks.
             if not word_summaries:
                 check(lib.quire_writer_set_word_summaries(handle, 0),
@@ -105,6 +127,7 @@ class Writer:
         threads: Optional[int] = None,
         dedup: Union[str, Iterable[str], None] = None,
         similarity: Optional[float] = None,
+        progress: Optional[ProgressFn] = None,
     ) -> "Writer":
         """A writer that appends to the corpus at path: its documents keep
         their numbers and fields, those added (add(), import_csv(),
@@ -112,7 +135,7 @@ class Writer:
         block size, order, dictionaries). finish() replaces the file
         atomically; closed unfinished, or leaving a with block by an
         exception, the file is left as it was. dedup also drops new
-        documents that duplicate old ones. Raises NotFoundError,
+        documents that duplicate old ones; progress as for Writer(). Raises NotFoundError,
         NotQuireError, CorruptError... when path is no readable corpus."""
         self = cls.__new__(cls)
         self._attach(lib.quire_writer_open_append, path)
@@ -121,6 +144,7 @@ class Writer:
                 check(lib.quire_writer_set_threads(self._handle, threads),
                       lib.quire_writer_errmsg, self._handle)
             self._set_dedup(dedup, similarity)
+            self._set_progress(progress)
         except BaseException:
             self.close()
             raise
@@ -138,8 +162,16 @@ class Writer:
         # add_corpus(): the C writer reads them until it is closed.
         self._held: List[bytes] = []
         self._finished = False  # finish() succeeded: the with block's end skips it
+        self._progress: Optional[Progress] = None  # finish()'s, kept alive for C
+        self._busy = False  # in finish() or import_csv(): see _running()
         self._finalizer = weakref.finalize(self, _close_writer, handle, self._held)
         return handle
+
+    def _set_progress(self, progress: Optional[ProgressFn]) -> None:
+        if progress is not None:
+            h, self._progress = self._handle, Progress(progress)
+            check(lib.quire_writer_set_progress(h, self._progress.c_fn, None),
+                  lib.quire_writer_errmsg, h)
 
     def _set_dedup(self, dedup: Union[str, Iterable[str], None],
                    similarity: Optional[float]) -> None:
@@ -177,7 +209,23 @@ class Writer:
     def _require(self) -> c_void_p:
         if self._handle is None:
             raise closed("writer")
+        if self._busy:
+            raise StateError("the writer is in finish() or import_csv() (progress)")
         return self._handle
+
+    @contextmanager
+    def _running(self) -> Iterator[c_void_p]:
+        """The handle for a call that may run Python code (progress): calls
+        on the writer from inside raise StateError, and a close() from
+        inside frees the writer once the call has returned."""
+        h = self._require()
+        self._busy = True
+        try:
+            yield h
+        finally:
+            self._busy = False
+            if self._handle is None:
+                self._finalizer()
 
     def add(
         self,
@@ -252,24 +300,37 @@ class Writer:
         skip_bad_rows: bool = False,
         base_dir: Optional[PathLike] = None,
         name: Optional[str] = None,
+        progress: Optional[ProgressFn] = None,
     ) -> ImportResult:
         """Adds every row of a CSV file (a path, or its bytes). The header row
         names the columns; columns maps header names to fields (source, date,
         title, author, url, text, file: a file whose contents are the text,
         ignore), overriding libquire's aliases. On failure the rows already
-        added stay: leave the with block by the exception to write nothing."""
+        added stay: leave the with block by the exception to write nothing.
+
+        progress(done, total) is called on this thread while the CSV is
+        read: done bytes of total, the file's size (0 when it is not known,
+        as for a pipe), at least every MiB and once at the end. An
+        exception it raises stops the import and is raised here."""
         h = self._require()
+        tracker = progress_for(progress)
         imp = c_void_p()
         rc = lib.quire_import_new(byref(imp))
         if rc != 0:
             take_failed_handle(rc, imp, lib.quire_import_errmsg, lib.quire_import_free)
         try:
             _configure_import(imp, columns, skip_bad_rows, base_dir)
-            if isinstance(csv, bytes):
-                label = encode(name) if name is not None else None
-                rc = lib.quire_import_csv_buffer(imp, h, csv, len(csv), label)
-            else:
-                rc = lib.quire_import_csv_path(imp, h, encode_path(csv))
+            if tracker is not None:
+                check(lib.quire_import_set_progress(imp, tracker.c_fn, None),
+                      lib.quire_import_errmsg, imp)
+            with self._running():
+                if isinstance(csv, bytes):
+                    label = encode(name) if name is not None else None
+                    rc = lib.quire_import_csv_buffer(imp, h, csv, len(csv), label)
+                else:
+                    rc = lib.quire_import_csv_path(imp, h, encode_path(csv))
+            if tracker is not None:
+                tracker.check(rc, lib.quire_import_errmsg, imp)
             check(rc, lib.quire_import_errmsg, imp)
             return _import_result(imp)
         finally:
@@ -278,15 +339,21 @@ class Writer:
     def finish(self) -> int:
         """Writes the indexes, syncs and renames the file into place.
         Returns the number of documents written."""
-        h = self._require()
-        check(lib.quire_writer_finish(h), lib.quire_writer_errmsg, h)
-        self._finished = True
-        return lib.quire_writer_doc_count(h)
+        with self._running() as h:
+            rc = lib.quire_writer_finish(h)
+            if self._progress is not None:
+                self._progress.check(rc, lib.quire_writer_errmsg, h)
+            check(rc, lib.quire_writer_errmsg, h)
+            self._finished = True
+            return lib.quire_writer_doc_count(h)
 
     def close(self) -> None:
-        """Frees the writer; an unfinished file is removed. Safe twice."""
+        """Frees the writer; an unfinished file is removed. Safe twice.
+        From a progress callback, the writer is freed when the call it
+        follows returns."""
         self._handle = None
-        self._finalizer()
+        if not self._busy:
+            self._finalizer()
 
     def __enter__(self) -> "Writer":
         return self
@@ -342,11 +409,14 @@ def import_csv(
     columns: Optional[Mapping[str, str]] = None,
     skip_bad_rows: bool = False,
     base_dir: Optional[PathLike] = None,
+    progress: Optional[ProgressFn] = None,
     **writer_options: object,
 ) -> ImportResult:
     """Packs a CSV file into a new corpus at out; on failure nothing is
-    written. writer_options are Writer's keyword arguments."""
+    written. writer_options are Writer's keyword arguments; progress is the
+    import's (Writer.import_csv()): bytes of the CSV read."""
     with Writer(out, **writer_options) as writer:  # type: ignore[arg-type]
         return writer.import_csv(
-            csv, columns=columns, skip_bad_rows=skip_bad_rows, base_dir=base_dir
+            csv, columns=columns, skip_bad_rows=skip_bad_rows, base_dir=base_dir,
+            progress=progress,
         )

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from quire import _arrow, _common, _dups, _errors
-from quire._prototypes import NOT_BOUND, PROTOTYPES, WRITE_FN
+from quire._prototypes import NOT_BOUND, PROGRESS_FN, PROTOTYPES, WRITE_FN, Document
 
 REPO = Path(__file__).resolve().parents[3]
 SCALARS = {"int": c_int, "int32_t": c_int32, "int64_t": c_int64, "uint64_t": c_uint64,
@@ -65,12 +65,16 @@ def allowed(tokens):
             return {None}
         if base == "quire_write_fn":
             return {WRITE_FN}
+        if base == "quire_progress_fn":
+            return {PROGRESS_FN}
         if base == "char":
             return set()
         return {SCALARS[base]}
     if stars == 1:
         if base in ("char", "void"):
             return {c_char_p, c_void_p}
+        if base == "quire_document":
+            return {POINTER(Document)}  # the one struct passed field by field
         if base.startswith("quire_"):
             return {c_void_p}  # an opaque handle
         return {POINTER(SCALARS[base])}
@@ -103,14 +107,27 @@ def test_signature_matches_header(declarations, name):
     assert restype in allowed(ret), f"{name} returns {' '.join(ret)}, the binding says {restype}"
 
 
-def test_write_callback_matches_header(api):
-    (write_fn,) = [t for t in api["types"] if t["name"] == "quire_write_fn"]
-    assert write_fn["kind"] == "callback"
-    params = [tokens(p["type"]) for p in write_fn["params"]]
-    assert len(WRITE_FN._argtypes_) == len(params)
-    for c_type, py_type in zip(params, WRITE_FN._argtypes_):
-        assert py_type in allowed(c_type), f"quire_write_fn: {' '.join(c_type)} vs {py_type}"
-    assert WRITE_FN._restype_ in allowed(tokens(write_fn["returns"]))
+@pytest.mark.parametrize("name, fn_type", [("quire_write_fn", WRITE_FN),
+                                           ("quire_progress_fn", PROGRESS_FN)])
+def test_callback_types_match_header(api, name, fn_type):
+    (callback,) = [t for t in api["types"] if t["name"] == name]
+    assert callback["kind"] == "callback"
+    params = [tokens(p["type"]) for p in callback["params"]]
+    assert len(fn_type._argtypes_) == len(params)
+    for c_type, py_type in zip(params, fn_type._argtypes_):
+        assert py_type in allowed(c_type), f"{name}: {' '.join(c_type)} vs {py_type}"
+    assert fn_type._restype_ in allowed(tokens(callback["returns"]))
+
+
+def test_document_struct_matches_header(api):
+    """ctypes lays Document out from _fields_: the same names, in the same
+    order, of the same types as struct quire_document."""
+    (struct,) = [s for s in api["structs"] if s["name"] == "quire_document"]
+    fields = [(f["name"], tokens(f["type"])) for f in struct["fields"]]
+    assert [name for name, _ in Document._fields_] == [name for name, _ in fields]
+    for (name, py_type), (_, c_type) in zip(Document._fields_, fields):
+        want = {c_char_p} if c_type == ["const", "char", "*"] else allowed(c_type)
+        assert py_type in want, f"quire_document.{name}: {' '.join(c_type)} vs {py_type}"
 
 
 def test_status_codes_match_header(api):
