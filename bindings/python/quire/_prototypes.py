@@ -29,9 +29,9 @@ WRITE_FN = CFUNCTYPE(c_int, c_void_p, c_void_p, c_size_t)
 PROGRESS_FN = CFUNCTYPE(c_int, c_void_p, c_uint64, c_uint64)
 
 
-class Document(Structure):
+class CDocument(Structure):
     """struct quire_document: one document for quire_writer_add_document().
-    Set size to ``ctypes.sizeof(Document)``."""
+    Set size to ``ctypes.sizeof(CDocument)``."""
 
     _fields_ = [
         ("size", c_size_t),
@@ -137,7 +137,7 @@ PROTOTYPES = {
     "quire_writer_set_order": (c_int, [_handle, c_int]),
     "quire_writer_set_utf8": (c_int, [_handle, c_int]),
     "quire_writer_set_threads": (c_int, [_handle, c_int]),
-    "quire_writer_add_document": (c_int, [_handle, POINTER(Document)]),
+    "quire_writer_add_document": (c_int, [_handle, POINTER(CDocument)]),
     "quire_writer_doc_count": (c_uint64, [_handle]),
     "quire_writer_finish": (c_int, [_handle]),
     "quire_writer_set_progress": (c_int, [_handle, PROGRESS_FN, c_void_p]),

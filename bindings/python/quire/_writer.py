@@ -41,7 +41,7 @@ from ._common import (
 from ._dups import kind_mask
 from ._errors import InvalidArgumentError, StateError, closed
 from ._lib import lib
-from ._prototypes import Document
+from ._prototypes import CDocument
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._corpus import Corpus
@@ -244,7 +244,7 @@ class Writer:
         s, d, ti = encode(source), date_text(date), encode(title)
         a, u, tx = encode(author), encode(url), encode(text)
         fields = (s, len(s), d, len(d), ti, len(ti), a, len(a), u, len(u), tx, len(tx))
-        doc = Document(sizeof(Document), *fields)
+        doc = CDocument(sizeof(CDocument), *fields)
         rc = lib.quire_writer_add_document(h, byref(doc))
         if rc != 0:
             check(rc, lib.quire_writer_errmsg, h)

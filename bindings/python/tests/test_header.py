@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from quire import _arrow, _common, _dups, _errors
-from quire._prototypes import NOT_BOUND, PROGRESS_FN, PROTOTYPES, WRITE_FN, Document
+from quire._prototypes import NOT_BOUND, PROGRESS_FN, PROTOTYPES, WRITE_FN, CDocument
 
 REPO = Path(__file__).resolve().parents[3]
 SCALARS = {"int": c_int, "int32_t": c_int32, "int64_t": c_int64, "uint64_t": c_uint64,
@@ -74,7 +74,7 @@ def allowed(tokens):
         if base in ("char", "void"):
             return {c_char_p, c_void_p}
         if base == "quire_document":
-            return {POINTER(Document)}  # the one struct passed field by field
+            return {POINTER(CDocument)}  # the one struct passed field by field
         if base.startswith("quire_"):
             return {c_void_p}  # an opaque handle
         return {POINTER(SCALARS[base])}
@@ -120,12 +120,12 @@ def test_callback_types_match_header(api, name, fn_type):
 
 
 def test_document_struct_matches_header(api):
-    """ctypes lays Document out from _fields_: the same names, in the same
+    """ctypes lays CDocument out from _fields_: the same names, in the same
     order, of the same types as struct quire_document."""
     (struct,) = [s for s in api["structs"] if s["name"] == "quire_document"]
     fields = [(f["name"], tokens(f["type"])) for f in struct["fields"]]
-    assert [name for name, _ in Document._fields_] == [name for name, _ in fields]
-    for (name, py_type), (_, c_type) in zip(Document._fields_, fields):
+    assert [name for name, _ in CDocument._fields_] == [name for name, _ in fields]
+    for (name, py_type), (_, c_type) in zip(CDocument._fields_, fields):
         want = {c_char_p} if c_type == ["const", "char", "*"] else allowed(c_type)
         assert py_type in want, f"quire_document.{name}: {' '.join(c_type)} vs {py_type}"
 
