@@ -84,7 +84,8 @@ typedef struct near_index {
   uint16_t *sigs; /* Q_MINHASH_SIZE per representative */
   uint64_t *ids;  /* the representative's document id */
   uint32_t *seen; /* the query that last looked at each representative */
-  uint32_t count, cap;
+  uint32_t count;
+  size_t cap;
   uint32_t query;
   lsh_entry *slots;
   size_t slot_cap, slot_count;
@@ -127,21 +128,21 @@ static int near_insert(near_index *n, const uint16_t *sig, uint64_t id) {
   if (n->count == UINT32_MAX - 1)
     return QUIRE_ELIMIT;
   if (n->count == n->cap) {
-    uint32_t cap =
-        n->cap ? (n->cap > UINT32_MAX / 2 ? UINT32_MAX - 1 : n->cap * 2) : 1024;
-    uint16_t *sigs = q_realloc(n->sigs, (size_t)cap * Q_MINHASH_SIZE * 2);
+    /* The three arrays share one capacity: each grows from a copy. */
+    size_t need = (size_t)n->count + 1, cap = n->cap;
+    uint16_t *sigs = q_grow(n->sigs, &cap, need, Q_MINHASH_SIZE * 2, 1024);
     if (!sigs)
       return QUIRE_ENOMEM;
     n->sigs = sigs;
-    uint64_t *ids = q_realloc(n->ids, (size_t)cap * sizeof *ids);
+    cap = n->cap;
+    uint64_t *ids = q_grow(n->ids, &cap, need, sizeof *ids, 1024);
     if (!ids)
       return QUIRE_ENOMEM;
     n->ids = ids;
-    uint32_t *seen = q_realloc(n->seen, (size_t)cap * sizeof *seen);
+    uint32_t *seen = q_grow(n->seen, &n->cap, need, sizeof *seen, 1024);
     if (!seen)
       return QUIRE_ENOMEM;
     n->seen = seen;
-    n->cap = cap;
   }
   while ((n->slot_count + Q_LSH_BANDS) * 4 > n->slot_cap * 3)
     if (lsh_grow(n) != QUIRE_OK)
@@ -326,6 +327,7 @@ struct quire_dups {
   uint64_t next_id;
   uint64_t *starts; /* the id of each corpus's first document */
   uint32_t corpus_count;
+  size_t start_cap;
   dup_pair *pairs;
   size_t pair_count, pair_cap;
   dup_group *groups; /* built when first asked for */
@@ -403,12 +405,11 @@ static int dups_fail(quire_dups *d, int status) {
 static int add_pair(quire_dups *d, uint64_t member, uint64_t leader,
                     double similarity, int kind) {
   if (d->pair_count == d->pair_cap) {
-    size_t cap = d->pair_cap ? d->pair_cap * 2 : 256;
-    dup_pair *pairs = q_realloc(d->pairs, cap * sizeof *pairs);
+    dup_pair *pairs =
+        q_grow(d->pairs, &d->pair_cap, d->pair_count + 1, sizeof *pairs, 256);
     if (!pairs)
       return QUIRE_ENOMEM;
     d->pairs = pairs;
-    d->pair_cap = cap;
   }
   dup_pair *p = &d->pairs[d->pair_count++];
   p->member = member;
@@ -453,8 +454,8 @@ int quire_dups_add_corpus(quire_dups *d, const quire_corpus *corpus) {
     /* A NULL or failed corpus changes nothing: the finder goes on. */
     return status == QUIRE_EINVAL ? status : dups_fail(d, status);
   }
-  uint64_t *starts =
-      q_realloc(d->starts, (d->corpus_count + 1) * sizeof *starts);
+  uint64_t *starts = q_grow(d->starts, &d->start_cap,
+                            (size_t)d->corpus_count + 1, sizeof *starts, 4);
   if (!starts ||
       (!d->dedup && !(d->dedup = q_dedup_new(d->kinds, d->similarity)))) {
     if (starts)

@@ -156,7 +156,7 @@ typedef struct q_slice {
 typedef struct q_plan {
   int all;
   q_slice *slices;
-  size_t count;
+  size_t count, cap;
   uint64_t matches;
 } q_plan;
 

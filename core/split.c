@@ -146,12 +146,10 @@ typedef struct run {
 
 static int remember(quire_split *s, const char *name) {
   if (s->count == s->cap) {
-    size_t cap = s->cap ? s->cap * 2 : 16;
-    char **grown = q_realloc(s->names, cap * sizeof *grown);
+    char **grown = q_grow(s->names, &s->cap, s->count + 1, sizeof *grown, 16);
     if (!grown)
       return q_fail(s->msg, QUIRE_ENOMEM, "out of memory");
     s->names = grown;
-    s->cap = cap;
   }
   char *copy = q_strndup(name, strlen(name));
   if (!copy)

@@ -155,20 +155,32 @@ const char *quire_version_string(void) {
 /* ---- growable buffers ------------------------------------------------------
  */
 
+void *q_grow(void *array, size_t *cap, size_t need, size_t size, size_t first) {
+  if (array && need <= *cap)
+    return array;
+  size_t grown = *cap ? *cap : first ? first : need;
+  while (grown < need)
+    grown = grown > SIZE_MAX / 2 ? need : grown * 2;
+  /* Doubling past what memory can address falls back to exactly need. */
+  if (size && grown > SIZE_MAX / size)
+    grown = need;
+  if (size && grown > SIZE_MAX / size)
+    return NULL;
+  void *bigger = q_realloc(array, grown * size);
+  if (bigger)
+    *cap = grown;
+  return bigger;
+}
+
 int q_buf_reserve(q_buf *b, size_t extra) {
   if (extra > SIZE_MAX - b->len)
     return QUIRE_ENOMEM;
-  size_t need = b->len + extra;
-  if (need <= b->cap)
+  if (b->len + extra <= b->cap)
     return QUIRE_OK;
-  size_t cap = b->cap ? b->cap : 256;
-  while (cap < need)
-    cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-  char *data = q_realloc(b->data, cap);
+  char *data = q_grow(b->data, &b->cap, b->len + extra, 1, 256);
   if (!data)
     return QUIRE_ENOMEM;
   b->data = data;
-  b->cap = cap;
   return QUIRE_OK;
 }
 

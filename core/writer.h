@@ -63,12 +63,14 @@ struct quire_writer {
 
   q_buf names;      /* source names, concatenated */
   wsource *sources; /* in order of first appearance */
-  uint32_t source_count, source_cap;
+  uint32_t source_count;
+  size_t source_cap;
   uint32_t *slots; /* open-addressing hash table of source ids + 1 */
   uint32_t slot_count;
 
   wdoc *docs;
-  uint64_t doc_count, doc_cap;
+  uint64_t doc_count;
+  size_t doc_cap;
   uint64_t raw_size;
 
   int spill_fd; /* clustered order only */
@@ -109,9 +111,11 @@ struct quire_writer {
                            the ids of duplicate detection */
   uint64_t copied_docs; /* documents placed by copying their blocks */
   struct wcorpus *corpora;
-  uint32_t corpus_count, corpus_cap;
+  uint32_t corpus_count;
+  size_t corpus_cap;
   struct wcopy *copies; /* clustered order: blocks to copy at finish */
-  uint64_t copy_count, copy_cap;
+  uint64_t copy_count;
+  size_t copy_cap;
   quire_corpus *base; /* quire_writer_open_append(): the corpus appended to */
   int base_pending;   /* its blocks are still to be copied */
 };

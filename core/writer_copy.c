@@ -171,12 +171,11 @@ void q_writer_copy_free(quire_writer *w) {
 static int register_corpus(quire_writer *w, const quire_corpus *c,
                            wcorpus **out) {
   if (w->corpus_count == w->corpus_cap) {
-    uint32_t cap = w->corpus_cap ? w->corpus_cap * 2 : 4;
-    wcorpus *grown = q_realloc(w->corpora, cap * sizeof *grown);
+    wcorpus *grown = q_grow(w->corpora, &w->corpus_cap,
+                            (size_t)w->corpus_count + 1, sizeof *grown, 4);
     if (!grown)
       return q_writer_fail(w, QUIRE_ENOMEM, "out of memory");
     w->corpora = grown;
-    w->corpus_cap = cap;
   }
   wcorpus *wc = &w->corpora[w->corpus_count];
   memset(wc, 0, sizeof *wc);
@@ -577,12 +576,11 @@ static int queue_block(quire_writer *w, uint32_t corpus, uint32_t b) {
         w, q_damage(wc->c, w->msg, "the first row of block %u is damaged", b),
         NULL);
   if (w->copy_count == w->copy_cap) {
-    uint64_t cap = w->copy_cap ? w->copy_cap * 2 : 64;
-    wcopy *grown = q_realloc(w->copies, cap * sizeof *grown);
+    wcopy *grown = q_grow(w->copies, &w->copy_cap, (size_t)w->copy_count + 1,
+                          sizeof *grown, 64);
     if (!grown)
       return q_writer_fail(w, QUIRE_ENOMEM, "out of memory");
     w->copies = grown;
-    w->copy_cap = cap;
   }
   wcopy *q = &w->copies[w->copy_count];
   q->corpus = corpus;

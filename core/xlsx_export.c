@@ -188,13 +188,10 @@ static int put_text(book *b, lxw_col_t col, const char *data, size_t len) {
   size_t keep = q_utf16_prefix(data, len, Q_CELL_MAX);
   if (keep < len) {
     b->exp->cells_cut++;
-    if (keep + 1 > b->cut_cap) {
-      char *grown = q_realloc(b->cut, keep + 1);
-      if (!grown)
-        return q_fail(b->exp->msg, QUIRE_ENOMEM, "out of memory");
-      b->cut = grown;
-      b->cut_cap = keep + 1;
-    }
+    char *grown = q_grow(b->cut, &b->cut_cap, keep + 1, 1, 0);
+    if (!grown)
+      return q_fail(b->exp->msg, QUIRE_ENOMEM, "out of memory");
+    b->cut = grown;
     memcpy(b->cut, data, keep);
     b->cut[keep] = '\0';
     data = b->cut;

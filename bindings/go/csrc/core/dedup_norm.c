@@ -259,7 +259,7 @@ typedef struct normalizer {
   q_buf *out;
   int pending; /* a space is owed before the next character */
   utf8proc_int32_t *cps;
-  utf8proc_ssize_t cap;
+  size_t cap; /* at most PTRDIFF_MAX code points: utf8proc counts them so */
 } normalizer;
 
 static void put_char(normalizer *n, int32_t cp) {
@@ -281,17 +281,17 @@ static int put_span(normalizer *n, const char *span, size_t len) {
   utf8proc_ssize_t got;
   for (;;) {
     got = utf8proc_decompose((const utf8proc_uint8_t *)span,
-                             (utf8proc_ssize_t)len, n->cps, n->cap, options);
+                             (utf8proc_ssize_t)len, n->cps,
+                             (utf8proc_ssize_t)n->cap, options);
     if (got < 0)
       return QUIRE_EUTF8;
-    if (got <= n->cap)
+    if ((size_t)got <= n->cap)
       break;
     utf8proc_int32_t *grown =
-        q_realloc(n->cps, (size_t)(got + 16) * sizeof *grown);
+        q_grow(n->cps, &n->cap, (size_t)got + 16, sizeof *grown, 0);
     if (!grown)
       return QUIRE_ENOMEM;
     n->cps = grown;
-    n->cap = got + 16;
   }
   if (got == 0)
     return QUIRE_OK;

@@ -52,16 +52,15 @@ int quire_filter_add_source(quire_filter *f, const char *name, size_t len) {
     if (f->lens[i] == len && (len == 0 || !memcmp(f->names[i], name, len)))
       return QUIRE_OK; /* already in the set */
   if (f->count == f->cap) {
-    size_t cap = f->cap ? f->cap * 2 : 4;
-    char **names = q_realloc(f->names, cap * sizeof *names);
+    size_t cap = f->cap; /* the two arrays share it */
+    char **names = q_grow(f->names, &cap, f->count + 1, sizeof *names, 4);
     if (!names)
       return q_fail(f->msg, QUIRE_ENOMEM, "out of memory");
     f->names = names;
-    size_t *lens = q_realloc(f->lens, cap * sizeof *lens);
+    size_t *lens = q_grow(f->lens, &f->cap, f->count + 1, sizeof *lens, 4);
     if (!lens)
       return q_fail(f->msg, QUIRE_ENOMEM, "out of memory");
     f->lens = lens;
-    f->cap = cap;
   }
   char *copy = q_strndup(name ? name : "", len);
   if (!copy)
@@ -196,7 +195,8 @@ static int add_slice(q_plan *plan, int sec, uint64_t begin, uint64_t end,
                      char *msg) {
   if (end <= begin)
     return QUIRE_OK;
-  q_slice *grown = q_realloc(plan->slices, (plan->count + 1) * sizeof *grown);
+  q_slice *grown =
+      q_grow(plan->slices, &plan->cap, plan->count + 1, sizeof *grown, 4);
   if (!grown)
     return q_fail(msg, QUIRE_ENOMEM, "out of memory planning a filter");
   plan->slices = grown;

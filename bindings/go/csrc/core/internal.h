@@ -40,6 +40,15 @@ static inline int q_fail_status(int status) {
 #define q_fail(msg, status, ...)                                               \
   (q_fail_message((msg), __VA_ARGS__), q_fail_status(status))
 
+/* Grows an array of elements of size bytes whose capacity is *cap so that
+ * it holds at least need of them: the capacity doubles (starting from first,
+ * or from need when first is 0) until need fits. Returns the array, moved or
+ * not, with *cap updated; NULL when memory runs out or the byte count would
+ * overflow, the array and *cap then unchanged and still the caller's.
+ * Parallel arrays sharing one capacity each grow from a copy of it and
+ * store the last one's. */
+void *q_grow(void *array, size_t *cap, size_t need, size_t size, size_t first);
+
 /* A growable byte buffer. */
 typedef struct q_buf {
   char *data;

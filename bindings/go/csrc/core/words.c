@@ -220,15 +220,18 @@ typedef struct q_term {
 struct q_terms {
   /* The distinct folded words of every term, laid end to end in pool. */
   char *pool;
-  size_t pool_len;
+  size_t pool_len, pool_cap;
   size_t *word_off, *word_len;
   uint32_t words;
+  size_t word_cap;   /* of word_off and word_len alike */
   size_t longest;    /* bytes of the longest folded word */
   uint64_t len_mask; /* bit n set when a word is n bytes long (n < 63) */
   uint32_t *ids;     /* the words of each term, as word numbers */
   uint32_t id_count;
+  size_t id_cap;
   q_term *terms;
   uint32_t count, all, any;
+  size_t term_cap;
   uint32_t ring_len; /* words of the longest term */
 
   /* Scratch of the document being matched (clones only). */
@@ -255,16 +258,6 @@ void q_terms_free(q_terms *t) {
   q_free(t);
 }
 
-/* Grows an array of elements of size bytes to hold n; NULL on failure
- * (the old array is kept). */
-static int grow(void **array, size_t n, size_t size) {
-  void *bigger = q_realloc(*array, n * size);
-  if (!bigger)
-    return QUIRE_ENOMEM;
-  *array = bigger;
-  return QUIRE_OK;
-}
-
 /* Finds a folded word among the terms' words: its number, or -1. */
 static int32_t lookup(const q_terms *t, const char *word, size_t len) {
   if (len < 63 && !(t->len_mask >> len & 1))
@@ -273,6 +266,33 @@ static int32_t lookup(const q_terms *t, const char *word, size_t len) {
     if (t->word_len[i] == len && !memcmp(t->pool + t->word_off[i], word, len))
       return (int32_t)i;
   return -1;
+}
+
+/* Interns a folded word the terms do not hold yet as word number words. */
+static int add_word(q_terms *t, const char *folded, size_t len) {
+  size_t need = (size_t)t->words + 1, cap = t->word_cap; /* shared */
+  size_t *off = q_grow(t->word_off, &cap, need, sizeof *off, 16);
+  if (!off)
+    return QUIRE_ENOMEM;
+  t->word_off = off;
+  size_t *lens = q_grow(t->word_len, &t->word_cap, need, sizeof *lens, 16);
+  if (!lens)
+    return QUIRE_ENOMEM;
+  t->word_len = lens;
+  char *pool = q_grow(t->pool, &t->pool_cap, t->pool_len + len + 1, 1, 256);
+  if (!pool)
+    return QUIRE_ENOMEM;
+  t->pool = pool;
+  memcpy(t->pool + t->pool_len, folded, len);
+  t->word_off[t->words] = t->pool_len;
+  t->word_len[t->words] = len;
+  t->pool_len += len;
+  if (len < 63)
+    t->len_mask |= 1ull << len;
+  if (len > t->longest)
+    t->longest = len;
+  t->words++;
+  return QUIRE_OK;
 }
 
 /* The words of a term being parsed. */
@@ -286,23 +306,15 @@ static int parse_word(void *ctx, const char *folded, size_t len) {
   q_terms *t = p->t;
   int32_t id = lookup(t, folded, len);
   if (id < 0) {
-    if (grow((void **)&t->word_off, t->words + 1, sizeof(size_t)) ||
-        grow((void **)&t->word_len, t->words + 1, sizeof(size_t)) ||
-        grow((void **)&t->pool, t->pool_len + len + 1, 1))
+    if (add_word(t, folded, len) != QUIRE_OK)
       return QUIRE_ENOMEM;
-    memcpy(t->pool + t->pool_len, folded, len);
-    t->word_off[t->words] = t->pool_len;
-    t->word_len[t->words] = len;
-    t->pool_len += len;
-    if (len < 63)
-      t->len_mask |= 1ull << len;
-    if (len > t->longest)
-      t->longest = len;
-    id = (int32_t)t->words++;
+    id = (int32_t)t->words - 1;
   }
-  if (grow((void **)&t->ids, (size_t)t->id_count + p->count + 1,
-           sizeof(uint32_t)))
+  size_t need = (size_t)t->id_count + p->count + 1;
+  uint32_t *ids = q_grow(t->ids, &t->id_cap, need, sizeof *ids, 16);
+  if (!ids)
     return QUIRE_ENOMEM;
+  t->ids = ids;
   t->ids[t->id_count + p->count++] = (uint32_t)id;
   return QUIRE_OK;
 }
@@ -330,8 +342,11 @@ int q_terms_add(q_terms **terms, const char *term, size_t len, int any,
     return q_fail(msg, QUIRE_EINVAL,
                   "term \"%.*s\" holds no word (no letter or digit)", shown,
                   term ? term : "");
-  if (grow((void **)&t->terms, (size_t)t->count + 1, sizeof(q_term)))
+  q_term *grown =
+      q_grow(t->terms, &t->term_cap, (size_t)t->count + 1, sizeof *grown, 4);
+  if (!grown)
     return q_fail(msg, QUIRE_ENOMEM, "out of memory");
+  t->terms = grown;
   t->terms[t->count++] = (q_term){any != 0, t->id_count, p.count};
   t->id_count += p.count;
   if (any)

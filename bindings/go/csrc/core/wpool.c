@@ -26,15 +26,12 @@ struct q_wpool {
 /* Compresses one job with the worker's own compressor. */
 static void compress_job(q_packer *d, const q_wconfig *config, q_wjob *job) {
   size_t bound = q_packer_bound(d, job->in.len);
-  if (job->out_cap < bound) {
-    char *out = q_realloc(job->out, bound);
-    if (!out) {
-      job->failed = 1;
-      return;
-    }
-    job->out = out;
-    job->out_cap = bound;
+  char *out = q_grow(job->out, &job->out_cap, bound, 1, 0);
+  if (!out) {
+    job->failed = 1;
+    return;
   }
+  job->out = out;
   job->out_len = q_pack(d, config->dict[job->kind], job->in.data, job->in.len,
                         job->out, bound);
   job->failed = job->out_len == 0;

@@ -333,12 +333,11 @@ static int intern_source(quire_writer *w, const char *name, size_t len,
     return q_fail(w->msg, QUIRE_ELIMIT, "more than %u distinct sources",
                   QUIRE_MAX_SOURCES);
   if (w->source_count == w->source_cap) {
-    uint32_t cap = w->source_cap ? w->source_cap * 2 : 64;
-    wsource *grown = q_realloc(w->sources, cap * sizeof *grown);
+    wsource *grown = q_grow(w->sources, &w->source_cap,
+                            (size_t)w->source_count + 1, sizeof *grown, 64);
     if (!grown)
       return QUIRE_ENOMEM;
     w->sources = grown;
-    w->source_cap = cap;
   }
   wsource *s = &w->sources[w->source_count];
   s->name_offset = w->names.len;
@@ -802,13 +801,12 @@ static int repair_strings(quire_writer *w, const char **data[], size_t *lens[],
 static int grow_docs(quire_writer *w) {
   if (w->doc_count < w->doc_cap)
     return QUIRE_OK;
-  uint64_t cap = w->doc_cap ? w->doc_cap * 2 : 1024;
-  wdoc *docs = q_realloc(w->docs, cap * sizeof *docs);
+  wdoc *docs = q_grow(w->docs, &w->doc_cap, (size_t)w->doc_count + 1,
+                      sizeof *docs, 1024);
   if (!docs)
     return q_writer_fail(w, QUIRE_ENOMEM,
                          "out of memory for document metadata");
   w->docs = docs;
-  w->doc_cap = cap;
   return QUIRE_OK;
 }
 
