@@ -80,7 +80,17 @@ int q_outfile_pwrite(q_outfile *f, const void *data, size_t len,
 int q_outfile_commit(q_outfile *f, char *msg);
 void q_outfile_abort(q_outfile *f);
 
-/* Writes all of data to fd, retrying short writes and EINTR. Returns
+/* The one loop around read(), write(), pread() and pwrite(): moves len
+ * bytes between fd and the buffer, at offset, or at (and advancing) the
+ * file position when offset is Q_IO_HERE, retrying EINTR and short counts.
+ * Returns the bytes moved: len, or fewer when a read meets the end of the
+ * file (errno then 0) or a call fails (errno says why; 0 when a write
+ * moved nothing). */
+#define Q_IO_HERE (-1)
+size_t q_io_read(int fd, void *buf, size_t len, int64_t offset);
+size_t q_io_write(int fd, const void *data, size_t len, int64_t offset);
+
+/* Writes all of data to fd at its file position (q_io_write()). Returns
  * QUIRE_OK or QUIRE_EIO with errno's text in msg. */
 int q_write_all(int fd, const void *data, size_t len, const char *what,
                 char *msg);

@@ -1,6 +1,7 @@
 /*
- * util.c: allocation, error messages, growable buffers, atomic output files
- * and the version and status-name functions.
+ * util.c: allocation, error messages, growable arrays and buffers, reading
+ * and writing file descriptors, atomic output files and the version and
+ * status-name functions.
  */
 #define _GNU_SOURCE /* O_TMPFILE, linkat() */
 #include <errno.h>
@@ -199,24 +200,63 @@ void q_buf_free(q_buf *b) {
   b->len = b->cap = 0;
 }
 
-/* ---- atomic output files ----------------------------------------------------
- */
+/* ---- reading and writing file descriptors -------------------------------- */
+
+/* One transfer of q_io_read() or q_io_write(): exactly one of in and out is
+ * set. */
+typedef struct io_op {
+  int fd;
+  char *in;        /* a read's buffer */
+  const char *out; /* a write's bytes */
+  int64_t offset;  /* or Q_IO_HERE */
+} io_op;
+
+/* One system call moving up to len bytes, done bytes into the transfer. */
+static ssize_t io_call(const io_op *op, size_t done, size_t len) {
+  off_t at = (off_t)(op->offset + (int64_t)done);
+  if (op->in)
+    return op->offset == Q_IO_HERE ? read(op->fd, op->in + done, len)
+                                   : pread(op->fd, op->in + done, len, at);
+  return op->offset == Q_IO_HERE ? write(op->fd, op->out + done, len)
+                                 : pwrite(op->fd, op->out + done, len, at);
+}
+
+static size_t io_loop(const io_op *op, size_t len) {
+  size_t done = 0;
+  while (done < len) {
+    ssize_t n = io_call(op, done, len - done);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      if (n == 0)
+        errno = 0; /* the end of the file, or a write that made no room */
+      break;
+    }
+    done += (size_t)n;
+  }
+  return done;
+}
+
+size_t q_io_read(int fd, void *buf, size_t len, int64_t offset) {
+  io_op op = {fd, buf, NULL, offset};
+  return io_loop(&op, len);
+}
+
+size_t q_io_write(int fd, const void *data, size_t len, int64_t offset) {
+  io_op op = {fd, NULL, data, offset};
+  return io_loop(&op, len);
+}
 
 int q_write_all(int fd, const void *data, size_t len, const char *what,
                 char *msg) {
-  const char *p = data;
-  while (len > 0) {
-    ssize_t put = write(fd, p, len);
-    if (put < 0 && errno == EINTR)
-      continue;
-    if (put <= 0)
-      return q_fail(msg, QUIRE_EIO, "cannot write %s: %s", what,
-                    put < 0 ? strerror(errno) : "no space written");
-    p += put;
-    len -= (size_t)put;
-  }
+  if (q_io_write(fd, data, len, Q_IO_HERE) < len)
+    return q_fail(msg, QUIRE_EIO, "cannot write %s: %s", what,
+                  errno ? strerror(errno) : "no space written");
   return QUIRE_OK;
 }
+
+/* ---- atomic output files ----------------------------------------------------
+ */
 
 /* Opens an unnamed file in the directory of f->path (O_TMPFILE), which a
  * killed process cannot leave behind; commit names it. 0 when the system
@@ -290,18 +330,9 @@ int q_outfile_write(q_outfile *f, const void *data, size_t len, char *msg) {
 
 int q_outfile_pwrite(q_outfile *f, const void *data, size_t len,
                      uint64_t offset, char *msg) {
-  const char *p = data;
-  while (len > 0) {
-    ssize_t put = pwrite(f->fd, p, len, (off_t)offset);
-    if (put < 0 && errno == EINTR)
-      continue;
-    if (put <= 0)
-      return q_fail(msg, QUIRE_EIO, "cannot write %s: %s", f->path,
-                    put < 0 ? strerror(errno) : "no space written");
-    p += put;
-    len -= (size_t)put;
-    offset += (uint64_t)put;
-  }
+  if (q_io_write(f->fd, data, len, (int64_t)offset) < len)
+    return q_fail(msg, QUIRE_EIO, "cannot write %s: %s", f->path,
+                  errno ? strerror(errno) : "no space written");
   return QUIRE_OK;
 }
 

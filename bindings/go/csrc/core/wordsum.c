@@ -206,16 +206,14 @@ static const uint8_t *reader_need(spill_reader *r, size_t n, char *msg) {
       q_fail(msg, QUIRE_ENOMEM, "out of memory reading word summaries");
       return NULL;
     }
-    while (src->len < n) {
-      ssize_t got = read(r->b->fd, src->data + src->len, src->cap - src->len);
-      if (got < 0 && errno == EINTR)
-        continue;
-      if (got <= 0) {
-        q_fail(msg, QUIRE_EIO, "cannot read back word summaries: %s",
-               got < 0 ? strerror(errno) : "file ends early");
-        return NULL;
-      }
-      src->len += (size_t)got;
+    /* Fills the buffer: what lies beyond n is the next records'. */
+    size_t room = src->cap - src->len;
+    size_t got = q_io_read(r->b->fd, src->data + src->len, room, Q_IO_HERE);
+    src->len += got;
+    if (src->len < n) {
+      q_fail(msg, QUIRE_EIO, "cannot read back word summaries: %s",
+             errno ? strerror(errno) : "file ends early");
+      return NULL;
     }
   }
   if (src->len - r->pos < n) {

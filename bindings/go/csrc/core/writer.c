@@ -1023,20 +1023,12 @@ static int read_spill(quire_writer *w, uint64_t offset, q_buf *into,
    * are all empty: they are pointers into it (NULL + 0 is undefined). */
   if (q_buf_reserve(into, len + 1) != QUIRE_OK)
     return q_writer_fail(w, QUIRE_ENOMEM, "out of memory replaying documents");
-  size_t got = 0;
-  while (got < len) {
-    ssize_t n =
-        pread(w->spill_fd, into->data + got, len - got, (off_t)(offset + got));
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return q_writer_fail(w,
-                           q_fail(w->msg, QUIRE_EIO,
-                                  "cannot read the spill file: %s",
-                                  n < 0 ? strerror(errno) : "short read"),
-                           NULL);
-    got += (size_t)n;
-  }
+  if (q_io_read(w->spill_fd, into->data, len, (int64_t)offset) < len)
+    return q_writer_fail(w,
+                         q_fail(w->msg, QUIRE_EIO,
+                                "cannot read the spill file: %s",
+                                errno ? strerror(errno) : "short read"),
+                         NULL);
   into->len = len;
   return QUIRE_OK;
 }
