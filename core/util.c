@@ -255,6 +255,23 @@ int q_write_all(int fd, const void *data, size_t len, const char *what,
   return QUIRE_OK;
 }
 
+int q_scratch_open(const char *head, const char *tail) {
+  size_t len = strlen(head) + strlen(tail) + sizeof "XXXXXX";
+  char *name = q_malloc(len);
+  if (!name) {
+    errno = ENOMEM;
+    return -1;
+  }
+  snprintf(name, len, "%s%sXXXXXX", head, tail);
+  int fd = mkstemp(name);
+  if (fd >= 0)
+    unlink(name);
+  int err = errno;
+  q_free(name);
+  errno = err;
+  return fd;
+}
+
 /* ---- atomic output files ----------------------------------------------------
  */
 

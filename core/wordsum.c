@@ -115,16 +115,16 @@ static int compare_u32(const void *a, const void *b) {
 static int spill_flush(q_wsum_builder *b, char *msg) {
   if (b->fd < 0) {
     const char *dir = getenv("TMPDIR");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/quire-words-XXXXXX",
-             dir && *dir ? dir : "/tmp");
-    b->fd = mkstemp(path);
+    if (!dir || !*dir)
+      dir = "/tmp";
+    /* QUIRE_EIO even when out of memory: the writer then goes on without
+     * word summaries. */
+    b->fd = q_scratch_open(dir, "/quire-words-");
     if (b->fd < 0)
       return q_fail(msg, QUIRE_EIO,
                     "cannot create a temporary file for word summaries in "
                     "%s: %s",
-                    dir && *dir ? dir : "/tmp", strerror(errno));
-    unlink(path); /* gone when closed, whatever happens */
+                    dir, strerror(errno));
   }
   int status = q_write_all(b->fd, b->spill.data, b->spill.len,
                            "the word summaries' temporary file", msg);

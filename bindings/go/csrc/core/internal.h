@@ -95,6 +95,12 @@ size_t q_io_write(int fd, const void *data, size_t len, int64_t offset);
 int q_write_all(int fd, const void *data, size_t len, const char *what,
                 char *msg);
 
+/* Opens a scratch file named head, tail and a unique suffix, and unlinks it
+ * at once, so that it vanishes when its descriptor is closed, a killed
+ * process included. Returns the descriptor, or -1 with errno set (ENOMEM
+ * when the name cannot be made). */
+int q_scratch_open(const char *head, const char *tail);
+
 /* UTF-8. q_utf8_valid() returns the offset of the first invalid byte, or len
  * when all of data is valid. q_utf8_repair() appends data to out with each
  * invalid sequence replaced by U+FFFD. */

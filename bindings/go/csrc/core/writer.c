@@ -266,21 +266,15 @@ int q_writer_start(quire_writer *w) {
    * file until there are enough of them to train it. */
   w->sampling = w->order == QUIRE_ORDER_INPUT && w->dict_size > 0;
   if (w->order == QUIRE_ORDER_CLUSTERED || w->sampling) {
-    size_t len = strlen(w->out.path);
-    char *spill = q_malloc(len + 16);
-    if (!spill)
+    /* Beside the output, whose file system is meant to hold it. */
+    w->spill_fd = q_scratch_open(w->out.path, ".spl-");
+    if (w->spill_fd < 0 && errno == ENOMEM)
       return q_writer_fail(w, QUIRE_ENOMEM, "out of memory");
-    snprintf(spill, len + 16, "%s.spl-XXXXXX", w->out.path);
-    w->spill_fd = mkstemp(spill);
-    int err = errno;
-    if (w->spill_fd >= 0)
-      unlink(spill); /* it vanishes by itself whenever the writer ends */
-    q_free(spill);
     if (w->spill_fd < 0)
       return q_writer_fail(w,
                            q_fail(w->msg, QUIRE_EIO,
                                   "cannot create a spill file: %s",
-                                  strerror(err)),
+                                  strerror(errno)),
                            NULL);
   }
   return QUIRE_OK;
