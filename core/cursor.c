@@ -79,19 +79,21 @@ static int wsum_open(quire_cursor *cur) {
   if (!sec || sec->length < QWS_HEAD)
     return QUIRE_OK;
   const uint8_t *head = q_section_bytes(c, sec, 0, QWS_HEAD, msg);
-  if (!head || memcmp(head, QWS_MAGIC, 8) != 0)
+  if (!head || memcmp(head, QWS_MAGIC, QF_MAGIC_SIZE) != 0)
     return QUIRE_OK;
-  uint64_t n = ld32(head + 8), k = ld32(head + 12), f = ld32(head + 16);
-  uint64_t offsets = QWS_HEAD + 4 * f, filters = offsets + 8 * (n + 1);
+  uint64_t n = ld32(head + QWS_BLOCKS), k = ld32(head + QWS_K),
+           f = ld32(head + QWS_FREQUENT);
+  uint64_t offsets = QWS_HEAD + QWS_HASH * f;
+  uint64_t filters = offsets + QWS_OFFSET * (n + 1);
   if (n != c->blocks || k < 1 || k > QWS_MAX_K || filters > sec->length)
     return QUIRE_OK;
-  static const uint8_t none[4];
+  static const uint8_t none[QWS_HASH];
   const uint8_t *frequent =
-      f ? q_section_bytes(c, sec, QWS_HEAD, 4 * f, msg) : none;
+      f ? q_section_bytes(c, sec, QWS_HEAD, QWS_HASH * f, msg) : none;
   if (!frequent)
     return QUIRE_OK;
   for (uint64_t i = 1; i < f; i++)
-    if (ld32(frequent + 4 * (i - 1)) >= ld32(frequent + 4 * i))
+    if (ld32(frequent + QWS_HASH * (i - 1)) >= ld32(frequent + QWS_HASH * i))
       return QUIRE_OK;
   cur->wsum_sec = sec;
   cur->wsum_offsets = offsets;
@@ -111,10 +113,11 @@ static int wsum_may(quire_cursor *cur, uint32_t block) {
   const q_section *sec = cur->wsum_sec;
   char msg[Q_MSG_CAP];
   int verdict = 1;
-  const uint8_t *o =
-      q_section_bytes(c, sec, cur->wsum_offsets + 8 * (uint64_t)block, 16, msg);
+  const uint8_t *o = q_section_bytes(
+      c, sec, cur->wsum_offsets + QWS_OFFSET * (uint64_t)block, 2 * QWS_OFFSET,
+      msg); /* the block's offset and the next */
   if (o) {
-    uint64_t at = ld64(o), end = ld64(o + 8);
+    uint64_t at = ld64(o), end = ld64(o + QWS_OFFSET);
     if (at <= end && end <= sec->length - cur->wsum_filters) {
       const uint8_t *bits =
           at == end
@@ -442,8 +445,9 @@ static int meta_fields(quire_cursor *cur) {
                     (unsigned long long)cur->doc);
   const uint8_t *head = (const uint8_t *)cur->meta.data + at;
   at += QF_META_HEAD;
+  static const int len_at[3] = {QM_TITLE_LEN, QM_AUTHOR_LEN, QM_URL_LEN};
   for (int i = 0; i < 3; i++) {
-    uint32_t n = ld32(head + 4 * i);
+    uint32_t n = ld32(head + len_at[i]);
     if (n >= size - at || cur->meta.data[at + n] != '\0')
       return q_damage(c, cur->msg,
                       "document %llu: metadata lies outside its "

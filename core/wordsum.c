@@ -141,7 +141,8 @@ int q_wsum_builder_block(q_wsum_builder *b, const char *text, size_t text_len,
   const uint8_t *m = (const uint8_t *)meta;
   size_t at = 0;
   while (status == QUIRE_OK && meta_len - at >= QF_META_HEAD) {
-    uint64_t tl = ld32(m + at), al = ld32(m + at + 4), ul = ld32(m + at + 8);
+    uint64_t tl = ld32(m + at + QM_TITLE_LEN),
+             al = ld32(m + at + QM_AUTHOR_LEN), ul = ld32(m + at + QM_URL_LEN);
     uint64_t size = QF_META_HEAD + tl + al + ul + 3;
     if (size > meta_len - at)
       break;
@@ -272,7 +273,8 @@ int q_wsum_builder_finish(q_wsum_builder *b, uint64_t budget, q_buf *out,
   for (size_t i = 0; i < nf; i++)
     if (i == 0 || fw[i] != fw[distinct - 1])
       fw[distinct++] = fw[i];
-  uint64_t overhead = QWS_HEAD + 4 * (uint64_t)distinct + 8 * ((uint64_t)n + 1);
+  uint64_t overhead =
+      QWS_HEAD + QWS_HASH * (uint64_t)distinct + QWS_OFFSET * ((uint64_t)n + 1);
   double bits = 0;
   if (total && budget > overhead)
     bits = (double)(budget - overhead) * 8 / (double)total;
@@ -289,22 +291,22 @@ int q_wsum_builder_finish(q_wsum_builder *b, uint64_t budget, q_buf *out,
   k = k < 1 ? 1 : k > QWS_MAX_K ? QWS_MAX_K : k;
   size_t start = out->len;
   uint8_t head[QWS_HEAD];
-  memcpy(head, QWS_MAGIC, 8);
-  st32(head + 8, n);
-  st32(head + 12, k);
-  st32(head + 16, (uint32_t)distinct);
-  st32(head + 20, threshold);
+  memcpy(head, QWS_MAGIC, QF_MAGIC_SIZE);
+  st32(head + QWS_BLOCKS, n);
+  st32(head + QWS_K, k);
+  st32(head + QWS_FREQUENT, (uint32_t)distinct);
+  st32(head + QWS_THRESHOLD, threshold);
   if (q_buf_append(out, head, sizeof head) != QUIRE_OK ||
       q_buf_reserve(out, (size_t)overhead) != QUIRE_OK)
     status = q_fail(msg, QUIRE_ENOMEM, "out of memory");
   for (size_t i = 0; status == QUIRE_OK && i < distinct; i++) {
     st32((uint8_t *)out->data + out->len, fw[i]);
-    out->len += 4;
+    out->len += QWS_HASH;
   }
   uint64_t offset = 0;
   for (uint32_t i = 0; status == QUIRE_OK && i <= n; i++) {
     st64((uint8_t *)out->data + out->len, offset);
-    out->len += 8;
+    out->len += QWS_OFFSET;
     if (i < n)
       offset += ((uint64_t)((double)pairs[i] * bits) + 7) / 8;
   }
@@ -317,13 +319,13 @@ int q_wsum_builder_finish(q_wsum_builder *b, uint64_t budget, q_buf *out,
   /* Pass 2: the filters. */
   uint8_t *filters = (uint8_t *)out->data + out->len;
   const uint8_t *offsets =
-      (const uint8_t *)out->data + start + QWS_HEAD + 4 * distinct;
+      (const uint8_t *)out->data + start + QWS_HEAD + QWS_HASH * distinct;
   for (uint32_t i = 0; i < n && status == QUIRE_OK; i++) {
     const uint8_t *h = NULL;
     uint32_t count = 0;
     status = reader_next(&r, &h, &count, msg);
-    uint64_t at = ld64(offsets + 8 * (size_t)i);
-    uint64_t m = (ld64(offsets + 8 * ((size_t)i + 1)) - at) * 8;
+    uint64_t at = ld64(offsets + QWS_OFFSET * (size_t)i);
+    uint64_t m = (ld64(offsets + QWS_OFFSET * ((size_t)i + 1)) - at) * 8;
     for (uint32_t j = 0; status == QUIRE_OK && m && j < count; j++) {
       uint32_t v;
       memcpy(&v, h + 4 * j, 4);

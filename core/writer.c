@@ -362,7 +362,7 @@ int q_writer_write(quire_writer *w, const void *data, size_t len) {
 int q_writer_record_block(quire_writer *w, int kind, uint64_t offset,
                           size_t csize, uint32_t usize, uint32_t crc,
                           uint32_t first_doc, uint32_t docs, uint32_t flags) {
-  uint8_t rec[64] = {0};
+  uint8_t rec[QB_SIZE] = {0};
   wblock *b = kind == 0 ? &w->text : &w->meta;
   st32(rec + QB_FLAGS, flags);
   st64(rec + QB_OFFSET, offset);
@@ -371,7 +371,7 @@ int q_writer_record_block(quire_writer *w, int kind, uint64_t offset,
   st32(rec + QB_CRC, crc);
   st32(rec + QB_FIRST_DOC, first_doc);
   st32(rec + QB_DOCS, docs);
-  size_t width = kind == 0 ? 64 : 32;
+  size_t width = kind == 0 ? QB_SIZE : QMB_SIZE;
   if (q_buf_append(&b->table, rec, width) != QUIRE_OK)
     return q_writer_fail(w, QUIRE_ENOMEM, "out of memory for the block table");
   b->count++;
@@ -545,9 +545,9 @@ static int emit_document(quire_writer *w, const wdoc *d, const wfields *f) {
   q_buf_append(&w->text.data, "", 1);
   w->text.docs++;
   uint8_t head[QF_META_HEAD];
-  st32(head, d->title_len);
-  st32(head + 4, d->author_len);
-  st32(head + 8, d->url_len);
+  st32(head + QM_TITLE_LEN, d->title_len);
+  st32(head + QM_AUTHOR_LEN, d->author_len);
+  st32(head + QM_URL_LEN, d->url_len);
   q_buf_append(&w->meta.data, head, sizeof head);
   q_buf_append(&w->meta.data, f->title, d->title_len);
   q_buf_append(&w->meta.data, "", 1);
@@ -643,13 +643,13 @@ static int train_dictionaries(quire_writer *w, uint64_t count) {
     size_t fields = (size_t)d->title_len + d->author_len + d->url_len;
     size_t take =
         d->text_len < Q_SAMPLE_DOC_MAX ? d->text_len : Q_SAMPLE_DOC_MAX;
-    status = read_spill(w, d->spill_offset + 16, &one, fields + take);
+    status = read_spill(w, d->spill_offset + Q_SPILL_HEAD, &one, fields + take);
     if (status != QUIRE_OK)
       break;
     uint8_t head[QF_META_HEAD];
-    st32(head, d->title_len);
-    st32(head + 4, d->author_len);
-    st32(head + 8, d->url_len);
+    st32(head + QM_TITLE_LEN, d->title_len);
+    st32(head + QM_AUTHOR_LEN, d->author_len);
+    st32(head + QM_URL_LEN, d->url_len);
     const char *t = one.data;
     if (q_buf_append(&text, t + fields, take) != QUIRE_OK ||
         q_buf_append(&meta, head, sizeof head) != QUIRE_OK ||
@@ -723,11 +723,11 @@ static int spill_append(quire_writer *w, const void *data, size_t len) {
 
 static int spill_document(quire_writer *w, wdoc *d, const wfields *f) {
   d->spill_offset = w->spill_size;
-  uint8_t head[16];
-  st32(head, d->title_len);
-  st32(head + 4, d->author_len);
-  st32(head + 8, d->url_len);
-  st32(head + 12, d->text_len);
+  uint8_t head[Q_SPILL_HEAD];
+  st32(head + QM_TITLE_LEN, d->title_len);
+  st32(head + QM_AUTHOR_LEN, d->author_len);
+  st32(head + QM_URL_LEN, d->url_len);
+  st32(head + Q_SPILL_TEXT_LEN, d->text_len);
   int status = spill_append(w, head, sizeof head);
   if (status == QUIRE_OK)
     status = spill_append(w, f->title, d->title_len);
@@ -1053,7 +1053,7 @@ static int replay(quire_writer *w, const uint64_t *order, uint64_t count,
     const wdoc *d = &w->docs[order ? order[k] : k];
     size_t len =
         (size_t)d->title_len + d->author_len + d->url_len + d->text_len;
-    status = read_spill(w, d->spill_offset + 16, &record, len);
+    status = read_spill(w, d->spill_offset + Q_SPILL_HEAD, &record, len);
     if (status != QUIRE_OK)
       break;
     wfields f;
@@ -1103,7 +1103,7 @@ static void finish_rows_and_blocks(quire_writer *w, const uint32_t *rank,
   *min_date = INT64_MAX;
   *max_date = INT64_MIN;
   for (uint32_t b = 0; b < w->text.count; b++) {
-    uint8_t *rec = (uint8_t *)w->text.table.data + (size_t)b * 64;
+    uint8_t *rec = (uint8_t *)w->text.table.data + (size_t)b * QB_SIZE;
     uint32_t first = ld32(rec + QB_FIRST_DOC), docs = ld32(rec + QB_DOCS);
     int64_t lo = INT64_MAX, hi = INT64_MIN;
     uint32_t smin = QF_NO_SOURCE, smax = 0;
@@ -1140,22 +1140,23 @@ static void finish_rows_and_blocks(quire_writer *w, const uint32_t *rank,
  * footer. */
 static int write_section_at(quire_writer *w, uint8_t *entry, const void *data,
                             uint64_t len, uint32_t width) {
-  st64(entry, w->out_pos);
-  st64(entry + 8, len);
-  st32(entry + 16, width);
+  st64(entry + QSE_OFFSET, w->out_pos);
+  st64(entry + QSE_LENGTH, len);
+  st32(entry + QSE_WIDTH, width);
   int status = len ? q_writer_write(w, data, (size_t)len) : QUIRE_OK;
   uint64_t chunks = (len + QF_CHUNK - 1) / QF_CHUNK;
-  uint8_t *table = q_malloc((size_t)chunks * 4);
+  uint8_t *table = q_malloc((size_t)chunks * QF_CRC_SIZE);
   if (!table)
     return q_writer_fail(w, QUIRE_ENOMEM, "out of memory for checksums");
   for (uint64_t c = 0; c < chunks; c++) {
     uint64_t start = c * QF_CHUNK;
     uint64_t n = len - start < QF_CHUNK ? len - start : QF_CHUNK;
-    st32(table + c * 4, q_crc32((const uint8_t *)data + start, (size_t)n));
+    st32(table + c * QF_CRC_SIZE,
+         q_crc32((const uint8_t *)data + start, (size_t)n));
   }
-  st32(entry + 20, q_crc32(table, (size_t)chunks * 4));
+  st32(entry + QSE_TABLE_CRC, q_crc32(table, (size_t)chunks * QF_CRC_SIZE));
   if (status == QUIRE_OK && chunks)
-    status = q_writer_write(w, table, (size_t)chunks * 4);
+    status = q_writer_write(w, table, (size_t)chunks * QF_CRC_SIZE);
   q_free(table);
   return status;
 }
@@ -1169,18 +1170,18 @@ static int write_section(quire_writer *w, uint8_t *footer, int index,
 
 /* Format 1.1: writes the extension sections (the dictionaries, the writer's
  * settings), then the extension table, whose size goes in the footer. An
- * extension entry holds, from its byte 8, the same fields as a footer
- * entry. */
+ * extension entry holds, from its byte QXE_SECTION, the same fields as a
+ * footer entry. */
 static int write_extensions(quire_writer *w, uint8_t *footer) {
-  uint8_t table[QX_HEAD + 3 * QX_ENTRY + 4] = {0};
+  uint8_t table[QX_HEAD + 3 * QX_ENTRY + QF_CRC_SIZE] = {0};
   uint32_t count = 0;
   q_buf dicts = {0};
   int status = q_writer_dict_section(w, &dicts);
   if (status == QUIRE_OK && dicts.len) {
     uint8_t *e = table + QX_HEAD + count++ * QX_ENTRY;
-    st32(e, QX_DICTIONARIES);
-    st32(e + 4, QXF_REQUIRED);
-    status = write_section_at(w, e + 8, dicts.data, dicts.len, 1);
+    st32(e + QXE_KIND, QX_DICTIONARIES);
+    st32(e + QXE_FLAGS, QXF_REQUIRED);
+    status = write_section_at(w, e + QXE_SECTION, dicts.data, dicts.len, 1);
   }
   q_buf_free(&dicts);
   uint8_t settings[QXW_SIZE] = {0};
@@ -1190,9 +1191,9 @@ static int write_extensions(quire_writer *w, uint8_t *footer) {
   st32(settings + QXW_DICT_SIZE, w->dict_size);
   st32(settings + QXW_META_DICT_SIZE, w->meta_dict_size);
   uint8_t *e = table + QX_HEAD + count++ * QX_ENTRY;
-  st32(e, QX_WRITER);
+  st32(e + QXE_KIND, QX_WRITER);
   if (status == QUIRE_OK)
-    status = write_section_at(w, e + 8, settings, sizeof settings, 1);
+    status = write_section_at(w, e + QXE_SECTION, settings, sizeof settings, 1);
   /* Word summaries, sized to about 2.5% of the file (wordsum.c), then
    * joined with those of copied blocks. */
   q_buf built = {0};
@@ -1210,15 +1211,15 @@ static int write_extensions(quire_writer *w, uint8_t *footer) {
   q_buf_free(&built);
   if (status == QUIRE_OK && w->wordsum_section.len) {
     e = table + QX_HEAD + count++ * QX_ENTRY;
-    st32(e, QX_WORD_SUMMARIES);
-    status = write_section_at(w, e + 8, w->wordsum_section.data,
+    st32(e + QXE_KIND, QX_WORD_SUMMARIES);
+    status = write_section_at(w, e + QXE_SECTION, w->wordsum_section.data,
                               w->wordsum_section.len, 1);
   }
-  memcpy(table, QX_MAGIC, 8);
-  st32(table + 8, count);
-  st32(table + 12, QX_ENTRY);
-  size_t size = QX_HEAD + count * QX_ENTRY + 4;
-  st32(table + size - 4, q_crc32(table, size - 4));
+  memcpy(table, QX_MAGIC, QF_MAGIC_SIZE);
+  st32(table + QX_COUNT, count);
+  st32(table + QX_WIDTH, QX_ENTRY);
+  size_t size = QX_HEAD + count * QX_ENTRY + QF_CRC_SIZE;
+  st32(table + size - QF_CRC_SIZE, q_crc32(table, size - QF_CRC_SIZE));
   if (status == QUIRE_OK)
     status = q_writer_write(w, table, size);
   st32(footer + QFT_EXT_SIZE, (uint32_t)size);
@@ -1255,7 +1256,7 @@ static int write_indexes(quire_writer *w, uint8_t *footer,
   uint32_t ns = w->source_count;
   uint64_t *starts = q_calloc((size_t)ns + 1, sizeof *starts);
   uint8_t *names_sorted = q_malloc(w->names.len + ns);
-  uint8_t *table = q_calloc(ns ? ns : 1, 24);
+  uint8_t *table = q_calloc(ns ? ns : 1, QSRC_SIZE);
   entry *lists = q_malloc((size_t)n * sizeof *lists);
   entry *dates = q_malloc((size_t)n * sizeof *dates);
   int status = QUIRE_OK;
@@ -1274,7 +1275,7 @@ static int write_indexes(quire_writer *w, uint8_t *footer,
     memcpy(names_sorted + name_pos, w->names.data + src->name_offset,
            src->name_len);
     names_sorted[name_pos + src->name_len] = '\0';
-    uint8_t *rec = table + (size_t)s * 24;
+    uint8_t *rec = table + (size_t)s * QSRC_SIZE;
     st64(rec + QSRC_NAME_OFFSET, name_pos);
     st64(rec + QSRC_LIST_START, starts[s]);
     st32(rec + QSRC_NAME_LEN, src->name_len);
@@ -1292,23 +1293,27 @@ static int write_indexes(quire_writer *w, uint8_t *footer,
       lists[starts[s]++] = e;
   }
   /* starts[s] now ends source s: sort each source's run by date. The
-   * entries are stored in place, 4 bytes each, over the 16-byte pairs. */
+   * entries are stored in place, QF_INDEX_ENTRY bytes each, over the
+   * 16-byte pairs. */
   uint8_t *list_out = (uint8_t *)lists, *date_out = (uint8_t *)dates;
   for (uint32_t s = 0; s < ns; s++) {
-    uint64_t begin = ld64(table + (size_t)s * 24 + QSRC_LIST_START);
+    uint64_t begin = ld64(table + (size_t)s * QSRC_SIZE + QSRC_LIST_START);
     qsort(lists + begin, starts[s] - begin, sizeof *lists, compare_entries);
   }
   for (uint64_t i = 0; i < listed; i++)
-    st32(list_out + i * 4, lists[i].doc);
+    st32(list_out + i * QF_INDEX_ENTRY, lists[i].doc);
   store_sorted(dates, (size_t)n, date_out);
 
   status = write_section(w, footer, QS_SOURCE_NAMES, names_sorted, name_pos, 1);
   if (status == QUIRE_OK)
-    status = write_section(w, footer, QS_SOURCES, table, (uint64_t)ns * 24, 24);
+    status = write_section(w, footer, QS_SOURCES, table,
+                           (uint64_t)ns * QSRC_SIZE, QSRC_SIZE);
   if (status == QUIRE_OK)
-    status = write_section(w, footer, QS_SOURCE_LISTS, list_out, listed * 4, 4);
+    status = write_section(w, footer, QS_SOURCE_LISTS, list_out,
+                           listed * QF_INDEX_ENTRY, QF_INDEX_ENTRY);
   if (status == QUIRE_OK)
-    status = write_section(w, footer, QS_DATE_INDEX, date_out, n * 4, 4);
+    status = write_section(w, footer, QS_DATE_INDEX, date_out,
+                           n * QF_INDEX_ENTRY, QF_INDEX_ENTRY);
 done:
   q_free(starts);
   q_free(names_sorted);
@@ -1319,7 +1324,7 @@ done:
 }
 
 static void write_version(const quire_writer *w, uint8_t *p) {
-  memcpy(p, QF_MAGIC, 8);
+  memcpy(p, QF_MAGIC, QF_MAGIC_SIZE);
   st16(p + QH_MAJOR, QUIRE_FORMAT_MAJOR);
   st16(p + QH_MINOR, QUIRE_FORMAT_MINOR);
   /* A file of DEFLATE blocks without dictionaries needs nothing new: a 1.0
@@ -1336,7 +1341,7 @@ static int write_footer_and_header(quire_writer *w, uint8_t *footer,
                                    int64_t max_date) {
   uint64_t file_size = w->out_pos + QF_FOOTER_SIZE;
   write_version(w, footer);
-  memcpy(footer, QF_FOOTER_MAGIC, 8);
+  memcpy(footer, QF_FOOTER_MAGIC, QF_MAGIC_SIZE);
   st32(footer + QFT_SIZE, QF_FOOTER_SIZE);
   st64(footer + QFT_FILE_SIZE, file_size);
   st64(footer + QFT_DOCS, q_writer_rows(w));
@@ -1349,7 +1354,7 @@ static int write_footer_and_header(quire_writer *w, uint8_t *footer,
   sti64(footer + QFT_MAX_DATE, max_date);
   st32(footer + QFT_BLOCK_SIZE, w->block_size);
   st32(footer + QFT_ORDER, (uint32_t)w->order);
-  memcpy(footer + QFT_END, QF_END_MAGIC, 8);
+  memcpy(footer + QFT_END, QF_END_MAGIC, QF_MAGIC_SIZE);
   st32(footer + QFT_CRC, q_crc32(footer, QFT_CRC));
   int status = q_writer_write(w, footer, QF_FOOTER_SIZE);
   if (status != QUIRE_OK)
@@ -1397,10 +1402,10 @@ static int finish_file(quire_writer *w) {
         write_section(w, footer, QS_DOCS, w->rows.data, w->rows.len, QF_ROW);
   if (status == QUIRE_OK)
     status = write_section(w, footer, QS_BLOCKS, w->text.table.data,
-                           (uint64_t)w->text.count * 64, 64);
+                           (uint64_t)w->text.count * QB_SIZE, QB_SIZE);
   if (status == QUIRE_OK)
     status = write_section(w, footer, QS_META_BLOCKS, w->meta.table.data,
-                           (uint64_t)w->meta.count * 32, 32);
+                           (uint64_t)w->meta.count * QMB_SIZE, QMB_SIZE);
   if (status == QUIRE_OK)
     status = write_extensions(w, footer);
   if (status == QUIRE_OK)

@@ -72,7 +72,7 @@ int q_writer_dict_section(quire_writer *w, q_buf *out) {
     return QUIRE_OK;
   size_t lead = QXD_HEAD + w->dict_dir.len;
   uint8_t head[QXD_HEAD] = {0};
-  st32(head, (uint32_t)(w->dict_dir.len / QXD_ENTRY));
+  st32(head + QXD_COUNT, (uint32_t)(w->dict_dir.len / QXD_ENTRY));
   if (q_buf_append(out, head, sizeof head) != QUIRE_OK ||
       q_buf_append(out, w->dict_dir.data, w->dict_dir.len) != QUIRE_OK ||
       q_buf_append(out, w->dict_bytes.data, w->dict_bytes.len) != QUIRE_OK)
@@ -181,8 +181,9 @@ static int register_corpus(quire_writer *w, const quire_corpus *c,
   memset(wc, 0, sizeof *wc);
   wc->c = c;
   wc->dict_count = q_dict_count(c);
-  wc->sources = q_malloc((size_t)(c->sources ? c->sources : 1) * 4);
-  wc->dicts = q_calloc((size_t)wc->dict_count + 1, 4);
+  wc->sources =
+      q_malloc((size_t)(c->sources ? c->sources : 1) * sizeof *wc->sources);
+  wc->dicts = q_calloc((size_t)wc->dict_count + 1, sizeof *wc->dicts);
   if (!wc->sources || !wc->dicts) {
     corpus_free(wc);
     return q_writer_fail(w, QUIRE_ENOMEM, "out of memory");
@@ -193,7 +194,8 @@ static int register_corpus(quire_writer *w, const quire_corpus *c,
   w->corpus_count++;
   /* Sources are interned when a copied document names them, so that a
    * shard lists only its own. */
-  memset(wc->sources, 0xFF, (size_t)(c->sources ? c->sources : 1) * 4);
+  memset(wc->sources, 0xFF,
+         (size_t)(c->sources ? c->sources : 1) * sizeof *wc->sources);
   *out = wc;
   return QUIRE_OK;
 }
@@ -395,8 +397,8 @@ static int block_raw_size(quire_writer *w, const quire_corpus *c, uint32_t b,
       break;
     }
     const uint8_t *head = (const uint8_t *)meta->data + at;
-    *raw += (uint64_t)ld32(head) + ld32(head + 4) + ld32(head + 8) +
-            ld32(row + QD_LENGTH);
+    *raw += (uint64_t)ld32(head + QM_TITLE_LEN) + ld32(head + QM_AUTHOR_LEN) +
+            ld32(head + QM_URL_LEN) + ld32(row + QD_LENGTH);
     const char *name;
     size_t len = 0;
     uint32_t s = ld32(row + QD_SOURCE);

@@ -253,7 +253,7 @@ int q_plan_make(const quire_corpus *c, const quire_filter *f, q_plan *plan,
       return QUIRE_ECORRUPT;
     uint64_t begin = ld64(rec + QSRC_LIST_START);
     uint64_t docs = ld32(rec + QSRC_DOCS);
-    uint64_t entries = c->sec[QS_SOURCE_LISTS].length / 4;
+    uint64_t entries = c->sec[QS_SOURCE_LISTS].length / QF_INDEX_ENTRY;
     if (begin > entries || docs > entries - begin)
       return q_damage(c, msg,
                       "source table: source %u lists impossible "

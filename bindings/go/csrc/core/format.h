@@ -19,8 +19,10 @@
 #define QF_MAGIC "QUIRE\0\r\n"     /* first 8 bytes of the file */
 #define QF_END_MAGIC "QUIREEND"    /* last 8 bytes of the file */
 #define QF_FOOTER_MAGIC "QUIREFTR" /* first 8 bytes of the footer */
+#define QF_MAGIC_SIZE 8 /* every magic of the format, QX_MAGIC included */
 #define QF_HEADER_SIZE 64
 #define QF_FOOTER_SIZE 288
+#define QF_CRC_SIZE 4 /* a u32 crc32 */
 
 /* Flag bits. A reader refuses a file with a required bit it does not know
  * and ignores optional bits it does not know. Version 1.0 defines none.
@@ -79,7 +81,11 @@
  * bytes of the section (the last chunk may be shorter), follows the
  * section's bytes directly. */
 #define QF_SECTION_ENTRY 24
-#define QF_CHUNK 4096
+#define QSE_OFFSET 0
+#define QSE_LENGTH 8
+#define QSE_WIDTH 16
+#define QSE_TABLE_CRC 20
+#define QF_CHUNK 4096 /* section bytes per QF_CRC_SIZE entry of its table */
 
 enum {
   QS_SOURCE_NAMES, /* width 1: the source names, concatenated */
@@ -97,17 +103,19 @@ enum {
         "document table", "text block table", "metadata block table"           \
   }
 #define QS_WIDTHS                                                              \
-  { 1, 24, 4, 4, 32, 64, 32 }
+  { 1, QSRC_SIZE, QF_INDEX_ENTRY, QF_INDEX_ENTRY, QF_ROW, QB_SIZE, QMB_SIZE }
 
 /* QS_SOURCES record. */
 #define QSRC_NAME_OFFSET 0 /* u64 into QS_SOURCE_NAMES */
 #define QSRC_LIST_START 8  /* u64 first entry in QS_SOURCE_LISTS */
 #define QSRC_NAME_LEN 16   /* u32 */
 #define QSRC_DOCS 20       /* u32 */
+#define QSRC_SIZE 24       /* bytes in a record */
 
 /* QS_SOURCE_LISTS and QS_DATE_INDEX records: a u32 document number. The
  * documents are ordered by their row's date (undated first), then number;
  * searches read the date from the row, which keeps the indexes small. */
+#define QF_INDEX_ENTRY 4
 
 /* QS_DOCS record. */
 #define QD_DATE 0    /* i64 UTC seconds, QUIRE_NO_DATE when undated */
@@ -126,6 +134,9 @@ enum {
 
 /* A metadata record: u32 title length, u32 author length, u32 url length,
  * then the three strings. */
+#define QM_TITLE_LEN 0
+#define QM_AUTHOR_LEN 4
+#define QM_URL_LEN 8
 #define QF_META_HEAD 12 /* then title, NUL, author, NUL, url, NUL */
 
 /* QS_BLOCKS record. */
@@ -141,11 +152,13 @@ enum {
 #define QB_MIN_SOURCE 48  /* u32, QF_NO_SOURCE when no document has one */
 #define QB_MAX_SOURCE 52  /* u32 */
 #define QB_SOURCE_BITS 56 /* u64: bit (source % 64) set for each source */
+#define QB_SIZE 64        /* bytes in a record */
 
 /* QS_META_BLOCKS record: the first 32 bytes of a QS_BLOCKS record (its
  * QB_FLAGS was "reserved, 0" in 1.0 and means the same as in QS_BLOCKS).
  * Metadata block i holds the title, author and url of exactly the documents
  * of text block i. */
+#define QMB_SIZE 32
 
 /* QB_FLAGS: bits 0-7 the codec, bits 8-31 the dictionary number (1-based
  * index into the QX_DICTIONARIES directory; 0 = none). A block is thereby
@@ -190,8 +203,13 @@ enum {
  * with a new QF_REQ_* header bit too, so that 1.0 readers (which never read
  * this table) refuse it. */
 #define QX_MAGIC "QUIRESEC"
+#define QX_COUNT 8  /* u32 entry count */
+#define QX_WIDTH 12 /* u32 entry width */
 #define QX_HEAD 16
 #define QX_ENTRY 32
+#define QXE_KIND 0
+#define QXE_FLAGS 4
+#define QXE_SECTION 8 /* a section entry (QSE_*), as in the footer */
 #define QX_MAX_ENTRIES 64
 #define QXF_REQUIRED 0x1u
 
@@ -215,6 +233,7 @@ enum {
  * the entry's bounds, the crc32, the id and that zstd accepts the
  * dictionary before any block uses it; a bad dictionary loses exactly the
  * blocks that name it. */
+#define QXD_COUNT 0
 #define QXD_HEAD 8
 #define QXD_ENTRY 24
 #define QXD_ID 0
@@ -238,6 +257,29 @@ enum {
 #define QXW_DICT_SIZE 12
 #define QXW_META_DICT_SIZE 16
 #define QXW_SIZE 20
+
+/* QX_WORD_SUMMARIES, width 1 (wordsum.c; docs/FORMAT.md, "Word summaries"):
+ *   0   "QUIREWSM"
+ *   8   u32 n, the number of text blocks it describes
+ *   12  u32 k, bit positions per word (1 to QWS_MAX_K)
+ *   16  u32 f, the number of frequent words
+ *   20  u32 the block count above which a word was counted frequent
+ *   24  f u32 hashes of the frequent words, ascending, distinct
+ *   ..  n + 1 u64 offsets of each block's filter from the first filter's
+ *       first byte, non-decreasing (the last is the filters' total size)
+ *   ..  the filters: block i's is bytes [offset i, offset i + 1), a Bloom
+ *       filter of m = 8 * its size bits (bit b is bit b % 8 of byte b / 8)
+ * A frequent word is in no filter; every other word of block i's texts and
+ * titles is in filter i. A filter of size 0 holds no word. */
+#define QWS_MAGIC "QUIREWSM"
+#define QWS_BLOCKS 8
+#define QWS_K 12
+#define QWS_FREQUENT 16
+#define QWS_THRESHOLD 20
+#define QWS_HEAD 24
+#define QWS_HASH 4   /* bytes of a frequent word's hash */
+#define QWS_OFFSET 8 /* bytes of a filter's offset */
+#define QWS_MAX_K 16
 
 /* ---- little-endian access --------------------------------------------------
  */

@@ -45,8 +45,9 @@ static int check_table(const quire_corpus *c, const q_section *sec, char *msg) {
       atomic_load_explicit(sec->table_state, memory_order_acquire);
   if (state == Q_UNCHECKED) {
     const uint8_t *table = c->data + sec->offset + sec->length;
-    state = q_crc32(table, (size_t)sec->chunks * 4) == sec->table_crc ? Q_GOOD
-                                                                      : Q_BAD;
+    state = q_crc32(table, (size_t)sec->chunks * QF_CRC_SIZE) == sec->table_crc
+                ? Q_GOOD
+                : Q_BAD;
     atomic_store_explicit(sec->table_state, state, memory_order_release);
   }
   if (state == Q_BAD)
@@ -65,7 +66,8 @@ static int check_chunk(const quire_corpus *c, const q_section *sec,
     uint64_t start = chunk * QF_CHUNK;
     uint64_t len =
         sec->length - start < QF_CHUNK ? sec->length - start : QF_CHUNK;
-    uint32_t want = ld32(c->data + sec->offset + sec->length + chunk * 4);
+    uint32_t want =
+        ld32(c->data + sec->offset + sec->length + chunk * QF_CRC_SIZE);
     state = q_crc32(c->data + sec->offset + start, (size_t)len) == want ? Q_GOOD
                                                                         : Q_BAD;
     atomic_store_explicit(&sec->chunk_state[chunk], state,
@@ -130,7 +132,7 @@ uint32_t q_dict_count(const quire_corpus *c) {
   const uint8_t *head = q_section_bytes(c, sec, 0, QXD_HEAD, NULL);
   if (!head)
     return 0;
-  uint32_t n = ld32(head);
+  uint32_t n = ld32(head + QXD_COUNT);
   return n <= c->dict_slots ? n : 0;
 }
 
@@ -144,7 +146,7 @@ static int dict_check(const quire_corpus *c, uint32_t number, q_dict_info *out,
   const uint8_t *head = q_section_bytes(c, sec, 0, QXD_HEAD, msg);
   if (!head)
     return WHY_ENTRY;
-  uint32_t count = ld32(head);
+  uint32_t count = ld32(head + QXD_COUNT);
   if (count > c->dict_slots)
     return WHY_ENTRY;
   if (number > count)
@@ -358,7 +360,7 @@ static int check_version(quire_corpus *c, const uint8_t *p, const char *where) {
 
 static int parse_header(quire_corpus *c) {
   const uint8_t *h = c->data;
-  if (c->size < 8 || memcmp(h, QF_MAGIC, 8) != 0)
+  if (c->size < QF_MAGIC_SIZE || memcmp(h, QF_MAGIC, QF_MAGIC_SIZE) != 0)
     return open_fail(c, QUIRE_ENOTQUIRE, "not a quire file (bad magic)");
   if (c->size < QF_HEADER_SIZE)
     return open_fail(c, QUIRE_ECORRUPT, "file is truncated: %zu bytes",
@@ -380,29 +382,30 @@ static int parse_header(quire_corpus *c) {
 static int parse_sections(quire_corpus *c, const uint8_t *f) {
   static const uint32_t widths[QS_COUNT] = QS_WIDTHS;
   const uint64_t expected[QS_COUNT] = {0,
-                                       c->sources * 24,
+                                       c->sources * QSRC_SIZE,
                                        0,
-                                       c->docs * 4,
+                                       c->docs * QF_INDEX_ENTRY,
                                        c->docs * QF_ROW,
-                                       c->blocks * 64,
-                                       c->meta_blocks * 32};
+                                       c->blocks * QB_SIZE,
+                                       c->meta_blocks * QMB_SIZE};
   uint64_t data_end = c->size - QF_FOOTER_SIZE;
   for (int s = 0; s < QS_COUNT; s++) {
     const uint8_t *e = f + QFT_SECTIONS + s * QF_SECTION_ENTRY;
     q_section *sec = &c->sec[s];
     sec->name = section_names[s];
-    sec->offset = ld64(e);
-    sec->length = ld64(e + 8);
-    sec->width = ld32(e + 16);
-    sec->table_crc = ld32(e + 20);
+    sec->offset = ld64(e + QSE_OFFSET);
+    sec->length = ld64(e + QSE_LENGTH);
+    sec->width = ld32(e + QSE_WIDTH);
+    sec->table_crc = ld32(e + QSE_TABLE_CRC);
     sec->chunks = (sec->length + QF_CHUNK - 1) / QF_CHUNK;
-    int bad_size = sec->width != widths[s] || sec->length % widths[s] != 0 ||
-                   (s != QS_SOURCE_NAMES && s != QS_SOURCE_LISTS &&
-                    sec->length != expected[s]) ||
-                   (s == QS_SOURCE_LISTS && sec->length > c->docs * 4);
+    int bad_size =
+        sec->width != widths[s] || sec->length % widths[s] != 0 ||
+        (s != QS_SOURCE_NAMES && s != QS_SOURCE_LISTS &&
+         sec->length != expected[s]) ||
+        (s == QS_SOURCE_LISTS && sec->length > c->docs * QF_INDEX_ENTRY);
     if (bad_size || sec->offset < QF_HEADER_SIZE || sec->offset > data_end ||
         sec->length > data_end - sec->offset ||
-        sec->chunks * 4 > data_end - sec->offset - sec->length)
+        sec->chunks * QF_CRC_SIZE > data_end - sec->offset - sec->length)
       return open_fail(c, QUIRE_ECORRUPT, "footer: %s has impossible bounds",
                        section_names[s]);
     if (section_states(sec) != QUIRE_OK)
@@ -419,17 +422,18 @@ static const char *const ext_names[QX_KNOWN_LAST + 1] = {
  * checks as a main section; its bytes must end before the table. */
 static int parse_extension(quire_corpus *c, const uint8_t *e,
                            uint64_t ext_start) {
-  uint32_t kind = ld32(e);
+  uint32_t kind = ld32(e + QXE_KIND);
   q_section *sec = &c->ext[kind];
   if (sec->present)
     return open_fail(c, QUIRE_ECORRUPT, "extension table: %s listed twice",
                      ext_names[kind]);
   sec->present = 1;
   sec->name = ext_names[kind];
-  sec->offset = ld64(e + 8);
-  sec->length = ld64(e + 16);
-  sec->width = ld32(e + 24);
-  sec->table_crc = ld32(e + 28);
+  const uint8_t *entry = e + QXE_SECTION;
+  sec->offset = ld64(entry + QSE_OFFSET);
+  sec->length = ld64(entry + QSE_LENGTH);
+  sec->width = ld32(entry + QSE_WIDTH);
+  sec->table_crc = ld32(entry + QSE_TABLE_CRC);
   sec->chunks = (sec->length + QF_CHUNK - 1) / QF_CHUNK;
   int bad =
       sec->width == 0 || sec->length % sec->width != 0 ||
@@ -438,7 +442,7 @@ static int parse_extension(quire_corpus *c, const uint8_t *e,
       (kind == QX_DICTIONARIES && sec->length < QXD_HEAD);
   if (bad || sec->offset < QF_HEADER_SIZE || sec->offset > ext_start ||
       sec->length > ext_start - sec->offset ||
-      sec->chunks * 4 > ext_start - sec->offset - sec->length)
+      sec->chunks * QF_CRC_SIZE > ext_start - sec->offset - sec->length)
     return open_fail(c, QUIRE_ECORRUPT,
                      "extension table: %s has impossible "
                      "bounds",
@@ -463,23 +467,23 @@ static int parse_extensions(quire_corpus *c, uint32_t size) {
   if (size == 0)
     return QUIRE_OK;
   uint64_t data_end = c->size - QF_FOOTER_SIZE;
-  if (size < QX_HEAD + 4 || size > data_end - QF_HEADER_SIZE)
+  if (size < QX_HEAD + QF_CRC_SIZE || size > data_end - QF_HEADER_SIZE)
     return open_fail(c, QUIRE_ECORRUPT,
                      "footer: extension table has "
                      "impossible bounds");
   uint64_t start = data_end - size;
   const uint8_t *t = c->data + start;
-  uint32_t count = ld32(t + 8), width = ld32(t + 12);
-  if (memcmp(t, QX_MAGIC, 8) != 0 || count > QX_MAX_ENTRIES ||
+  uint32_t count = ld32(t + QX_COUNT), width = ld32(t + QX_WIDTH);
+  if (memcmp(t, QX_MAGIC, QF_MAGIC_SIZE) != 0 || count > QX_MAX_ENTRIES ||
       width < QX_ENTRY || width > 1024 ||
-      QX_HEAD + (uint64_t)count * width + 4 != size)
+      QX_HEAD + (uint64_t)count * width + QF_CRC_SIZE != size)
     return open_fail(c, QUIRE_ECORRUPT, "extension table is damaged");
-  if (q_crc32(t, size - 4) != ld32(t + size - 4))
+  if (q_crc32(t, size - QF_CRC_SIZE) != ld32(t + size - QF_CRC_SIZE))
     return open_fail(c, QUIRE_ECORRUPT,
                      "extension table is damaged (checksum)");
   for (uint32_t i = 0; i < count; i++) {
     const uint8_t *e = t + QX_HEAD + (size_t)i * width;
-    uint32_t kind = ld32(e), flags = ld32(e + 4);
+    uint32_t kind = ld32(e + QXE_KIND), flags = ld32(e + QXE_FLAGS);
     if (kind == 0 || kind > QX_KNOWN_LAST) {
       if (flags & QXF_REQUIRED)
         return open_fail(c, QUIRE_EVERSION,
@@ -504,8 +508,8 @@ static int parse_footer(quire_corpus *c) {
     return open_fail(c, QUIRE_ECORRUPT, "file is truncated: %zu bytes",
                      c->size);
   const uint8_t *f = c->data + c->size - QF_FOOTER_SIZE;
-  if (memcmp(f + QFT_END, QF_END_MAGIC, 8) != 0 ||
-      memcmp(f, QF_FOOTER_MAGIC, 8) != 0)
+  if (memcmp(f + QFT_END, QF_END_MAGIC, QF_MAGIC_SIZE) != 0 ||
+      memcmp(f, QF_FOOTER_MAGIC, QF_MAGIC_SIZE) != 0)
     return open_fail(c, QUIRE_ECORRUPT,
                      "footer not found at the end: file is truncated or "
                      "damaged");

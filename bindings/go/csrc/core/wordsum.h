@@ -1,30 +1,14 @@
 /*
  * wordsum.h: per-block word summaries (wordsum.c): what the writer builds
  * from each text block and its titles, and what cursors ask before reading
- * a block for a filter's terms.
- *
- * The section, all numbers little-endian (docs/FORMAT.md, "Word summaries"):
- *   0   "QUIREWSM"
- *   8   u32 n, the number of text blocks it describes
- *   12  u32 k, bit positions per word (1 to QWS_MAX_K)
- *   16  u32 f, the number of frequent words
- *   20  u32 the block count above which a word was counted frequent
- *   24  f u32 hashes of the frequent words, ascending, distinct
- *   ..  n + 1 u64 offsets of each block's filter from the first filter's
- *       first byte, non-decreasing (the last is the filters' total size)
- *   ..  the filters: block i's is bytes [offset i, offset i + 1), a Bloom
- *       filter of m = 8 * its size bits (bit b is bit b % 8 of byte b / 8)
- * A frequent word is in no filter; every other word of block i's texts and
- * titles is in filter i. A filter of size 0 holds no word.
+ * a block for a filter's terms. The section's layout (QWS_*) is in
+ * format.h.
  */
 #ifndef QUIRE_WORDSUM_H
 #define QUIRE_WORDSUM_H
 
+#include "format.h"
 #include "words.h"
-
-#define QWS_MAGIC "QUIREWSM"
-#define QWS_HEAD 24
-#define QWS_MAX_K 16
 
 /* The 32-bit hash of a folded word: FNV-1a 64 of its bytes, then the
  * murmur3 finalizer, keeping the low 32 bits. */

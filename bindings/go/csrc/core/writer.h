@@ -15,6 +15,12 @@
 #include "wordsum.h"
 #include "wpool.h"
 
+/* A spilled document (clustered order, and input order while sampling):
+ * the lengths of a metadata record (QM_*), the text's length, then title,
+ * author, url and text, without NULs. */
+#define Q_SPILL_TEXT_LEN 12 /* u32 */
+#define Q_SPILL_HEAD 16
+
 /* What the writer keeps of each document until finish. */
 typedef struct wdoc {
   int64_t date;

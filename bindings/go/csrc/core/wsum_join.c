@@ -10,14 +10,14 @@
 
 int q_wsum_view_parse(const uint8_t *bytes, uint64_t len, uint32_t blocks,
                       q_wsum_view *v) {
-  if (!bytes || len < QWS_HEAD || memcmp(bytes, QWS_MAGIC, 8) != 0)
+  if (!bytes || len < QWS_HEAD || memcmp(bytes, QWS_MAGIC, QF_MAGIC_SIZE) != 0)
     return 0;
-  v->n = ld32(bytes + 8);
-  v->k = ld32(bytes + 12);
-  v->f = ld32(bytes + 16);
-  v->threshold = ld32(bytes + 20);
-  uint64_t offsets = QWS_HEAD + 4 * (uint64_t)v->f;
-  uint64_t filters = offsets + 8 * ((uint64_t)v->n + 1);
+  v->n = ld32(bytes + QWS_BLOCKS);
+  v->k = ld32(bytes + QWS_K);
+  v->f = ld32(bytes + QWS_FREQUENT);
+  v->threshold = ld32(bytes + QWS_THRESHOLD);
+  uint64_t offsets = QWS_HEAD + QWS_HASH * (uint64_t)v->f;
+  uint64_t filters = offsets + QWS_OFFSET * ((uint64_t)v->n + 1);
   if (v->n != blocks || v->k < 1 || v->k > QWS_MAX_K || filters > len)
     return 0;
   v->frequent = bytes + QWS_HEAD;
@@ -25,11 +25,12 @@ int q_wsum_view_parse(const uint8_t *bytes, uint64_t len, uint32_t blocks,
   v->filters = bytes + filters;
   v->filters_len = len - filters;
   for (uint32_t i = 1; i < v->f; i++)
-    if (ld32(v->frequent + 4 * (i - 1)) >= ld32(v->frequent + 4 * i))
+    if (ld32(v->frequent + QWS_HASH * (i - 1)) >=
+        ld32(v->frequent + QWS_HASH * i))
       return 0;
   uint64_t last = 0;
   for (uint64_t i = 0; i <= v->n; i++) {
-    uint64_t at = ld64(v->offsets + 8 * i);
+    uint64_t at = ld64(v->offsets + QWS_OFFSET * i);
     if (at < last || at > v->filters_len)
       return 0;
     last = at;
@@ -77,8 +78,9 @@ static const uint8_t *filter_of(const q_wsum_view *views, const int *valid,
     return &anything;
   }
   const q_wsum_view *v = &views[o.part];
-  uint64_t at = ld64(v->offsets + 8 * (uint64_t)o.block);
-  *len = ld64(v->offsets + 8 * (uint64_t)o.block + 8) - at;
+  const uint8_t *offset = v->offsets + QWS_OFFSET * (uint64_t)o.block;
+  uint64_t at = ld64(offset);
+  *len = ld64(offset + QWS_OFFSET) - at;
   return v->filters + at;
 }
 
@@ -103,23 +105,23 @@ int q_wsum_join(const q_wsum_view *views, const int *valid, size_t nviews,
   int status =
       any ? union_frequent(views, used, nviews, &frequent, &f) : QUIRE_OK;
   uint8_t head[QWS_HEAD];
-  memcpy(head, QWS_MAGIC, 8);
-  st32(head + 8, (uint32_t)n);
-  st32(head + 12, k);
-  st32(head + 16, (uint32_t)f);
-  st32(head + 20, threshold);
+  memcpy(head, QWS_MAGIC, QF_MAGIC_SIZE);
+  st32(head + QWS_BLOCKS, (uint32_t)n);
+  st32(head + QWS_K, k);
+  st32(head + QWS_FREQUENT, (uint32_t)f);
+  st32(head + QWS_THRESHOLD, threshold);
   if (any && status == QUIRE_OK)
     status = q_buf_append(out, head, sizeof head);
   for (size_t i = 0; any && status == QUIRE_OK && i < f; i++) {
-    uint8_t word[4];
+    uint8_t word[QWS_HASH];
     st32(word, frequent[i]);
-    status = q_buf_append(out, word, 4);
+    status = q_buf_append(out, word, sizeof word);
   }
   uint64_t at = 0;
   for (size_t i = 0; any && status == QUIRE_OK && i <= n; i++) {
-    uint8_t offset[8];
+    uint8_t offset[QWS_OFFSET];
     st64(offset, at);
-    status = q_buf_append(out, offset, 8);
+    status = q_buf_append(out, offset, sizeof offset);
     if (i < n) {
       uint64_t len;
       filter_of(views, used, plan[i], &len);
