@@ -98,7 +98,7 @@ int q_ahead_take(q_ahead *a, uint32_t block, q_buf *into, char *msg) {
   pthread_mutex_lock(&a->lock);
   if (a->state == IDLE || a->block != block) {
     pthread_mutex_unlock(&a->lock);
-    return QUIRE_ENOTFOUND;
+    return Q_AHEAD_NOT_HELD;
   }
   while (a->state != READY)
     pthread_cond_wait(&a->changed, &a->lock);

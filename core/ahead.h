@@ -24,7 +24,9 @@ void q_ahead_request(q_ahead *ahead, uint32_t block);
 /* If the helper holds or is inflating `block`, waits for it, swaps the
  * inflated bytes into *into (the helper keeps the old buffer for reuse) and
  * returns the status of the inflating (its message in msg). Returns
- * QUIRE_ENOTFOUND when the helper does not have that block. */
+ * Q_AHEAD_NOT_HELD (no QUIRE_* status) when the helper does not have that
+ * block. */
+enum { Q_AHEAD_NOT_HELD = 1 };
 int q_ahead_take(q_ahead *ahead, uint32_t block, q_buf *into, char *msg);
 
 #endif

@@ -742,8 +742,12 @@ static int spill_document(quire_writer *w, wdoc *d, const wfields *f) {
   return status;
 }
 
-/* Checks one string argument: its length and its UTF-8. With the replace
- * policy an invalid string is repaired into w->repaired at *slot. */
+/* What check_string() says of a string it does not refuse (a refusal is a
+ * negative QUIRE_E* status). */
+enum { Q_STRING_VALID = QUIRE_OK, Q_STRING_NEEDS_REPAIR = 1 };
+
+/* Checks one string argument: its length and its UTF-8. Under the replace
+ * policy invalid UTF-8 is Q_STRING_NEEDS_REPAIR (repair_strings()). */
 static int check_string(quire_writer *w, const char *name, const char **data,
                         size_t *len, size_t limit) {
   if (!*data && *len)
@@ -756,12 +760,12 @@ static int check_string(quire_writer *w, const char *name, const char **data,
                   name, *len, limit);
   size_t bad = q_utf8_valid(*data, *len);
   if (bad == *len)
-    return QUIRE_OK;
+    return Q_STRING_VALID;
   if (w->utf8_policy == QUIRE_UTF8_REJECT)
     return q_fail(w->msg, QUIRE_EUTF8,
                   "%s is not valid UTF-8 (byte 0x%02x at offset %zu)", name,
                   (unsigned char)(*data)[bad], bad);
-  return QUIRE_ROW; /* needs repair */
+  return Q_STRING_NEEDS_REPAIR;
 }
 
 /* Repairs the strings that need it into one scratch buffer. Offsets are
@@ -830,9 +834,9 @@ static int add_document(quire_writer *w, const char *source, size_t source_len,
   int needs[5] = {0}, any_repair = 0;
   for (int i = 0; i < 5; i++) {
     int status = check_string(w, names[i], strings[i], lens[i], limits[i]);
-    if (status == QUIRE_ROW)
+    if (status == Q_STRING_NEEDS_REPAIR)
       needs[i] = any_repair = 1;
-    else if (status != QUIRE_OK)
+    else if (status != Q_STRING_VALID)
       return status;
   }
   q_date parsed = {QUIRE_NO_DATE, QUIRE_DATE_NONE, Q_TZ_NONE, 0};

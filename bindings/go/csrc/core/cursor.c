@@ -386,7 +386,7 @@ static int64_t block_after(quire_cursor *cur, const uint8_t *rec) {
 /* Inflates the current document's text block, or takes it from the helper
  * thread, and sets the helper on the block after it. */
 static int load_text_block(quire_cursor *cur, const uint8_t *rec) {
-  int status = QUIRE_ENOTFOUND;
+  int status = Q_AHEAD_NOT_HELD;
   if (cur->ahead)
     status = q_ahead_take(cur->ahead, cur->block, &cur->text, cur->msg);
   if (cur->ahead) {
@@ -394,7 +394,7 @@ static int load_text_block(quire_cursor *cur, const uint8_t *rec) {
     if (next >= 0)
       q_ahead_request(cur->ahead, (uint32_t)next);
   }
-  if (status == QUIRE_ENOTFOUND)
+  if (status == Q_AHEAD_NOT_HELD)
     status = q_block_load(cur->corpus, 0, cur->block, cur->inflater, &cur->text,
                           cur->msg);
   return status;
