@@ -225,7 +225,7 @@ void q_release(const quire_corpus *c, uint64_t offset, uint64_t len) {
   uint64_t start = (offset + page - 1) / page * page;
   uint64_t end = (offset + len) / page * page;
   if (end > start)
-    madvise((uint8_t *)c->map + start, (size_t)(end - start), MADV_DONTNEED);
+    madvise(c->map + start, (size_t)(end - start), MADV_DONTNEED);
 }
 
 /* ---- blocks

@@ -52,7 +52,8 @@ struct quire_corpus {
   char msg[Q_MSG_CAP];
   const uint8_t *data;
   size_t size;
-  void *map; /* data as mmap() gave it, for munmap() and madvise() */
+  uint8_t *map; /* data as mmap() gave it, writable in type (not in
+                   protection) for munmap() and madvise() */
   int mapped;
   int major, minor;
   uint64_t docs, sources, undated, blocks, meta_blocks, raw_size;
