@@ -1,8 +1,10 @@
 /*
- * writer.h: the writer's state, shared by writer.c (documents added one at
- * a time) and writer_copy.c (whole corpora added by copying their
- * compressed blocks: merge and append). Not installed; nothing here is in
- * the ABI.
+ * writer.h: the writer's state, shared by writer.c (the API: options,
+ * documents added one at a time, finishing), writer_blocks.c (cutting and
+ * compressing blocks), writer_spill.c (the spill file, dictionary training,
+ * clustered order), writer_layout.c (sections, footer, header) and
+ * writer_copy.c (whole corpora added by copying their compressed blocks:
+ * merge and append). Not installed; nothing here is in the ABI.
  */
 #ifndef QUIRE_WRITER_H
 #define QUIRE_WRITER_H
@@ -126,7 +128,10 @@ struct quire_writer {
   int base_pending;   /* its blocks are still to be copied */
 };
 
-/* ---- writer.c, for writer_copy.c ---------------------------------------- */
+/* The fields of one document as they go into the file. */
+typedef struct wfields {
+  const char *title, *author, *url, *text;
+} wfields;
 
 /* Fails the writer with status (and what as its message unless NULL).
  * Inline, so that the static analyser sees the status it returns. */
@@ -136,21 +141,10 @@ static inline int q_writer_fail(quire_writer *w, int status, const char *what) {
     q_fail(w->msg, status, "%s", what);
   return status;
 }
+/* ---- writer.c ------------------------------------------------------------ */
+
 /* Fixes the options and makes the compressor, spill file and threads. */
 int q_writer_start(quire_writer *w);
-/* Appends bytes to the output file. */
-int q_writer_write(quire_writer *w, const void *data, size_t len);
-/* Appends the record of a text (kind 0) or metadata (kind 1) block whose
- * compressed bytes were just written at offset. */
-int q_writer_record_block(quire_writer *w, int kind, uint64_t offset,
-                          size_t csize, uint32_t usize, uint32_t crc,
-                          uint32_t first_doc, uint32_t docs, uint32_t flags);
-/* Compresses and writes the blocks being filled, then waits for the
- * helper threads, so that the next block written is the next in the file. */
-int q_writer_flush_all(quire_writer *w);
-/* Input order, first documents still waiting for the dictionaries: trains
- * them on what waits and writes it. */
-int q_writer_end_sampling(quire_writer *w);
 /* Stores in *id the writer's number of source name, adding it if new. */
 int q_writer_source(quire_writer *w, const char *name, size_t len,
                     uint32_t *id);
@@ -161,10 +155,55 @@ int q_writer_add_checked(quire_writer *w, const char *source, size_t source_len,
                          size_t title_len, const char *author,
                          size_t author_len, const char *url, size_t url_len,
                          const char *text, size_t text_len);
+
+/* Tells the progress callback that done of total documents are in blocks;
+ * QUIRE_ECALLBACK (the writer failed) when it asks to stop. */
+int q_writer_report_progress(quire_writer *w, uint64_t done, uint64_t total);
+
+/* ---- writer_blocks.c ----------------------------------------------------- */
+
+/* Appends bytes to the output file. */
+int q_writer_write(quire_writer *w, const void *data, size_t len);
+/* Appends the record of a text (kind 0) or metadata (kind 1) block whose
+ * compressed bytes were just written at offset. */
+int q_writer_record_block(quire_writer *w, int kind, uint64_t offset,
+                          size_t csize, uint32_t usize, uint32_t crc,
+                          uint32_t first_doc, uint32_t docs, uint32_t flags);
+/* Compresses and writes the blocks being filled, then waits for the
+ * helper threads, so that the next block written is the next in the file. */
+int q_writer_flush_all(quire_writer *w);
 /* The number of rows written so far: the next document's number. */
 uint32_t q_writer_rows(const quire_writer *w);
+/* Puts document d into the current blocks and appends its row: it is the
+ * next document of the file. */
+int q_writer_emit_document(quire_writer *w, const wdoc *d, const wfields *f);
+/* Gives up the word summaries (their temporary file failed): the file is
+ * written without them, which changes no result. */
+void q_writer_drop_word_summaries(quire_writer *w);
 
-/* ---- writer_copy.c, for writer.c ---------------------------------------- */
+/* ---- writer_spill.c ------------------------------------------------------ */
+
+/* Appends document d to the spill file, recording where in d. */
+int q_writer_spill_document(quire_writer *w, wdoc *d, const wfields *f);
+/* Text bytes to train the dictionaries on. */
+uint64_t q_writer_sample_budget(const quire_writer *w);
+/* Input order, first documents still waiting for the dictionaries: trains
+ * them on what waits and writes it. */
+int q_writer_end_sampling(quire_writer *w);
+/* Clustered order, at finish: trains the dictionaries, then emits the
+ * spilled documents sorted by source (rank gives the file's number of
+ * each writer source) and date. */
+int q_writer_replay_clustered(quire_writer *w, const uint32_t *rank);
+
+/* ---- writer_layout.c ----------------------------------------------------- */
+
+/* Once every block is written: gives the rows their final source ids
+ * (rank, as above; by_rank its inverse), then writes the indexes and
+ * other sections, the extensions, the footer and the header. */
+int q_writer_write_layout(quire_writer *w, const uint32_t *rank,
+                          const uint32_t *by_rank);
+
+/* ---- writer_copy.c ------------------------------------------------------- */
 
 /* Stores a dictionary in the file's directory once (compared by id and
  * bytes) and gives its number (1-based, as in QB_FLAGS) in *number. */

@@ -1,0 +1,215 @@
+/*
+ * writer_blocks.c: cutting documents into text and metadata blocks,
+ * compressing them (here or on the helper threads) and writing them with
+ * their records; the word summaries of each text block.
+ */
+#include <string.h>
+
+#include "writer.h"
+
+/* Writes bytes at the end of the output file. */
+int q_writer_write(quire_writer *w, const void *data, size_t len) {
+  int status = q_outfile_write(&w->out, data, len, w->msg);
+  if (status != QUIRE_OK)
+    return q_writer_fail(w, status, NULL);
+  w->out_pos += len;
+  return QUIRE_OK;
+}
+
+/* Appends the block's table record once its compressed bytes are written
+ * at offset. The statistics of text blocks are filled in at finish, when the
+ * final source ids are known. */
+int q_writer_record_block(quire_writer *w, int kind, uint64_t offset,
+                          size_t csize, uint32_t usize, uint32_t crc,
+                          uint32_t first_doc, uint32_t docs, uint32_t flags) {
+  uint8_t rec[QB_SIZE] = {0};
+  wblock *b = kind == 0 ? &w->text : &w->meta;
+  st32(rec + QB_FLAGS, flags);
+  st64(rec + QB_OFFSET, offset);
+  st32(rec + QB_CSIZE, (uint32_t)csize);
+  st32(rec + QB_USIZE, usize);
+  st32(rec + QB_CRC, crc);
+  st32(rec + QB_FIRST_DOC, first_doc);
+  st32(rec + QB_DOCS, docs);
+  size_t width = kind == 0 ? QB_SIZE : QMB_SIZE;
+  if (q_buf_append(&b->table, rec, width) != QUIRE_OK)
+    return q_writer_fail(w, QUIRE_ENOMEM, "out of memory for the block table");
+  b->count++;
+  return QUIRE_OK;
+}
+
+/* The flags of a block compressed here. */
+static uint32_t own_flags(const quire_writer *w, int kind) {
+  return QBF_MAKE(w->config.codec, w->dict_number[kind]);
+}
+
+/* Writes a compressed block that the thread pool handed back. */
+static int take_pool_result(quire_writer *w, q_wjob *job) {
+  uint64_t offset = w->out_pos;
+  int status = q_writer_write(w, job->out, job->out_len);
+  if (status == QUIRE_OK)
+    status =
+        q_writer_record_block(w, job->kind, offset, job->out_len, job->in_len,
+                              q_crc32(job->out, job->out_len), job->first_doc,
+                              job->docs, own_flags(w, job->kind));
+  return status;
+}
+
+static int drain_pool(quire_writer *w, int wait_all) {
+  q_wjob *job;
+  while ((job = q_wpool_next_done(w->pool, wait_all)) != NULL) {
+    int status = job->failed
+                     ? q_writer_fail(w, QUIRE_ENOMEM,
+                                     "out of memory compressing a block")
+                     : take_pool_result(w, job);
+    q_wpool_release(w->pool, job);
+    if (status != QUIRE_OK)
+      return status;
+  }
+  return QUIRE_OK;
+}
+
+/* Gives up the word summaries (their temporary file failed): the file is
+ * written without them, which changes no result. */
+void q_writer_drop_word_summaries(quire_writer *w) {
+  q_wsum_builder_free(w->wordsum);
+  w->wordsum = NULL;
+  w->wordsum_section.len = 0;
+  w->no_word_summaries = 1;
+  w->msg[0] = '\0';
+}
+
+/* Compresses and writes the block being filled, then empties it. */
+static int flush_block(quire_writer *w, wblock *b) {
+  if (b->docs == 0)
+    return QUIRE_OK;
+  int status = QUIRE_OK;
+  /* The metadata block of these documents is flushed right after. */
+  if (b == &w->text && !w->no_word_summaries) {
+    if (!w->wordsum && q_wsum_builder_new(&w->wordsum) != QUIRE_OK)
+      return q_writer_fail(w, QUIRE_ENOMEM, "out of memory for word summaries");
+    status = q_wsum_builder_block(w->wordsum, b->data.data, b->data.len,
+                                  w->meta.data.data, w->meta.data.len, w->msg);
+    if (status == QUIRE_EIO) { /* no temporary file: no summaries */
+      q_writer_drop_word_summaries(w);
+      status = QUIRE_OK;
+    }
+    if (status != QUIRE_OK)
+      return q_writer_fail(w, status, NULL);
+  }
+  if (b == &w->text) {
+    q_wsum_origin origin = {0, w->built_blocks++};
+    if (q_buf_append(&w->wsum_plan, &origin, sizeof origin) != QUIRE_OK)
+      return q_writer_fail(w, QUIRE_ENOMEM, "out of memory");
+  }
+  if (w->pool) {
+    /* Blocks come back in the order they were queued, so block numbers and
+     * file order stay those of a single thread. */
+    status = q_wpool_submit(w->pool, b == &w->text ? 0 : 1, &b->data,
+                            b->first_doc, b->docs, w->msg);
+    if (status != QUIRE_OK)
+      return q_writer_fail(w, status, NULL);
+    status = drain_pool(w, 0);
+  } else {
+    size_t bound = q_packer_bound(w->packer, b->data.len);
+    w->compressed.len = 0;
+    if (q_buf_reserve(&w->compressed, bound) != QUIRE_OK)
+      return q_writer_fail(w, QUIRE_ENOMEM,
+                           "out of memory compressing a block");
+    size_t csize = q_pack(w->packer, w->config.dict[b == &w->text ? 0 : 1],
+                          b->data.data, b->data.len, w->compressed.data, bound);
+    if (csize == 0)
+      return q_writer_fail(w, QUIRE_ENOMEM, "cannot compress a block");
+    uint64_t offset = w->out_pos;
+    status = q_writer_write(w, w->compressed.data, csize);
+    if (status == QUIRE_OK)
+      status = q_writer_record_block(
+          w, b == &w->text ? 0 : 1, offset, csize, (uint32_t)b->data.len,
+          q_crc32(w->compressed.data, csize), b->first_doc, b->docs,
+          own_flags(w, b == &w->text ? 0 : 1));
+  }
+  b->data.len = 0;
+  b->docs = 0;
+  b->cut++;
+  return status;
+}
+
+/* Cuts the current text and metadata blocks (always together, so that
+ * metadata block i describes the documents of text block i) when a
+ * document of these sizes would take either past the block size, and makes
+ * room for it. */
+static int block_room(quire_writer *w, size_t text_len, size_t meta_len,
+                      uint32_t doc) {
+  if (w->text.docs > 0 && (w->text.data.len + text_len > w->block_size ||
+                           w->meta.data.len + meta_len > w->block_size)) {
+    int status = flush_block(w, &w->text);
+    if (status == QUIRE_OK)
+      status = flush_block(w, &w->meta);
+    if (status != QUIRE_OK)
+      return status;
+  }
+  if (w->text.docs == 0)
+    w->text.first_doc = w->meta.first_doc = doc;
+  if (q_buf_reserve(&w->text.data, text_len) != QUIRE_OK ||
+      q_buf_reserve(&w->meta.data, meta_len) != QUIRE_OK)
+    return q_writer_fail(w, QUIRE_ENOMEM, "out of memory filling a block");
+  return QUIRE_OK;
+}
+
+int q_writer_flush_all(quire_writer *w) {
+  int status = flush_block(w, &w->text);
+  if (status == QUIRE_OK)
+    status = flush_block(w, &w->meta);
+  if (status == QUIRE_OK && w->pool)
+    status = drain_pool(w, 1);
+  return status;
+}
+
+uint32_t q_writer_rows(const quire_writer *w) {
+  return (uint32_t)(w->rows.len / QF_ROW);
+}
+
+/* Puts document d into the current blocks and appends its row: it is the
+ * next document of the file. */
+int q_writer_emit_document(quire_writer *w, const wdoc *d, const wfields *f) {
+  uint32_t doc = q_writer_rows(w);
+  /* Every string is followed by a NUL, so that readers return them in
+   * place, terminated. */
+  size_t meta_len =
+      QF_META_HEAD + (size_t)d->title_len + d->author_len + d->url_len + 3;
+  int status = block_room(w, (size_t)d->text_len + 1, meta_len, doc);
+  if (status == QUIRE_OK && q_buf_reserve(&w->rows, QF_ROW) != QUIRE_OK)
+    status = q_writer_fail(w, QUIRE_ENOMEM, "out of memory for the rows");
+  if (status != QUIRE_OK)
+    return status;
+
+  uint8_t *row = (uint8_t *)w->rows.data + w->rows.len;
+  memset(row, 0, QF_ROW);
+  sti64(row + QD_DATE, d->date);
+  st32(row + QD_SOURCE, d->source); /* renumbered at finish */
+  st32(row + QD_BLOCK, w->text.cut);
+  st32(row + QD_OFFSET, (uint32_t)w->text.data.len);
+  st32(row + QD_LENGTH, d->text_len);
+  st32(row + QD_META_OFFSET, (uint32_t)w->meta.data.len);
+  row[QD_PRECISION] = d->precision;
+  row[QD_TZ_KIND] = d->tz_kind;
+  st16(row + QD_TZ_MINUTES, (uint16_t)d->tz_minutes);
+  w->rows.len += QF_ROW;
+
+  q_buf_append(&w->text.data, f->text, d->text_len);
+  q_buf_append(&w->text.data, "", 1);
+  w->text.docs++;
+  uint8_t head[QF_META_HEAD];
+  st32(head + QM_TITLE_LEN, d->title_len);
+  st32(head + QM_AUTHOR_LEN, d->author_len);
+  st32(head + QM_URL_LEN, d->url_len);
+  q_buf_append(&w->meta.data, head, sizeof head);
+  q_buf_append(&w->meta.data, f->title, d->title_len);
+  q_buf_append(&w->meta.data, "", 1);
+  q_buf_append(&w->meta.data, f->author, d->author_len);
+  q_buf_append(&w->meta.data, "", 1);
+  q_buf_append(&w->meta.data, f->url, d->url_len);
+  q_buf_append(&w->meta.data, "", 1);
+  w->meta.docs++;
+  return QUIRE_OK;
+}
