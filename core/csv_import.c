@@ -80,6 +80,7 @@ typedef struct mapping {
 struct quire_import {
   mapping *maps;
   size_t map_count;
+  size_t map_cap;
   int skip_bad_rows;
   char *base_dir; /* NULL: the CSV file's directory, or "." for buffers */
   quire_progress_fn progress;
@@ -218,14 +219,11 @@ static void fail_run(run *r, int status, const char *fmt, ...) {
 /* ---- the header ---------------------------------------------------------- */
 
 static int add_column_name(run *r, const char *data, size_t len) {
-  if (r->column_count == r->column_cap) {
-    size_t cap = r->column_cap ? r->column_cap * 2 : 16;
-    column *bigger = q_realloc(r->columns, cap * sizeof *bigger);
-    if (!bigger)
-      return QUIRE_ENOMEM;
-    r->columns = bigger;
-    r->column_cap = cap;
-  }
+  column *columns = q_grow(r->columns, &r->column_cap, r->column_count + 1,
+                           sizeof *columns, 16);
+  if (!columns)
+    return QUIRE_ENOMEM;
+  r->columns = columns;
   /* Surrounding blanks are not part of a name ("Title , Body"). */
   while (len > 0 && (*data == ' ' || *data == '\t'))
     data++, len--;
@@ -368,15 +366,14 @@ static int read_text_file(run *r, const char *name, size_t len, char *detail) {
       status = q_fail(detail, QUIRE_ENOMEM, "out of memory");
       break;
     }
-    ssize_t got = read(fd, r->file_text.data + r->file_text.len, READ_CHUNK);
-    if (got < 0 && errno == EINTR)
-      continue;
-    if (got < 0)
+    size_t got = q_io_read(fd, r->file_text.data + r->file_text.len, READ_CHUNK,
+                           Q_IO_HERE);
+    if (got < READ_CHUNK && errno != 0)
       status = q_fail(detail, QUIRE_EIO, "cannot read \"%s\": %s", path,
                       strerror(errno));
-    if (got <= 0)
+    r->file_text.len += got;
+    if (got < READ_CHUNK)
       break;
-    r->file_text.len += (size_t)got;
     if (r->file_text.len > QUIRE_MAX_TEXT_LENGTH)
       status =
           q_fail(detail, QUIRE_ELIMIT, "\"%s\" is over the text limit", path);
@@ -632,22 +629,6 @@ static int run_end(run *r) {
   return r->status;
 }
 
-/* Reads until buf is full or the input ends; returns the bytes read or -1. */
-static ssize_t read_full(int fd, char *buf, size_t cap) {
-  size_t got = 0;
-  while (got < cap) {
-    ssize_t n = read(fd, buf + got, cap - got);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      return -1;
-    if (n == 0)
-      break;
-    got += (size_t)n;
-  }
-  return (ssize_t)got;
-}
-
 static int parse_fd(run *r, int fd) {
   char *chunk = q_malloc(READ_CHUNK);
   if (!chunk) {
@@ -655,12 +636,15 @@ static int parse_fd(run *r, int fd) {
     return run_end(r);
   }
   while (r->status == QUIRE_OK) {
-    ssize_t got = read_full(fd, chunk, READ_CHUNK);
-    if (got < 0)
+    size_t got = q_io_read(fd, chunk, READ_CHUNK, Q_IO_HERE);
+    if (got < READ_CHUNK && errno != 0) {
       fail_run(r, QUIRE_EIO, "cannot read: %s", strerror(errno));
-    if (got <= 0)
       break;
-    run_feed_counted(r, chunk, (size_t)got);
+    }
+    if (got > 0)
+      run_feed_counted(r, chunk, got);
+    if (got < READ_CHUNK)
+      break;
   }
   q_free(chunk);
   report_progress(r, 1);
@@ -706,10 +690,11 @@ int quire_import_map_column(quire_import *imp, const char *name, size_t len,
                   "field %d cannot be imported (expected "
                   "QUIRE_FIELD_SOURCE to QUIRE_FIELD_IGNORE)",
                   field);
-  mapping *bigger = q_realloc(imp->maps, (imp->map_count + 1) * sizeof *bigger);
-  if (!bigger)
+  mapping *maps =
+      q_grow(imp->maps, &imp->map_cap, imp->map_count + 1, sizeof *maps, 8);
+  if (!maps)
     return q_fail(imp->msg, QUIRE_ENOMEM, "out of memory");
-  imp->maps = bigger;
+  imp->maps = maps;
   char *copy = q_strndup(name ? name : "", len);
   if (!copy)
     return q_fail(imp->msg, QUIRE_ENOMEM, "out of memory");
