@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "hardening.h"
+#include "reader.h"
 #include "testutil.h"
 
 #define THREADS 16 /* the most; rounds alternate 8 and 16 threads */
@@ -307,6 +308,75 @@ Test(concurrency, threads_sharing_a_corpus_agree_with_one, .timeout = 600) {
  * still get the same answers, and the corpus one stable message. */
 Test(concurrency, threads_sharing_a_damaged_corpus_agree, .timeout = 600) {
   sharing(1);
+}
+
+/* ---- reading ahead ------------------------------------------------------- */
+
+/* Walks the filter's selection reading every text, jumping now and then to
+ * a random document, with or without the helper thread's queue of blocks
+ * read ahead (ahead.c); the digest covers documents, texts and statuses. */
+static void walk(const quire_corpus *c, int which, int ahead, digest *d) {
+  quire_filter *f = which < 0 ? NULL : hd_make_filter(which);
+  quire_cursor *cur;
+  int status = quire_cursor_open(c, f, &cur);
+  quire_filter_free(f);
+  mix_int(d, status);
+  if (status == QUIRE_OK && ahead)
+    cr_assert_eq(q_cursor_read_ahead(cur), QUIRE_OK);
+  uint64_t rng = 11 + (uint64_t)which;
+  for (int steps = 0; status == QUIRE_OK && steps < 4000; steps++) {
+    int step = quire_cursor_next(cur);
+    mix_int(d, step);
+    if (step == QUIRE_DONE)
+      break;
+    if (step != QUIRE_ROW)
+      continue;
+    mix_int(d, (int64_t)quire_cursor_doc(cur));
+    const char *text;
+    size_t len;
+    int got = quire_cursor_field(cur, QUIRE_FIELD_TEXT, &text, &len);
+    mix_int(d, got);
+    if (got == QUIRE_OK)
+      mix(d, text, len);
+    if (tu_rand(&rng) % 61 == 0) {
+      uint64_t to = tu_rand(&rng) % quire_corpus_doc_count(c);
+      mix_int(d, quire_cursor_seek(cur, to));
+    }
+  }
+  quire_cursor_free(cur);
+}
+
+/* The queue of blocks read ahead changes what is read in no way: through
+ * every filter, jumps back and forth (which empty the queue while the
+ * helper may be inflating), and damage. */
+Test(concurrency, reading_ahead_reads_what_a_plain_cursor_reads,
+     .timeout = 600) {
+  char path[512], msg[512];
+  tu_tmp_path(path, sizeof path, "conc-ahead.quire");
+  cr_assert_eq(
+      hd_write_generated(path, DOCS, 9, QUIRE_ORDER_CLUSTERED, 4096, 1, msg),
+      QUIRE_OK, "%s", msg);
+  size_t len;
+  char *bytes = tu_read_file(path, &len);
+  cr_assert_not_null(bytes);
+  for (int damaged = 0; damaged < 2; damaged++) {
+    if (damaged) /* a byte of the middle text block: its CRC fails */
+      bytes[len / 2] ^= 0x55;
+    quire_corpus *c;
+    cr_assert_eq(quire_corpus_open_buffer(bytes, len, &c), QUIRE_OK);
+    for (int which = -1; which < NFILTERS; which++) {
+      digest plain = {0, 0}, ahead = {0, 0};
+      walk(c, which, 0, &plain);
+      walk(c, which, 1, &ahead);
+      cr_assert_eq(ahead.hash, plain.hash, "filter %d%s: read ahead differs",
+                   which, damaged ? ", damaged" : "");
+      cr_assert_eq(ahead.items, plain.items);
+      cr_assert_gt(plain.items, 3);
+    }
+    quire_corpus_free(c);
+  }
+  free(bytes);
+  unlink(path);
 }
 
 /* ---- writers ------------------------------------------------------------- */

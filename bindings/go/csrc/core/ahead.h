@@ -1,5 +1,5 @@
 /*
- * ahead.h: a helper thread that inflates the next text block a cursor will
+ * ahead.h: a helper thread that inflates the next text blocks a cursor will
  * need while the cursor's own thread works on the current one, so that a
  * long export keeps both cores busy. Used by CSV export; it changes no
  * result, only when the inflating happens.
@@ -17,15 +17,17 @@ int q_ahead_start(q_ahead **out, const quire_corpus *corpus);
 /* Stops the thread and frees everything. NULL is a no-op. */
 void q_ahead_stop(q_ahead *ahead);
 
-/* Asks for text block `block` to be inflated next. Ignored while the helper
- * is busy with another block: the cursor then inflates it itself. */
-void q_ahead_request(q_ahead *ahead, uint32_t block);
+/* Queues text block `block`, of size uncompressed bytes, to be inflated
+ * after those queued before it. Returns 1, or 0 when the queue is full (a
+ * few blocks, a few MiB): ask again after the next q_ahead_take(). */
+int q_ahead_request(q_ahead *ahead, uint32_t block, uint32_t size);
 
-/* If the helper holds or is inflating `block`, waits for it, swaps the
- * inflated bytes into *into (the helper keeps the old buffer for reuse) and
- * returns the status of the inflating (its message in msg). Returns
- * Q_AHEAD_NOT_HELD (no QUIRE_* status) when the helper does not have that
- * block. */
+/* If `block` is the oldest queued, waits until it is inflated, swaps the
+ * inflated bytes into *into (the helper keeps the old buffer for reuse),
+ * takes it off the queue and returns the status of the inflating (its
+ * message in msg). Otherwise (the cursor jumped) empties the queue and
+ * returns Q_AHEAD_NOT_HELD (no QUIRE_* status): the cursor inflates the
+ * block itself and queues what follows it. */
 enum { Q_AHEAD_NOT_HELD = 1 };
 int q_ahead_take(q_ahead *ahead, uint32_t block, q_buf *into, char *msg);
 

@@ -36,7 +36,8 @@ struct quire_cursor {
   q_inflater *inflater;
   q_buf text;
   int64_t text_block; /* -1 when none */
-  q_ahead *ahead;     /* helper thread inflating the next block, or NULL */
+  q_ahead *ahead;     /* helper thread inflating the next blocks, or NULL */
+  int64_t ahead_last; /* the last block queued on it, -1 for none */
   q_buf meta;
   int64_t meta_block_loaded;
   const char *meta_fields[3]; /* title, author, url of the current row */
@@ -353,6 +354,7 @@ int q_cursor_read_ahead(quire_cursor *cur) {
     return QUIRE_EINVAL;
   if (cur->ahead)
     return QUIRE_OK;
+  cur->ahead_last = -1;
   return q_ahead_start(&cur->ahead, cur->corpus);
 }
 
@@ -383,16 +385,32 @@ static int64_t block_after(quire_cursor *cur, const uint8_t *rec) {
   return -1;
 }
 
+/* Queues on the helper thread the blocks the cursor will need after block
+ * rec (the current one, or the last queued), as many as the queue takes. */
+static void fill_ahead(quire_cursor *cur, const uint8_t *rec) {
+  if (cur->ahead_last >= 0)
+    rec = q_record(cur->corpus, QS_BLOCKS, (uint64_t)cur->ahead_last, NULL);
+  while (rec) {
+    int64_t next = block_after(cur, rec);
+    if (next < 0)
+      return;
+    rec = q_record(cur->corpus, QS_BLOCKS, (uint64_t)next, NULL);
+    if (!rec ||
+        !q_ahead_request(cur->ahead, (uint32_t)next, ld32(rec + QB_USIZE)))
+      return;
+    cur->ahead_last = next;
+  }
+}
+
 /* Inflates the current document's text block, or takes it from the helper
- * thread, and sets the helper on the block after it. */
+ * thread, and queues the blocks after it. */
 static int load_text_block(quire_cursor *cur, const uint8_t *rec) {
   int status = Q_AHEAD_NOT_HELD;
-  if (cur->ahead)
-    status = q_ahead_take(cur->ahead, cur->block, &cur->text, cur->msg);
   if (cur->ahead) {
-    int64_t next = block_after(cur, rec);
-    if (next >= 0)
-      q_ahead_request(cur->ahead, (uint32_t)next);
+    status = q_ahead_take(cur->ahead, cur->block, &cur->text, cur->msg);
+    if (status == Q_AHEAD_NOT_HELD) /* the queue is empty: start afresh */
+      cur->ahead_last = -1;
+    fill_ahead(cur, rec);
   }
   if (status == Q_AHEAD_NOT_HELD)
     status = q_block_load(cur->corpus, 0, cur->block, cur->inflater, &cur->text,
