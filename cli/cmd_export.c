@@ -111,7 +111,10 @@ static int configure(quire_export *exp, const export_args *a,
  * selection's count when the library knows it. */
 static int write_export(quire_export *exp, const export_args *a) {
   cli_progress *p = cli_progress_start("exporting", 0);
-  int status = quire_export_set_progress(exp, cli_progress_hook, p);
+  /* Only a drawn line needs the counts (which cost a pass over the
+   * indexes to total). */
+  int status =
+      p ? quire_export_set_progress(exp, cli_progress_hook, p) : QUIRE_OK;
   if (status == QUIRE_OK)
     status = a->xlsx     ? quire_export_to_xlsx(exp, a->output)
              : a->output ? quire_export_to_path(exp, a->output)

@@ -20,6 +20,7 @@
 #include "codec.h"
 #include "format.h"
 #include "quire.h"
+#include "testutil.h" /* tu_writer_add(), inline */
 
 /* Aborts with the failed condition: the fuzz targets' oracle, which the
  * fuzzer and test_fuzz_replay.c both see as a crash. */
@@ -219,20 +220,9 @@ static inline void hd_doc_free(hd_doc *d) {
 }
 
 static inline int hd_add(quire_writer *w, const hd_doc *d) {
-  quire_document doc = QUIRE_DOCUMENT_INIT;
-  doc.source = d->field[0];
-  doc.source_len = d->len[0];
-  doc.date = d->field[1];
-  doc.date_len = d->len[1];
-  doc.title = d->field[2];
-  doc.title_len = d->len[2];
-  doc.author = d->field[3];
-  doc.author_len = d->len[3];
-  doc.url = d->field[4];
-  doc.url_len = d->len[4];
-  doc.text = d->field[5];
-  doc.text_len = d->len[5];
-  return quire_writer_add_document(w, &doc);
+  return tu_writer_add(w, d->field[0], d->len[0], d->field[1], d->len[1],
+                       d->field[2], d->len[2], d->field[3], d->len[3],
+                       d->field[4], d->len[4], d->field[5], d->len[5]);
 }
 
 /* Writes n generated documents to path. Returns QUIRE_OK or the failing

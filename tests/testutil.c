@@ -77,24 +77,3 @@ uint64_t tu_rand(uint64_t *state) {
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
   return z ^ (z >> 31);
 }
-
-int tu_writer_add(quire_writer *w, const char *source, size_t source_len,
-                  const char *date, size_t date_len, const char *title,
-                  size_t title_len, const char *author, size_t author_len,
-                  const char *url, size_t url_len, const char *text,
-                  size_t text_len) {
-  quire_document doc = QUIRE_DOCUMENT_INIT;
-  doc.source = source;
-  doc.source_len = source_len;
-  doc.date = date;
-  doc.date_len = date_len;
-  doc.title = title;
-  doc.title_len = title_len;
-  doc.author = author;
-  doc.author_len = author_len;
-  doc.url = url;
-  doc.url_len = url_len;
-  doc.text = text;
-  doc.text_len = text_len;
-  return quire_writer_add_document(w, &doc);
-}

@@ -27,11 +27,30 @@ int tu_exists(const char *path);
 uint64_t tu_rand(uint64_t *state);
 
 /* Adds one document through quire_writer_add_document(), the fields given
- * as (pointer, length) pairs in the struct's order: the tests' shorthand. */
-int tu_writer_add(quire_writer *w, const char *source, size_t source_len,
-                  const char *date, size_t date_len, const char *title,
-                  size_t title_len, const char *author, size_t author_len,
-                  const char *url, size_t url_len, const char *text,
-                  size_t text_len);
+ * as (pointer, length) pairs in the struct's order: the tests' shorthand.
+ * Inline so that the fuzz targets, which do not link testutil.c, have it
+ * too (hardening.h). */
+static inline int tu_writer_add(quire_writer *w, const char *source,
+                                size_t source_len, const char *date,
+                                size_t date_len, const char *title,
+                                size_t title_len, const char *author,
+                                size_t author_len, const char *url,
+                                size_t url_len, const char *text,
+                                size_t text_len) {
+  quire_document doc = QUIRE_DOCUMENT_INIT;
+  doc.source = source;
+  doc.source_len = source_len;
+  doc.date = date;
+  doc.date_len = date_len;
+  doc.title = title;
+  doc.title_len = title_len;
+  doc.author = author;
+  doc.author_len = author_len;
+  doc.url = url;
+  doc.url_len = url_len;
+  doc.text = text;
+  doc.text_len = text_len;
+  return quire_writer_add_document(w, &doc);
+}
 
 #endif
