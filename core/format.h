@@ -220,7 +220,8 @@ enum {
                             (issue 17); QF_OPT_WORD_SUMMARIES */
   QX_NEAR_DUP = 4,       /* optional, reserved: per-document near-duplicate
                             signatures (issue 13); QF_OPT_NEAR_DUP */
-  QX_KNOWN_LAST = 4
+  QX_WORD_POSTINGS = 5,  /* optional: the documents of each rare word */
+  QX_KNOWN_LAST = 5
 };
 
 /* QX_DICTIONARIES, width 1:
@@ -280,6 +281,28 @@ enum {
 #define QWS_HASH 4   /* bytes of a frequent word's hash */
 #define QWS_OFFSET 8 /* bytes of a filter's offset */
 #define QWS_MAX_K 16
+
+/* QX_WORD_POSTINGS, width 1 (postings.c; docs/FORMAT.md, "Word postings"):
+ *   0   "QUIREWPS"
+ *   8   u32 n, the number of words listed
+ *   12  u32 the largest document count a listed word was allowed
+ *       (informational)
+ *   16  u64 the number of documents of the file it describes
+ *   24  n entries of QWP_ENTRY bytes, ascending by key: u32 key, the
+ *       q_word_hash() of the folded word; u32 offset of its record from
+ *       the first record's first byte
+ *   ..  the records: varint word length (1 to QWP_MAX_WORD), the folded
+ *       word, varint df (at least 1), then df varints: the first document
+ *       number, then the gap (at least 1) to each next one
+ * Varints are unsigned LEB128, at most 10 bytes. A listed word occurs in
+ * the titles or texts of exactly the documents listed, and in no other. */
+#define QWP_MAGIC "QUIREWPS"
+#define QWP_WORDS 8
+#define QWP_MAX_DF 12
+#define QWP_DOCS 16
+#define QWP_HEAD 24
+#define QWP_ENTRY 8
+#define QWP_MAX_WORD 64
 
 /* ---- little-endian access --------------------------------------------------
  */

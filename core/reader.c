@@ -415,8 +415,12 @@ static int parse_sections(quire_corpus *c, const uint8_t *f) {
 }
 
 static const char *const ext_names[QX_KNOWN_LAST + 1] = {
-    "", "dictionaries", "writer settings", "word summaries",
-    "near-duplicate signatures"};
+    "",
+    "dictionaries",
+    "writer settings",
+    "word summaries",
+    "near-duplicate signatures",
+    "word postings"};
 
 /* Sets up one extension section from its table entry, with the same bounds
  * checks as a main section; its bytes must end before the table. */

@@ -26,6 +26,10 @@
 #include "wordsum.h"
 
 uint32_t q_word_hash(const char *folded, size_t len) {
+  return (uint32_t)q_word_hash64(folded, len);
+}
+
+uint64_t q_word_hash64(const char *folded, size_t len) {
   uint64_t h = 0xcbf29ce484222325ull;
   for (size_t i = 0; i < len; i++) {
     h ^= (unsigned char)folded[i];
@@ -36,7 +40,7 @@ uint32_t q_word_hash(const char *folded, size_t len) {
   h ^= h >> 33;
   h *= 0xc4ceb9fe1a85ec53ull;
   h ^= h >> 33;
-  return (uint32_t)h;
+  return h;
 }
 
 uint32_t q_bloom_bit(uint32_t h, uint32_t i, uint64_t m) {
@@ -152,8 +156,12 @@ int q_wsum_builder_block(q_wsum_builder *b, const char *text, size_t text_len,
   }
   if (status != QUIRE_OK)
     return q_fail(msg, QUIRE_ENOMEM, "out of memory summarizing a block");
-  uint32_t *h = (uint32_t *)b->hashes.data;
-  size_t n = b->hashes.len / 4, distinct = 0;
+  return q_wsum_builder_hashes(b, &b->hashes, msg);
+}
+
+int q_wsum_builder_hashes(q_wsum_builder *b, q_buf *hashes, char *msg) {
+  uint32_t *h = (uint32_t *)hashes->data;
+  size_t n = hashes->len / 4, distinct = 0;
   if (n)
     qsort(h, n, 4, compare_u32);
   for (size_t i = 0; i < n; i++)
@@ -239,7 +247,49 @@ static int reader_next(spill_reader *r, const uint8_t **hashes, uint32_t *count,
   return *hashes ? QUIRE_OK : QUIRE_EIO;
 }
 
-int q_wsum_builder_finish(q_wsum_builder *b, uint64_t budget, q_buf *out,
+/* The hashes of the words the postings list, for a quick "is it one". */
+typedef struct key_set {
+  uint32_t *slots; /* 0 is a free slot; key 0 is in has_zero */
+  size_t mask;
+  int has_zero;
+} key_set;
+
+static int key_set_make(key_set *s, const uint32_t *keys, size_t n) {
+  size_t size = 16;
+  while (size < 2 * n)
+    size *= 2;
+  s->mask = size - 1;
+  s->has_zero = 0;
+  s->slots = q_calloc(size, sizeof *s->slots);
+  if (!s->slots)
+    return QUIRE_ENOMEM;
+  for (size_t i = 0; i < n; i++) {
+    if (!keys[i]) {
+      s->has_zero = 1;
+      continue;
+    }
+    size_t j = keys[i] * 0x9E3779B9u & s->mask;
+    while (s->slots[j] && s->slots[j] != keys[i])
+      j = (j + 1) & s->mask;
+    s->slots[j] = keys[i];
+  }
+  return QUIRE_OK;
+}
+
+static int key_set_has(const key_set *s, uint32_t key) {
+  if (!key)
+    return s->has_zero;
+  size_t j = key * 0x9E3779B9u & s->mask;
+  while (s->slots[j]) {
+    if (s->slots[j] == key)
+      return 1;
+    j = (j + 1) & s->mask;
+  }
+  return 0;
+}
+
+int q_wsum_builder_finish(q_wsum_builder *b, uint64_t budget,
+                          const uint32_t *listed, size_t n_listed, q_buf *out,
                           char *msg) {
   uint32_t n = b->blocks;
   if (n == 0)
@@ -248,8 +298,12 @@ int q_wsum_builder_finish(q_wsum_builder *b, uint64_t budget, q_buf *out,
   uint32_t *pairs = q_calloc(n, sizeof *pairs);
   q_buf frequent = {0};
   spill_reader r = {0};
-  int status = pairs ? reader_start(&r, b, msg)
-                     : q_fail(msg, QUIRE_ENOMEM, "out of memory");
+  key_set skip = {0};
+  int status = pairs && key_set_make(&skip, listed, n_listed) == QUIRE_OK &&
+                       (!n_listed || q_buf_append(&frequent, listed,
+                                                  n_listed * 4) == QUIRE_OK)
+                   ? reader_start(&r, b, msg)
+                   : q_fail(msg, QUIRE_ENOMEM, "out of memory");
   uint64_t total = 0;
   /* Pass 1: the frequent words, and the other words of each block. */
   for (uint32_t i = 0; i < n && status == QUIRE_OK; i++) {
@@ -259,6 +313,8 @@ int q_wsum_builder_finish(q_wsum_builder *b, uint64_t budget, q_buf *out,
     for (uint32_t j = 0; status == QUIRE_OK && j < count; j++) {
       uint32_t v;
       memcpy(&v, h + 4 * j, 4);
+      if (key_set_has(&skip, v))
+        continue; /* listed already */
       if (df_estimate(b, v) <= threshold)
         pairs[i]++;
       else if (q_buf_append(&frequent, &v, 4) != QUIRE_OK)
@@ -282,6 +338,7 @@ int q_wsum_builder_finish(q_wsum_builder *b, uint64_t budget, q_buf *out,
     bits = 16;
   /* Under two bits a word, a filter lets most blocks through: no section. */
   if (status != QUIRE_OK || (total && bits < 2)) {
+    q_free(skip.slots);
     q_free(pairs);
     q_buf_free(&frequent);
     q_buf_free(&r.file);
@@ -329,7 +386,7 @@ int q_wsum_builder_finish(q_wsum_builder *b, uint64_t budget, q_buf *out,
     for (uint32_t j = 0; status == QUIRE_OK && m && j < count; j++) {
       uint32_t v;
       memcpy(&v, h + 4 * j, 4);
-      if (df_estimate(b, v) > threshold)
+      if (df_estimate(b, v) > threshold || key_set_has(&skip, v))
         continue;
       for (uint32_t p = 0; p < k; p++) {
         uint32_t bit = q_bloom_bit(v, p, m);
@@ -341,6 +398,7 @@ int q_wsum_builder_finish(q_wsum_builder *b, uint64_t budget, q_buf *out,
     out->len += (size_t)offset;
   else
     out->len = start;
+  q_free(skip.slots);
   q_free(pairs);
   q_buf_free(&frequent);
   q_buf_free(&r.file);

@@ -13,6 +13,7 @@
 #include "dedup.h"
 #include "format.h"
 #include "internal.h"
+#include "postings.h"
 #include "reader.h"
 #include "wordsum.h"
 #include "wpool.h"
@@ -107,9 +108,11 @@ struct quire_writer {
   /* --dedup (dedup.c): documents that duplicate one kept are dropped. */
   q_dedup *dedup;
   uint64_t dropped;
-  /* Word summaries (wordsum.c, issue 17). */
+  /* Word summaries (wordsum.c) and postings (postings.c), issue 17. */
   int no_word_summaries;
-  q_wsum_builder *wordsum; /* made at the first block */
+  q_wsum_builder *wordsum;  /* made at the first block */
+  q_post_builder *postings; /* made at the first block */
+  q_buf word_hashes;        /* the words of the block being summarized */
   q_buf wordsum_section;
   q_buf wsum_plan;       /* per text block written: a q_wsum_origin */
   uint32_t built_blocks; /* text blocks compressed here (not copied) */

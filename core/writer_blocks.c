@@ -74,6 +74,8 @@ static int drain_pool(quire_writer *w, int wait_all) {
 void q_writer_drop_word_summaries(quire_writer *w) {
   q_wsum_builder_free(w->wordsum);
   w->wordsum = NULL;
+  q_post_builder_free(w->postings);
+  w->postings = NULL;
   w->wordsum_section.len = 0;
   w->no_word_summaries = 1;
   w->msg[0] = '\0';
@@ -86,10 +88,18 @@ static int flush_block(quire_writer *w, wblock *b) {
   int status = QUIRE_OK;
   /* The metadata block of these documents is flushed right after. */
   if (b == &w->text && !w->no_word_summaries) {
-    if (!w->wordsum && q_wsum_builder_new(&w->wordsum) != QUIRE_OK)
+    if ((!w->wordsum && q_wsum_builder_new(&w->wordsum) != QUIRE_OK) ||
+        (!w->postings && q_post_builder_new(&w->postings) != QUIRE_OK))
       return q_writer_fail(w, QUIRE_ENOMEM, "out of memory for word summaries");
-    status = q_wsum_builder_block(w->wordsum, b->data.data, b->data.len,
-                                  w->meta.data.data, w->meta.data.len, w->msg);
+    /* One pass over the words feeds both. */
+    w->word_hashes.len = 0;
+    if (q_post_builder_block(
+            w->postings, b->data.data, b->data.len, w->meta.data.data,
+            w->meta.data.len,
+            (const uint8_t *)w->rows.data + (size_t)b->first_doc * QF_ROW,
+            b->first_doc, b->docs, &w->word_hashes) != QUIRE_OK)
+      return q_writer_fail(w, QUIRE_ENOMEM, "out of memory for word summaries");
+    status = q_wsum_builder_hashes(w->wordsum, &w->word_hashes, w->msg);
     if (status == QUIRE_EIO) { /* no temporary file: no summaries */
       q_writer_drop_word_summaries(w);
       status = QUIRE_OK;

@@ -89,7 +89,7 @@ static int write_section(quire_writer *w, uint8_t *footer, int index,
  * extension entry holds, from its byte QXE_SECTION, the same fields as a
  * footer entry. */
 static int write_extensions(quire_writer *w, uint8_t *footer) {
-  uint8_t table[QX_HEAD + 3 * QX_ENTRY + QF_CRC_SIZE] = {0};
+  uint8_t table[QX_HEAD + 4 * QX_ENTRY + QF_CRC_SIZE] = {0};
   uint32_t count = 0;
   q_buf dicts = {0};
   int status = q_writer_dict_section(w, &dicts);
@@ -110,11 +110,21 @@ static int write_extensions(quire_writer *w, uint8_t *footer) {
   st32(e + QXE_KIND, QX_WRITER);
   if (status == QUIRE_OK)
     status = write_section_at(w, e + QXE_SECTION, settings, sizeof settings, 1);
-  /* Word summaries, sized to about 2.5% of the file (wordsum.c), then
-   * joined with those of copied blocks. */
-  q_buf built = {0};
+  /* Postings of the rare words (postings.c) in up to 1.25% of the file,
+   * word summaries (wordsum.c) in the rest of 2.9%, joined with those of
+   * copied blocks (benchmarks/ANALYSIS.md, "Word postings", measures the
+   * split). Copied blocks renumber documents: a file that has any gets no
+   * postings. */
+  q_buf built = {0}, postings = {0}, listed = {0};
+  uint64_t budget = w->out_pos / 1000 * 29;
+  if (status == QUIRE_OK && w->postings && !w->corpus_count &&
+      q_post_builder_finish(w->postings, q_writer_rows(w), w->out_pos / 80,
+                            &postings, &listed) != QUIRE_OK)
+    status = q_writer_fail(w, QUIRE_ENOMEM, "out of memory for word postings");
   if (status == QUIRE_OK && w->wordsum) {
-    status = q_wsum_builder_finish(w->wordsum, w->out_pos / 40, &built, w->msg);
+    status = q_wsum_builder_finish(w->wordsum, budget - postings.len,
+                                   (const uint32_t *)listed.data,
+                                   listed.len / 4, &built, w->msg);
     if (status == QUIRE_EIO) { /* the temporary file failed: none */
       q_writer_drop_word_summaries(w);
       status = QUIRE_OK;
@@ -125,12 +135,20 @@ static int write_extensions(quire_writer *w, uint8_t *footer) {
   if (status == QUIRE_OK && !w->no_word_summaries)
     status = q_writer_wsum_section(w, &built, &w->wordsum_section);
   q_buf_free(&built);
+  q_buf_free(&listed);
   if (status == QUIRE_OK && w->wordsum_section.len) {
     e = table + QX_HEAD + count++ * QX_ENTRY;
     st32(e + QXE_KIND, QX_WORD_SUMMARIES);
     status = write_section_at(w, e + QXE_SECTION, w->wordsum_section.data,
                               w->wordsum_section.len, 1);
   }
+  if (status == QUIRE_OK && postings.len && !w->no_word_summaries) {
+    e = table + QX_HEAD + count++ * QX_ENTRY;
+    st32(e + QXE_KIND, QX_WORD_POSTINGS);
+    status =
+        write_section_at(w, e + QXE_SECTION, postings.data, postings.len, 1);
+  }
+  q_buf_free(&postings);
   memcpy(table, QX_MAGIC, QF_MAGIC_SIZE);
   st32(table + QX_COUNT, count);
   st32(table + QX_WIDTH, QX_ENTRY);

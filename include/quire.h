@@ -662,10 +662,12 @@ QUIRE_API int quire_writer_set_dictionary_size(quire_writer *writer,
 
 /* Sets whether the file gets word summaries (on by default): per text
  * block, a Bloom filter of its words (docs/FORMAT.md, "Word summaries"),
- * about 2.5% of the file, which lets a filter's terms (quire_filter_add_term())
- * skip the blocks that cannot hold them. on 0 leaves them out; such files, like
- * those of older writers, are filtered by reading every candidate block,
- * with the same results. Before the first document only. */
+ * and the documents of the rarest words ("Word postings"), together under
+ * 3% of the file, which let a filter's terms (quire_filter_add_term()) skip
+ * the blocks that cannot hold them, and find a rare word's documents
+ * without reading a block. on 0 leaves them out; such files, like those of
+ * older writers, are filtered by reading every candidate block, with the
+ * same results. Before the first document only. */
 QUIRE_API int quire_writer_set_word_summaries(quire_writer *writer, int on);
 
 /* Sets QUIRE_ORDER_CLUSTERED (default) or QUIRE_ORDER_INPUT. Before the first

@@ -523,7 +523,7 @@ static inline int hd_names_damage(const char *msg) {
       "not a quire", "index entry", "version", "longer than",
       /* format 1.1 */
       "extension table", "dictionar", "writer settings", "word summaries",
-      "near-duplicate"};
+      "near-duplicate", "word postings"};
   for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
     if (strstr(msg, parts[i]))
       return 1;

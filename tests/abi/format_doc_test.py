@@ -217,7 +217,7 @@ def read_sections(f, ft):
     for i in range(count):
         kind, flags, off, length, w, table_crc = struct.unpack_from(
             "<IIQQII", t, 16 + 32 * i)
-        check(kind not in ext and kind in (1, 2, 3), f"extension kind {kind}")
+        check(kind not in ext and kind in (1, 2, 3, 5), f"extension kind {kind}")
         check(flags == (1 if kind == 1 else 0), f"extension {kind} flags")
         check(off == pos and w == 1, f"extension {kind} place and width")
         ext[kind], pos = section_bytes(f, off, length, table_crc,
@@ -396,6 +396,63 @@ def check_word_summaries(s, ft, rows, docs):
                 f"summaries: block {b} lacks word {w!r}")
 
 
+def varint(b, pos, end):
+    """An unsigned LEB128 value and the position after it."""
+    value, shift = 0, 0
+    while True:
+        check(pos < end and shift < 64, "postings: a varint runs past its record")
+        byte = b[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            return value, pos
+
+
+def check_word_postings(s, ft, docs, summaries):
+    """Each listed word is in exactly the documents of its record, and its
+    hash is in the word summaries' frequent list. Returns how many words
+    are listed."""
+    check(s[:8] == b"QUIREWPS" and u64(s, 16) == ft["docs"], "postings head")
+    n, max_df = u32(s, 8), u32(s, 12)
+    records = 24 + 8 * n
+    check(records <= len(s), "postings: entries")
+    entries = [(u32(s, 24 + 8 * i), u32(s, 28 + 8 * i)) for i in range(n)]
+    check([k for k, _ in entries] == sorted(k for k, _ in entries),
+          "postings: keys ascending")
+    check([o for _, o in entries] == sorted(set(o for _, o in entries)),
+          "postings: offsets ascending")
+    where = {}
+    for d, (text, title, _, _) in enumerate(docs):
+        for w in set(summary_words(text.decode()) + summary_words(title.decode())):
+            where.setdefault(w, []).append(d)
+    frequent = set()
+    if summaries is not None:
+        frequent = {u32(summaries, 24 + 4 * i) for i in range(u32(summaries, 16))}
+    for i, (key, off) in enumerate(entries):
+        end = records + (entries[i + 1][1] if i + 1 < n else len(s) - records)
+        pos = records + off
+        length, pos = varint(s, pos, end)
+        check(1 <= length <= 64 and pos + length <= end, "postings: word length")
+        word = s[pos:pos + length].decode()
+        pos += length
+        check(word_hash(word) == key, f"postings: key of {word!r}")
+        df, pos = varint(s, pos, end)
+        check(1 <= df <= max_df, f"postings: df of {word!r}")
+        listed, doc = [], 0
+        for j in range(df):
+            gap, pos = varint(s, pos, end)
+            check(j == 0 or gap >= 1, "postings: gaps")
+            doc += gap
+            listed.append(doc)
+        check(pos == end, f"postings: {word!r}'s record has bytes left over")
+        check(listed == where.get(word, []),
+              f"postings: {word!r} lists {listed}, documents {where.get(word)}")
+        check(summaries is None or key in frequent,
+              f"postings: {word!r} is not in the summaries' frequent list")
+    return n
+
+
 def check_statistics(rec, rows, b):
     dates = [r["date"] for r in rows if r["precision"]]
     srcs = [r["source"] for r in rows if r["source"] != NO_SOURCE]
@@ -495,6 +552,7 @@ def read_corpus(path):
           "QF_OPT_WORD_SUMMARIES set exactly with word summaries")
     if 3 in ext:
         check_word_summaries(ext[3], ft, rows, docs)
+    ft["listed"] = check_word_postings(ext[5], ft, docs, ext.get(3)) if 5 in ext else 0
     check_indexes(sec, ft, rows, sources)
     dated = [r["date"] for r in rows if r["precision"]]
     check(ft["undated"] == len(rows) - len(dated), "footer: undated count")
@@ -612,16 +670,18 @@ def main():
                   0, 8192),
                  ("boundary", boundary_rows(), ["--input-order", "--block-size",
                                                 "4k"], 1, 4096)]
-        dictionaries = 0
+        dictionaries = listed = 0
         for name, rows, options, order, block_size in cases:
             path = pack(quire, work, name, rows, options)
             ft = check_corpus(quire, path, rows, order, block_size)
             check(ft["codec"] == (0 if "deflate" in options else 1),
                   f"{name}: codec")
             dictionaries += ft["dicts"]
+            listed += ft["listed"]
             if name.startswith("dictionary"):
                 check(ft["dicts"] >= 1, f"{name}: no dictionary was trained")
         check(dictionaries >= 2, "dictionaries were read")
+        check(listed >= 10, f"only {listed} words had postings")
         empty = pack(quire, work, "empty", [], ["--input-order"])
         ft, docs = read_corpus(empty)
         check(docs == [] and ft["blocks"] == 0, "an empty corpus")

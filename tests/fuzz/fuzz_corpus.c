@@ -12,6 +12,9 @@
  * order and with the duplicate detection the mode bits pick) into a file
  * under $TMPDIR.
  *
+ * Filters with terms (the words of the first title, one by one and as
+ * any-of terms) reach the word summaries and postings.
+ *
  * Besides the sanitizers, the harness checks the API's promises: statuses
  * from the documented set, a message with every failure, NUL-terminated
  * fields, counts that agree with iteration, and a merge of a whole corpus
@@ -137,6 +140,43 @@ static quire_filter *filter_from(const quire_corpus *c, uint8_t mode) {
   return f;
 }
 
+/* Counts and walks the documents of terms taken from the first title:
+ * each of its first words alone, then all of them as any-of terms. */
+static void explore_terms(const quire_corpus *c) {
+  quire_cursor *cur;
+  const char *title;
+  size_t len;
+  if (quire_cursor_open(c, NULL, &cur) != QUIRE_OK ||
+      quire_cursor_next(cur) != QUIRE_ROW ||
+      quire_cursor_field(cur, QUIRE_FIELD_TITLE, &title, &len) != QUIRE_OK) {
+    quire_cursor_free(cur);
+    return;
+  }
+  quire_filter *any;
+  HD_CHECK(quire_filter_new(&any) == QUIRE_OK);
+  size_t at = 0;
+  for (int words = 0; words < 4 && at < len; words++) {
+    size_t end = at;
+    while (end < len && title[end] != ' ')
+      end++;
+    quire_filter *one;
+    HD_CHECK(quire_filter_new(&one) == QUIRE_OK);
+    if (quire_filter_add_term(one, title + at, end - at) == QUIRE_OK) {
+      uint64_t count;
+      HD_CHECK(clean(quire_corpus_count_matches(c, one, &count)));
+      if (quire_corpus_doc_count(c) <= MAX_DOCS)
+        iterate(c, one);
+      quire_filter_add_any_term(any, title + at, end - at);
+    }
+    quire_filter_free(one);
+    at = end + 1;
+  }
+  uint64_t count;
+  HD_CHECK(clean(quire_corpus_count_matches(c, any, &count)));
+  quire_filter_free(any);
+  quire_cursor_free(cur);
+}
+
 /* Merges c with itself into a temporary file. whole: c verified whole, so
  * a merge that succeeds must be whole too, with every document. */
 static void merge_twice(const quire_corpus *c, uint8_t mode, int whole) {
@@ -207,6 +247,7 @@ static void explore(const quire_corpus *c, uint8_t mode) {
     iterate(c, f);
   }
   seek_some(c);
+  explore_terms(c);
   export_all(c, f, QUIRE_CSV_PLAIN);
   export_all(c, NULL, QUIRE_CSV_EXCEL);
   uint64_t damaged = 0;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ahead.h"
+#include "postings.h"
 #include "reader.h"
 #include "words.h"
 #include "wordsum.h"
@@ -17,6 +18,7 @@ struct quire_cursor {
   uint64_t next;      /* the first document next() looks at */
   uint64_t rows_kept; /* rows from here on may still be resident */
   q_terms *terms;     /* the filter's terms (own copy), or NULL */
+  int postings;       /* Q_POSTINGS_*: what the word postings did */
   /* The terms against the file's word summaries (wordsum.h), or NULL. */
   q_wsum_query *wsum;
   const q_section *wsum_sec;
@@ -183,6 +185,12 @@ int quire_cursor_open(const quire_corpus *c, const quire_filter *f,
                           : q_fail(cur->msg, QUIRE_ENOMEM, "out of memory");
   }
   q_plan_free(&plan);
+  /* The word postings narrow the candidates to the documents of the rare
+   * words of the terms. */
+  if (status == QUIRE_OK && cur->terms &&
+      q_postings_restrict(c, cur->terms, &cur->matches, &cur->postings) !=
+          QUIRE_OK)
+    status = q_fail(cur->msg, QUIRE_ENOMEM, "out of memory");
   if (status == QUIRE_ENOMEM) {
     quire_cursor_free(cur);
     *out = NULL;
@@ -278,7 +286,7 @@ int quire_cursor_next(quire_cursor *cur) {
     cur->next = doc + 1;
     release_rows_behind(cur, doc);
     int status = load_row(cur, doc);
-    if (status != QUIRE_ROW || !cur->terms)
+    if (status != QUIRE_ROW || !cur->terms || cur->postings == Q_POSTINGS_EXACT)
       return status;
     uint64_t first, end;
     if (!wsum_may(cur, cur->block) &&
@@ -553,9 +561,9 @@ int q_count_terms(const quire_corpus *c, const quire_filter *f,
   int status = quire_cursor_open(c, f, &cur);
   uint64_t n = 0;
   /* A helper thread inflating ahead pays when most candidate blocks are
-   * read; when word summaries rule blocks out, the few left are read
-   * faster without waiting on another thread. */
-  if (status == QUIRE_OK && !cur->wsum)
+   * read; when word summaries or postings rule blocks out, the few left are
+   * read faster without waiting on another thread. */
+  if (status == QUIRE_OK && !cur->wsum && cur->postings == Q_POSTINGS_UNUSED)
     status = q_cursor_read_ahead(cur);
   while (status == QUIRE_OK && (status = quire_cursor_next(cur)) == QUIRE_ROW) {
     n++;

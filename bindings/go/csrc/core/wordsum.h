@@ -13,6 +13,8 @@
 /* The 32-bit hash of a folded word: FNV-1a 64 of its bytes, then the
  * murmur3 finalizer, keeping the low 32 bits. */
 uint32_t q_word_hash(const char *folded, size_t len);
+/* The same hash before it is cut to 32 bits. */
+uint64_t q_word_hash64(const char *folded, size_t len);
 
 /* Bit i (0 .. k-1) of a word of hash h in a filter of m bits: the
  * murmur3 32-bit finalizer of (h + i * 0x9E3779B9) mod 2^32, mod m. */
@@ -31,10 +33,17 @@ int q_wsum_builder_new(q_wsum_builder **out);
  * QUIRE_EIO (message in msg). */
 int q_wsum_builder_block(q_wsum_builder *b, const char *text, size_t text_len,
                          const char *meta, size_t meta_len, char *msg);
+/* The same, from the q_word_hash() of the block's words (in any order,
+ * repeats allowed), which it sorts in place. */
+int q_wsum_builder_hashes(q_wsum_builder *b, q_buf *hashes, char *msg);
 /* Appends the section to out, its filters sized to fit in about budget
  * bytes in all; leaves out unchanged (and returns QUIRE_OK) when
- * summaries would not pay: no block, or too few bits per word. */
-int q_wsum_builder_finish(q_wsum_builder *b, uint64_t budget, q_buf *out,
+ * summaries would not pay: no block, or too few bits per word. The n
+ * hashes at listed (ascending, distinct: the words the postings list) are
+ * left out of the filters and put in the frequent list, so that no
+ * reader rules a block out by them. */
+int q_wsum_builder_finish(q_wsum_builder *b, uint64_t budget,
+                          const uint32_t *listed, size_t n, q_buf *out,
                           char *msg);
 void q_wsum_builder_free(q_wsum_builder *b);
 

@@ -226,6 +226,8 @@ void quire_writer_free(quire_writer *w) {
   q_zdict_free(w->zdict[1]);
   q_dedup_free(w->dedup);
   q_wsum_builder_free(w->wordsum);
+  q_post_builder_free(w->postings);
+  q_buf_free(&w->word_hashes);
   q_buf_free(&w->wordsum_section);
   q_free(w);
 }
