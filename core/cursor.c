@@ -172,11 +172,6 @@ int quire_cursor_open(const quire_corpus *c, const quire_filter *f,
     *out = NULL;
     return QUIRE_ENOMEM;
   }
-  if (terms && wsum_open(cur) != QUIRE_OK) {
-    quire_cursor_free(cur);
-    *out = NULL;
-    return QUIRE_ENOMEM;
-  }
   q_plan plan;
   int status = q_plan_make(c, f, &plan, cur->msg);
   if (status == QUIRE_OK && !plan.all) {
@@ -186,10 +181,12 @@ int quire_cursor_open(const quire_corpus *c, const quire_filter *f,
   }
   q_plan_free(&plan);
   /* The word postings narrow the candidates to the documents of the rare
-   * words of the terms. */
+   * words of the terms; unless they settle it, the word summaries then
+   * skip blocks. */
   if (status == QUIRE_OK && cur->terms &&
-      q_postings_restrict(c, cur->terms, &cur->matches, &cur->postings) !=
-          QUIRE_OK)
+      (q_postings_restrict(c, cur->terms, &cur->matches, &cur->postings) !=
+           QUIRE_OK ||
+       (cur->postings != Q_POSTINGS_EXACT && wsum_open(cur) != QUIRE_OK)))
     status = q_fail(cur->msg, QUIRE_ENOMEM, "out of memory");
   if (status == QUIRE_ENOMEM) {
     quire_cursor_free(cur);
