@@ -22,9 +22,8 @@
 #include <string.h>
 #include <time.h>
 
-#include <xlsxwriter.h>
-
 #include "export.h"
+#include "xlsx_lib.h"
 
 /* The first instant a spreadsheet shows as a date, 1900-03-01T00:00:00Z:
  * Excel's day numbers before it count the 29 February 1900 that never was,
@@ -43,6 +42,7 @@ static const double column_widths[Q_COL_COUNT] = {
 /* One run: the workbook being written and where in it. */
 typedef struct book {
   quire_export *exp;
+  const q_xlsx *x; /* libxlsxwriter, loaded at the first export */
   lxw_workbook *wb;
   lxw_worksheet *ws;
   lxw_format *formats[QUIRE_DATE_SECOND + 1]; /* date formats by precision */
@@ -59,7 +59,7 @@ typedef struct book {
 static int lxw_fail(book *b, lxw_error err, const char *what) {
   int status = err == LXW_ERROR_MEMORY_MALLOC_FAILED ? QUIRE_ENOMEM : QUIRE_EIO;
   return q_fail(b->exp->msg, status, "cannot write the workbook (%s): %s", what,
-                lxw_strerror(err));
+                b->x->lxw_strerror(err));
 }
 
 /* Starts sheet number b->sheets + 1: widths, header row, frozen pane. */
@@ -71,25 +71,25 @@ static int sheet_start(book *b) {
   else
     snprintf(name, sizeof name, "documents %llu",
              (unsigned long long)b->sheets);
-  b->ws = workbook_add_worksheet(b->wb, name);
+  b->ws = b->x->workbook_add_worksheet(b->wb, name);
   if (!b->ws)
     return q_fail(b->exp->msg, QUIRE_ENOMEM, "cannot add sheet %s", name);
   quire_export *exp = b->exp;
   for (size_t i = 0; i < exp->column_count; i++) {
     lxw_col_t col = (lxw_col_t)i;
-    lxw_error err = worksheet_set_column(b->ws, col, col,
-                                         column_widths[exp->columns[i]], NULL);
+    lxw_error err = b->x->worksheet_set_column(
+        b->ws, col, col, column_widths[exp->columns[i]], NULL);
     if (err == LXW_NO_ERROR)
-      err = worksheet_write_string(
+      err = b->x->worksheet_write_string(
           b->ws, 0, col, q_export_column_names[exp->columns[i]], b->header);
     if (err != LXW_NO_ERROR)
       return lxw_fail(b, err, "header");
   }
-  worksheet_freeze_panes(b->ws, 1, 0);
+  b->x->worksheet_freeze_panes(b->ws, 1, 0);
   /* Printed: landscape, as wide as one page, the header on every page. */
-  worksheet_set_landscape(b->ws);
-  worksheet_fit_to_pages(b->ws, 1, 0);
-  lxw_error err = worksheet_repeat_rows(b->ws, 0, 0);
+  b->x->worksheet_set_landscape(b->ws);
+  b->x->worksheet_fit_to_pages(b->ws, 1, 0);
+  lxw_error err = b->x->worksheet_repeat_rows(b->ws, 0, 0);
   if (err != LXW_NO_ERROR)
     return lxw_fail(b, err, "header");
   b->row = 1;
@@ -100,8 +100,8 @@ static int sheet_start(book *b) {
 static int sheet_finish(book *b) {
   if (!b->ws || b->exp->column_count == 0)
     return QUIRE_OK;
-  lxw_error err = worksheet_autofilter(b->ws, 0, 0, b->row - 1,
-                                       (lxw_col_t)(b->exp->column_count - 1));
+  lxw_error err = b->x->worksheet_autofilter(
+      b->ws, 0, 0, b->row - 1, (lxw_col_t)(b->exp->column_count - 1));
   return err == LXW_NO_ERROR ? QUIRE_OK : lxw_fail(b, err, "filter");
 }
 
@@ -112,15 +112,15 @@ static int make_formats(book *b) {
       [QUIRE_DATE_MINUTE] = "yyyy-mm-dd hh:mm",
       [QUIRE_DATE_SECOND] = "yyyy-mm-dd hh:mm:ss"};
   for (int p = QUIRE_DATE_DAY; p <= QUIRE_DATE_SECOND; p++) {
-    b->formats[p] = workbook_add_format(b->wb);
+    b->formats[p] = b->x->workbook_add_format(b->wb);
     if (!b->formats[p])
       return q_fail(b->exp->msg, QUIRE_ENOMEM, "out of memory");
-    format_set_num_format(b->formats[p], patterns[p]);
+    b->x->format_set_num_format(b->formats[p], patterns[p]);
   }
-  b->header = workbook_add_format(b->wb);
+  b->header = b->x->workbook_add_format(b->wb);
   if (!b->header)
     return q_fail(b->exp->msg, QUIRE_ENOMEM, "out of memory");
-  format_set_bold(b->header);
+  b->x->format_set_bold(b->header);
   return QUIRE_OK;
 }
 
@@ -143,7 +143,7 @@ static int book_open(book *b, const char *path) {
     return q_fail(b->exp->msg, QUIRE_ENOMEM, "out of memory");
   lxw_workbook_options options = {
       .constant_memory = LXW_TRUE, .tmpdir = b->tmpdir, .use_zip64 = LXW_TRUE};
-  b->wb = workbook_new_opt(b->file.tmp_path, &options);
+  b->wb = b->x->workbook_new_opt(b->file.tmp_path, &options);
   if (!b->wb)
     return q_fail(b->exp->msg, QUIRE_ENOMEM, "cannot start a workbook for %s",
                   path);
@@ -156,7 +156,7 @@ static int book_open(book *b, const char *path) {
 /* Finishes the workbook and renames it into place. */
 static int book_close(book *b) {
   int status = sheet_finish(b);
-  lxw_error err = workbook_close(b->wb);
+  lxw_error err = b->x->workbook_close(b->wb);
   b->wb = NULL;
   b->ws = NULL;
   if (status == QUIRE_OK && err != LXW_NO_ERROR)
@@ -173,7 +173,7 @@ static void book_abort(book *b) {
   if (b->wb) {
     /* Closing is the only way to free a workbook; what it writes goes to
      * the temporary file, removed just after. */
-    workbook_close(b->wb);
+    b->x->workbook_close(b->wb);
     b->wb = NULL;
   }
   if (b->file_open)
@@ -196,7 +196,7 @@ static int put_text(book *b, lxw_col_t col, const char *data, size_t len) {
     b->cut[keep] = '\0';
     data = b->cut;
   }
-  lxw_error err = worksheet_write_string(b->ws, b->row, col, data, NULL);
+  lxw_error err = b->x->worksheet_write_string(b->ws, b->row, col, data, NULL);
   return err == LXW_NO_ERROR ? QUIRE_OK : lxw_fail(b, err, "text cell");
 }
 
@@ -207,7 +207,7 @@ static int put_number(book *b, lxw_col_t col, const char *data, size_t len) {
   double value = 0;
   for (size_t i = 0; i < len; i++)
     value = value * 10 + (data[i] - '0');
-  lxw_error err = worksheet_write_number(b->ws, b->row, col, value, NULL);
+  lxw_error err = b->x->worksheet_write_number(b->ws, b->row, col, value, NULL);
   return err == LXW_NO_ERROR ? QUIRE_OK : lxw_fail(b, err, "number cell");
 }
 
@@ -219,8 +219,8 @@ static int put_instant(book *b, lxw_col_t col, int64_t seconds, int precision) {
     return q_fail(b->exp->msg, QUIRE_ECORRUPT, "date out of range");
   lxw_datetime dt = {tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
                      tm.tm_hour,        tm.tm_min,     tm.tm_sec};
-  lxw_error err =
-      worksheet_write_datetime(b->ws, b->row, col, &dt, b->formats[precision]);
+  lxw_error err = b->x->worksheet_write_datetime(b->ws, b->row, col, &dt,
+                                                 b->formats[precision]);
   return err == LXW_NO_ERROR ? QUIRE_OK : lxw_fail(b, err, "date cell");
 }
 
@@ -332,7 +332,9 @@ int quire_export_to_xlsx(quire_export *exp, const char *path) {
     return status;
   if (!path)
     return q_fail(exp->msg, QUIRE_EINVAL, "path is NULL");
-  book b = {.exp = exp};
+  book b = {.exp = exp, .x = q_xlsx_get(exp->msg)};
+  if (!b.x)
+    return QUIRE_EIO;
   quire_cursor *cur = NULL;
   status = q_export_cursor(exp, &cur);
   if (status == QUIRE_OK)

@@ -917,10 +917,12 @@ QUIRE_API uint64_t quire_export_files(const quire_export *exp);
  * "Spreadsheets", describes the workbook). Written with
  * libxlsxwriter in its constant-memory mode: memory stays flat, its
  * temporary files go to the directory of path, and its allocations do not go
- * through quire_set_allocator(). Returns QUIRE_OK, QUIRE_EINVAL,
- * QUIRE_ENOTFOUND (no such directory), QUIRE_EIO, QUIRE_ECORRUPT,
- * QUIRE_ENOMEM, QUIRE_ECALLBACK or QUIRE_ESTATE; on failure nothing is left
- * at path. */
+ * through quire_set_allocator(). libquire loads libxlsxwriter (the version
+ * it was built with) at the first call, not at start-up; when it cannot,
+ * the call fails with QUIRE_EIO and a message naming it. Returns QUIRE_OK,
+ * QUIRE_EINVAL, QUIRE_ENOTFOUND (no such directory), QUIRE_EIO,
+ * QUIRE_ECORRUPT, QUIRE_ENOMEM, QUIRE_ECALLBACK or QUIRE_ESTATE; on failure
+ * nothing is left at path. */
 QUIRE_API int quire_export_to_xlsx(quire_export *exp, const char *path);
 
 /* ---------------------------------------------------------------------- */
