@@ -557,6 +557,15 @@ int q_count_terms(const quire_corpus *c, const quire_filter *f,
   quire_cursor *cur = NULL;
   int status = quire_cursor_open(c, f, &cur);
   uint64_t n = 0;
+  if (status == QUIRE_OK && cur->postings == Q_POSTINGS_EXACT) {
+    /* The postings' bitmap is the answer, as the indexes' is for a
+     * filter without terms: no row need be read. */
+    for (uint64_t i = 0; i <= c->docs / 64; i++)
+      n += (uint64_t)__builtin_popcountll(cur->matches[i]);
+    quire_cursor_free(cur);
+    *count = n;
+    return QUIRE_OK;
+  }
   /* A helper thread inflating ahead pays when most candidate blocks are
    * read; when word summaries or postings rule blocks out, the few left are
    * read faster without waiting on another thread. */
