@@ -282,7 +282,7 @@ static uint64_t file_bytes(const entry *e) {
 }
 
 int q_post_builder_finish(q_post_builder *b, uint64_t docs, uint64_t budget,
-                          q_buf *out, q_buf *keys) {
+                          q_buf *out) {
   uint32_t limit = max_df(docs);
   size_t live = 0;
   for (size_t i = 0; i < b->size; i++)
@@ -305,8 +305,7 @@ int q_post_builder_finish(q_post_builder *b, uint64_t docs, uint64_t budget,
          size + file_bytes(list[taken]) <= UINT32_MAX)
     size += file_bytes(list[taken++]);
   int status = QUIRE_OK;
-  if (taken && (q_buf_reserve(out, (size_t)size) != QUIRE_OK ||
-                q_buf_reserve(keys, taken * 4) != QUIRE_OK))
+  if (taken && q_buf_reserve(out, (size_t)size) != QUIRE_OK)
     status = QUIRE_ENOMEM;
   if (taken && status == QUIRE_OK) {
     qsort(list, taken, sizeof *list, by_key);
@@ -321,10 +320,7 @@ int q_post_builder_finish(q_post_builder *b, uint64_t docs, uint64_t budget,
       const entry *e = list[i];
       const uint8_t *word;
       size_t len, docs_at = word_end(e, &word, &len);
-      uint32_t key = (uint32_t)e->hash;
-      st32(entries + QWP_ENTRY * i, key);
-      if (i == 0 || key != (uint32_t)list[i - 1]->hash)
-        q_buf_append(keys, &key, 4); /* reserved above */
+      st32(entries + QWP_ENTRY * i, (uint32_t)e->hash);
       st32(entries + QWP_ENTRY * i + 4, (uint32_t)(rec - records));
       memcpy(rec, e->rec, docs_at);
       rec += docs_at;

@@ -247,49 +247,7 @@ static int reader_next(spill_reader *r, const uint8_t **hashes, uint32_t *count,
   return *hashes ? QUIRE_OK : QUIRE_EIO;
 }
 
-/* The hashes of the words the postings list, for a quick "is it one". */
-typedef struct key_set {
-  uint32_t *slots; /* 0 is a free slot; key 0 is in has_zero */
-  size_t mask;
-  int has_zero;
-} key_set;
-
-static int key_set_make(key_set *s, const uint32_t *keys, size_t n) {
-  size_t size = 16;
-  while (size < 2 * n)
-    size *= 2;
-  s->mask = size - 1;
-  s->has_zero = 0;
-  s->slots = q_calloc(size, sizeof *s->slots);
-  if (!s->slots)
-    return QUIRE_ENOMEM;
-  for (size_t i = 0; i < n; i++) {
-    if (!keys[i]) {
-      s->has_zero = 1;
-      continue;
-    }
-    size_t j = keys[i] * 0x9E3779B9u & s->mask;
-    while (s->slots[j] && s->slots[j] != keys[i])
-      j = (j + 1) & s->mask;
-    s->slots[j] = keys[i];
-  }
-  return QUIRE_OK;
-}
-
-static int key_set_has(const key_set *s, uint32_t key) {
-  if (!key)
-    return s->has_zero;
-  size_t j = key * 0x9E3779B9u & s->mask;
-  while (s->slots[j]) {
-    if (s->slots[j] == key)
-      return 1;
-    j = (j + 1) & s->mask;
-  }
-  return 0;
-}
-
-int q_wsum_builder_finish(q_wsum_builder *b, uint64_t budget,
-                          const uint32_t *listed, size_t n_listed, q_buf *out,
+int q_wsum_builder_finish(q_wsum_builder *b, uint64_t budget, q_buf *out,
                           char *msg) {
   uint32_t n = b->blocks;
   if (n == 0)
@@ -298,12 +256,8 @@ int q_wsum_builder_finish(q_wsum_builder *b, uint64_t budget,
   uint32_t *pairs = q_calloc(n, sizeof *pairs);
   q_buf frequent = {0};
   spill_reader r = {0};
-  key_set skip = {0};
-  int status = pairs && key_set_make(&skip, listed, n_listed) == QUIRE_OK &&
-                       (!n_listed || q_buf_append(&frequent, listed,
-                                                  n_listed * 4) == QUIRE_OK)
-                   ? reader_start(&r, b, msg)
-                   : q_fail(msg, QUIRE_ENOMEM, "out of memory");
+  int status = pairs ? reader_start(&r, b, msg)
+                     : q_fail(msg, QUIRE_ENOMEM, "out of memory");
   uint64_t total = 0;
   /* Pass 1: the frequent words, and the other words of each block. */
   for (uint32_t i = 0; i < n && status == QUIRE_OK; i++) {
@@ -313,8 +267,6 @@ int q_wsum_builder_finish(q_wsum_builder *b, uint64_t budget,
     for (uint32_t j = 0; status == QUIRE_OK && j < count; j++) {
       uint32_t v;
       memcpy(&v, h + 4 * j, 4);
-      if (key_set_has(&skip, v))
-        continue; /* listed already */
       if (df_estimate(b, v) <= threshold)
         pairs[i]++;
       else if (q_buf_append(&frequent, &v, 4) != QUIRE_OK)
@@ -338,7 +290,6 @@ int q_wsum_builder_finish(q_wsum_builder *b, uint64_t budget,
     bits = 16;
   /* Under two bits a word, a filter lets most blocks through: no section. */
   if (status != QUIRE_OK || (total && bits < 2)) {
-    q_free(skip.slots);
     q_free(pairs);
     q_buf_free(&frequent);
     q_buf_free(&r.file);
@@ -386,7 +337,7 @@ int q_wsum_builder_finish(q_wsum_builder *b, uint64_t budget,
     for (uint32_t j = 0; status == QUIRE_OK && m && j < count; j++) {
       uint32_t v;
       memcpy(&v, h + 4 * j, 4);
-      if (df_estimate(b, v) > threshold || key_set_has(&skip, v))
+      if (df_estimate(b, v) > threshold)
         continue;
       for (uint32_t p = 0; p < k; p++) {
         uint32_t bit = q_bloom_bit(v, p, m);
@@ -398,7 +349,6 @@ int q_wsum_builder_finish(q_wsum_builder *b, uint64_t budget,
     out->len += (size_t)offset;
   else
     out->len = start;
-  q_free(skip.slots);
   q_free(pairs);
   q_buf_free(&frequent);
   q_buf_free(&r.file);

@@ -111,20 +111,19 @@ static int write_extensions(quire_writer *w, uint8_t *footer) {
   if (status == QUIRE_OK)
     status = write_section_at(w, e + QXE_SECTION, settings, sizeof settings, 1);
   /* Postings of the rare words (postings.c) in up to 1.25% of the file,
-   * word summaries (wordsum.c) in the rest of 2.9%, joined with those of
-   * copied blocks (benchmarks/ANALYSIS.md, "Word postings", measures the
-   * split). Copied blocks renumber documents: a file that has any gets no
-   * postings. */
-  q_buf built = {0}, postings = {0}, listed = {0};
+   * word summaries (wordsum.c) of every word in the rest of 2.9%, joined
+   * with those of copied blocks (benchmarks/ANALYSIS.md, "Word postings",
+   * measures the split). Copied blocks renumber documents: a file that has
+   * any gets no postings, and its summaries must hold every word. */
+  q_buf built = {0}, postings = {0};
   uint64_t budget = w->out_pos / 1000 * 29;
   if (status == QUIRE_OK && w->postings && !w->corpus_count &&
       q_post_builder_finish(w->postings, q_writer_rows(w), w->out_pos / 80,
-                            &postings, &listed) != QUIRE_OK)
+                            &postings) != QUIRE_OK)
     status = q_writer_fail(w, QUIRE_ENOMEM, "out of memory for word postings");
   if (status == QUIRE_OK && w->wordsum) {
-    status = q_wsum_builder_finish(w->wordsum, budget - postings.len,
-                                   (const uint32_t *)listed.data,
-                                   listed.len / 4, &built, w->msg);
+    status = q_wsum_builder_finish(w->wordsum, budget - postings.len, &built,
+                                   w->msg);
     if (status == QUIRE_EIO) { /* the temporary file failed: none */
       q_writer_drop_word_summaries(w);
       status = QUIRE_OK;
@@ -135,7 +134,6 @@ static int write_extensions(quire_writer *w, uint8_t *footer) {
   if (status == QUIRE_OK && !w->no_word_summaries)
     status = q_writer_wsum_section(w, &built, &w->wordsum_section);
   q_buf_free(&built);
-  q_buf_free(&listed);
   if (status == QUIRE_OK && w->wordsum_section.len) {
     e = table + QX_HEAD + count++ * QX_ENTRY;
     st32(e + QXE_KIND, QX_WORD_SUMMARIES);

@@ -553,8 +553,8 @@ static void build_summaries(q_buf *section, uint64_t budget) {
     cr_assert_eq(q_wsum_builder_block(b, text, (size_t)n + 1, meta, m, msg),
                  QUIRE_OK, "%s", msg);
   }
-  cr_assert_eq(q_wsum_builder_finish(b, budget, NULL, 0, section, msg),
-               QUIRE_OK, "%s", msg);
+  cr_assert_eq(q_wsum_builder_finish(b, budget, section, msg), QUIRE_OK, "%s",
+               msg);
   q_wsum_builder_free(b);
 }
 

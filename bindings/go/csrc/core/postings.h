@@ -31,11 +31,10 @@ int q_post_builder_block(q_post_builder *b, const char *text, size_t text_len,
                          uint32_t first_doc, uint32_t docs, q_buf *hashes);
 
 /* Appends the section for a file of docs documents to out, listing the
- * rarest words first while they fit in budget bytes, and their keys
- * (u32, ascending, distinct) to keys; leaves both unchanged when no word
- * fits. QUIRE_OK or QUIRE_ENOMEM. */
+ * rarest words first while they fit in budget bytes; leaves out unchanged
+ * when no word fits. QUIRE_OK or QUIRE_ENOMEM. */
 int q_post_builder_finish(q_post_builder *b, uint64_t docs, uint64_t budget,
-                          q_buf *out, q_buf *keys);
+                          q_buf *out);
 
 void q_post_builder_free(q_post_builder *b);
 

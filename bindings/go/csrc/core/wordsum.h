@@ -38,12 +38,8 @@ int q_wsum_builder_block(q_wsum_builder *b, const char *text, size_t text_len,
 int q_wsum_builder_hashes(q_wsum_builder *b, q_buf *hashes, char *msg);
 /* Appends the section to out, its filters sized to fit in about budget
  * bytes in all; leaves out unchanged (and returns QUIRE_OK) when
- * summaries would not pay: no block, or too few bits per word. The n
- * hashes at listed (ascending, distinct: the words the postings list) are
- * left out of the filters and put in the frequent list, so that no
- * reader rules a block out by them. */
-int q_wsum_builder_finish(q_wsum_builder *b, uint64_t budget,
-                          const uint32_t *listed, size_t n, q_buf *out,
+ * summaries would not pay: no block, or too few bits per word. */
+int q_wsum_builder_finish(q_wsum_builder *b, uint64_t budget, q_buf *out,
                           char *msg);
 void q_wsum_builder_free(q_wsum_builder *b);
 
