@@ -5,17 +5,22 @@ for a rare term (in under 0.1% of the documents) and a common one (in about
 30%), on the generated corpus of gen_corpus.py. Not run by CI.
 
     python3 benchmarks/words.py --quire build/quire --docs 100000 --runs 5
+    python3 benchmarks/words.py --quire build/quire --docs 1000000 --runs 5 \
+        --terms-from 100000
 
 Everything is built once in --work (default build-wbench/): the CSV, its
 gzip -6, the .quire file (default pack options) and the FTS5 database (a
 table docs(title, text) with tokenizer unicode61 remove_diacritics 0, so
 that accents matter there as they do in quire). The terms are chosen from
 FTS5's own vocabulary: ASCII words of 5 letters or more whose document
-count is in the range wanted. Each command is run --runs times (after one
+count is in the range wanted (with --terms-from, candidates from a smaller
+corpus's vocabulary, counted again in this one's index: listing the
+vocabulary of 1M documents takes over an hour). Each command is run --runs times (after one
 warm-up run, so every file is in the page cache) and the median elapsed
 time is reported; quire's count is checked against FTS5's. The rows go to
 stdout as Markdown and, with --results FILE, into FILE between the markers
-"<!-- words:begin -->" and "<!-- words:end -->" (appended when absent).
+"<!-- words N:begin -->" and "<!-- words N:end -->", N the document count
+(appended when absent), so that each size keeps its own rows.
 """
 
 import argparse
@@ -30,7 +35,9 @@ import time
 import csv
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-BEGIN, END = "<!-- words:begin -->", "<!-- words:end -->"
+
+def markers(docs):
+    return f"<!-- words {docs}:begin -->", f"<!-- words {docs}:end -->"
 
 
 def run(cmd, **kw):
@@ -83,13 +90,45 @@ def build_fts(csv_path, db_path):
     os.rename(tmp, db_path)
 
 
-def pick_terms(db_path, docs):
-    """A rare term (0.02% to 0.1% of documents) and the term nearest 30%."""
+def vocabulary(db_path):
+    """(term, documents) of the ASCII words of 5 letters or more."""
     db = sqlite3.connect(db_path)
     db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.vocab USING fts5vocab(main, docs, 'row')")
     rows = db.execute("SELECT term, doc FROM temp.vocab WHERE length(term) >= 5").fetchall()
     db.close()
-    ascii_rows = [(t, n) for t, n in rows if t.isascii() and t.isalpha()]
+    return [(t, n) for t, n in rows if t.isascii() and t.isalpha()]
+
+
+def fts_count(db_path, term):
+    db = sqlite3.connect(db_path)
+    n = db.execute("SELECT count(*) FROM docs WHERE docs MATCH ?", (f'"{term}"',)).fetchone()[0]
+    db.close()
+    return n
+
+
+def pick_terms_from(db_path, docs, small_db, small_docs):
+    """pick_terms for a corpus whose FTS5 vocabulary takes too long to list
+    (fts5vocab reads the whole index: over an hour for 1M documents): the
+    candidates come from the vocabulary of a smaller corpus of the same
+    generator, their document counts scaled, and each pick is counted
+    again in this corpus's own index."""
+    scale = docs / small_docs
+    rows = sorted(((t, n * scale) for t, n in vocabulary(small_db)), key=lambda r: (r[1], r[0]))
+    rare = [t for t, n in rows if docs * 0.0002 <= n < docs * 0.001]
+    picked = None
+    for step in range(len(rare)):  # from the middle outwards
+        i = len(rare) // 2 + (step + 1) // 2 * (1 if step % 2 else -1)
+        n = fts_count(db_path, rare[i])
+        if docs * 0.0002 <= n < docs * 0.001:
+            picked = (rare[i], n)
+            break
+    common = min(rows, key=lambda r: (abs(r[1] - 0.3 * docs), r[0]))[0]
+    return picked, (common, fts_count(db_path, common))
+
+
+def pick_terms(db_path, docs):
+    """A rare term (0.02% to 0.1% of documents) and the term nearest 30%."""
+    ascii_rows = vocabulary(db_path)
     rare = [r for r in ascii_rows if docs * 0.0002 <= r[1] < docs * 0.001]
     rare.sort(key=lambda r: (r[1], r[0]))
     common = min(ascii_rows, key=lambda r: (abs(r[1] - 0.3 * docs), r[0]))
@@ -105,6 +144,9 @@ def main():
     ap.add_argument("--pack-options", default="", help="extra options of quire pack")
     ap.add_argument("--tag", default="", help="names the .quire files of these pack options")
     ap.add_argument("--results", help="Markdown file to put the rows in")
+    ap.add_argument("--terms-from", type=int, metavar="DOCS",
+                    help="pick the terms from the vocabulary of the DOCS-document corpus "
+                         "built before in --work (for 1M documents and more)")
     args = ap.parse_args()
     os.makedirs(args.work, exist_ok=True)
     q = shlex.quote
@@ -120,7 +162,12 @@ def main():
     make(plain, f"{q(args.quire)} pack {args.pack_options} --no-word-summaries "
                 f"-o {q(plain)}.tmp.quire {q(csv_path)} && mv {q(plain)}.tmp.quire {q(plain)}.tmp")
     build_fts(csv_path, db)
-    (rare, rare_docs), (common, common_docs) = pick_terms(db, args.docs)
+    if args.terms_from:
+        small = os.path.join(args.work, f"corpus-{args.terms_from}.fts5.db")
+        (rare, rare_docs), (common, common_docs) = pick_terms_from(db, args.docs, small,
+                                                                   args.terms_from)
+    else:
+        (rare, rare_docs), (common, common_docs) = pick_terms(db, args.docs)
     rows = []
     for label, term, docs in (("rare", rare, rare_docs), ("common", common, common_docs)):
         tq, got = timed(f"{q(args.quire)} count {q(qf)} --match {q(term)}", args.runs)
@@ -161,6 +208,7 @@ def main():
     text = "\n".join(out)
     print(text)
     if args.results:
+        BEGIN, END = markers(args.docs)
         old = open(args.results, encoding="utf-8").read() if os.path.exists(args.results) else ""
         if BEGIN in old and END in old:
             head, rest = old.split(BEGIN, 1)
