@@ -8,6 +8,7 @@ log-log plot results/times.png (with gnuplot).
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -378,13 +379,16 @@ def main():
     if os.path.exists(arrow):
         with open(arrow, encoding="utf-8") as f:
             text = text.rstrip("\n") + "\n\n" + f.read().rstrip("\n")
-    # The term filter's rows (benchmarks/words.py) live between markers of
-    # their own and are kept as they are.
+    # The term filter's sections (benchmarks/words.py, one per corpus size,
+    # and the targets written over them) live between markers of their own,
+    # "<!-- words NAME:begin -->" and "<!-- words NAME:end -->", and are kept
+    # as they are, in their order.
     if os.path.exists(args.out):
         old = open(args.out, encoding="utf-8").read()
-        begin, end = "<!-- words:begin -->", "<!-- words:end -->"
-        if begin in old and end in old:
-            text += "\n\n" + begin + old.split(begin, 1)[1].split(end, 1)[0] + end
+        blocks = [m.group(0) for m in re.finditer(
+            r"<!-- words ([^>:]+):begin -->.*?<!-- words \1:end -->", old, re.S)]
+        if blocks:
+            text += "\n\n" + "\n\n".join(blocks)
     # Sections other benchmarks write beside latest.json (grow.md: merge and
     # append, benchmarks/grow_bench.py; cluster.md: Spark and Dask over
     # shards, benchmarks/cluster/bench_cluster.py) go last.

@@ -15,7 +15,7 @@ that accents matter there as they do in quire). The terms are chosen from
 FTS5's own vocabulary: ASCII words of 5 letters or more whose document
 count is in the range wanted (with --terms-from, candidates from a smaller
 corpus's vocabulary, counted again in this one's index: listing the
-vocabulary of 1M documents takes over an hour). Each command is run --runs times (after one
+vocabulary of 1M documents had not finished after 7 minutes). Each command is run --runs times (after one
 warm-up run, so every file is in the page cache) and the median elapsed
 time is reported; quire's count is checked against FTS5's. The rows go to
 stdout as Markdown and, with --results FILE, into FILE between the markers
@@ -108,7 +108,8 @@ def fts_count(db_path, term):
 
 def pick_terms_from(db_path, docs, small_db, small_docs):
     """pick_terms for a corpus whose FTS5 vocabulary takes too long to list
-    (fts5vocab reads the whole index: over an hour for 1M documents): the
+    (fts5vocab reads the whole index: unfinished after 7 minutes for 1M
+    documents): the
     candidates come from the vocabulary of a smaller corpus of the same
     generator, their document counts scaled, and each pick is counted
     again in this corpus's own index."""
