@@ -122,8 +122,9 @@ static int write_extensions(quire_writer *w, uint8_t *footer) {
                             &postings) != QUIRE_OK)
     status = q_writer_fail(w, QUIRE_ENOMEM, "out of memory for word postings");
   if (status == QUIRE_OK && w->wordsum) {
-    status = q_wsum_builder_finish(w->wordsum, budget - postings.len, &built,
-                                   w->msg);
+    status = q_wsum_builder_finish(
+        w->wordsum, budget > postings.len ? budget - postings.len : 0, &built,
+        w->msg);
     if (status == QUIRE_EIO) { /* the temporary file failed: none */
       q_writer_drop_word_summaries(w);
       status = QUIRE_OK;
