@@ -930,13 +930,21 @@ static int unlisted_word(quire_corpus *c, char *out, size_t cap) {
          find_word(c, 211000, 211, Q_POSTINGS_UNUSED, out, cap);
 }
 
+/* Writes postings_corpus, opens it, and finds one of its listed 211000
+ * words (in listed, 64 bytes). */
+static quire_corpus *open_postings_corpus(gen_corpus *g, char *listed) {
+  postings_corpus(g, 1);
+  quire_corpus *c;
+  cr_assert_eq(quire_corpus_open(g->path, &c), QUIRE_OK);
+  cr_assert_not_null(q_ext(c, QX_WORD_POSTINGS), "postings were written");
+  cr_assert(find_word(c, 211000, 211, Q_POSTINGS_EXACT, listed, 64));
+  return c;
+}
+
 Test(words, postings_against_the_reference, .timeout = 300) {
   gen_corpus g;
-  postings_corpus(&g, 1);
-  quire_corpus *c;
-  cr_assert_eq(quire_corpus_open(g.path, &c), QUIRE_OK);
-  cr_assert_not_null(q_ext(c, QX_WORD_POSTINGS), "postings were written");
   char own[64], listed[64], unlisted[64], common[64];
+  quire_corpus *c = open_postings_corpus(&g, listed);
   /* The rarest words are listed first, as the budget allows: every word
    * of its own, then some of the 211000 words, and not all of the 97000
    * ones; the 29000 words are in too many documents. */
@@ -944,7 +952,6 @@ Test(words, postings_against_the_reference, .timeout = 300) {
     rare_word(own, sizeof own, 100000 + i, 1);
     cr_assert_eq(postings_use(c, own), Q_POSTINGS_EXACT, "%s", own);
   }
-  cr_assert(find_word(c, 211000, 211, Q_POSTINGS_EXACT, listed, 64));
   cr_assert(unlisted_word(c, unlisted, 64));
   cr_assert_not(find_word(c, 29000, 29, Q_POSTINGS_EXACT, common, 64));
   rare_word(common, sizeof common, 29005, 0);
@@ -980,11 +987,8 @@ Test(words, postings_against_the_reference, .timeout = 300) {
 
 Test(words, postings_count_without_reading_blocks, .timeout = 120) {
   gen_corpus g;
-  postings_corpus(&g, 1);
-  quire_corpus *c;
-  cr_assert_eq(quire_corpus_open(g.path, &c), QUIRE_OK);
   char listed[64], unlisted[64];
-  cr_assert(find_word(c, 211000, 211, Q_POSTINGS_EXACT, listed, 64));
+  quire_corpus *c = open_postings_corpus(&g, listed);
   cr_assert(unlisted_word(c, unlisted, 64));
   uint64_t want_listed, want_unlisted;
   cr_assert_eq(count_term(c, listed, &want_listed), QUIRE_OK);
@@ -1027,14 +1031,10 @@ Test(words, postings_count_without_reading_blocks, .timeout = 120) {
 
 Test(words, damaged_postings_fall_back_to_scanning, .timeout = 300) {
   gen_corpus g;
-  postings_corpus(&g, 1);
-  quire_corpus *c;
-  cr_assert_eq(quire_corpus_open(g.path, &c), QUIRE_OK);
-  const q_section *sec = q_ext(c, QX_WORD_POSTINGS);
-  cr_assert_not_null(sec);
-  uint64_t start = sec->offset, size = sec->length;
   char listed[64], own[64];
-  cr_assert(find_word(c, 211000, 211, Q_POSTINGS_EXACT, listed, 64));
+  quire_corpus *c = open_postings_corpus(&g, listed);
+  const q_section *sec = q_ext(c, QX_WORD_POSTINGS);
+  uint64_t start = sec->offset, size = sec->length;
   rare_word(own, sizeof own, 100000 + 2950, 0);
   const char *terms[] = {listed, own, "kelvin211003", "absentword"};
   uint64_t want[COUNT(terms)];
@@ -1071,11 +1071,8 @@ Test(words, damaged_postings_fall_back_to_scanning, .timeout = 300) {
 
 Test(words, copied_blocks_leave_postings_out, .timeout = 120) {
   gen_corpus g;
-  postings_corpus(&g, 1);
-  quire_corpus *c;
-  cr_assert_eq(quire_corpus_open(g.path, &c), QUIRE_OK);
   char listed[64], merged[512];
-  cr_assert(find_word(c, 211000, 211, Q_POSTINGS_EXACT, listed, 64));
+  quire_corpus *c = open_postings_corpus(&g, listed);
   tu_tmp_path(merged, sizeof merged, "postings-merged.quire");
   quire_writer *w;
   cr_assert_eq(quire_writer_open(merged, &w), QUIRE_OK);
