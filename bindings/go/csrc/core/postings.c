@@ -165,11 +165,21 @@ static entry *find_slot(const q_post_builder *b, uint64_t hash) {
   return &b->slots[i];
 }
 
+/* The word of a record and where its documents start. */
+static size_t word_end(const entry *e, const uint8_t **word, size_t *len) {
+  const uint8_t *p = e->rec;
+  uint64_t n = 0;
+  get_varint(&p, e->rec + e->len, &n);
+  *word = p;
+  *len = (size_t)n;
+  return (size_t)(p - e->rec) + (size_t)n;
+}
+
 static int same_word(const entry *e, const char *folded, size_t len) {
-  const uint8_t *p = e->rec, *end = e->rec + e->len;
-  uint64_t n;
-  return get_varint(&p, end, &n) && n == len && (size_t)(end - p) >= len &&
-         memcmp(p, folded, len) == 0;
+  const uint8_t *word;
+  size_t n;
+  word_end(e, &word, &n);
+  return n == len && memcmp(word, folded, len) == 0;
 }
 
 /* A new word in document doc: its entry, with the word and the document. */
@@ -248,16 +258,6 @@ int q_post_builder_block(q_post_builder *b, const char *text, size_t text_len,
       return QUIRE_ENOMEM;
   }
   return QUIRE_OK;
-}
-
-/* The word of a record and where its documents start. */
-static size_t word_end(const entry *e, const uint8_t **word, size_t *len) {
-  const uint8_t *p = e->rec;
-  uint64_t n = 0;
-  get_varint(&p, e->rec + e->len, &n);
-  *word = p;
-  *len = (size_t)n;
-  return (size_t)(p - e->rec) + (size_t)n;
 }
 
 static int by_rarity(const void *x, const void *y) {
@@ -407,10 +407,11 @@ static int record_docs(const postings *p, uint64_t offset, uint64_t end,
   return 1;
 }
 
-/* Sets in bits the documents of the folded word: 1 when it is listed, 0
- * when it is not or the postings cannot say (damage). */
+/* The documents of the folded word, in *bits (a bitmap of words u64,
+ * made at the first record read): 1 when it is listed, 0 when it is not or
+ * the postings cannot say (damage), -1 when memory ran out. */
 static int word_docs(const postings *p, const char *folded, size_t len,
-                     uint64_t *bits, size_t words) {
+                     uint64_t **bits, size_t words) {
   uint32_t key = q_word_hash(folded, len), lo = 0, hi = p->words, k;
   uint64_t offset;
   while (lo < hi) { /* the first entry of key at least key */
@@ -434,12 +435,26 @@ static int word_docs(const postings *p, const char *folded, size_t len,
     } else {
       end = p->sec->length - p->records;
     }
-    memset(bits, 0, words * sizeof *bits);
-    int found = record_docs(p, offset, end, folded, len, bits);
+    if (!*bits && !(*bits = q_calloc(words, sizeof **bits)))
+      return -1;
+    memset(*bits, 0, words * sizeof **bits);
+    int found = record_docs(p, offset, end, folded, len, *bits);
     if (found != 0)
       return found > 0;
   }
   return 0;
+}
+
+/* Combines the documents of one more term into *set: the first term's
+ * become the set (taking found), later ones are and-ed (all) or or-ed in. */
+static void combine(uint64_t **set, uint64_t **found, size_t words, int and) {
+  if (!*set) {
+    *set = *found;
+    *found = NULL;
+    return;
+  }
+  for (size_t i = 0; i < words; i++)
+    (*set)[i] = and? (*set)[i] & (*found)[i] : (*set)[i] | (*found)[i];
 }
 
 int q_postings_restrict(const quire_corpus *c, const q_terms *terms,
@@ -449,58 +464,52 @@ int q_postings_restrict(const quire_corpus *c, const q_terms *terms,
   if (!postings_open(c, &p))
     return QUIRE_OK;
   size_t words = (size_t)(c->docs / 64 + 1);
-  uint64_t *found = q_calloc(words, sizeof *found);
-  uint64_t *all = q_malloc(words * sizeof *all);
-  uint64_t *any = q_calloc(words, sizeof *any);
-  if (!found || !all || !any) {
-    q_free(found);
-    q_free(all);
-    q_free(any);
-    return QUIRE_ENOMEM;
-  }
-  int have_all = 0, any_open = 0, have_any = 0, all_exact = 1;
+  /* The bitmaps are made only for terms the postings list. */
+  uint64_t *found = NULL, *all = NULL, *any = NULL;
+  int any_open = 0, all_exact = 1, status = QUIRE_OK;
   uint32_t nt = q_terms_count(terms);
-  for (uint32_t t = 0; t < nt; t++) {
+  for (uint32_t t = 0; t < nt && status == QUIRE_OK; t++) {
     int listed = 0;
     uint32_t nw = q_terms_words(terms, t);
-    for (uint32_t j = 0; j < nw && !listed; j++) {
+    for (uint32_t j = 0; j < nw && listed == 0; j++) {
       const char *w;
       size_t len;
       q_terms_word(terms, t, j, &w, &len);
-      listed = word_docs(&p, w, len, found, words);
+      listed = word_docs(&p, w, len, &found, words);
+    }
+    if (listed < 0) {
+      status = QUIRE_ENOMEM;
+      break;
     }
     all_exact &= listed && nw == 1;
     if (q_terms_is_any(terms, t)) {
-      if (!listed)
-        any_open = 1;
-      for (size_t i = 0; listed && i < words; i++)
-        any[i] |= found[i];
-      have_any |= listed;
+      any_open |= !listed;
+      if (listed)
+        combine(&any, &found, words, 0);
     } else if (listed) {
-      for (size_t i = 0; i < words; i++)
-        all[i] = have_all ? all[i] & found[i] : found[i];
-      have_all = 1;
+      combine(&all, &found, words, 1);
     }
   }
-  int narrowed = have_all || (have_any && !any_open);
-  if (narrowed) {
-    uint64_t *keep = have_all ? all : any;
+  if (any_open) { /* an unlisted any-of term may match anything */
+    q_free(any);
+    any = NULL;
+  }
+  uint64_t *keep = status == QUIRE_OK ? (all ? all : any) : NULL;
+  if (keep) {
     for (size_t i = 0; i < words; i++) {
-      if (have_all && have_any && !any_open)
+      if (keep == all && any)
         keep[i] &= any[i];
       if (*matches)
         keep[i] &= (*matches)[i];
     }
     q_free(*matches);
     *matches = keep;
-    if (keep == all)
-      all = NULL;
-    else
-      any = NULL;
     *use = all_exact ? Q_POSTINGS_EXACT : Q_POSTINGS_NARROWED;
   }
+  if (keep != all)
+    q_free(all);
+  if (keep != any)
+    q_free(any);
   q_free(found);
-  q_free(all);
-  q_free(any);
-  return QUIRE_OK;
+  return status;
 }
