@@ -554,6 +554,7 @@ static int parse_columns(q_astream *s, const char *list, size_t len) {
     for (int i = 0; i < QA_COUNT; i++)
       s->cols[i] = i;
     s->ncols = QA_COUNT;
+    s->need_text = 1;
     return QUIRE_OK;
   }
   size_t start = 0;

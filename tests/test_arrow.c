@@ -8,6 +8,7 @@
  */
 #include <criterion/criterion.h>
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -227,6 +228,46 @@ Test(arrow, seeds) {
   quire_filter_free(f);
   quire_corpus_free(c);
   unlink(path);
+}
+
+/* The threads of this process, or -1 where /proc/self/task is missing. */
+static int thread_count(void) {
+  DIR *dir = opendir("/proc/self/task");
+  if (!dir)
+    return -1;
+  int n = 0;
+  for (struct dirent *e; (e = readdir(dir));)
+    n += e->d_name[0] != '.';
+  closedir(dir);
+  return n;
+}
+
+/* The number of threads a stream of these columns and threads adds. */
+static int helpers_of(const quire_corpus *c, const char *cols, int threads) {
+  int before = thread_count();
+  struct ArrowArrayStream st;
+  cr_assert_eq(quire_arrow_stream_open(c, NULL, cols, cols ? strlen(cols) : 0,
+                                       0, threads, &st),
+               QUIRE_OK);
+  int during = thread_count();
+  st.release(&st);
+  return during - before;
+}
+
+/* A stream of every column (no column list) had left read-ahead off: it
+ * looked for "text" only in a list, so the default walk inflated every text
+ * block on the consumer's thread. */
+Test(arrow, text_streams_inflate_ahead_on_a_helper_thread) {
+  if (thread_count() < 0) {
+    cr_skip_test("no /proc/self/task: cannot count threads");
+  }
+  quire_corpus *c;
+  cr_assert_eq(quire_corpus_open(corpus_path, &c), QUIRE_OK);
+  cr_expect_eq(helpers_of(c, NULL, 0), 1, "every column, default threads");
+  cr_expect_eq(helpers_of(c, "doc,text", 0), 1, "text listed");
+  cr_expect_eq(helpers_of(c, NULL, 1), 0, "one thread asked for");
+  cr_expect_eq(helpers_of(c, "doc,title", 0), 0, "no text: no helper");
+  quire_corpus_free(c);
 }
 
 static void expect_failed(struct ArrowArrayStream *st, int status, int want,
