@@ -7,16 +7,23 @@
  * export's time; with a queue, each side sleeps only when it has nothing to
  * do, and the cursor wakes a sleeping helper only once half the queue is
  * waiting for it (or the cursor is about to run dry).
+ *
+ * zstd inflates a text block more slowly than the cursor's thread uses it
+ * (an Arrow batch or a CSV export copies it once), so on a machine of two
+ * cores or more two helpers take the queued blocks in turn, each with its
+ * own inflater; the cursor still takes them in order.
  */
 #include "ahead.h"
 
 #include <pthread.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Blocks queued at most, and their uncompressed bytes beyond the first
  * (so that 1 MiB DEFLATE blocks queue four, 64 KiB zstd blocks eight). */
 #define AHEAD_DEPTH 8u
 #define AHEAD_BYTES (4u << 20)
+#define AHEAD_HELPERS 2u
 
 enum slot_state { EMPTY, QUEUED, WORKING, READY };
 
@@ -29,13 +36,20 @@ typedef struct slot {
   q_buf buf; /* the helper's while QUEUED or WORKING */
 } slot;
 
+typedef struct helper {
+  struct q_ahead *ahead;
+  pthread_t thread;
+  q_inflater *inflater;
+} helper;
+
 struct q_ahead {
   const quire_corpus *corpus;
-  pthread_t thread;
+  helper helpers[AHEAD_HELPERS];
+  unsigned nhelpers; /* started */
   pthread_mutex_t lock;
-  pthread_cond_t work;  /* the helper waits here for a QUEUED slot */
+  pthread_cond_t work;  /* helpers wait here for a QUEUED slot */
   pthread_cond_t ready; /* the cursor waits here for a READY slot */
-  int helper_waiting;
+  unsigned helpers_waiting;
   int cursor_waiting;
   int stop;
   slot slots[AHEAD_DEPTH];
@@ -43,7 +57,6 @@ struct q_ahead {
   unsigned count;  /* slots in use, from head on */
   unsigned queued; /* of them, not started yet */
   uint64_t bytes;  /* uncompressed bytes of the slots in use */
-  q_inflater *inflater;
 };
 
 static slot *nth(q_ahead *a, unsigned i) {
@@ -59,13 +72,14 @@ static slot *first_queued(q_ahead *a) {
 }
 
 static void *helper_main(void *arg) {
-  q_ahead *a = arg;
+  helper *h = arg;
+  q_ahead *a = h->ahead;
   pthread_mutex_lock(&a->lock);
   for (;;) {
     while (!a->stop && a->queued == 0) {
-      a->helper_waiting = 1;
+      a->helpers_waiting++;
       pthread_cond_wait(&a->work, &a->lock);
-      a->helper_waiting = 0;
+      a->helpers_waiting--;
     }
     if (a->stop)
       break;
@@ -76,7 +90,7 @@ static void *helper_main(void *arg) {
     /* The slot is the helper's alone while WORKING. */
     char msg[Q_MSG_CAP] = "";
     int status =
-        q_block_load(a->corpus, 0, s->block, a->inflater, &s->buf, msg);
+        q_block_load(a->corpus, 0, s->block, h->inflater, &s->buf, msg);
     pthread_mutex_lock(&a->lock);
     s->status = status;
     memcpy(s->msg, msg, sizeof msg);
@@ -88,26 +102,51 @@ static void *helper_main(void *arg) {
   return NULL;
 }
 
+/* Two helpers where there are two cores to run them, else one. */
+static unsigned helpers_wanted(void) {
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  return cores >= 2 ? AHEAD_HELPERS : 1;
+}
+
+/* Stops and joins the started helpers, then frees everything. */
+static void ahead_free(q_ahead *a) {
+  pthread_mutex_lock(&a->lock);
+  a->stop = 1;
+  pthread_cond_broadcast(&a->work);
+  pthread_mutex_unlock(&a->lock);
+  for (unsigned i = 0; i < a->nhelpers; i++)
+    pthread_join(a->helpers[i].thread, NULL);
+  for (unsigned i = 0; i < AHEAD_HELPERS; i++)
+    q_inflater_free(a->helpers[i].inflater);
+  pthread_mutex_destroy(&a->lock);
+  pthread_cond_destroy(&a->work);
+  pthread_cond_destroy(&a->ready);
+  for (unsigned i = 0; i < AHEAD_DEPTH; i++)
+    q_buf_free(&a->slots[i].buf);
+  q_free(a);
+}
+
 int q_ahead_start(q_ahead **out, const quire_corpus *corpus) {
   *out = NULL;
   q_ahead *a = q_calloc(1, sizeof *a);
   if (!a)
     return QUIRE_ENOMEM;
   a->corpus = corpus;
-  a->inflater = q_inflater_new();
-  if (!a->inflater) {
-    q_free(a);
-    return QUIRE_ENOMEM;
-  }
   pthread_mutex_init(&a->lock, NULL);
   pthread_cond_init(&a->work, NULL);
   pthread_cond_init(&a->ready, NULL);
-  if (pthread_create(&a->thread, NULL, helper_main, a) != 0) {
-    pthread_mutex_destroy(&a->lock);
-    pthread_cond_destroy(&a->work);
-    pthread_cond_destroy(&a->ready);
-    q_inflater_free(a->inflater);
-    q_free(a);
+  /* A second helper that cannot start only costs speed; the first must. */
+  unsigned wanted = helpers_wanted();
+  for (unsigned i = 0; i < wanted; i++) {
+    helper *h = &a->helpers[i];
+    h->ahead = a;
+    h->inflater = q_inflater_new();
+    if (!h->inflater || pthread_create(&h->thread, NULL, helper_main, h) != 0)
+      break;
+    a->nhelpers++;
+  }
+  if (a->nhelpers == 0) {
+    ahead_free(a);
     return QUIRE_ENOMEM;
   }
   *out = a;
@@ -115,27 +154,15 @@ int q_ahead_start(q_ahead **out, const quire_corpus *corpus) {
 }
 
 void q_ahead_stop(q_ahead *a) {
-  if (!a)
-    return;
-  pthread_mutex_lock(&a->lock);
-  a->stop = 1;
-  pthread_cond_broadcast(&a->work);
-  pthread_mutex_unlock(&a->lock);
-  pthread_join(a->thread, NULL);
-  pthread_mutex_destroy(&a->lock);
-  pthread_cond_destroy(&a->work);
-  pthread_cond_destroy(&a->ready);
-  q_inflater_free(a->inflater);
-  for (unsigned i = 0; i < AHEAD_DEPTH; i++)
-    q_buf_free(&a->slots[i].buf);
-  q_free(a);
+  if (a)
+    ahead_free(a);
 }
 
 /* Wakes a sleeping helper when enough work waits, or when the cursor will
  * soon have nothing left; called with the lock held. */
 static void nudge(q_ahead *a) {
   unsigned started = a->count - a->queued;
-  if (a->helper_waiting &&
+  if (a->helpers_waiting &&
       (a->queued >= AHEAD_DEPTH / 2 || started <= 1 || a->cursor_waiting))
     pthread_cond_signal(&a->work);
 }

@@ -1,6 +1,7 @@
 /*
- * ahead.h: a helper thread that inflates the next text blocks a cursor will
- * need while the cursor's own thread works on the current one, so that a
+ * ahead.h: helper threads (two where there are two cores) that inflate the
+ * next text blocks a cursor will need while the cursor's own thread works on
+ * the current one, so that a
  * long export keeps both cores busy. Used by CSV export; it changes no
  * result, only when the inflating happens.
  */
@@ -11,10 +12,10 @@
 
 typedef struct q_ahead q_ahead;
 
-/* Starts the helper thread. Returns QUIRE_OK or QUIRE_ENOMEM. */
+/* Starts the helper threads. Returns QUIRE_OK or QUIRE_ENOMEM. */
 int q_ahead_start(q_ahead **out, const quire_corpus *corpus);
 
-/* Stops the thread and frees everything. NULL is a no-op. */
+/* Stops the threads and frees everything. NULL is a no-op. */
 void q_ahead_stop(q_ahead *ahead);
 
 /* Queues text block `block`, of size uncompressed bytes, to be inflated

@@ -263,8 +263,8 @@ Test(arrow, text_streams_inflate_ahead_on_a_helper_thread) {
   }
   quire_corpus *c;
   cr_assert_eq(quire_corpus_open(corpus_path, &c), QUIRE_OK);
-  cr_expect_eq(helpers_of(c, NULL, 0), 1, "every column, default threads");
-  cr_expect_eq(helpers_of(c, "doc,text", 0), 1, "text listed");
+  cr_expect_gt(helpers_of(c, NULL, 0), 0, "every column, default threads");
+  cr_expect_gt(helpers_of(c, "doc,text", 0), 0, "text listed");
   cr_expect_eq(helpers_of(c, NULL, 1), 0, "one thread asked for");
   cr_expect_eq(helpers_of(c, "doc,title", 0), 0, "no text: no helper");
   quire_corpus_free(c);
