@@ -13,7 +13,7 @@ import calendar
 import datetime as _dt
 import glob
 import os
-from typing import Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Sequence, Union
+from typing import Dict, FrozenSet, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 from ._common import DateLike, FilterSpec, PathLike
 from ._corpus import Corpus
@@ -33,6 +33,7 @@ class ShardStats(NamedTuple):
     first: Optional[int]  # UTC seconds of the earliest date's first instant
     last: Optional[int]  # UTC seconds of the latest date's first instant
     file_size: int
+    raw_size: int = 0  # bytes of every field of every document, uncompressed
 
     @property
     def unsourced(self) -> int:
@@ -54,6 +55,7 @@ def shard_stats(path: PathLike) -> ShardStats:
             first=None if span is None else int(span[0].timestamp()),
             last=None if span is None else int(span[1].timestamp()),
             file_size=corpus.file_size,
+            raw_size=corpus.raw_size,
         )
 
 
@@ -195,6 +197,12 @@ class Selection:
         undated_possible = self._undated_included() and stats.undated > 0
         return dated_possible or undated_possible
 
+    @property
+    def filters(self) -> bool:
+        """Whether the selection leaves any document out."""
+        return not (self.sources is None and self.lo is None and self.hi is None
+                    and self.undated is None)
+
     def spec(self) -> FilterSpec:
         """The libquire filter of the selection."""
         return FilterSpec(
@@ -218,6 +226,26 @@ class Piece(NamedTuple):
     whole: bool
 
 
+def _shard_pieces(
+    paths: Sequence[str],
+    selection: Selection,
+    max_documents: Optional[int],
+) -> Iterator[Tuple[ShardStats, List[Piece]]]:
+    """Each shard that may match, with its pieces."""
+    if max_documents is not None and max_documents < 1:
+        raise InvalidArgumentError(f"max_documents must be positive, not {max_documents}")
+    for path in paths:
+        stats = shard_stats(path)
+        if not selection.may_match(stats):
+            continue
+        n = stats.documents
+        if max_documents is None or n <= max_documents:
+            yield stats, [Piece(path, 0, n, True)]
+        else:
+            yield stats, [Piece(path, first, min(n, first + max_documents), False)
+                          for first in range(0, n, max_documents)]
+
+
 def plan(
     paths: Sequence[str],
     selection: Selection,
@@ -227,20 +255,40 @@ def plan(
     shard of more than max_documents documents, one per range of that many
     documents (documents are clustered by source then date, so a range is a
     run of consecutive blocks)."""
-    if max_documents is not None and max_documents < 1:
-        raise InvalidArgumentError(f"max_documents must be positive, not {max_documents}")
-    pieces: List[Piece] = []
-    for path in paths:
-        stats = shard_stats(path)
-        if not selection.may_match(stats):
+    return [piece for _, pieces in _shard_pieces(paths, selection, max_documents)
+            for piece in pieces]
+
+
+class Planned(NamedTuple):
+    """A piece with what a task reading it is expected to return."""
+
+    piece: Piece
+    documents: float  # matching documents; a range's share of its shard's count
+    raw_per_document: float  # the shard's uncompressed bytes per document
+
+
+def plan_counted(
+    paths: Sequence[str],
+    selection: Selection,
+    max_documents: Optional[int] = None,
+) -> List[Planned]:
+    """The pieces of plan(), each with the number of documents the selection
+    matches in it, counted from its shard's indexes (no block is read).
+    Shards the statistics let through but where the count is 0 are left out
+    too, so that no task opens them."""
+    out: List[Planned] = []
+    for stats, pieces in _shard_pieces(paths, selection, max_documents):
+        matches = stats.documents
+        if selection.filters:
+            with Corpus(stats.path) as corpus:
+                matches = corpus._count(selection.spec())
+        if matches == 0:
             continue
-        n = stats.documents
-        if max_documents is None or n <= max_documents:
-            pieces.append(Piece(path, 0, n, True))
-            continue
-        for first in range(0, n, max_documents):
-            pieces.append(Piece(path, first, min(n, first + max_documents), False))
-    return pieces
+        raw = stats.raw_size / stats.documents
+        for piece in pieces:
+            share = (piece.end - piece.first) / stats.documents
+            out.append(Planned(piece, matches * share, raw))
+    return out
 
 
 def trace_open(piece: Piece) -> None:

@@ -7,22 +7,48 @@
                                sources=["Xinhua"], from_="2016", to="2019")
     df.groupby("source").size().compute()
 
-One partition per shard that may match (shards whose statistics rule the
-selection out are left out before any task runs), or per range of
-``max_documents`` documents of a larger shard. Each task opens its shard on
-the worker, so the paths must be readable there (shared storage) and the
-binding and libquire installed on every worker.
+One piece per shard that may match (shards whose statistics rule the
+selection out, or whose indexes count no match, are left out before any task
+runs), or per range of ``max_documents`` documents of a larger shard. Pieces
+whose expected output is small are read together by one task, as
+dask.dataframe.read_parquet does when it reads a few columns (see
+read_quire's ``aggregate``). Each task opens its shards on the worker, so the
+paths must be readable there (shared storage) and the binding and libquire
+installed on every worker.
 """
 
 from __future__ import annotations
 
-from typing import Any, Iterable, List, Optional, Sequence, Union
+import math
+from typing import Any, Iterable, List, Optional, Sequence, Tuple, Union
 
+import dask
 import dask.dataframe as dd
 
 from ._common import DateLike, PathLike
 from ._pieces import DEFAULT_BATCH, arrow_schema, check_columns, read_piece
-from ._shards import Piece, Selection, expand_paths, plan
+from ._shards import Piece, Planned, Selection, expand_paths, plan_counted
+
+# Bytes a document's value of each column takes in a pandas frame, roughly:
+# what sizes the partitions. The text's is the shard's raw bytes per
+# document (its other fields are small beside it).
+_COLUMN_BYTES = {"doc": 8, "source": 24, "date": 8, "date_precision": 2,
+                 "date_text": 24, "title": 90, "author": 30, "url": 90}
+
+
+def _string_dtype() -> Any:
+    """The pandas type of string columns: dask's own, so that it has
+    nothing to convert after each task. Unless configured otherwise
+    (dataframe.convert-string), dask turns every string column a task
+    returns into string[pyarrow], a copy of every string of every partition
+    that took longer than reading them."""
+    import pandas as pd
+
+    try:
+        from dask.dataframe.utils import pyarrow_strings_enabled
+    except ImportError:  # an older dask
+        return None
+    return pd.StringDtype("pyarrow") if pyarrow_strings_enabled() else None
 
 
 def _frame(table: Any) -> Any:
@@ -31,16 +57,65 @@ def _frame(table: Any) -> Any:
 
     # pandas' own types, as dask.dataframe.read_parquet gives them (its
     # groupby is faster on them than on ArrowDtype columns): uint64,
-    # datetime64[s, UTC] with NaT, pandas strings with NaN; the precision
-    # stays a nullable Int8.
-    return table.to_pandas(types_mapper={pa.int8(): pd.Int8Dtype()}.get)
+    # datetime64[s, UTC] with NaT, dask's string type (string[pyarrow],
+    # missing values <NA>, unless dask is set not to convert strings); the
+    # precision stays a nullable Int8.
+    strings = _string_dtype()
+
+    def mapper(arrow_type: Any) -> Any:
+        if arrow_type == pa.int8():
+            return pd.Int8Dtype()
+        if strings is not None and (
+            pa.types.is_string(arrow_type)
+            or pa.types.is_large_string(arrow_type)
+            or pa.types.is_dictionary(arrow_type)
+        ):
+            return strings
+        return None
+
+    return table.to_pandas(types_mapper=mapper)
 
 
-def _read(piece: Piece, selection: Selection, names: List[str], batch_size: int) -> Any:
+def _read(pieces: Tuple[Piece, ...], selection: Selection, names: List[str],
+          batch_size: int) -> Any:
     import pyarrow as pa
 
-    batches = list(read_piece(piece, selection, names, batch_size))
+    batches = [batch for piece in pieces
+               for batch in read_piece(piece, selection, names, batch_size)]
     return _frame(pa.Table.from_batches(batches, schema=arrow_schema(names)))
+
+
+def _estimated_bytes(planned: Planned, names: List[str]) -> float:
+    per_document = sum(planned.raw_per_document if name == "text" else _COLUMN_BYTES[name]
+                       for name in names)
+    return planned.documents * per_document
+
+
+def _partitions(planned: List[Planned], names: List[str], aggregate: bool
+                ) -> List[Tuple[Piece, ...]]:
+    """The pieces each task reads. Aggregating follows read_parquet's rule:
+    consecutive pieces share a task while their estimated size stays under
+    dask's dataframe.parquet.minimum-partition-size, and at most
+    ceil(sqrt(pieces)) of them, so that a read of many shards keeps its
+    parallelism."""
+    if not aggregate:
+        return [(p.piece,) for p in planned]
+    target = dask.utils.parse_bytes(
+        dask.config.get("dataframe.parquet.minimum-partition-size", 75_000_000))
+    most = min(math.ceil(math.sqrt(len(planned))), 100)
+    groups: List[Tuple[Piece, ...]] = []
+    current: List[Piece] = []
+    size = 0.0
+    for p in planned:
+        estimate = _estimated_bytes(p, names)
+        if current and (len(current) == most or size + estimate > target):
+            groups.append(tuple(current))
+            current, size = [], 0.0
+        current.append(p.piece)
+        size += estimate
+    if current:
+        groups.append(tuple(current))
+    return groups
 
 
 def read_quire(
@@ -52,6 +127,7 @@ def read_quire(
     undated: Optional[bool] = None,
     max_documents: Optional[int] = None,
     batch_size: int = DEFAULT_BATCH,
+    aggregate: bool = True,
 ) -> Any:
     """A dask DataFrame of the documents of the shards named by paths (a
     file, a folder, a glob or a list) that match the filter, as
@@ -61,13 +137,24 @@ def read_quire(
     the only ones read; text blocks are not inflated unless a text column
     (date_text, title, author, url, text) is named. Columns: doc uint64,
     date datetime64[s, UTC] (NaT when undated), date_precision Int8 (1 year
-    to 5 second, <NA> when undated), the rest pandas strings (missing
-    values NaN)."""
+    to 5 second, <NA> when undated), the rest strings of dask's string type
+    (string[pyarrow], missing values <NA>; pandas' str, missing values NaN,
+    when dask's dataframe.convert-string is off).
+
+    aggregate (default True) lets one task read several small pieces, as
+    read_parquet does: each piece's output is estimated from the documents
+    its shard's indexes count for the selection and the columns asked for,
+    and consecutive pieces share a task while the estimate stays under
+    dask's dataframe.parquet.minimum-partition-size (75 MB by default), at
+    most ceil(sqrt(pieces)) to a task. A projection of a few columns, or a
+    narrow selection, over many shards then costs a few tasks, not one per
+    shard. False: one partition per piece."""
     names = check_columns(columns)
     selection = Selection.from_dates(sources, from_, to, undated)
-    pieces = plan(expand_paths(paths), selection, max_documents)
+    planned = plan_counted(expand_paths(paths), selection, max_documents)
     meta = _frame(arrow_schema(names).empty_table())
-    if not pieces:
+    if not planned:
         return dd.from_pandas(meta, npartitions=1)
-    return dd.from_map(_read, pieces, args=(selection, names, batch_size), meta=meta,
+    return dd.from_map(_read, _partitions(planned, names, aggregate),
+                       args=(selection, names, batch_size), meta=meta,
                        label="read-quire", enforce_metadata=False)

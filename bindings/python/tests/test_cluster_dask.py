@@ -62,30 +62,66 @@ def frame_rows(df):
     return sorted(out, key=repr)
 
 
-def test_counts_per_source_per_year_match_the_c_library(client, shards):
-    df = quire.dask.read_quire(str(shards[0].parent), columns=["source", "date"])
+# Five shards: one partition each, or, aggregated, at most ceil(sqrt(5)) = 3
+# small pieces to a task.
+@pytest.mark.parametrize("aggregate, partitions", [(False, 5), (True, 2)])
+def test_counts_per_source_per_year_match_the_c_library(client, shards, trace, aggregate,
+                                                         partitions):
+    trace.write_text("")
+    df = quire.dask.read_quire(str(shards[0].parent), columns=["source", "date"],
+                               aggregate=aggregate)
     assert list(df.columns) == ["source", "date"]
-    assert df.npartitions == 5
+    assert df.npartitions == partitions
     pdf = df.compute()
     years = pdf["date"].dt.year
     got = collections.Counter()
     for source, year in zip(pdf["source"], years):
         got[(val(source), None if val(year) is None else int(year))] += 1
     assert got == per_source_year(shards)
+    assert sorted(opened(trace).values()) == [1] * 5
 
 
-def test_filtered_selection_prunes_shards(client, shards, trace):
+def test_string_columns_have_dask_string_type(client, shards):
+    # Dask converts every other string type a task returns, a copy of every
+    # string that took longer than reading them.
+    import pandas as pd
+
+    df = quire.dask.read_quire(shards[0], columns=["source", "title"])
+    pdf = df.compute()
+    assert pdf["source"].dtype == pd.StringDtype("pyarrow") == df["source"].dtype
+    assert pdf["title"].dtype == pd.StringDtype("pyarrow")
+
+
+@pytest.mark.parametrize("aggregate, partitions", [(False, 3), (True, 2)])
+def test_filtered_selection_prunes_shards(client, shards, trace, aggregate, partitions):
     trace.write_text("")
     df = quire.dask.read_quire(str(shards[0].parent / "*.quire"),
                                columns=["source", "date", "title"],
-                               sources=["Xinhua", "Eurasia Daily Monitor"], from_="2020", to="2023")
-    assert df.npartitions == 3
+                               sources=["Xinhua", "Eurasia Daily Monitor"], from_="2020", to="2023",
+                               aggregate=aggregate)
+    assert df.npartitions == partitions
     want = rows(shards, sources=["Xinhua", "Eurasia Daily Monitor"], from_="2020", to="2023")
     assert frame_rows(df) == want and len(want) > 10
     assert sorted(opened(trace)) == [str(shards[1]), str(shards[2]), str(shards[4])]
 
     trace.write_text("")
     df = quire.dask.read_quire([str(p) for p in shards], sources="Nobody")
+    assert len(df.compute()) == 0
+    assert opened(trace) == {}
+
+
+def test_shards_whose_indexes_count_no_match_are_not_opened(client, shards, trace):
+    # The statistics hold a shard's date span, not its dates: a day inside
+    # the spans of shards 0 and 1 with no document on it passes them, and
+    # only the count from their indexes rules them out.
+    from quire._shards import Selection
+
+    day = "2017-07-04"
+    selection = Selection.from_dates(None, day, day, None)
+    assert [selection.may_match(quire.shard_stats(p)) for p in shards[:2]] == [True, True]
+    assert rows(shards, from_=day, to=day) == []
+    trace.write_text("")
+    df = quire.dask.read_quire(shards, columns=["doc"], from_=day, to=day)
     assert len(df.compute()) == 0
     assert opened(trace) == {}
 
@@ -104,11 +140,14 @@ def test_every_column_and_undated(client, shards):
         assert (r["doc"], r["text"], r["title"], val(r["source"]), val(r["date_precision"])) == d
 
 
-def test_max_documents_ranges(client, shards, trace):
+# 15 ranges of 100 documents: one partition each, or, aggregated, at most
+# ceil(sqrt(15)) = 4 to a task.
+@pytest.mark.parametrize("aggregate, partitions", [(False, 15), (True, 4)])
+def test_max_documents_ranges(client, shards, trace, aggregate, partitions):
     trace.write_text("")
     df = quire.dask.read_quire(str(shards[0].parent), columns=["source", "date", "title"],
-                               max_documents=100)
-    assert df.npartitions == 15
+                               max_documents=100, aggregate=aggregate)
+    assert df.npartitions == partitions
     assert frame_rows(df) == rows(shards)
     assert sorted(opened(trace).values()) == [3] * 5
 
