@@ -1,6 +1,6 @@
 /*
- * ahead.c: inflating the text blocks a cursor will need next on a helper
- * thread (see ahead.h).
+ * ahead.c: inflating the text or metadata blocks a cursor will need next on
+ * helper threads (see ahead.h).
  *
  * The blocks wait in a small ring of slots, oldest first. Handing one block
  * at a time over cost two thread wake-ups per 64 KiB block, a fifth of an
@@ -20,8 +20,12 @@
 #include <unistd.h>
 
 /* Blocks queued at most, and their uncompressed bytes beyond the first
- * (so that 1 MiB DEFLATE blocks queue four, 64 KiB zstd blocks eight). */
-#define AHEAD_DEPTH 8u
+ * (so that 1 MiB DEFLATE blocks queue four, 64 KiB zstd blocks eight).
+ * Metadata blocks of a few KiB inflate in microseconds: a queue of eight
+ * would wake a helper every few of them, so theirs is deeper. Each slot
+ * keeps its buffer, so the depth also bounds the memory held. */
+#define TEXT_DEPTH 8u
+#define META_DEPTH 64u
 #define AHEAD_BYTES (4u << 20)
 #define AHEAD_HELPERS 2u
 
@@ -44,6 +48,8 @@ typedef struct helper {
 
 struct q_ahead {
   const quire_corpus *corpus;
+  int kind;       /* of the blocks: 0 text, 1 metadata */
+  unsigned depth; /* slots in use at most: TEXT_DEPTH or META_DEPTH */
   helper helpers[AHEAD_HELPERS];
   unsigned nhelpers; /* started */
   pthread_mutex_t lock;
@@ -52,7 +58,7 @@ struct q_ahead {
   unsigned helpers_waiting;
   int cursor_waiting;
   int stop;
-  slot slots[AHEAD_DEPTH];
+  slot slots[META_DEPTH];
   unsigned head;   /* the oldest slot in use */
   unsigned count;  /* slots in use, from head on */
   unsigned queued; /* of them, not started yet */
@@ -60,7 +66,7 @@ struct q_ahead {
 };
 
 static slot *nth(q_ahead *a, unsigned i) {
-  return &a->slots[(a->head + i) % AHEAD_DEPTH];
+  return &a->slots[(a->head + i) % a->depth];
 }
 
 /* The first slot not started yet; called with the lock held and queued > 0. */
@@ -90,7 +96,7 @@ static void *helper_main(void *arg) {
     /* The slot is the helper's alone while WORKING. */
     char msg[Q_MSG_CAP] = "";
     int status =
-        q_block_load(a->corpus, 0, s->block, h->inflater, &s->buf, msg);
+        q_block_load(a->corpus, a->kind, s->block, h->inflater, &s->buf, msg);
     pthread_mutex_lock(&a->lock);
     s->status = status;
     memcpy(s->msg, msg, sizeof msg);
@@ -121,17 +127,19 @@ static void ahead_free(q_ahead *a) {
   pthread_mutex_destroy(&a->lock);
   pthread_cond_destroy(&a->work);
   pthread_cond_destroy(&a->ready);
-  for (unsigned i = 0; i < AHEAD_DEPTH; i++)
+  for (unsigned i = 0; i < META_DEPTH; i++)
     q_buf_free(&a->slots[i].buf);
   q_free(a);
 }
 
-int q_ahead_start(q_ahead **out, const quire_corpus *corpus) {
+int q_ahead_start(q_ahead **out, const quire_corpus *corpus, int kind) {
   *out = NULL;
   q_ahead *a = q_calloc(1, sizeof *a);
   if (!a)
     return QUIRE_ENOMEM;
   a->corpus = corpus;
+  a->kind = kind;
+  a->depth = kind == 0 ? TEXT_DEPTH : META_DEPTH;
   pthread_mutex_init(&a->lock, NULL);
   pthread_cond_init(&a->work, NULL);
   pthread_cond_init(&a->ready, NULL);
@@ -163,14 +171,14 @@ void q_ahead_stop(q_ahead *a) {
 static void nudge(q_ahead *a) {
   unsigned started = a->count - a->queued;
   if (a->helpers_waiting &&
-      (a->queued >= AHEAD_DEPTH / 2 || started <= 1 || a->cursor_waiting))
+      (a->queued >= a->depth / 2 || started <= 1 || a->cursor_waiting))
     pthread_cond_signal(&a->work);
 }
 
 int q_ahead_request(q_ahead *a, uint32_t block, uint32_t size) {
   pthread_mutex_lock(&a->lock);
-  int room = a->count < AHEAD_DEPTH &&
-             (a->count == 0 || a->bytes + size <= AHEAD_BYTES);
+  int room =
+      a->count < a->depth && (a->count == 0 || a->bytes + size <= AHEAD_BYTES);
   if (room) {
     slot *s = nth(a, a->count);
     s->block = block;
@@ -201,7 +209,7 @@ static void flush(q_ahead *a) {
   for (unsigned i = 0; i < a->count; i++)
     if (nth(a, i)->state == WORKING)
       wait_ready(a, nth(a, i));
-  for (unsigned i = 0; i < AHEAD_DEPTH; i++)
+  for (unsigned i = 0; i < META_DEPTH; i++)
     a->slots[i].state = EMPTY;
   a->head = a->count = a->queued = 0;
   a->bytes = 0;
@@ -223,7 +231,7 @@ int q_ahead_take(q_ahead *a, uint32_t block, q_buf *into, char *msg) {
   if (status != QUIRE_OK)
     memcpy(msg, s->msg, Q_MSG_CAP);
   s->state = EMPTY;
-  a->head = (a->head + 1) % AHEAD_DEPTH;
+  a->head = (a->head + 1) % a->depth;
   a->count--;
   a->bytes -= s->size;
   pthread_mutex_unlock(&a->lock);

@@ -70,7 +70,8 @@ typedef struct q_astream {
   quire_cursor *cursor;
   int cols[QA_COUNT];
   int ncols;
-  int need_text;
+  int need_text; /* text blocks: the text column */
+  int need_meta; /* metadata blocks: title, author or url */
   uint64_t batch;
   int pending; /* the cursor's current document is not yet in a batch */
   int done;
@@ -554,7 +555,7 @@ static int parse_columns(q_astream *s, const char *list, size_t len) {
     for (int i = 0; i < QA_COUNT; i++)
       s->cols[i] = i;
     s->ncols = QA_COUNT;
-    s->need_text = 1;
+    s->need_text = s->need_meta = 1;
     return QUIRE_OK;
   }
   size_t start = 0;
@@ -581,6 +582,8 @@ static int parse_columns(q_astream *s, const char *list, size_t len) {
     s->cols[s->ncols++] = col;
     if (col == QA_TEXT)
       s->need_text = 1;
+    if (col == QA_TITLE || col == QA_AUTHOR || col == QA_URL)
+      s->need_meta = 1;
   }
   return QUIRE_OK;
 }
@@ -623,10 +626,12 @@ int quire_arrow_stream_open(const quire_corpus *corpus,
       q_fail(s->msg, status, "%s",
              s->cursor ? quire_cursor_errmsg(s->cursor) : "out of memory");
   }
-  /* A walk with text inflates the next text block on a helper thread while
-   * this one copies, as the CSV export does. */
-  if (status == QUIRE_OK && s->need_text && threads != 1)
-    status = q_cursor_read_ahead(s->cursor) == QUIRE_OK
+  /* A walk that reads blocks inflates the next ones on helper threads
+   * while this one copies, as the CSV export does. */
+  int kinds =
+      (s->need_text ? Q_AHEAD_TEXT : 0) | (s->need_meta ? Q_AHEAD_META : 0);
+  if (status == QUIRE_OK && kinds && threads != 1)
+    status = q_cursor_read_ahead(s->cursor, kinds) == QUIRE_OK
                  ? QUIRE_OK
                  : q_fail(s->msg, QUIRE_ENOMEM, "out of memory");
   s->status = status;

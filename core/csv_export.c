@@ -380,13 +380,19 @@ int q_export_cursor(quire_export *exp, quire_cursor **out_cur) {
     quire_cursor_free(cur);
     return status;
   }
-  /* Texts are most of the work: inflate the next block on the other core
-   * while this one writes. Optional: without the thread it is slower only. */
-  for (size_t i = 0; i < exp->column_count; i++)
-    if (exp->columns[i] == QUIRE_FIELD_TEXT) {
-      q_cursor_read_ahead(cur);
-      break;
-    }
+  /* Inflating blocks is most of the work: inflate the next ones on the
+   * other core while this one writes. Optional: without the threads it is
+   * slower only. */
+  int kinds = 0;
+  for (size_t i = 0; i < exp->column_count; i++) {
+    int field = exp->columns[i];
+    if (field == QUIRE_FIELD_TEXT)
+      kinds |= Q_AHEAD_TEXT;
+    else if (field >= QUIRE_FIELD_TITLE && field <= QUIRE_FIELD_URL)
+      kinds |= Q_AHEAD_META;
+  }
+  if (kinds)
+    q_cursor_read_ahead(cur, kinds);
   *out_cur = cur;
   return QUIRE_OK;
 }

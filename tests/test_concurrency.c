@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "blocks.h"
 #include "hardening.h"
 #include "reader.h"
 #include "testutil.h"
@@ -312,9 +313,10 @@ Test(concurrency, threads_sharing_a_damaged_corpus_agree, .timeout = 600) {
 
 /* ---- reading ahead ------------------------------------------------------- */
 
-/* Walks the filter's selection reading every text, jumping now and then to
- * a random document, with or without the helper thread's queue of blocks
- * read ahead (ahead.c); the digest covers documents, texts and statuses. */
+/* Walks the filter's selection reading every title and text, jumping now
+ * and then to a random document, with or without the helpers' queues of
+ * text and metadata blocks read ahead (ahead.c); the digest covers
+ * documents, titles, texts and statuses. */
 static void walk(const quire_corpus *c, int which, int ahead, digest *d) {
   quire_filter *f = which < 0 ? NULL : hd_make_filter(which);
   quire_cursor *cur;
@@ -322,7 +324,8 @@ static void walk(const quire_corpus *c, int which, int ahead, digest *d) {
   quire_filter_free(f);
   mix_int(d, status);
   if (status == QUIRE_OK && ahead)
-    cr_assert_eq(q_cursor_read_ahead(cur), QUIRE_OK);
+    cr_assert_eq(q_cursor_read_ahead(cur, Q_AHEAD_TEXT | Q_AHEAD_META),
+                 QUIRE_OK);
   uint64_t rng = 11 + (uint64_t)which;
   for (int steps = 0; status == QUIRE_OK && steps < 4000; steps++) {
     int step = quire_cursor_next(cur);
@@ -332,18 +335,33 @@ static void walk(const quire_corpus *c, int which, int ahead, digest *d) {
     if (step != QUIRE_ROW)
       continue;
     mix_int(d, (int64_t)quire_cursor_doc(cur));
-    const char *text;
-    size_t len;
-    int got = quire_cursor_field(cur, QUIRE_FIELD_TEXT, &text, &len);
-    mix_int(d, got);
-    if (got == QUIRE_OK)
-      mix(d, text, len);
+    for (int field = QUIRE_FIELD_TITLE; field <= QUIRE_FIELD_TEXT;
+         field += QUIRE_FIELD_TEXT - QUIRE_FIELD_TITLE) {
+      const char *data;
+      size_t len;
+      int got = quire_cursor_field(cur, field, &data, &len);
+      mix_int(d, got);
+      if (got == QUIRE_OK)
+        mix(d, data, len);
+    }
     if (tu_rand(&rng) % 61 == 0) {
       uint64_t to = tu_rand(&rng) % quire_corpus_doc_count(c);
       mix_int(d, quire_cursor_seek(cur, to));
     }
   }
   quire_cursor_free(cur);
+}
+
+/* A byte in the middle of the middle metadata block of the corpus in bytes. */
+static size_t meta_byte(char *bytes, size_t len) {
+  quire_corpus *c;
+  cr_assert_eq(quire_corpus_open_buffer(bytes, len, &c), QUIRE_OK);
+  char msg[Q_MSG_CAP];
+  q_block_desc d;
+  cr_assert_eq(q_block_describe(c, 1, (uint32_t)(c->meta_blocks / 2), &d, msg),
+               QUIRE_OK, "%s", msg);
+  quire_corpus_free(c);
+  return (size_t)(d.offset + d.csize / 2);
 }
 
 /* The queue of blocks read ahead changes what is read in no way: through
@@ -360,8 +378,11 @@ Test(concurrency, reading_ahead_reads_what_a_plain_cursor_reads,
   char *bytes = tu_read_file(path, &len);
   cr_assert_not_null(bytes);
   for (int damaged = 0; damaged < 2; damaged++) {
-    if (damaged) /* a byte of the middle text block: its CRC fails */
+    if (damaged) { /* a byte of the middle text block: its CRC fails */
       bytes[len / 2] ^= 0x55;
+      /* and one of a metadata block, which lie after the text blocks */
+      bytes[meta_byte(bytes, len)] ^= 0x55;
+    }
     quire_corpus *c;
     cr_assert_eq(quire_corpus_open_buffer(bytes, len, &c), QUIRE_OK);
     for (int which = -1; which < NFILTERS; which++) {

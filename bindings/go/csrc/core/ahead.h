@@ -1,9 +1,9 @@
 /*
  * ahead.h: helper threads (two where there are two cores) that inflate the
- * next text blocks a cursor will need while the cursor's own thread works on
- * the current one, so that a
- * long export keeps both cores busy. Used by CSV export; it changes no
- * result, only when the inflating happens.
+ * next blocks of one kind, text or metadata, that a cursor will need while
+ * the cursor's own thread works on the current one, so that a long walk
+ * keeps both cores busy. Used by CSV export, Arrow streams and term counts;
+ * it changes no result, only when the inflating happens.
  */
 #ifndef QUIRE_AHEAD_H
 #define QUIRE_AHEAD_H
@@ -12,15 +12,16 @@
 
 typedef struct q_ahead q_ahead;
 
-/* Starts the helper threads. Returns QUIRE_OK or QUIRE_ENOMEM. */
-int q_ahead_start(q_ahead **out, const quire_corpus *corpus);
+/* Starts the helper threads, for text blocks (kind 0) or metadata blocks
+ * (kind 1). Returns QUIRE_OK or QUIRE_ENOMEM. */
+int q_ahead_start(q_ahead **out, const quire_corpus *corpus, int kind);
 
 /* Stops the threads and frees everything. NULL is a no-op. */
 void q_ahead_stop(q_ahead *ahead);
 
-/* Queues text block `block`, of size uncompressed bytes, to be inflated
- * after those queued before it. Returns 1, or 0 when the queue is full (a
- * few blocks, a few MiB): ask again after the next q_ahead_take(). */
+/* Queues block `block` of the ahead's kind, of size uncompressed bytes, to be
+ * inflated after those queued before it. Returns 1, or 0 when the queue is full
+ * (a few blocks, a few MiB): ask again after the next q_ahead_take(). */
 int q_ahead_request(q_ahead *ahead, uint32_t block, uint32_t size);
 
 /* If `block` is the oldest queued, waits until it is inflated, swaps the

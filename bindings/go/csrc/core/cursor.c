@@ -38,10 +38,12 @@ struct quire_cursor {
   q_inflater *inflater;
   q_buf text;
   int64_t text_block; /* -1 when none */
-  q_ahead *ahead;     /* helper thread inflating the next blocks, or NULL */
+  q_ahead *ahead;     /* helpers inflating the next text blocks, or NULL */
   int64_t ahead_last; /* the last block queued on it, -1 for none */
   q_buf meta;
   int64_t meta_block_loaded;
+  q_ahead *meta_ahead; /* the same for metadata blocks */
+  int64_t meta_ahead_last;
   const char *meta_fields[3]; /* title, author, url of the current row */
   uint32_t meta_lens[3];
   int meta_ready;
@@ -203,6 +205,7 @@ void quire_cursor_free(quire_cursor *cur) {
   if (!cur)
     return;
   q_ahead_stop(cur->ahead);
+  q_ahead_stop(cur->meta_ahead);
   q_free(cur->matches);
   q_terms_free(cur->terms);
   q_wsum_query_free(cur->wsum);
@@ -354,13 +357,19 @@ static int check_in_block(quire_cursor *cur, const uint8_t *rec,
   return QUIRE_OK;
 }
 
-int q_cursor_read_ahead(quire_cursor *cur) {
+int q_cursor_read_ahead(quire_cursor *cur, int kinds) {
   if (!cur || !cur->corpus)
     return QUIRE_EINVAL;
-  if (cur->ahead)
-    return QUIRE_OK;
-  cur->ahead_last = -1;
-  return q_ahead_start(&cur->ahead, cur->corpus);
+  int status = QUIRE_OK;
+  if ((kinds & Q_AHEAD_TEXT) && !cur->ahead) {
+    cur->ahead_last = -1;
+    status = q_ahead_start(&cur->ahead, cur->corpus, 0);
+  }
+  if (status == QUIRE_OK && (kinds & Q_AHEAD_META) && !cur->meta_ahead) {
+    cur->meta_ahead_last = -1;
+    status = q_ahead_start(&cur->meta_ahead, cur->corpus, 1);
+  }
+  return status;
 }
 
 /* The text block of the first match after the documents of block rec, or
@@ -390,35 +399,42 @@ static int64_t block_after(quire_cursor *cur, const uint8_t *rec) {
   return -1;
 }
 
-/* Queues on the helper thread the blocks the cursor will need after block
- * rec (the current one, or the last queued), as many as the queue takes. */
-static void fill_ahead(quire_cursor *cur, const uint8_t *rec) {
-  if (cur->ahead_last >= 0)
-    rec = q_record(cur->corpus, QS_BLOCKS, (uint64_t)cur->ahead_last, NULL);
+/* Queues on helpers of the given kind the blocks the cursor will need
+ * after block rec (the current one, or *last, the last queued), as many as
+ * the queue takes. A metadata block has the number, and its record the
+ * documents, of its text block. */
+static void fill_ahead(quire_cursor *cur, q_ahead *ahead, int64_t *last,
+                       int kind, const uint8_t *rec) {
+  int sec = kind == 0 ? QS_BLOCKS : QS_META_BLOCKS;
+  if (*last >= 0)
+    rec = q_record(cur->corpus, sec, (uint64_t)*last, NULL);
   while (rec) {
     int64_t next = block_after(cur, rec);
     if (next < 0)
       return;
-    rec = q_record(cur->corpus, QS_BLOCKS, (uint64_t)next, NULL);
-    if (!rec ||
-        !q_ahead_request(cur->ahead, (uint32_t)next, ld32(rec + QB_USIZE)))
+    rec = q_record(cur->corpus, sec, (uint64_t)next, NULL);
+    if (!rec || !q_ahead_request(ahead, (uint32_t)next, ld32(rec + QB_USIZE)))
       return;
-    cur->ahead_last = next;
+    *last = next;
   }
 }
 
-/* Inflates the current document's text block, or takes it from the helper
- * thread, and queues the blocks after it. */
-static int load_text_block(quire_cursor *cur, const uint8_t *rec) {
+/* Inflates the current document's block of the given kind into *into, or
+ * takes it from the helpers, and queues the blocks after it; rec is its
+ * record. */
+static int load_block(quire_cursor *cur, int kind, const uint8_t *rec,
+                      q_buf *into) {
+  q_ahead *ahead = kind == 0 ? cur->ahead : cur->meta_ahead;
+  int64_t *last = kind == 0 ? &cur->ahead_last : &cur->meta_ahead_last;
   int status = Q_AHEAD_NOT_HELD;
-  if (cur->ahead) {
-    status = q_ahead_take(cur->ahead, cur->block, &cur->text, cur->msg);
+  if (ahead) {
+    status = q_ahead_take(ahead, cur->block, into, cur->msg);
     if (status == Q_AHEAD_NOT_HELD) /* the queue is empty: start afresh */
-      cur->ahead_last = -1;
-    fill_ahead(cur, rec);
+      *last = -1;
+    fill_ahead(cur, ahead, last, kind, rec);
   }
   if (status == Q_AHEAD_NOT_HELD)
-    status = q_block_load(cur->corpus, 0, cur->block, cur->inflater, &cur->text,
+    status = q_block_load(cur->corpus, kind, cur->block, cur->inflater, into,
                           cur->msg);
   return status;
 }
@@ -430,7 +446,7 @@ static int text_field(quire_cursor *cur, const char **data, size_t *len) {
     const uint8_t *rec = q_record(c, QS_BLOCKS, cur->block, cur->msg);
     if (!rec || check_in_block(cur, rec, "its text block") != QUIRE_OK)
       return QUIRE_ECORRUPT;
-    int status = load_text_block(cur, rec);
+    int status = load_block(cur, 0, rec, &cur->text);
     if (status != QUIRE_OK)
       return status;
     cur->text_block = cur->block;
@@ -454,8 +470,7 @@ static int meta_fields(quire_cursor *cur) {
     const uint8_t *rec = q_record(c, QS_META_BLOCKS, cur->block, cur->msg);
     if (!rec || check_in_block(cur, rec, "its metadata block") != QUIRE_OK)
       return QUIRE_ECORRUPT;
-    int status =
-        q_block_load(c, 1, cur->block, cur->inflater, &cur->meta, cur->msg);
+    int status = load_block(cur, 1, rec, &cur->meta);
     if (status != QUIRE_OK)
       return status;
     cur->meta_block_loaded = cur->block;
@@ -570,7 +585,7 @@ int q_count_terms(const quire_corpus *c, const quire_filter *f,
    * read; when word summaries or postings rule blocks out, the few left are
    * read faster without waiting on another thread. */
   if (status == QUIRE_OK && !cur->wsum && cur->postings == Q_POSTINGS_UNUSED)
-    status = q_cursor_read_ahead(cur);
+    status = q_cursor_read_ahead(cur, Q_AHEAD_TEXT | Q_AHEAD_META);
   while (status == QUIRE_OK && (status = quire_cursor_next(cur)) == QUIRE_ROW) {
     n++;
     status = QUIRE_OK;

@@ -165,9 +165,12 @@ int q_plan_make(const quire_corpus *c, const quire_filter *f, q_plan *plan,
                 char *msg);
 void q_plan_free(q_plan *plan);
 
-/* Starts a helper thread that inflates, while the caller works, the next
- * text block the cursor will need. For long walks (export). */
-int q_cursor_read_ahead(quire_cursor *cursor);
+/* Starts helper threads that inflate, while the caller works, the next
+ * blocks the cursor will need: its text blocks (Q_AHEAD_TEXT), its
+ * metadata blocks (Q_AHEAD_META) or both. For long walks (export, Arrow
+ * streams). Kinds already read ahead are left as they are. */
+enum { Q_AHEAD_TEXT = 1, Q_AHEAD_META = 2 };
+int q_cursor_read_ahead(quire_cursor *cursor, int kinds);
 
 /* quire_cursor_next() for loops inside the library: QUIRE_ROW, QUIRE_DONE,
  * or a failure whose message is copied into msg. */
