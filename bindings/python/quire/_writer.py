@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import weakref
 from contextlib import contextmanager
 from ctypes import byref, c_uint64, c_void_p, sizeof
@@ -88,7 +89,11 @@ class Writer:
     the documents into blocks (where a clustered writer does most of its
     work): done documents of total, at least every 4,096 and once at the
     end. An exception it raises stops finish(), which raises it; the writer
-    is then failed and nothing is written at path."""
+    is then failed and nothing is written at path.
+
+    A writer may be shared by threads: its calls run one at a time, and
+    close() from another thread waits for the call in flight; every later
+    call raises StateError."""
 
     def __init__(
         self,
@@ -164,6 +169,11 @@ class Writer:
         self._finished = False  # finish() succeeded: the with block's end skips it
         self._progress: Optional[Progress] = None  # finish()'s, kept alive for C
         self._busy = False  # in finish() or import_csv(): see _running()
+        # The C writer takes one call at a time: every call holds this lock,
+        # so calls from several threads queue, and close() waits for the
+        # call in flight instead of freeing the writer under it. Reentrant,
+        # so that a progress callback on the calling thread can close().
+        self._lock = threading.RLock()
         self._finalizer = weakref.finalize(self, _close_writer, handle, self._held)
         return handle
 
@@ -207,6 +217,7 @@ class Writer:
             check(lib.quire_writer_set_threads(h, threads), err, h)
 
     def _require(self) -> c_void_p:
+        """The handle, for a call made with self._lock held."""
         if self._handle is None:
             raise closed("writer")
         if self._busy:
@@ -240,14 +251,15 @@ class Writer:
         """Adds one document. A None or empty source or date means the
         document has none. A bad document (date, UTF-8, size) raises and is
         not added; the writer stays usable."""
-        h = self._require()
         s, d, ti = encode(source), date_text(date), encode(title)
         a, u, tx = encode(author), encode(url), encode(text)
         fields = (s, len(s), d, len(d), ti, len(ti), a, len(a), u, len(u), tx, len(tx))
         doc = CDocument(sizeof(CDocument), *fields)
-        rc = lib.quire_writer_add_document(h, byref(doc))
-        if rc != 0:
-            check(rc, lib.quire_writer_errmsg, h)
+        with self._lock:
+            h = self._require()
+            rc = lib.quire_writer_add_document(h, byref(doc))
+            if rc != 0:
+                check(rc, lib.quire_writer_errmsg, h)
 
     def add_corpus(self, corpus: Union["Corpus", PathLike, bytes]) -> None:
         """Adds every document of corpus (an open Corpus, a path, or the
@@ -262,14 +274,15 @@ class Writer:
         block or close it), StateError for a closed corpus or writer."""
         from ._corpus import Corpus
 
-        h = self._require()
         if corpus is None:
             raise InvalidArgumentError("add_corpus() needs a corpus, got None")
-        if isinstance(corpus, Corpus):
-            self._add_open_corpus(h, corpus)
-        else:
-            with Corpus(corpus) as opened:
-                self._add_open_corpus(h, opened)
+        with self._lock:
+            h = self._require()
+            if isinstance(corpus, Corpus):
+                self._add_open_corpus(h, corpus)
+            else:
+                with Corpus(corpus) as opened:
+                    self._add_open_corpus(h, opened)
 
     def _add_open_corpus(self, h: c_void_p, corpus: "Corpus") -> None:
         state = corpus._state  # noqa: SLF001 (the package's own corpus)
@@ -285,12 +298,14 @@ class Writer:
 
     def __len__(self) -> int:
         """Documents added so far."""
-        return lib.quire_writer_doc_count(self._require())
+        with self._lock:
+            return lib.quire_writer_doc_count(self._require())
 
     @property
     def dropped(self) -> int:
         """Documents not added because they duplicate one kept (dedup=)."""
-        return lib.quire_writer_dropped(self._require())
+        with self._lock:
+            return lib.quire_writer_dropped(self._require())
 
     def import_csv(
         self,
@@ -312,6 +327,18 @@ class Writer:
         read: done bytes of total, the file's size (0 when it is not known,
         as for a pipe), at least every MiB and once at the end. An
         exception it raises stops the import and is raised here."""
+        with self._lock:
+            return self._import_csv(csv, columns, skip_bad_rows, base_dir, name, progress)
+
+    def _import_csv(
+        self,
+        csv: Union[PathLike, bytes],
+        columns: Optional[Mapping[str, str]],
+        skip_bad_rows: bool,
+        base_dir: Optional[PathLike],
+        name: Optional[str],
+        progress: Optional[ProgressFn],
+    ) -> ImportResult:
         h = self._require()
         tracker = progress_for(progress)
         imp = c_void_p()
@@ -339,7 +366,7 @@ class Writer:
     def finish(self) -> int:
         """Writes the indexes, syncs and renames the file into place.
         Returns the number of documents written."""
-        with self._running() as h:
+        with self._lock, self._running() as h:
             rc = lib.quire_writer_finish(h)
             if self._progress is not None:
                 self._progress.check(rc, lib.quire_writer_errmsg, h)
@@ -350,10 +377,11 @@ class Writer:
     def close(self) -> None:
         """Frees the writer; an unfinished file is removed. Safe twice.
         From a progress callback, the writer is freed when the call it
-        follows returns."""
-        self._handle = None
-        if not self._busy:
-            self._finalizer()
+        follows returns. From another thread, waits for the call in flight."""
+        with self._lock:
+            self._handle = None
+            if not self._busy:
+                self._finalizer()
 
     def __enter__(self) -> "Writer":
         return self

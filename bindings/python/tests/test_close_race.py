@@ -110,3 +110,51 @@ def test_sources_are_not_returned_after_close(tmp_path: Path) -> None:
         pass
     else:
         raise AssertionError("Corpus.sources after close() did not raise StateError")
+
+
+def _add(writer: quire.Writer, docs: List[dict]) -> None:
+    while True:
+        for doc in docs:
+            writer.add(**doc)
+        assert len(writer) > 0
+
+
+def _add_corpus(writer: quire.Writer, path: Path) -> None:
+    while True:
+        writer.add_corpus(path)
+
+
+def _import(writer: quire.Writer, csv: bytes) -> None:
+    while True:
+        writer.import_csv(csv)
+        _ = writer.dropped
+
+
+def test_writer_close_while_threads_add_and_import(tmp_path: Path) -> None:
+    """A Writer is one C writer, which takes one call at a time: calls from
+    several threads queue, and close() waits for the call in flight. Every
+    call either completes or raises StateError, and no file is left."""
+    docs = [dict(d) for d in model_docs(40)]
+    source = write_corpus(tmp_path / "in.quire", model_docs(200), block_size=8192)
+    csv = b"source,date,title,text\n" + b"".join(
+        b"Xinhua,2016-0%d-01,t%d,%s\n" % (1 + i % 9, i, b"word " * 50) for i in range(100))
+    rng = random.Random(16)
+    for round_ in range(ROUNDS // 3):
+        out = tmp_path / f"out-{round_}.quire"
+        writer = quire.Writer(out)
+        outcomes: List[str] = []
+        start = threading.Barrier(4)
+        works = [(_add, docs), (_add_corpus, source), (_import, csv)]
+        threads = [threading.Thread(target=_run, args=(lambda w, f=f, a=a: f(w, a), writer,
+                                                       outcomes, start))
+                   for f, a in works]
+        for t in threads:
+            t.start()
+        start.wait()
+        threading.Event().wait(rng.random() * 0.004)
+        writer.close()
+        for t in threads:
+            t.join(10)
+            assert not t.is_alive(), "a call hung after close()"
+        assert outcomes == ["StateError"] * len(works)
+        assert not out.exists()
