@@ -36,22 +36,20 @@ _COLUMN_BYTES = {"doc": 8, "source": 24, "date": 8, "date_precision": 2,
                  "date_text": 24, "title": 90, "author": 30, "url": 90}
 
 
-def _string_dtype() -> Any:
-    """The pandas type of string columns: dask's own, so that it has
-    nothing to convert after each task. Unless configured otherwise
-    (dataframe.convert-string), dask turns every string column a task
-    returns into string[pyarrow], a copy of every string of every partition
-    that took longer than reading them."""
-    import pandas as pd
-
+def _arrow_strings() -> bool:
+    """Whether dask wants string columns as string[pyarrow]: unless
+    configured otherwise (dataframe.convert-string), it converts every
+    string column a task returns to that type, a copy of every string of
+    every partition that took longer than reading them. Decided once, on the
+    client, and handed to the tasks."""
     try:
         from dask.dataframe.utils import pyarrow_strings_enabled
     except ImportError:  # an older dask
-        return None
-    return pd.StringDtype("pyarrow") if pyarrow_strings_enabled() else None
+        return False
+    return bool(pyarrow_strings_enabled())
 
 
-def _frame(table: Any) -> Any:
+def _frame(table: Any, arrow_strings: bool) -> Any:
     import pandas as pd
     import pyarrow as pa
 
@@ -60,7 +58,7 @@ def _frame(table: Any) -> Any:
     # datetime64[s, UTC] with NaT, dask's string type (string[pyarrow],
     # missing values <NA>, unless dask is set not to convert strings); the
     # precision stays a nullable Int8.
-    strings = _string_dtype()
+    strings = pd.StringDtype("pyarrow") if arrow_strings else None
 
     def mapper(arrow_type: Any) -> Any:
         if arrow_type == pa.int8():
@@ -77,12 +75,31 @@ def _frame(table: Any) -> Any:
 
 
 def _read(pieces: Tuple[Piece, ...], selection: Selection, names: List[str],
-          batch_size: int) -> Any:
+          batch_size: int, arrow_strings: bool) -> Any:
     import pyarrow as pa
 
     batches = [batch for piece in pieces
                for batch in read_piece(piece, selection, names, batch_size)]
-    return _frame(pa.Table.from_batches(batches, schema=arrow_schema(names)))
+    return _frame(pa.Table.from_batches(batches, schema=arrow_schema(names)), arrow_strings)
+
+
+def _from_map(partitions: List[Tuple[Piece, ...]], args: tuple, meta: Any) -> Any:
+    """dd.from_map(_read, ...), without the layer that converts the strings
+    of each partition to string[pyarrow] when _read gives them that type
+    already: a no-op, but a task of its own per partition, which is most
+    of the time of a narrow selection. Built from dask's expression classes
+    where this dask has them, else through dd.from_map."""
+    if args[-1]:
+        try:
+            from dask.dataframe.dask_expr import new_collection
+            from dask.dataframe.dask_expr.io import FromMap
+        except ImportError:  # another dask: its from_map converts
+            pass
+        else:
+            return new_collection(FromMap(_read, [partitions], args, {}, meta, False, None,
+                                          "read-quire"))
+    return dd.from_map(_read, partitions, args=args, meta=meta, label="read-quire",
+                       enforce_metadata=False)
 
 
 def _estimated_bytes(planned: Planned, names: List[str]) -> float:
@@ -152,9 +169,9 @@ def read_quire(
     names = check_columns(columns)
     selection = Selection.from_dates(sources, from_, to, undated)
     planned = plan_counted(expand_paths(paths), selection, max_documents)
-    meta = _frame(arrow_schema(names).empty_table())
+    arrow_strings = _arrow_strings()
+    meta = _frame(arrow_schema(names).empty_table(), arrow_strings)
     if not planned:
         return dd.from_pandas(meta, npartitions=1)
-    return dd.from_map(_read, _partitions(planned, names, aggregate),
-                       args=(selection, names, batch_size), meta=meta,
-                       label="read-quire", enforce_metadata=False)
+    return _from_map(_partitions(planned, names, aggregate),
+                     (selection, names, batch_size, arrow_strings), meta)

@@ -90,6 +90,15 @@ def test_string_columns_have_dask_string_type(client, shards):
     pdf = df.compute()
     assert pdf["source"].dtype == pd.StringDtype("pyarrow") == df["source"].dtype
     assert pdf["title"].dtype == pd.StringDtype("pyarrow")
+    # Told not to convert, dask keeps pandas' default strings: so does quire.
+    import dask
+
+    with dask.config.set({"dataframe.convert-string": False}):
+        plain = quire.dask.read_quire(shards[0], columns=["source", "title"])
+        got = plain.compute()
+    assert got["title"].dtype != pd.StringDtype("pyarrow")
+    assert got["title"].dtype == plain["title"].dtype
+    assert list(got["title"]) == list(pdf["title"])
 
 
 @pytest.mark.parametrize("aggregate, partitions", [(False, 3), (True, 2)])
