@@ -13,7 +13,7 @@ import calendar
 import datetime as _dt
 import glob
 import os
-from typing import Dict, FrozenSet, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Dict, FrozenSet, Iterable, List, NamedTuple, Optional, Sequence, Union
 
 from ._common import DateLike, FilterSpec, PathLike
 from ._corpus import Corpus
@@ -46,17 +46,21 @@ def shard_stats(path: PathLike) -> ShardStats:
     its header and footer; the source table is one small section. No text or
     metadata block is read, so this costs the same whatever the shard size."""
     with Corpus(path) as corpus:
-        span = corpus.date_span
-        return ShardStats(
-            path=os.fspath(path),
-            documents=len(corpus),
-            undated=corpus.undated_count,
-            sources={s.name: s.documents for s in corpus.sources},
-            first=None if span is None else int(span[0].timestamp()),
-            last=None if span is None else int(span[1].timestamp()),
-            file_size=corpus.file_size,
-            raw_size=corpus.raw_size,
-        )
+        return _stats_of(corpus, path)
+
+
+def _stats_of(corpus: Corpus, path: PathLike) -> ShardStats:
+    span = corpus.date_span
+    return ShardStats(
+        path=os.fspath(path),
+        documents=len(corpus),
+        undated=corpus.undated_count,
+        sources={s.name: s.documents for s in corpus.sources},
+        first=None if span is None else int(span[0].timestamp()),
+        last=None if span is None else int(span[1].timestamp()),
+        file_size=corpus.file_size,
+        raw_size=corpus.raw_size,
+    )
 
 
 def expand_paths(paths: Union[PathLike, Iterable[PathLike]]) -> List[str]:
@@ -226,24 +230,18 @@ class Piece(NamedTuple):
     whole: bool
 
 
-def _shard_pieces(
-    paths: Sequence[str],
-    selection: Selection,
-    max_documents: Optional[int],
-) -> Iterator[Tuple[ShardStats, List[Piece]]]:
-    """Each shard that may match, with its pieces."""
+def _check_max(max_documents: Optional[int]) -> None:
     if max_documents is not None and max_documents < 1:
         raise InvalidArgumentError(f"max_documents must be positive, not {max_documents}")
-    for path in paths:
-        stats = shard_stats(path)
-        if not selection.may_match(stats):
-            continue
-        n = stats.documents
-        if max_documents is None or n <= max_documents:
-            yield stats, [Piece(path, 0, n, True)]
-        else:
-            yield stats, [Piece(path, first, min(n, first + max_documents), False)
-                          for first in range(0, n, max_documents)]
+
+
+def _pieces_of(stats: ShardStats, max_documents: Optional[int]) -> List[Piece]:
+    """A shard's pieces: itself, or its ranges of max_documents documents."""
+    n = stats.documents
+    if max_documents is None or n <= max_documents:
+        return [Piece(stats.path, 0, n, True)]
+    return [Piece(stats.path, first, min(n, first + max_documents), False)
+            for first in range(0, n, max_documents)]
 
 
 def plan(
@@ -255,8 +253,13 @@ def plan(
     shard of more than max_documents documents, one per range of that many
     documents (documents are clustered by source then date, so a range is a
     run of consecutive blocks)."""
-    return [piece for _, pieces in _shard_pieces(paths, selection, max_documents)
-            for piece in pieces]
+    _check_max(max_documents)
+    pieces: List[Piece] = []
+    for path in paths:
+        stats = shard_stats(path)
+        if selection.may_match(stats):
+            pieces.extend(_pieces_of(stats, max_documents))
+    return pieces
 
 
 class Planned(NamedTuple):
@@ -276,16 +279,18 @@ def plan_counted(
     matches in it, counted from its shard's indexes (no block is read).
     Shards the statistics let through but where the count is 0 are left out
     too, so that no task opens them."""
+    _check_max(max_documents)
     out: List[Planned] = []
-    for stats, pieces in _shard_pieces(paths, selection, max_documents):
-        matches = stats.documents
-        if selection.filters:
-            with Corpus(stats.path) as corpus:
-                matches = corpus._count(selection.spec())
+    for path in paths:
+        with Corpus(path) as corpus:  # one open for the statistics and the count
+            stats = _stats_of(corpus, path)
+            if not selection.may_match(stats):
+                continue
+            matches = corpus._count(selection.spec()) if selection.filters else stats.documents
         if matches == 0:
             continue
         raw = stats.raw_size / stats.documents
-        for piece in pieces:
+        for piece in _pieces_of(stats, max_documents):
             share = (piece.end - piece.first) / stats.documents
             out.append(Planned(piece, matches * share, raw))
     return out
