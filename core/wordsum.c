@@ -64,6 +64,7 @@ struct q_wsum_builder {
   uint16_t *df[2]; /* count-min sketch of blocks per word, saturating */
   q_buf hashes;    /* the current block's word hashes (u32) */
   q_buf spill;     /* per block: u32 count, then its distinct hashes */
+  q_buf sorting;   /* scratch for sort_hashes() */
   int fd;          /* the temporary file, or -1 while all fits in spill */
   uint32_t blocks;
 };
@@ -101,6 +102,7 @@ void q_wsum_builder_free(q_wsum_builder *b) {
   q_free(b->df[1]);
   q_buf_free(&b->hashes);
   q_buf_free(&b->spill);
+  q_buf_free(&b->sorting);
   if (b->fd >= 0)
     close(b->fd);
   q_free(b);
@@ -159,10 +161,32 @@ int q_wsum_builder_block(q_wsum_builder *b, const char *text, size_t text_len,
   return q_wsum_builder_hashes(b, &b->hashes, msg);
 }
 
+/* Sorts n hashes in place, with scratch room for n more: a radix sort, a
+ * byte a pass. qsort() calling a comparison function took a seventh of the
+ * time of packing, for blocks of ten thousand words. */
+static void sort_hashes(uint32_t *h, uint32_t *scratch, size_t n) {
+  uint32_t *from = h, *to = scratch;
+  for (unsigned shift = 0; shift < 32; shift += 8) {
+    size_t at[257] = {0};
+    for (size_t i = 0; i < n; i++)
+      at[((from[i] >> shift) & 0xFF) + 1]++;
+    for (unsigned d = 0; d < 256; d++)
+      at[d + 1] += at[d];
+    for (size_t i = 0; i < n; i++)
+      to[at[(from[i] >> shift) & 0xFF]++] = from[i];
+    uint32_t *t = from;
+    from = to;
+    to = t;
+  } /* four passes: the hashes are back in h */
+}
+
 int q_wsum_builder_hashes(q_wsum_builder *b, q_buf *hashes, char *msg) {
   uint32_t *h = (uint32_t *)hashes->data;
   size_t n = hashes->len / 4, distinct = 0;
-  if (n)
+  b->sorting.len = 0;
+  if (n && q_buf_reserve(&b->sorting, n * 4) == QUIRE_OK)
+    sort_hashes(h, (uint32_t *)b->sorting.data, n);
+  else if (n) /* out of memory for the scratch: slower, in place */
     qsort(h, n, 4, compare_u32);
   for (size_t i = 0; i < n; i++)
     if (i == 0 || h[i] != h[distinct - 1])
@@ -276,7 +300,11 @@ int q_wsum_builder_finish(q_wsum_builder *b, uint64_t budget, q_buf *out,
   }
   uint32_t *fw = (uint32_t *)frequent.data;
   size_t nf = frequent.len / 4, distinct = 0;
-  if (status == QUIRE_OK && nf)
+  b->sorting.len = 0;
+  if (status == QUIRE_OK && nf &&
+      q_buf_reserve(&b->sorting, nf * 4) == QUIRE_OK)
+    sort_hashes(fw, (uint32_t *)b->sorting.data, nf);
+  else if (status == QUIRE_OK && nf)
     qsort(fw, nf, 4, compare_u32);
   for (size_t i = 0; i < nf; i++)
     if (i == 0 || fw[i] != fw[distinct - 1])
