@@ -11,6 +11,7 @@
 #ifndef QUIRE_READER_H
 #define QUIRE_READER_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 
 #include "codec.h"
@@ -36,6 +37,7 @@ typedef struct q_section {
 /* What threads reading one corpus change: kept behind a pointer, so that
  * the reading functions, which take the corpus const, never cast const
  * away. */
+#define Q_RELEASE_RUNS 4u
 typedef struct q_corpus_state {
   quire_corpus *corpus;    /* the handle, which the last hold frees */
   atomic_int damage_state; /* 0 none, 1 being written, 2 set */
@@ -45,6 +47,13 @@ typedef struct q_corpus_state {
    * back to 0. */
   atomic_long holds;
   atomic_int closed;
+  /* Ranges of the mapping let go of by q_release() and not yet handed to
+   * the kernel, a few runs of adjacent ranges (see reader.c). */
+  pthread_mutex_t release_lock;
+  struct {
+    uint64_t start, end; /* empty when equal */
+  } released[Q_RELEASE_RUNS];
+  unsigned release_next; /* the run replaced next */
 } q_corpus_state;
 
 struct quire_corpus {
@@ -132,7 +141,9 @@ int q_block_load(const quire_corpus *c, int kind, uint32_t index,
  * of a mapped file for now, so that reading a corpus once through does not
  * grow the process's resident memory with the file's size. The pages stay in
  * the page cache and come back on the next read; other threads reading them
- * meanwhile are unaffected. Does nothing for a caller's buffer. */
+ * meanwhile are unaffected. Does nothing for a caller's buffer. Ranges are
+ * gathered into runs of adjacent ones and handed over a MiB or so at a
+ * time, so resident memory stays within a few MiB of what is in use. */
 void q_release(const quire_corpus *c, uint64_t offset, uint64_t len);
 
 /* Checks the row of document doc against the rules of docs/FORMAT.md,

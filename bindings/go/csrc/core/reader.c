@@ -217,15 +217,59 @@ int q_dict_get(const quire_corpus *c, uint32_t number, const q_zddict **out,
   return QUIRE_OK;
 }
 
-void q_release(const quire_corpus *c, uint64_t offset, uint64_t len) {
-  if (!c->mapped || offset > c->size || len > c->size - offset)
-    return;
+/* Hands [start, end) to the kernel: only whole pages inside the range, as
+ * its neighbours may be in use. */
+static void release_now(const quire_corpus *c, uint64_t start, uint64_t end) {
   uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
-  /* Only whole pages inside the range: its neighbours may be in use. */
-  uint64_t start = (offset + page - 1) / page * page;
-  uint64_t end = (offset + len) / page * page;
+  start = (start + page - 1) / page * page;
+  end = end / page * page;
   if (end > start)
     madvise(c->map + start, (size_t)(end - start), MADV_DONTNEED);
+}
+
+/* A madvise() per block cost more than the block: with helper threads
+ * running, each one interrupts every other core to flush its TLB (and
+ * splits a huge page mapping of the file where the kernel made one). So
+ * ranges are gathered per corpus into a few runs of adjacent ones (a walk
+ * releases its text blocks, metadata blocks and rows, each run in file
+ * order, in any order between threads), and a run is handed over once it
+ * reaches RELEASE_RUN bytes or is pushed out by a new run. */
+#define RELEASE_RUN (1u << 20)
+
+void q_release(const quire_corpus *c, uint64_t offset, uint64_t len) {
+  if (!c->mapped || offset > c->size || len > c->size - offset || len == 0)
+    return;
+  q_corpus_state *s = c->state;
+  uint64_t start = offset, end = offset + len;
+  uint64_t out[2][2] = {{0, 0}, {0, 0}}; /* runs to hand over */
+  pthread_mutex_lock(&s->release_lock);
+  unsigned i = 0;
+  while (i < Q_RELEASE_RUNS &&
+         !(s->released[i].end > s->released[i].start &&
+           start <= s->released[i].end && end >= s->released[i].start))
+    i++;
+  if (i == Q_RELEASE_RUNS) { /* a new run, in place of the oldest */
+    i = s->release_next;
+    s->release_next = (i + 1) % Q_RELEASE_RUNS;
+    out[0][0] = s->released[i].start;
+    out[0][1] = s->released[i].end;
+    s->released[i].start = start;
+    s->released[i].end = end;
+  } else {
+    if (start < s->released[i].start)
+      s->released[i].start = start;
+    if (end > s->released[i].end)
+      s->released[i].end = end;
+  }
+  if (s->released[i].end - s->released[i].start >= RELEASE_RUN) {
+    out[1][0] = s->released[i].start;
+    out[1][1] = s->released[i].end;
+    s->released[i].start = s->released[i].end = 0;
+  }
+  pthread_mutex_unlock(&s->release_lock);
+  for (int k = 0; k < 2; k++)
+    if (out[k][1] > out[k][0])
+      release_now(c, out[k][0], out[k][1]);
 }
 
 /* ---- blocks
@@ -559,6 +603,7 @@ static int corpus_new(quire_corpus **out) {
   atomic_init(&state->damage_state, 0);
   atomic_init(&state->holds, 0);
   atomic_init(&state->closed, 0);
+  pthread_mutex_init(&state->release_lock, NULL);
   return QUIRE_OK;
 }
 
@@ -656,6 +701,7 @@ void q_corpus_drop(const quire_corpus *held) {
   for (uint32_t d = 0; d < c->dict_slots; d++)
     q_zddict_free(atomic_load(&c->dicts[d].ddict));
   q_free(c->dicts);
+  pthread_mutex_destroy(&state->release_lock);
   q_free(state);
   q_free(c);
 }
