@@ -572,8 +572,10 @@ struct ArrowArrayStream;
  * early rather than hold 2 GiB or more in one utf8 column.
  *
  * threads: 1 reads on the calling thread only; 2, or 0 for the default,
- * lets a helper thread inflate the next text block while the calling thread
- * copies (only when text is read). The batches are the same either way.
+ * lets helper threads (two where there are two cores, for text blocks and
+ * again for metadata blocks) inflate the next blocks while the calling
+ * thread copies (only for the kinds of block the columns need). The batches
+ * are the same either way.
  *
  * On QUIRE_OK, *out is a stream the caller owns and must release with
  * out->release(out), from any thread. On any failure but QUIRE_ENOMEM, *out
