@@ -1099,3 +1099,83 @@ Test(seeds, pack_and_read_the_five_articles) {
   quire_corpus_free(c);
   unlink(path);
 }
+
+/* ---- resident memory of the mapping ------------------------------------- */
+
+/* Kilobytes of path's mapping resident in this process (/proc/self/smaps),
+ * or -1 when that cannot be read. */
+static long mapping_rss_kb(const char *path) {
+  FILE *f = fopen("/proc/self/smaps", "r");
+  if (!f)
+    return -1;
+  char line[1024];
+  long kb = -1;
+  int in_mapping = 0;
+  while (fgets(line, sizeof line, f)) {
+    if (strstr(line, path))
+      in_mapping = 1;
+    else if (in_mapping && sscanf(line, "Rss: %ld kB", &kb) == 1)
+      break;
+  }
+  fclose(f);
+  return kb;
+}
+
+/* A walk reading one kind of block left the other kind resident: a packed
+ * file lays each text block before its metadata block, the kernel maps the
+ * pages around each read, and only the blocks read were let go of. Reading
+ * the titles of a 137 MB corpus left 129 MB of it resident. */
+Test(roundtrip, a_walk_of_titles_lets_go_of_the_text_blocks_too) {
+  char path[512];
+  tu_tmp_path(path, sizeof path, "rss.quire");
+  quire_writer *w;
+  cr_assert_eq(quire_writer_open(path, &w), QUIRE_OK);
+  cr_assert_eq(quire_writer_set_word_summaries(w, 0), QUIRE_OK);
+  cr_assert_eq(quire_writer_set_order(w, QUIRE_ORDER_INPUT), QUIRE_OK);
+  /* Texts of pseudo-random letters, which compress little. */
+  enum { DOCS = 2500, TEXT = 16384 };
+  char *text = malloc(TEXT);
+  cr_assert_not_null(text);
+  uint64_t rng = 7;
+  for (int i = 0; i < DOCS; i++) {
+    for (int k = 0; k < TEXT; k++) {
+      rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+      text[k] = k % 8 == 7 ? ' ' : (char)('a' + rng % 26);
+    }
+    char title[32];
+    int tl = snprintf(title, sizeof title, "title %d", i);
+    cr_assert_eq(tu_writer_add(w, "src", 3, "2016-01-02", 10, title, (size_t)tl,
+                               "", 0, "", 0, text, TEXT),
+                 QUIRE_OK, "%s", quire_writer_errmsg(w));
+  }
+  free(text);
+  cr_assert_eq(quire_writer_finish(w), QUIRE_OK, "%s", quire_writer_errmsg(w));
+  quire_writer_free(w);
+  quire_corpus *c = open_corpus(path);
+  if (mapping_rss_kb(path) < 0) {
+    quire_corpus_free(c);
+    unlink(path);
+    cr_skip_test("no /proc/self/smaps: cannot measure the mapping");
+  }
+  quire_cursor *cur;
+  cr_assert_eq(quire_cursor_open(c, NULL, &cur), QUIRE_OK);
+  int rows = 0;
+  while (quire_cursor_next(cur) == QUIRE_ROW) {
+    const char *title;
+    size_t len;
+    cr_assert_eq(quire_cursor_field(cur, QUIRE_FIELD_TITLE, &title, &len),
+                 QUIRE_OK);
+    rows++;
+  }
+  cr_assert_eq(rows, DOCS);
+  long file_kb = (long)(quire_corpus_file_size(c) / 1024);
+  long rss_kb = mapping_rss_kb(path);
+  cr_log_info("titles of a %ld KiB corpus: %ld KiB of it resident", file_kb,
+              rss_kb);
+  /* The runs q_release() gathers (a few MiB), the rows and the indexes. */
+  cr_expect_lt(rss_kb, file_kb / 4, "%ld KiB of a %ld KiB file resident",
+               rss_kb, file_kb);
+  quire_cursor_free(cur);
+  quire_corpus_free(c);
+  unlink(path);
+}

@@ -38,6 +38,10 @@ typedef struct q_section {
  * the reading functions, which take the corpus const, never cast const
  * away. */
 #define Q_RELEASE_RUNS 4u
+typedef struct q_run {
+  uint64_t start, end; /* bytes of the file; empty when equal */
+} q_run;
+
 typedef struct q_corpus_state {
   quire_corpus *corpus;    /* the handle, which the last hold frees */
   atomic_int damage_state; /* 0 none, 1 being written, 2 set */
@@ -50,10 +54,8 @@ typedef struct q_corpus_state {
   /* Ranges of the mapping let go of by q_release() and not yet handed to
    * the kernel, a few runs of adjacent ranges (see reader.c). */
   pthread_mutex_t release_lock;
-  struct {
-    uint64_t start, end; /* empty when equal */
-  } released[Q_RELEASE_RUNS];
-  unsigned release_next; /* the run replaced next */
+  q_run released[Q_RELEASE_RUNS]; /* never two that touch */
+  unsigned release_next;          /* the run replaced next when all are used */
 } q_corpus_state;
 
 struct quire_corpus {
