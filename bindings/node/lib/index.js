@@ -943,11 +943,26 @@ function merge(out, inputs, options = {}) {
   const writer = new Writer(out, { order: keepOrder ? 'input' : 'clustered', dedup, similarity, threads,
     wordSummaries });
   try {
-    for (const input of inputs) writer.addCorpus(input);
+    inputs.forEach((input, i) => addNamed(writer, input, i + 1));
     const documents = writer.finish();
     return { documents, dropped: writer.dropped };
   } finally {
     writer.close();
+  }
+}
+
+/** writer.addCorpus(input), whose QuireError says which input failed: its
+ * path, else its place in the list. A clustered merge copies most blocks at
+ * finish(), where a damaged one is named by libquire's message alone. */
+function addNamed(writer, input, number) {
+  try {
+    writer.addCorpus(input);
+  } catch (err) {
+    if (err instanceof QuireError) {
+      const name = typeof input === 'string' ? input : `merge input ${number}`;
+      err.message = `${name}: ${err.message}`;
+    }
+    throw err;
   }
 }
 

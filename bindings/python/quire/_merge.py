@@ -7,7 +7,7 @@ import os
 from typing import TYPE_CHECKING, Iterable, NamedTuple, Optional, Sequence, Union
 
 from ._common import PathLike
-from ._errors import InvalidArgumentError
+from ._errors import Error, InvalidArgumentError
 from ._writer import Writer
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -47,9 +47,22 @@ def merge(
     with Writer(out, order="input" if keep_order else "clustered",
                 dedup=kinds or None, similarity=similarity, threads=threads,
                 word_summaries=word_summaries) as writer:
-        for corpus in inputs:
-            writer.add_corpus(corpus)
+        for number, corpus in enumerate(inputs, 1):
+            try:
+                writer.add_corpus(corpus)
+            except Error as exc:  # the same error, saying which input
+                raise type(exc)(f"{_input_name(corpus, number)}: {exc.message}",
+                                exc.code) from exc
         return MergeResult(writer.finish(), writer.dropped)
+
+
+def _input_name(corpus: object, number: int) -> str:
+    """How an error names an input: its path, else its place in the list.
+    A clustered merge copies most blocks at finish(), where a damaged one is
+    named by libquire's message alone."""
+    if isinstance(corpus, (str, os.PathLike)):
+        return os.fsdecode(corpus)
+    return f"merge input {number}"
 
 
 def append(

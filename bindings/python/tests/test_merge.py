@@ -295,6 +295,10 @@ def test_damaged_input_fails_cleanly(tmp_path, keep_order):
     with pytest.raises(quire.CorruptError, match="block") as info:
         quire.merge(out, [good, bad], keep_order=keep_order)
     assert info.value.name == "QUIRE_ECORRUPT"
+    if keep_order:  # copied by add_corpus(): the error names the input
+        assert info.value.message.startswith(f"{bad}: ")
+        with pytest.raises(quire.CorruptError, match="^merge input 2: "):
+            quire.merge(out, [good, bad.read_bytes()], keep_order=True)
     assert not out.exists()
     # Appending to a damaged corpus fails too, and leaves it as it was.
     before = bad.read_bytes()
