@@ -66,6 +66,8 @@ struct quire_corpus {
   uint8_t *map; /* data as mmap() gave it, writable in type (not in
                    protection) for munmap() and madvise() */
   int mapped;
+  char *path; /* as given to quire_corpus_open(), for messages; NULL for a
+                 buffer (or when there was no memory for it) */
   int major, minor;
   uint64_t docs, sources, undated, blocks, meta_blocks, raw_size;
   int64_t min_date, max_date;

@@ -953,7 +953,8 @@ function merge(out, inputs, options = {}) {
 
 /** writer.addCorpus(input), whose QuireError says which input failed: its
  * path, else its place in the list. A clustered merge copies most blocks at
- * finish(), where a damaged one is named by libquire's message alone. */
+ * finish(), whose message libquire starts with the path too (or "added
+ * corpus N" for bytes). */
 function addNamed(writer, input, number) {
   try {
     writer.addCorpus(input);

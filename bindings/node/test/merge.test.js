@@ -318,12 +318,12 @@ for (const keepOrder of [false, true]) {
     fs.writeFileSync(bad, bytes);
     const out = path.join(dir, 'm.quire');
     throwsQuire(() => quire.merge(out, [good, bad], { keepOrder }), 'QUIRE_ECORRUPT', /block/);
-    if (keepOrder) { // copied by addCorpus(): the error names the input
-      throwsQuire(() => quire.merge(out, [good, bad], { keepOrder }), 'QUIRE_ECORRUPT',
-        new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `));
-      throwsQuire(() => quire.merge(out, [good, bytes], { keepOrder }), 'QUIRE_ECORRUPT',
-        /^merge input 2: /);
-    }
+    // Found by addCorpus() (keepOrder) or at finish() (clustered), the error
+    // names the input: its path, or its place for bytes.
+    throwsQuire(() => quire.merge(out, [good, bad], { keepOrder }), 'QUIRE_ECORRUPT',
+      new RegExp(`^${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `));
+    throwsQuire(() => quire.merge(out, [good, bytes], { keepOrder }), 'QUIRE_ECORRUPT',
+      keepOrder ? /^merge input 2: / : /^added corpus 2: /);
     assert.equal(fs.existsSync(out), false);
     const w = quire.Writer.openAppend(bad);
     // The old blocks are copied at the first add (or at finish).

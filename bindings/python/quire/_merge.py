@@ -58,8 +58,8 @@ def merge(
 
 def _input_name(corpus: object, number: int) -> str:
     """How an error names an input: its path, else its place in the list.
-    A clustered merge copies most blocks at finish(), where a damaged one is
-    named by libquire's message alone."""
+    A clustered merge copies most blocks at finish(), whose message libquire
+    starts with the path too (or "added corpus N" for bytes)."""
     if isinstance(corpus, (str, os.PathLike)):
         return os.fsdecode(corpus)
     return f"merge input {number}"

@@ -295,10 +295,12 @@ def test_damaged_input_fails_cleanly(tmp_path, keep_order):
     with pytest.raises(quire.CorruptError, match="block") as info:
         quire.merge(out, [good, bad], keep_order=keep_order)
     assert info.value.name == "QUIRE_ECORRUPT"
-    if keep_order:  # copied by add_corpus(): the error names the input
-        assert info.value.message.startswith(f"{bad}: ")
-        with pytest.raises(quire.CorruptError, match="^merge input 2: "):
-            quire.merge(out, [good, bad.read_bytes()], keep_order=True)
+    # Found by add_corpus() (keep_order) or at finish() (clustered), the
+    # error names the input: its path, or its place for bytes.
+    assert info.value.message.startswith(f"{bad}: ")
+    place = "merge input 2" if keep_order else "added corpus 2"
+    with pytest.raises(quire.CorruptError, match=f"^{place}: "):
+        quire.merge(out, [good, bad.read_bytes()], keep_order=keep_order)
     assert not out.exists()
     # Appending to a damaged corpus fails too, and leaves it as it was.
     before = bad.read_bytes()

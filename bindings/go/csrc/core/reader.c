@@ -660,6 +660,7 @@ int quire_corpus_open(const char *path, quire_corpus **out) {
   *out = c;
   if (!path)
     return open_fail(c, QUIRE_EINVAL, "path is NULL");
+  c->path = q_strndup(path, strlen(path)); /* NULL only costs messages */
   /* O_NONBLOCK: opening a FIFO would wait for a writer forever; it is
    * refused below as not a regular file. */
   int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -727,6 +728,7 @@ void q_corpus_drop(const quire_corpus *held) {
   for (uint32_t d = 0; d < c->dict_slots; d++)
     q_zddict_free(atomic_load(&c->dicts[d].ddict));
   q_free(c->dicts);
+  q_free(c->path);
   pthread_mutex_destroy(&state->release_lock);
   q_free(state);
   q_free(c);

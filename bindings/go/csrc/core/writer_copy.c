@@ -605,6 +605,20 @@ static int queue_block(quire_writer *w, uint32_t corpus, uint32_t b) {
   return QUIRE_OK;
 }
 
+/* Prefixes the writer's message with the corpus it is about: a block copied
+ * at finish fails long after its quire_writer_add_corpus() returned, when
+ * the caller can no longer tell which corpus it was. Returns status. */
+static int name_input(quire_writer *w, uint32_t corpus, int status) {
+  char msg[Q_MSG_CAP];
+  memcpy(msg, w->msg, sizeof msg);
+  const char *path = w->corpora[corpus].c->path;
+  if (path)
+    snprintf(w->msg, sizeof w->msg, "%.200s: %.300s", path, msg);
+  else
+    snprintf(w->msg, sizeof w->msg, "added corpus %u: %.400s", corpus + 1, msg);
+  return status;
+}
+
 static int compare_copies(const void *a, const void *b) {
   const wcopy *x = a, *y = b;
   if (x->rank != y->rank)
@@ -625,7 +639,7 @@ int q_writer_copy_queued(quire_writer *w, const uint32_t *rank) {
   for (uint64_t i = 0; i < w->copy_count; i++) {
     int status = copy_block(w, w->copies[i].corpus, w->copies[i].block, 1);
     if (status != QUIRE_OK)
-      return status;
+      return name_input(w, w->copies[i].corpus, status);
   }
   w->copy_count = 0;
   return QUIRE_OK;

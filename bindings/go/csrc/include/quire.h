@@ -756,8 +756,10 @@ QUIRE_API int quire_writer_set_progress(quire_writer *writer,
  * the header, syncs the file and renames it to the path given at open. A
  * writer with no documents writes a valid empty corpus. Returns QUIRE_OK;
  * QUIRE_EIO, QUIRE_ENOMEM, QUIRE_ECORRUPT (a damaged block of an added
- * corpus, copied now in clustered order) or QUIRE_ECALLBACK (the progress
- * callback), after which the writer is failed and no file is left at path,
+ * corpus, copied now in clustered order; the message starts with the path
+ * the corpus was opened from, or "added corpus N" for the Nth added when it
+ * was opened on a buffer) or QUIRE_ECALLBACK (the progress callback), after
+ * which the writer is failed and no file is left at path,
  * or the one that was there is unchanged; QUIRE_ESTATE on a finished or
  * failed writer. */
 QUIRE_API int quire_writer_finish(quire_writer *writer);
