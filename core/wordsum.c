@@ -64,7 +64,7 @@ struct q_wsum_builder {
   uint16_t *df[2]; /* count-min sketch of blocks per word, saturating */
   q_buf hashes;    /* the current block's word hashes (u32) */
   q_buf spill;     /* per block: u32 count, then its distinct hashes */
-  q_buf sorting;   /* scratch for sort_hashes() */
+  q_buf sorting;   /* scratch for radix_sort() */
   int fd;          /* the temporary file, or -1 while all fits in spill */
   uint32_t blocks;
 };
@@ -164,7 +164,7 @@ int q_wsum_builder_block(q_wsum_builder *b, const char *text, size_t text_len,
 /* Sorts n hashes in place, with scratch room for n more: a radix sort, a
  * byte a pass. qsort() calling a comparison function took a seventh of the
  * time of packing, for blocks of ten thousand words. */
-static void sort_hashes(uint32_t *h, uint32_t *scratch, size_t n) {
+static void radix_sort(uint32_t *h, uint32_t *scratch, size_t n) {
   uint32_t *from = h, *to = scratch;
   for (unsigned shift = 0; shift < 32; shift += 8) {
     size_t at[257] = {0};
@@ -180,14 +180,20 @@ static void sort_hashes(uint32_t *h, uint32_t *scratch, size_t n) {
   } /* four passes: the hashes are back in h */
 }
 
+/* Sorts n hashes in place, with the builder's scratch; without memory for
+ * it, with qsort(), slower. */
+static void sort_hashes(q_wsum_builder *b, uint32_t *h, size_t n) {
+  b->sorting.len = 0;
+  if (n && q_buf_reserve(&b->sorting, n * 4) == QUIRE_OK)
+    radix_sort(h, (uint32_t *)b->sorting.data, n);
+  else if (n)
+    qsort(h, n, 4, compare_u32);
+}
+
 int q_wsum_builder_hashes(q_wsum_builder *b, q_buf *hashes, char *msg) {
   uint32_t *h = (uint32_t *)hashes->data;
   size_t n = hashes->len / 4, distinct = 0;
-  b->sorting.len = 0;
-  if (n && q_buf_reserve(&b->sorting, n * 4) == QUIRE_OK)
-    sort_hashes(h, (uint32_t *)b->sorting.data, n);
-  else if (n) /* out of memory for the scratch: slower, in place */
-    qsort(h, n, 4, compare_u32);
+  sort_hashes(b, h, n);
   for (size_t i = 0; i < n; i++)
     if (i == 0 || h[i] != h[distinct - 1])
       h[distinct++] = h[i];
@@ -300,12 +306,8 @@ int q_wsum_builder_finish(q_wsum_builder *b, uint64_t budget, q_buf *out,
   }
   uint32_t *fw = (uint32_t *)frequent.data;
   size_t nf = frequent.len / 4, distinct = 0;
-  b->sorting.len = 0;
-  if (status == QUIRE_OK && nf &&
-      q_buf_reserve(&b->sorting, nf * 4) == QUIRE_OK)
-    sort_hashes(fw, (uint32_t *)b->sorting.data, nf);
-  else if (status == QUIRE_OK && nf)
-    qsort(fw, nf, 4, compare_u32);
+  if (status == QUIRE_OK)
+    sort_hashes(b, fw, nf);
   for (size_t i = 0; i < nf; i++)
     if (i == 0 || fw[i] != fw[distinct - 1])
       fw[distinct++] = fw[i];
