@@ -328,13 +328,19 @@ int q_block_raw(const quire_corpus *c, int kind, uint32_t index,
   return QUIRE_OK;
 }
 
+/* The kernel maps this much of a file around the page a read faults in
+ * (fault_around_bytes, 64 KiB by default). */
+#define FAULT_AROUND (64u << 10)
+
 /* Lets go of block index of this kind (described by d) and of the block of
- * the other kind with the same number. A packed file lays each text block
- * just before its metadata block, and the kernel maps the pages around the
- * one a read touches: a walk of the metadata alone maps most of the text
- * blocks between them (129 MB of resident memory for a 137 MB file), which
- * releasing both, as one run of adjacent ranges, lets go of. Releasing a
- * range no one read is harmless. */
+ * the other kind with the same number when it lies within FAULT_AROUND of
+ * it. A file written before metadata blocks were gathered into runs (see
+ * writer_blocks.c) lays each text block just before its metadata block, and
+ * the kernel maps the pages around the one a read touches: a walk of the
+ * metadata alone maps most of the text blocks between them (129 MB of
+ * resident memory for a 137 MB file), which releasing both, as one run of
+ * adjacent ranges, lets go of. Releasing a range no one read is harmless,
+ * but costs a call when it is far from what was read. */
 static void release_pair(const quire_corpus *c, int kind, uint32_t index,
                          const q_block_desc *d) {
   q_release(c, d->offset, d->csize);
@@ -344,7 +350,11 @@ static void release_pair(const quire_corpus *c, int kind, uint32_t index,
      * damaged one cannot make anything read wrong, and a block the caller
      * did not ask for is not reported damaged. */
     const uint8_t *rec = c->data + sec->offset + (uint64_t)index * sec->width;
-    q_release(c, ld64(rec + QB_OFFSET), ld32(rec + QB_CSIZE));
+    uint64_t offset = ld64(rec + QB_OFFSET), len = ld32(rec + QB_CSIZE);
+    uint64_t start = d->offset > FAULT_AROUND ? d->offset - FAULT_AROUND : 0;
+    uint64_t end = d->offset + d->csize + FAULT_AROUND;
+    if (offset < end && offset + len > start)
+      q_release(c, offset, len);
   }
 }
 

@@ -215,6 +215,7 @@ void quire_writer_free(quire_writer *w) {
   q_buf_free(&w->text.table);
   q_buf_free(&w->meta.data);
   q_buf_free(&w->meta.table);
+  q_buf_free(&w->meta_run);
   q_buf_free(&w->compressed);
   q_buf_free(&w->repaired);
   q_buf_free(&w->dict_dir);

@@ -88,6 +88,9 @@ struct quire_writer {
 
   q_buf rows; /* QS_DOCS records, in file order */
   wblock text, meta;
+  q_buf meta_run;          /* compressed metadata blocks not yet written */
+  uint32_t meta_queued;    /* their records, the last of meta.table, hold
+                              offsets into meta_run until it is written */
   q_wconfig config;        /* codec, level, dictionaries: for blocks */
   q_packer *packer;        /* the calling thread's compressor */
   q_zdict *zdict[2];       /* text and metadata dictionaries, or NULL */
@@ -167,11 +170,13 @@ int q_writer_report_progress(quire_writer *w, uint64_t done, uint64_t total);
 
 /* Appends bytes to the output file. */
 int q_writer_write(quire_writer *w, const void *data, size_t len);
-/* Appends the record of a text (kind 0) or metadata (kind 1) block whose
- * compressed bytes were just written at offset. */
-int q_writer_record_block(quire_writer *w, int kind, uint64_t offset,
-                          size_t csize, uint32_t usize, uint32_t crc,
-                          uint32_t first_doc, uint32_t docs, uint32_t flags);
+/* Places the compressed bytes of the next text (kind 0) or metadata (kind
+ * 1) block in the file and appends its record. Text blocks are written at
+ * once; metadata blocks are gathered into runs of Q_META_RUN bytes, written
+ * together (see writer_blocks.c). */
+int q_writer_put_block(quire_writer *w, int kind, const void *bytes,
+                       size_t csize, uint32_t usize, uint32_t crc,
+                       uint32_t first_doc, uint32_t docs, uint32_t flags);
 /* Compresses and writes the blocks being filled, then waits for the
  * helper threads, so that the next block written is the next in the file. */
 int q_writer_flush_all(quire_writer *w);

@@ -31,6 +31,7 @@ import zlib
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 NO_SOURCE = 0xFFFFFFFF
 HEADER, FOOTER, CHUNK = 64, 288, 4096
+META_RUN = 1 << 20  # the writer's runs of metadata blocks (docs/FORMAT.md)
 WIDTHS = [1, 24, 4, 4, 32, 64, 32]  # the section list of docs/FORMAT.md
 
 
@@ -283,14 +284,33 @@ def read_rows(sec, ft):
     return rows
 
 
+def check_block_layout(spans, first_section):
+    """The blocks fill the bytes from the header to the first section, each
+    kind in its own order; how the two kinds interleave is the writer's
+    choice (this writer gathers metadata blocks into runs of up to 1 MiB)."""
+    pos = HEADER
+    for off, csize, kind, b in sorted(spans):
+        check(off == pos, f"{kind} block {b}: a gap or an overlap before it")
+        pos += csize
+    check(pos == first_section, "the sections follow the last block")
+    for kind in ("text", "metadata"):
+        offsets = [off for off, _, k, _ in sorted(spans, key=lambda x: x[3]) if k == kind]
+        check(offsets == sorted(offsets), f"{kind} blocks in file order")
+    run = 0
+    for off, csize, kind, b in sorted(spans):
+        run = run + csize if kind == "metadata" else 0
+        check(run <= META_RUN or run == csize,
+              f"metadata block {b}: a run of metadata blocks past 1 MiB")
+
+
 def read_blocks(f, sec, ft, rows, first_section, dicts):
-    """Checks the block tables, the interleaved layout, the contents and the
-    statistics; returns every document's (text, title, author, url)."""
+    """Checks the block tables, the layout, the contents and the statistics;
+    returns every document's (text, title, author, url)."""
     check(ft["meta_blocks"] == ft["blocks"], "as many metadata as text blocks")
     check(len(sec[5]) == 64 * ft["blocks"] and len(sec[6]) == 32 * ft["blocks"],
           "block table lengths")
-    docs, pos, next_doc = [None] * ft["docs"], HEADER, 0
-    sizes = []
+    docs, next_doc = [None] * ft["docs"], 0
+    sizes, spans = [], []
     for b in range(ft["blocks"]):
         t = struct.unpack_from("<QIIIIII", sec[5], 64 * b)
         m = struct.unpack_from("<QIIIIII", sec[6], 32 * b)
@@ -299,9 +319,8 @@ def read_blocks(f, sec, ft, rows, first_section, dicts):
         check(t[4:6] == m[4:6] and t[4] == next_doc and t[5] >= 1,
               f"block {b}: runs of consecutive documents, shared")
         for (off, csize, usize, c, *_), kind in ((t, "text"), (m, "metadata")):
-            check(off == pos, f"{kind} block {b} is not next in the file")
             check(crc(f[off:off + csize]) == c, f"{kind} block {b} CRC")
-            pos += csize
+            spans.append((off, csize, kind, b))
         text = decompress(t[6], f[t[0]:t[0] + t[1]], t[2], dicts)
         meta = decompress(m[6], f[m[0]:m[0] + m[1]], m[2], dicts)
         at = mat = 0
@@ -323,7 +342,7 @@ def read_blocks(f, sec, ft, rows, first_section, dicts):
         sizes.append((len(text), len(meta)))
         next_doc += t[5]
     check(next_doc == ft["docs"], "the blocks hold every document")
-    check(pos == first_section, "the sections follow the last block")
+    check_block_layout(spans, first_section)
     check_cuts(sizes, docs, ft["block_size"])
     return docs
 

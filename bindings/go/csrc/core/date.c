@@ -303,20 +303,12 @@ static int in_range(const q_date *d) {
          d->tz_minutes >= -24 * 60 && d->tz_minutes <= 24 * 60;
 }
 
-/* Writes v (0 or more) in decimal with at least width digits, zero-padded,
- * and returns the end. */
-static char *put_number(char *p, int64_t v, int width) {
-  char digits[24];
-  int n = 0;
-  do {
-    digits[n++] = (char)('0' + v % 10);
-    v /= 10;
-  } while (v > 0);
-  while (n < width)
-    digits[n++] = '0';
-  while (n > 0)
-    *p++ = digits[--n];
-  return p;
+/* Writes v (0 to 99) as two digits: the fields of a date, which an export
+ * formats for every document. */
+static char *put2(char *p, unsigned v) {
+  p[0] = (char)('0' + v / 10);
+  p[1] = (char)('0' + v % 10);
+  return p + 2;
 }
 
 size_t q_date_format(const q_date *d, char *buf, size_t cap) {
@@ -334,34 +326,39 @@ size_t q_date_format(const q_date *d, char *buf, size_t cap) {
       second = (int)(rest % 60);
   if (d->precision > QUIRE_DATE_SECOND || year < 0)
     return 0;
-  /* Digits by hand: snprintf was most of the time of a metadata export. */
-  char *p = put_number(buf, year, 4);
+  /* Digits by hand: snprintf was most of the time of a metadata export.
+   * A time zone's offset can take the local year of 9999-12-31 to 10000. */
+  char *p = buf;
+  if (year >= 10000)
+    *p++ = (char)('0' + year / 10000);
+  unsigned yyyy = (unsigned)(year % 10000);
+  p = put2(put2(p, yyyy / 100), yyyy % 100);
   if (d->precision >= QUIRE_DATE_MONTH) {
     *p++ = '-';
-    p = put_number(p, month, 2);
+    p = put2(p, (unsigned)month);
   }
   if (d->precision >= QUIRE_DATE_DAY) {
     *p++ = '-';
-    p = put_number(p, day, 2);
+    p = put2(p, (unsigned)day);
   }
   if (d->precision >= QUIRE_DATE_MINUTE) {
     *p++ = 'T';
-    p = put_number(p, hour, 2);
+    p = put2(p, (unsigned)hour);
     *p++ = ':';
-    p = put_number(p, minute, 2);
+    p = put2(p, (unsigned)minute);
   }
   if (d->precision >= QUIRE_DATE_SECOND) {
     *p++ = ':';
-    p = put_number(p, second, 2);
+    p = put2(p, (unsigned)second);
   }
   if (d->tz_kind == Q_TZ_UTC) {
     *p++ = 'Z';
   } else if (d->tz_kind == Q_TZ_OFFSET) {
     int off = d->tz_minutes < 0 ? -d->tz_minutes : d->tz_minutes;
     *p++ = d->tz_minutes < 0 ? '-' : '+';
-    p = put_number(p, off / 60, 2);
+    p = put2(p, (unsigned)off / 60);
     *p++ = ':';
-    p = put_number(p, off % 60, 2);
+    p = put2(p, (unsigned)off % 60);
   }
   size_t len = (size_t)(p - buf);
   buf[len] = '\0';

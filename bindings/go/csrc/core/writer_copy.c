@@ -499,13 +499,8 @@ static int copy_bytes(quire_writer *w, wcorpus *wc, int kind,
     return w->status;
   if (d->codec != QF_CODEC_DEFLATE || dict)
     w->zstd_copied = 1;
-  uint64_t offset = w->out_pos;
-  int status = q_writer_write(w, bytes, d->csize);
-  if (status == QUIRE_OK)
-    status =
-        q_writer_record_block(w, kind, offset, d->csize, d->usize, d->crc,
-                              first_doc, d->docs, QBF_MAKE(d->codec, dict));
-  return status;
+  return q_writer_put_block(w, kind, bytes, d->csize, d->usize, d->crc,
+                            first_doc, d->docs, QBF_MAKE(d->codec, dict));
 }
 
 /* Copies text block b of corpus number corpus and its metadata block, as
