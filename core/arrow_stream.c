@@ -631,9 +631,7 @@ int quire_arrow_stream_open(const quire_corpus *corpus,
   int kinds =
       (s->need_text ? Q_AHEAD_TEXT : 0) | (s->need_meta ? Q_AHEAD_META : 0);
   if (status == QUIRE_OK && kinds && threads != 1)
-    status = q_cursor_read_ahead(s->cursor, kinds) == QUIRE_OK
-                 ? QUIRE_OK
-                 : q_fail(s->msg, QUIRE_ENOMEM, "out of memory");
+    q_cursor_read_ahead(s->cursor, kinds);
   s->status = status;
   if (status == QUIRE_ENOMEM) {
     stream_release(out);

@@ -44,6 +44,7 @@ struct quire_cursor {
   int64_t meta_block_loaded;
   q_ahead *meta_ahead; /* the same for metadata blocks */
   int64_t meta_ahead_last;
+  int ahead_wanted; /* Q_AHEAD_* kinds whose helpers are yet to start */
   const char *meta_fields[3]; /* title, author, url of the current row */
   uint32_t meta_lens[3];
   int meta_ready;
@@ -360,16 +361,8 @@ static int check_in_block(quire_cursor *cur, const uint8_t *rec,
 int q_cursor_read_ahead(quire_cursor *cur, int kinds) {
   if (!cur || !cur->corpus)
     return QUIRE_EINVAL;
-  int status = QUIRE_OK;
-  if ((kinds & Q_AHEAD_TEXT) && !cur->ahead) {
-    cur->ahead_last = -1;
-    status = q_ahead_start(&cur->ahead, cur->corpus, 0);
-  }
-  if (status == QUIRE_OK && (kinds & Q_AHEAD_META) && !cur->meta_ahead) {
-    cur->meta_ahead_last = -1;
-    status = q_ahead_start(&cur->meta_ahead, cur->corpus, 1);
-  }
-  return status;
+  cur->ahead_wanted |= kinds & (Q_AHEAD_TEXT | Q_AHEAD_META);
+  return QUIRE_OK;
 }
 
 /* The text block of the first match after the documents of block rec, or
@@ -399,6 +392,45 @@ static int64_t block_after(quire_cursor *cur, const uint8_t *rec) {
   return -1;
 }
 
+/* Helpers pay for their start (two threads, their inflaters' memory, the
+ * wake-ups) only over more blocks than a short selection reads: a 64 KiB
+ * text block inflates in about 60 us, a metadata block in 3. So they start
+ * when at least this many blocks of their kind follow the one being
+ * loaded, and a selection of a few blocks runs on the caller's thread. */
+static const unsigned ahead_worth[2] = {8, 32};
+
+/* Whether at least n blocks of the kind follow block rec in the walk. */
+static int blocks_follow(quire_cursor *cur, int kind, const uint8_t *rec,
+                         unsigned n) {
+  int sec = kind == 0 ? QS_BLOCKS : QS_META_BLOCKS;
+  for (unsigned i = 0; i < n; i++) {
+    int64_t next = rec ? block_after(cur, rec) : -1;
+    if (next < 0)
+      return 0;
+    rec = q_record(cur->corpus, sec, (uint64_t)next, NULL);
+  }
+  return 1;
+}
+
+/* The helpers of this kind, started if they are wanted and worth it when
+ * the cursor loads block rec; NULL when there are none (or they could not
+ * start: they only ever save time). */
+static q_ahead *helpers_for(quire_cursor *cur, int kind, const uint8_t *rec) {
+  q_ahead **ahead = kind == 0 ? &cur->ahead : &cur->meta_ahead;
+  int bit = kind == 0 ? Q_AHEAD_TEXT : Q_AHEAD_META;
+  if (*ahead || !(cur->ahead_wanted & bit))
+    return *ahead;
+  /* Decided once, at the first block of the kind: a walk moves forward,
+   * so fewer blocks follow each later one. */
+  cur->ahead_wanted &= ~bit;
+  if (!blocks_follow(cur, kind, rec, ahead_worth[kind]))
+    return NULL;
+  *(kind == 0 ? &cur->ahead_last : &cur->meta_ahead_last) = -1;
+  if (q_ahead_start(ahead, cur->corpus, kind) != QUIRE_OK)
+    *ahead = NULL;
+  return *ahead;
+}
+
 /* Queues on helpers of the given kind the blocks the cursor will need
  * after block rec (the current one, or *last, the last queued), as many as
  * the queue takes. A metadata block has the number, and its record the
@@ -424,7 +456,7 @@ static void fill_ahead(quire_cursor *cur, q_ahead *ahead, int64_t *last,
  * record. */
 static int load_block(quire_cursor *cur, int kind, const uint8_t *rec,
                       q_buf *into) {
-  q_ahead *ahead = kind == 0 ? cur->ahead : cur->meta_ahead;
+  q_ahead *ahead = helpers_for(cur, kind, rec);
   int64_t *last = kind == 0 ? &cur->ahead_last : &cur->meta_ahead_last;
   int status = Q_AHEAD_NOT_HELD;
   if (ahead) {

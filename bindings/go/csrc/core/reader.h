@@ -180,10 +180,14 @@ int q_plan_make(const quire_corpus *c, const quire_filter *f, q_plan *plan,
                 char *msg);
 void q_plan_free(q_plan *plan);
 
-/* Starts helper threads that inflate, while the caller works, the next
+/* Asks for helper threads that inflate, while the caller works, the next
  * blocks the cursor will need: its text blocks (Q_AHEAD_TEXT), its
  * metadata blocks (Q_AHEAD_META) or both. For long walks (export, Arrow
- * streams). Kinds already read ahead are left as they are. */
+ * streams). The helpers of a kind start when the cursor loads its first
+ * block of that kind, and only if enough blocks follow it (cursor.c,
+ * ahead_worth), so that a short selection starts no thread; if they cannot
+ * start, the cursor inflates on its own thread.
+ * QUIRE_OK, or QUIRE_EINVAL without a cursor. */
 enum { Q_AHEAD_TEXT = 1, Q_AHEAD_META = 2 };
 int q_cursor_read_ahead(quire_cursor *cursor, int kinds);
 
