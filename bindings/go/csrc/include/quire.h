@@ -574,8 +574,10 @@ struct ArrowArrayStream;
  * threads: 1 reads on the calling thread only; 2, or 0 for the default,
  * lets helper threads (two where there are two cores, for text blocks and
  * again for metadata blocks) inflate the next blocks while the calling
- * thread copies (only for the kinds of block the columns need). The batches
- * are the same either way.
+ * thread copies: only for the kinds of block the columns need, and only
+ * when the selection reads enough of them to pay for the threads (at least
+ * 8 text or 32 metadata blocks after its first). The batches are the same
+ * either way.
  *
  * On QUIRE_OK, *out is a stream the caller owns and must release with
  * out->release(out), from any thread. On any failure but QUIRE_ENOMEM, *out
