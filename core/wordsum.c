@@ -59,6 +59,8 @@ uint32_t q_bloom_bit(uint32_t h, uint32_t i, uint64_t m) {
 
 #define DF_BITS 20
 #define SPILL_MEMORY (8u << 20) /* bytes of hashes kept before the file */
+/* Frequent-word hashes listed at finish before they are made distinct. */
+#define FREQUENT_KEPT ((size_t)1 << 20)
 
 struct q_wsum_builder {
   uint16_t *df[2]; /* count-min sketch of blocks per word, saturating */
@@ -190,13 +192,19 @@ static void sort_hashes(q_wsum_builder *b, uint32_t *h, size_t n) {
     qsort(h, n, 4, compare_u32);
 }
 
-int q_wsum_builder_hashes(q_wsum_builder *b, q_buf *hashes, char *msg) {
-  uint32_t *h = (uint32_t *)hashes->data;
-  size_t n = hashes->len / 4, distinct = 0;
+/* Sorts the n hashes at h and keeps each once; returns how many remain. */
+static size_t unique_hashes(q_wsum_builder *b, uint32_t *h, size_t n) {
+  size_t distinct = 0;
   sort_hashes(b, h, n);
   for (size_t i = 0; i < n; i++)
     if (i == 0 || h[i] != h[distinct - 1])
       h[distinct++] = h[i];
+  return distinct;
+}
+
+int q_wsum_builder_hashes(q_wsum_builder *b, q_buf *hashes, char *msg) {
+  uint32_t *h = (uint32_t *)hashes->data;
+  size_t distinct = unique_hashes(b, h, hashes->len / 4);
   for (size_t i = 0; i < distinct; i++)
     for (int row = 0; row < 2; row++) {
       uint16_t *slot = &b->df[row][df_slot(h[i], row)];
@@ -289,7 +297,11 @@ int q_wsum_builder_finish(q_wsum_builder *b, uint64_t budget, q_buf *out,
   int status = pairs ? reader_start(&r, b, msg)
                      : q_fail(msg, QUIRE_ENOMEM, "out of memory");
   uint64_t total = 0;
-  /* Pass 1: the frequent words, and the other words of each block. */
+  /* Pass 1: the frequent words, and the other words of each block. Every
+   * block lists most frequent words again; kept all, they took 1.4 KB a
+   * document (1.4 GB to pack a million), so the list is made distinct
+   * whenever it doubles past FREQUENT_KEPT. */
+  size_t compact_at = FREQUENT_KEPT;
   for (uint32_t i = 0; i < n && status == QUIRE_OK; i++) {
     const uint8_t *h = NULL;
     uint32_t count = 0;
@@ -303,14 +315,16 @@ int q_wsum_builder_finish(q_wsum_builder *b, uint64_t budget, q_buf *out,
         status = q_fail(msg, QUIRE_ENOMEM, "out of memory");
     }
     total += pairs[i];
+    if (frequent.len / 4 >= compact_at) {
+      size_t kept =
+          unique_hashes(b, (uint32_t *)frequent.data, frequent.len / 4);
+      frequent.len = kept * 4;
+      compact_at = kept * 2 > FREQUENT_KEPT ? kept * 2 : FREQUENT_KEPT;
+    }
   }
   uint32_t *fw = (uint32_t *)frequent.data;
-  size_t nf = frequent.len / 4, distinct = 0;
-  if (status == QUIRE_OK)
-    sort_hashes(b, fw, nf);
-  for (size_t i = 0; i < nf; i++)
-    if (i == 0 || fw[i] != fw[distinct - 1])
-      fw[distinct++] = fw[i];
+  size_t distinct =
+      status == QUIRE_OK ? unique_hashes(b, fw, frequent.len / 4) : 0;
   uint64_t overhead =
       QWS_HEAD + QWS_HASH * (uint64_t)distinct + QWS_OFFSET * ((uint64_t)n + 1);
   double bits = 0;

@@ -10,7 +10,6 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -464,42 +463,10 @@ Test(arrow, metadata_streams_from_a_corpus_whose_text_blocks_are_damaged) {
 
 /* ---- memory stays flat -------------------------------------------------- */
 
-static atomic_long live_bytes, peak_bytes;
-
-static void *sized_malloc(void *ctx, size_t size) {
-  (void)ctx;
-  size_t *p = malloc(size + 16);
-  if (!p)
-    return NULL;
-  *p = size;
-  long now = atomic_fetch_add(&live_bytes, (long)size) + (long)size;
-  long peak = atomic_load(&peak_bytes);
-  while (now > peak && !atomic_compare_exchange_weak(&peak_bytes, &peak, now))
-    ;
-  return (char *)p + 16;
-}
-static void sized_free(void *ctx, void *ptr) {
-  (void)ctx;
-  if (!ptr)
-    return;
-  size_t *p = (size_t *)((char *)ptr - 16);
-  atomic_fetch_sub(&live_bytes, (long)*p);
-  free(p);
-}
-static void *sized_realloc(void *ctx, void *ptr, size_t size) {
-  void *fresh = sized_malloc(ctx, size);
-  if (fresh && ptr) {
-    size_t old = *(size_t *)((char *)ptr - 16);
-    memcpy(fresh, ptr, old < size ? old : size);
-    sized_free(ctx, ptr);
-  }
-  return fresh;
-}
-
 /* The peak of live bytes while streaming every column of path. */
 static long stream_peak(const char *path) {
-  long base = atomic_load(&live_bytes);
-  atomic_store(&peak_bytes, base);
+  long base = tu_live_bytes();
+  tu_peak_reset();
   quire_corpus *c;
   cr_assert_eq(quire_corpus_open(path, &c), QUIRE_OK);
   struct ArrowArrayStream st;
@@ -516,8 +483,8 @@ static long stream_peak(const char *path) {
   cr_assert_eq(rows, quire_corpus_doc_count(c));
   st.release(&st);
   quire_corpus_free(c);
-  cr_assert_eq(atomic_load(&live_bytes), base, "the stream leaked");
-  return atomic_load(&peak_bytes) - base;
+  cr_assert_eq(tu_live_bytes(), base, "the stream leaked");
+  return tu_peak_bytes() - base;
 }
 
 Test(arrow, memory_flat_over_a_stream_of_any_length) {
@@ -530,11 +497,9 @@ Test(arrow, memory_flat_over_a_stream_of_any_length) {
   cr_assert_eq(
       hd_write_generated(large, 10000, 3, QUIRE_ORDER_CLUSTERED, 0, 1, msg),
       QUIRE_OK, "%s", msg);
-  cr_assert_eq(
-      quire_set_allocator(sized_malloc, sized_realloc, sized_free, NULL),
-      QUIRE_OK);
+  cr_assert_eq(tu_counting_allocator(1), QUIRE_OK);
   long peak_small = stream_peak(small), peak_large = stream_peak(large);
-  quire_set_allocator(NULL, NULL, NULL, NULL);
+  tu_counting_allocator(0);
   fprintf(stderr,
           "arrow stream peak: %ld bytes over 1,000 docs, %ld over "
           "10,000\n",

@@ -1,7 +1,9 @@
 #include "testutil.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -76,4 +78,58 @@ uint64_t tu_rand(uint64_t *state) {
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
   return z ^ (z >> 31);
+}
+
+/* ---- a counting allocator ---------------------------------------------- */
+
+static atomic_long live_bytes, peak_bytes;
+
+/* Each block carries its size in 16 bytes before it (malloc's alignment). */
+static void *sized_malloc(void *ctx, size_t size) {
+  (void)ctx;
+  size_t *p = malloc(size + 16);
+  if (!p)
+    return NULL;
+  *p = size;
+  long now = atomic_fetch_add(&live_bytes, (long)size) + (long)size;
+  long peak = atomic_load(&peak_bytes);
+  while (now > peak && !atomic_compare_exchange_weak(&peak_bytes, &peak, now))
+    ;
+  return (char *)p + 16;
+}
+
+static void sized_free(void *ctx, void *ptr) {
+  (void)ctx;
+  if (!ptr)
+    return;
+  size_t *p = (size_t *)((char *)ptr - 16);
+  atomic_fetch_sub(&live_bytes, (long)*p);
+  free(p);
+}
+
+static void *sized_realloc(void *ctx, void *ptr, size_t size) {
+  void *fresh = sized_malloc(ctx, size);
+  if (fresh && ptr) {
+    size_t old = *(size_t *)((char *)ptr - 16);
+    memcpy(fresh, ptr, old < size ? old : size);
+    sized_free(ctx, ptr);
+  }
+  return fresh;
+}
+
+int tu_counting_allocator(int on) {
+  return on ? quire_set_allocator(sized_malloc, sized_realloc, sized_free, NULL)
+            : quire_set_allocator(NULL, NULL, NULL, NULL);
+}
+
+long tu_live_bytes(void) {
+  return atomic_load(&live_bytes);
+}
+
+long tu_peak_bytes(void) {
+  return atomic_load(&peak_bytes);
+}
+
+void tu_peak_reset(void) {
+  atomic_store(&peak_bytes, atomic_load(&live_bytes));
 }

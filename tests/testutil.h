@@ -26,6 +26,16 @@ int tu_exists(const char *path);
 /* A deterministic pseudo-random generator (splitmix64). */
 uint64_t tu_rand(uint64_t *state);
 
+/* Installs (on != 0) or removes an allocator, through quire_set_allocator(),
+ * that counts the bytes libquire holds; QUIRE_OK or what that call says. */
+int tu_counting_allocator(int on);
+/* The bytes held now through the counting allocator. */
+long tu_live_bytes(void);
+/* The most bytes held at once since the last tu_peak_reset(), which starts
+ * the count again from tu_live_bytes(). */
+long tu_peak_bytes(void);
+void tu_peak_reset(void);
+
 /* Adds one document through quire_writer_add_document(), the fields given
  * as (pointer, length) pairs in the struct's order: the tests' shorthand.
  * Inline so that the fuzz targets, which do not link testutil.c, have it
