@@ -57,6 +57,13 @@ typedef struct q_buf {
 } q_buf;
 int q_buf_reserve(q_buf *b, size_t extra); /* QUIRE_OK or QUIRE_ENOMEM */
 int q_buf_append(q_buf *b, const void *data, size_t len);
+/* Empties b and gives it room for exactly need bytes, for contents whose
+ * size is known in advance (an inflated block): it grows to need, not to a
+ * doubling, and lets go of what a much larger earlier content left, so that
+ * a buffer reused for every block of a walk holds about one block, not the
+ * largest block of the corpus. QUIRE_OK or QUIRE_ENOMEM (b then empty and
+ * unchanged). */
+int q_buf_fit(q_buf *b, size_t need);
 void q_buf_free(q_buf *b);
 
 /* An output file that appears at its path only when committed: the bytes go

@@ -375,8 +375,7 @@ int q_block_load(const quire_corpus *c, int kind, uint32_t index,
     if (status != QUIRE_OK)
       return q_damage(c, msg, "%s %u: needs %s", what, index, why);
   }
-  out->len = 0;
-  if (q_buf_reserve(out, (size_t)d.usize + 1) != QUIRE_OK)
+  if (q_buf_fit(out, (size_t)d.usize + 1) != QUIRE_OK)
     return q_fail(msg, QUIRE_ENOMEM, "out of memory inflating %s %u", what,
                   index);
   int r =

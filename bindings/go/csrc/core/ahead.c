@@ -23,7 +23,8 @@
  * (so that 1 MiB DEFLATE blocks queue four, 64 KiB zstd blocks eight).
  * Metadata blocks of a few KiB inflate in microseconds: a queue of eight
  * would wake a helper every few of them, so theirs is deeper. Each slot
- * keeps its buffer, so the depth also bounds the memory held. */
+ * keeps its buffer, fitted to the block it holds (q_buf_fit), so the depth
+ * also bounds the memory held. */
 #define TEXT_DEPTH 8u
 #define META_DEPTH 64u
 #define AHEAD_BYTES (4u << 20)

@@ -185,6 +185,31 @@ int q_buf_reserve(q_buf *b, size_t extra) {
   return QUIRE_OK;
 }
 
+/* A buffer of at most this much is never shrunk: metadata blocks of a few
+ * KiB vary from one to the next, and reallocating for each would cost more
+ * than the memory saved. */
+#define Q_BUF_KEEP ((size_t)64 << 10)
+#define Q_BUF_PAGE ((size_t)4096)
+
+int q_buf_fit(q_buf *b, size_t need) {
+  b->len = 0;
+  /* Sizes rounded up to whole pages leave the allocator a few sizes to
+   * reuse, not one for every block. */
+  if (need > SIZE_MAX - Q_BUF_PAGE)
+    return QUIRE_ENOMEM;
+  size_t want = (need + Q_BUF_PAGE - 1) / Q_BUF_PAGE * Q_BUF_PAGE;
+  size_t keep = want > Q_BUF_KEEP ? want : Q_BUF_KEEP;
+  int fits = need <= b->cap;
+  if (fits && b->cap <= keep + keep / 4)
+    return QUIRE_OK;
+  char *data = q_realloc(b->data, want);
+  if (!data)
+    return fits ? QUIRE_OK : QUIRE_ENOMEM;
+  b->data = data;
+  b->cap = want;
+  return QUIRE_OK;
+}
+
 int q_buf_append(q_buf *b, const void *data, size_t len) {
   if (q_buf_reserve(b, len) != QUIRE_OK)
     return QUIRE_ENOMEM;
