@@ -14,11 +14,12 @@
 
 struct quire_cursor {
   const quire_corpus *corpus;
-  uint64_t *matches;  /* bitmap of matching documents, NULL for all */
-  uint64_t next;      /* the first document next() looks at */
-  uint64_t rows_kept; /* rows from here on may still be resident */
-  q_terms *terms;     /* the filter's terms (own copy), or NULL */
-  int postings;       /* Q_POSTINGS_*: what the word postings did */
+  uint64_t *matches;    /* bitmap of matching documents, NULL for all */
+  uint64_t next;        /* the first document next() looks at */
+  uint64_t rows_kept;   /* rows from here on may still be resident */
+  uint64_t blocks_kept; /* block records from here on may be resident */
+  q_terms *terms;       /* the filter's terms (own copy), or NULL */
+  int postings;         /* Q_POSTINGS_*: what the word postings did */
   /* The terms against the file's word summaries (wordsum.h), or NULL. */
   q_wsum_query *wsum;
   const q_section *wsum_sec;
@@ -268,6 +269,22 @@ static void release_rows_behind(quire_cursor *cur, uint64_t doc) {
   cur->rows_kept = doc;
 }
 
+/* The block tables' records, which a walk also reads once and in order
+ * (96 bytes a block, 7.8 MB for the 81,000 blocks of a million documents),
+ * are let go of the same way, every 2,048 blocks. */
+static void release_blocks_behind(quire_cursor *cur, uint64_t block) {
+  const uint64_t batch = 2048;
+  if (block < cur->blocks_kept || block - cur->blocks_kept < batch)
+    return;
+  static const int tables[2] = {QS_BLOCKS, QS_META_BLOCKS};
+  for (int i = 0; i < 2; i++) {
+    const q_section *table = &cur->corpus->sec[tables[i]];
+    q_release(cur->corpus, table->offset + cur->blocks_kept * table->width,
+              (block - cur->blocks_kept) * table->width);
+  }
+  cur->blocks_kept = block;
+}
+
 static int has_terms(quire_cursor *cur);
 
 int quire_cursor_next(quire_cursor *cur) {
@@ -287,6 +304,8 @@ int quire_cursor_next(quire_cursor *cur) {
     cur->next = doc + 1;
     release_rows_behind(cur, doc);
     int status = load_row(cur, doc);
+    if (status == QUIRE_ROW)
+      release_blocks_behind(cur, cur->block);
     if (status != QUIRE_ROW || !cur->terms || cur->postings == Q_POSTINGS_EXACT)
       return status;
     uint64_t first, end;

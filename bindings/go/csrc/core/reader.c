@@ -235,6 +235,9 @@ static void release_now(const quire_corpus *c, uint64_t start, uint64_t end) {
  * order, in any order between threads), and a run is handed over once it
  * reaches RELEASE_RUN bytes or is pushed out by a new run. */
 #define RELEASE_RUN (1u << 20)
+/* A range this large (the rows or block records a walk passed) already
+ * pays for its call, and goes at once with the run it joins. */
+#define RELEASE_BULK (64u << 10)
 
 /* Whether run r (if not empty) overlaps or touches [start, end). */
 static int touches(const q_run *r, uint64_t start, uint64_t end) {
@@ -268,10 +271,18 @@ void q_release(const quire_corpus *c, uint64_t offset, uint64_t len) {
     s->release_next = (into + 1) % Q_RELEASE_RUNS;
     out[0] = s->released[into];
   }
-  if (add.end - add.start >= RELEASE_RUN)
+  if (add.end - add.start >= RELEASE_RUN || len >= RELEASE_BULK) {
     out[1] = add;
-  else
+    /* The run's last page, only partly in it, is kept as a run of its own:
+     * the walk's next range touches it, and it goes with that range's run.
+     * Dropped here, one page a MiB stayed resident to the walk's end. */
+    uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
+    uint64_t tail = add.end / page * page;
+    if (tail > add.start && tail < add.end)
+      s->released[into] = (q_run){tail, add.end};
+  } else {
     s->released[into] = add;
+  }
   pthread_mutex_unlock(&s->release_lock);
   for (int k = 0; k < 2; k++)
     if (out[k].end > out[k].start)

@@ -37,7 +37,7 @@ typedef struct q_section {
 /* What threads reading one corpus change: kept behind a pointer, so that
  * the reading functions, which take the corpus const, never cast const
  * away. */
-#define Q_RELEASE_RUNS 4u
+#define Q_RELEASE_RUNS 6u
 typedef struct q_run {
   uint64_t start, end; /* bytes of the file; empty when equal */
 } q_run;
