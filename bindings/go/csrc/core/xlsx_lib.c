@@ -19,6 +19,10 @@
 #ifndef QUIRE_XLSXWRITER_SONAME
 #define QUIRE_XLSXWRITER_SONAME "libxlsxwriter.so.4"
 #endif
+/* Set otherwise only by tests/test_xlsx_absent.c's build. */
+#ifndef QUIRE_XLSXWRITER_DEVNAME
+#define QUIRE_XLSXWRITER_DEVNAME "libxlsxwriter.so"
+#endif
 
 static const struct {
   const char *name;
@@ -60,7 +64,7 @@ static size_t minor_prefix(const char *version) {
 
 static void load(void) {
   static const char *const names[] = {QUIRE_XLSXWRITER_SONAME,
-                                      "libxlsxwriter.so"};
+                                      QUIRE_XLSXWRITER_DEVNAME};
   void *lib = NULL;
   for (size_t i = 0; !lib && i < sizeof names / sizeof names[0]; i++)
     lib = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
