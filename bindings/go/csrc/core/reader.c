@@ -278,6 +278,7 @@ void q_release(const quire_corpus *c, uint64_t offset, uint64_t len) {
      * Dropped here, one page a MiB stayed resident to the walk's end. */
     uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE);
     uint64_t tail = add.end / page * page;
+    s->released[into] = (q_run){0, 0}; /* it may hold the run pushed out */
     if (tail > add.start && tail < add.end)
       s->released[into] = (q_run){tail, add.end};
   } else {
