@@ -72,15 +72,23 @@ void q_buf_free(q_buf *b);
  * the temporary file has no name until commit, so that a killed process
  * leaves nothing behind; q_outfile_open_named() always names it (for
  * libraries that want a path). q_outfile_abort() (and commit on failure)
- * removes the temporary file. */
+ * removes the temporary file.
+ * A destination that exists and is not a regular file (a pipe, /dev/null,
+ * a terminal) is written directly, with no temporary file and no rename,
+ * so that it stays what it is (a named output goes to a temporary file in
+ * $TMPDIR that commit copies there); a symbolic link to a regular file is
+ * followed, so that the link stays a link. */
 typedef struct q_outfile {
   int fd;
   int unnamed;    /* O_TMPFILE: no name until commit */
+  int direct;     /* written straight to path, not renamed */
   char *path;     /* final path */
   char *tmp_path; /* the temporary file's name, if it has one */
 } q_outfile;
 int q_outfile_open(q_outfile *f, const char *path, char *msg);
 int q_outfile_open_named(q_outfile *f, const char *path, char *msg);
+/* The path a named output's bytes must be written to: a temporary file. */
+const char *q_outfile_write_path(const q_outfile *f);
 int q_outfile_write(q_outfile *f, const void *data, size_t len, char *msg);
 int q_outfile_pwrite(q_outfile *f, const void *data, size_t len,
                      uint64_t offset, char *msg);

@@ -340,22 +340,91 @@ static int open_named(q_outfile *f, char *msg) {
   return QUIRE_OK;
 }
 
+/* A named output whose destination is not a regular file: the library that
+ * writes it by name (libxlsxwriter) seeks back, which a pipe cannot, so it
+ * writes a temporary file in the system's temporary directory instead, and
+ * commit copies that into the destination. A failure then sends nothing. */
+static int open_direct_named(q_outfile *f, char *msg) {
+  const char *dir = getenv("TMPDIR");
+  if (!dir || !*dir)
+    dir = "/tmp";
+  size_t len = strlen(dir) + sizeof "/quire-XXXXXX";
+  f->tmp_path = q_malloc(len);
+  if (!f->tmp_path)
+    return q_fail(msg, QUIRE_ENOMEM, "out of memory");
+  snprintf(f->tmp_path, len, "%s/quire-XXXXXX", dir);
+  f->fd = mkstemp(f->tmp_path);
+  if (f->fd < 0) {
+    int err = errno;
+    q_free(f->tmp_path);
+    f->tmp_path = NULL;
+    return q_fail(msg, QUIRE_EIO, "cannot create a temporary file in %s: %s",
+                  dir, strerror(err));
+  }
+  return QUIRE_OK;
+}
+
+/* Opens a destination that is not a regular file (a pipe, a terminal,
+ * /dev/null, a disk) for writing straight into it: renaming a new file over
+ * it would replace the device or pipe the user named with a regular file. */
+static int open_direct(q_outfile *f, int named, char *msg) {
+  f->direct = 1;
+  if (named)
+    return open_direct_named(f, msg);
+  f->fd = open(f->path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+  if (f->fd < 0)
+    return q_fail(msg, QUIRE_EIO, "cannot open %s: %s", f->path,
+                  strerror(errno));
+  return QUIRE_OK;
+}
+
+/* Sets f->path to the file the bytes must end up in: path itself, or,
+ * where path is a symbolic link to a regular file, the file it points to,
+ * so that the link stays a link. Fills *st when something is there
+ * (st_mode 0 when nothing is). */
+static int resolve_destination(q_outfile *f, const char *path, struct stat *st,
+                               char *msg) {
+  memset(st, 0, sizeof *st);
+  char *resolved = NULL;
+  struct stat link;
+  if (lstat(path, &link) == 0 && S_ISLNK(link.st_mode) && stat(path, st) == 0 &&
+      S_ISREG(st->st_mode))
+    resolved = realpath(path, NULL);
+  else if (stat(path, st) != 0)
+    memset(st, 0, sizeof *st);
+  const char *target = resolved ? resolved : path;
+  f->path = q_strndup(target, strlen(target));
+  free(resolved); /* realpath() allocates with malloc() */
+  if (!f->path)
+    return q_fail(msg, QUIRE_ENOMEM, "out of memory");
+  return QUIRE_OK;
+}
+
 static int outfile_open(q_outfile *f, const char *path, int named, char *msg) {
   f->fd = -1;
-  f->unnamed = 0;
+  f->unnamed = f->direct = 0;
   f->path = f->tmp_path = NULL;
   if (!path || !*path)
     return q_fail(msg, QUIRE_EINVAL, "output path is empty");
-  f->path = q_strndup(path, strlen(path));
-  if (!f->path)
-    return q_fail(msg, QUIRE_ENOMEM, "out of memory");
-  int status = !named && open_unnamed(f) ? QUIRE_OK : open_named(f, msg);
+  struct stat st;
+  int status = resolve_destination(f, path, &st, msg);
+  if (status == QUIRE_OK && S_ISDIR(st.st_mode))
+    status = q_fail(msg, QUIRE_EIO, "%s is a directory", path);
+  else if (status == QUIRE_OK && st.st_mode && !S_ISREG(st.st_mode))
+    status = open_direct(f, named, msg);
+  else if (status == QUIRE_OK)
+    status = !named && open_unnamed(f) ? QUIRE_OK : open_named(f, msg);
   if (status != QUIRE_OK) {
     q_outfile_abort(f);
     return status;
   }
-  fchmod(f->fd, 0644);
+  if (!f->direct)
+    fchmod(f->fd, 0644);
   return QUIRE_OK;
+}
+
+const char *q_outfile_write_path(const q_outfile *f) {
+  return f->tmp_path;
 }
 
 int q_outfile_open(q_outfile *f, const char *path, char *msg) {
@@ -421,7 +490,61 @@ static int name_unnamed(q_outfile *f, char *msg) {
                 strerror(err));
 }
 
+/* Copies a direct named output's temporary file into its destination. */
+static int copy_into_destination(q_outfile *f, char *msg) {
+  struct stat st;
+  if (fstat(f->fd, &st) != 0)
+    return q_fail(msg, QUIRE_EIO, "cannot read back %s: %s", f->tmp_path,
+                  strerror(errno));
+  int out = open(f->path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+  if (out < 0)
+    return q_fail(msg, QUIRE_EIO, "cannot open %s: %s", f->path,
+                  strerror(errno));
+  enum { CHUNK = 64 * 1024 };
+  char *chunk = q_malloc(CHUNK);
+  int status = chunk ? QUIRE_OK : q_fail(msg, QUIRE_ENOMEM, "out of memory");
+  for (uint64_t done = 0; status == QUIRE_OK && done < (uint64_t)st.st_size;) {
+    uint64_t left = (uint64_t)st.st_size - done;
+    size_t want = left < CHUNK ? (size_t)left : CHUNK;
+    if (q_io_read(f->fd, chunk, want, (int64_t)done) < want)
+      status = q_fail(msg, QUIRE_EIO, "cannot read back %s: %s", f->tmp_path,
+                      errno ? strerror(errno) : "it shrank");
+    else
+      status = q_write_all(out, chunk, want, f->path, msg);
+    done += want;
+  }
+  q_free(chunk);
+  if (close(out) != 0 && status == QUIRE_OK)
+    status =
+        q_fail(msg, QUIRE_EIO, "cannot close %s: %s", f->path, strerror(errno));
+  return status;
+}
+
+/* Commits a direct output: the bytes are already where they belong, or in
+ * a temporary file to copy there. A pipe or a character device cannot be
+ * synced, and need not be. */
+static int commit_direct(q_outfile *f, char *msg) {
+  if (f->tmp_path) {
+    int status = copy_into_destination(f, msg);
+    q_outfile_abort(f);
+    return status;
+  }
+  int status = QUIRE_OK;
+  if (f->fd >= 0 && fsync(f->fd) != 0 && errno != EINVAL && errno != EROFS &&
+      errno != ENOTSUP)
+    status =
+        q_fail(msg, QUIRE_EIO, "cannot sync %s: %s", f->path, strerror(errno));
+  if (f->fd >= 0 && close(f->fd) != 0 && status == QUIRE_OK)
+    status =
+        q_fail(msg, QUIRE_EIO, "cannot close %s: %s", f->path, strerror(errno));
+  f->fd = -1;
+  q_outfile_abort(f);
+  return status;
+}
+
 int q_outfile_commit(q_outfile *f, char *msg) {
+  if (f->direct)
+    return commit_direct(f, msg);
   int status = QUIRE_OK;
   if (fsync(f->fd) != 0)
     status =

@@ -54,7 +54,15 @@ int quire_writer_open(const char *path, quire_writer **out) {
       w->status = status;
     return status;
   }
-  /* The header is written last, once the file size is known; reserve it. */
+  /* The header is written last, once the file size is known; reserve it.
+   * That needs a destination that can seek back: not a pipe. */
+  if (w->out.direct && lseek(w->out.fd, 0, SEEK_CUR) < 0) {
+    q_fail(w->msg, QUIRE_EIO,
+           "cannot write a corpus to %s: it cannot seek (the header is "
+           "written last, at the start)",
+           path);
+    return q_writer_fail(w, QUIRE_EIO, NULL);
+  }
   uint8_t zero[QF_HEADER_SIZE] = {0};
   status = q_outfile_write(&w->out, zero, sizeof zero, w->msg);
   if (status != QUIRE_OK) {

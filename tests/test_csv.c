@@ -8,6 +8,7 @@
 #include <criterion/criterion.h>
 #include <csv.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -365,6 +366,134 @@ Test(export_plain, failures_leave_no_file) {
   close(fds[0]);
   quire_export_free(exp);
   quire_corpus_free(c);
+}
+
+/* Reads a FIFO to its end on a thread of its own, as the program at the
+ * other end of a pipe would. */
+typedef struct fifo_reader {
+  const char *path;
+  char *data;
+  size_t len;
+} fifo_reader;
+
+static void *read_fifo(void *arg) {
+  fifo_reader *r = arg;
+  int fd = open(r->path, O_RDONLY);
+  if (fd < 0)
+    return NULL;
+  size_t cap = 0;
+  char chunk[4096];
+  ssize_t got;
+  while ((got = read(fd, chunk, sizeof chunk)) > 0) {
+    if (r->len + (size_t)got > cap) {
+      cap = (r->len + (size_t)got) * 2;
+      r->data = realloc(r->data, cap);
+    }
+    memcpy(r->data + r->len, chunk, (size_t)got);
+    r->len += (size_t)got;
+  }
+  close(fd);
+  return NULL;
+}
+
+/* A defect: an export to a path that named a pipe (or /dev/null) renamed
+ * a regular file over it, which destroyed the pipe or the device. */
+Test(export_plain, a_pipe_at_the_path_is_written_into_not_replaced,
+     .timeout = 60) {
+  quire_corpus *c = corpus_of(tricky, 4);
+  size_t want_len;
+  char *want = export_string(c, NULL, QUIRE_CSV_PLAIN, &want_len, NULL);
+  char path[512];
+  tu_tmp_path(path, sizeof path, "pipe.csv");
+  unlink(path);
+  cr_assert_eq(mkfifo(path, 0600), 0);
+
+  fifo_reader r = {path, NULL, 0};
+  pthread_t reader;
+  cr_assert_eq(pthread_create(&reader, NULL, read_fifo, &r), 0);
+  quire_export *exp;
+  cr_assert_eq(quire_export_new(c, &exp), QUIRE_OK);
+  cr_assert_eq(quire_export_to_path(exp, path), QUIRE_OK, "%s",
+               quire_export_errmsg(exp));
+  /* Checked before the join: a replaced pipe leaves the reader waiting. */
+  struct stat st;
+  cr_assert_eq(lstat(path, &st), 0);
+  cr_assert(S_ISFIFO(st.st_mode), "the pipe was replaced");
+  cr_assert_eq(st.st_mode & 0777, 0600, "the pipe's mode was changed");
+  pthread_join(reader, NULL);
+  cr_assert(r.len == want_len && memcmp(r.data, want, want_len) == 0,
+            "the reader got %zu bytes, not %zu", r.len, want_len);
+  free(r.data);
+  free(want);
+  quire_export_free(exp);
+  quire_corpus_free(c);
+}
+
+Test(export_plain, a_link_at_the_path_stays_a_link) {
+  quire_corpus *c = corpus_of(tricky, 4);
+  size_t want_len;
+  char *want = export_string(c, NULL, QUIRE_CSV_PLAIN, &want_len, NULL);
+  char target[512], link[512];
+  tu_tmp_path(target, sizeof target, "target.csv");
+  tu_tmp_path(link, sizeof link, "link.csv");
+  cr_assert_eq(tu_write_file(target, "old", 3), 0);
+  unlink(link);
+  cr_assert_eq(symlink(target, link), 0);
+
+  quire_export *exp;
+  cr_assert_eq(quire_export_new(c, &exp), QUIRE_OK);
+  cr_assert_eq(quire_export_to_path(exp, link), QUIRE_OK, "%s",
+               quire_export_errmsg(exp));
+  struct stat st;
+  cr_assert_eq(lstat(link, &st), 0);
+  cr_assert(S_ISLNK(st.st_mode), "the link was replaced by a file");
+  size_t len;
+  char *got = tu_read_file(target, &len);
+  cr_assert(got && len == want_len && memcmp(got, want, len) == 0);
+  free(got);
+  free(want);
+  quire_export_free(exp);
+  quire_corpus_free(c);
+}
+
+Test(export_plain, a_directory_at_the_path_is_refused_up_front) {
+  quire_corpus *c = corpus_of(tricky, 4);
+  char dir[512];
+  tu_tmp_path(dir, sizeof dir, "a-directory");
+  mkdir(dir, 0755);
+  quire_export *exp;
+  cr_assert_eq(quire_export_new(c, &exp), QUIRE_OK);
+  cr_assert_eq(quire_export_to_path(exp, dir), QUIRE_EIO);
+  cr_assert(strstr(quire_export_errmsg(exp), "is a directory"), "%s",
+            quire_export_errmsg(exp));
+  struct stat st;
+  cr_assert_eq(stat(dir, &st), 0);
+  cr_assert(S_ISDIR(st.st_mode));
+  quire_export_free(exp);
+  quire_corpus_free(c);
+}
+
+/* A corpus's header is written last, at the start of the file: a pipe is
+ * refused when the writer opens, before anything is packed. */
+Test(export_plain, a_corpus_cannot_be_written_into_a_pipe, .timeout = 60) {
+  char path[512];
+  tu_tmp_path(path, sizeof path, "pipe.quire");
+  unlink(path);
+  cr_assert_eq(mkfifo(path, 0600), 0);
+  fifo_reader r = {path, NULL, 0};
+  pthread_t reader;
+  cr_assert_eq(pthread_create(&reader, NULL, read_fifo, &r), 0);
+  quire_writer *w;
+  cr_assert_eq(quire_writer_open(path, &w), QUIRE_EIO);
+  cr_assert(strstr(quire_writer_errmsg(w), "cannot seek"), "%s",
+            quire_writer_errmsg(w));
+  quire_writer_free(w);
+  pthread_join(reader, NULL);
+  cr_assert_eq(r.len, 0);
+  struct stat st;
+  cr_assert_eq(lstat(path, &st), 0);
+  cr_assert(S_ISFIFO(st.st_mode));
+  free(r.data);
 }
 
 Test(export_plain, callback_stop_is_reported) {

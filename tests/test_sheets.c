@@ -4,9 +4,13 @@
  * arguments and atomicity. (The cells of the XLSX, as Calc and openpyxl
  * read them, are checked by tests/sheets.)
  */
+#include <dirent.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "export.h"
@@ -177,6 +181,75 @@ Test(sheets, xlsx_arguments_and_atomicity) {
   free(data);
   cr_assert_eq(quire_export_rows(exp), 8);
   cr_assert_eq(quire_export_files(exp), 1);
+  quire_export_free(exp);
+  quire_corpus_free(c);
+}
+
+/* Reads a FIFO to its end, as the program at the other end of a pipe. */
+typedef struct fifo_reader {
+  const char *path;
+  char *data;
+  size_t len;
+} fifo_reader;
+
+static void *read_fifo(void *arg) {
+  fifo_reader *r = arg;
+  int fd = open(r->path, O_RDONLY);
+  char chunk[4096];
+  ssize_t got;
+  while (fd >= 0 && (got = read(fd, chunk, sizeof chunk)) > 0) {
+    r->data = realloc(r->data, r->len + (size_t)got);
+    memcpy(r->data + r->len, chunk, (size_t)got);
+    r->len += (size_t)got;
+  }
+  if (fd >= 0)
+    close(fd);
+  return NULL;
+}
+
+/* A defect: a workbook written to a pipe replaced the pipe with a file
+ * (and, once that was fixed, libxlsxwriter could not seek in the pipe).
+ * The workbook is now built in $TMPDIR and copied into the pipe whole. */
+Test(sheets, xlsx_into_a_pipe, .timeout = 60) {
+  char path[512], fifo[512], file[512], tmpdir[512];
+  quire_corpus *c = dated_corpus(tu_tmp_path(path, sizeof path, "p.quire"));
+  tu_tmp_path(tmpdir, sizeof tmpdir, "xlsx-tmpdir");
+  mkdir(tmpdir, 0755);
+  setenv("TMPDIR", tmpdir, 1);
+  tu_tmp_path(fifo, sizeof fifo, "book.fifo");
+  unlink(fifo);
+  cr_assert_eq(mkfifo(fifo, 0600), 0);
+  fifo_reader r = {fifo, NULL, 0};
+  pthread_t reader;
+  cr_assert_eq(pthread_create(&reader, NULL, read_fifo, &r), 0);
+
+  quire_export *exp;
+  cr_assert_eq(quire_export_new(c, &exp), QUIRE_OK);
+  cr_assert_eq(quire_export_to_xlsx(exp, fifo), QUIRE_OK, "%s",
+               quire_export_errmsg(exp));
+  struct stat st;
+  cr_assert_eq(lstat(fifo, &st), 0);
+  cr_assert(S_ISFIFO(st.st_mode), "the pipe was replaced");
+  pthread_join(reader, NULL);
+
+  /* The same workbook as one written to a file (its creation time aside,
+   * which has the same length). */
+  cr_assert_eq(
+      quire_export_to_xlsx(exp, tu_tmp_path(file, sizeof file, "book.xlsx")),
+      QUIRE_OK);
+  size_t len;
+  char *want = tu_read_file(file, &len);
+  cr_assert_eq(r.len, len);
+  cr_assert(memcmp(r.data, "PK\3\4", 4) == 0);
+  free(want);
+  free(r.data);
+  /* Nothing is left in the temporary directory. */
+  DIR *d = opendir(tmpdir);
+  cr_assert_not_null(d);
+  struct dirent *e;
+  while ((e = readdir(d)))
+    cr_assert(e->d_name[0] == '.', "%s was left in $TMPDIR", e->d_name);
+  closedir(d);
   quire_export_free(exp);
   quire_corpus_free(c);
 }

@@ -10,6 +10,7 @@ import io
 import os
 import pathlib
 import random
+import stat
 import subprocess
 
 import pytest
@@ -190,6 +191,35 @@ def test_round_trip_through_the_command(packed, tmp_path):
     again = tmp_path / "again.quire"
     quire("pack", "-o", again, first)
     assert quire("export", again).stdout == first.read_bytes()
+
+
+def test_export_into_a_pipe_leaves_the_pipe(packed, tmp_path):
+    """A defect: `-o` naming a pipe (or /dev/null) replaced it with a file."""
+    want = quire("export", packed).stdout
+    fifo = tmp_path / "out.fifo"
+    os.mkfifo(fifo, 0o600)
+    command = subprocess.Popen([QUIRE, "export", packed, "-o", fifo],
+                               stderr=subprocess.PIPE)
+    with open(fifo, "rb") as pipe:  # waits for quire to open its end
+        got = pipe.read()
+    assert command.wait(timeout=60) == 0, command.stderr.read()
+    command.stderr.close()
+    assert got == want
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert stat.S_IMODE(os.lstat(fifo).st_mode) == 0o600
+
+
+def test_pack_refuses_a_pipe(tmp_path):
+    fifo = tmp_path / "out.fifo"
+    os.mkfifo(fifo, 0o600)
+    command = subprocess.Popen([QUIRE, "pack", "-o", fifo, REPO / "examples" / "sample.csv"],
+                               stderr=subprocess.PIPE)
+    with open(fifo, "rb") as pipe:
+        assert pipe.read() == b""
+    assert command.wait(timeout=60) == 1
+    assert b"cannot seek" in command.stderr.read()
+    command.stderr.close()
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
 
 
 def test_excel_dialect(packed):

@@ -124,26 +124,27 @@ static int make_formats(book *b) {
   return QUIRE_OK;
 }
 
-/* Opens the workbook at path (a temporary file beside it) and its first
- * sheet. */
+/* Opens the workbook at path (a temporary file beside it, or in $TMPDIR
+ * when path is a pipe or a device) and its first sheet. */
 static int book_open(book *b, const char *path) {
   int status = q_outfile_open_named(&b->file, path, b->exp->msg);
   if (status != QUIRE_OK)
     return status;
   b->file_open = 1;
   /* libxlsxwriter writes the workbook to a path of its own: our temporary
-   * file, which q_outfile_commit() then syncs and renames. Its own
-   * temporary files go beside it too, on the disk the user chose. */
-  const char *slash = strrchr(path, '/');
-  size_t dir_len = slash ? (size_t)(slash - path) : 0;
+   * file, which q_outfile_commit() then syncs and renames (or copies into
+   * a pipe). Its own temporary files go beside it too. */
+  const char *book_path = q_outfile_write_path(&b->file);
+  const char *slash = strrchr(book_path, '/');
+  size_t dir_len = slash ? (size_t)(slash - book_path) : 0;
   q_free(b->tmpdir);
   b->tmpdir =
-      slash ? q_strndup(path, dir_len ? dir_len : 1) : q_strndup(".", 1);
+      slash ? q_strndup(book_path, dir_len ? dir_len : 1) : q_strndup(".", 1);
   if (!b->tmpdir)
     return q_fail(b->exp->msg, QUIRE_ENOMEM, "out of memory");
   lxw_workbook_options options = {
       .constant_memory = LXW_TRUE, .tmpdir = b->tmpdir, .use_zip64 = LXW_TRUE};
-  b->wb = b->x->workbook_new_opt(b->file.tmp_path, &options);
+  b->wb = b->x->workbook_new_opt(book_path, &options);
   if (!b->wb)
     return q_fail(b->exp->msg, QUIRE_ENOMEM, "cannot start a workbook for %s",
                   path);

@@ -621,8 +621,10 @@ typedef struct quire_writer quire_writer;
 /* Starts writing a corpus that will appear at path when
  * quire_writer_finish() succeeds, and not before: the data goes to a
  * temporary file in the same directory, which is synced and renamed over
- * path. Returns QUIRE_OK, QUIRE_ENOTFOUND (the directory does not exist),
- * QUIRE_EIO (it cannot be written), QUIRE_EINVAL (path NULL or empty) or
+ * path (ABI.md, "Files written", says what happens when path is a link or
+ * a device). Returns QUIRE_OK, QUIRE_ENOTFOUND (the directory does not
+ * exist), QUIRE_EIO (it cannot be written, or path is a pipe: the header is
+ * written last, at the start), QUIRE_EINVAL (path NULL or empty) or
  * QUIRE_ENOMEM (handle convention at the top). A writer's memory does not
  * grow with the texts (docs/guide.md, "Writing a corpus", says what it
  * keeps and what it spills to disk).
@@ -822,12 +824,14 @@ QUIRE_API int quire_export_set_dialect(quire_export *exp, int dialect);
 
 /* Writes the CSV to path atomically: a temporary file in the same directory,
  * synced and renamed over path only when everything was written. On any
- * failure no file is left at path (or the old one is unchanged). An export
- * may be run any number of times. Returns QUIRE_OK, QUIRE_EINVAL (a failed
- * corpus, NULL arguments), QUIRE_ENOTFOUND (no such directory), QUIRE_EIO,
- * QUIRE_ECORRUPT (a damaged document: the export stops there),
- * QUIRE_ENOMEM, QUIRE_ECALLBACK (the progress callback) or QUIRE_ESTATE (a
- * quire_export_read() run is under way). */
+ * failure no file is left at path (or the old one is unchanged). A path
+ * that is a pipe or a device (/dev/stdout) is written into instead, and
+ * stays what it is; a link to a file stays a link (ABI.md, "Files
+ * written"). An export may be run any number of times. Returns QUIRE_OK,
+ * QUIRE_EINVAL (a failed corpus, NULL arguments), QUIRE_ENOTFOUND (no such
+ * directory), QUIRE_EIO, QUIRE_ECORRUPT (a damaged document: the export stops
+ * there), QUIRE_ENOMEM, QUIRE_ECALLBACK (the progress callback) or QUIRE_ESTATE
+ * (a quire_export_read() run is under way). */
 QUIRE_API int quire_export_to_path(quire_export *exp, const char *path);
 
 /* Writes the CSV to an open file descriptor such as 1 (stdout), which it
