@@ -8,7 +8,6 @@
 #include <criterion/criterion.h>
 #include <csv.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -368,34 +367,6 @@ Test(export_plain, failures_leave_no_file) {
   quire_corpus_free(c);
 }
 
-/* Reads a FIFO to its end on a thread of its own, as the program at the
- * other end of a pipe would. */
-typedef struct fifo_reader {
-  const char *path;
-  char *data;
-  size_t len;
-} fifo_reader;
-
-static void *read_fifo(void *arg) {
-  fifo_reader *r = arg;
-  int fd = open(r->path, O_RDONLY);
-  if (fd < 0)
-    return NULL;
-  size_t cap = 0;
-  char chunk[4096];
-  ssize_t got;
-  while ((got = read(fd, chunk, sizeof chunk)) > 0) {
-    if (r->len + (size_t)got > cap) {
-      cap = (r->len + (size_t)got) * 2;
-      r->data = realloc(r->data, cap);
-    }
-    memcpy(r->data + r->len, chunk, (size_t)got);
-    r->len += (size_t)got;
-  }
-  close(fd);
-  return NULL;
-}
-
 /* A defect: an export to a path that named a pipe (or /dev/null) renamed
  * a regular file over it, which destroyed the pipe or the device. */
 Test(export_plain, a_pipe_at_the_path_is_written_into_not_replaced,
@@ -405,12 +376,8 @@ Test(export_plain, a_pipe_at_the_path_is_written_into_not_replaced,
   char *want = export_string(c, NULL, QUIRE_CSV_PLAIN, &want_len, NULL);
   char path[512];
   tu_tmp_path(path, sizeof path, "pipe.csv");
-  unlink(path);
-  cr_assert_eq(mkfifo(path, 0600), 0);
-
-  fifo_reader r = {path, NULL, 0};
-  pthread_t reader;
-  cr_assert_eq(pthread_create(&reader, NULL, read_fifo, &r), 0);
+  tu_pipe_reader r;
+  cr_assert_eq(tu_pipe_reader_start(&r, path), 0);
   quire_export *exp;
   cr_assert_eq(quire_export_new(c, &exp), QUIRE_OK);
   cr_assert_eq(quire_export_to_path(exp, path), QUIRE_OK, "%s",
@@ -420,7 +387,7 @@ Test(export_plain, a_pipe_at_the_path_is_written_into_not_replaced,
   cr_assert_eq(lstat(path, &st), 0);
   cr_assert(S_ISFIFO(st.st_mode), "the pipe was replaced");
   cr_assert_eq(st.st_mode & 0777, 0600, "the pipe's mode was changed");
-  pthread_join(reader, NULL);
+  tu_pipe_reader_join(&r);
   cr_assert(r.len == want_len && memcmp(r.data, want, want_len) == 0,
             "the reader got %zu bytes, not %zu", r.len, want_len);
   free(r.data);
@@ -478,17 +445,14 @@ Test(export_plain, a_directory_at_the_path_is_refused_up_front) {
 Test(export_plain, a_corpus_cannot_be_written_into_a_pipe, .timeout = 60) {
   char path[512];
   tu_tmp_path(path, sizeof path, "pipe.quire");
-  unlink(path);
-  cr_assert_eq(mkfifo(path, 0600), 0);
-  fifo_reader r = {path, NULL, 0};
-  pthread_t reader;
-  cr_assert_eq(pthread_create(&reader, NULL, read_fifo, &r), 0);
+  tu_pipe_reader r;
+  cr_assert_eq(tu_pipe_reader_start(&r, path), 0);
   quire_writer *w;
   cr_assert_eq(quire_writer_open(path, &w), QUIRE_EIO);
   cr_assert(strstr(quire_writer_errmsg(w), "cannot seek"), "%s",
             quire_writer_errmsg(w));
   quire_writer_free(w);
-  pthread_join(reader, NULL);
+  tu_pipe_reader_join(&r);
   cr_assert_eq(r.len, 0);
   struct stat st;
   cr_assert_eq(lstat(path, &st), 0);

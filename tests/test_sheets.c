@@ -5,8 +5,6 @@
  * read them, are checked by tests/sheets.)
  */
 #include <dirent.h>
-#include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,28 +183,6 @@ Test(sheets, xlsx_arguments_and_atomicity) {
   quire_corpus_free(c);
 }
 
-/* Reads a FIFO to its end, as the program at the other end of a pipe. */
-typedef struct fifo_reader {
-  const char *path;
-  char *data;
-  size_t len;
-} fifo_reader;
-
-static void *read_fifo(void *arg) {
-  fifo_reader *r = arg;
-  int fd = open(r->path, O_RDONLY);
-  char chunk[4096];
-  ssize_t got;
-  while (fd >= 0 && (got = read(fd, chunk, sizeof chunk)) > 0) {
-    r->data = realloc(r->data, r->len + (size_t)got);
-    memcpy(r->data + r->len, chunk, (size_t)got);
-    r->len += (size_t)got;
-  }
-  if (fd >= 0)
-    close(fd);
-  return NULL;
-}
-
 /* A defect: a workbook written to a pipe replaced the pipe with a file
  * (and, once that was fixed, libxlsxwriter could not seek in the pipe).
  * The workbook is now built in $TMPDIR and copied into the pipe whole. */
@@ -217,11 +193,8 @@ Test(sheets, xlsx_into_a_pipe, .timeout = 60) {
   mkdir(tmpdir, 0755);
   setenv("TMPDIR", tmpdir, 1);
   tu_tmp_path(fifo, sizeof fifo, "book.fifo");
-  unlink(fifo);
-  cr_assert_eq(mkfifo(fifo, 0600), 0);
-  fifo_reader r = {fifo, NULL, 0};
-  pthread_t reader;
-  cr_assert_eq(pthread_create(&reader, NULL, read_fifo, &r), 0);
+  tu_pipe_reader r;
+  cr_assert_eq(tu_pipe_reader_start(&r, fifo), 0);
 
   quire_export *exp;
   cr_assert_eq(quire_export_new(c, &exp), QUIRE_OK);
@@ -230,7 +203,7 @@ Test(sheets, xlsx_into_a_pipe, .timeout = 60) {
   struct stat st;
   cr_assert_eq(lstat(fifo, &st), 0);
   cr_assert(S_ISFIFO(st.st_mode), "the pipe was replaced");
-  pthread_join(reader, NULL);
+  tu_pipe_reader_join(&r);
 
   /* The same workbook as one written to a file (its creation time aside,
    * which has the same length). */

@@ -1,5 +1,6 @@
 #include "testutil.h"
 
+#include <fcntl.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,4 +133,36 @@ long tu_peak_bytes(void) {
 
 void tu_peak_reset(void) {
   atomic_store(&peak_bytes, atomic_load(&live_bytes));
+}
+
+static void *read_pipe(void *arg) {
+  tu_pipe_reader *r = arg;
+  int fd = open(r->path, O_RDONLY);
+  char chunk[4096];
+  ssize_t got;
+  while (fd >= 0 && (got = read(fd, chunk, sizeof chunk)) > 0) {
+    char *grown = realloc(r->data, r->len + (size_t)got);
+    if (!grown)
+      break;
+    r->data = grown;
+    memcpy(r->data + r->len, chunk, (size_t)got);
+    r->len += (size_t)got;
+  }
+  if (fd >= 0)
+    close(fd);
+  return NULL;
+}
+
+int tu_pipe_reader_start(tu_pipe_reader *r, const char *path) {
+  r->path = path;
+  r->data = NULL;
+  r->len = 0;
+  unlink(path);
+  if (mkfifo(path, 0600) != 0)
+    return -1;
+  return pthread_create(&r->thread, NULL, read_pipe, r) == 0 ? 0 : -1;
+}
+
+void tu_pipe_reader_join(tu_pipe_reader *r) {
+  pthread_join(r->thread, NULL);
 }

@@ -2,6 +2,7 @@
 #ifndef QUIRE_TESTUTIL_H
 #define QUIRE_TESTUTIL_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,6 +23,21 @@ int tu_write_file(const char *path, const void *data, size_t len);
 
 /* Returns 1 when path exists. */
 int tu_exists(const char *path);
+
+/* Reads a named pipe to its end on a thread of its own, as the program at
+ * the other end of a pipe would: start it before the call that writes into
+ * the pipe (opening a pipe for writing waits for a reader), join it after. */
+typedef struct tu_pipe_reader {
+  const char *path;
+  char *data; /* malloc'd; what came through */
+  size_t len;
+  pthread_t thread;
+} tu_pipe_reader;
+/* Makes a pipe at path (mode 0600) and starts reading it into r; 0, or -1
+ * when it cannot. */
+int tu_pipe_reader_start(tu_pipe_reader *r, const char *path);
+/* Waits for the writer to close the pipe; r->data then holds what it sent. */
+void tu_pipe_reader_join(tu_pipe_reader *r);
 
 /* A deterministic pseudo-random generator (splitmix64). */
 uint64_t tu_rand(uint64_t *state);
