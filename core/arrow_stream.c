@@ -77,6 +77,11 @@ typedef struct q_astream {
   int done;
   int status; /* QUIRE_OK, or the failure every call now reports */
   q_adict *dict;
+  /* Per column, the string bytes the last full batch held: the next batch
+   * reserves about that much at once, instead of growing by doublings that
+   * copy the strings again and again. */
+  size_t data_hint[QA_COUNT];
+  uint64_t rows_sent; /* rows of the batches before this one */
   char msg[Q_MSG_CAP];
 } q_astream;
 
@@ -150,14 +155,16 @@ static void col_free(q_acol *c) {
   memset(c, 0, sizeof *c);
 }
 
-static int col_start(q_acol *c, int col, size_t cap) {
+static int col_start(q_acol *c, int col, size_t cap, size_t data_hint) {
   static const size_t widths[QA_COUNT] = {8, 4, 8, 1, 4, 4, 4, 4, 8};
   memset(c, 0, sizeof *c);
   size_t width = widths[col];
   int strings = columns_def[col].field >= 0;
   if (q_buf_reserve(&c->values, (cap + 1) * width) != QUIRE_OK)
     return QUIRE_ENOMEM;
-  if (strings) { /* the first offset */
+  if (strings) {
+    (void)q_buf_reserve(&c->data, data_hint); /* room, not a need */
+    /* the first offset */
     memset(c->values.data, 0, width);
     c->values.len = width;
   }
@@ -464,6 +471,41 @@ static int assemble(q_astream *s, q_acol *cols, int64_t rows,
   return QUIRE_OK;
 }
 
+/* The first batch has no earlier one to go by: after its first rows, each
+ * string column reserves what the whole batch would take at their average
+ * size, with an eighth more. (Pages reserved and never written are never
+ * touched, and a reservation that cannot be had is done without.) */
+#define Q_ASTREAM_SAMPLE_ROWS 1024
+static void reserve_as_sampled(q_astream *s, q_acol *cols, int64_t rows) {
+  /* No more rows than the corpus has left: a small corpus read in one
+   * batch does not reserve for a full one. */
+  uint64_t docs = quire_corpus_doc_count(s->corpus);
+  uint64_t left = docs > s->rows_sent ? docs - s->rows_sent : 0;
+  double batch_rows = (double)(left < s->batch ? left : s->batch);
+  for (int i = 0; i < s->ncols; i++) {
+    q_acol *c = &cols[i];
+    if (columns_def[s->cols[i]].field < 0 || s->data_hint[s->cols[i]])
+      continue;
+    double whole = (double)c->data.len / (double)rows * batch_rows;
+    whole += whole / 8;
+    if (whole > (double)INT32_MAX && s->cols[i] != QA_TEXT)
+      whole = (double)INT32_MAX; /* a utf8 column stops at 2 GiB anyway */
+    if (whole > 1e12 || whole <= (double)c->data.len)
+      continue;
+    /* Room, not a need: without it the column grows as it goes. */
+    (void)q_buf_reserve(&c->data, (size_t)whole - c->data.len);
+  }
+}
+
+/* Keeps, for the next batch, what this full batch's strings took, with an
+ * eighth more so that a slightly larger batch still fits. */
+static void remember_sizes(q_astream *s, const q_acol *cols) {
+  for (int i = 0; i < s->ncols; i++) {
+    size_t len = cols[i].data.len;
+    s->data_hint[s->cols[i]] = len > SIZE_MAX / 2 ? 0 : len + len / 8;
+  }
+}
+
 static int stream_get_next(struct ArrowArrayStream *st,
                            struct ArrowArray *out) {
   q_astream *s = st->private_data;
@@ -481,7 +523,8 @@ static int stream_get_next(struct ArrowArrayStream *st,
   q_acol cols[QA_COUNT];
   memset(cols, 0, sizeof cols);
   for (int i = 0; i < s->ncols && status == QUIRE_OK; i++)
-    if (col_start(&cols[i], s->cols[i], (size_t)s->batch) != QUIRE_OK)
+    if (col_start(&cols[i], s->cols[i], (size_t)s->batch,
+                  s->data_hint[s->cols[i]]) != QUIRE_OK)
       status = q_fail(s->msg, QUIRE_ENOMEM, "out of memory");
   int64_t rows = 0;
   while (status == QUIRE_OK && (uint64_t)rows < s->batch) {
@@ -514,8 +557,14 @@ static int stream_get_next(struct ArrowArrayStream *st,
     if (status == QUIRE_OK) {
       s->pending = 0;
       rows++;
+      if (rows == Q_ASTREAM_SAMPLE_ROWS && (uint64_t)rows * 4 < s->batch)
+        reserve_as_sampled(s, cols, rows);
     }
   }
+  if (status == QUIRE_OK && (uint64_t)rows == s->batch)
+    remember_sizes(s, cols);
+  if (status == QUIRE_OK)
+    s->rows_sent += (uint64_t)rows;
   if (status == QUIRE_OK && rows == 0) {
     out->release = NULL; /* nothing matched after the last batch */
   } else if (status == QUIRE_OK) {
