@@ -80,10 +80,12 @@ void q_buf_free(q_buf *b);
  * followed, so that the link stays a link. */
 typedef struct q_outfile {
   int fd;
-  int unnamed;    /* O_TMPFILE: no name until commit */
-  int direct;     /* written straight to path, not renamed */
-  char *path;     /* final path */
-  char *tmp_path; /* the temporary file's name, if it has one */
+  int unnamed;      /* O_TMPFILE: no name until commit */
+  int direct;       /* written straight to path, not renamed */
+  char *path;       /* final path */
+  char *tmp_path;   /* the temporary file's name, if it has one */
+  uint64_t written; /* bytes appended by q_outfile_write() */
+  uint64_t flushed; /* of which handed to the disk already */
 } q_outfile;
 int q_outfile_open(q_outfile *f, const char *path, char *msg);
 int q_outfile_open_named(q_outfile *f, const char *path, char *msg);
