@@ -76,10 +76,13 @@ void q_buf_free(q_buf *b);
  * A destination that exists and is not a regular file (a pipe, /dev/null,
  * a terminal) is written directly, with no temporary file and no rename,
  * so that it stays what it is (a named output goes to a temporary file in
- * $TMPDIR that commit copies there); a symbolic link to a regular file is
- * followed, so that the link stays a link. */
+ * $TMPDIR that commit copies there); so is a name of a descriptor the
+ * process has open (/dev/stdout, /dev/fd/N), through that descriptor. A
+ * symbolic link to a regular file is followed, so that the link stays a
+ * link. */
 typedef struct q_outfile {
   int fd;
+  int dest_fd;      /* a direct named output's destination, copied into */
   int unnamed;      /* O_TMPFILE: no name until commit */
   int direct;       /* written straight to path, not renamed */
   char *path;       /* final path */
@@ -117,6 +120,8 @@ int q_write_all(int fd, const void *data, size_t len, const char *what,
  * process included. Returns the descriptor, or -1 with errno set (ENOMEM
  * when the name cannot be made). */
 int q_scratch_open(const char *head, const char *tail);
+/* The system's directory for temporary files: $TMPDIR, else /tmp. */
+const char *q_tmp_dir(void);
 
 /* UTF-8. q_utf8_valid() returns the offset of the first invalid byte, or len
  * when all of data is valid. q_utf8_repair() appends data to out with each

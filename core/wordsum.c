@@ -122,9 +122,7 @@ static int compare_u32(const void *a, const void *b) {
 
 static int spill_flush(q_wsum_builder *b, char *msg) {
   if (b->fd < 0) {
-    const char *dir = getenv("TMPDIR");
-    if (!dir || !*dir)
-      dir = "/tmp";
+    const char *dir = q_tmp_dir();
     /* QUIRE_EIO even when out of memory: the writer then goes on without
      * word summaries. */
     b->fd = q_scratch_open(dir, "/quire-words-");

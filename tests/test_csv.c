@@ -440,6 +440,76 @@ Test(export_plain, a_directory_at_the_path_is_refused_up_front) {
   quire_corpus_free(c);
 }
 
+/* /dev/fd/N, /dev/stdout and /proc/self/fd/N are written through the open
+ * descriptor, with its offset and flags: `-o /dev/stdout >> log` appends. */
+Test(export_plain, a_descriptor_name_writes_through_the_descriptor) {
+  quire_corpus *c = corpus_of(tricky, 4);
+  size_t want_len;
+  char *want = export_string(c, NULL, QUIRE_CSV_PLAIN, &want_len, NULL);
+  char path[512], name[64];
+  tu_tmp_path(path, sizeof path, "log.csv");
+  cr_assert_eq(tu_write_file(path, "before\n", 7), 0);
+  quire_export *exp;
+  cr_assert_eq(quire_export_new(c, &exp), QUIRE_OK);
+  static const char *const dirs[] = {"/dev/fd", "/proc/self/fd"};
+  for (size_t i = 0; i < 2; i++) {
+    int fd = open(path, O_WRONLY | O_APPEND);
+    cr_assert_geq(fd, 0);
+    snprintf(name, sizeof name, "%s/%d", dirs[i], fd);
+    cr_assert_eq(quire_export_to_path(exp, name), QUIRE_OK, "%s",
+                 quire_export_errmsg(exp));
+    cr_assert_neq(fcntl(fd, F_GETFD), -1, "the descriptor was closed");
+    close(fd);
+  }
+  size_t len;
+  char *got = tu_read_file(path, &len);
+  cr_assert(got && len == 7 + 2 * want_len);
+  cr_assert(memcmp(got, "before\n", 7) == 0);
+  cr_assert(memcmp(got + 7, want, want_len) == 0);
+  cr_assert(memcmp(got + 7 + want_len, want, want_len) == 0);
+  struct stat st;
+  cr_assert_eq(lstat(path, &st), 0);
+  cr_assert(S_ISREG(st.st_mode));
+  free(got);
+  free(want);
+  quire_export_free(exp);
+  quire_corpus_free(c);
+}
+
+/* A corpus goes through a descriptor only from its start: appending would
+ * put its header at the end. */
+Test(export_plain, a_corpus_through_a_descriptor_starts_it) {
+  char path[512], name[64];
+  tu_tmp_path(path, sizeof path, "through-fd.quire");
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0644);
+  cr_assert_geq(fd, 0);
+  snprintf(name, sizeof name, "/dev/fd/%d", fd);
+  quire_writer *w;
+  cr_assert_eq(quire_writer_open(name, &w), QUIRE_EIO);
+  cr_assert(strstr(quire_writer_errmsg(w), "cannot seek back"), "%s",
+            quire_writer_errmsg(w));
+  quire_writer_free(w);
+  close(fd);
+
+  fd = open(path, O_WRONLY | O_TRUNC);
+  cr_assert_geq(fd, 0);
+  snprintf(name, sizeof name, "/dev/fd/%d", fd);
+  cr_assert_eq(quire_writer_open(name, &w), QUIRE_OK);
+  for (size_t i = 0; i < 4; i++) {
+    const char *const *f = tricky[i].f;
+    cr_assert_eq(tu_writer_add(w, f[0], strlen(f[0]), f[1], strlen(f[1]), f[2],
+                               strlen(f[2]), f[3], strlen(f[3]), f[4],
+                               strlen(f[4]), f[5], strlen(f[5])),
+                 QUIRE_OK);
+  }
+  cr_assert_eq(quire_writer_finish(w), QUIRE_OK, "%s", quire_writer_errmsg(w));
+  quire_writer_free(w);
+  close(fd);
+  quire_corpus *c = open_path(path);
+  cr_assert_eq(quire_corpus_doc_count(c), 4);
+  quire_corpus_free(c);
+}
+
 /* A corpus's header is written last, at the start of the file: a pipe is
  * refused when the writer opens, before anything is packed. */
 Test(export_plain, a_corpus_cannot_be_written_into_a_pipe, .timeout = 60) {

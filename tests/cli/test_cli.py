@@ -209,6 +209,29 @@ def test_export_into_a_pipe_leaves_the_pipe(packed, tmp_path):
     assert stat.S_IMODE(os.lstat(fifo).st_mode) == 0o600
 
 
+def test_descriptor_names_write_through_the_descriptor(packed, tmp_path):
+    """`-o /dev/fd/1` is standard output as the shell set it up."""
+    want = quire("export", packed).stdout
+    assert quire("export", packed, "-o", "/dev/fd/1").stdout == want
+    log = tmp_path / "log.csv"
+    log.write_bytes(b"before\n")
+    with open(log, "ab") as out:
+        subprocess.run([QUIRE, "export", packed, "-o", "/dev/fd/1"], stdout=out, check=True)
+    assert log.read_bytes() == b"before\n" + want
+    corpus = tmp_path / "through.quire"
+    with open(corpus, "wb") as out:
+        subprocess.run([QUIRE, "pack", "-o", "/dev/fd/1", REPO / "examples" / "sample.csv"],
+                       stdout=out, check=True)
+    assert quire("export", corpus).stdout == quire(
+        "export", quire_pack_sample(tmp_path)).stdout
+
+
+def quire_pack_sample(tmp_path):
+    out = tmp_path / "sample.quire"
+    quire("pack", "-o", out, REPO / "examples" / "sample.csv")
+    return out
+
+
 def test_pack_refuses_a_pipe(tmp_path):
     fifo = tmp_path / "out.fifo"
     os.mkfifo(fifo, 0o600)

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -280,6 +281,11 @@ int q_write_all(int fd, const void *data, size_t len, const char *what,
   return QUIRE_OK;
 }
 
+const char *q_tmp_dir(void) {
+  const char *dir = getenv("TMPDIR");
+  return dir && *dir ? dir : "/tmp";
+}
+
 int q_scratch_open(const char *head, const char *tail) {
   size_t len = strlen(head) + strlen(tail) + sizeof "XXXXXX";
   char *name = q_malloc(len);
@@ -345,9 +351,7 @@ static int open_named(q_outfile *f, char *msg) {
  * writes a temporary file in the system's temporary directory instead, and
  * commit copies that into the destination. A failure then sends nothing. */
 static int open_direct_named(q_outfile *f, char *msg) {
-  const char *dir = getenv("TMPDIR");
-  if (!dir || !*dir)
-    dir = "/tmp";
+  const char *dir = q_tmp_dir();
   size_t len = strlen(dir) + sizeof "/quire-XXXXXX";
   f->tmp_path = q_malloc(len);
   if (!f->tmp_path)
@@ -364,18 +368,51 @@ static int open_direct_named(q_outfile *f, char *msg) {
   return QUIRE_OK;
 }
 
-/* Opens a destination that is not a regular file (a pipe, a terminal,
- * /dev/null, a disk) for writing straight into it: renaming a new file over
- * it would replace the device or pipe the user named with a regular file. */
-static int open_direct(q_outfile *f, int named, char *msg) {
-  f->direct = 1;
-  if (named)
-    return open_direct_named(f, msg);
-  f->fd = open(f->path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
-  if (f->fd < 0)
+/* The descriptor that path names when it is another name of one the
+ * process has open (/dev/stdout, /dev/stderr, /dev/fd/N, /proc/self/fd/N),
+ * else -1. */
+static int inherited_fd(const char *path) {
+  if (strcmp(path, "/dev/stdout") == 0)
+    return 1;
+  if (strcmp(path, "/dev/stderr") == 0)
+    return 2;
+  const char *digits = NULL;
+  if (strncmp(path, "/dev/fd/", 8) == 0)
+    digits = path + 8;
+  else if (strncmp(path, "/proc/self/fd/", 14) == 0)
+    digits = path + 14;
+  if (!digits || *digits < '0' || *digits > '9')
+    return -1;
+  char *end;
+  errno = 0;
+  long fd = strtol(digits, &end, 10);
+  return *end || errno || fd > INT_MAX ? -1 : (int)fd;
+}
+
+/* Opens the destination itself into *fd. A name of a descriptor the
+ * process has open is that descriptor (duplicated), with the offset and
+ * flags the shell gave it: `-o /dev/stdout >> log` appends to log, as a
+ * new opening of the file would not. */
+static int open_destination(q_outfile *f, int *fd, char *msg) {
+  int inherited = inherited_fd(f->path);
+  *fd = inherited >= 0 ? fcntl(inherited, F_DUPFD_CLOEXEC, 0)
+                       : open(f->path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+  if (*fd < 0)
     return q_fail(msg, QUIRE_EIO, "cannot open %s: %s", f->path,
                   strerror(errno));
   return QUIRE_OK;
+}
+
+/* Opens a destination that is not a regular file (a pipe, a terminal,
+ * /dev/null, a disk), or a descriptor's name, for writing straight into
+ * it: renaming a new file over it would replace the device or pipe the
+ * user named with a regular file. */
+static int open_direct(q_outfile *f, int named, char *msg) {
+  f->direct = 1;
+  if (!named)
+    return open_destination(f, &f->fd, msg);
+  int status = open_destination(f, &f->dest_fd, msg);
+  return status == QUIRE_OK ? open_direct_named(f, msg) : status;
 }
 
 /* Sets f->path to the file the bytes must end up in: path itself, or,
@@ -400,21 +437,39 @@ static int resolve_destination(q_outfile *f, const char *path, struct stat *st,
   return QUIRE_OK;
 }
 
+/* Opens a name of a descriptor the process has open, as it is: not
+ * resolved to the file behind it, which the descriptor may append to. */
+static int open_inherited(q_outfile *f, const char *path, int named,
+                          char *msg) {
+  f->path = q_strndup(path, strlen(path));
+  if (!f->path)
+    return q_fail(msg, QUIRE_ENOMEM, "out of memory");
+  return open_direct(f, named, msg);
+}
+
+/* Opens path as what is there calls for: a temporary file beside a regular
+ * file or nothing, the thing itself otherwise; a directory is refused. */
+static int open_by_kind(q_outfile *f, const char *path, int named, char *msg) {
+  struct stat st;
+  int status = resolve_destination(f, path, &st, msg);
+  if (status != QUIRE_OK)
+    return status;
+  if (S_ISDIR(st.st_mode))
+    return q_fail(msg, QUIRE_EIO, "%s is a directory", path);
+  if (st.st_mode && !S_ISREG(st.st_mode))
+    return open_direct(f, named, msg);
+  return !named && open_unnamed(f) ? QUIRE_OK : open_named(f, msg);
+}
+
 static int outfile_open(q_outfile *f, const char *path, int named, char *msg) {
-  f->fd = -1;
+  f->fd = f->dest_fd = -1;
   f->unnamed = f->direct = 0;
   f->written = f->flushed = 0;
   f->path = f->tmp_path = NULL;
   if (!path || !*path)
     return q_fail(msg, QUIRE_EINVAL, "output path is empty");
-  struct stat st;
-  int status = resolve_destination(f, path, &st, msg);
-  if (status == QUIRE_OK && S_ISDIR(st.st_mode))
-    status = q_fail(msg, QUIRE_EIO, "%s is a directory", path);
-  else if (status == QUIRE_OK && st.st_mode && !S_ISREG(st.st_mode))
-    status = open_direct(f, named, msg);
-  else if (status == QUIRE_OK)
-    status = !named && open_unnamed(f) ? QUIRE_OK : open_named(f, msg);
+  int status = inherited_fd(path) >= 0 ? open_inherited(f, path, named, msg)
+                                       : open_by_kind(f, path, named, msg);
   if (status != QUIRE_OK) {
     q_outfile_abort(f);
     return status;
@@ -521,10 +576,7 @@ static int copy_into_destination(q_outfile *f, char *msg) {
   if (fstat(f->fd, &st) != 0)
     return q_fail(msg, QUIRE_EIO, "cannot read back %s: %s", f->tmp_path,
                   strerror(errno));
-  int out = open(f->path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
-  if (out < 0)
-    return q_fail(msg, QUIRE_EIO, "cannot open %s: %s", f->path,
-                  strerror(errno));
+  int out = f->dest_fd;
   enum { CHUNK = 64 * 1024 };
   char *chunk = q_malloc(CHUNK);
   int status = chunk ? QUIRE_OK : q_fail(msg, QUIRE_ENOMEM, "out of memory");
@@ -539,6 +591,7 @@ static int copy_into_destination(q_outfile *f, char *msg) {
     done += want;
   }
   q_free(chunk);
+  f->dest_fd = -1;
   if (close(out) != 0 && status == QUIRE_OK)
     status =
         q_fail(msg, QUIRE_EIO, "cannot close %s: %s", f->path, strerror(errno));
@@ -597,6 +650,9 @@ void q_outfile_abort(q_outfile *f) {
   if (f->fd >= 0)
     close(f->fd);
   f->fd = -1;
+  if (f->direct && f->dest_fd >= 0)
+    close(f->dest_fd);
+  f->dest_fd = -1;
   if (f->tmp_path)
     unlink(f->tmp_path);
   q_free(f->tmp_path);

@@ -15,6 +15,7 @@
  * indexes are built from it.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,14 @@
 /* ---- opening, options, closing ----------------------------------------------
  */
 
+/* Whether fd is where a corpus can be written: at offset 0, able to seek
+ * back there, and not appending (an appending descriptor would put the
+ * header at the end). */
+static int at_its_start(int fd) {
+  int flags = fcntl(fd, F_GETFL);
+  return flags >= 0 && !(flags & O_APPEND) && lseek(fd, 0, SEEK_CUR) == 0;
+}
+
 int quire_writer_open(const char *path, quire_writer **out) {
   if (!out)
     return QUIRE_EINVAL;
@@ -36,7 +45,7 @@ int quire_writer_open(const char *path, quire_writer **out) {
   *out = w;
   if (!w)
     return QUIRE_ENOMEM;
-  w->out.fd = w->spill_fd = -1;
+  w->out.fd = w->out.dest_fd = w->spill_fd = -1;
   w->config.codec = QUIRE_CODEC_ZSTD;
   w->dict_size = UINT32_MAX;
   w->order = QUIRE_ORDER_CLUSTERED;
@@ -56,10 +65,10 @@ int quire_writer_open(const char *path, quire_writer **out) {
   }
   /* The header is written last, once the file size is known; reserve it.
    * That needs a destination that can seek back: not a pipe. */
-  if (w->out.direct && lseek(w->out.fd, 0, SEEK_CUR) < 0) {
+  if (w->out.direct && !at_its_start(w->out.fd)) {
     q_fail(w->msg, QUIRE_EIO,
-           "cannot write a corpus to %s: it cannot seek (the header is "
-           "written last, at the start)",
+           "cannot write a corpus to %s: it cannot seek back to where it "
+           "starts (the header is written last, at the start)",
            path);
     return q_writer_fail(w, QUIRE_EIO, NULL);
   }
@@ -271,8 +280,10 @@ int q_writer_start(quire_writer *w) {
    * file until there are enough of them to train it. */
   w->sampling = w->order == QUIRE_ORDER_INPUT && w->dict_size > 0;
   if (w->order == QUIRE_ORDER_CLUSTERED || w->sampling) {
-    /* Beside the output, whose file system is meant to hold it. */
-    w->spill_fd = q_scratch_open(w->out.path, ".spl-");
+    /* Beside the output, whose file system is meant to hold it; for an
+     * output that is not a file there (/dev/stdout), in $TMPDIR. */
+    w->spill_fd = w->out.direct ? q_scratch_open(q_tmp_dir(), "/quire-spl-")
+                                : q_scratch_open(w->out.path, ".spl-");
     if (w->spill_fd < 0 && errno == ENOMEM)
       return q_writer_fail(w, QUIRE_ENOMEM, "out of memory");
     if (w->spill_fd < 0)
