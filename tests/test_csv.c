@@ -25,10 +25,7 @@ typedef struct row {
   const char *f[6];
 } row;
 
-static void pack_rows(const char *path, const row *rows, size_t n) {
-  quire_writer *w;
-  cr_assert_eq(quire_writer_open(path, &w), QUIRE_OK);
-  cr_assert_eq(quire_writer_set_order(w, QUIRE_ORDER_INPUT), QUIRE_OK);
+static void add_rows(quire_writer *w, const row *rows, size_t n) {
   for (size_t i = 0; i < n; i++) {
     const char *const *f = rows[i].f;
     cr_assert_eq(tu_writer_add(w, f[0], strlen(f[0]), f[1], strlen(f[1]), f[2],
@@ -36,6 +33,13 @@ static void pack_rows(const char *path, const row *rows, size_t n) {
                                strlen(f[4]), f[5], strlen(f[5])),
                  QUIRE_OK, "row %zu: %s", i, quire_writer_errmsg(w));
   }
+}
+
+static void pack_rows(const char *path, const row *rows, size_t n) {
+  quire_writer *w;
+  cr_assert_eq(quire_writer_open(path, &w), QUIRE_OK);
+  cr_assert_eq(quire_writer_set_order(w, QUIRE_ORDER_INPUT), QUIRE_OK);
+  add_rows(w, rows, n);
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK, "%s", quire_writer_errmsg(w));
   quire_writer_free(w);
 }
@@ -495,13 +499,7 @@ Test(export_plain, a_corpus_through_a_descriptor_starts_it) {
   cr_assert_geq(fd, 0);
   snprintf(name, sizeof name, "/dev/fd/%d", fd);
   cr_assert_eq(quire_writer_open(name, &w), QUIRE_OK);
-  for (size_t i = 0; i < 4; i++) {
-    const char *const *f = tricky[i].f;
-    cr_assert_eq(tu_writer_add(w, f[0], strlen(f[0]), f[1], strlen(f[1]), f[2],
-                               strlen(f[2]), f[3], strlen(f[3]), f[4],
-                               strlen(f[4]), f[5], strlen(f[5])),
-                 QUIRE_OK);
-  }
+  add_rows(w, tricky, 4);
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK, "%s", quire_writer_errmsg(w));
   quire_writer_free(w);
   close(fd);
@@ -1046,13 +1044,7 @@ Test(round_trip, clustered_order_with_rfc2822_and_offsets) {
   tu_tmp_path(path, sizeof path, "clustered.quire");
   quire_writer *w;
   cr_assert_eq(quire_writer_open(path, &w), QUIRE_OK);
-  for (size_t i = 0; i < 4; i++) {
-    const char *const *f = rows[i].f;
-    cr_assert_eq(tu_writer_add(w, f[0], strlen(f[0]), f[1], strlen(f[1]), f[2],
-                               strlen(f[2]), f[3], strlen(f[3]), f[4],
-                               strlen(f[4]), f[5], strlen(f[5])),
-                 QUIRE_OK);
-  }
+  add_rows(w, rows, 4);
   cr_assert_eq(quire_writer_finish(w), QUIRE_OK);
   quire_writer_free(w);
   quire_corpus *c = open_path(path);
