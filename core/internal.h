@@ -92,8 +92,6 @@ typedef struct q_outfile {
 } q_outfile;
 int q_outfile_open(q_outfile *f, const char *path, char *msg);
 int q_outfile_open_named(q_outfile *f, const char *path, char *msg);
-/* The path a named output's bytes must be written to: a temporary file. */
-const char *q_outfile_write_path(const q_outfile *f);
 int q_outfile_write(q_outfile *f, const void *data, size_t len, char *msg);
 int q_outfile_pwrite(q_outfile *f, const void *data, size_t len,
                      uint64_t offset, char *msg);

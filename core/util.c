@@ -421,14 +421,13 @@ static int open_direct(q_outfile *f, int named, char *msg) {
  * (st_mode 0 when nothing is). */
 static int resolve_destination(q_outfile *f, const char *path, struct stat *st,
                                char *msg) {
-  memset(st, 0, sizeof *st);
   char *resolved = NULL;
   struct stat link;
-  if (lstat(path, &link) == 0 && S_ISLNK(link.st_mode) && stat(path, st) == 0 &&
-      S_ISREG(st->st_mode))
-    resolved = realpath(path, NULL);
-  else if (stat(path, st) != 0)
+  if (stat(path, st) != 0)
     memset(st, 0, sizeof *st);
+  else if (S_ISREG(st->st_mode) && lstat(path, &link) == 0 &&
+           S_ISLNK(link.st_mode))
+    resolved = realpath(path, NULL);
   const char *target = resolved ? resolved : path;
   f->path = q_strndup(target, strlen(target));
   free(resolved); /* realpath() allocates with malloc() */
@@ -477,10 +476,6 @@ static int outfile_open(q_outfile *f, const char *path, int named, char *msg) {
   if (!f->direct)
     fchmod(f->fd, 0644);
   return QUIRE_OK;
-}
-
-const char *q_outfile_write_path(const q_outfile *f) {
-  return f->tmp_path;
 }
 
 int q_outfile_open(q_outfile *f, const char *path, char *msg) {

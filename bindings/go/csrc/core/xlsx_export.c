@@ -134,7 +134,7 @@ static int book_open(book *b, const char *path) {
   /* libxlsxwriter writes the workbook to a path of its own: our temporary
    * file, which q_outfile_commit() then syncs and renames (or copies into
    * a pipe). Its own temporary files go beside it too. */
-  const char *book_path = q_outfile_write_path(&b->file);
+  const char *book_path = b->file.tmp_path;
   const char *slash = strrchr(book_path, '/');
   size_t dir_len = slash ? (size_t)(slash - book_path) : 0;
   q_free(b->tmpdir);
