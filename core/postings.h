@@ -22,8 +22,8 @@ int q_post_builder_new(q_post_builder **out);
 /* Adds the docs documents of the next text block, numbered from first_doc:
  * rows are their document-table rows (format.h), which place each text in
  * text and each metadata record (only the title is read) in meta. Appends
- * to hashes the q_word_hash() of the words of each document, every word
- * once per document at least (the word summaries' input). QUIRE_OK or
+ * to hashes the q_word_hash() of the words of each document, each distinct
+ * word once per document (the word summaries' input). QUIRE_OK or
  * QUIRE_ENOMEM; running out of the builder's own memory budget is not a
  * failure: words first seen after it are not listed. */
 int q_post_builder_block(q_post_builder *b, const char *text, size_t text_len,

@@ -72,6 +72,13 @@ typedef struct entry {
   uint32_t len, cap;
 } entry;
 
+/* A distinct word of the document being read. */
+typedef struct doc_word {
+  uint64_t hash;    /* as in entry */
+  uint32_t h32;     /* q_word_hash(): the low half of the unadjusted hash */
+  uint32_t at, len; /* its folded bytes, in the builder's doc_bytes */
+} doc_word;
+
 struct q_post_builder {
   entry *slots;
   size_t size, used; /* size is a power of two */
@@ -79,7 +86,14 @@ struct q_post_builder {
   int closed;        /* no new word is admitted */
   uint64_t docs;     /* documents seen */
   uint32_t doc;      /* the document being read */
-  q_buf *hashes;     /* where the words of the document go, for summaries */
+  /* The document's distinct words, in the order they first occur, and a
+   * small table of them (indexes + 1 into doc_words; 0 free). A document
+   * repeats about half of its words, and each probe of slots (tens of MiB)
+   * misses the cache: slots sees each word of a document once, from a list
+   * that lets it fetch the slots ahead. */
+  q_buf doc_words, doc_bytes;
+  uint32_t *seen;
+  size_t seen_size; /* a power of two, or 0 */
 };
 
 int q_post_builder_new(q_post_builder **out) {
@@ -104,6 +118,9 @@ void q_post_builder_free(q_post_builder *b) {
   for (size_t i = 0; i < b->size; i++)
     q_free(b->slots[i].rec);
   q_free(b->slots);
+  q_buf_free(&b->doc_words);
+  q_buf_free(&b->doc_bytes);
+  q_free(b->seen);
   q_free(b);
 }
 
@@ -214,31 +231,106 @@ static void count_again(q_post_builder *b, entry *e, uint32_t doc) {
   e->len += (uint32_t)put_varint(e->rec + e->len, gap);
 }
 
-static int word_seen(void *ctx, const char *folded, size_t len) {
-  q_post_builder *b = ctx;
-  uint64_t full = q_word_hash64(folded, len), hash = full ? full : 1;
-  entry *e = find_slot(b, hash);
+/* Lists the word for the document, once. */
+static void post_word(q_post_builder *b, const doc_word *w) {
+  const char *folded = b->doc_bytes.data + w->at;
+  entry *e = find_slot(b, w->hash);
   if (e->hash) {
-    if (e->last_doc == b->doc)
-      return QUIRE_OK; /* its hash is in the list for this document */
-    /* Another word of the same 64-bit hash is never listed: the entry is
-     * the first word's. */
-    if (e->df == DROPPED || same_word(e, folded, len))
+    /* The list of the document holds a hash once. Another word of the same
+     * 64-bit hash is never listed: the entry is the first word's. */
+    if (e->df == DROPPED || same_word(e, folded, w->len))
       count_again(b, e, b->doc);
-  } else if (!b->closed && len <= QWP_MAX_WORD) {
+  } else if (!b->closed && w->len <= QWP_MAX_WORD) {
     if (2 * (b->used + 1) > b->size && !grow_table(b))
       b->closed = 1;
     else
-      admit(b, find_slot(b, hash), hash, folded, len, b->doc);
+      admit(b, find_slot(b, w->hash), w->hash, folded, w->len, b->doc);
   }
-  uint32_t h32 = (uint32_t)full; /* q_word_hash() */
-  return q_buf_append(b->hashes, &h32, sizeof h32);
+}
+
+/* Doubles the table of the document's words; 0 when memory says no. */
+static int grow_seen(q_post_builder *b) {
+  size_t size = b->seen_size ? b->seen_size * 2 : 1024;
+  uint32_t *seen = q_calloc(size, sizeof *seen);
+  if (!seen)
+    return 0;
+  const doc_word *w = (const doc_word *)b->doc_words.data;
+  size_t n = b->doc_words.len / sizeof *w;
+  for (size_t k = 0; k < n; k++) {
+    size_t i = (size_t)w[k].hash & (size - 1);
+    while (seen[i])
+      i = (i + 1) & (size - 1);
+    seen[i] = (uint32_t)(k + 1);
+  }
+  q_free(b->seen);
+  b->seen = seen;
+  b->seen_size = size;
+  return 1;
+}
+
+/* Adds a word of the document to its distinct words, unless it is there. */
+static int collect_word(void *ctx, const char *folded, size_t len) {
+  q_post_builder *b = ctx;
+  uint64_t full = q_word_hash64(folded, len);
+  doc_word w = {full ? full : 1, (uint32_t)full, (uint32_t)b->doc_bytes.len,
+                (uint32_t)len};
+  size_t n = b->doc_words.len / sizeof w;
+  if ((2 * (n + 1) > b->seen_size && !grow_seen(b)) || n >= UINT32_MAX - 1 ||
+      b->doc_bytes.len > UINT32_MAX - len)
+    return QUIRE_ENOMEM;
+  const doc_word *listed = (const doc_word *)b->doc_words.data;
+  size_t i = (size_t)w.hash & (b->seen_size - 1);
+  for (; b->seen[i]; i = (i + 1) & (b->seen_size - 1))
+    if (listed[b->seen[i] - 1].hash == w.hash)
+      return QUIRE_OK;
+  if (q_buf_append(&b->doc_bytes, folded, len) != QUIRE_OK ||
+      q_buf_append(&b->doc_words, &w, sizeof w) != QUIRE_OK)
+    return QUIRE_ENOMEM;
+  b->seen[i] = (uint32_t)(n + 1);
+  return QUIRE_OK;
+}
+
+/* Empties the list of the document's words for the next one. */
+static void forget_doc(q_post_builder *b) {
+  b->doc_words.len = b->doc_bytes.len = 0;
+  if (b->seen_size)
+    memset(b->seen, 0, b->seen_size * sizeof *b->seen);
+}
+
+/* How many words ahead post_doc() fetches slots: enough to cover a miss
+ * to memory with the work of the words in between. */
+#define FETCH_AHEAD 8
+
+/* Lists the document's distinct words, in order, and appends their
+ * q_word_hash() to hashes. */
+static int post_doc(q_post_builder *b, q_buf *hashes) {
+  const doc_word *w = (const doc_word *)b->doc_words.data;
+  size_t n = b->doc_words.len / sizeof *w;
+  if (q_buf_reserve(hashes, n * sizeof(uint32_t)) != QUIRE_OK)
+    return QUIRE_ENOMEM;
+  for (size_t k = 0; k < n; k++) {
+    /* Slots 2 * FETCH_AHEAD ahead, then the record of the slot fetched
+     * before, which a word seen again compares with. */
+    if (k + 2 * FETCH_AHEAD < n)
+      __builtin_prefetch(
+          &b->slots[(size_t)w[k + 2 * FETCH_AHEAD].hash & (b->size - 1)]);
+    if (k + FETCH_AHEAD < n) {
+      const entry *e =
+          &b->slots[(size_t)w[k + FETCH_AHEAD].hash & (b->size - 1)];
+      if (e->rec)
+        __builtin_prefetch(e->rec);
+    }
+    post_word(b, &w[k]);
+    memcpy(hashes->data + hashes->len, &w[k].h32, sizeof w[k].h32);
+    hashes->len += sizeof w[k].h32;
+  }
+  forget_doc(b);
+  return QUIRE_OK;
 }
 
 int q_post_builder_block(q_post_builder *b, const char *text, size_t text_len,
                          const char *meta, size_t meta_len, const uint8_t *rows,
                          uint32_t first_doc, uint32_t docs, q_buf *hashes) {
-  b->hashes = hashes;
   for (uint32_t i = 0; i < docs; i++) {
     const uint8_t *row = rows + (size_t)i * QF_ROW;
     uint64_t off = ld32(row + QD_OFFSET), len = ld32(row + QD_LENGTH),
@@ -249,13 +341,17 @@ int q_post_builder_block(q_post_builder *b, const char *text, size_t text_len,
     if (moff <= meta_len && meta_len - moff >= QF_META_HEAD) {
       uint64_t tl = ld32((const uint8_t *)meta + moff + QM_TITLE_LEN);
       if (tl <= meta_len - moff - QF_META_HEAD)
-        status =
-            q_words_each(meta + moff + QF_META_HEAD, (size_t)tl, word_seen, b);
+        status = q_words_each(meta + moff + QF_META_HEAD, (size_t)tl,
+                              collect_word, b);
     }
     if (status == QUIRE_OK && off <= text_len && len <= text_len - off)
-      status = q_words_each(text + off, (size_t)len, word_seen, b);
-    if (status != QUIRE_OK)
+      status = q_words_each(text + off, (size_t)len, collect_word, b);
+    if (status == QUIRE_OK)
+      status = post_doc(b, hashes);
+    if (status != QUIRE_OK) {
+      forget_doc(b);
       return QUIRE_ENOMEM;
+    }
   }
   return QUIRE_OK;
 }
