@@ -6,6 +6,11 @@
 #include "codec.h"
 
 #define ZSTD_STATIC_LINKING_ONLY /* the custom allocator API */
+/* For ZDICT_trainFromBuffer_fastCover() and its parameters (q_zstd_train()
+ * says why): zstd's experimental section, exported by libzstd.so; its
+ * structure is that of the zdict.h quire is built with, so quire runs with
+ * the libzstd it was built against, as for the allocator API above. */
+#define ZDICT_STATIC_LINKING_ONLY
 #include <zdict.h>
 #include <zlib.h>
 #include <zstd.h>
@@ -365,8 +370,19 @@ int q_zdecompress(q_inflater *i, const q_zddict *dict, const void *src,
 }
 
 size_t q_zstd_train(void *dict, size_t cap, const void *samples,
-                    const size_t *sizes, unsigned count) {
-  size_t n = ZDICT_trainFromBuffer(dict, cap, samples, sizes, count);
+                    const size_t *sizes, unsigned count, unsigned segment) {
+  /* ZDICT_trainFromBuffer() trains five dictionaries (segment sizes 50 to
+   * 1998) on three quarters of the samples and keeps the one that
+   * compresses the last quarter best: a fifth of the time of packing 10,000
+   * articles. One dictionary with a segment size measured once on news-like
+   * text and on real prose is as small or smaller, trained on every sample
+   * (benchmarks/ANALYSIS.md, "One dictionary trained, not five"). */
+  ZDICT_fastCover_params_t params = {0};
+  params.k = segment;
+  params.d = 8;
+  params.zParams.compressionLevel = ZSTD_CLEVEL_DEFAULT;
+  size_t n =
+      ZDICT_trainFromBuffer_fastCover(dict, cap, samples, sizes, count, params);
   return ZDICT_isError(n) ? 0 : n;
 }
 

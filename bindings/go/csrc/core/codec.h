@@ -83,11 +83,12 @@ size_t q_pack(q_packer *p, const q_zdict *dict, const void *src, size_t len,
               void *dst, size_t cap);
 
 /* Trains a zstd dictionary of at most cap bytes into dict from count samples
- * laid end to end in samples (sizes[i] bytes each). Returns its size, or 0
- * when zstd cannot make one from these samples (too few or too small).
- * Deterministic: the same samples always give the same dictionary. */
+ * laid end to end in samples (sizes[i] bytes each), choosing content in
+ * segments of segment bytes (zstd's fastCover k; 8-byte d-mers). Returns its
+ * size, or 0 when zstd cannot make one from these samples (too few or too
+ * small). Deterministic: the same samples always give the same dictionary. */
 size_t q_zstd_train(void *dict, size_t cap, const void *samples,
-                    const size_t *sizes, unsigned count);
+                    const size_t *sizes, unsigned count, unsigned segment);
 
 /* Routes libdeflate's allocations through the quire allocator. */
 void q_codec_set_allocator(void *(*malloc_fn)(size_t), void (*free_fn)(void *));

@@ -16,12 +16,15 @@
  * 1/Q_DICT_FRACTION of the texts it serves (1/Q_META_DICT_FRACTION of the
  * metadata records: metadata blocks are cut with the text blocks, so they
  * are small, and a dictionary of their recurring names and url prefixes
- * saves most of them). */
+ * saves most of them). Text dictionaries are made of segments of
+ * Q_TEXT_SEGMENT bytes, metadata ones of Q_META_SEGMENT. */
 #define Q_SAMPLE_FACTOR 50
 #define Q_DICT_FRACTION 50
 #define Q_META_DICT_FRACTION 10
 #define Q_SAMPLE_MAX (32u << 20)
 #define Q_SAMPLE_DOC_MAX (64u << 10)
+#define Q_TEXT_SEGMENT 100
+#define Q_META_SEGMENT 50
 
 static int spill_flush(quire_writer *w) {
   if (w->spill_buf.len == 0)
@@ -129,7 +132,8 @@ static int train_one(quire_writer *w, int kind, uint32_t cap,
   uint8_t *dict = q_malloc(cap);
   if (!dict)
     return q_writer_fail(w, QUIRE_ENOMEM, "out of memory for a dictionary");
-  size_t size = q_zstd_train(dict, cap, samples->data, sizes, count);
+  size_t size = q_zstd_train(dict, cap, samples->data, sizes, count,
+                             kind == 0 ? Q_TEXT_SEGMENT : Q_META_SEGMENT);
   uint32_t id = size ? q_zstd_dict_id(dict, size) : 0;
   int status = QUIRE_OK;
   if (size >= QF_MIN_DICT_SIZE && id != 0) {
