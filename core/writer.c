@@ -272,7 +272,8 @@ int q_writer_start(quire_writer *w) {
   if (!w->packer)
     return q_writer_fail(w, QUIRE_ENOMEM, "out of memory for the compressor");
   if (w->threads > 1) {
-    int status = q_wpool_new(&w->pool, w->threads, &w->config, w->msg);
+    /* The calling thread is the n-th (q_wpool_help()). */
+    int status = q_wpool_new(&w->pool, w->threads - 1, &w->config, w->msg);
     if (status != QUIRE_OK)
       return q_writer_fail(w, status, NULL);
   }

@@ -104,6 +104,10 @@ static int take_pool_result(quire_writer *w, q_wjob *job) {
 }
 
 static int drain_pool(quire_writer *w, int wait_all) {
+  /* Rather than wait for the helpers, the calling thread compresses what
+   * none of them has started. */
+  while (q_wpool_help(w->pool, w->packer, wait_all))
+    ;
   q_wjob *job;
   while ((job = q_wpool_next_done(w->pool, wait_all)) != NULL) {
     int status = job->failed

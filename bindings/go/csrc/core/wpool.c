@@ -7,7 +7,13 @@
 
 #include "codec.h"
 
-#define MAX_IN_FLIGHT_PER_WORKER 3
+/* Jobs waiting for a helper, per thread, before the calling thread
+ * compresses one itself (q_wpool_help()): enough that a helper finishing
+ * one always finds the next, text and metadata blocks alternating. */
+#define BACKLOG_PER_THREAD 2
+/* Jobs queued, being compressed or done and not yet taken back, per
+ * thread, before the calling thread waits for the oldest. */
+#define MAX_IN_FLIGHT_PER_THREAD 4
 
 struct q_wpool {
   pthread_mutex_t lock;
@@ -19,6 +25,7 @@ struct q_wpool {
   int stopping;
   q_wjob *oldest, *newest; /* every job in flight, in submission order */
   q_wjob *next_todo;       /* the first job no worker has taken yet */
+  int todo;                /* jobs from next_todo on */
   int in_flight;
   q_wjob *free_jobs; /* released jobs, their buffers kept for reuse */
 };
@@ -37,6 +44,20 @@ static void compress_job(q_packer *d, const q_wconfig *config, q_wjob *job) {
   job->failed = job->out_len == 0;
 }
 
+/* The next job to compress, taken off the queue; the lock is held. */
+static q_wjob *take_job(q_wpool *pool) {
+  q_wjob *job = pool->next_todo;
+  pool->next_todo = job->next;
+  pool->todo--;
+  return job;
+}
+
+/* Marks a compressed job done; the lock is held. */
+static void finish_job(q_wpool *pool, q_wjob *job) {
+  job->done = 1;
+  pthread_cond_broadcast(&pool->job_done);
+}
+
 static void *worker_main(void *arg) {
   q_wpool *pool = arg;
   q_packer *d = q_packer_new(pool->config->codec, pool->config->level);
@@ -46,16 +67,14 @@ static void *worker_main(void *arg) {
       pthread_cond_wait(&pool->work_ready, &pool->lock);
     if (!pool->next_todo)
       break; /* stopping with nothing left */
-    q_wjob *job = pool->next_todo;
-    pool->next_todo = job->next;
+    q_wjob *job = take_job(pool);
     pthread_mutex_unlock(&pool->lock);
     if (d)
       compress_job(d, pool->config, job);
     else
       job->failed = 1;
     pthread_mutex_lock(&pool->lock);
-    job->done = 1;
-    pthread_cond_broadcast(&pool->job_done);
+    finish_job(pool, job);
   }
   pthread_mutex_unlock(&pool->lock);
   q_packer_free(d);
@@ -103,6 +122,7 @@ void q_wpool_free(q_wpool *pool) {
   pthread_mutex_lock(&pool->lock);
   pool->stopping = 1;
   pool->next_todo = NULL; /* abandon queued work: the writer is going away */
+  pool->todo = 0;
   pthread_cond_broadcast(&pool->work_ready);
   pthread_mutex_unlock(&pool->lock);
   for (int i = 0; i < pool->workers; i++)
@@ -152,16 +172,31 @@ int q_wpool_submit(q_wpool *pool, int kind, q_buf *block, uint32_t first_doc,
   pool->newest = job;
   if (!pool->next_todo)
     pool->next_todo = job;
+  pool->todo++;
   pool->in_flight++;
   pthread_cond_signal(&pool->work_ready);
   pthread_mutex_unlock(&pool->lock);
   return QUIRE_OK;
 }
 
+int q_wpool_help(q_wpool *pool, q_packer *packer, int all) {
+  pthread_mutex_lock(&pool->lock);
+  int backlog = all ? 0 : BACKLOG_PER_THREAD * (pool->workers + 1);
+  q_wjob *job = pool->todo > backlog ? take_job(pool) : NULL;
+  pthread_mutex_unlock(&pool->lock);
+  if (!job)
+    return 0;
+  compress_job(packer, pool->config, job);
+  pthread_mutex_lock(&pool->lock);
+  finish_job(pool, job);
+  pthread_mutex_unlock(&pool->lock);
+  return 1;
+}
+
 q_wjob *q_wpool_next_done(q_wpool *pool, int wait) {
   pthread_mutex_lock(&pool->lock);
   int must_wait =
-      wait || pool->in_flight > MAX_IN_FLIGHT_PER_WORKER * pool->workers;
+      wait || pool->in_flight > MAX_IN_FLIGHT_PER_THREAD * (pool->workers + 1);
   while (pool->oldest && !pool->oldest->done && must_wait)
     pthread_cond_wait(&pool->job_done, &pool->lock);
   q_wjob *job = pool->oldest;

@@ -686,11 +686,11 @@ QUIRE_API int quire_writer_set_order(quire_writer *writer, int order);
 QUIRE_API int quire_writer_set_utf8(quire_writer *writer, int policy);
 
 /* Sets how many threads compress blocks: 1 compresses on the calling
- * thread; N from 2 to 64 starts N helper threads that compress while the
- * calling thread reads, sorts and writes (which takes it little time), so 2
- * keeps two cores busy. The default is the number of cores (at most 64),
- * as zstd -T0 does. The file is the same, byte for byte, whatever the
- * count. */
+ * thread; N from 2 to 64 starts N - 1 helper threads that compress while
+ * the calling thread reads, sorts, indexes words and writes, and the
+ * calling thread compresses too whenever the helpers fall behind, so N
+ * keeps N cores busy. The default is the number of cores (at most 64), as
+ * zstd -T0 does. The file is the same, byte for byte, whatever the count. */
 QUIRE_API int quire_writer_set_threads(quire_writer *writer, int threads);
 
 /* One document for quire_writer_add_document(). Each field is a pointer and
