@@ -376,7 +376,8 @@ size_t q_zstd_train(void *dict, size_t cap, const void *samples,
    * compresses the last quarter best: a fifth of the time of packing 10,000
    * articles. One dictionary with a segment size measured once on news-like
    * text and on real prose is as small or smaller, trained on every sample
-   * (benchmarks/ANALYSIS.md, "One dictionary trained, not five"). */
+   * (benchmarks/ANALYSIS.md, "Packing: one dictionary, the calling thread
+   * compressing, words once"). */
   ZDICT_fastCover_params_t params = {0};
   params.k = segment;
   params.d = 8;
