@@ -8,6 +8,8 @@
 #include <criterion/criterion.h>
 #include <csv.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -542,6 +544,107 @@ Test(export_plain, callback_stop_is_reported) {
   quire_export_free(exp);
   quire_corpus_free(c);
   free(text);
+}
+
+/* A corpus of about 3 MB of CSV whose 400th document is a text of 700 KB,
+ * which an export meets once its writing thread runs. */
+static quire_corpus *long_corpus(char **big) {
+  enum { DOCS = 700 };
+  static row rows[DOCS];
+  static char titles[DOCS][32];
+  char *text = repeat("quoted \"words\", commas and\nlines. ", 120);
+  *big = repeat("0123456789\"", 65000);
+  for (int i = 0; i < DOCS; i++) {
+    snprintf(titles[i], sizeof titles[i], "title %d", i);
+    rows[i] = (row){{i % 2 ? "A" : "B", "2020-01-02", titles[i], "", "",
+                     i == 400 ? *big : text}};
+  }
+  quire_corpus *c = corpus_of(rows, DOCS);
+  free(text);
+  return c;
+}
+
+/* Past its first buffers, an export to a path or a descriptor is written
+ * by a thread of its own (core/bgwrite.c), a large cell included: the
+ * bytes are those of the callback, which is always called in order on the
+ * caller's thread. */
+Test(export_plain, a_writing_thread_writes_the_same_bytes, .timeout = 60) {
+  char *big;
+  quire_corpus *c = long_corpus(&big);
+  size_t want_len;
+  char *want = export_string(c, NULL, QUIRE_CSV_PLAIN, &want_len, NULL);
+  cr_assert_gt(want_len, 2u << 20);
+  char path[512], fd_path[512];
+  tu_tmp_path(path, sizeof path, "threaded.csv");
+  tu_tmp_path(fd_path, sizeof fd_path, "threaded-fd.csv");
+  quire_export *exp;
+  cr_assert_eq(quire_export_new(c, &exp), QUIRE_OK);
+  cr_assert_eq(quire_export_to_path(exp, path), QUIRE_OK, "%s",
+               quire_export_errmsg(exp));
+  int fd = open(fd_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  cr_assert_geq(fd, 0);
+  cr_assert_eq(quire_export_to_fd(exp, fd), QUIRE_OK, "%s",
+               quire_export_errmsg(exp));
+  close(fd);
+  const char *paths[] = {path, fd_path};
+  for (int i = 0; i < 2; i++) {
+    size_t len;
+    char *got = tu_read_file(paths[i], &len);
+    cr_assert(len == want_len && memcmp(got, want, len) == 0,
+              "%s: %zu bytes, not the callback's %zu", paths[i], len, want_len);
+    free(got);
+    unlink(paths[i]);
+  }
+  quire_export_free(exp);
+  quire_corpus_free(c);
+  free(want);
+  free(big);
+}
+
+/* Reads up to limit bytes from a pipe, then closes it. */
+typedef struct early_reader {
+  int fd;
+  size_t limit, got;
+} early_reader;
+
+static void *read_then_close(void *arg) {
+  early_reader *r = arg;
+  char buf[65536];
+  while (r->got < r->limit) {
+    ssize_t n = read(r->fd, buf, sizeof buf);
+    if (n <= 0)
+      break;
+    r->got += (size_t)n;
+  }
+  close(r->fd);
+  return NULL;
+}
+
+/* A write that fails on the writing thread (here, the pipe's reader went
+ * away after 1 MB) ends the export with the writer's error. */
+Test(export_plain, a_write_failing_on_the_writing_thread_is_reported,
+     .timeout = 60) {
+  char *big;
+  quire_corpus *c = long_corpus(&big);
+  int fds[2];
+  cr_assert_eq(pipe(fds), 0);
+  struct sigaction ignore = {.sa_handler = SIG_IGN}, old;
+  cr_assert_eq(sigaction(SIGPIPE, &ignore, &old), 0);
+  early_reader r = {fds[0], 1u << 20, 0};
+  pthread_t reader;
+  cr_assert_eq(pthread_create(&reader, NULL, read_then_close, &r), 0);
+  quire_export *exp;
+  cr_assert_eq(quire_export_new(c, &exp), QUIRE_OK);
+  cr_assert_eq(quire_export_to_fd(exp, fds[1]), QUIRE_EIO);
+  cr_assert(strstr(quire_export_errmsg(exp), "file descriptor"), "%s",
+            quire_export_errmsg(exp));
+  pthread_join(reader, NULL);
+  cr_assert_geq(r.got, 1u << 20);
+  close(fds[1]);
+  sigaction(SIGPIPE, &old, NULL);
+  quire_export_free(exp);
+  quire_corpus_free(c);
+  free(big);
 }
 
 /* ---- export: excel dialect ----------------------------------------------- */
