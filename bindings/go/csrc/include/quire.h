@@ -835,7 +835,10 @@ QUIRE_API int quire_export_set_dialect(quire_export *exp, int dialect);
 QUIRE_API int quire_export_to_path(quire_export *exp, const char *path);
 
 /* Writes the CSV to an open file descriptor such as 1 (stdout), which it
- * neither closes nor syncs. Returns as quire_export_to_path(). */
+ * neither closes nor syncs. Past its first 256 KiB, the writes are made by
+ * a thread of the export's own (started by this call, with the calling
+ * thread's signal mask) while the next rows are formatted; the call returns
+ * once every byte is written. Returns as quire_export_to_path(). */
 QUIRE_API int quire_export_to_fd(quire_export *exp, int fd);
 
 /* Writes the CSV through write(ctx, data, len), in pieces (usually 64 KiB;
