@@ -76,10 +76,10 @@ typedef struct out {
   unsigned flushes; /* buffers written so far, up to the thread's start */
 } out;
 
-/* Writes for the writing thread, with a message of its own (SINK_FILE and
- * SINK_FD only: a callback is always called on the caller's thread). */
-static int write_from_thread(void *ctx, const char *data, size_t len,
-                             char *msg) {
+/* Writes to SINK_FILE or SINK_FD, with the message going to msg: the
+ * writing thread has a message of its own (a callback is always called on
+ * the caller's thread, so it never goes there). */
+static int write_file_sink(void *ctx, const char *data, size_t len, char *msg) {
   const out *o = ctx;
   if (o->kind == SINK_FILE)
     return q_outfile_write(o->file, data, len, msg);
@@ -98,16 +98,14 @@ static void start_thread_when_due(out *o) {
     o->buf = bigger;
     o->cap = THREAD_BUFFER_SIZE;
   }
-  o->bg = q_bgwrite_start(write_from_thread, o, o->cap);
+  o->bg = q_bgwrite_start(write_file_sink, o, o->cap);
 }
 
 static int sink_write(out *o, const char *data, size_t len) {
   switch (o->kind) {
   case SINK_FILE:
-    return q_outfile_write(o->file, data, len, o->msg);
   case SINK_FD:
-    return q_write_all(o->fd, data, len, "the export's file descriptor",
-                       o->msg);
+    return write_file_sink(o, data, len, o->msg);
   case SINK_CALLBACK:
     if (o->write(o->ctx, data, len) != 0)
       return q_fail(o->msg, QUIRE_ECALLBACK,
