@@ -286,6 +286,24 @@ const char *q_tmp_dir(void) {
   return dir && *dir ? dir : "/tmp";
 }
 
+/* Opens an unnamed read-write file (O_TMPFILE) in the directory of path,
+ * or returns -1 where the system or the file system has none. Unlike a
+ * named file unlinked after mkstemp(), it exists under no name even for
+ * an instant, so a process killed at any point leaves nothing behind. */
+static int open_unnamed_in(const char *path) {
+#ifdef O_TMPFILE
+  char *copy = q_strndup(path, strlen(path));
+  if (!copy)
+    return -1;
+  int fd = open(dirname(copy), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  q_free(copy);
+  return fd;
+#else
+  (void)path;
+  return -1;
+#endif
+}
+
 int q_scratch_open(const char *head, const char *tail) {
   size_t len = strlen(head) + strlen(tail) + sizeof "XXXXXX";
   char *name = q_malloc(len);
@@ -294,9 +312,12 @@ int q_scratch_open(const char *head, const char *tail) {
     return -1;
   }
   snprintf(name, len, "%s%sXXXXXX", head, tail);
-  int fd = mkstemp(name);
-  if (fd >= 0)
-    unlink(name);
+  int fd = open_unnamed_in(name);
+  if (fd < 0) {
+    fd = mkstemp(name);
+    if (fd >= 0)
+      unlink(name);
+  }
   int err = errno;
   q_free(name);
   errno = err;
@@ -624,19 +645,24 @@ int q_outfile_commit(q_outfile *f, char *msg) {
         q_fail(msg, QUIRE_EIO, "cannot sync %s: %s", f->path, strerror(errno));
   if (status == QUIRE_OK && f->unnamed)
     status = name_unnamed(f, msg);
+  /* An unnamed file linked straight to its path has no temporary name.
+   * The rename comes right after the naming, before the close, because a
+   * process killed between the two leaves the named file behind. */
+  if (status == QUIRE_OK && f->tmp_path) {
+    if (rename(f->tmp_path, f->path) != 0) {
+      status = q_fail(msg, QUIRE_EIO, "cannot rename onto %s: %s", f->path,
+                      strerror(errno));
+    } else { /* the name is gone: q_outfile_abort() has nothing to remove */
+      q_free(f->tmp_path);
+      f->tmp_path = NULL;
+    }
+  }
   if (close(f->fd) != 0 && status == QUIRE_OK)
     status =
         q_fail(msg, QUIRE_EIO, "cannot close %s: %s", f->path, strerror(errno));
   f->fd = -1;
-  /* An unnamed file linked straight to its path has no temporary name. */
-  if (status == QUIRE_OK && f->tmp_path && rename(f->tmp_path, f->path) != 0)
-    status = q_fail(msg, QUIRE_EIO, "cannot rename onto %s: %s", f->path,
-                    strerror(errno));
-  if (status == QUIRE_OK) {
+  if (status == QUIRE_OK)
     sync_parent_dir(f->path);
-    q_free(f->tmp_path);
-    f->tmp_path = NULL;
-  }
   q_outfile_abort(f);
   return status;
 }
