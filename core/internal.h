@@ -121,6 +121,12 @@ int q_scratch_open(const char *head, const char *tail);
 /* The system's directory for temporary files: $TMPDIR, else /tmp. */
 const char *q_tmp_dir(void);
 
+/* 1 when a CSV import into w parses its input on a thread of its own
+ * (csv_pipe.h): w may use more than one thread and only stores the rows
+ * it is given until quire_writer_finish() (clustered order), so the
+ * parsing would otherwise leave its threads idle. */
+int q_writer_parses_ahead(const quire_writer *w);
+
 /* UTF-8. q_utf8_valid() returns the offset of the first invalid byte, or len
  * when all of data is valid. q_utf8_repair() appends data to out with each
  * invalid sequence replaced by U+FFFD. */

@@ -179,6 +179,10 @@ int quire_writer_set_threads(quire_writer *w, int threads) {
   return QUIRE_OK;
 }
 
+int q_writer_parses_ahead(const quire_writer *w) {
+  return w->threads > 1 && w->order == QUIRE_ORDER_CLUSTERED;
+}
+
 int quire_writer_set_dedup(quire_writer *w, int kinds, double similarity) {
   int status = check_option(w);
   if (status != QUIRE_OK)

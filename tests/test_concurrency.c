@@ -432,6 +432,17 @@ typedef struct writer_job {
   char msg[512];
 } writer_job;
 
+/* Checks that the file at path (then removed) holds want_len bytes want. */
+static void expect_file_and_remove(const char *path, const char *want,
+                                   size_t want_len, const char *what, int i) {
+  size_t len;
+  char *got = tu_read_file(path, &len);
+  cr_assert(got && len == want_len && !memcmp(got, want, len),
+            "%s %d wrote different bytes", what, i);
+  free(got);
+  unlink(path);
+}
+
 static void *write_one(void *arg) {
   writer_job *job = arg;
   job->status = hd_write_generated(job->path, 300, 5, QUIRE_ORDER_CLUSTERED,
@@ -459,13 +470,78 @@ Test(concurrency, writers_on_many_threads_write_identical_files,
   for (int i = 0; i < WRITERS; i++) {
     pthread_join(threads[i], NULL);
     cr_assert_eq(jobs[i].status, QUIRE_OK, "writer %d: %s", i, jobs[i].msg);
-    size_t len;
-    char *got = tu_read_file(jobs[i].path, &len);
-    cr_assert(len == want_len && !memcmp(got, want, len),
-              "writer %d wrote different bytes", i);
-    free(got);
-    unlink(jobs[i].path);
+    expect_file_and_remove(jobs[i].path, want, want_len, "writer", i);
   }
   free(want);
   unlink(alone);
+}
+
+/* ---- imports ------------------------------------------------------------- */
+
+#define IMPORTS 4
+
+typedef struct import_job {
+  const char *csv;
+  char path[512];
+  int threads, status;
+  char msg[512];
+} import_job;
+
+static void *import_one(void *arg) {
+  import_job *job = arg;
+  quire_import *imp = NULL;
+  quire_writer *w = NULL;
+  job->status = quire_import_new(&imp);
+  if (job->status == QUIRE_OK)
+    job->status = quire_writer_open(job->path, &w);
+  if (job->status == QUIRE_OK)
+    job->status = quire_writer_set_threads(w, job->threads);
+  if (job->status == QUIRE_OK)
+    job->status = quire_import_csv_path(imp, w, job->csv);
+  if (job->status == QUIRE_OK)
+    job->status = quire_writer_finish(w);
+  snprintf(job->msg, sizeof job->msg, "%s / %s",
+           imp ? quire_import_errmsg(imp) : "",
+           w ? quire_writer_errmsg(w) : "");
+  quire_writer_free(w);
+  quire_import_free(imp);
+  return NULL;
+}
+
+/* Imports on many threads at once, each parsing its file on a thread of
+ * its own (core/csv_pipe.c), write what one import parsing alone writes. */
+Test(concurrency, imports_parsing_ahead_on_many_threads_agree, .timeout = 600) {
+  char csv[512];
+  tu_tmp_path(csv, sizeof csv, "conc-import.csv");
+  FILE *f = fopen(csv, "w");
+  cr_assert_not_null(f);
+  fprintf(f, "source,date,title,text\n");
+  for (int i = 0; i < 3000; i++) {
+    fprintf(f, "S%d,2016-%02d-01,\"Title, %d\",\"", i % 5, 1 + i % 12, i);
+    for (int k = 0; k < 80; k++)
+      fprintf(f, "w%d \"\"q\"\" ", (i * k) % 101);
+    fprintf(f, "\"\n");
+  }
+  cr_assert_eq(fclose(f), 0);
+  import_job alone = {csv, "", 1, 0, ""};
+  tu_tmp_path(alone.path, sizeof alone.path, "conc-import.quire");
+  import_one(&alone);
+  cr_assert_eq(alone.status, QUIRE_OK, "%s", alone.msg);
+  size_t want_len;
+  char *want = tu_read_file(alone.path, &want_len);
+  pthread_t threads[IMPORTS];
+  import_job jobs[IMPORTS];
+  for (int i = 0; i < IMPORTS; i++) {
+    jobs[i] = (import_job){csv, "", 2, 0, ""};
+    tu_tmp_path(jobs[i].path, sizeof jobs[i].path, "conc-import.quire");
+    cr_assert_eq(pthread_create(&threads[i], NULL, import_one, &jobs[i]), 0);
+  }
+  for (int i = 0; i < IMPORTS; i++) {
+    pthread_join(threads[i], NULL);
+    cr_assert_eq(jobs[i].status, QUIRE_OK, "import %d: %s", i, jobs[i].msg);
+    expect_file_and_remove(jobs[i].path, want, want_len, "import", i);
+  }
+  free(want);
+  unlink(alone.path);
+  unlink(csv);
 }

@@ -1239,6 +1239,195 @@ Test(round_trip, hundred_thousand_documents, .timeout = 120) {
   unlink(again_path);
 }
 
+/* ---- a thread parses ahead (core/csv_pipe.c) ------------------------------
+ */
+
+/* What one import of a CSV file did. */
+typedef struct import_result {
+  int status;
+  char msg[1024];
+  uint64_t rows, skipped;
+  char warnings[4096];
+  char *corpus; /* the file written, or NULL */
+  size_t corpus_len;
+  char progress[8192]; /* "done/total " per call of the progress callback */
+} import_result;
+
+static int note_progress(void *ctx, uint64_t done, uint64_t total) {
+  import_result *r = ctx;
+  size_t used = strlen(r->progress);
+  snprintf(r->progress + used, sizeof r->progress - used, "%llu/%llu ",
+           (unsigned long long)done, (unsigned long long)total);
+  return 0;
+}
+
+/* Imports the CSV file at csv into a clustered corpus written with threads
+ * threads: one parses on the calling thread, two or more on a thread of
+ * its own (a regular file into a clustered writer). */
+static void import_file(const char *csv, int threads, int skip,
+                        import_result *r) {
+  char path[512];
+  tu_tmp_path(path, sizeof path, "ahead.quire");
+  memset(r, 0, sizeof *r);
+  quire_import *imp;
+  quire_writer *w;
+  cr_assert_eq(quire_import_new(&imp), QUIRE_OK);
+  cr_assert_eq(quire_import_set_skip_bad_rows(imp, skip), QUIRE_OK);
+  cr_assert_eq(quire_import_set_progress(imp, note_progress, r), QUIRE_OK);
+  cr_assert_eq(quire_writer_open(path, &w), QUIRE_OK);
+  cr_assert_eq(quire_writer_set_threads(w, threads), QUIRE_OK);
+  r->status = quire_import_csv_path(imp, w, csv);
+  snprintf(r->msg, sizeof r->msg, "%s", quire_import_errmsg(imp));
+  snprintf(r->warnings, sizeof r->warnings, "%s", quire_import_warnings(imp));
+  r->rows = quire_import_rows(imp);
+  r->skipped = quire_import_skipped(imp);
+  if (r->status == QUIRE_OK) {
+    cr_assert_eq(quire_writer_finish(w), QUIRE_OK, "%s",
+                 quire_writer_errmsg(w));
+    r->corpus = tu_read_file(path, &r->corpus_len);
+    unlink(path);
+  }
+  quire_writer_free(w);
+  quire_import_free(imp);
+}
+
+/* Imports csv (len bytes) with one thread and with two: everything must be
+ * the same, the message of a failure included. Returns the status. */
+static int import_both_ways(const char *csv, size_t len, int skip,
+                            char *msg_out) {
+  char path[512];
+  tu_tmp_path(path, sizeof path, "ahead.csv");
+  cr_assert_eq(tu_write_file(path, csv, len), 0);
+  import_result *one = calloc(1, sizeof *one), *two = calloc(1, sizeof *two);
+  import_file(path, 1, skip, one);
+  import_file(path, 2, skip, two);
+  cr_assert_eq(two->status, one->status, "status %d, alone %d (%s)",
+               two->status, one->status, two->msg);
+  cr_assert_str_eq(two->msg, one->msg);
+  cr_assert_str_eq(two->warnings, one->warnings);
+  cr_assert_str_eq(two->progress, one->progress);
+  cr_assert_eq(two->rows, one->rows);
+  cr_assert_eq(two->skipped, one->skipped);
+  cr_assert_eq(two->corpus_len, one->corpus_len);
+  if (one->corpus)
+    cr_assert(!memcmp(two->corpus, one->corpus, one->corpus_len),
+              "the corpora differ");
+  int status = one->status;
+  if (msg_out)
+    snprintf(msg_out, 1024, "%s", one->msg);
+  free(one->corpus);
+  free(two->corpus);
+  free(one);
+  free(two);
+  unlink(path);
+  return status;
+}
+
+/* A CSV of rows documents, several MiB: quoted fields with commas, quotes
+ * and line breaks, CRLF and LF line ends, a byte order mark, and one text
+ * longer than a read of the parser, so that fields and records cross the
+ * reads and the thread's batches. bad_at (0: none) is a row replaced by
+ * bad. */
+static char *ahead_csv(int rows, int bad_at, const char *bad, size_t *len) {
+  size_t cap = (size_t)rows * 1500 + (300u << 10) + 4096, used = 0;
+  char *csv = malloc(cap);
+  used += (size_t)snprintf(csv, cap, "\xEF\xBB\xBFsource,date,title,text\r\n");
+  for (int i = 1; i <= rows; i++) {
+    if (i == bad_at) {
+      used += (size_t)snprintf(csv + used, cap - used, "%s", bad);
+      continue;
+    }
+    char text[1200];
+    int n = snprintf(text, sizeof text, "Row %d says \"\"%d\"\", then,\n", i,
+                     i * 7);
+    while (n < 900 + i % 200)
+      n += snprintf(text + n, sizeof text - (size_t)n, "word%d ", (i * n) % 97);
+    used += (size_t)snprintf(csv + used, cap - used,
+                             "Source %d,2016-%02d-%02d,\"Title, %d\",\"%s\"%s",
+                             i % 7, 1 + i % 12, 1 + i % 28, i, text,
+                             i % 3 ? "\n" : "\r\n");
+    if (i == rows / 2) { /* one text longer than a read (64 KiB) */
+      used += (size_t)snprintf(csv + used, cap - used, "Long,2017-01-01,L,\"");
+      memset(csv + used, 'x', 200u << 10);
+      used += 200u << 10;
+      used += (size_t)snprintf(csv + used, cap - used, "\"\n");
+    }
+  }
+  *len = used;
+  return csv;
+}
+
+Test(import, a_parsing_thread_imports_what_the_calling_thread_does,
+     .timeout = 120) {
+  size_t len;
+  char *csv = ahead_csv(4000, 0, NULL, &len);
+  cr_assert_gt(len, 4u << 20, "the input spans several batches");
+  cr_assert_eq(import_both_ways(csv, len, 0, NULL), QUIRE_OK);
+  free(csv);
+}
+
+Test(import, a_parsing_thread_reports_errors_as_the_calling_thread_does,
+     .timeout = 120) {
+  static const struct {
+    const char *bad;
+    int skip, status;
+    const char *says;
+  } cases[] = {
+      {"S,2016-01-01,a\"b,text\n", 0, QUIRE_ECSV, "row 3002"},
+      {"S,2016-01-01,\"t\"x,text\n", 0, QUIRE_ECSV, "after a closing quote"},
+      {"S,2016-01-01,only three\n", 0, QUIRE_ECSV, "expected 4 fields"},
+      {"S,2016-01-01,only three\n", 1, QUIRE_OK, ""},
+      {"S,2016-13-01,t,bad month\n", 0, QUIRE_EDATE, "row 3002, column date"},
+      {"S,2016-13-01,t,bad month\n", 1, QUIRE_OK, ""},
+      /* Last: the unclosed quote swallows the rest, and a last row
+       * without a line end is read at the end of the input. */
+      {"S,2016-01-01,t,\"never closed\n", 0, QUIRE_ECSV, "unbalanced quotes"},
+      {"S,2016-13-01,t,no line end", 0, QUIRE_EDATE, "column date"},
+      {"S,2016-01-01,t,no line end", 0, QUIRE_OK, ""},
+  };
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    size_t len;
+    int rows = k >= 6 ? 3000 : 4000;
+    char *csv = ahead_csv(rows, 3000, cases[k].bad, &len);
+    char msg[1024];
+    int status = import_both_ways(csv, len, cases[k].skip, msg);
+    cr_assert_eq(status, cases[k].status, "case %zu: %d (%s)", k, status, msg);
+    cr_assert(strstr(msg, cases[k].says), "case %zu: \"%s\" lacks \"%s\"", k,
+              msg, cases[k].says);
+    free(csv);
+  }
+}
+
+static int stop_halfway(void *ctx, uint64_t done, uint64_t total) {
+  (void)ctx;
+  return done > total / 2;
+}
+
+/* A run stopped early (a failed row, or the progress callback) stops the
+ * thread and frees what it read ahead. */
+Test(import, a_parsing_thread_stops_with_the_run, .timeout = 120) {
+  size_t len;
+  char *csv = ahead_csv(4000, 0, NULL, &len);
+  char path[512], out[512];
+  tu_tmp_path(path, sizeof path, "stop.csv");
+  tu_tmp_path(out, sizeof out, "stop.quire");
+  cr_assert_eq(tu_write_file(path, csv, len), 0);
+  quire_import *imp;
+  quire_writer *w;
+  cr_assert_eq(quire_import_new(&imp), QUIRE_OK);
+  cr_assert_eq(quire_import_set_progress(imp, stop_halfway, NULL), QUIRE_OK);
+  cr_assert_eq(quire_writer_open(out, &w), QUIRE_OK);
+  cr_assert_eq(quire_writer_set_threads(w, 2), QUIRE_OK);
+  cr_assert_eq(quire_import_csv_path(imp, w, path), QUIRE_ECALLBACK);
+  cr_assert_gt(quire_import_rows(imp), 0);
+  cr_assert_lt(quire_import_rows(imp), 4000);
+  quire_writer_free(w);
+  quire_import_free(imp);
+  cr_assert(!tu_exists(out));
+  unlink(path);
+  free(csv);
+}
+
 /* ---- the allocator hook covers libcsv ------------------------------------ */
 
 static long live_blocks;

@@ -84,6 +84,7 @@ typedef struct fixture {
   char dir[512], base[512];
   char *csv; /* a CSV with an unknown column and a bad row */
   size_t csv_len;
+  char csv_path[512]; /* the same, in a file */
 } fixture;
 
 static fixture fx;
@@ -113,12 +114,15 @@ static void setup(void) {
   }
   fx.csv = csv.data;
   fx.csv_len = csv.len;
+  tu_tmp_path(fx.csv_path, sizeof fx.csv_path, "oom-in.csv");
+  cr_assert_eq(tu_write_file(fx.csv_path, fx.csv, fx.csv_len), 0);
 }
 
 static void teardown(void) {
   uninstall();
   unlink(fx.corpus);
   unlink(fx.out);
+  unlink(fx.csv_path);
   free(fx.csv);
 }
 
@@ -414,12 +418,16 @@ static int op_dups(hd_bytes *got) {
 }
 
 /* Imports the CSV, skipping its bad row, and finishes the writer only when
- * the import succeeded, as the CLI does. */
-static int op_import(hd_bytes *got) {
+ * the import succeeded, as the CLI does; from the file with threads
+ * threads (two or more: parsed on a thread of its own), else from
+ * memory. */
+static int import_with(hd_bytes *got, int threads) {
   quire_writer *w;
   quire_import *imp = NULL;
   int status = quire_writer_open(fx.out, &w);
   EXPECT_NULL_ON_ENOMEM(status, w);
+  if (status == QUIRE_OK && threads)
+    status = quire_writer_set_threads(w, threads);
   if (status == QUIRE_OK) {
     status = quire_import_new(&imp);
     EXPECT_NULL_ON_ENOMEM(status, imp);
@@ -430,7 +438,9 @@ static int op_import(hd_bytes *got) {
   if (status == QUIRE_OK)
     status = quire_import_set_skip_bad_rows(imp, 1);
   if (status == QUIRE_OK)
-    status = quire_import_csv_buffer(imp, w, fx.csv, fx.csv_len, "oom.csv");
+    status = threads ? quire_import_csv_path(imp, w, fx.csv_path)
+                     : quire_import_csv_buffer(imp, w, fx.csv, fx.csv_len,
+                                               "oom.csv");
   if (status == QUIRE_OK)
     cr_assert_eq(quire_import_skipped(imp), 1);
   if (status == QUIRE_OK)
@@ -440,6 +450,14 @@ static int op_import(hd_bytes *got) {
   if (status == QUIRE_OK)
     read_output(got);
   return status;
+}
+
+static int op_import(hd_bytes *got) {
+  return import_with(got, 0);
+}
+
+static int op_import_parsing_thread(hd_bytes *got) {
+  return import_with(got, 2);
 }
 
 static int op_salvage(hd_bytes *got) {
@@ -594,6 +612,9 @@ Test(oom, dups) {
 }
 Test(oom, import_csv) {
   sweep("import", op_import);
+}
+Test(oom, import_csv_on_a_parsing_thread) {
+  sweep("import parsing thread", op_import_parsing_thread);
 }
 Test(oom, salvage) {
   sweep("salvage", op_salvage);

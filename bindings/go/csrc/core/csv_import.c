@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "csv_pipe.h"
 #include "internal.h"
 
 #define READ_CHUNK (64u << 10)
@@ -533,16 +534,17 @@ static void on_record(int terminator, void *ctx) {
 
 /* ---- parsing ------------------------------------------------------------- */
 
-/* Stops the run on a parse error at byte offset at of chunk. */
-static void parse_error(run *r, const char *chunk, size_t at) {
-  if (csv_error(&r->parser) != CSV_EPARSE) {
+/* Stops the run on a parse error: error is csv_error(), stopped the byte
+ * libcsv stopped at. */
+static void parse_error(run *r, int error, char stopped) {
+  if (error != CSV_EPARSE) {
     fail_run(r, QUIRE_ENOMEM, "out of memory while parsing");
     return;
   }
   int col = r->header_done && r->field_index < r->column_count
                 ? (int)r->field_index
                 : -1;
-  const char *what = chunk[at] == '"'
+  const char *what = stopped == '"'
                          ? "a quote inside an unquoted field (quote the "
                            "field and double the quote)"
                          : "unexpected character after a closing quote";
@@ -587,7 +589,7 @@ static void run_feed(run *r, const char *data, size_t len) {
   r->fed = 1;
   size_t parsed = csv_parse(&r->parser, data, len, on_field, on_record, r);
   if (parsed < len && r->status == QUIRE_OK)
-    parse_error(r, data, parsed);
+    parse_error(r, csv_error(&r->parser), data[parsed]);
 }
 
 /* Calls the progress callback when a step more has been read, or at the
@@ -610,15 +612,20 @@ static void run_feed_counted(run *r, const char *data, size_t len) {
   report_progress(r, 0);
 }
 
-static int run_end(run *r) {
-  if (r->status == QUIRE_OK &&
+static void unbalanced_quotes(run *r) {
+  fail_run(r, QUIRE_ECSV,
+           "row %llu: unbalanced quotes: a quoted field is still open at "
+           "the end of the input",
+           (unsigned long long)r->record + 1);
+}
+
+/* Ends the run: the parser's end of input (unless a parsing thread did
+ * it), and the checks only the whole input allows. */
+static int run_end(run *r, int parsed_to_end) {
+  if (r->status == QUIRE_OK && !parsed_to_end &&
       csv_fini(&r->parser, on_field, on_record, r) != 0 &&
-      r->status == QUIRE_OK) {
-    fail_run(r, QUIRE_ECSV,
-             "row %llu: unbalanced quotes: a quoted field is still open at "
-             "the end of the input",
-             (unsigned long long)r->record + 1);
-  }
+      r->status == QUIRE_OK)
+    unbalanced_quotes(r);
   if (r->status == QUIRE_OK && !r->header_done)
     fail_run(r, QUIRE_ECSV, "no header row: the input is empty");
   csv_free(&r->parser);
@@ -629,11 +636,64 @@ static int run_end(run *r) {
   return r->status;
 }
 
+/* Replays one batch of what the parsing thread found, in the order the
+ * calling thread would have met it (see parse_fd()); returns 1 once the
+ * input has ended. */
+static int replay_batch(run *r, q_csv_batch *b) {
+  size_t at = 0;
+  q_csv_event e;
+  char *data;
+  int ended = 0;
+  while (r->status == QUIRE_OK && q_csv_batch_event(b, &at, &e, &data)) {
+    if (e.kind == Q_CSV_FIELD) {
+      on_field(data, (size_t)e.len, r);
+    } else if (e.kind == Q_CSV_RECORD) {
+      on_record(e.arg, r);
+    } else if (e.kind == Q_CSV_CONSUMED) {
+      r->consumed += e.len;
+      report_progress(r, 0);
+    } else if (e.kind == Q_CSV_PARSE_ERROR) {
+      parse_error(r, e.arg, (char)e.len);
+    } else if (e.kind == Q_CSV_READ_ERROR) {
+      fail_run(r, QUIRE_EIO, "cannot read: %s", strerror(e.arg));
+    } else if (e.kind == Q_CSV_END) {
+      report_progress(r, 1);
+      ended = 1;
+    } else if (e.kind == Q_CSV_UNBALANCED) {
+      unbalanced_quotes(r);
+    }
+  }
+  if (r->status == QUIRE_OK && b->oom)
+    fail_run(r, QUIRE_ENOMEM, "out of memory while parsing");
+  return ended;
+}
+
+/* Parses fd on a thread of its own (csv_pipe.h) and stores its rows here. */
+static int parse_fd_ahead(run *r, q_csv_pipe *pipe) {
+  int ended = 0;
+  q_csv_batch *b;
+  while (r->status == QUIRE_OK && !ended &&
+         (b = q_csv_pipe_next(pipe)) != NULL) {
+    ended = replay_batch(r, b);
+    q_csv_pipe_release(pipe, b);
+  }
+  q_csv_pipe_free(pipe); /* stops it when the run failed first */
+  if (r->status == QUIRE_OK && !ended)
+    fail_run(r, QUIRE_ENOMEM, "out of memory while parsing");
+  return run_end(r, 1);
+}
+
 static int parse_fd(run *r, int fd) {
+  /* A regular file only: the thread may read ahead of a failed run, and
+   * reading a pipe or terminal ahead could wait for input forever. */
+  q_csv_pipe *pipe = NULL;
+  if (r->total > 0 && q_writer_parses_ahead(r->writer) &&
+      q_csv_pipe_start(&pipe, fd, &r->parser) == QUIRE_OK)
+    return parse_fd_ahead(r, pipe);
   char *chunk = q_malloc(READ_CHUNK);
   if (!chunk) {
     fail_run(r, QUIRE_ENOMEM, "out of memory");
-    return run_end(r);
+    return run_end(r, 0);
   }
   while (r->status == QUIRE_OK) {
     size_t got = q_io_read(fd, chunk, READ_CHUNK, Q_IO_HERE);
@@ -648,7 +708,7 @@ static int parse_fd(run *r, int fd) {
   }
   q_free(chunk);
   report_progress(r, 1);
-  return run_end(r);
+  return run_end(r, 0);
 }
 
 /* The directory of path, for file names relative to it. */
@@ -765,7 +825,7 @@ int quire_import_csv_buffer(quire_import *imp, quire_writer *writer,
     run_feed_counted(&r, data + at,
                      len - at < PROGRESS_STEP ? len - at : PROGRESS_STEP);
   report_progress(&r, 1);
-  return run_end(&r);
+  return run_end(&r, 0);
 }
 
 int quire_import_set_progress(quire_import *imp, quire_progress_fn progress,

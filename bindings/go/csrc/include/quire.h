@@ -980,7 +980,11 @@ QUIRE_API int quire_import_set_progress(quire_import *imp,
                                         quire_progress_fn progress, void *ctx);
 
 /* Reads the CSV file at path, streaming, and adds each row to writer. The
- * header row names the columns (docs/guide.md, "CSV import"). Returns
+ * header row names the columns (docs/guide.md, "CSV import"). A regular
+ * file going into a writer of more than one thread in clustered order is
+ * read and parsed on a thread of its own, which the call joins before it
+ * returns (ABI.md, "Threads"); everything else is as on the calling
+ * thread. Returns
  * QUIRE_OK, QUIRE_ENOTFOUND, QUIRE_EIO, QUIRE_ECSV, QUIRE_EDATE, QUIRE_EUTF8,
  * QUIRE_ELIMIT (message naming file, row and column), QUIRE_EINVAL (two
  * columns for one field, NULL arguments), QUIRE_ENOMEM, QUIRE_ECALLBACK (the
