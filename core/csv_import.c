@@ -27,7 +27,6 @@
 #include "csv_pipe.h"
 #include "internal.h"
 
-#define READ_CHUNK (64u << 10)
 /* Input bytes between two calls of the progress callback. */
 #define PROGRESS_STEP (1u << 20)
 #define SKIPPED_ROWS_KEPT 1000u
@@ -363,17 +362,17 @@ static int read_text_file(run *r, const char *name, size_t len, char *detail) {
                     (unsigned long long)st.st_size, QUIRE_MAX_TEXT_LENGTH);
   r->file_text.len = 0;
   while (status == QUIRE_OK) {
-    if (q_buf_reserve(&r->file_text, READ_CHUNK) != QUIRE_OK) {
+    if (q_buf_reserve(&r->file_text, Q_CSV_READ_CHUNK) != QUIRE_OK) {
       status = q_fail(detail, QUIRE_ENOMEM, "out of memory");
       break;
     }
-    size_t got = q_io_read(fd, r->file_text.data + r->file_text.len, READ_CHUNK,
-                           Q_IO_HERE);
-    if (got < READ_CHUNK && errno != 0)
+    size_t got = q_io_read(fd, r->file_text.data + r->file_text.len,
+                           Q_CSV_READ_CHUNK, Q_IO_HERE);
+    if (got < Q_CSV_READ_CHUNK && errno != 0)
       status = q_fail(detail, QUIRE_EIO, "cannot read \"%s\": %s", path,
                       strerror(errno));
     r->file_text.len += got;
-    if (got < READ_CHUNK)
+    if (got < Q_CSV_READ_CHUNK)
       break;
     if (r->file_text.len > QUIRE_MAX_TEXT_LENGTH)
       status =
@@ -582,10 +581,7 @@ static int run_start(run *r, quire_import *imp, quire_writer *writer,
 
 /* Feeds one piece of input to the parser. */
 static void run_feed(run *r, const char *data, size_t len) {
-  if (!r->fed && len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
-    data += 3; /* the UTF-8 BOM of the excel dialect and other tools */
-    len -= 3;
-  }
+  q_csv_skip_bom(!r->fed, &data, &len);
   r->fed = 1;
   size_t parsed = csv_parse(&r->parser, data, len, on_field, on_record, r);
   if (parsed < len && r->status == QUIRE_OK)
@@ -690,20 +686,20 @@ static int parse_fd(run *r, int fd) {
   if (r->total > 0 && q_writer_parses_ahead(r->writer) &&
       q_csv_pipe_start(&pipe, fd, &r->parser) == QUIRE_OK)
     return parse_fd_ahead(r, pipe);
-  char *chunk = q_malloc(READ_CHUNK);
+  char *chunk = q_malloc(Q_CSV_READ_CHUNK);
   if (!chunk) {
     fail_run(r, QUIRE_ENOMEM, "out of memory");
     return run_end(r, 0);
   }
   while (r->status == QUIRE_OK) {
-    size_t got = q_io_read(fd, chunk, READ_CHUNK, Q_IO_HERE);
-    if (got < READ_CHUNK && errno != 0) {
+    size_t got = q_io_read(fd, chunk, Q_CSV_READ_CHUNK, Q_IO_HERE);
+    if (got < Q_CSV_READ_CHUNK && errno != 0) {
       fail_run(r, QUIRE_EIO, "cannot read: %s", strerror(errno));
       break;
     }
     if (got > 0)
       run_feed_counted(r, chunk, got);
-    if (got < READ_CHUNK)
+    if (got < Q_CSV_READ_CHUNK)
       break;
   }
   q_free(chunk);

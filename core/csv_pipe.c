@@ -13,7 +13,6 @@
 #include <pthread.h>
 #include <string.h>
 
-#define READ_CHUNK (64u << 10) /* as csv_import.c reads on its own */
 #define BATCH_BYTES (256u << 10)
 #define BATCHES 4
 
@@ -121,18 +120,15 @@ static void hand_over(q_csv_pipe *p, q_csv_batch *b, int last) {
 
 /* Reads and parses one chunk; returns 1 when the input has ended. */
 static int parse_chunk(q_csv_pipe *p, int *fed) {
-  size_t got = q_io_read(p->fd, p->chunk, READ_CHUNK, Q_IO_HERE);
-  if (got < READ_CHUNK && errno != 0) {
+  size_t got = q_io_read(p->fd, p->chunk, Q_CSV_READ_CHUNK, Q_IO_HERE);
+  if (got < Q_CSV_READ_CHUNK && errno != 0) {
     push(p, Q_CSV_READ_ERROR, errno, 0, NULL);
     return 1;
   }
   if (got > 0) {
     const char *data = p->chunk;
     size_t len = got;
-    if (!*fed && len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
-      data += 3; /* as csv_import.c's run_feed() */
-      len -= 3;
-    }
+    q_csv_skip_bom(!*fed, &data, &len);
     *fed = 1;
     size_t parsed = csv_parse(p->parser, data, len, on_field, on_record, p);
     if (parsed < len) {
@@ -142,7 +138,7 @@ static int parse_chunk(q_csv_pipe *p, int *fed) {
     }
     push(p, Q_CSV_CONSUMED, 0, got, NULL);
   }
-  if (got == READ_CHUNK)
+  if (got == Q_CSV_READ_CHUNK)
     return p->oom;
   push(p, Q_CSV_END, 0, 0, NULL);
   if (csv_fini(p->parser, on_field, on_record, p) != 0)
@@ -184,11 +180,12 @@ int q_csv_pipe_start(q_csv_pipe **out, int fd, struct csv_parser *parser) {
     return QUIRE_ENOMEM;
   p->fd = fd;
   p->parser = parser;
-  p->chunk = q_malloc(READ_CHUNK);
+  p->chunk = q_malloc(Q_CSV_READ_CHUNK);
   int ok = p->chunk != NULL;
   for (int i = 0; ok && i < BATCHES; i++) {
     q_csv_batch *b = q_calloc(1, sizeof *b);
-    ok = b && q_buf_reserve(&b->events, BATCH_BYTES + READ_CHUNK) == QUIRE_OK;
+    ok = b &&
+         q_buf_reserve(&b->events, BATCH_BYTES + Q_CSV_READ_CHUNK) == QUIRE_OK;
     if (b) {
       b->next = p->spare;
       p->spare = b;

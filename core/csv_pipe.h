@@ -19,8 +19,22 @@
 #include <csv.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "internal.h"
+
+/* The bytes read from a CSV file at a time, on either thread. */
+#define Q_CSV_READ_CHUNK (64u << 10)
+
+/* Skips the UTF-8 byte order mark (which the excel dialect and other tools
+ * write) at the start of the input: first is non-zero for its first
+ * piece. */
+static inline void q_csv_skip_bom(int first, const char **data, size_t *len) {
+  if (first && *len >= 3 && memcmp(*data, "\xEF\xBB\xBF", 3) == 0) {
+    *data += 3;
+    *len -= 3;
+  }
+}
 
 /* What the parsing thread found, in input order. */
 enum {
