@@ -119,13 +119,19 @@ int q_dict_get(const quire_corpus *c, uint32_t number, const q_zddict **out,
                char *msg);
 
 /* What a dictionary's directory entry says, after checking the entry and
- * the dictionary's bytes (not zstd's checks). */
+ * the dictionary's bytes (not zstd's checks): its id, use (QXD_USE_*),
+ * and the dictionary, size bytes at bytes (stored bytes in the file). A
+ * dictionary stored as a zstd
+ * frame is decompressed into owned (which bytes then points to); release
+ * it with q_dict_info_free(). A failed call leaves nothing to release. */
 typedef struct q_dict_info {
-  uint32_t id, use, size;
+  uint32_t id, use, size, stored;
   const uint8_t *bytes;
+  uint8_t *owned;
 } q_dict_info;
 int q_dict_info_get(const quire_corpus *c, uint32_t number, q_dict_info *out,
                     char *msg);
+void q_dict_info_free(q_dict_info *info);
 
 /* The number of dictionaries the file declares (0 when it has none or the
  * directory is damaged). */

@@ -66,22 +66,59 @@ int q_writer_dict_add(quire_writer *w, uint32_t id, uint32_t use,
   return QUIRE_OK;
 }
 
-/* The section: head, directory, then the dictionaries' bytes. */
+/* The level dictionaries are stored at: a 1 MiB dictionary takes about
+ * 40 ms at 9, where 19 takes 0.8 s to save another 6%. */
+#define Q_DICT_STORE_LEVEL 9
+
+/* Appends dictionary bytes[0, size) to out as stored: a zstd frame when
+ * that is smaller (it nearly always is, to about a third), else as it is.
+ * Fills the entry's use flag, size and CRC of what was stored. */
+static int store_dict(quire_writer *w, q_zcompressor *z, const void *bytes,
+                      uint32_t size, uint8_t *entry, q_buf *out) {
+  size_t at = out->len;
+  if (q_buf_reserve(out, q_zstd_bound(size)) != QUIRE_OK)
+    return q_writer_fail(w, QUIRE_ENOMEM, "out of memory for a dictionary");
+  size_t packed =
+      q_zcompress(z, NULL, bytes, size, out->data + at, out->cap - at);
+  if (packed > 0 && packed < size) {
+    out->len = at + packed;
+    st32(entry + QXD_USE, ld32(entry + QXD_USE) | QXD_STORED_ZSTD);
+  } else {
+    memcpy(out->data + at, bytes, size);
+    out->len = at + size;
+  }
+  st32(entry + QXD_SIZE, (uint32_t)(out->len - at));
+  st32(entry + QXD_CRC, q_crc32(out->data + at, out->len - at));
+  return QUIRE_OK;
+}
+
+/* The section: head, directory, then the dictionaries' stored bytes. */
 int q_writer_dict_section(quire_writer *w, q_buf *out) {
   if (!w->dict_dir.len)
     return QUIRE_OK;
-  size_t lead = QXD_HEAD + w->dict_dir.len;
+  size_t base = out->len, count = w->dict_dir.len / QXD_ENTRY;
   uint8_t head[QXD_HEAD] = {0};
-  st32(head + QXD_COUNT, (uint32_t)(w->dict_dir.len / QXD_ENTRY));
+  st32(head + QXD_COUNT, (uint32_t)count);
   if (q_buf_append(out, head, sizeof head) != QUIRE_OK ||
-      q_buf_append(out, w->dict_dir.data, w->dict_dir.len) != QUIRE_OK ||
-      q_buf_append(out, w->dict_bytes.data, w->dict_bytes.len) != QUIRE_OK)
+      q_buf_append(out, w->dict_dir.data, w->dict_dir.len) != QUIRE_OK)
     return q_writer_fail(w, QUIRE_ENOMEM, "out of memory for a dictionary");
-  for (size_t e = QXD_HEAD; e < lead; e += QXD_ENTRY) {
-    uint8_t *off = (uint8_t *)out->data + e + QXD_OFFSET;
-    st64(off, ld64(off) + lead);
+  q_zcompressor *z = q_zcompressor_new(Q_DICT_STORE_LEVEL);
+  if (!z)
+    return q_writer_fail(w, QUIRE_ENOMEM, "out of memory for a dictionary");
+  int status = QUIRE_OK;
+  for (size_t i = 0; i < count && status == QUIRE_OK; i++) {
+    const uint8_t *raw = (const uint8_t *)w->dict_dir.data + i * QXD_ENTRY;
+    uint8_t entry[QXD_ENTRY];
+    memcpy(entry, raw, sizeof entry);
+    st64(entry + QXD_OFFSET, out->len - base);
+    status = store_dict(w, z, w->dict_bytes.data + ld64(raw + QXD_OFFSET),
+                        ld32(raw + QXD_SIZE), entry, out);
+    /* out moved as it grew: the entry goes in once the bytes are there */
+    if (status == QUIRE_OK)
+      memcpy(out->data + base + QXD_HEAD + i * QXD_ENTRY, entry, sizeof entry);
   }
-  return QUIRE_OK;
+  q_zcompressor_free(z);
+  return status;
 }
 
 /* The writer's number of dictionary number (of corpus wc), storing it in
@@ -103,10 +140,11 @@ static int map_dict(quire_writer *w, wcorpus *wc, uint32_t number,
   }
   q_dict_info info;
   int status = q_dict_info_get(wc->c, number, &info, w->msg);
-  if (status == QUIRE_OK)
+  if (status == QUIRE_OK) {
     status = q_writer_dict_add(w, info.id, info.use, info.bytes, info.size,
                                &wc->dicts[number]);
-  else
+    q_dict_info_free(&info);
+  } else
     q_writer_fail(w, status, NULL);
   *mapped = wc->dicts[number];
   return status;
@@ -641,9 +679,9 @@ int q_writer_copy_queued(quire_writer *w, const uint32_t *rank) {
 }
 
 /* Copying a block takes the dictionary it names along. A selection whose
- * compressed size is under Q_COPY_DICT_FACTOR times the dictionaries' would
- * mostly be dictionary (a small shard): its documents are compressed again
- * instead, with what suits their size. */
+ * compressed size is under Q_COPY_DICT_FACTOR times the dictionaries' (as
+ * stored) would mostly be dictionary (a small shard): its documents are
+ * compressed again instead, with what suits their size. */
 #define Q_COPY_DICT_FACTOR 16
 
 static int small_selection(const quire_corpus *c, const wkeep *keep) {
@@ -652,7 +690,8 @@ static int small_selection(const quire_corpus *c, const wkeep *keep) {
   for (uint32_t d = 1; d <= q_dict_count(c); d++) {
     q_dict_info info;
     if (q_dict_info_get(c, d, &info, msg) == QUIRE_OK)
-      dicts += info.size;
+      dicts += info.stored;
+    q_dict_info_free(&info);
   }
   for (uint32_t b = 0; dicts && b < c->blocks; b++) {
     q_block_desc t, m;

@@ -136,7 +136,7 @@ QUIRE_API const char *quire_strerror(int status);
 /* The level of the default codec. */
 #define QUIRE_DEFAULT_LEVEL QUIRE_DEFAULT_ZSTD_LEVEL
 #define QUIRE_DEFAULT_DEFLATE_BLOCK_SIZE (1u << 20)
-#define QUIRE_DEFAULT_DICTIONARY_SIZE (112u << 10) /* zstd only; 0: none */
+#define QUIRE_DEFAULT_DICTIONARY_SIZE (1024u << 10) /* zstd only; 0: none */
 #define QUIRE_MIN_DICTIONARY_SIZE (4u << 10)
 #define QUIRE_MAX_DICTIONARY_SIZE (4u << 20)
 
@@ -658,8 +658,11 @@ QUIRE_API int quire_writer_set_level(quire_writer *writer, int level);
  * corpus's own texts and stored in the file (a smaller one, an eighth, is
  * trained for the metadata): QUIRE_MIN_DICTIONARY_SIZE to
  * QUIRE_MAX_DICTIONARY_SIZE, or 0 for none; default
- * QUIRE_DEFAULT_DICTIONARY_SIZE. Ignored for DEFLATE. A corpus of about one
- * block of text, or too few documents to learn from, gets no dictionary.
+ * QUIRE_DEFAULT_DICTIONARY_SIZE. Ignored for DEFLATE. The size is an upper
+ * bound: a dictionary is at most a fiftieth of the texts it serves (a tenth
+ * of the metadata), so a small corpus gets a small one, and the file stores
+ * it compressed (to about a third). A corpus of about one block of text, or
+ * too few documents to learn from, gets no dictionary.
  * Training runs on the calling thread, on a sample spread over the whole
  * corpus, so the file does not change with the thread count. Before the
  * first document only. */

@@ -268,6 +268,40 @@ static uint8_t *dictionary_bytes(uint8_t *buf, size_t len, uint32_t k,
   return d + ld64(e + QXD_OFFSET);
 }
 
+/* Decompresses dictionary k of buf where it is stored as a zstd frame,
+ * applies edit to the dictionary itself, and stores it back as a frame at
+ * level 19, smaller than the writer's, in the same place. The checksums are
+ * left to hd_fix_checksums(). */
+static void edit_dictionary(uint8_t *buf, size_t len, uint32_t k,
+                            void (*edit)(uint8_t *dict, size_t size)) {
+  uint64_t n;
+  uint8_t *d = hd_ext_section(buf, len, QX_DICTIONARIES, &n);
+  uint8_t *e = d + QXD_HEAD + (k - 1) * QXD_ENTRY;
+  cr_assert(ld32(e + QXD_USE) & QXD_STORED_ZSTD);
+  uint32_t stored = ld32(e + QXD_SIZE);
+  uint8_t *frame = d + ld64(e + QXD_OFFSET);
+  uint64_t size = q_zstd_content_size(frame, stored);
+  cr_assert(size >= QF_MIN_DICT_SIZE && size <= QF_MAX_DICT_SIZE);
+  uint8_t *dict = malloc(size), *again = malloc(q_zstd_bound(size));
+  q_inflater *inflater = q_inflater_new();
+  cr_assert_eq(q_zdecompress(inflater, NULL, frame, stored, dict, size), 0);
+  q_inflater_free(inflater);
+  edit(dict, size);
+  q_zcompressor *z = q_zcompressor_new(19);
+  size_t packed = q_zcompress(z, NULL, dict, size, again, q_zstd_bound(size));
+  q_zcompressor_free(z);
+  cr_assert(packed > 0 && packed <= stored, "%zu > %u", packed, stored);
+  memcpy(frame, again, packed);
+  st32(e + QXD_SIZE, (uint32_t)packed);
+  free(again);
+  free(dict);
+}
+
+static void spoil_entropy_tables(uint8_t *dict, size_t size) {
+  cr_assert_gt(size, 72);
+  memset(dict + 8, 0xFF, 64); /* after the magic and the id */
+}
+
 typedef struct lines {
   hd_bytes text;
 } lines;
@@ -285,6 +319,10 @@ Test(format11, damaged_dictionary_loses_its_blocks) {
     uint32_t size;
     uint8_t *dict = dictionary_bytes(copy, len, k, &size);
     dict[size / 2] ^= 0x40;
+    /* The section's chunks may hold the other dictionary and the directory
+     * too: with their checksums fixed, the dictionary's own is what finds
+     * the damage. */
+    hd_fix_checksums(copy, len, HD_FIX_SECTIONS);
     quire_corpus *c;
     cr_assert_eq(quire_corpus_open_buffer(copy, len, &c), QUIRE_OK);
     hd_bytes report = {0};
@@ -336,8 +374,11 @@ Test(format11, lying_dictionaries_and_frames) {
                           "dictionary 1: zstd refuses it",
                           "does not decompress",
                           "unknown codec",
-                          "does not decompress"};
-  for (int edit = 0; edit < 8; edit++) {
+                          "does not decompress",
+                          "its stored frame does not decompress",
+                          "dictionary 1: its id does not match",
+                          "dictionary 1: its directory entry"};
+  for (int edit = 0; edit < 11; edit++) {
     memcpy(copy, bytes, len);
     uint64_t n;
     uint8_t *d = hd_ext_section(copy, len, QX_DICTIONARIES, &n);
@@ -357,12 +398,9 @@ Test(format11, lying_dictionaries_and_frames) {
     case 3:
       st32(blocks + QB_FLAGS, QBF_MAKE(QF_CODEC_ZSTD, 77));
       break;
-    case 4: { /* a wrong entropy table, id intact */
-      uint32_t size;
-      uint8_t *dict = dictionary_bytes(copy, len, 1, &size);
-      memset(dict + 8, 0xFF, 64);
+    case 4: /* a wrong entropy table, id intact */
+      edit_dictionary(copy, len, 1, spoil_entropy_tables);
       break;
-    }
     case 5:
       st32(blocks + QB_USIZE, ld32(blocks + QB_USIZE) + 1000);
       break;
@@ -372,6 +410,15 @@ Test(format11, lying_dictionaries_and_frames) {
     case 7: /* the metadata dictionary: the frame names another id */
       cr_assert_eq(ld32(blocks + QB_FLAGS), QBF_MAKE(QF_CODEC_ZSTD, 1));
       st32(blocks + QB_FLAGS, QBF_MAKE(QF_CODEC_ZSTD, 2));
+      break;
+    case 8: /* the stored frame cut short */
+      st32(e + QXD_SIZE, ld32(e + QXD_SIZE) - 9);
+      break;
+    case 9: /* the frame taken for a dictionary as it is */
+      st32(e + QXD_USE, ld32(e + QXD_USE) & ~QXD_STORED_ZSTD);
+      break;
+    case 10: /* a flag this format does not define */
+      st32(e + QXD_USE, ld32(e + QXD_USE) | (QXD_STORED_ZSTD << 1));
       break;
     }
     hd_fix_checksums(copy, len,
@@ -394,6 +441,38 @@ Test(format11, lying_dictionaries_and_frames) {
     quire_corpus_free(c);
   }
   free(copy);
+  free(bytes);
+}
+
+/* The writer stores its dictionaries as zstd frames, which the reader
+ * decompresses: quire_corpus_dictionary() gives the dictionary's own size,
+ * and the frame is smaller (a dictionary's content is recurring text). */
+Test(format11, dictionaries_are_stored_compressed) {
+  size_t len;
+  uint8_t *bytes = pack(DICT_DOCS, QUIRE_CODEC_ZSTD, 0, 8192, 16 << 10,
+                        QUIRE_ORDER_CLUSTERED, 1, &len);
+  quire_corpus *c;
+  cr_assert_eq(quire_corpus_open_buffer(bytes, len, &c), QUIRE_OK);
+  cr_assert_eq(quire_corpus_dictionary_count(c), 2);
+  uint64_t n;
+  uint8_t *d = hd_ext_section(bytes, len, QX_DICTIONARIES, &n);
+  for (uint32_t k = 1; k <= 2; k++) {
+    const uint8_t *e = d + QXD_HEAD + (k - 1) * QXD_ENTRY;
+    cr_assert_eq(ld32(e + QXD_USE),
+                 (k == 1 ? QXD_USE_TEXT : QXD_USE_META) | QXD_STORED_ZSTD);
+    uint32_t id, size;
+    int meta;
+    cr_assert_eq(quire_corpus_dictionary(c, k - 1, &id, &size, &meta),
+                 QUIRE_OK);
+    cr_assert_eq(id, ld32(e + QXD_ID));
+    cr_assert_eq(meta, k == 2);
+    cr_assert_eq(size, q_zstd_content_size(d + ld64(e + QXD_OFFSET),
+                                           ld32(e + QXD_SIZE)));
+    cr_assert_lt(ld32(e + QXD_SIZE), size * 3 / 4, "dictionary %u: %u of %u", k,
+                 ld32(e + QXD_SIZE), size);
+  }
+  cr_assert_eq(quire_corpus_verify(c, NULL, NULL, NULL), QUIRE_OK);
+  quire_corpus_free(c);
   free(bytes);
 }
 

@@ -238,10 +238,18 @@ def read_dictionaries(ext):
     dicts = []
     for k in range(n):
         did, use, off, size, c = struct.unpack_from("<IIQII", d, 8 + 24 * k)
-        check(off >= 8 + 24 * n and off + size <= len(d) and size >= 256,
+        stored_zstd = use & 0x100
+        check(off >= 8 + 24 * n and off + size <= len(d)
+              and size >= (1 if stored_zstd else 256),
               f"dictionary {k + 1}: bounds")
         b = d[off:off + size]
         check(crc(b) == c, f"dictionary {k + 1}: CRC")
+        if stored_zstd:
+            full = _zstd.ZSTD_getFrameContentSize(b, len(b))
+            check(256 <= full <= 16 << 20,
+                  f"dictionary {k + 1}: stored frame's content size")
+            b = unzstd(b, full, None)
+            use &= ~0x100
         check(u32(b, 0) == 0xEC30A437 and u32(b, 4) == did and did != 0,
               f"dictionary {k + 1}: magic and id")
         check(use in (0, 1), f"dictionary {k + 1}: use")

@@ -61,6 +61,10 @@ void q_zdict_free(q_zdict *d);
 q_zddict *q_zddict_new(const void *dict, size_t len, int *nomem);
 void q_zddict_free(q_zddict *d);
 
+/* The content size a zstd frame's header states, or UINT64_MAX when src
+ * does not begin with a frame header that states one. */
+uint64_t q_zstd_content_size(const void *src, size_t len);
+
 /* The dictionary id stored in a zstd dictionary (0 when it has none). */
 uint32_t q_zstd_dict_id(const void *dict, size_t len);
 

@@ -228,8 +228,12 @@ enum {
  *   0 u32 dictionary count n (1..QF_MAX_DICTS), 4 u32 reserved 0,
  *   8 n directory entries of QXD_ENTRY bytes, then the dictionaries' bytes.
  * Directory entry: u32 zstd dictionary id (non-zero, equal to the id inside
- * the dictionary), u32 use (QXD_USE_*, informational), u64 offset from the
- * section's start, u32 size, u32 crc32 of the dictionary's bytes.
+ * the dictionary), u32 use (bits 0-7 QXD_USE_*, informational; bit 8
+ * QXD_STORED_ZSTD; the rest 0), u64 offset from the section's start, u32
+ * size and u32 crc32 of the stored bytes. Stored bytes are the dictionary
+ * itself or, with QXD_STORED_ZSTD, one zstd frame (no dictionary, content
+ * size stated) whose content is the dictionary: a dictionary's content is
+ * text chosen for recurring, so it compresses to about a third.
  * Dictionary number k (in QB_FLAGS) is directory entry k - 1. A reader checks
  * the entry's bounds, the crc32, the id and that zstd accepts the
  * dictionary before any block uses it; a bad dictionary loses exactly the
@@ -244,6 +248,8 @@ enum {
 #define QXD_CRC 20
 #define QXD_USE_TEXT 0
 #define QXD_USE_META 1
+#define QXD_USE_MASK 0xFFu
+#define QXD_STORED_ZSTD (1u << 8)
 #define QF_MAX_DICTS 4096u
 #define QF_MIN_DICT_SIZE 256u
 #define QF_MAX_DICT_SIZE (16u << 20)

@@ -122,8 +122,18 @@ static const char *const dict_why[] = {
     "its id does not match its directory entry",
     "zstd refuses it",
     "the file declares no such dictionary",
+    "its stored frame does not decompress to a dictionary",
 };
-enum { WHY_NONE, WHY_ENTRY, WHY_CHECKSUM, WHY_ID, WHY_ZSTD, WHY_MISSING };
+enum {
+  WHY_NONE,
+  WHY_ENTRY,
+  WHY_CHECKSUM,
+  WHY_ID,
+  WHY_ZSTD,
+  WHY_MISSING,
+  WHY_FRAME,
+  WHY_NOMEM /* not damage: the check can be made again */
+};
 
 uint32_t q_dict_count(const quire_corpus *c) {
   const q_section *sec = q_ext(c, QX_DICTIONARIES);
@@ -136,10 +146,41 @@ uint32_t q_dict_count(const quire_corpus *c) {
   return n <= c->dict_slots ? n : 0;
 }
 
+void q_dict_info_free(q_dict_info *info) {
+  q_free(info->owned);
+  info->owned = NULL;
+  info->bytes = NULL;
+}
+
+/* A dictionary stored as a zstd frame (QXD_STORED_ZSTD): its frame must
+ * state a size a reader accepts before anything is allocated, and
+ * decompress to exactly that. Returns a WHY_*. */
+static int dict_unpack(const uint8_t *stored, uint32_t stored_size,
+                       q_dict_info *out) {
+  uint64_t size = q_zstd_content_size(stored, stored_size);
+  if (size < QF_MIN_DICT_SIZE || size > QF_MAX_DICT_SIZE)
+    return WHY_FRAME;
+  q_inflater *inflater = q_inflater_new();
+  uint8_t *bytes = inflater ? q_malloc((size_t)size) : NULL;
+  int got = bytes ? q_zdecompress(inflater, NULL, stored, stored_size, bytes,
+                                  (size_t)size)
+                  : -2;
+  q_inflater_free(inflater);
+  if (got != 0) {
+    q_free(bytes);
+    return got == -2 ? WHY_NOMEM : WHY_FRAME;
+  }
+  out->owned = bytes;
+  out->bytes = bytes;
+  out->size = (uint32_t)size;
+  return WHY_NONE;
+}
+
 /* Checks dictionary number's entry and bytes; returns a WHY_* (WHY_NONE
- * when good). */
+ * when good, and then out holds the dictionary). */
 static int dict_check(const quire_corpus *c, uint32_t number, q_dict_info *out,
                       char *msg) {
+  memset(out, 0, sizeof *out);
   const q_section *sec = q_ext(c, QX_DICTIONARIES);
   if (!sec || number == 0 || number > c->dict_slots)
     return WHY_MISSING;
@@ -158,25 +199,40 @@ static int dict_check(const quire_corpus *c, uint32_t number, q_dict_info *out,
     return WHY_ENTRY;
   uint64_t offset = ld64(e + QXD_OFFSET);
   uint32_t size = ld32(e + QXD_SIZE);
-  if (size < QF_MIN_DICT_SIZE || size > QF_MAX_DICT_SIZE || offset < dir_end ||
-      offset > sec->length || size > sec->length - offset)
+  uint32_t use = ld32(e + QXD_USE);
+  if (size == 0 || size > QF_MAX_DICT_SIZE || offset < dir_end ||
+      offset > sec->length || size > sec->length - offset ||
+      (use & ~(QXD_USE_MASK | QXD_STORED_ZSTD)) != 0)
     return WHY_ENTRY;
   const uint8_t *bytes = q_section_bytes(c, sec, offset, size, msg);
   if (!bytes || q_crc32(bytes, size) != ld32(e + QXD_CRC))
     return WHY_CHECKSUM;
-  uint32_t id = ld32(e + QXD_ID);
-  if (id == 0 || q_zstd_dict_id(bytes, size) != id)
-    return WHY_ID;
-  out->id = id;
-  out->use = ld32(e + QXD_USE);
-  out->size = size;
   out->bytes = bytes;
+  out->size = size;
+  out->stored = size;
+  if (use & QXD_STORED_ZSTD) {
+    int why = dict_unpack(bytes, size, out);
+    if (why != WHY_NONE)
+      return why;
+  } else if (size < QF_MIN_DICT_SIZE) {
+    return WHY_ENTRY;
+  }
+  uint32_t id = ld32(e + QXD_ID);
+  if (id == 0 || q_zstd_dict_id(out->bytes, out->size) != id) {
+    q_dict_info_free(out);
+    return WHY_ID;
+  }
+  out->id = id;
+  out->use = use & QXD_USE_MASK;
   return WHY_NONE;
 }
 
 int q_dict_info_get(const quire_corpus *c, uint32_t number, q_dict_info *out,
                     char *msg) {
   int why = dict_check(c, number, out, NULL);
+  if (why == WHY_NOMEM)
+    return q_fail(msg, QUIRE_ENOMEM, "out of memory loading dictionary %u",
+                  number);
   if (why != WHY_NONE)
     return q_damage(c, msg, "dictionary %u: %s", number, dict_why[why]);
   return QUIRE_OK;
@@ -195,16 +251,19 @@ int q_dict_get(const quire_corpus *c, uint32_t number, const q_zddict **out,
     if (why == WHY_NONE) {
       int nomem = 0;
       q_zddict *made = q_zddict_new(info.bytes, info.size, &nomem);
+      q_dict_info_free(&info);
       if (!made && nomem)
-        return q_fail(msg, QUIRE_ENOMEM, "out of memory loading dictionary %u",
-                      number);
-      if (!made)
+        why = WHY_NOMEM;
+      else if (!made)
         why = WHY_ZSTD;
       q_zddict *expected = NULL;
       if (made &&
           !atomic_compare_exchange_strong(&slot->ddict, &expected, made))
         q_zddict_free(made); /* another thread was first */
     }
+    if (why == WHY_NOMEM)
+      return q_fail(msg, QUIRE_ENOMEM, "out of memory loading dictionary %u",
+                    number);
     atomic_store_explicit(&slot->why, (unsigned char)why, memory_order_relaxed);
     state = why == WHY_NONE ? Q_GOOD : Q_BAD;
     atomic_store_explicit(&slot->state, state, memory_order_release);
@@ -853,6 +912,7 @@ int quire_corpus_dictionary(const quire_corpus *c, uint64_t index, uint32_t *id,
     *size = info.size;
   if (metadata)
     *metadata = info.use == QXD_USE_META;
+  q_dict_info_free(&info);
   return QUIRE_OK;
 }
 
