@@ -241,6 +241,7 @@ struct q_zdict {
 };
 struct q_zddict {
   ZSTD_DDict *ddict;
+  void *owned; /* the dictionary's bytes, when the q_zddict holds them */
 };
 
 q_zcompressor *q_zcompressor_new(int level) {
@@ -309,16 +310,17 @@ void q_zdict_free(q_zdict *d) {
   }
 }
 
-q_zddict *q_zddict_new(const void *dict, size_t len, int *nomem) {
+static q_zddict *zddict_make(const void *dict, size_t len,
+                             ZSTD_dictLoadMethod_e method, int *nomem) {
   *nomem = 1;
-  q_zddict *d = q_malloc(sizeof *d);
+  q_zddict *d = q_calloc(1, sizeof *d);
   if (!d)
     return NULL;
   /* A full dictionary (magic, entropy tables, content) is required: zstd
    * then checks its tables here, once, instead of trusting them. */
   zstd_nomem = 0;
-  d->ddict = ZSTD_createDDict_advanced(dict, len, ZSTD_dlm_byCopy,
-                                       ZSTD_dct_fullDict, zstd_mem);
+  d->ddict =
+      ZSTD_createDDict_advanced(dict, len, method, ZSTD_dct_fullDict, zstd_mem);
   if (!d->ddict) {
     *nomem = zstd_nomem;
     q_free(d);
@@ -328,9 +330,23 @@ q_zddict *q_zddict_new(const void *dict, size_t len, int *nomem) {
   return d;
 }
 
+q_zddict *q_zddict_new(const void *dict, size_t len, int *nomem) {
+  return zddict_make(dict, len, ZSTD_dlm_byCopy, nomem);
+}
+
+q_zddict *q_zddict_adopt(void *dict, size_t len, int *nomem) {
+  q_zddict *d = zddict_make(dict, len, ZSTD_dlm_byRef, nomem);
+  if (!d)
+    q_free(dict);
+  else
+    d->owned = dict;
+  return d;
+}
+
 void q_zddict_free(q_zddict *d) {
   if (d) {
     ZSTD_freeDDict(d->ddict);
+    q_free(d->owned);
     q_free(d);
   }
 }

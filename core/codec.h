@@ -59,6 +59,9 @@ void q_zdict_free(q_zdict *d);
  * *nomem = 1 when memory ran out, NULL and *nomem = 0 when zstd refuses the
  * dictionary. */
 q_zddict *q_zddict_new(const void *dict, size_t len, int *nomem);
+/* The same, taking dict (q_malloc'd) instead of copying it: the q_zddict
+ * frees it, and a NULL result has freed it already. */
+q_zddict *q_zddict_adopt(void *dict, size_t len, int *nomem);
 void q_zddict_free(q_zddict *d);
 
 /* The content size a zstd frame's header states, or UINT64_MAX when src

@@ -55,7 +55,9 @@ typedef struct q_corpus_state {
    * the kernel, a few runs of adjacent ranges (see reader.c). */
   pthread_mutex_t release_lock;
   q_run released[Q_RELEASE_RUNS]; /* never two that touch */
-  unsigned release_next;          /* the run replaced next when all are used */
+  /* Taken to load a dictionary (q_dict_get()), so that it is loaded once. */
+  pthread_mutex_t dict_lock;
+  unsigned release_next; /* the run replaced next when all are used */
 } q_corpus_state;
 
 struct quire_corpus {
@@ -105,7 +107,8 @@ const uint8_t *q_section_bytes(const quire_corpus *c, const q_section *sec,
 /* A dictionary of the QX_DICTIONARIES section as the reader caches it: the
  * first block that names it checks it (bounds, crc32, id, zstd's own
  * checks) and makes its zstd decompression dictionary, once for all threads
- * (the slot is published with an atomic compare-and-swap). */
+ * (under the corpus's dict_lock; state, set last with release order, lets
+ * later calls skip the lock). */
 typedef struct q_dict {
   _Atomic(q_zddict *) ddict;
   atomic_uchar state; /* Q_UNCHECKED, Q_GOOD, Q_BAD */

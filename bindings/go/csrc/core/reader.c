@@ -238,6 +238,22 @@ int q_dict_info_get(const quire_corpus *c, uint32_t number, q_dict_info *out,
   return QUIRE_OK;
 }
 
+/* Checks dictionary number and makes its decompression dictionary into
+ * the slot; returns a WHY_* (WHY_NOMEM leaves the slot unchecked). */
+static int dict_load(const quire_corpus *c, uint32_t number, q_dict *slot) {
+  q_dict_info info;
+  int why = dict_check(c, number, &info, NULL);
+  if (why != WHY_NONE)
+    return why;
+  int nomem = 0;
+  q_zddict *made = info.owned ? q_zddict_adopt(info.owned, info.size, &nomem)
+                              : q_zddict_new(info.bytes, info.size, &nomem);
+  if (!made)
+    return nomem ? WHY_NOMEM : WHY_ZSTD;
+  atomic_store_explicit(&slot->ddict, made, memory_order_relaxed);
+  return WHY_NONE;
+}
+
 int q_dict_get(const quire_corpus *c, uint32_t number, const q_zddict **out,
                char *msg) {
   if (number == 0 || number > c->dict_slots)
@@ -246,33 +262,31 @@ int q_dict_get(const quire_corpus *c, uint32_t number, const q_zddict **out,
   unsigned char state =
       atomic_load_explicit(&slot->state, memory_order_acquire);
   if (state == Q_UNCHECKED) {
-    q_dict_info info;
-    int why = dict_check(c, number, &info, NULL);
-    if (why == WHY_NONE) {
-      int nomem = 0;
-      q_zddict *made = q_zddict_new(info.bytes, info.size, &nomem);
-      q_dict_info_free(&info);
-      if (!made && nomem)
-        why = WHY_NOMEM;
-      else if (!made)
-        why = WHY_ZSTD;
-      q_zddict *expected = NULL;
-      if (made &&
-          !atomic_compare_exchange_strong(&slot->ddict, &expected, made))
-        q_zddict_free(made); /* another thread was first */
+    /* One thread loads it while the others wait: helpers starting together
+     * on the first blocks would otherwise each decompress and build a 1 MiB
+     * dictionary, and all but one throw theirs away. */
+    pthread_mutex_lock(&c->state->dict_lock);
+    state = atomic_load_explicit(&slot->state, memory_order_acquire);
+    int why = WHY_NONE;
+    if (state == Q_UNCHECKED) {
+      why = dict_load(c, number, slot);
+      if (why != WHY_NOMEM) {
+        atomic_store_explicit(&slot->why, (unsigned char)why,
+                              memory_order_relaxed);
+        state = why == WHY_NONE ? Q_GOOD : Q_BAD;
+        atomic_store_explicit(&slot->state, state, memory_order_release);
+      }
     }
+    pthread_mutex_unlock(&c->state->dict_lock);
     if (why == WHY_NOMEM)
       return q_fail(msg, QUIRE_ENOMEM, "out of memory loading dictionary %u",
                     number);
-    atomic_store_explicit(&slot->why, (unsigned char)why, memory_order_relaxed);
-    state = why == WHY_NONE ? Q_GOOD : Q_BAD;
-    atomic_store_explicit(&slot->state, state, memory_order_release);
   }
   if (state == Q_BAD)
     return q_damage(
         c, msg, "dictionary %u: %s", number,
         dict_why[atomic_load_explicit(&slot->why, memory_order_relaxed)]);
-  *out = atomic_load_explicit(&slot->ddict, memory_order_acquire);
+  *out = atomic_load_explicit(&slot->ddict, memory_order_relaxed);
   return QUIRE_OK;
 }
 
@@ -710,6 +724,7 @@ static int corpus_new(quire_corpus **out) {
   atomic_init(&state->holds, 0);
   atomic_init(&state->closed, 0);
   pthread_mutex_init(&state->release_lock, NULL);
+  pthread_mutex_init(&state->dict_lock, NULL);
   return QUIRE_OK;
 }
 
@@ -810,6 +825,7 @@ void q_corpus_drop(const quire_corpus *held) {
   q_free(c->dicts);
   q_free(c->path);
   pthread_mutex_destroy(&state->release_lock);
+  pthread_mutex_destroy(&state->dict_lock);
   q_free(state);
   q_free(c);
 }
