@@ -291,12 +291,13 @@ QUIRE_API int quire_corpus_codec(const quire_corpus *corpus, int *codec,
 QUIRE_API uint64_t quire_corpus_dictionary_count(const quire_corpus *corpus);
 
 /* Stores in *size the size in bytes of dictionary number index (0 to
- * count-1), in *id its zstd dictionary id and in *metadata 1 when it serves
- * the metadata blocks (title, author, url), 0 when it serves the texts; any
- * pointer may be NULL. Its directory entry and the dictionary are checked
- * (bounds, CRC32, id) first.
- * Returns QUIRE_OK, QUIRE_ENOTFOUND past the end, QUIRE_ECORRUPT or
- * QUIRE_EINVAL. */
+ * count-1; the dictionary's own size, not the smaller one of the
+ * compressed form the file stores it in), in *id its zstd dictionary id and
+ * in *metadata 1 when it serves the metadata blocks (title, author, url), 0
+ * when it serves the texts; any pointer may be NULL. Its directory entry
+ * and the dictionary are checked (bounds, CRC32, decompression, id) first.
+ * Returns QUIRE_OK, QUIRE_ENOTFOUND past the end, QUIRE_ECORRUPT,
+ * QUIRE_ENOMEM or QUIRE_EINVAL. */
 QUIRE_API int quire_corpus_dictionary(const quire_corpus *corpus,
                                       uint64_t index, uint32_t *id,
                                       uint32_t *size, int *metadata);
