@@ -545,3 +545,107 @@ Test(concurrency, imports_parsing_ahead_on_many_threads_agree, .timeout = 600) {
   unlink(alone.path);
   unlink(csv);
 }
+
+/* ---- a dictionary is loaded once ----------------------------------------- */
+
+#define READERS 8
+
+static size_t counted_size; /* allocations of exactly this size are counted */
+static long counted_allocs;
+
+static void *count_malloc(void *ctx, size_t size) {
+  (void)ctx;
+  if (size == counted_size)
+    __atomic_add_fetch(&counted_allocs, 1, __ATOMIC_RELAXED);
+  return malloc(size);
+}
+
+static void *plain_realloc(void *ctx, void *ptr, size_t size) {
+  (void)ctx;
+  return realloc(ptr, size);
+}
+
+static void plain_free(void *ctx, void *ptr) {
+  (void)ctx;
+  free(ptr);
+}
+
+typedef struct first_text {
+  quire_corpus *corpus;
+  pthread_barrier_t *start;
+  int status;
+} first_text;
+
+/* Waits for the other readers, then reads the first document's text. */
+static void *read_first_text(void *arg) {
+  first_text *job = arg;
+  quire_cursor *cur = NULL;
+  int opened = quire_cursor_open(job->corpus, NULL, &cur);
+  pthread_barrier_wait(job->start);
+  job->status = opened;
+  if (opened == QUIRE_OK && quire_cursor_seek(cur, 0) == QUIRE_ROW) {
+    const char *text;
+    size_t len;
+    job->status = quire_cursor_field(cur, QUIRE_FIELD_TEXT, &text, &len);
+  } else if (opened == QUIRE_OK) {
+    job->status = QUIRE_ENOTFOUND;
+  }
+  quire_cursor_free(cur);
+  return NULL;
+}
+
+/* Readers that need the text dictionary at the same moment load it once.
+ * Each used to decompress it and build zstd's dictionary, all but one then
+ * throwing theirs away: a filtered export loaded its 1 MiB dictionary three
+ * times. The decompressed dictionary is one allocation of its size. */
+Test(concurrency, a_dictionary_is_loaded_once, .timeout = 600) {
+  char path[512];
+  tu_tmp_path(path, sizeof path, "conc-dict.quire");
+  quire_writer *w;
+  cr_assert_eq(quire_writer_open(path, &w), QUIRE_OK);
+  cr_assert_eq(quire_writer_set_codec(w, QUIRE_CODEC_ZSTD), QUIRE_OK);
+  cr_assert_eq(quire_writer_set_block_size(w, 4096), QUIRE_OK);
+  for (size_t i = 0; i < DOCS; i++) {
+    hd_doc d;
+    hd_make_doc(3, i, &d);
+    cr_assert_eq(hd_add(w, &d), QUIRE_OK, "%s", quire_writer_errmsg(w));
+    hd_doc_free(&d);
+  }
+  cr_assert_eq(quire_writer_finish(w), QUIRE_OK, "%s", quire_writer_errmsg(w));
+  quire_writer_free(w);
+  quire_corpus *c;
+  cr_assert_eq(quire_corpus_open(path, &c), QUIRE_OK);
+  uint32_t size;
+  int metadata;
+  cr_assert_eq(quire_corpus_dictionary(c, 0, NULL, &size, &metadata), QUIRE_OK);
+  cr_assert_eq(metadata, 0);
+  quire_corpus_free(c);
+  counted_size = size;
+  for (int round = 0; round < 8; round++) {
+    __atomic_store_n(&counted_allocs, 0, __ATOMIC_RELAXED);
+    cr_assert_eq(
+        quire_set_allocator(count_malloc, plain_realloc, plain_free, NULL),
+        QUIRE_OK);
+    cr_assert_eq(quire_corpus_open(path, &c), QUIRE_OK);
+    pthread_barrier_t start;
+    pthread_barrier_init(&start, NULL, READERS);
+    pthread_t threads[READERS];
+    first_text jobs[READERS];
+    for (int i = 0; i < READERS; i++) {
+      jobs[i] = (first_text){c, &start, QUIRE_OK};
+      cr_assert_eq(pthread_create(&threads[i], NULL, read_first_text, &jobs[i]),
+                   0);
+    }
+    for (int i = 0; i < READERS; i++)
+      pthread_join(threads[i], NULL);
+    pthread_barrier_destroy(&start);
+    quire_corpus_free(c);
+    cr_assert_eq(quire_set_allocator(NULL, NULL, NULL, NULL), QUIRE_OK);
+    for (int i = 0; i < READERS; i++)
+      cr_assert_eq(jobs[i].status, QUIRE_OK, "round %d, reader %d", round, i);
+    cr_assert_eq(__atomic_load_n(&counted_allocs, __ATOMIC_RELAXED), 1,
+                 "round %d: the text dictionary was loaded %ld times", round,
+                 __atomic_load_n(&counted_allocs, __ATOMIC_RELAXED));
+  }
+  unlink(path);
+}
