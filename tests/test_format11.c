@@ -501,6 +501,7 @@ Test(format11, blocks_are_self_described) {
       /* A copy of the dictionary's bytes, as another file would hold it. */
       uint8_t *dict = malloc(info.size);
       memcpy(dict, info.bytes, info.size);
+      q_dict_info_free(&info);
       int nomem;
       q_zddict *dd = q_zddict_new(dict, info.size, &nomem);
       cr_assert(dd);

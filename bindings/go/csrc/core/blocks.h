@@ -11,9 +11,10 @@
  *   1. q_block_raw(A, kind, b, ...) gives the checked compressed bytes and
  *      the description;
  *   2. when desc.dict != 0, q_dict_info_get(A, desc.dict, ...) gives the
- *      checked dictionary bytes; B's writer stores them once in its own
- *      QX_DICTIONARIES section under its own number k (dictionaries are
- *      compared by id and bytes to store each once);
+ *      checked dictionary bytes (decompressed when A stores them as a zstd
+ *      frame; q_dict_info_free() releases them); B's writer stores them
+ *      once in its own QX_DICTIONARIES section under its own number k
+ *      (dictionaries are compared by id and bytes to store each once);
  *   3. B's record is A's with QB_OFFSET set to where the bytes go in B,
  *      QB_FLAGS = QBF_MAKE(desc.codec, k), QB_FIRST_DOC renumbered, and the
  *      statistics (text blocks) recomputed from B's rows; QB_CRC, QB_CSIZE
