@@ -4,7 +4,9 @@
  * 1.0 library read them, forever: the corpus-wide facts (.facts, written by
  * the 1.0 library) and full and filtered CSV exports (written by the 1.0
  * CLI; .csv.gz ones are gzip'd). tests/fixtures/v1_0/README.md says how
- * each was made.
+ * each was made. tests/fixtures/v1_1_early holds a format 1.1 file whose
+ * dictionary is stored as it is, as writers before compressed dictionaries
+ * stored them.
  */
 #include <criterion/criterion.h>
 #include <inttypes.h>
@@ -169,5 +171,39 @@ Test(fixtures_v1_0, generated_multi_block) {
 Test(fixtures_v1_0, generated_input_order) {
   quire_corpus *c = open_fixture("gen80_input.quire");
   check_export(c, NULL, "gen80_input.csv.gz");
+  quire_corpus_free(c);
+}
+
+/* A format 1.1 file of a writer before dictionaries were stored as zstd
+ * frames: its dictionary is read as it is stored, and the documents (those
+ * of gen80.quire) export as the 1.0 fixture's do. */
+Test(fixtures_v1_1, early_dictionary_stored_as_it_is) {
+  quire_corpus *c;
+  cr_assert_eq(
+      quire_corpus_open(QUIRE_FIXTURES_DIR "/v1_1_early/gen80_dict.quire", &c),
+      QUIRE_OK, "%s", quire_corpus_errmsg(c));
+  uint64_t damaged = 1;
+  cr_assert_eq(quire_corpus_verify(c, &damaged, NULL, NULL), QUIRE_OK);
+  cr_assert_eq(damaged, 0);
+  int codec, level;
+  uint32_t block_size;
+  cr_assert_eq(quire_corpus_codec(c, &codec, &level, &block_size), QUIRE_OK);
+  cr_assert_eq(codec, QUIRE_CODEC_ZSTD);
+  cr_assert_eq(level, 5);
+  cr_assert_eq(block_size, 8192);
+  cr_assert_eq(quire_corpus_dictionary_count(c), 1);
+  uint32_t id, size;
+  int metadata;
+  cr_assert_eq(quire_corpus_dictionary(c, 0, &id, &size, &metadata), QUIRE_OK);
+  cr_assert_eq(id, 2020384005u);
+  cr_assert_eq(size, 7087);
+  cr_assert_eq(metadata, 0);
+  check_export(c, NULL, "gen80.csv.gz");
+  quire_filter *f;
+  cr_assert_eq(quire_filter_new(&f), QUIRE_OK);
+  cr_assert_eq(quire_filter_set_from(f, "2010", 4), QUIRE_OK);
+  cr_assert_eq(quire_filter_set_to(f, "2015-06", 7), QUIRE_OK);
+  check_export(c, f, "gen80.filtered.csv.gz");
+  quire_filter_free(f);
   quire_corpus_free(c);
 }
