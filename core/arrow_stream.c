@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "quire_arrow.h"
 #include "reader.h"
@@ -141,6 +142,22 @@ static int array_make(struct ArrowArray *a, int64_t rows, int64_t nulls,
 
 /* ---- column builders -------------------------------------------------- */
 
+#define Q_HUGE_PAGE ((uintptr_t)2 << 20)
+
+/* Asks for transparent huge pages under a large string buffer, before its
+ * pages are first touched. Filling a batch's text column writes hundreds of
+ * MiB of fresh memory; in 4 KiB pages, the page faults took a quarter of the
+ * time of reading a whole corpus. Only advice: where the memory is not an
+ * anonymous mapping, or the system has no huge pages, nothing changes. */
+static void advise_huge(q_buf *b) {
+  uintptr_t start = (uintptr_t)(b->data + b->len);
+  uintptr_t end = (uintptr_t)(b->data + b->cap);
+  start = (start + Q_HUGE_PAGE - 1) & ~(Q_HUGE_PAGE - 1);
+  end &= ~(Q_HUGE_PAGE - 1);
+  if (b->data && end > start)
+    (void)madvise((void *)start, end - start, MADV_HUGEPAGE);
+}
+
 typedef struct q_acol {
   q_buf values; /* fixed-width values, or offsets */
   q_buf data;   /* string bytes */
@@ -163,7 +180,8 @@ static int col_start(q_acol *c, int col, size_t cap, size_t data_hint) {
   if (q_buf_reserve(&c->values, (cap + 1) * width) != QUIRE_OK)
     return QUIRE_ENOMEM;
   if (strings) {
-    (void)q_buf_reserve(&c->data, data_hint); /* room, not a need */
+    if (q_buf_reserve(&c->data, data_hint) == QUIRE_OK) /* room, not a need */
+      advise_huge(&c->data);
     /* the first offset */
     memset(c->values.data, 0, width);
     c->values.len = width;
@@ -493,7 +511,8 @@ static void reserve_as_sampled(q_astream *s, q_acol *cols, int64_t rows) {
     if (whole > 1e12 || whole <= (double)c->data.len)
       continue;
     /* Room, not a need: without it the column grows as it goes. */
-    (void)q_buf_reserve(&c->data, (size_t)whole - c->data.len);
+    if (q_buf_reserve(&c->data, (size_t)whole - c->data.len) == QUIRE_OK)
+      advise_huge(&c->data);
   }
 }
 
