@@ -577,7 +577,7 @@ struct ArrowArrayStream;
  * again for metadata blocks) inflate the next blocks while the calling
  * thread copies: only for the kinds of block the columns need, and only
  * when the selection reads enough of them to pay for the threads (at least
- * 8 text or 32 metadata blocks after its first). The batches are the same
+ * 8 text or 256 metadata blocks after its first). The batches are the same
  * either way.
  *
  * On QUIRE_OK, *out is a stream the caller owns and must release with
