@@ -551,8 +551,7 @@ static int vm_flags_of(const void *p, char *flags, size_t cap) {
   uintptr_t at = (uintptr_t)p;
   while (!found && fgets(line, sizeof line, f)) {
     unsigned long lo, hi;
-    if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') &&
-        isxdigit((unsigned char)line[0]))
+    if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) /* a mapping's first line */
       inside = at >= lo && at < hi;
     else if (inside && !strncmp(line, "VmFlags:", 8)) {
       snprintf(flags, cap, "%s", line + 8);
