@@ -214,6 +214,7 @@ static int dict_check(const quire_corpus *c, uint32_t number, q_dict_info *out,
     int why = dict_unpack(bytes, size, out);
     if (why != WHY_NONE)
       return why;
+    out->frame = bytes;
   } else if (size < QF_MIN_DICT_SIZE) {
     return WHY_ENTRY;
   }

@@ -476,6 +476,60 @@ Test(format11, dictionaries_are_stored_compressed) {
   free(bytes);
 }
 
+static void keep_as_it_is(uint8_t *dict, size_t size) {
+  (void)dict;
+  (void)size;
+}
+
+/* A merge stores the dictionaries of the blocks it copies as the input
+ * stored them: the frames are copied, not decompressed and compressed
+ * again (40 ms a dictionary of 1 MiB, for each shard of a split). The
+ * input's frames here are made at level 19, which the writer never uses,
+ * so a frame compressed again would differ. */
+Test(format11, a_merge_copies_dictionary_frames) {
+  size_t len;
+  uint8_t *bytes = pack(DICT_DOCS, QUIRE_CODEC_ZSTD, 0, 8192, 16 << 10,
+                        QUIRE_ORDER_CLUSTERED, 1, &len);
+  for (uint32_t k = 1; k <= 2; k++)
+    edit_dictionary(bytes, len, k, keep_as_it_is);
+  hd_fix_checksums(bytes, len, HD_FIX_BLOCKS | HD_FIX_SECTIONS | HD_FIX_HEADER);
+  quire_corpus *in;
+  cr_assert_eq(quire_corpus_open_buffer(bytes, len, &in), QUIRE_OK);
+  cr_assert_eq(quire_corpus_verify(in, NULL, NULL, NULL), QUIRE_OK);
+  char path[512];
+  tu_tmp_path(path, sizeof path, "f11-merged.quire");
+  quire_writer *w;
+  cr_assert_eq(quire_writer_open(path, &w), QUIRE_OK);
+  cr_assert_eq(quire_writer_add_corpus(w, in), QUIRE_OK, "%s",
+               quire_writer_errmsg(w));
+  cr_assert_eq(quire_writer_finish(w), QUIRE_OK, "%s", quire_writer_errmsg(w));
+  quire_writer_free(w);
+  size_t merged_len;
+  uint8_t *merged = (uint8_t *)tu_read_file(path, &merged_len);
+  cr_assert(merged);
+  unlink(path);
+  for (uint32_t k = 1; k <= 2; k++) {
+    uint32_t size, merged_size;
+    const uint8_t *frame = dictionary_bytes(bytes, len, k, &size);
+    const uint8_t *copied =
+        dictionary_bytes(merged, merged_len, k, &merged_size);
+    cr_assert(hd_same(frame, size, copied, merged_size),
+              "dictionary %u: a frame of %u bytes stored as %u", k, size,
+              merged_size);
+  }
+  int status;
+  hd_bytes before = export_all(bytes, len, &status);
+  cr_assert_eq(status, QUIRE_OK);
+  hd_bytes after = export_all(merged, merged_len, &status);
+  cr_assert_eq(status, QUIRE_OK);
+  cr_assert(hd_same(before.data, before.len, after.data, after.len));
+  hd_bytes_free(&before);
+  hd_bytes_free(&after);
+  quire_corpus_free(in);
+  free(merged);
+  free(bytes);
+}
+
 /* A block is self-described (core/blocks.h): its raw bytes, its record and
  * the dictionary it names are all it takes to decompress it, as a merge
  * copying blocks verbatim would. */

@@ -241,6 +241,8 @@ void quire_writer_free(quire_writer *w) {
   q_buf_free(&w->repaired);
   q_buf_free(&w->dict_dir);
   q_buf_free(&w->dict_bytes);
+  q_buf_free(&w->dict_frames);
+  q_buf_free(&w->frame_bytes);
   q_buf_free(&w->wsum_plan);
   q_writer_copy_free(w);
   q_packer_free(w->packer);

@@ -98,6 +98,9 @@ struct quire_writer {
   q_buf dict_dir;          /* QX_DICTIONARIES directory entries; offsets are
                               into dict_bytes (writer_copy.c) */
   q_buf dict_bytes;        /* the dictionaries, end to end */
+  q_buf dict_frames;       /* per directory entry, a q_dict_frame: where its
+                              stored frame is in frame_bytes, if it has one */
+  q_buf frame_bytes;       /* frames of copied dictionaries, end to end */
   int dicts_fixed;         /* taken from a copied corpus: nothing to train */
   int zstd_copied;         /* a copied block is a zstd frame */
   uint32_t meta_dict_size;
@@ -214,9 +217,13 @@ int q_writer_write_layout(quire_writer *w, const uint32_t *rank,
 /* ---- writer_copy.c ------------------------------------------------------- */
 
 /* Stores a dictionary in the file's directory once (compared by id and
- * bytes) and gives its number (1-based, as in QB_FLAGS) in *number. */
+ * bytes) and gives its number (1-based, as in QB_FLAGS) in *number. frame
+ * (frame_size bytes, or NULL) is the zstd frame another file stores it as:
+ * the file then stores that frame as it is, instead of compressing the
+ * dictionary again. */
 int q_writer_dict_add(quire_writer *w, uint32_t id, uint32_t use,
-                      const void *bytes, uint32_t size, uint32_t *number);
+                      const void *bytes, uint32_t size, const void *frame,
+                      uint32_t frame_size, uint32_t *number);
 /* Appends the QX_DICTIONARIES section to out (nothing when there are no
  * dictionaries). */
 int q_writer_dict_section(quire_writer *w, q_buf *out);

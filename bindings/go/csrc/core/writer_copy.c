@@ -40,15 +40,35 @@ typedef struct wcopy {
 
 /* ---- dictionaries -------------------------------------------------------- */
 
+/* Where a directory entry's stored frame is in frame_bytes (len 0: none). */
+typedef struct q_dict_frame {
+  uint64_t at;
+  uint32_t len;
+} q_dict_frame;
+
+/* Keeps frame as the stored form of directory entry i, unless it has one. */
+static int keep_frame(quire_writer *w, size_t i, const void *frame,
+                      uint32_t frame_size) {
+  q_dict_frame *frames = (q_dict_frame *)w->dict_frames.data;
+  if (!frame || frames[i].len)
+    return QUIRE_OK;
+  q_dict_frame f = {w->frame_bytes.len, frame_size};
+  if (q_buf_append(&w->frame_bytes, frame, frame_size) != QUIRE_OK)
+    return q_writer_fail(w, QUIRE_ENOMEM, "out of memory for a dictionary");
+  ((q_dict_frame *)w->dict_frames.data)[i] = f;
+  return QUIRE_OK;
+}
+
 int q_writer_dict_add(quire_writer *w, uint32_t id, uint32_t use,
-                      const void *bytes, uint32_t size, uint32_t *number) {
+                      const void *bytes, uint32_t size, const void *frame,
+                      uint32_t frame_size, uint32_t *number) {
   size_t count = w->dict_dir.len / QXD_ENTRY;
   for (size_t i = 0; i < count; i++) {
     const uint8_t *e = (const uint8_t *)w->dict_dir.data + i * QXD_ENTRY;
     if (ld32(e + QXD_ID) == id && ld32(e + QXD_SIZE) == size &&
         memcmp(w->dict_bytes.data + ld64(e + QXD_OFFSET), bytes, size) == 0) {
       *number = (uint32_t)i + 1;
-      return QUIRE_OK;
+      return keep_frame(w, i, frame, frame_size);
     }
   }
   if (count >= QF_MAX_DICT_NUMBER)
@@ -59,11 +79,13 @@ int q_writer_dict_add(quire_writer *w, uint32_t id, uint32_t use,
   st64(e + QXD_OFFSET, w->dict_bytes.len); /* moved past the directory later */
   st32(e + QXD_SIZE, size);
   st32(e + QXD_CRC, q_crc32(bytes, size));
+  q_dict_frame none = {0, 0};
   if (q_buf_append(&w->dict_bytes, bytes, size) != QUIRE_OK ||
-      q_buf_append(&w->dict_dir, e, sizeof e) != QUIRE_OK)
+      q_buf_append(&w->dict_dir, e, sizeof e) != QUIRE_OK ||
+      q_buf_append(&w->dict_frames, &none, sizeof none) != QUIRE_OK)
     return q_writer_fail(w, QUIRE_ENOMEM, "out of memory for a dictionary");
   *number = (uint32_t)count + 1;
-  return QUIRE_OK;
+  return keep_frame(w, count, frame, frame_size);
 }
 
 /* The level dictionaries are stored at: a 1 MiB dictionary takes about
@@ -72,14 +94,25 @@ int q_writer_dict_add(quire_writer *w, uint32_t id, uint32_t use,
 
 /* Appends dictionary bytes[0, size) to out as stored: a zstd frame when
  * that is smaller (it nearly always is, to about a third), else as it is.
- * Fills the entry's use flag, size and CRC of what was stored. */
-static int store_dict(quire_writer *w, q_zcompressor *z, const void *bytes,
-                      uint32_t size, uint8_t *entry, q_buf *out) {
+ * A dictionary copied from another file with its frame keeps that frame:
+ * compressing it again would take as long and give the same size. Fills
+ * the entry's use flag, size and CRC of what was stored. */
+static int store_dict(quire_writer *w, q_zcompressor **z, const void *bytes,
+                      uint32_t size, const q_dict_frame *frame, uint8_t *entry,
+                      q_buf *out) {
   size_t at = out->len;
-  if (q_buf_reserve(out, q_zstd_bound(size)) != QUIRE_OK)
+  if (q_buf_reserve(out, frame->len ? frame->len : q_zstd_bound(size)) !=
+      QUIRE_OK)
     return q_writer_fail(w, QUIRE_ENOMEM, "out of memory for a dictionary");
-  size_t packed =
-      q_zcompress(z, NULL, bytes, size, out->data + at, out->cap - at);
+  size_t packed = 0;
+  if (frame->len) {
+    memcpy(out->data + at, w->frame_bytes.data + frame->at, frame->len);
+    packed = frame->len;
+  } else {
+    if (!*z && !(*z = q_zcompressor_new(Q_DICT_STORE_LEVEL)))
+      return q_writer_fail(w, QUIRE_ENOMEM, "out of memory for a dictionary");
+    packed = q_zcompress(*z, NULL, bytes, size, out->data + at, out->cap - at);
+  }
   if (packed > 0 && packed < size) {
     out->len = at + packed;
     st32(entry + QXD_USE, ld32(entry + QXD_USE) | QXD_STORED_ZSTD);
@@ -102,17 +135,17 @@ int q_writer_dict_section(quire_writer *w, q_buf *out) {
   if (q_buf_append(out, head, sizeof head) != QUIRE_OK ||
       q_buf_append(out, w->dict_dir.data, w->dict_dir.len) != QUIRE_OK)
     return q_writer_fail(w, QUIRE_ENOMEM, "out of memory for a dictionary");
-  q_zcompressor *z = q_zcompressor_new(Q_DICT_STORE_LEVEL);
-  if (!z)
-    return q_writer_fail(w, QUIRE_ENOMEM, "out of memory for a dictionary");
+  q_zcompressor *z = NULL; /* made for the first dictionary without a frame */
   int status = QUIRE_OK;
   for (size_t i = 0; i < count && status == QUIRE_OK; i++) {
     const uint8_t *raw = (const uint8_t *)w->dict_dir.data + i * QXD_ENTRY;
     uint8_t entry[QXD_ENTRY];
     memcpy(entry, raw, sizeof entry);
     st64(entry + QXD_OFFSET, out->len - base);
-    status = store_dict(w, z, w->dict_bytes.data + ld64(raw + QXD_OFFSET),
-                        ld32(raw + QXD_SIZE), entry, out);
+    status =
+        store_dict(w, &z, w->dict_bytes.data + ld64(raw + QXD_OFFSET),
+                   ld32(raw + QXD_SIZE),
+                   (const q_dict_frame *)w->dict_frames.data + i, entry, out);
     /* out moved as it grew: the entry goes in once the bytes are there */
     if (status == QUIRE_OK)
       memcpy(out->data + base + QXD_HEAD + i * QXD_ENTRY, entry, sizeof entry);
@@ -142,6 +175,7 @@ static int map_dict(quire_writer *w, wcorpus *wc, uint32_t number,
   int status = q_dict_info_get(wc->c, number, &info, w->msg);
   if (status == QUIRE_OK) {
     status = q_writer_dict_add(w, info.id, info.use, info.bytes, info.size,
+                               info.frame, info.frame ? info.stored : 0,
                                &wc->dicts[number]);
     q_dict_info_free(&info);
   } else

@@ -141,7 +141,8 @@ static int train_one(quire_writer *w, int kind, uint32_t cap,
     status =
         w->zdict[kind]
             ? q_writer_dict_add(w, id, kind == 0 ? QXD_USE_TEXT : QXD_USE_META,
-                                dict, (uint32_t)size, &w->dict_number[kind])
+                                dict, (uint32_t)size, NULL, 0,
+                                &w->dict_number[kind])
             : q_writer_fail(w, QUIRE_ENOMEM, "out of memory for a dictionary");
     if (status == QUIRE_OK)
       w->config.dict[kind] = w->zdict[kind];
