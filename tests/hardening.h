@@ -225,8 +225,6 @@ static inline int hd_add(quire_writer *w, const hd_doc *d) {
                        d->field[4], d->len[4], d->field[5], d->len[5]);
 }
 
-/* Writes n generated documents to path. Returns QUIRE_OK or the failing
- * status with the writer's message in msg (Q_MSG_CAP bytes). */
 /* The codec the hardening suites write with: QUIRE_TEST_CODEC=deflate in
  * the environment makes them run over DEFLATE files (format 1.0's codec);
  * zstd with a dictionary otherwise. hd_dictionary_size, when not negative,
@@ -236,12 +234,6 @@ static inline int hd_codec(void) {
   const char *e = getenv("QUIRE_TEST_CODEC");
   return e && strcmp(e, "deflate") == 0 ? QUIRE_CODEC_DEFLATE
                                         : QUIRE_CODEC_ZSTD;
-}
-static inline int hd_configure(quire_writer *w) {
-  int status = quire_writer_set_codec(w, hd_codec());
-  if (status == QUIRE_OK && hd_dictionary_size >= 0)
-    status = quire_writer_set_dictionary_size(w, (uint32_t)hd_dictionary_size);
-  return status;
 }
 
 /* The number of dictionaries of a corpus in memory (0 when it does not
@@ -260,19 +252,43 @@ static inline uint64_t hd_dictionaries(const void *bytes, size_t len) {
                 hd_dictionaries(bytes, len) >= 1,                              \
             "the zstd corpus has no dictionary: dictionaries go untested")
 
-static inline int hd_write_generated(const char *path, size_t n, uint64_t seed,
-                                     int order, uint32_t block_size,
-                                     int threads, char *msg) {
+/* How hd_write_with() packs: codec HD_SUITE_CODEC is hd_codec(); level,
+ * block_size and threads 0 and dict_size -1 leave the writer's default
+ * (dict_size -1 takes hd_dictionary_size when that is set). */
+#define HD_SUITE_CODEC (-1)
+typedef struct hd_options {
+  int codec, level;
+  uint32_t block_size;
+  int64_t dict_size;
+  int order, threads;
+} hd_options;
+
+static inline int hd_set_options(quire_writer *w, const hd_options *o) {
+  int64_t dict_size = o->dict_size >= 0 ? o->dict_size : hd_dictionary_size;
+  int status = quire_writer_set_codec(w, o->codec == HD_SUITE_CODEC ? hd_codec()
+                                                                    : o->codec);
+  if (status == QUIRE_OK && o->level)
+    status = quire_writer_set_level(w, o->level);
+  if (status == QUIRE_OK && o->block_size)
+    status = quire_writer_set_block_size(w, o->block_size);
+  if (status == QUIRE_OK && dict_size >= 0)
+    status = quire_writer_set_dictionary_size(w, (uint32_t)dict_size);
+  if (status == QUIRE_OK)
+    status = quire_writer_set_order(w, o->order);
+  if (status == QUIRE_OK && o->threads)
+    status = quire_writer_set_threads(w, o->threads);
+  return status;
+}
+
+/* Writes n documents generated from seed to path with options o. Returns
+ * QUIRE_OK or the failing status with the writer's message in msg (512
+ * bytes, or NULL). */
+static inline int hd_write_with(const char *path, size_t n, uint64_t seed,
+                                const hd_options *o, char *msg) {
   quire_writer *w;
   int status = quire_writer_open(path, &w);
   if (status == QUIRE_OK)
-    status = hd_configure(w);
-  if (status == QUIRE_OK)
-    status = quire_writer_set_order(w, order);
-  if (status == QUIRE_OK && block_size)
-    status = quire_writer_set_block_size(w, block_size);
-  if (status == QUIRE_OK)
-    status = quire_writer_set_threads(w, threads);
+    status = hd_set_options(w, o);
   for (size_t i = 0; i < n && status == QUIRE_OK; i++) {
     hd_doc d;
     hd_make_doc(seed, i, &d);
@@ -285,6 +301,15 @@ static inline int hd_write_generated(const char *path, size_t n, uint64_t seed,
     snprintf(msg, 512, "%s", w ? quire_writer_errmsg(w) : "out of memory");
   quire_writer_free(w);
   return status;
+}
+
+/* Writes n generated documents to path with the suites' codec. Returns
+ * QUIRE_OK or the failing status with the writer's message in msg. */
+static inline int hd_write_generated(const char *path, size_t n, uint64_t seed,
+                                     int order, uint32_t block_size,
+                                     int threads, char *msg) {
+  hd_options o = {HD_SUITE_CODEC, 0, block_size, -1, order, threads};
+  return hd_write_with(path, n, seed, &o, msg);
 }
 
 /* Packs the real sample (../shared/seeds: manifest.csv naming text files)
@@ -300,11 +325,10 @@ static inline int hd_pack_seeds(const char *seeds_dir, const char *path,
     return QUIRE_ENOTFOUND;
   quire_writer *w;
   quire_import *imp = NULL;
+  hd_options o = {HD_SUITE_CODEC, 0, 0, -1, order, 0};
   int status = quire_writer_open(path, &w);
   if (status == QUIRE_OK)
-    status = hd_configure(w);
-  if (status == QUIRE_OK)
-    status = quire_writer_set_order(w, order);
+    status = hd_set_options(w, &o);
   if (status == QUIRE_OK)
     status = quire_import_new(&imp);
   if (status == QUIRE_OK)

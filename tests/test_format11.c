@@ -21,29 +21,10 @@
  * bytes (malloc'd) in *len. */
 static uint8_t *pack(size_t n, int codec, int level, uint32_t block_size,
                      int64_t dict_size, int order, int threads, size_t *len) {
-  char path[512];
+  char path[512], msg[512];
   tu_tmp_path(path, sizeof path, "f11.quire");
-  quire_writer *w;
-  cr_assert_eq(quire_writer_open(path, &w), QUIRE_OK);
-  cr_assert_eq(quire_writer_set_codec(w, codec), QUIRE_OK);
-  if (level)
-    cr_assert_eq(quire_writer_set_level(w, level), QUIRE_OK, "%s",
-                 quire_writer_errmsg(w));
-  if (block_size)
-    cr_assert_eq(quire_writer_set_block_size(w, block_size), QUIRE_OK);
-  if (dict_size >= 0)
-    cr_assert_eq(quire_writer_set_dictionary_size(w, (uint32_t)dict_size),
-                 QUIRE_OK);
-  cr_assert_eq(quire_writer_set_order(w, order), QUIRE_OK);
-  cr_assert_eq(quire_writer_set_threads(w, threads), QUIRE_OK);
-  for (size_t i = 0; i < n; i++) {
-    hd_doc d;
-    hd_make_doc(11, i, &d);
-    cr_assert_eq(hd_add(w, &d), QUIRE_OK, "%s", quire_writer_errmsg(w));
-    hd_doc_free(&d);
-  }
-  cr_assert_eq(quire_writer_finish(w), QUIRE_OK, "%s", quire_writer_errmsg(w));
-  quire_writer_free(w);
+  hd_options o = {codec, level, block_size, dict_size, order, threads};
+  cr_assert_eq(hd_write_with(path, n, 11, &o, msg), QUIRE_OK, "%s", msg);
   uint8_t *bytes = (uint8_t *)tu_read_file(path, len);
   cr_assert(bytes);
   unlink(path);
