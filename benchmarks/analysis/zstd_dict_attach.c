@@ -1,0 +1,192 @@
+/*
+ * zstd_dict_attach.c: compresses texts in 64 KiB blocks with a trained
+ * dictionary, as quire's writer does, with the dictionary's match tables
+ * either copied into the context for each block (zstd's default for inputs
+ * over 32 KiB at level 5) or attached (ZSTD_dictForceAttach), and with the
+ * tables made smaller. Prints the CPU time of the compressions alone (best
+ * of --runs) and the bytes. benchmarks/ANALYSIS.md, "Dictionary tables
+ * attached instead of copied", has the results.
+ *
+ *   cc -O2 -o /tmp/zstd_dict_attach benchmarks/analysis/zstd_dict_attach.c \
+ *       -lzstd
+ *   /tmp/zstd_dict_attach TEXTS MODE [LEVEL [HASHLOG CHAINLOG [RUNS]]]
+ *
+ * TEXTS holds the documents' texts, each ended by a NUL byte (as in a text
+ * block), in the order the blocks take them. MODE is copy or attach;
+ * HASHLOG and CHAINLOG 0 keep what ZSTD_getCParams() gives. The dictionary
+ * is trained as the writer trains it (fastCover, k 100, d 8, accel 4, at
+ * most 1 MiB and a fiftieth of the texts, on every n-th text up to 50
+ * times its size or 32 MiB).
+ */
+#define ZSTD_STATIC_LINKING_ONLY
+#define ZDICT_STATIC_LINKING_ONLY
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zdict.h>
+#include <zstd.h>
+
+#define BLOCK (64u << 10)
+
+static double cpu_seconds(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static char *read_all(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return NULL;
+  fseek(f, 0, SEEK_END);
+  *len = (size_t)ftell(f);
+  rewind(f);
+  char *buf = malloc(*len);
+  if (buf && fread(buf, 1, *len, f) != *len) {
+    free(buf);
+    buf = NULL;
+  }
+  fclose(f);
+  return buf;
+}
+
+/* The texts' lengths (NUL included) into *lens; returns their count. */
+static size_t split_texts(const char *buf, size_t len, size_t **lens) {
+  size_t count = 0, cap = 1024;
+  *lens = malloc(cap * sizeof **lens);
+  for (size_t at = 0; at < len;) {
+    const char *end = memchr(buf + at, 0, len - at);
+    size_t n = end ? (size_t)(end - (buf + at)) + 1 : len - at;
+    if (count == cap)
+      *lens = realloc(*lens, (cap *= 2) * sizeof **lens);
+    (*lens)[count++] = n;
+    at += n;
+  }
+  return count;
+}
+
+/* Block sizes: whole texts, cut before a text that would pass BLOCK. */
+static size_t cut_blocks(const size_t *lens, size_t count, size_t *blocks) {
+  size_t n = 0, fill = 0;
+  for (size_t i = 0; i < count; i++) {
+    if (fill && fill + lens[i] > BLOCK) {
+      blocks[n++] = fill;
+      fill = 0;
+    }
+    fill += lens[i];
+  }
+  if (fill)
+    blocks[n++] = fill;
+  return n;
+}
+
+static size_t train(const char *buf, size_t len, const size_t *lens,
+                    size_t count, char *dict, size_t cap) {
+  size_t budget = cap * 50 > (32u << 20) ? (32u << 20) : cap * 50;
+  size_t step = len / budget > 1 ? len / budget : 1;
+  char *samples = malloc(budget);
+  size_t *sizes = malloc(count * sizeof *sizes), used = 0, at = 0;
+  unsigned n = 0;
+  for (size_t i = 0; i < count; at += lens[i], i++) {
+    if (i % step == 0 && used + lens[i] <= budget) {
+      memcpy(samples + used, buf + at, lens[i]);
+      sizes[n++] = lens[i];
+      used += lens[i];
+    }
+  }
+  ZDICT_fastCover_params_t params = {0};
+  params.k = 100;
+  params.d = 8;
+  params.accel = 4;
+  params.zParams.compressionLevel = ZSTD_CLEVEL_DEFAULT;
+  size_t size =
+      ZDICT_trainFromBuffer_fastCover(dict, cap, samples, sizes, n, params);
+  free(samples);
+  free(sizes);
+  return ZDICT_isError(size) ? 0 : size;
+}
+
+static size_t compress_block(ZSTD_CCtx *cctx, const ZSTD_CDict *cdict,
+                             int attach, int level, const char *src, size_t len,
+                             char *dst, size_t cap) {
+  if (!attach)
+    return ZSTD_compress_usingCDict(cctx, dst, cap, src, len, cdict);
+  ZSTD_CCtx_reset(cctx, ZSTD_reset_session_and_parameters);
+  ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level);
+  ZSTD_CCtx_setParameter(cctx, ZSTD_c_forceAttachDict, ZSTD_dictForceAttach);
+  ZSTD_CCtx_refCDict(cctx, cdict);
+  return ZSTD_compress2(cctx, dst, cap, src, len);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 3) {
+    fprintf(stderr,
+            "usage: %s TEXTS copy|attach [LEVEL [HASHLOG CHAINLOG "
+            "[RUNS]]]\n",
+            argv[0]);
+    return 2;
+  }
+  int attach = strcmp(argv[2], "attach") == 0;
+  int level = argc > 3 ? atoi(argv[3]) : 5;
+  unsigned hash_log = argc > 5 ? (unsigned)atoi(argv[4]) : 0;
+  unsigned chain_log = argc > 5 ? (unsigned)atoi(argv[5]) : 0;
+  int runs = argc > 6 ? atoi(argv[6]) : 5;
+  size_t len, *lens;
+  char *buf = read_all(argv[1], &len);
+  if (!buf) {
+    perror(argv[1]);
+    return 1;
+  }
+  size_t count = split_texts(buf, len, &lens);
+  size_t *blocks = malloc(count * sizeof *blocks);
+  size_t nblocks = cut_blocks(lens, count, blocks);
+  size_t dict_cap = len / 50 < (1u << 20) ? len / 50 : (1u << 20);
+  char *dict = malloc(dict_cap);
+  size_t dict_size = train(buf, len, lens, count, dict, dict_cap);
+  if (!dict_size) {
+    fprintf(stderr, "training failed\n");
+    return 1;
+  }
+  ZSTD_compressionParameters params = ZSTD_getCParams(level, BLOCK, dict_size);
+  if (hash_log)
+    params.hashLog = hash_log;
+  if (chain_log)
+    params.chainLog = chain_log;
+  ZSTD_CDict *cdict =
+      ZSTD_createCDict_advanced(dict, dict_size, ZSTD_dlm_byCopy,
+                                ZSTD_dct_fullDict, params, ZSTD_defaultCMem);
+  ZSTD_CCtx *cctx = ZSTD_createCCtx();
+  size_t cap = ZSTD_compressBound(2 * BLOCK), total = 0;
+  char *out = malloc(cap);
+  double best = 1e30;
+  for (int run = 0; run < runs; run++) {
+    double start = cpu_seconds();
+    size_t at = 0;
+    total = 0;
+    for (size_t b = 0; b < nblocks; at += blocks[b], b++) {
+      size_t n = compress_block(cctx, cdict, attach, level, buf + at, blocks[b],
+                                out, cap);
+      if (ZSTD_isError(n)) {
+        fprintf(stderr, "%s\n", ZSTD_getErrorName(n));
+        return 1;
+      }
+      total += n;
+    }
+    double took = cpu_seconds() - start;
+    if (took < best)
+      best = took;
+  }
+  printf("%s level %d hashLog %u chainLog %u: %zu blocks, dictionary %zu "
+         "bytes, CDict %zu bytes, compress %.3f s CPU, %zu bytes\n",
+         attach ? "attach" : "copy", level, params.hashLog, params.chainLog,
+         nblocks, dict_size, ZSTD_sizeof_CDict(cdict), best, total);
+  ZSTD_freeCCtx(cctx);
+  ZSTD_freeCDict(cdict);
+  free(out);
+  free(dict);
+  free(blocks);
+  free(lens);
+  free(buf);
+  return 0;
+}
