@@ -131,8 +131,9 @@ typedef struct q_dict_info {
   uint32_t id, use, size, stored;
   const uint8_t *bytes;
   uint8_t *owned;
-  /* The stored zstd frame (QXD_STORED_ZSTD) of stored bytes, in the file,
-   * or NULL when the dictionary is stored as it is. */
+  /* The zstd frame the file stores the dictionary as (its stored bytes, in
+   * the file's mapping) when its entry has QXD_STORED_ZSTD; NULL when the
+   * file stores the dictionary as it is. */
   const uint8_t *frame;
 } q_dict_info;
 int q_dict_info_get(const quire_corpus *c, uint32_t number, q_dict_info *out,
