@@ -136,6 +136,8 @@ def measure(args):
         "docs": args.docs, "new_docs": new, "runs": runs,
         "pack_runs": pack_runs,
         "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "commit": subprocess.run(["git", "-C", HERE, "rev-parse", "--short", "HEAD"],
+                                 capture_output=True, text=True).stdout.strip(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         "pack_ab": pack_ab, "pack_abn": pack_abn, "merge": merge,
         "append": append, "sizes": sizes,
@@ -151,7 +153,9 @@ def markdown(r):
     lines = [
         "## Growing corpora: merge and append (issue 13)",
         "",
-        f"Written by `benchmarks/grow_bench.py` ({r['when']}, {r['machine']}, "
+        f"Written by `benchmarks/grow_bench.py` ({r['when']}"
+        + (f", commit {r['commit']}" if r.get("commit") else "")
+        + f", {r['machine']}, "
         f"medians of {r['runs']} runs, {r['pack_runs']} of the packs; all commands "
         f"with their default threads). "
         f"Merge: two corpora of {r['docs'] // 2:,} documents each against "
