@@ -194,8 +194,11 @@ def bench_dask(shards, parquet, runs):
         return sorted(zip(pdf["source"], (int(d.timestamp()) for d in pdf["date"]), pdf["title"]))
 
     def empty_like(df):
-        return dd.from_map(_empty_partition, range(df.npartitions), args=(df._meta,),
-                           meta=df._meta, enforce_metadata=False)
+        # Built as read_quire builds its frames, so that only the reading
+        # differs.
+        return quire.dask._from_map(_empty_partition, list(range(df.npartitions)),
+                                    (df._meta,), df._meta, "empty",
+                                    quire.dask._arrow_strings())
 
     def selective_frame():
         return quire.dask.read_quire(shards, columns=["source", "date", "title"],

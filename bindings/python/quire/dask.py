@@ -20,7 +20,7 @@ installed on every worker.
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Iterable, List, Optional, Sequence, Tuple, Union
 
 import dask
 import dask.dataframe as dd
@@ -83,22 +83,24 @@ def _read(pieces: Tuple[Piece, ...], selection: Selection, names: List[str],
     return _frame(pa.Table.from_batches(batches, schema=arrow_schema(names)), arrow_strings)
 
 
-def _from_map(partitions: List[Tuple[Piece, ...]], args: tuple, meta: Any) -> Any:
-    """dd.from_map(_read, ...), without the layer that converts the strings
-    of each partition to string[pyarrow] when _read gives them that type
-    already: a no-op, but a task of its own per partition, which is most
-    of the time of a narrow selection. Built from dask's expression classes
-    where this dask has them, else through dd.from_map."""
-    if args[-1]:
+def _from_map(func: Callable[..., Any], partitions: List[Any], args: tuple, meta: Any,
+              label: str, arrow_strings: bool) -> Any:
+    """dd.from_map(func, partitions, args=args), without the layer that
+    converts the strings of each partition to string[pyarrow] when func
+    gives them that type already (arrow_strings): a no-op, but a task of its
+    own per partition, which is most of the time of a narrow selection.
+    Built from dask's expression classes where this dask has them, else
+    through dd.from_map."""
+    if arrow_strings:
         try:
             from dask.dataframe.dask_expr import new_collection
             from dask.dataframe.dask_expr.io import FromMap
         except ImportError:  # another dask: its from_map converts
             pass
         else:
-            return new_collection(FromMap(_read, [partitions], args, {}, meta, False, None,
-                                          "read-quire"))
-    return dd.from_map(_read, partitions, args=args, meta=meta, label="read-quire",
+            return new_collection(FromMap(func, [partitions], args, {}, meta, False, None,
+                                          label))
+    return dd.from_map(func, partitions, args=args, meta=meta, label=label,
                        enforce_metadata=False)
 
 
@@ -173,5 +175,6 @@ def read_quire(
     meta = _frame(arrow_schema(names).empty_table(), arrow_strings)
     if not planned:
         return dd.from_pandas(meta, npartitions=1)
-    return _from_map(_partitions(planned, names, aggregate),
-                     (selection, names, batch_size, arrow_strings), meta)
+    return _from_map(_read, _partitions(planned, names, aggregate),
+                     (selection, names, batch_size, arrow_strings), meta, "read-quire",
+                     arrow_strings)
