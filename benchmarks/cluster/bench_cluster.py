@@ -24,7 +24,8 @@ run on one machine:
     (quire - floor) / (Parquet - floor).
 
 Each query runs once to warm up, then --runs times on a freshly loaded
-DataFrame; the median is reported. Results go to
+DataFrame, an engine's queries taking turns (one run of each per round);
+the median is reported. Results go to
 benchmarks/results/cluster.json and benchmarks/results/cluster.md (which
 report.py appends to RESULTS.md).
 """
@@ -52,14 +53,22 @@ def sh(*cmd):
     subprocess.run(cmd, check=True)
 
 
-def timed(fn, runs):
-    fn()  # warm-up
-    times = []
+def timed_in_turn(queries, runs, engine):
+    """Median seconds and last result of each query. After a warm-up of
+    each, the queries run in turn, one run of each per round, so that a
+    change in the machine's load over the minutes of a run falls on all of
+    them alike rather than on whichever ran then."""
+    times = {name: [] for name in queries}
+    results = {name: fn() for name, fn in queries.items()}  # warm-up
     for _ in range(runs):
-        t = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times), result
+        for name, fn in queries.items():
+            t = time.perf_counter()
+            results[name] = fn()
+            times[name].append(time.perf_counter() - t)
+    out = {name: statistics.median(ts) for name, ts in times.items()}
+    for name in queries:
+        print(f"{engine} {name}: {out[name]:.3f} s", flush=True)
+    return out, results
 
 
 def prepare(args, quire_bin):
@@ -156,11 +165,7 @@ def bench_spark(shards, parquet, runs):
                                             .select("source", "date", "title").where(where)
                                             .collect()),
     }
-    out = {}
-    results = {}
-    for name, fn in queries.items():
-        out[name], results[name] = timed(fn, runs)
-        print(f"spark {name}: {out[name]:.3f} s", flush=True)
+    out, results = timed_in_turn(queries, runs, "spark")
     assert results["grouped_quire"] == results["grouped_parquet"], "grouped counts differ"
     assert results["selective_quire"] == results["selective_parquet"], "selections differ"
     out["selected_rows"] = len(results["selective_quire"])
@@ -221,11 +226,7 @@ def bench_dask(shards, parquet, runs):
             parquet, columns=["source", "date", "title"],
             filters=[("source", "in", SOURCES), ("date", ">=", lo), ("date", "<", hi)])),
     }
-    out = {}
-    results = {}
-    for name, fn in queries.items():
-        out[name], results[name] = timed(fn, runs)
-        print(f"dask {name}: {out[name]:.3f} s", flush=True)
+    out, results = timed_in_turn(queries, runs, "dask")
     assert results["grouped_quire"] == results["grouped_parquet"], "grouped counts differ"
     assert results["selective_quire"] == results["selective_parquet"], "selections differ"
     out["partitions_grouped"] = grouped_frame().npartitions
@@ -256,7 +257,8 @@ def write_report(data, path_md):
         f"({data['prep'].get('quire_bytes', 0) / 1e6:.0f} MB) and the same rows as 8 Parquet "
         f"ZSTD files ({data['prep'].get('parquet_bytes', 0) / 1e6:.0f} MB). Selection: "
         f"{', '.join(SOURCES)} in {YEARS[0]}-{YEARS[1]} ({s['selected_rows']} documents). "
-        f"Median of {data['runs']} runs after one warm-up, a fresh DataFrame each run.",
+        f"Median of {data['runs']} runs after one warm-up, the queries of an engine taking "
+        "turns, a fresh DataFrame each run.",
         "",
         "Command: `" + data["command"] + "`",
         "",
