@@ -235,12 +235,12 @@ def _check_max(max_documents: Optional[int]) -> None:
         raise InvalidArgumentError(f"max_documents must be positive, not {max_documents}")
 
 
-def _pieces_of(stats: ShardStats, max_documents: Optional[int]) -> List[Piece]:
-    """A shard's pieces: itself, or its ranges of max_documents documents."""
-    n = stats.documents
+def _pieces_of(path: str, n: int, max_documents: Optional[int]) -> List[Piece]:
+    """The pieces of a shard of n documents: itself, or its ranges of
+    max_documents documents."""
     if max_documents is None or n <= max_documents:
-        return [Piece(stats.path, 0, n, True)]
-    return [Piece(stats.path, first, min(n, first + max_documents), False)
+        return [Piece(path, 0, n, True)]
+    return [Piece(path, first, min(n, first + max_documents), False)
             for first in range(0, n, max_documents)]
 
 
@@ -258,7 +258,7 @@ def plan(
     for path in paths:
         stats = shard_stats(path)
         if selection.may_match(stats):
-            pieces.extend(_pieces_of(stats, max_documents))
+            pieces.extend(_pieces_of(stats.path, stats.documents, max_documents))
     return pieces
 
 
@@ -277,22 +277,29 @@ def plan_counted(
 ) -> List[Planned]:
     """The pieces of plan(), each with the number of documents the selection
     matches in it, counted from its shard's indexes (no block is read).
-    Shards the statistics let through but where the count is 0 are left out
-    too, so that no task opens them."""
+    Shards where the count is 0 are left out, so that no task opens them."""
     _check_max(max_documents)
     out: List[Planned] = []
+    # No source at all matches nothing, as may_match() says, where a libquire
+    # filter given no source would take every one.
+    if selection.empty or (selection.sources is not None and not selection.sources):
+        return out
+    spec = selection.spec() if selection.filters else None
     for path in paths:
-        with Corpus(path) as corpus:  # one open for the statistics and the count
-            stats = _stats_of(corpus, path)
-            if not selection.may_match(stats):
+        # The count is exact, so the statistics' test (may_match) would only
+        # repeat it, at a higher price: reading every source name of the
+        # shard costs about twice what counting from its indexes does.
+        with Corpus(path) as corpus:
+            documents = len(corpus)
+            if documents == 0:
                 continue
-            matches = corpus._count(selection.spec()) if selection.filters else stats.documents
+            matches = documents if spec is None else corpus._count(spec)
+            raw_size = corpus.raw_size
         if matches == 0:
             continue
-        raw = stats.raw_size / stats.documents
-        for piece in _pieces_of(stats, max_documents):
-            share = (piece.end - piece.first) / stats.documents
-            out.append(Planned(piece, matches * share, raw))
+        for piece in _pieces_of(os.fspath(path), documents, max_documents):
+            share = (piece.end - piece.first) / documents
+            out.append(Planned(piece, matches * share, raw_size / documents))
     return out
 
 

@@ -9,7 +9,7 @@ import os
 import pytest
 
 import quire
-from quire._shards import Piece, Selection, expand_paths, plan
+from quire._shards import Piece, Selection, expand_paths, plan, plan_counted
 from cluster_data import make_shards
 
 
@@ -46,6 +46,26 @@ def test_pruning_never_drops_a_match(shards, kwargs):
         assert kept == {str(shards[0]), str(shards[1])}
     if kwargs == dict(sources=["Nobody"]) or kwargs == dict(from_="2019", to="2018"):
         assert kept == set()
+
+
+@pytest.mark.parametrize("kwargs", SELECTIONS + [dict(sources=[])], ids=repr)
+def test_plan_counted_keeps_exactly_the_shards_that_match(shards, kwargs):
+    sel = Selection.from_dates(**kwargs)
+    planned = plan_counted([str(s) for s in shards], sel, max_documents=100)
+    for path in shards:
+        with quire.open(path) as corpus:
+            # an empty list of sources matches nothing, as plan() has it
+            matches = 0 if kwargs.get("sources") == [] else corpus.count(**kwargs)
+            documents = len(corpus)
+            raw = corpus.raw_size / documents
+        mine = [p for p in planned if p.piece.path == str(path)]
+        if not matches:
+            assert mine == []
+            continue
+        assert [(p.piece.first, p.piece.end) for p in mine] == [
+            (first, min(documents, first + 100)) for first in range(0, documents, 100)]
+        assert sum(p.documents for p in mine) == pytest.approx(matches)
+        assert all(p.raw_per_document == pytest.approx(raw) for p in mine)
 
 
 def test_pieces_cover_each_shard_once(shards):
