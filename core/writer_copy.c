@@ -55,7 +55,7 @@ static int keep_frame(quire_writer *w, size_t i, const void *frame,
   q_dict_frame f = {w->frame_bytes.len, frame_size};
   if (q_buf_append(&w->frame_bytes, frame, frame_size) != QUIRE_OK)
     return q_writer_fail(w, QUIRE_ENOMEM, "out of memory for a dictionary");
-  ((q_dict_frame *)w->dict_frames.data)[i] = f;
+  frames[i] = f;
   return QUIRE_OK;
 }
 

@@ -14,28 +14,7 @@
 #include <time.h>
 #include <zlib.h>
 
-static double cpu_seconds(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static char *read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *d = n > 0 ? malloc((size_t)n) : NULL;
-  if (d && fread(d, 1, (size_t)n, f) != (size_t)n) {
-    free(d);
-    d = NULL;
-  }
-  fclose(f);
-  *len = d ? (size_t)n : 0;
-  return d;
-}
+#include "cpu_file.h"
 
 /* One raw DEFLATE stream per block with zlib, as gzip would write it. */
 static void zlib_blocks(const char *d, size_t n, size_t blk, int level,

@@ -27,29 +27,9 @@
 #include <zdict.h>
 #include <zstd.h>
 
+#include "cpu_file.h"
+
 #define BLOCK (64u << 10)
-
-static double cpu_seconds(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static char *read_all(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return NULL;
-  fseek(f, 0, SEEK_END);
-  *len = (size_t)ftell(f);
-  rewind(f);
-  char *buf = malloc(*len);
-  if (buf && fread(buf, 1, *len, f) != *len) {
-    free(buf);
-    buf = NULL;
-  }
-  fclose(f);
-  return buf;
-}
 
 /* The texts' lengths (NUL included) into *lens; returns their count. */
 static size_t split_texts(const char *buf, size_t len, size_t **lens) {
@@ -133,7 +113,7 @@ int main(int argc, char **argv) {
   unsigned chain_log = argc > 5 ? (unsigned)atoi(argv[5]) : 0;
   int runs = argc > 6 ? atoi(argv[6]) : 5;
   size_t len, *lens;
-  char *buf = read_all(argv[1], &len);
+  char *buf = read_file(argv[1], &len);
   if (!buf) {
     perror(argv[1]);
     return 1;
