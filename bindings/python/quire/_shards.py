@@ -166,10 +166,14 @@ class Selection:
         to: Optional[DateLike] = None,
         undated: Optional[bool] = None,
     ) -> "Selection":
-        """A selection from the arguments Corpus.query() takes: a partial date
-        covers its whole period ("2016" to "2016" is the year)."""
+        """A selection from the arguments Corpus.query() takes, with their
+        meaning there: a partial date covers its whole period ("2016" to
+        "2016" is the year), and an empty list of sources, like None, lets
+        any source match (docs/guide.md, "Filters")."""
         if isinstance(sources, (str, bytes)):
             sources = [os.fsdecode(sources)]
+        elif sources is not None:
+            sources = list(sources) or None
         return cls(
             sources,
             None if from_ is None else _seconds(from_, upper=False),

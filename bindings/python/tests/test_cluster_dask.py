@@ -119,6 +119,16 @@ def test_filtered_selection_prunes_shards(client, shards, trace, aggregate, part
     assert opened(trace) == {}
 
 
+def test_an_empty_source_list_selects_as_corpus_query_does(client, shards):
+    # Corpus.query(sources=[]) and the C filter take any source: read_quire
+    # takes the filter as Corpus.query() does, so it must too.
+    df = quire.dask.read_quire(shards, columns=["source", "date", "title"], sources=[],
+                               from_="2020")
+    want = rows(shards, sources=[], from_="2020")
+    assert want == rows(shards, from_="2020") and len(want) > 10
+    assert frame_rows(df) == want
+
+
 def test_shards_whose_indexes_count_no_match_are_not_opened(client, shards, trace):
     # The statistics hold a shard's date span, not its dates: a day inside
     # the spans of shards 0 and 1 with no document on it passes them, and
