@@ -1,10 +1,11 @@
 """Shards: many .quire files read as one table by a cluster engine.
 
 What the Spark and Dask readers share: turning a file, a folder, a glob or a
-list into shard paths, reading each shard's statistics (document count,
-sources with their counts, undated count, date span) from its header, footer
-and source table without reading a block, and deciding from them which shards
-a selection can match, so that the others are never opened by a task.
+list into shard paths, counting from each shard's indexes which shards a
+selection matches, so that the others are never opened by a task, and
+reading a shard's statistics (document count, sources with their counts,
+undated count, date span: quire.shard_stats) from its header, footer and
+source table without reading a block.
 """
 
 from __future__ import annotations
@@ -138,10 +139,10 @@ def iso_seconds(seconds: int) -> str:
 
 class Selection:
     """A selection over shards in exact seconds: a set of source names (None:
-    any), an inclusive range of first instants (None: unbounded) and what to
-    do with undated documents (None: included only when no bound is set, as
-    libquire does). ``empty`` marks a selection that matches nothing, such as
-    two different sources both required."""
+    any; an empty set: none), an inclusive range of first instants (None:
+    unbounded) and what to do with undated documents (None: included only
+    when no bound is set, as libquire does). ``empty`` marks a selection that
+    matches nothing, such as two different sources both required."""
 
     __slots__ = ("sources", "lo", "hi", "undated", "empty")
 
@@ -180,30 +181,6 @@ class Selection:
             None if to is None else _seconds(to, upper=True),
             undated,
         )
-
-    def _undated_included(self) -> bool:
-        if self.undated is not None:
-            return self.undated
-        return self.lo is None and self.hi is None
-
-    def may_match(self, stats: ShardStats) -> bool:
-        """False only when no document of the shard can match: the shard need
-        not be opened. The statistics hold no per-source dates, so a shard
-        passing both the source and the date test may still match nothing."""
-        if self.empty or stats.documents == 0:
-            return False
-        if self.sources is not None and not any(
-            stats.sources.get(name, 0) for name in self.sources
-        ):
-            return False
-        if self.lo is not None and self.hi is not None and self.lo > self.hi:
-            return self._undated_included() and stats.undated > 0
-        dated_possible = stats.first is not None and not (
-            (self.lo is not None and stats.last is not None and stats.last < self.lo)
-            or (self.hi is not None and stats.first > self.hi)
-        )
-        undated_possible = self._undated_included() and stats.undated > 0
-        return dated_possible or undated_possible
 
     @property
     def filters(self) -> bool:
@@ -248,24 +225,6 @@ def _pieces_of(path: str, n: int, max_documents: Optional[int]) -> List[Piece]:
             for first in range(0, n, max_documents)]
 
 
-def plan(
-    paths: Sequence[str],
-    selection: Selection,
-    max_documents: Optional[int] = None,
-) -> List[Piece]:
-    """The pieces a selection needs: one per shard that may match, or, for a
-    shard of more than max_documents documents, one per range of that many
-    documents (documents are clustered by source then date, so a range is a
-    run of consecutive blocks)."""
-    _check_max(max_documents)
-    pieces: List[Piece] = []
-    for path in paths:
-        stats = shard_stats(path)
-        if selection.may_match(stats):
-            pieces.extend(_pieces_of(stats.path, stats.documents, max_documents))
-    return pieces
-
-
 class Planned(NamedTuple):
     """A piece with what a task reading it is expected to return."""
 
@@ -279,20 +238,24 @@ def plan_counted(
     selection: Selection,
     max_documents: Optional[int] = None,
 ) -> List[Planned]:
-    """The pieces of plan(), each with the number of documents the selection
-    matches in it, counted from its shard's indexes (no block is read).
-    Shards where the count is 0 are left out, so that no task opens them."""
+    """The pieces a selection needs, each with the number of documents the
+    selection matches in it, counted from its shard's indexes (no block is
+    read). A piece is a shard or, for a shard of more than max_documents
+    documents, one range of that many documents (documents are clustered by
+    source then date, so a range is a run of consecutive blocks). Shards
+    where the count is 0 are left out, so that no task opens them."""
     _check_max(max_documents)
     out: List[Planned] = []
-    # No source at all matches nothing, as may_match() says, where a libquire
-    # filter given no source would take every one.
+    # A selection whose set of sources is empty (two different sources both
+    # required) matches nothing, where a libquire filter given no source
+    # would take every one.
     if selection.empty or (selection.sources is not None and not selection.sources):
         return out
     spec = selection.spec() if selection.filters else None
     for path in paths:
-        # The count is exact, so the statistics' test (may_match) would only
-        # repeat it, at a higher price: reading every source name of the
-        # shard costs about twice what counting from its indexes does.
+        # The count is exact: a test of the shard's statistics (sources,
+        # date span) would only repeat it, at a higher price, since reading
+        # every source name costs about twice what counting does.
         with Corpus(path) as corpus:
             documents = len(corpus)
             if documents == 0:

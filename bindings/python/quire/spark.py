@@ -11,8 +11,9 @@
 those. Each shard is one partition; the option ``maxDocuments`` cuts shards
 of more documents into ranges of that many. Filters on ``source`` (=, IN) and
 on ``date`` (=, <, <=, >, >=, IS NOT NULL) are pushed into libquire: shards
-whose statistics (sources, date span) cannot match are not even given a task,
-and the others read only the matching documents. A schema naming a subset of
+where no document matches (counted from each shard's indexes when the query
+is planned) are not even given a task, and the others read only the
+matching documents. A schema naming a subset of
 the columns is the projection (Python data sources have no column-pruning
 hook): ``.schema("source string, date timestamp")`` reads only those two, and
 no text block is inflated when no text column is named.
@@ -55,7 +56,7 @@ from pyspark.sql.types import (
 
 from ._errors import InvalidArgumentError
 from ._pieces import COLUMNS, DEFAULT_BATCH, read_piece
-from ._shards import Piece, Selection, expand_paths, plan
+from ._shards import Piece, Selection, expand_paths, plan_counted
 
 FORMAT = "quire"
 PUSHDOWN_CONF = "spark.sql.python.filterPushdown.enabled"
@@ -160,7 +161,9 @@ class QuireReader(DataSourceReader):
         self.batch_size = int(raw) if raw else DEFAULT_BATCH
 
     def partitions(self) -> Sequence[InputPartition]:
-        pieces = plan(self.paths, self.selection, self.max_documents)
+        # Counted from each shard's indexes: a shard whose statistics pass
+        # the selection but where no document matches gets no task.
+        pieces = [p.piece for p in plan_counted(self.paths, self.selection, self.max_documents)]
         if not pieces:  # Spark wants at least one partition: one that reads nothing
             return [QuirePartition(Piece("", 0, 0, True))]
         return [QuirePartition(p) for p in pieces]

@@ -9,7 +9,7 @@ import os
 import pytest
 
 import quire
-from quire._shards import Piece, Selection, expand_paths, plan, plan_counted
+from quire._shards import Piece, Selection, expand_paths, plan_counted
 from cluster_data import make_shards
 
 
@@ -31,30 +31,20 @@ SELECTIONS = [
 ]
 
 
-@pytest.mark.parametrize("kwargs", SELECTIONS, ids=repr)
-def test_pruning_never_drops_a_match(shards, kwargs):
+@pytest.mark.parametrize("kwargs", SELECTIONS + [dict(sources=[])], ids=repr)
+def test_plan_counted_keeps_exactly_the_shards_that_match(shards, kwargs):
     sel = Selection.from_dates(**kwargs)
-    kept = {p.path for p in plan([str(s) for s in shards], sel)}
+    planned = plan_counted([str(s) for s in shards], sel, max_documents=100)
+    kept = {p.piece.path for p in planned}
+    if kwargs == dict(sources=["Xinhua"]):
+        assert kept == {str(shards[0]), str(shards[1])}
+    if kwargs == dict(sources=["Nobody"]) or kwargs == dict(from_="2019", to="2018"):
+        assert kept == set()
     for path in shards:
         with quire.open(path) as corpus:
             matches = corpus.count(**kwargs)
             # the selection in exact seconds selects what the query selects
             assert corpus._count(sel.spec()) == matches
-        if matches:
-            assert str(path) in kept
-    if kwargs == dict(sources=["Xinhua"]):
-        assert kept == {str(shards[0]), str(shards[1])}
-    if kwargs == dict(sources=["Nobody"]) or kwargs == dict(from_="2019", to="2018"):
-        assert kept == set()
-
-
-@pytest.mark.parametrize("kwargs", SELECTIONS + [dict(sources=[])], ids=repr)
-def test_plan_counted_keeps_exactly_the_shards_that_match(shards, kwargs):
-    sel = Selection.from_dates(**kwargs)
-    planned = plan_counted([str(s) for s in shards], sel, max_documents=100)
-    for path in shards:
-        with quire.open(path) as corpus:
-            matches = corpus.count(**kwargs)
             documents = len(corpus)
             raw = corpus.raw_size / documents
         mine = [p for p in planned if p.piece.path == str(path)]
@@ -68,12 +58,13 @@ def test_plan_counted_keeps_exactly_the_shards_that_match(shards, kwargs):
 
 
 def test_pieces_cover_each_shard_once(shards):
-    pieces = plan([str(s) for s in shards], Selection(), max_documents=70)
+    pieces = [p.piece for p in plan_counted([str(s) for s in shards], Selection(),
+                                            max_documents=70)]
     for path in shards:
         mine = [p for p in pieces if p.path == str(path)]
         assert [(p.first, p.end) for p in mine] == [(0, 70), (70, 140), (140, 210), (210, 240)]
         assert not any(p.whole for p in mine)
-    assert plan([str(shards[0])], Selection(), max_documents=240) == [
+    assert [p.piece for p in plan_counted([str(shards[0])], Selection(), max_documents=240)] == [
         Piece(str(shards[0]), 0, 240, True)]
 
 
