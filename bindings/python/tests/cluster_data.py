@@ -79,3 +79,15 @@ def opened(trace: Path) -> Dict[str, int]:
         for line in trace.read_text().splitlines():
             counts[line.split("\t")[0]] += 1
     return dict(counts)
+
+
+def empty_day_in_spans(paths: List[Path]) -> str:
+    """A day inside the date spans of shards 0 and 1 with no document on
+    it: their statistics (which hold a span, not the dates) would pass it;
+    only a count from their indexes rules them out."""
+    day = "2017-07-04"
+    start = int(_dt.datetime(2017, 7, 4, tzinfo=_dt.timezone.utc).timestamp())
+    for stats in map(quire.shard_stats, paths[:2]):
+        assert stats.first <= start <= start + 86399 <= stats.last
+    assert rows(paths, from_=day, to=day) == []
+    return day

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import quire
-from cluster_data import make_shards, opened, per_source_year, rows
+from cluster_data import empty_day_in_spans, make_shards, opened, per_source_year, rows
 
 pytest.importorskip("dask.dataframe", reason="dask is not installed: skipping the Dask tests")
 pytest.importorskip("distributed", reason="distributed is not installed: skipping the Dask tests")
@@ -130,16 +130,7 @@ def test_an_empty_source_list_selects_as_corpus_query_does(client, shards):
 
 
 def test_shards_whose_indexes_count_no_match_are_not_opened(client, shards, trace):
-    # The statistics hold a shard's date span, not its dates: a day inside
-    # the spans of shards 0 and 1 with no document on it passes them, and
-    # only the count from their indexes rules them out.
-    from quire._shards import Selection
-
-    day = "2017-07-04"
-    selection = Selection.from_dates(None, day, day, None)
-    for stats in map(quire.shard_stats, shards[:2]):
-        assert stats.first <= selection.lo <= selection.hi <= stats.last
-    assert rows(shards, from_=day, to=day) == []
+    day = empty_day_in_spans(shards)
     trace.write_text("")
     df = quire.dask.read_quire(shards, columns=["doc"], from_=day, to=day)
     assert len(df.compute()) == 0

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 import quire
-from cluster_data import make_shards, opened, per_source_year, rows, shards_with
+from cluster_data import (empty_day_in_spans, make_shards, opened, per_source_year, rows,
+                          shards_with)
 
 
 def _java_missing() -> bool:
@@ -154,19 +155,11 @@ def test_date_filters_are_rechecked_in_the_session_time_zone(spark, shards, trac
 
 
 def test_shards_whose_indexes_count_no_match_get_no_task(spark, shards, trace):
-    # A day inside the date spans of shards 0 and 1 with no document on it:
-    # their statistics pass it, their indexes' count rules them out.
-    from quire._shards import Selection
-
-    day = "2017-07-04"
-    selection = Selection.from_dates(None, day, day, None)
-    for stats in map(quire.shard_stats, shards[:2]):
-        assert stats.first <= selection.lo <= selection.hi <= stats.last
-    assert rows(shards, from_=day, to=day) == []
+    day = empty_day_in_spans(shards)
     trace.write_text("")
     df = load(spark, str(shards[0].parent))
-    assert df.where("date >= timestamp'2017-07-04 00:00:00Z' and "
-                    "date < timestamp'2017-07-05 00:00:00Z'").count() == 0
+    assert df.where(f"date >= timestamp'{day} 00:00:00Z' and "
+                    f"date < timestamp'{day} 00:00:00Z' + interval 1 day").count() == 0
     assert opened(trace) == {}
 
 
