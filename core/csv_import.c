@@ -601,10 +601,12 @@ static void report_progress(run *r, int at_end) {
     fail_run(r, QUIRE_ECALLBACK, "the progress callback asked to stop");
 }
 
-/* Feeds a piece of input and counts it for the progress callback. */
-static void run_feed_counted(run *r, const char *data, size_t len) {
+/* Feeds a piece of input and counts it for the progress callback: read is
+ * the bytes of the input it came from (fewer, for a compressed file). */
+static void run_feed_counted(run *r, const char *data, size_t len,
+                             uint64_t read) {
   run_feed(r, data, len);
-  r->consumed += len;
+  r->consumed += read;
   report_progress(r, 0);
 }
 
@@ -633,7 +635,7 @@ static int run_end(run *r, int parsed_to_end) {
 }
 
 /* Replays one batch of what the parsing thread found, in the order the
- * calling thread would have met it (see parse_fd()); returns 1 once the
+ * calling thread would have met it (see parse_source()); returns 1 once the
  * input has ended. */
 static int replay_batch(run *r, q_csv_batch *b) {
   size_t at = 0;
@@ -650,8 +652,8 @@ static int replay_batch(run *r, q_csv_batch *b) {
       report_progress(r, 0);
     } else if (e.kind == Q_CSV_PARSE_ERROR) {
       parse_error(r, e.arg, (char)e.len);
-    } else if (e.kind == Q_CSV_READ_ERROR) {
-      fail_run(r, QUIRE_EIO, "cannot read: %s", strerror(e.arg));
+    } else if (e.kind == Q_CSV_SOURCE_ERROR) {
+      fail_run(r, e.arg, "%s", data);
     } else if (e.kind == Q_CSV_END) {
       report_progress(r, 1);
       ended = 1;
@@ -664,8 +666,9 @@ static int replay_batch(run *r, q_csv_batch *b) {
   return ended;
 }
 
-/* Parses fd on a thread of its own (csv_pipe.h) and stores its rows here. */
-static int parse_fd_ahead(run *r, q_csv_pipe *pipe) {
+/* Parses the source on a thread of its own (csv_pipe.h) and stores its
+ * rows here. */
+static int parse_ahead(run *r, q_csv_pipe *pipe) {
   int ended = 0;
   q_csv_batch *b;
   while (r->status == QUIRE_OK && !ended &&
@@ -679,32 +682,61 @@ static int parse_fd_ahead(run *r, q_csv_pipe *pipe) {
   return run_end(r, 1);
 }
 
-static int parse_fd(run *r, int fd) {
+static int parse_source(run *r, q_csv_source *source) {
   /* A regular file only: the thread may read ahead of a failed run, and
    * reading a pipe or terminal ahead could wait for input forever. */
   q_csv_pipe *pipe = NULL;
   if (r->total > 0 && q_writer_parses_ahead(r->writer) &&
-      q_csv_pipe_start(&pipe, fd, &r->parser) == QUIRE_OK)
-    return parse_fd_ahead(r, pipe);
+      q_csv_pipe_start(&pipe, source, &r->parser) == QUIRE_OK)
+    return parse_ahead(r, pipe);
   char *chunk = q_malloc(Q_CSV_READ_CHUNK);
   if (!chunk) {
     fail_run(r, QUIRE_ENOMEM, "out of memory");
     return run_end(r, 0);
   }
   while (r->status == QUIRE_OK) {
-    size_t got = q_io_read(fd, chunk, Q_CSV_READ_CHUNK, Q_IO_HERE);
-    if (got < Q_CSV_READ_CHUNK && errno != 0) {
-      fail_run(r, QUIRE_EIO, "cannot read: %s", strerror(errno));
+    int status = QUIRE_OK;
+    char msg[Q_MSG_CAP];
+    uint64_t before = q_csv_source_consumed(source);
+    size_t got =
+        q_csv_source_read(source, chunk, Q_CSV_READ_CHUNK, &status, msg);
+    if (status != QUIRE_OK) {
+      fail_run(r, status, "%s", msg);
       break;
     }
-    if (got > 0)
-      run_feed_counted(r, chunk, got);
-    if (got < Q_CSV_READ_CHUNK)
+    if (got == 0)
       break;
+    run_feed_counted(r, chunk, got, q_csv_source_consumed(source) - before);
   }
   q_free(chunk);
   report_progress(r, 1);
   return run_end(r, 0);
+}
+
+/* Decompressed bytes read past a row error to look for damage. */
+#define DAMAGE_LOOKAHEAD ((uint64_t)64 << 20)
+
+/* A row error in a compressed input may be what damaged data, found only
+ * further on, produced: the message then names the damage, the cause, and
+ * the row error after it. Returns the run's status, or QUIRE_ECSV. */
+static int blame_damage(quire_import *imp, q_csv_source *source,
+                        const char *name, int status) {
+  if (status != QUIRE_ECSV && status != QUIRE_EDATE && status != QUIRE_EUTF8 &&
+      status != QUIRE_ELIMIT)
+    return status;
+  char damage[Q_MSG_CAP];
+  if (q_csv_source_check_ahead(source, DAMAGE_LOOKAHEAD, damage) != QUIRE_ECSV)
+    return status;
+  char first[Q_MSG_CAP];
+  size_t prefix = strlen(name) + 2; /* fail_run()'s "NAME: " */
+  const char *row_error = imp->msg;
+  if (strncmp(row_error, name, strlen(name)) == 0 &&
+      strlen(row_error) >= prefix)
+    row_error += prefix;
+  snprintf(first, sizeof first, "%s", row_error);
+  snprintf(imp->msg, Q_MSG_CAP, "%s: %s; the first error it caused: %s", name,
+           damage, first);
+  return QUIRE_ECSV;
 }
 
 /* The directory of path, for file names relative to it. */
@@ -798,8 +830,14 @@ int quire_import_csv_path(quire_import *imp, quire_writer *writer,
   struct stat st;
   if (status == QUIRE_OK && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
     r.total = (uint64_t)st.st_size;
-  if (status == QUIRE_OK)
-    status = parse_fd(&r, fd);
+  q_csv_source *source = NULL;
+  if (status == QUIRE_OK && q_csv_source_new(&source, fd) != QUIRE_OK) {
+    fail_run(&r, QUIRE_ENOMEM, "out of memory");
+    status = run_end(&r, 0);
+  } else if (status == QUIRE_OK) {
+    status = blame_damage(imp, source, path, parse_source(&r, source));
+  }
+  q_csv_source_free(source);
   close(fd);
   q_free(dir);
   return status;
@@ -817,9 +855,10 @@ int quire_import_csv_buffer(quire_import *imp, quire_writer *writer,
   if (status != QUIRE_OK)
     return status;
   r.total = len;
-  for (size_t at = 0; at < len && r.status == QUIRE_OK; at += PROGRESS_STEP)
-    run_feed_counted(&r, data + at,
-                     len - at < PROGRESS_STEP ? len - at : PROGRESS_STEP);
+  for (size_t at = 0; at < len && r.status == QUIRE_OK; at += PROGRESS_STEP) {
+    size_t n = len - at < PROGRESS_STEP ? len - at : PROGRESS_STEP;
+    run_feed_counted(&r, data + at, n, n);
+  }
   report_progress(&r, 1);
   return run_end(&r, 0);
 }

@@ -984,7 +984,10 @@ QUIRE_API int quire_import_set_progress(quire_import *imp,
                                         quire_progress_fn progress, void *ctx);
 
 /* Reads the CSV file at path, streaming, and adds each row to writer. The
- * header row names the columns (docs/guide.md, "CSV import"). A regular
+ * header row names the columns (docs/guide.md, "CSV import"). A file
+ * compressed with gzip or zstd is read as its plain form (recognized by
+ * its first bytes; progress then counts the compressed bytes); one cut
+ * short or damaged is QUIRE_ECSV, its message saying so. A regular
  * file going into a writer of more than one thread in clustered order is
  * read and parsed on a thread of its own, which the call joins before it
  * returns (ABI.md, "Threads"); everything else is as on the calling

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
+#include <zstd.h>
 
 #include "codec.h"
 #include "format.h"
@@ -87,6 +89,52 @@ static inline int hd_same(const void *a, size_t a_len, const void *b,
 static inline int hd_collect(void *ctx, const char *data, size_t len) {
   hd_bytes_put(ctx, data, len);
   return 0;
+}
+
+/* Writes len bytes to path, replacing it; 0 on success. */
+static inline int hd_write_file(const char *path, const void *data,
+                                size_t len) {
+  FILE *f = fopen(path, "wb");
+  if (!f)
+    return -1;
+  int ok = fwrite(data, 1, len, f) == len;
+  return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+/* ---- compressed inputs ----------------------------------------------------
+ */
+
+/* data as one gzip member, as gzip(1) writes it. */
+static inline hd_bytes hd_gzip(const void *data, size_t len) {
+  z_stream z;
+  memset(&z, 0, sizeof z);
+  HD_CHECK(deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) ==
+           Z_OK);
+  uLong bound = deflateBound(&z, (uLong)len);
+  hd_bytes out = {malloc(bound + 1), 0, bound + 1};
+  HD_CHECK(out.data != NULL);
+  z.next_in = (Bytef *)(uintptr_t)data;
+  z.avail_in = (uInt)len;
+  z.next_out = (Bytef *)out.data;
+  z.avail_out = (uInt)bound;
+  HD_CHECK(deflate(&z, Z_FINISH) == Z_STREAM_END);
+  out.len = z.total_out;
+  deflateEnd(&z);
+  return out;
+}
+
+/* data as one zstd frame with a checksum, as zstd(1) writes it. */
+static inline hd_bytes hd_zstd(const void *data, size_t len) {
+  ZSTD_CCtx *cctx = ZSTD_createCCtx();
+  HD_CHECK(cctx != NULL);
+  HD_CHECK(!ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1)));
+  size_t bound = ZSTD_compressBound(len);
+  hd_bytes out = {malloc(bound + 1), 0, bound + 1};
+  HD_CHECK(out.data != NULL);
+  out.len = ZSTD_compress2(cctx, out.data, bound, data, len);
+  HD_CHECK(!ZSTD_isError(out.len));
+  ZSTD_freeCCtx(cctx);
+  return out;
 }
 
 /* ---- generated documents ----------------------------------------------------

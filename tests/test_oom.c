@@ -85,6 +85,8 @@ typedef struct fixture {
   char *csv; /* a CSV with an unknown column and a bad row */
   size_t csv_len;
   char csv_path[512]; /* the same, in a file */
+  char gz_path[512];  /* the same, compressed with gzip */
+  char zst_path[512]; /* and with zstd */
 } fixture;
 
 static fixture fx;
@@ -116,6 +118,13 @@ static void setup(void) {
   fx.csv_len = csv.len;
   tu_tmp_path(fx.csv_path, sizeof fx.csv_path, "oom-in.csv");
   cr_assert_eq(tu_write_file(fx.csv_path, fx.csv, fx.csv_len), 0);
+  hd_bytes gz = hd_gzip(fx.csv, fx.csv_len), zst = hd_zstd(fx.csv, fx.csv_len);
+  tu_tmp_path(fx.gz_path, sizeof fx.gz_path, "oom-in.csv.gz");
+  tu_tmp_path(fx.zst_path, sizeof fx.zst_path, "oom-in.csv.zst");
+  cr_assert_eq(tu_write_file(fx.gz_path, gz.data, gz.len), 0);
+  cr_assert_eq(tu_write_file(fx.zst_path, zst.data, zst.len), 0);
+  hd_bytes_free(&gz);
+  hd_bytes_free(&zst);
 }
 
 static void teardown(void) {
@@ -123,6 +132,8 @@ static void teardown(void) {
   unlink(fx.corpus);
   unlink(fx.out);
   unlink(fx.csv_path);
+  unlink(fx.gz_path);
+  unlink(fx.zst_path);
   free(fx.csv);
 }
 
@@ -418,10 +429,10 @@ static int op_dups(hd_bytes *got) {
 }
 
 /* Imports the CSV, skipping its bad row, and finishes the writer only when
- * the import succeeded, as the CLI does; from the file with threads
- * threads (two or more: parsed on a thread of its own), else from
- * memory. */
-static int import_with(hd_bytes *got, int threads) {
+ * the import succeeded, as the CLI does; from the file at path with
+ * threads threads (two or more: parsed on a thread of its own), or from
+ * memory when path is NULL. */
+static int import_from(hd_bytes *got, const char *path, int threads) {
   quire_writer *w;
   quire_import *imp = NULL;
   int status = quire_writer_open(fx.out, &w);
@@ -438,9 +449,9 @@ static int import_with(hd_bytes *got, int threads) {
   if (status == QUIRE_OK)
     status = quire_import_set_skip_bad_rows(imp, 1);
   if (status == QUIRE_OK)
-    status = threads ? quire_import_csv_path(imp, w, fx.csv_path)
-                     : quire_import_csv_buffer(imp, w, fx.csv, fx.csv_len,
-                                               "oom.csv");
+    status =
+        path ? quire_import_csv_path(imp, w, path)
+             : quire_import_csv_buffer(imp, w, fx.csv, fx.csv_len, "oom.csv");
   if (status == QUIRE_OK)
     cr_assert_eq(quire_import_skipped(imp), 1);
   if (status == QUIRE_OK)
@@ -453,11 +464,21 @@ static int import_with(hd_bytes *got, int threads) {
 }
 
 static int op_import(hd_bytes *got) {
-  return import_with(got, 0);
+  return import_from(got, NULL, 0);
 }
 
 static int op_import_parsing_thread(hd_bytes *got) {
-  return import_with(got, 2);
+  return import_from(got, fx.csv_path, 2);
+}
+
+/* Compressed inputs (csv_source.c): gzip on the calling thread, zstd on the
+ * parsing thread. */
+static int op_import_gzip(hd_bytes *got) {
+  return import_from(got, fx.gz_path, 1);
+}
+
+static int op_import_zstd_parsing_thread(hd_bytes *got) {
+  return import_from(got, fx.zst_path, 2);
 }
 
 static int op_salvage(hd_bytes *got) {
@@ -615,6 +636,12 @@ Test(oom, import_csv) {
 }
 Test(oom, import_csv_on_a_parsing_thread) {
   sweep("import parsing thread", op_import_parsing_thread);
+}
+Test(oom, import_gzip_csv) {
+  sweep("import gzip", op_import_gzip);
+}
+Test(oom, import_zstd_csv_on_a_parsing_thread) {
+  sweep("import zstd parsing thread", op_import_zstd_parsing_thread);
 }
 Test(oom, salvage) {
   sweep("salvage", op_salvage);

@@ -345,9 +345,10 @@ type ImportResult struct {
 	Warnings    string   // one per line, such as unknown columns
 }
 
-// ImportCSV adds every row of the CSV file at path to the writer. Rows added
-// before a failure stay in the writer: Close it without Finish to write
-// nothing.
+// ImportCSV adds every row of the CSV file at path to the writer. The file
+// may be compressed with gzip or zstd (recognized by its first bytes); one
+// cut short or damaged fails with ErrCSV. Rows added before a failure stay
+// in the writer: Close it without Finish to write nothing.
 func (w *Writer) ImportCSV(path string, opts *ImportOptions) (ImportResult, error) {
 	cpath := C.CString(path)
 	defer C.free(unsafe.Pointer(cpath))

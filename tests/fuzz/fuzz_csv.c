@@ -5,8 +5,9 @@
  *
  * The first input byte is a mode: bit 0 skip bad rows, bit 1 finish even
  * after an error, bit 2 input order, bit 3 repair invalid UTF-8, bit 4
- * re-import the export of the result and compare (a round trip). The rest
- * is the CSV.
+ * re-import the export of the result and compare (a round trip), bit 5
+ * import through a file (quire_import_csv_path(), which reads gzip and
+ * zstd: the seeds of this mode are compressed CSV). The rest is the CSV.
  *
  * Checks beyond the sanitizers: documented statuses with messages; a
  * finished file opens, verifies whole and holds exactly the rows the
@@ -59,7 +60,16 @@ static long long import_to(const char *csv, size_t len, const char *path,
   HD_CHECK(quire_import_map_column(imp, "file", 4, QUIRE_FIELD_IGNORE) ==
            QUIRE_OK);
   HD_CHECK(quire_import_set_skip_bad_rows(imp, mode & 1) == QUIRE_OK);
-  int status = quire_import_csv_buffer(imp, w, csv, len, "fuzz.csv");
+  int status;
+  if (mode & 32) {
+    char in[128];
+    snprintf(in, sizeof in, "%s/in.csv", work_dir());
+    HD_CHECK(hd_write_file(in, csv, len) == 0);
+    status = quire_import_csv_path(imp, w, in);
+    unlink(in);
+  } else {
+    status = quire_import_csv_buffer(imp, w, csv, len, "fuzz.csv");
+  }
   *import_status = status;
   HD_CHECK(import_status_ok(status));
   if (status != QUIRE_OK)

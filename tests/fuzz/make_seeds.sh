@@ -41,4 +41,20 @@ for name in aliases roundtrip excel_bom_crlf header_only unknown_columns; do
   seed 00 "$tmp/$name.quire" "$out/corpus/small-$name"
 done
 seed 06 "$tmp/roundtrip.quire" "$out/corpus/small-roundtrip-fixed"
+
+# Compressed CSV, imported through a file (mode bit 5): gzip and zstd whole,
+# in two members or frames, and cut short.
+tail -c +2 "$out/csv/csv-roundtrip" > "$tmp/roundtrip.csv"
+gzip -9nc "$tmp/roundtrip.csv" > "$tmp/roundtrip.csv.gz"
+zstd -q19c "$tmp/roundtrip.csv" > "$tmp/roundtrip.csv.zst"
+seed 20 "$tmp/roundtrip.csv.gz" "$out/csv/csv-gzip"
+seed 20 "$tmp/roundtrip.csv.zst" "$out/csv/csv-zstd"
+cat "$tmp/roundtrip.csv.gz" "$tmp/roundtrip.csv.gz" > "$tmp/two.gz"
+cat "$tmp/roundtrip.csv.zst" "$tmp/roundtrip.csv.zst" > "$tmp/two.zst"
+seed 21 "$tmp/two.gz" "$out/csv/csv-gzip-two-members"
+seed 21 "$tmp/two.zst" "$out/csv/csv-zstd-two-frames"
+head -c 40 "$tmp/roundtrip.csv.gz" > "$tmp/cut.gz"
+head -c 40 "$tmp/roundtrip.csv.zst" > "$tmp/cut.zst"
+seed 20 "$tmp/cut.gz" "$out/csv/csv-gzip-cut"
+seed 20 "$tmp/cut.zst" "$out/csv/csv-zstd-cut"
 echo "seeds: $(ls "$out/corpus" | wc -l) corpus, $(ls "$out/csv" | wc -l) csv, $(ls "$out/date" | wc -l) date"

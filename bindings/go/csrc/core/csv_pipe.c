@@ -9,7 +9,6 @@
  */
 #include "csv_pipe.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <string.h>
 
@@ -21,7 +20,7 @@ struct q_csv_pipe {
   pthread_mutex_t lock;
   pthread_cond_t changed; /* a batch was handed over or given back, the
                              thread ended, or the import stopped it */
-  int fd;
+  q_csv_source *source;
   struct csv_parser *parser;
   char *chunk;
   int stopping;              /* the import wants nothing more */
@@ -67,7 +66,7 @@ int q_csv_batch_event(q_csv_batch *batch, size_t *at, q_csv_event *event,
   memcpy(event, in->data + *at, sizeof *event);
   *at += sizeof *event;
   *data = NULL;
-  if (event->kind == Q_CSV_FIELD) {
+  if (event->kind == Q_CSV_FIELD || event->kind == Q_CSV_SOURCE_ERROR) {
     *data = in->data + *at;
     *at += padded((size_t)event->len + 1);
   }
@@ -120,9 +119,13 @@ static void hand_over(q_csv_pipe *p, q_csv_batch *b, int last) {
 
 /* Reads and parses one chunk; returns 1 when the input has ended. */
 static int parse_chunk(q_csv_pipe *p, int *fed) {
-  size_t got = q_io_read(p->fd, p->chunk, Q_CSV_READ_CHUNK, Q_IO_HERE);
-  if (got < Q_CSV_READ_CHUNK && errno != 0) {
-    push(p, Q_CSV_READ_ERROR, errno, 0, NULL);
+  int status = QUIRE_OK;
+  char msg[Q_MSG_CAP];
+  uint64_t before = q_csv_source_consumed(p->source);
+  size_t got =
+      q_csv_source_read(p->source, p->chunk, Q_CSV_READ_CHUNK, &status, msg);
+  if (status != QUIRE_OK) {
+    push(p, Q_CSV_SOURCE_ERROR, status, strlen(msg), msg);
     return 1;
   }
   if (got > 0) {
@@ -136,9 +139,9 @@ static int parse_chunk(q_csv_pipe *p, int *fed) {
            (unsigned char)data[parsed], NULL);
       return 1;
     }
-    push(p, Q_CSV_CONSUMED, 0, got, NULL);
+    push(p, Q_CSV_CONSUMED, 0, q_csv_source_consumed(p->source) - before, NULL);
   }
-  if (got == Q_CSV_READ_CHUNK)
+  if (got > 0) /* the end, or a failure, comes with a read that gets 0 */
     return p->oom;
   push(p, Q_CSV_END, 0, 0, NULL);
   if (csv_fini(p->parser, on_field, on_record, p) != 0)
@@ -173,12 +176,13 @@ static void free_batches(q_csv_batch *b) {
   }
 }
 
-int q_csv_pipe_start(q_csv_pipe **out, int fd, struct csv_parser *parser) {
+int q_csv_pipe_start(q_csv_pipe **out, q_csv_source *source,
+                     struct csv_parser *parser) {
   *out = NULL;
   q_csv_pipe *p = q_calloc(1, sizeof *p);
   if (!p)
     return QUIRE_ENOMEM;
-  p->fd = fd;
+  p->source = source;
   p->parser = parser;
   p->chunk = q_malloc(Q_CSV_READ_CHUNK);
   int ok = p->chunk != NULL;

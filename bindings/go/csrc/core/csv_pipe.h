@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "csv_source.h"
 #include "internal.h"
 
 /* The bytes read from a CSV file at a time, on either thread. */
@@ -38,15 +39,18 @@ static inline void q_csv_skip_bom(int first, const char **data, size_t *len) {
 
 /* What the parsing thread found, in input order. */
 enum {
-  Q_CSV_FIELD,       /* a field: len bytes follow, then a NUL */
-  Q_CSV_RECORD,      /* the end of a record; arg is libcsv's terminator */
-  Q_CSV_CONSUMED,    /* len more input bytes were parsed */
-  Q_CSV_PARSE_ERROR, /* csv_parse() stopped: arg is csv_error(), len the
-                        byte it stopped at */
-  Q_CSV_READ_ERROR,  /* reading failed: arg is errno */
-  Q_CSV_END,         /* the input ended: what follows is csv_fini()'s */
-  Q_CSV_UNBALANCED   /* csv_fini() found the input ended inside a quoted
-                        field */
+  Q_CSV_FIELD,        /* a field: len bytes follow, then a NUL */
+  Q_CSV_RECORD,       /* the end of a record; arg is libcsv's terminator */
+  Q_CSV_CONSUMED,     /* len more bytes of the file were parsed (compressed
+                         ones, for a compressed file) */
+  Q_CSV_PARSE_ERROR,  /* csv_parse() stopped: arg is csv_error(), len the
+                         byte it stopped at */
+  Q_CSV_SOURCE_ERROR, /* reading or decompressing failed: arg is the
+                         QUIRE_* status, a message (bytes and a NUL)
+                         follows */
+  Q_CSV_END,          /* the input ended: what follows is csv_fini()'s */
+  Q_CSV_UNBALANCED    /* csv_fini() found the input ended inside a quoted
+                         field */
 };
 
 typedef struct q_csv_event {
@@ -65,12 +69,13 @@ typedef struct q_csv_batch {
 
 typedef struct q_csv_pipe q_csv_pipe;
 
-/* Starts a thread that reads fd to its end and parses it with parser
- * (initialized by the caller, which must not touch it until
- * q_csv_pipe_free()), skipping a UTF-8 byte order mark at the start.
- * Returns QUIRE_OK, or QUIRE_ENOMEM when there is no memory or thread: the
- * caller then parses on its own thread. */
-int q_csv_pipe_start(q_csv_pipe **out, int fd, struct csv_parser *parser);
+/* Starts a thread that reads source to its end and parses it with parser
+ * (both the caller's, which must not touch them until q_csv_pipe_free()),
+ * skipping a UTF-8 byte order mark at the start. Returns QUIRE_OK, or
+ * QUIRE_ENOMEM when there is no memory or thread: the caller then parses
+ * on its own thread. */
+int q_csv_pipe_start(q_csv_pipe **out, q_csv_source *source,
+                     struct csv_parser *parser);
 
 /* The next batch, waiting for it; NULL after the batch holding Q_CSV_END
  * (and what follows it), a parse or read error, or running out of
@@ -81,7 +86,8 @@ q_csv_batch *q_csv_pipe_next(q_csv_pipe *pipe);
 void q_csv_pipe_release(q_csv_pipe *pipe, q_csv_batch *batch);
 
 /* Reads the event at *at of batch and moves *at past it; returns 0 at the
- * end of the batch. *data is a field's bytes. */
+ * end of the batch. *data is a field's bytes or a source error's
+ * message. */
 int q_csv_batch_event(q_csv_batch *batch, size_t *at, q_csv_event *event,
                       char **data);
 
