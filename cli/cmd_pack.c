@@ -19,6 +19,9 @@ static const char pack_usage[] =
     "Packs CSV files into one corpus, or a folder of text files that a\n"
     "manifest describes (one row per document; its column 'file' names the\n"
     "text file in FOLDER, which defaults to the manifest's own folder).\n"
+    "A CSV file or manifest may be compressed with gzip or zstd (as\n"
+    "articles.csv.gz; recognized by its first bytes), and '-' reads one\n"
+    "from standard input.\n"
     "\n"
     "CSV columns are matched by header name, case-insensitively:\n"
     "  source (or publication, site, outlet), date (or published, pubdate,\n"
@@ -111,9 +114,34 @@ typedef struct pack_args {
   int dedup; /* QUIRE_DUP_* mask */
   double similarity;
   int no_word_summaries;
-  char **inputs;
+  char **inputs; /* "-" replaced by stdin_path */
   int input_count;
 } pack_args;
+
+/* Standard input, for an input or manifest given as "-": opened by path, as
+ * every input is, so that libquire reads it like a file (a pipe is read as
+ * it comes, never ahead of the rows it stores). */
+#define STDIN_PATH "/dev/stdin"
+static char stdin_path[] = STDIN_PATH; /* an element of argv's type */
+
+/* Replaces "-" by standard input's path; it can be read only once. */
+static int read_stdin_for_dash(const char *cmd, pack_args *a) {
+  int dashes = 0;
+  if (a->manifest && strcmp(a->manifest, "-") == 0) {
+    a->manifest = STDIN_PATH;
+    dashes++;
+  }
+  for (int i = 0; i < a->input_count; i++)
+    if (strcmp(a->inputs[i], "-") == 0) {
+      if (a->manifest)
+        return cli_usage_error(cmd, "-: FOLDER must be a folder");
+      a->inputs[i] = stdin_path;
+      dashes++;
+    }
+  if (dashes > 1)
+    return cli_usage_error(cmd, "- (standard input) is given twice");
+  return EXIT_OK;
+}
 
 static int parse_number(const char *cmd, const char *option, const char *arg,
                         int units, uint64_t low, uint64_t high,
@@ -219,6 +247,9 @@ static int parse_args(int argc, char **argv, const char *cmd, pack_args *a) {
     a->inputs++;
     a->input_count--;
   }
+  rc = read_stdin_for_dash(cmd, a);
+  if (rc != EXIT_OK)
+    return rc;
   if (!a->output)
     return cli_usage_error(cmd, append ? "CORPUS.quire is required"
                                        : "-o OUT.quire is required");
@@ -306,6 +337,8 @@ static int import_all(const pack_args *a, quire_import *imp, quire_writer *w,
   if (a->manifest) {
     if (a->input_count == 1)
       status = quire_import_set_base_dir(imp, a->inputs[0]);
+    else if (strcmp(a->manifest, STDIN_PATH) == 0) /* not /dev */
+      status = quire_import_set_base_dir(imp, ".");
     if (status == QUIRE_OK)
       status = quire_import_csv_path(imp, w, a->manifest);
     print_warnings(a->cmd, imp);

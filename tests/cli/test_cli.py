@@ -6,10 +6,12 @@ is read back with Python's csv module, a parser independent of libquire's.
 """
 
 import csv
+import gzip
 import io
 import os
 import pathlib
 import random
+import shutil
 import stat
 import subprocess
 
@@ -327,6 +329,54 @@ def test_failed_pack_leaves_no_file(tmp_path):
     assert out.read_bytes() == before
 
 
+def test_pack_reads_gzip_zstd_and_standard_input(tmp_path):
+    sample = REPO / "examples" / "sample.csv"
+    plain = tmp_path / "plain.quire"
+    quire("pack", "-o", plain, sample)
+    want = plain.read_bytes()
+    gz = tmp_path / "sample.csv.gz"
+    gz.write_bytes(gzip.compress(sample.read_bytes(), mtime=0))
+    inputs = {"gzip": gz}
+    if shutil.which("zstd"):
+        zst = tmp_path / "sample.zst"  # recognized by its bytes, not its name
+        subprocess.run(["zstd", "-q", sample, "-o", zst], check=True)
+        inputs["zstd"] = zst
+    for kind, path in inputs.items():
+        out = tmp_path / f"{kind}.quire"
+        quire("pack", "-o", out, path)
+        assert out.read_bytes() == want, kind
+        # "-": standard input, here a pipe
+        piped = subprocess.run([QUIRE, "pack", "-o", out, "-"], input=path.read_bytes(),
+                               capture_output=True)
+        assert piped.returncode == 0, piped.stderr
+        assert out.read_bytes() == want, f"{kind} from standard input"
+    # A compressed file cut short is refused, naming the file; nothing is written.
+    cut = tmp_path / "cut.csv.gz"
+    cut.write_bytes(gz.read_bytes()[: len(gz.read_bytes()) // 2])
+    out = tmp_path / "cut.quire"
+    message = quire("pack", "-o", out, cut, code=1).stderr.decode()
+    assert "cut.csv.gz" in message and "gzip data ends early" in message
+    assert not out.exists()
+    # append takes standard input too
+    more = tmp_path / "more.csv"
+    write_csv(more, ["title", "text"], [["appended", "from a pipe"]])
+    appended = subprocess.run([QUIRE, "append", plain, "-"], input=more.read_bytes(),
+                              capture_output=True)
+    assert appended.returncode == 0, appended.stderr
+    assert quire("count", plain).stdout == b"%d\n" % (len(parse_csv(sample.read_bytes())) + 1)
+
+
+def test_manifest_from_standard_input(seeds, packed, tmp_path):
+    out = tmp_path / "stdin.quire"
+    manifest = (SEEDS / "manifest.csv").read_bytes()
+    # its text files are found in the folder given, or in the current one
+    for args, cwd in ((["--manifest", "-", SEEDS], tmp_path), (["--manifest", "-"], SEEDS)):
+        result = subprocess.run([QUIRE, "pack", "-o", out, *map(str, args)],
+                                input=gzip.compress(manifest), capture_output=True, cwd=cwd)
+        assert result.returncode == 0, result.stderr
+        assert quire("export", out).stdout == quire("export", packed).stdout
+
+
 def test_skip_bad_rows(tmp_path):
     source = tmp_path / "some-bad.csv"
     write_csv(source, ["title", "date", "text"],
@@ -358,6 +408,8 @@ def test_top_level_help_and_version():
     ["frobnicate"],
     ["pack", "in.csv"],                      # no -o
     ["pack", "-o", "x.quire"],               # no input
+    ["pack", "-o", "x.quire", "-", "-"],     # standard input twice
+    ["pack", "-o", "x.quire", "--manifest", "m.csv", "-"],  # - is not a FOLDER
     ["pack", "-o", "x.quire", "--level", "23", "a.csv"],
         ["pack", "-o", "x.quire", "--codec", "lz4", "a.csv"],
         ["pack", "-o", "x.quire", "--dictionary-size", "5G", "a.csv"],
