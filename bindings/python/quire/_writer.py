@@ -317,11 +317,13 @@ class Writer:
         name: Optional[str] = None,
         progress: Optional[ProgressFn] = None,
     ) -> ImportResult:
-        """Adds every row of a CSV file (a path, or its bytes). The header row
-        names the columns; columns maps header names to fields (source, date,
-        title, author, url, text, file: a file whose contents are the text,
-        ignore), overriding libquire's aliases. On failure the rows already
-        added stay: leave the with block by the exception to write nothing.
+        """Adds every row of a CSV file (a path, to a file plain or compressed
+        with gzip or zstd, recognized by its first bytes; or the bytes of
+        plain CSV). The header row names the columns; columns maps header
+        names to fields (source, date, title, author, url, text, file: a
+        file whose contents are the text, ignore), overriding libquire's
+        aliases. On failure the rows already added stay: leave the with
+        block by the exception to write nothing.
 
         progress(done, total) is called on this thread while the CSV is
         read: done bytes of total, the file's size (0 when it is not known,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 
 import pytest
@@ -77,6 +78,23 @@ def test_import_what_was_exported(round_trip_corpus, tmp_path):
             {k: (v or None) if k in ("source", "date") else v for k, v in d.items()}
             for d in ROUND_TRIP_DOCS
         ]
+
+
+def test_import_a_gzip_file_and_refuse_one_cut_short(round_trip_corpus, tmp_path):
+    csv_path = tmp_path / "all.csv"
+    with quire.open(round_trip_corpus) as corpus:
+        corpus.export_csv(csv_path, columns="source,date,title,author,url,text")
+    packed = gzip.compress(csv_path.read_bytes())
+    (tmp_path / "all.csv.gz").write_bytes(packed)
+    quire.import_csv(csv_path, tmp_path / "plain.quire")
+    result = quire.import_csv(tmp_path / "all.csv.gz", tmp_path / "gz.quire")
+    assert result.rows == len(ROUND_TRIP_DOCS)
+    assert (tmp_path / "gz.quire").read_bytes() == (tmp_path / "plain.quire").read_bytes()
+    (tmp_path / "cut.csv.gz").write_bytes(packed[: len(packed) // 2])
+    with pytest.raises(quire.CsvError) as err:
+        quire.import_csv(tmp_path / "cut.csv.gz", tmp_path / "cut.quire")
+    assert "ends early" in err.value.message
+    assert not (tmp_path / "cut.quire").exists()
 
 
 def test_import_from_bytes_with_column_map_and_bad_rows(tmp_path):

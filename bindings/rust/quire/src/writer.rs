@@ -272,8 +272,10 @@ impl Writer {
         check(status, || self.errmsg())
     }
 
-    /// Adds every row of the CSV file at path. Rows added before a failure
-    /// stay in the writer: drop it unfinished to write nothing.
+    /// Adds every row of the CSV file at path, which may be compressed with
+    /// gzip or zstd (recognized by its first bytes; one cut short or damaged
+    /// is a `Csv` error). Rows added before a failure stay in the writer:
+    /// drop it unfinished to write nothing.
     pub fn import_csv_path(
         &mut self,
         path: impl AsRef<Path>,
