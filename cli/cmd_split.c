@@ -38,7 +38,9 @@ static const char split_usage[] =
     "  --threads N         compress with N threads (default 1)\n"
     "  -h, --help          show this help\n"
     "\n"
-    "INPUT is read as CSV when its name ends in .csv, else as a corpus.\n"
+    "INPUT is read as CSV when its name ends in .csv, .csv.gz or .csv.zst\n"
+    "(compressed CSV is read as it is) or when it is '-' (standard input),\n"
+    "else as a corpus.\n"
     "Documents keep their order and every field. The names of the shards\n"
     "written are printed, one a line.\n";
 
@@ -118,9 +120,16 @@ static int own_option(void *ctx, int opt, const char *arg) {
   }
 }
 
-static int ends_with_csv(const char *path) {
-  size_t len = strlen(path);
-  return len >= 4 && strcasecmp(path + len - 4, ".csv") == 0;
+static int ends_with(const char *path, const char *suffix) {
+  size_t len = strlen(path), n = strlen(suffix);
+  return len >= n && strcasecmp(path + len - n, suffix) == 0;
+}
+
+/* Whether INPUT is CSV: by its name, or "-", standard input (a corpus is
+ * mapped, so it cannot come through a pipe). */
+static int is_csv_input(const char *path) {
+  return strcmp(path, "-") == 0 || ends_with(path, ".csv") ||
+         ends_with(path, ".csv.gz") || ends_with(path, ".csv.zst");
 }
 
 int cmd_split(int argc, char **argv) {
@@ -158,11 +167,12 @@ int cmd_split(int argc, char **argv) {
     status = quire_split_set_level(split, (int)a.level);
   if (status == QUIRE_OK)
     status = quire_split_set_threads(split, (int)a.threads);
-  if (status == QUIRE_OK && ends_with_csv(input)) {
+  if (status == QUIRE_OK && is_csv_input(input)) {
     quire_import *imp = NULL;
     status = quire_import_new(&imp);
     if (status == QUIRE_OK)
-      status = quire_split_csv(split, imp, input, a.output);
+      status = quire_split_csv(
+          split, imp, strcmp(input, "-") == 0 ? "/dev/stdin" : input, a.output);
     quire_import_free(imp);
   } else if (status == QUIRE_OK) {
     quire_corpus *corpus = NULL;

@@ -366,6 +366,24 @@ def test_pack_reads_gzip_zstd_and_standard_input(tmp_path):
     assert quire("count", plain).stdout == b"%d\n" % (len(parse_csv(sample.read_bytes())) + 1)
 
 
+def test_split_reads_compressed_csv_and_standard_input(tmp_path):
+    sample = REPO / "examples" / "sample.csv"
+    gz = tmp_path / "sample.csv.gz"
+    gz.write_bytes(gzip.compress(sample.read_bytes(), mtime=0))
+
+    def shards(folder):
+        return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+    quire("split", "-o", tmp_path / "plain", "--shards", "2", sample)
+    quire("split", "-o", tmp_path / "gz", "--shards", "2", gz)
+    piped = subprocess.run([QUIRE, "split", "-o", tmp_path / "stdin", "--shards", "2", "-"],
+                           input=gz.read_bytes(), capture_output=True)
+    assert piped.returncode == 0, piped.stderr
+    want = shards(tmp_path / "plain")
+    assert list(want) == ["part-00000.quire", "part-00001.quire"]
+    assert shards(tmp_path / "gz") == want == shards(tmp_path / "stdin")
+
+
 def test_manifest_from_standard_input(seeds, packed, tmp_path):
     out = tmp_path / "stdin.quire"
     manifest = (SEEDS / "manifest.csv").read_bytes()
