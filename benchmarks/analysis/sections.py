@@ -26,7 +26,7 @@ def blocks_bytes(data, footer, table, count):
 
 
 EXTENSIONS = {1: "dictionaries", 2: "writer settings", 3: "word summaries",
-              4: "near-duplicate sigs"}
+              4: "near-duplicate sigs", 5: "word postings"}
 
 
 def extensions(data, footer):
