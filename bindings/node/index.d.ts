@@ -36,7 +36,8 @@ export class QuireError extends Error {
 
 /** Which documents: all conditions must hold. */
 export interface Filter {
-  /** Documents of any of these sources. */
+  /** Documents of any of these sources (none, or an empty list: the source
+   * does not matter). */
   sources?: string | readonly string[];
   /** On or after the first instant of this date. */
   from?: DateInput;

@@ -495,13 +495,15 @@ class Corpus:
         batch_size: Optional[int] = None,
         threads: Optional[int] = None,
     ) -> Query:
-        """The documents whose source is any of sources and whose date lies
-        in [from_, to]; partial dates cover their whole period ("2016" to
-        "2016" is the whole year). undated=None includes undated documents
-        only when no date bound is set. match: a term (or several, all
-        required) whose words the title or text holds, one after another,
-        compared case-insensitively ("Belt and Road"); match_any: terms of
-        which at least one must occur. docs/guide.md, "Terms", defines words.
+        """The documents whose source is any of sources (None or an empty
+        list: the source does not matter, as in libquire's filter) and whose
+        date lies in [from_, to]; partial dates cover their whole period
+        ("2016" to "2016" is the whole year). undated=None includes undated
+        documents only when no date bound is set. match: a term (or several,
+        all required) whose words the title or text holds, one after
+        another, compared case-insensitively ("Belt and Road"); match_any:
+        terms of which at least one must occur. docs/guide.md, "Terms",
+        defines words.
         columns (doc, source, date, date_precision, date_text, title,
         author, url, text; None for all), batch_size (documents per record
         batch) and threads (1: the calling thread only; None: libquire's

@@ -89,6 +89,14 @@ def test_filter_matches_model(corpus_path, spec):
         assert ids == sorted(ids)  # document order
 
 
+def test_an_empty_source_list_lets_any_source_match(corpus_path):
+    # As libquire's filter and every binding have it (and read_quire).
+    with quire.open(corpus_path) as corpus:
+        assert corpus.count(sources=[]) == len(corpus) == len(DOCS)
+        assert corpus.count(sources=[], from_="2016") == corpus.count(from_="2016")
+        assert len(list(corpus.query(sources=()))) == len(DOCS)
+
+
 def test_sources_match_model(corpus_path):
     with quire.open(corpus_path) as corpus:
         counts = {s.name: s.documents for s in corpus.sources}
