@@ -273,3 +273,28 @@ Test(csv_compressed, an_empty_compressed_file_has_no_header_row) {
   free(gz.data);
   free(zst.data);
 }
+
+Test(csv_compressed, a_zstd_window_over_zstds_limit_is_refused) {
+  /* A frame declaring a 256 MiB window, as zstd --long=28 writes: its size
+   * unknown up front (streamed), so the window is not shrunk to fit. */
+  const char *text = "source,text\nA,one\n";
+  ZSTD_CCtx *cctx = ZSTD_createCCtx();
+  cr_assert(!ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_windowLog, 28)));
+  char frame[256];
+  ZSTD_outBuffer out = {frame, sizeof frame, 0};
+  ZSTD_inBuffer in = {text, strlen(text), 0};
+  cr_assert(
+      !ZSTD_isError(ZSTD_compressStream2(cctx, &out, &in, ZSTD_e_continue)));
+  ZSTD_inBuffer none = {NULL, 0, 0};
+  cr_assert_eq(ZSTD_compressStream2(cctx, &out, &none, ZSTD_e_end), 0);
+  ZSTD_freeCCtx(cctx);
+  hd_bytes zst = {0};
+  hd_bytes_put(&zst, frame, out.pos);
+  char path[512];
+  write_input("long.csv.zst", &zst, path, sizeof path);
+  static const char *const window[] = {"window of more than 128 MiB",
+                                       "zstd -dc --long=31", NULL};
+  for (int threads = 1; threads <= 2; threads++)
+    refused(path, threads, QUIRE_ELIMIT, window);
+  hd_bytes_free(&zst);
+}

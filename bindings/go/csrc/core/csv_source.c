@@ -221,6 +221,14 @@ static size_t zstd_step(q_csv_source *s, char *out, size_t len) {
   if (ZSTD_isError(rc)) {
     if (ZSTD_getErrorCode(rc) == ZSTD_error_memory_allocation)
       source_fail(s, QUIRE_ENOMEM, "out of memory reading zstd");
+    else if (ZSTD_getErrorCode(rc) == ZSTD_error_frameParameter_windowTooLarge)
+      /* zstd's own limit (128 MiB), which bounds the memory a file can
+       * make the reader take; zstd --long writes larger windows. */
+      source_fail(s, QUIRE_ELIMIT,
+                  "the zstd data needs a window of more than %u MiB "
+                  "(written with zstd --long?): decompress it first, as in "
+                  "zstd -dc --long=31 FILE | quire pack -o OUT -",
+                  (1u << ZSTD_WINDOWLOG_LIMIT_DEFAULT) >> 20);
     else
       source_fail(s, QUIRE_ECSV,
                   "the zstd data is damaged: %s (found at byte %llu of the "
@@ -250,13 +258,20 @@ static size_t decompress(q_csv_source *s, char *out, size_t len) {
                       ? gzip_step(s, out + made, len - made)
                       : zstd_step(s, out + made, len - made);
     made += step;
-    /* With every byte read and no output, a member or frame is cut short
-     * (zstd may still flush what it holds without input: step > 0). */
-    if (s->status == QUIRE_OK && no_input && step == 0 &&
-        s->raw_at == before_at && s->in_member)
-      source_fail(s, QUIRE_ECSV,
-                  "the %s data ends early: the file is truncated",
-                  kind_name(s->kind));
+    /* A step that neither read nor wrote: with every byte of the file read,
+     * a member or frame is cut short (a decoder still flushing what it
+     * holds writes: step > 0); with input left, the decoder is stuck, which
+     * only damaged data could make it. */
+    if (s->status == QUIRE_OK && step == 0 && s->raw_at == before_at) {
+      if (no_input)
+        source_fail(s, QUIRE_ECSV,
+                    "the %s data ends early: the file is truncated",
+                    kind_name(s->kind));
+      else
+        source_fail(s, QUIRE_ECSV,
+                    "the %s data is damaged: decoding makes no progress",
+                    kind_name(s->kind));
+    }
   }
   return made;
 }
