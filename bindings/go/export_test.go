@@ -2,6 +2,7 @@ package quire_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/csv"
 	"errors"
 	"os"
@@ -159,6 +160,57 @@ func TestImportCSV(t *testing.T) {
 	}
 	if _, err := strict.ImportCSV(filepath.Join(t.TempDir(), "none.csv"), nil); !errors.Is(err, quire.ErrNotFound) {
 		t.Fatalf("missing CSV: %v", err)
+	}
+}
+
+// A gzip'd CSV file packs as its plain form does; one cut short is ErrCSV.
+func TestImportGzipCSV(t *testing.T) {
+	var plain bytes.Buffer
+	cw := csv.NewWriter(&plain)
+	cw.Write([]string{"source", "date", "title", "author", "url", "text"})
+	for _, d := range sampleDocs(30) {
+		cw.Write([]string{d.Source, d.Date, d.Title, d.Author, d.URL, d.Text})
+	}
+	cw.Flush()
+	var packed bytes.Buffer
+	zw := gzip.NewWriter(&packed)
+	zw.Write(plain.Bytes())
+	zw.Close()
+	dir := t.TempDir()
+	inputs := map[string][]byte{
+		"plain.csv":   plain.Bytes(),
+		"docs.csv.gz": packed.Bytes(),
+		"cut.csv.gz":  packed.Bytes()[:packed.Len()/2],
+	}
+	for name, data := range inputs {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pack := func(name string) ([]byte, error) {
+		out := filepath.Join(dir, name+".quire")
+		w, err := quire.Create(out, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Close()
+		if _, err := w.ImportCSV(filepath.Join(dir, name), nil); err != nil {
+			return nil, err
+		}
+		if err := w.Finish(); err != nil {
+			t.Fatal(err)
+		}
+		return os.ReadFile(out)
+	}
+	want, err := pack("plain.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := pack("docs.csv.gz"); err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("gzip'd CSV: %d bytes against %d, %v", len(got), len(want), err)
+	}
+	if _, err := pack("cut.csv.gz"); !errors.Is(err, quire.ErrCSV) || !strings.Contains(err.Error(), "ends early") {
+		t.Fatalf("a gzip'd CSV cut short: %v", err)
 	}
 }
 

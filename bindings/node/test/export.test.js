@@ -4,6 +4,7 @@
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
+const zlib = require('node:zlib');
 const { Writable } = require('node:stream');
 const { pipeline } = require('node:stream/promises');
 const { test } = require('node:test');
@@ -118,6 +119,29 @@ test('import what was exported', () => {
   assert.deepEqual([...again].map((d) => d.toJSON()), ROUND_TRIP_DOCS.map((d, id) => ({
     id, ...d, source: d.source || null, date: d.date || null })));
   again.close();
+});
+
+test('import a gzip or zstd file as its plain CSV, refuse one cut short', () => {
+  const dir = tmpDir();
+  const corpus = roundTripCorpus();
+  const csv = path.join(dir, 'all.csv');
+  corpus.exportCsv(csv, { columns: 'source,date,title,author,url,text' });
+  corpus.close();
+  const plain = fs.readFileSync(csv);
+  const inputs = { 'all.csv.gz': zlib.gzipSync(plain) };
+  if (zlib.zstdCompressSync) inputs['all.csv.zst'] = zlib.zstdCompressSync(plain);
+  quire.importCsv(csv, path.join(dir, 'plain.quire'));
+  const want = fs.readFileSync(path.join(dir, 'plain.quire'));
+  for (const [name, bytes] of Object.entries(inputs)) {
+    fs.writeFileSync(path.join(dir, name), bytes);
+    quire.importCsv(path.join(dir, name), path.join(dir, `${name}.quire`));
+    assert.deepEqual(fs.readFileSync(path.join(dir, `${name}.quire`)), want, name);
+  }
+  const gz = inputs['all.csv.gz'];
+  fs.writeFileSync(path.join(dir, 'cut.csv.gz'), gz.subarray(0, gz.length >> 1));
+  assert.throws(() => quire.importCsv(path.join(dir, 'cut.csv.gz'), path.join(dir, 'cut.quire')),
+    { quireCode: 'QUIRE_ECSV', message: /ends early/ });
+  assert.equal(fs.existsSync(path.join(dir, 'cut.quire')), false);
 });
 
 test('import from a Buffer with a column map and bad rows', () => {
