@@ -483,10 +483,14 @@ fn export_writer_errors_and_panics() {
     );
 }
 
+/// A CSV cell, quoted.
+fn quote(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
 #[test]
 fn import_csv() {
     let docs = sample_docs(20);
-    let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
     let mut csv = String::from("source,date,title,author,url,text,shoe size\n");
     for d in &docs {
         let cells = [&d.source, &d.date, &d.title, &d.author, &d.url, &d.text];
@@ -522,6 +526,45 @@ fn import_csv() {
     assert_eq!(err.kind(), ErrorKind::Date);
     let missing = strict.import_csv_path(dir.path("none.csv"), &ImportOptions::default());
     assert_eq!(missing.unwrap_err().kind(), ErrorKind::NotFound);
+}
+
+/// A gzip'd CSV (made by the system's gzip, which every machine that builds
+/// quire has) packs byte for byte as its plain form; one cut short is a
+/// `Csv` error.
+#[test]
+fn import_csv_path_reads_gzip() {
+    let dir = TempDir::new();
+    let mut csv = String::from("source,date,title,author,url,text\n");
+    for d in &sample_docs(30) {
+        let cells = [&d.source, &d.date, &d.title, &d.author, &d.url, &d.text];
+        csv += &cells.map(|c| quote(c)).join(",");
+        csv += "\n";
+    }
+    let plain = dir.path("docs.csv");
+    std::fs::write(&plain, &csv).unwrap();
+    let gzip = std::process::Command::new("gzip")
+        .args(["-kn"])
+        .arg(&plain)
+        .status()
+        .expect("gzip runs");
+    assert!(gzip.success());
+    let pack = |input: &std::path::Path, out: &str| -> quire::Result<Vec<u8>> {
+        let mut w = Writer::create(dir.path(out)).unwrap();
+        w.import_csv_path(input, &ImportOptions::default())?;
+        w.finish().unwrap();
+        Ok(std::fs::read(dir.path(out)).unwrap())
+    };
+    let gz = dir.path("docs.csv.gz");
+    assert_eq!(
+        pack(&gz, "gz.quire").unwrap(),
+        pack(&plain, "plain.quire").unwrap()
+    );
+    let bytes = std::fs::read(&gz).unwrap();
+    let cut = dir.path("cut.csv.gz");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let err = pack(&cut, "cut.quire").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Csv);
+    assert!(err.to_string().contains("ends early"), "{err}");
 }
 
 fn assert_send_sync<T: Send + Sync>() {}
