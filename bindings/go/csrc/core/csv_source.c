@@ -248,8 +248,11 @@ static size_t zstd_step(q_csv_source *s, char *out, size_t len) {
 static size_t decompress(q_csv_source *s, char *out, size_t len) {
   size_t made = 0;
   while (made < len && s->status == QUIRE_OK) {
-    if (s->raw_at == s->raw_len && !s->eof)
+    if (s->raw_at == s->raw_len && !s->eof) {
       refill(s);
+      if (s->status != QUIRE_OK)
+        break;
+    }
     int no_input = s->raw_at == s->raw_len;
     if (no_input && !s->in_member)
       break; /* the end, between members or frames */
