@@ -19,6 +19,10 @@ typedef struct q_csv_source q_csv_source;
 /* What the input turned out to be (known after the first read). */
 enum { Q_SOURCE_PLAIN, Q_SOURCE_GZIP, Q_SOURCE_ZSTD };
 
+/* What the first len bytes of an input say it is: Q_SOURCE_GZIP or
+ * Q_SOURCE_ZSTD for their magic numbers, else Q_SOURCE_PLAIN. */
+int q_csv_compression_of(const char *data, size_t len);
+
 /* Makes a source reading fd, which stays the caller's to close. Returns
  * QUIRE_OK or QUIRE_ENOMEM (*out NULL). */
 int q_csv_source_new(q_csv_source **out, int fd);

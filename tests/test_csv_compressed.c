@@ -298,3 +298,29 @@ Test(csv_compressed, a_zstd_window_over_zstds_limit_is_refused) {
     refused(path, threads, QUIRE_ELIMIT, window);
   hd_bytes_free(&zst);
 }
+
+Test(csv_compressed, compressed_bytes_in_memory_are_refused_by_name) {
+  hd_bytes csv = make_csv(20);
+  hd_bytes forms[2] = {hd_gzip(csv.data, csv.len), hd_zstd(csv.data, csv.len)};
+  static const char *const names[2] = {"compressed with gzip",
+                                       "compressed with zstd"};
+  for (int i = 0; i < 2; i++) {
+    char out[512];
+    tu_tmp_path(out, sizeof out, "buffer.quire");
+    quire_writer *w;
+    quire_import *imp;
+    cr_assert_eq(quire_writer_open(out, &w), QUIRE_OK);
+    cr_assert_eq(quire_import_new(&imp), QUIRE_OK);
+    int status = quire_import_csv_buffer(imp, w, forms[i].data, forms[i].len,
+                                         "bytes.csv.gz");
+    const char *msg = quire_import_errmsg(imp);
+    cr_assert_eq(status, QUIRE_ECSV, "%d: %s", status, msg);
+    cr_assert(strstr(msg, names[i]) && strstr(msg, "quire_import_csv_path"),
+              "%s", msg);
+    cr_assert_eq(quire_import_rows(imp), 0);
+    quire_import_free(imp);
+    quire_writer_free(w);
+    hd_bytes_free(&forms[i]);
+  }
+  hd_bytes_free(&csv);
+}

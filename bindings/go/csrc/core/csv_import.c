@@ -855,6 +855,13 @@ int quire_import_csv_buffer(quire_import *imp, quire_writer *writer,
   if (status != QUIRE_OK)
     return status;
   r.total = len;
+  int compressed = data ? q_csv_compression_of(data, len) : Q_SOURCE_PLAIN;
+  if (compressed != Q_SOURCE_PLAIN)
+    fail_run(&r, QUIRE_ECSV,
+             "the data is compressed with %s: import it from a file "
+             "(quire_import_csv_path() reads compressed files) or "
+             "decompress it first",
+             compressed == Q_SOURCE_GZIP ? "gzip" : "zstd");
   for (size_t at = 0; at < len && r.status == QUIRE_OK; at += PROGRESS_STEP) {
     size_t n = len - at < PROGRESS_STEP ? len - at : PROGRESS_STEP;
     run_feed_counted(&r, data + at, n, n);

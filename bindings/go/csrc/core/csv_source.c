@@ -129,6 +129,14 @@ static int has_magic(const char *buf, size_t len, const char *magic,
   return len >= magic_len && memcmp(buf, magic, magic_len) == 0;
 }
 
+int q_csv_compression_of(const char *data, size_t len) {
+  if (has_magic(data, len, "\x1f\x8b", 2))
+    return Q_SOURCE_GZIP;
+  if (has_magic(data, len, "\x28\xb5\x2f\xfd", 4))
+    return Q_SOURCE_ZSTD;
+  return Q_SOURCE_PLAIN;
+}
+
 /* Makes the decompressor of the kind found, and keeps the first bytes read
  * (got of them, in buf) as its first input. */
 static int start_decompressing(q_csv_source *s, const char *buf, size_t got) {
@@ -164,11 +172,8 @@ static size_t first_read(q_csv_source *s, char *buf, size_t len) {
   size_t got = read_fd(s, buf, len);
   if (s->status != QUIRE_OK)
     return 0;
-  if (has_magic(buf, got, "\x1f\x8b", 2))
-    s->kind = Q_SOURCE_GZIP;
-  else if (has_magic(buf, got, "\x28\xb5\x2f\xfd", 4))
-    s->kind = Q_SOURCE_ZSTD;
-  else
+  s->kind = q_csv_compression_of(buf, got);
+  if (s->kind == Q_SOURCE_PLAIN)
     return got;
   start_decompressing(s, buf, got);
   return 0;

@@ -1002,7 +1002,9 @@ QUIRE_API int quire_import_csv_path(quire_import *imp, quire_writer *writer,
                                     const char *path);
 
 /* Reads CSV from memory; name, a NUL-terminated string, is what messages
- * call the input (may be NULL). Returns as quire_import_csv_path(). */
+ * call the input (may be NULL). The data must be plain CSV: gzip or zstd
+ * data is refused with QUIRE_ECSV and a message saying so. Returns as
+ * quire_import_csv_path(). */
 QUIRE_API int quire_import_csv_buffer(quire_import *imp, quire_writer *writer,
                                       const char *data, size_t len,
                                       const char *name);
