@@ -63,6 +63,10 @@ void cli_usage_message(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 #define cli_usage_error(cmd, ...)                                              \
   (cli_usage_message((cmd), __VA_ARGS__), cli_status(EXIT_USAGE))
+/* Standard input, for an input given as "-": opened by path, as every
+ * input is, so that libquire reads it like a file (a pipe is read as it
+ * comes, never ahead of the rows it stores). */
+#define CLI_STDIN_PATH "/dev/stdin"
 /* Prints usage on stdout and returns CLI_HELPED (the answer to --help). */
 int cli_help(const char *usage);
 /* Reports getopt's '?' or ':' for the option just read; returns EXIT_USAGE. */

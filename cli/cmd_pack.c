@@ -118,17 +118,13 @@ typedef struct pack_args {
   int input_count;
 } pack_args;
 
-/* Standard input, for an input or manifest given as "-": opened by path, as
- * every input is, so that libquire reads it like a file (a pipe is read as
- * it comes, never ahead of the rows it stores). */
-#define STDIN_PATH "/dev/stdin"
-static char stdin_path[] = STDIN_PATH; /* an element of argv's type */
+static char stdin_path[] = CLI_STDIN_PATH; /* an element of argv's type */
 
 /* Replaces "-" by standard input's path; it can be read only once. */
 static int read_stdin_for_dash(const char *cmd, pack_args *a) {
   int dashes = 0;
   if (a->manifest && strcmp(a->manifest, "-") == 0) {
-    a->manifest = STDIN_PATH;
+    a->manifest = CLI_STDIN_PATH;
     dashes++;
   }
   for (int i = 0; i < a->input_count; i++)
@@ -337,7 +333,7 @@ static int import_all(const pack_args *a, quire_import *imp, quire_writer *w,
   if (a->manifest) {
     if (a->input_count == 1)
       status = quire_import_set_base_dir(imp, a->inputs[0]);
-    else if (strcmp(a->manifest, STDIN_PATH) == 0) /* not /dev */
+    else if (strcmp(a->manifest, CLI_STDIN_PATH) == 0) /* not /dev */
       status = quire_import_set_base_dir(imp, ".");
     if (status == QUIRE_OK)
       status = quire_import_csv_path(imp, w, a->manifest);

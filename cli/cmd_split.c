@@ -171,8 +171,9 @@ int cmd_split(int argc, char **argv) {
     quire_import *imp = NULL;
     status = quire_import_new(&imp);
     if (status == QUIRE_OK)
-      status = quire_split_csv(
-          split, imp, strcmp(input, "-") == 0 ? "/dev/stdin" : input, a.output);
+      status = quire_split_csv(split, imp,
+                               strcmp(input, "-") == 0 ? CLI_STDIN_PATH : input,
+                               a.output);
     quire_import_free(imp);
   } else if (status == QUIRE_OK) {
     quire_corpus *corpus = NULL;

@@ -18,6 +18,22 @@
 
 #include "internal.h"
 
+/* zlib's allocations through quire's allocator: its DEFLATE blocks when
+ * there is no libdeflate, and gzip'd CSV input (csv_source.c) always. */
+static voidpf zalloc(voidpf opaque, uInt items, uInt size) {
+  (void)opaque;
+  return q_calloc(items, size);
+}
+static void zfree(voidpf opaque, voidpf ptr) {
+  (void)opaque;
+  q_free(ptr);
+}
+
+void q_zlib_use_allocator(struct z_stream_s *z) {
+  z->zalloc = zalloc;
+  z->zfree = zfree;
+}
+
 #ifdef QUIRE_HAVE_LIBDEFLATE
 #include <libdeflate.h>
 
@@ -92,15 +108,6 @@ void q_codec_set_allocator(void *(*malloc_fn)(size_t),
 
 #else /* zlib */
 
-static voidpf zalloc(voidpf opaque, uInt items, uInt size) {
-  (void)opaque;
-  return q_calloc(items, size);
-}
-static void zfree(voidpf opaque, voidpf ptr) {
-  (void)opaque;
-  q_free(ptr);
-}
-
 struct q_deflater {
   z_stream z;
 };
@@ -113,8 +120,7 @@ q_deflater *q_deflater_new(int level) {
   q_deflater *d = q_calloc(1, sizeof *d);
   if (!d)
     return NULL;
-  d->z.zalloc = zalloc;
-  d->z.zfree = zfree;
+  q_zlib_use_allocator(&d->z);
   if (deflateInit2(&d->z, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) !=
       Z_OK) {
     q_free(d);
@@ -151,8 +157,7 @@ q_inflater *q_inflater_new(void) {
   q_inflater *i = q_calloc(1, sizeof *i);
   if (!i)
     return NULL;
-  i->z.zalloc = zalloc;
-  i->z.zfree = zfree;
+  q_zlib_use_allocator(&i->z);
   if (inflateInit2(&i->z, -15) != Z_OK) {
     q_free(i);
     return NULL;
@@ -230,6 +235,10 @@ static void zstd_free(void *opaque, void *ptr) {
   q_free(ptr);
 }
 static const ZSTD_customMem zstd_mem = {zstd_alloc, zstd_free, NULL};
+
+ZSTD_DCtx *q_zstd_dctx_new(void) {
+  return ZSTD_createDCtx_advanced(zstd_mem);
+}
 
 struct q_zcompressor {
   ZSTD_CCtx *cctx;
@@ -377,7 +386,7 @@ int q_zdecompress(q_inflater *i, const q_zddict *dict, const void *src,
       (!dict || frame_dict != ZSTD_getDictID_fromDDict(dict->ddict)))
     return -1;
   if (!i->zstd) {
-    i->zstd = ZSTD_createDCtx_advanced(zstd_mem);
+    i->zstd = q_zstd_dctx_new();
     if (!i->zstd)
       return -2;
   }

@@ -97,6 +97,16 @@ size_t q_pack(q_packer *p, const q_zdict *dict, const void *src, size_t len,
 size_t q_zstd_train(void *dict, size_t cap, const void *samples,
                     const size_t *sizes, unsigned count, unsigned segment);
 
+/* Points a z_stream's allocations at quire's allocator (before its
+ * inflateInit2() or deflateInit2()). */
+struct z_stream_s;
+void q_zlib_use_allocator(struct z_stream_s *z);
+
+/* A zstd decompression context whose memory comes from quire's allocator,
+ * or NULL when there is none. Free it with ZSTD_freeDCtx(). */
+struct ZSTD_DCtx_s;
+struct ZSTD_DCtx_s *q_zstd_dctx_new(void);
+
 /* Routes libdeflate's allocations through the quire allocator. */
 void q_codec_set_allocator(void *(*malloc_fn)(size_t), void (*free_fn)(void *));
 

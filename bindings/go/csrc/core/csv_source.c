@@ -8,7 +8,7 @@
  * read a chunk at a time into the source's own buffer and inflated into the
  * caller's, so memory stays bounded whatever the input's size.
  */
-#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_createDCtx_advanced() */
+#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_WINDOWLOG_LIMIT_DEFAULT */
 #include "csv_source.h"
 
 #include <errno.h>
@@ -19,6 +19,8 @@
 #include <zlib.h>
 #include <zstd.h>
 #include <zstd_errors.h>
+
+#include "codec.h"
 
 /* Compressed bytes read from the descriptor at a time. */
 #define RAW_CHUNK (64u << 10)
@@ -54,32 +56,6 @@ static int source_fail(q_csv_source *s, int status, const char *fmt, ...) {
   s->status = status;
   return status;
 }
-
-/* ---- allocation through quire's allocator ------------------------------- */
-
-static voidpf zlib_alloc(voidpf opaque, uInt items, uInt size) {
-  (void)opaque;
-  if (size && items > SIZE_MAX / size)
-    return Z_NULL;
-  return q_malloc((size_t)items * size);
-}
-
-static void zlib_free(voidpf opaque, voidpf ptr) {
-  (void)opaque;
-  q_free(ptr);
-}
-
-static void *zstd_alloc(void *opaque, size_t size) {
-  (void)opaque;
-  return q_malloc(size);
-}
-
-static void zstd_free(void *opaque, void *ptr) {
-  (void)opaque;
-  q_free(ptr);
-}
-
-static const ZSTD_customMem zstd_mem = {zstd_alloc, zstd_free, NULL};
 
 /* ---- the source ---------------------------------------------------------- */
 
@@ -147,8 +123,7 @@ static int start_decompressing(q_csv_source *s, const char *buf, size_t got) {
   memcpy(s->raw, buf, got);
   s->raw_len = got;
   if (s->kind == Q_SOURCE_GZIP) {
-    s->zlib.zalloc = zlib_alloc;
-    s->zlib.zfree = zlib_free;
+    q_zlib_use_allocator(&s->zlib);
     /* 15 + 16: a 32 KiB window, gzip headers only (the magic said gzip). */
     int rc = inflateInit2(&s->zlib, 15 + 16);
     if (rc != Z_OK)
@@ -157,7 +132,7 @@ static int start_decompressing(q_csv_source *s, const char *buf, size_t got) {
                          rc == Z_MEM_ERROR ? "out of memory" : zError(rc));
     s->zlib_ready = 1;
   } else {
-    s->zstd = ZSTD_createDCtx_advanced(zstd_mem);
+    s->zstd = q_zstd_dctx_new();
     if (!s->zstd)
       return source_fail(s, QUIRE_ENOMEM, "out of memory");
   }
