@@ -683,8 +683,9 @@ static int parse_ahead(run *r, q_csv_pipe *pipe) {
 }
 
 static int parse_source(run *r, q_csv_source *source) {
-  /* A regular file only: the thread may read ahead of a failed run, and
-   * reading a pipe or terminal ahead could wait for input forever. */
+  /* A regular file or memory only (total > 0): the thread may read ahead
+   * of a failed run, and reading a pipe or terminal ahead could wait for
+   * input forever. */
   q_csv_pipe *pipe = NULL;
   if (r->total > 0 && q_writer_parses_ahead(r->writer) &&
       q_csv_pipe_start(&pipe, source, &r->parser) == QUIRE_OK)
@@ -843,6 +844,20 @@ int quire_import_csv_path(quire_import *imp, quire_writer *writer,
   return status;
 }
 
+/* gzip or zstd data in memory, decompressed as the parser asks for it, as
+ * a compressed file is: memory stays bounded whatever the data's size. */
+static int import_compressed_buffer(run *r, quire_import *imp, const char *data,
+                                    size_t len) {
+  q_csv_source *source = NULL;
+  if (q_csv_source_new_memory(&source, data, len) != QUIRE_OK) {
+    fail_run(r, QUIRE_ENOMEM, "out of memory");
+    return run_end(r, 0);
+  }
+  int status = blame_damage(imp, source, r->name, parse_source(r, source));
+  q_csv_source_free(source);
+  return status;
+}
+
 int quire_import_csv_buffer(quire_import *imp, quire_writer *writer,
                             const char *data, size_t len, const char *name) {
   if (!imp)
@@ -855,13 +870,8 @@ int quire_import_csv_buffer(quire_import *imp, quire_writer *writer,
   if (status != QUIRE_OK)
     return status;
   r.total = len;
-  int compressed = data ? q_csv_compression_of(data, len) : Q_SOURCE_PLAIN;
-  if (compressed != Q_SOURCE_PLAIN)
-    fail_run(&r, QUIRE_ECSV,
-             "the data is compressed with %s: import it from a file "
-             "(quire_import_csv_path() reads compressed files) or "
-             "decompress it first",
-             compressed == Q_SOURCE_GZIP ? "gzip" : "zstd");
+  if (data && q_csv_compression_of(data, len) != Q_SOURCE_PLAIN)
+    return import_compressed_buffer(&r, imp, data, len);
   for (size_t at = 0; at < len && r.status == QUIRE_OK; at += PROGRESS_STEP) {
     size_t n = len - at < PROGRESS_STEP ? len - at : PROGRESS_STEP;
     run_feed_counted(&r, data + at, n, n);

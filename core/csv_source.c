@@ -26,13 +26,16 @@
 #define RAW_CHUNK (64u << 10)
 
 struct q_csv_source {
-  int fd;
-  int kind;    /* Q_SOURCE_* */
-  int started; /* the first read has looked at the magic number */
-  int status;  /* QUIRE_OK, or the failure every read now reports */
+  int fd; /* -1: the input is mem[0, mem_len) */
+  const char *mem;
+  size_t mem_len;
+  const char *noun; /* what messages call the input: "file" or "data" */
+  int kind;         /* Q_SOURCE_* */
+  int started;      /* the first read has looked at the magic number */
+  int status;       /* QUIRE_OK, or the failure every read now reports */
   char msg[Q_MSG_CAP];
-  uint64_t consumed; /* bytes read from fd */
-  int eof;           /* fd has given its last byte */
+  uint64_t consumed; /* bytes read from fd or mem */
+  int eof;           /* the input has given its last byte */
   /* Compressed bytes read and not yet decompressed: raw[raw_at, raw_len). */
   unsigned char *raw;
   size_t raw_cap, raw_at, raw_len;
@@ -65,7 +68,18 @@ int q_csv_source_new(q_csv_source **out, int fd) {
   if (!s)
     return QUIRE_ENOMEM;
   s->fd = fd;
+  s->noun = "file";
   return QUIRE_OK;
+}
+
+int q_csv_source_new_memory(q_csv_source **out, const char *data, size_t len) {
+  int status = q_csv_source_new(out, -1);
+  if (status == QUIRE_OK) {
+    (*out)->mem = data;
+    (*out)->mem_len = len;
+    (*out)->noun = "data";
+  }
+  return status;
 }
 
 void q_csv_source_free(q_csv_source *s) {
@@ -86,9 +100,23 @@ int q_csv_source_kind(const q_csv_source *s) {
   return s->kind;
 }
 
-/* Reads up to len bytes from the descriptor into buf; returns how many
- * (fewer only at its end, which sets eof, or on failure). */
+/* Copies up to len bytes of the input in memory into buf. */
+static size_t read_memory(q_csv_source *s, void *buf, size_t len) {
+  size_t left = (size_t)(s->mem_len - s->consumed);
+  size_t got = left < len ? left : len;
+  if (got > 0)
+    memcpy(buf, s->mem + s->consumed, got);
+  s->consumed += got;
+  if (got < len)
+    s->eof = 1;
+  return got;
+}
+
+/* Reads up to len bytes of the input into buf; returns how many (fewer
+ * only at its end, which sets eof, or on failure). */
 static size_t read_fd(q_csv_source *s, void *buf, size_t len) {
+  if (s->fd < 0)
+    return read_memory(s, buf, len);
   size_t got = q_io_read(s->fd, buf, len, Q_IO_HERE);
   if (got < len && errno != 0) {
     source_fail(s, QUIRE_EIO, "cannot read: %s", strerror(errno));
@@ -186,9 +214,10 @@ static size_t gzip_step(q_csv_source *s, char *out, size_t len) {
   else if (rc == Z_NEED_DICT || rc == Z_DATA_ERROR || rc == Z_STREAM_ERROR)
     source_fail(s, QUIRE_ECSV,
                 "the gzip data is damaged: %s (found at byte %llu of the "
-                "file)",
+                "%s)",
                 s->zlib.msg ? s->zlib.msg : zError(rc),
-                (unsigned long long)(s->consumed - (s->raw_len - s->raw_at)));
+                (unsigned long long)(s->consumed - (s->raw_len - s->raw_at)),
+                s->noun);
   return made;
 }
 
@@ -212,9 +241,10 @@ static size_t zstd_step(q_csv_source *s, char *out, size_t len) {
     else
       source_fail(s, QUIRE_ECSV,
                   "the zstd data is damaged: %s (found at byte %llu of the "
-                  "file)",
+                  "%s)",
                   ZSTD_getErrorName(rc),
-                  (unsigned long long)(s->consumed - (s->raw_len - s->raw_at)));
+                  (unsigned long long)(s->consumed - (s->raw_len - s->raw_at)),
+                  s->noun);
     return 0;
   }
   /* 0: the frame is over and all of it handed out; the next byte, if any,
@@ -248,8 +278,8 @@ static size_t decompress(q_csv_source *s, char *out, size_t len) {
     if (s->status == QUIRE_OK && step == 0 && s->raw_at == before_at) {
       if (no_input)
         source_fail(s, QUIRE_ECSV,
-                    "the %s data ends early: the file is truncated",
-                    kind_name(s->kind));
+                    "the %s data ends early: the %s is truncated",
+                    kind_name(s->kind), s->noun);
       else
         source_fail(s, QUIRE_ECSV,
                     "the %s data is damaged: decoding makes no progress",

@@ -1,7 +1,7 @@
 /*
- * csv_source.h: the bytes of a CSV input, read from a file descriptor as
- * they are or, when the input starts with the magic number of gzip or of
- * zstd, decompressed as they are read (csv_source.c).
+ * csv_source.h: the bytes of a CSV input, read from a file descriptor or
+ * from memory as they are or, when the input starts with the magic number
+ * of gzip or of zstd, decompressed as they are read (csv_source.c).
  *
  * Why: corpora are kept as articles.csv.gz (the peer benchmarks/ compares
  * with) or .csv.zst, and packing one should not need a decompressed copy on
@@ -27,6 +27,11 @@ int q_csv_compression_of(const char *data, size_t len);
  * QUIRE_OK or QUIRE_ENOMEM (*out NULL). */
 int q_csv_source_new(q_csv_source **out, int fd);
 
+/* Makes a source reading data[0, len), which must stay valid and unchanged
+ * until the source is freed; messages call it "the data" where a file's
+ * say "the file". Returns QUIRE_OK or QUIRE_ENOMEM (*out NULL). */
+int q_csv_source_new_memory(q_csv_source **out, const char *data, size_t len);
+
 /* Frees the source. NULL is a no-op. */
 void q_csv_source_free(q_csv_source *s);
 
@@ -47,8 +52,8 @@ size_t q_csv_source_read(q_csv_source *s, char *buf, size_t len, int *status,
  * QUIRE_OK: nothing found, or the input is not compressed. */
 int q_csv_source_check_ahead(q_csv_source *s, uint64_t limit, char *msg);
 
-/* Bytes read from the descriptor so far: what progress is counted in, so
- * that it ends at the file's size even when the file is compressed. */
+/* Bytes read from the descriptor (or memory) so far: what progress is counted
+ * in, so that it ends at the file's size even when the file is compressed. */
 uint64_t q_csv_source_consumed(const q_csv_source *s);
 
 /* One of Q_SOURCE_*. */

@@ -1002,8 +1002,10 @@ QUIRE_API int quire_import_csv_path(quire_import *imp, quire_writer *writer,
                                     const char *path);
 
 /* Reads CSV from memory; name, a NUL-terminated string, is what messages
- * call the input (may be NULL). The data must be plain CSV: gzip or zstd
- * data is refused with QUIRE_ECSV and a message saying so. Returns as
+ * call the input (may be NULL). data is read, never changed, and not kept
+ * after the call returns. gzip or zstd data is decompressed as it is read,
+ * as a compressed file is (progress then counts the compressed bytes; data
+ * cut short or damaged is QUIRE_ECSV, its message saying so). Returns as
  * quire_import_csv_path(). */
 QUIRE_API int quire_import_csv_buffer(quire_import *imp, quire_writer *writer,
                                       const char *data, size_t len,

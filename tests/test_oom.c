@@ -87,6 +87,7 @@ typedef struct fixture {
   char csv_path[512]; /* the same, in a file */
   char gz_path[512];  /* the same, compressed with gzip */
   char zst_path[512]; /* and with zstd */
+  hd_bytes zst;       /* the zstd form, in memory */
 } fixture;
 
 static fixture fx;
@@ -124,7 +125,7 @@ static void setup(void) {
   cr_assert_eq(tu_write_file(fx.gz_path, gz.data, gz.len), 0);
   cr_assert_eq(tu_write_file(fx.zst_path, zst.data, zst.len), 0);
   hd_bytes_free(&gz);
-  hd_bytes_free(&zst);
+  fx.zst = zst;
 }
 
 static void teardown(void) {
@@ -135,6 +136,7 @@ static void teardown(void) {
   unlink(fx.gz_path);
   unlink(fx.zst_path);
   free(fx.csv);
+  hd_bytes_free(&fx.zst);
 }
 
 /* ---- operations: each returns its status and a digest of what it got ----- */
@@ -431,8 +433,9 @@ static int op_dups(hd_bytes *got) {
 /* Imports the CSV, skipping its bad row, and finishes the writer only when
  * the import succeeded, as the CLI does; from the file at path with
  * threads threads (two or more: parsed on a thread of its own), or from
- * memory when path is NULL. */
-static int import_from(hd_bytes *got, const char *path, int threads) {
+ * memory when path is NULL: data[0, len). */
+static int import_from(hd_bytes *got, const char *path, int threads,
+                       const char *data, size_t len) {
   quire_writer *w;
   quire_import *imp = NULL;
   int status = quire_writer_open(fx.out, &w);
@@ -449,9 +452,8 @@ static int import_from(hd_bytes *got, const char *path, int threads) {
   if (status == QUIRE_OK)
     status = quire_import_set_skip_bad_rows(imp, 1);
   if (status == QUIRE_OK)
-    status =
-        path ? quire_import_csv_path(imp, w, path)
-             : quire_import_csv_buffer(imp, w, fx.csv, fx.csv_len, "oom.csv");
+    status = path ? quire_import_csv_path(imp, w, path)
+                  : quire_import_csv_buffer(imp, w, data, len, "oom.csv");
   if (status == QUIRE_OK)
     cr_assert_eq(quire_import_skipped(imp), 1);
   if (status == QUIRE_OK)
@@ -464,21 +466,26 @@ static int import_from(hd_bytes *got, const char *path, int threads) {
 }
 
 static int op_import(hd_bytes *got) {
-  return import_from(got, NULL, 0);
+  return import_from(got, NULL, 0, fx.csv, fx.csv_len);
 }
 
 static int op_import_parsing_thread(hd_bytes *got) {
-  return import_from(got, fx.csv_path, 2);
+  return import_from(got, fx.csv_path, 2, NULL, 0);
 }
 
 /* Compressed inputs (csv_source.c): gzip on the calling thread, zstd on the
  * parsing thread. */
 static int op_import_gzip(hd_bytes *got) {
-  return import_from(got, fx.gz_path, 1);
+  return import_from(got, fx.gz_path, 1, NULL, 0);
 }
 
 static int op_import_zstd_parsing_thread(hd_bytes *got) {
-  return import_from(got, fx.zst_path, 2);
+  return import_from(got, fx.zst_path, 2, NULL, 0);
+}
+
+/* zstd data in memory, parsed on a thread of its own. */
+static int op_import_zstd_in_memory(hd_bytes *got) {
+  return import_from(got, NULL, 2, fx.zst.data, fx.zst.len);
 }
 
 static int op_salvage(hd_bytes *got) {
@@ -642,6 +649,9 @@ Test(oom, import_gzip_csv) {
 }
 Test(oom, import_zstd_csv_on_a_parsing_thread) {
   sweep("import zstd parsing thread", op_import_zstd_parsing_thread);
+}
+Test(oom, import_zstd_csv_in_memory) {
+  sweep("import zstd in memory", op_import_zstd_in_memory);
 }
 Test(oom, salvage) {
   sweep("salvage", op_salvage);

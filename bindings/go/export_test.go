@@ -163,7 +163,8 @@ func TestImportCSV(t *testing.T) {
 	}
 }
 
-// A gzip'd CSV file packs as its plain form does; one cut short is ErrCSV.
+// A gzip'd CSV, in a file or in memory, packs as its plain form does; one
+// cut short is ErrCSV.
 func TestImportGzipCSV(t *testing.T) {
 	var plain bytes.Buffer
 	cw := csv.NewWriter(&plain)
@@ -211,6 +212,28 @@ func TestImportGzipCSV(t *testing.T) {
 	}
 	if _, err := pack("cut.csv.gz"); !errors.Is(err, quire.ErrCSV) || !strings.Contains(err.Error(), "ends early") {
 		t.Fatalf("a gzip'd CSV cut short: %v", err)
+	}
+	// The same bytes in memory.
+	packBytes := func(name string) ([]byte, error) {
+		out := filepath.Join(dir, name+".mem.quire")
+		w, err := quire.Create(out, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Close()
+		if _, err := w.ImportCSVBytes(inputs[name], name, nil); err != nil {
+			return nil, err
+		}
+		if err := w.Finish(); err != nil {
+			t.Fatal(err)
+		}
+		return os.ReadFile(out)
+	}
+	if got, err := packBytes("docs.csv.gz"); err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("gzip'd CSV in memory: %d bytes against %d, %v", len(got), len(want), err)
+	}
+	if _, err := packBytes("cut.csv.gz"); !errors.Is(err, quire.ErrCSV) || !strings.Contains(err.Error(), "ends early") {
+		t.Fatalf("a gzip'd CSV in memory cut short: %v", err)
 	}
 }
 

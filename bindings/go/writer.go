@@ -357,8 +357,8 @@ func (w *Writer) ImportCSV(path string, opts *ImportOptions) (ImportResult, erro
 	})
 }
 
-// ImportCSVBytes is ImportCSV for plain CSV held in memory (gzip or zstd
-// data is refused with ErrCSV); name is used in messages.
+// ImportCSVBytes is ImportCSV for CSV held in memory, plain or compressed
+// with gzip or zstd as a file may be; name is used in messages.
 func (w *Writer) ImportCSVBytes(data []byte, name string, opts *ImportOptions) (ImportResult, error) {
 	cname := C.CString(name)
 	defer C.free(unsafe.Pointer(cname))

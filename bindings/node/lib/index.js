@@ -875,7 +875,8 @@ class Writer {
   }
 
   /** Adds every row of a CSV file (a path, to a file plain or compressed
-   * with gzip or zstd, or a Buffer of plain CSV). columns maps header
+   * with gzip or zstd, or a Buffer of CSV, which may be compressed the
+   * same way). columns maps header
    * names to fields (source, date, title, author, url, text, file, ignore).
    * onProgress(done, total): bytes of the CSV read of its size (0 when not
    * known), called on this thread during the import; throwing in it or

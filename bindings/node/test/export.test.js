@@ -121,7 +121,7 @@ test('import what was exported', () => {
   again.close();
 });
 
-test('import a gzip or zstd file as its plain CSV, refuse one cut short', () => {
+test('import gzip or zstd, from a file or a Buffer, as its plain CSV; refuse it cut short', () => {
   const dir = tmpDir();
   const corpus = roundTripCorpus();
   const csv = path.join(dir, 'all.csv');
@@ -136,12 +136,17 @@ test('import a gzip or zstd file as its plain CSV, refuse one cut short', () => 
     fs.writeFileSync(path.join(dir, name), bytes);
     quire.importCsv(path.join(dir, name), path.join(dir, `${name}.quire`));
     assert.deepEqual(fs.readFileSync(path.join(dir, `${name}.quire`)), want, name);
+    quire.importCsv(bytes, path.join(dir, `${name}.mem.quire`)); // in memory
+    assert.deepEqual(fs.readFileSync(path.join(dir, `${name}.mem.quire`)), want, `${name} in memory`);
   }
   const gz = inputs['all.csv.gz'];
   fs.writeFileSync(path.join(dir, 'cut.csv.gz'), gz.subarray(0, gz.length >> 1));
   assert.throws(() => quire.importCsv(path.join(dir, 'cut.csv.gz'), path.join(dir, 'cut.quire')),
     { quireCode: 'QUIRE_ECSV', message: /ends early/ });
   assert.equal(fs.existsSync(path.join(dir, 'cut.quire')), false);
+  assert.throws(() => quire.importCsv(gz.subarray(0, gz.length >> 1), path.join(dir, 'cut-mem.quire')),
+    { quireCode: 'QUIRE_ECSV', message: /ends early/ });
+  assert.equal(fs.existsSync(path.join(dir, 'cut-mem.quire')), false);
 });
 
 test('import from a Buffer with a column map and bad rows', () => {

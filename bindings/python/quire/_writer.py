@@ -319,9 +319,10 @@ class Writer:
     ) -> ImportResult:
         """Adds every row of a CSV file (a path, to a file plain or compressed
         with gzip or zstd, recognized by its first bytes; or the bytes of
-        plain CSV). The header row names the columns; columns maps header
-        names to fields (source, date, title, author, url, text, file: a
-        file whose contents are the text, ignore), overriding libquire's
+        CSV, which may be compressed the same way). The header row names
+        the columns; columns maps header names to fields (source, date,
+        title, author, url, text, file: a file whose contents are the
+        text, ignore), overriding libquire's
         aliases. On failure the rows already added stay: leave the with
         block by the exception to write nothing.
 

@@ -80,7 +80,7 @@ def test_import_what_was_exported(round_trip_corpus, tmp_path):
         ]
 
 
-def test_import_a_gzip_file_and_refuse_one_cut_short(round_trip_corpus, tmp_path):
+def test_import_gzip_from_a_file_or_bytes_and_refuse_it_cut_short(round_trip_corpus, tmp_path):
     csv_path = tmp_path / "all.csv"
     with quire.open(round_trip_corpus) as corpus:
         corpus.export_csv(csv_path, columns="source,date,title,author,url,text")
@@ -90,11 +90,19 @@ def test_import_a_gzip_file_and_refuse_one_cut_short(round_trip_corpus, tmp_path
     result = quire.import_csv(tmp_path / "all.csv.gz", tmp_path / "gz.quire")
     assert result.rows == len(ROUND_TRIP_DOCS)
     assert (tmp_path / "gz.quire").read_bytes() == (tmp_path / "plain.quire").read_bytes()
+    with quire.Writer(tmp_path / "mem.quire") as writer:
+        assert writer.import_csv(packed).rows == len(ROUND_TRIP_DOCS)
+    assert (tmp_path / "mem.quire").read_bytes() == (tmp_path / "plain.quire").read_bytes()
     (tmp_path / "cut.csv.gz").write_bytes(packed[: len(packed) // 2])
     with pytest.raises(quire.CsvError) as err:
         quire.import_csv(tmp_path / "cut.csv.gz", tmp_path / "cut.quire")
     assert "ends early" in err.value.message
     assert not (tmp_path / "cut.quire").exists()
+    with pytest.raises(quire.CsvError) as err:
+        with quire.Writer(tmp_path / "cut-mem.quire") as writer:
+            writer.import_csv(packed[: len(packed) // 2], name="cut.csv.gz")
+    assert "cut.csv.gz" in err.value.message and "ends early" in err.value.message
+    assert not (tmp_path / "cut-mem.quire").exists()
 
 
 def test_import_from_bytes_with_column_map_and_bad_rows(tmp_path):

@@ -289,8 +289,8 @@ impl Writer {
         })
     }
 
-    /// Adds every row of plain CSV held in memory (gzip or zstd data is
-    /// refused with a `Csv` error); name is used in messages.
+    /// Adds every row of CSV held in memory, plain or compressed with gzip
+    /// or zstd (recognized by its first bytes); name is used in messages.
     pub fn import_csv(
         &mut self,
         data: &[u8],

@@ -529,8 +529,8 @@ fn import_csv() {
 }
 
 /// A gzip'd CSV (made by the system's gzip, which every machine that builds
-/// quire has) packs byte for byte as its plain form; one cut short is a
-/// `Csv` error.
+/// quire has), in a file or in memory, packs byte for byte as its plain
+/// form; one cut short is a `Csv` error.
 #[test]
 fn import_csv_path_reads_gzip() {
     let dir = TempDir::new();
@@ -563,6 +563,20 @@ fn import_csv_path_reads_gzip() {
     let cut = dir.path("cut.csv.gz");
     std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
     let err = pack(&cut, "cut.quire").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Csv);
+    assert!(err.to_string().contains("ends early"), "{err}");
+    // The same bytes in memory.
+    let pack_bytes = |data: &[u8], out: &str| -> quire::Result<Vec<u8>> {
+        let mut w = Writer::create(dir.path(out)).unwrap();
+        w.import_csv(data, "docs.csv.gz", &ImportOptions::default())?;
+        w.finish().unwrap();
+        Ok(std::fs::read(dir.path(out)).unwrap())
+    };
+    assert_eq!(
+        pack_bytes(&bytes, "mem.quire").unwrap(),
+        pack(&plain, "plain.quire").unwrap()
+    );
+    let err = pack_bytes(&bytes[..bytes.len() / 2], "cut-mem.quire").unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Csv);
     assert!(err.to_string().contains("ends early"), "{err}");
 }
