@@ -29,7 +29,7 @@ struct q_csv_source {
   int fd; /* -1: the input is mem[0, mem_len) */
   const char *mem;
   size_t mem_len;
-  const char *noun; /* what messages call the input: "file" or "data" */
+  const char *noun; /* what messages call the input: "file" or "input" */
   int kind;         /* Q_SOURCE_* */
   int started;      /* the first read has looked at the magic number */
   int status;       /* QUIRE_OK, or the failure every read now reports */
@@ -77,7 +77,7 @@ int q_csv_source_new_memory(q_csv_source **out, const char *data, size_t len) {
   if (status == QUIRE_OK) {
     (*out)->mem = data;
     (*out)->mem_len = len;
-    (*out)->noun = "data";
+    (*out)->noun = "input";
   }
   return status;
 }
@@ -114,7 +114,7 @@ static size_t read_memory(q_csv_source *s, void *buf, size_t len) {
 
 /* Reads up to len bytes of the input into buf; returns how many (fewer
  * only at its end, which sets eof, or on failure). */
-static size_t read_fd(q_csv_source *s, void *buf, size_t len) {
+static size_t read_input(q_csv_source *s, void *buf, size_t len) {
   if (s->fd < 0)
     return read_memory(s, buf, len);
   size_t got = q_io_read(s->fd, buf, len, Q_IO_HERE);
@@ -172,7 +172,7 @@ static int start_decompressing(q_csv_source *s, const char *buf, size_t got) {
  * whose bytes are kept to decompress). */
 static size_t first_read(q_csv_source *s, char *buf, size_t len) {
   s->started = 1;
-  size_t got = read_fd(s, buf, len);
+  size_t got = read_input(s, buf, len);
   if (s->status != QUIRE_OK)
     return 0;
   s->kind = q_csv_compression_of(buf, got);
@@ -185,7 +185,7 @@ static size_t first_read(q_csv_source *s, char *buf, size_t len) {
 /* Refills raw from the descriptor once its bytes are all decompressed. */
 static void refill(q_csv_source *s) {
   s->raw_at = 0;
-  s->raw_len = read_fd(s, s->raw, s->raw_cap);
+  s->raw_len = read_input(s, s->raw, s->raw_cap);
 }
 
 /* Inflates raw into out; returns the bytes made. */
@@ -296,7 +296,7 @@ size_t q_csv_source_read(q_csv_source *s, char *buf, size_t len, int *status,
     if (!s->started)
       got = first_read(s, buf, len); /* 0 when it found a compressed input */
     else if (s->kind == Q_SOURCE_PLAIN && !s->eof)
-      got = read_fd(s, buf, len);
+      got = read_input(s, buf, len);
     if (s->kind != Q_SOURCE_PLAIN && s->status == QUIRE_OK)
       got = decompress(s, buf, len);
   }

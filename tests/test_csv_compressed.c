@@ -381,9 +381,9 @@ Test(csv_compressed, compressed_bytes_cut_short_or_damaged_are_named) {
   zst.data[zst.len / 2] ^= 0x5a;
   for (int threads = 1; threads <= 2; threads++) {
     buffer_refused(&gz_cut, threads, QUIRE_ECSV,
-                   "gzip data ends early: the data is truncated");
+                   "gzip data ends early: the input is truncated");
     buffer_refused(&zst_cut, threads, QUIRE_ECSV,
-                   "zstd data ends early: the data is truncated");
+                   "zstd data ends early: the input is truncated");
     buffer_refused(&gz, threads, QUIRE_ECSV, "gzip data is damaged");
     buffer_refused(&zst, threads, QUIRE_ECSV, "zstd data is damaged");
   }

@@ -28,7 +28,7 @@ int q_csv_compression_of(const char *data, size_t len);
 int q_csv_source_new(q_csv_source **out, int fd);
 
 /* Makes a source reading data[0, len), which must stay valid and unchanged
- * until the source is freed; messages call it "the data" where a file's
+ * until the source is freed; messages call it "the input" where a file's
  * say "the file". Returns QUIRE_OK or QUIRE_ENOMEM (*out NULL). */
 int q_csv_source_new_memory(q_csv_source **out, const char *data, size_t len);
 
