@@ -519,6 +519,77 @@ static int text_field(quire_cursor *cur, const char **data, size_t *len) {
   return QUIRE_OK;
 }
 
+/* Whether the cursor selects every document of [first, first + n). */
+static int selects_all(const quire_cursor *cur, uint64_t first, uint64_t n) {
+  if (!cur->matches)
+    return 1;
+  for (uint64_t doc = first; doc < first + n; doc++)
+    if (!(cur->matches[doc / 64] >> (doc % 64) & 1))
+      return 0;
+  return 1;
+}
+
+/* Checks that the rows of the n documents from first lay their texts out
+ * in order in their block of size bytes, inflated at base: each inside it,
+ * followed by its NUL, after the one before. Leaves each text's offset in
+ * ends[i] for run_compact(). */
+static int run_laid_out(const quire_cursor *cur, uint64_t first, uint64_t n,
+                        const char *base, uint64_t size, int64_t *ends) {
+  uint64_t from = 0; /* where the next text may start */
+  for (uint64_t i = 0; i < n; i++) {
+    const uint8_t *row = q_record(cur->corpus, QS_DOCS, first + i, NULL);
+    if (!row || ld32(row + QD_BLOCK) != cur->block)
+      return 0;
+    uint64_t at = ld32(row + QD_OFFSET), len = ld32(row + QD_LENGTH);
+    if (at < from || at > size || len >= size - at || base[at + len] != '\0')
+      return 0;
+    ends[i] = (int64_t)at;
+    from = at + len + 1;
+  }
+  return 1;
+}
+
+/* Moves each text of a run down over the NULs before it. */
+static void run_compact(const quire_cursor *cur, uint64_t first, uint64_t n,
+                        q_buf *out, size_t base, int64_t *ends) {
+  size_t to = base;
+  for (uint64_t i = 0; i < n; i++) {
+    const uint8_t *row = q_record(cur->corpus, QS_DOCS, first + i, NULL);
+    size_t len = ld32(row + QD_LENGTH);
+    memmove(out->data + to, out->data + base + ends[i], len);
+    to += len;
+    ends[i] = (int64_t)to;
+  }
+  out->len = to;
+}
+
+int q_cursor_text_run(quire_cursor *cur, q_buf *out, uint64_t max_docs,
+                      int64_t *ends, uint64_t *docs) {
+  *docs = 0;
+  if (!cur->has_row || cur->terms || cur->ahead ||
+      (cur->ahead_wanted & Q_AHEAD_TEXT))
+    return QUIRE_OK;
+  const uint8_t *rec = q_record(cur->corpus, QS_BLOCKS, cur->block, NULL);
+  if (!rec)
+    return QUIRE_OK; /* text_field() reports it */
+  uint64_t first = ld32(rec + QB_FIRST_DOC), n = ld32(rec + QB_DOCS);
+  if (cur->doc != first || n == 0 || n > max_docs ||
+      !selects_all(cur, first, n))
+    return QUIRE_OK;
+  size_t base = out->len;
+  int status =
+      q_block_append(cur->corpus, 0, cur->block, cur->inflater, out, cur->msg);
+  if (status != QUIRE_OK)
+    return status;
+  if (!run_laid_out(cur, first, n, out->data + base, out->len - base, ends)) {
+    out->len = base;
+    return QUIRE_OK;
+  }
+  run_compact(cur, first, n, out, base, ends);
+  *docs = n;
+  return QUIRE_OK;
+}
+
 static int meta_fields(quire_cursor *cur) {
   const quire_corpus *c = cur->corpus;
   if (cur->meta_block_loaded != (int64_t)cur->block) {
