@@ -83,9 +83,6 @@ typedef struct q_astream {
    * copy the strings again and again. */
   size_t data_hint[QA_COUNT];
   uint64_t rows_sent; /* rows of the batches before this one */
-  /* Rows from the cursor's document on whose text is already in the batch,
-   * inflated there a block at a time (text_run()). */
-  uint64_t text_ready;
   char msg[Q_MSG_CAP];
 } q_astream;
 
@@ -354,8 +351,6 @@ static int read_strings(q_astream *s, const char **data, size_t *lens) {
     int col = s->cols[i], field = columns_def[col].field;
     if (field < 0)
       continue;
-    if (col == QA_TEXT && s->text_ready)
-      continue; /* already in the batch */
     if (col == QA_DATE_TEXT &&
         quire_cursor_date_precision(s->cursor) == QUIRE_DATE_NONE) {
       data[col] = "";
@@ -407,11 +402,6 @@ static int append_row(q_astream *s, q_acol *cols, int64_t row,
       break;
     }
     default: {
-      if (col == QA_TEXT && s->text_ready) {
-        c->values.len += 8; /* text_run() wrote its end */
-        s->text_ready--;
-        break;
-      }
       size_t len = lens[col];
       if (q_buf_append(&c->data, data[col], len) != QUIRE_OK)
         return q_fail(s->msg, QUIRE_ENOMEM, "out of memory");
@@ -429,33 +419,6 @@ static int append_row(q_astream *s, q_acol *cols, int64_t row,
     }
   }
   return QUIRE_OK;
-}
-
-/* Where the cursor is at the first document of a text block that the batch
- * takes whole, inflates the block straight into the text column and writes
- * the ends of its texts into the offsets (q_cursor_text_run()): a text then
- * is not copied from the cursor's block into the column, which on one
- * thread took a fifth of the time of a read of every column. */
-static int text_run(q_astream *s, q_acol *c, int64_t rows) {
-  uint64_t docs = 0;
-  int64_t *ends = (int64_t *)(void *)(c->values.data + c->values.len);
-  int status = q_cursor_text_run(s->cursor, &c->data, s->batch - (uint64_t)rows,
-                                 ends, &docs);
-  if (status != QUIRE_OK)
-    return q_fail(s->msg, status, "%s", quire_cursor_errmsg(s->cursor));
-  s->text_ready = docs;
-  return QUIRE_OK;
-}
-
-/* A batch that ends inside a run gives back the texts of the rows it did
- * not take; the next batch reads them again. */
-static void text_run_cut(q_astream *s, q_acol *c) {
-  if (!s->text_ready)
-    return;
-  int64_t end;
-  memcpy(&end, c->values.data + c->values.len - 8, 8);
-  c->data.len = (size_t)end;
-  s->text_ready = 0;
 }
 
 /* Whether adding the strings would take a utf8 column to 2 GiB. */
@@ -582,10 +545,6 @@ static int stream_get_next(struct ArrowArrayStream *st,
     if (col_start(&cols[i], s->cols[i], (size_t)s->batch,
                   s->data_hint[s->cols[i]]) != QUIRE_OK)
       status = q_fail(s->msg, QUIRE_ENOMEM, "out of memory");
-  q_acol *text = NULL;
-  for (int i = 0; i < s->ncols; i++)
-    if (s->cols[i] == QA_TEXT)
-      text = &cols[i];
   int64_t rows = 0;
   while (status == QUIRE_OK && (uint64_t)rows < s->batch) {
     if (!s->pending) {
@@ -600,10 +559,6 @@ static int stream_get_next(struct ArrowArrayStream *st,
       }
       s->pending = 1;
     }
-    if (text && !s->text_ready)
-      status = text_run(s, text, rows);
-    if (status != QUIRE_OK)
-      break;
     const char *data[QA_COUNT] = {0};
     size_t lens[QA_COUNT] = {0};
     status = read_strings(s, data, lens);
@@ -625,8 +580,6 @@ static int stream_get_next(struct ArrowArrayStream *st,
         reserve_as_sampled(s, cols, rows);
     }
   }
-  if (text)
-    text_run_cut(s, text);
   if (status == QUIRE_OK && (uint64_t)rows == s->batch)
     remember_sizes(s, cols);
   if (status == QUIRE_OK)

@@ -444,11 +444,8 @@ static void release_pair(const quire_corpus *c, int kind, uint32_t index,
   }
 }
 
-/* Inflates block index of the kind after the bytes out holds (append) or
- * in place of them, growing out as needed. */
-static int block_inflate(const quire_corpus *c, int kind, uint32_t index,
-                         q_inflater *inflater, q_buf *out, int append,
-                         char *msg) {
+int q_block_load(const quire_corpus *c, int kind, uint32_t index,
+                 q_inflater *inflater, q_buf *out, char *msg) {
   const char *what = kind == 0 ? "text block" : "metadata block";
   const uint8_t *bytes;
   q_block_desc d;
@@ -464,15 +461,13 @@ static int block_inflate(const quire_corpus *c, int kind, uint32_t index,
     if (status != QUIRE_OK)
       return q_damage(c, msg, "%s %u: needs %s", what, index, why);
   }
-  status = append ? q_buf_reserve(out, (size_t)d.usize + 1)
-                  : q_buf_fit(out, (size_t)d.usize + 1);
-  if (status != QUIRE_OK)
+  if (q_buf_fit(out, (size_t)d.usize + 1) != QUIRE_OK)
     return q_fail(msg, QUIRE_ENOMEM, "out of memory inflating %s %u", what,
                   index);
-  char *dst = out->data + out->len;
-  int r = d.codec == QF_CODEC_ZSTD
-              ? q_zdecompress(inflater, ddict, bytes, d.csize, dst, d.usize)
-              : q_inflate(inflater, bytes, d.csize, dst, d.usize);
+  int r =
+      d.codec == QF_CODEC_ZSTD
+          ? q_zdecompress(inflater, ddict, bytes, d.csize, out->data, d.usize)
+          : q_inflate(inflater, bytes, d.csize, out->data, d.usize);
   release_pair(c, kind, index, &d);
   if (r == -2)
     return q_fail(msg, QUIRE_ENOMEM, "out of memory inflating %s %u", what,
@@ -481,23 +476,8 @@ static int block_inflate(const quire_corpus *c, int kind, uint32_t index,
     return q_damage(c, msg, "%s %u: does not %s to %u bytes", what, index,
                     d.codec == QF_CODEC_ZSTD ? "decompress" : "inflate",
                     d.usize);
-  out->len += d.usize;
+  out->len = d.usize;
   return QUIRE_OK;
-}
-
-int q_block_load(const quire_corpus *c, int kind, uint32_t index,
-                 q_inflater *inflater, q_buf *out, char *msg) {
-  out->len = 0;
-  return block_inflate(c, kind, index, inflater, out, 0, msg);
-}
-
-int q_block_append(const quire_corpus *c, int kind, uint32_t index,
-                   q_inflater *inflater, q_buf *out, char *msg) {
-  size_t len = out->len;
-  int status = block_inflate(c, kind, index, inflater, out, 1, msg);
-  if (status != QUIRE_OK)
-    out->len = len;
-  return status;
 }
 
 /* Allocates a section's verdicts, all Q_UNCHECKED: one per chunk, then

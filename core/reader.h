@@ -154,11 +154,6 @@ int q_damage(const quire_corpus *c, char *msg, const char *fmt, ...)
 int q_block_load(const quire_corpus *c, int kind, uint32_t index,
                  q_inflater *inflater, q_buf *out, char *msg);
 
-/* The same, after the bytes out already holds: out's len grows by the
- * block's size (and is unchanged on failure). */
-int q_block_append(const quire_corpus *c, int kind, uint32_t index,
-                   q_inflater *inflater, q_buf *out, char *msg);
-
 /* Tells the kernel the process is done with bytes [offset, offset + len)
  * of a mapped file for now, so that reading a corpus once through does not
  * grow the process's resident memory with the file's size. The pages stay in
@@ -208,22 +203,6 @@ void q_plan_free(q_plan *plan);
  * QUIRE_OK, or QUIRE_EINVAL without a cursor. */
 enum { Q_AHEAD_TEXT = 1, Q_AHEAD_META = 2 };
 int q_cursor_read_ahead(quire_cursor *cursor, int kinds);
-
-/* For a reader that wants the texts of many documents in one buffer (the
- * Arrow stream's text column): when the cursor is at the first document of
- * its text block, selects every document of that block, and the block holds
- * at most max_docs of them, inflates the block straight into out (after
- * what it holds), takes out the NUL after each text, stores in ends[i] the
- * length of out after the i-th document's text and in *docs the block's
- * document count. That saves copying every text once more, from the
- * cursor's block into out. When it does not apply (a filter that leaves
- * documents of the block out, helper threads reading ahead, a word filter,
- * rows that do not lay the block out in order), *docs is 0 and out is
- * unchanged: the caller then reads the texts one at a time, which reports
- * any damage for the document it concerns. QUIRE_OK, QUIRE_ENOMEM, or
- * QUIRE_ECORRUPT for a damaged block (message on the cursor). */
-int q_cursor_text_run(quire_cursor *cursor, q_buf *out, uint64_t max_docs,
-                      int64_t *ends, uint64_t *docs);
 
 /* quire_cursor_next() for loops inside the library: QUIRE_ROW, QUIRE_DONE,
  * or a failure whose message is copied into msg. */

@@ -209,12 +209,10 @@ Test(arrow, every_field_every_filter_every_projection) {
   quire_corpus_free(c);
 }
 
-/* On one thread a batch takes the texts of a whole block at once, inflated
- * straight into its text column (q_cursor_text_run()); a block that does
- * not fit in what is left of the batch, or that a filter takes only part
- * of, is read a text at a time. Every mix of the two gives the cursor's
- * texts. */
-Test(arrow, texts_read_a_block_at_a_time_match_the_cursor) {
+/* On one thread the stream reads every text on its own thread; batches of
+ * any size, cutting blocks anywhere, and every filter give the cursor's
+ * rows. */
+Test(arrow, one_thread_matches_the_cursor_at_every_batch_size) {
   static const uint64_t batches[] = {1, 2, 7, 50, 0};
   quire_corpus *c;
   cr_assert_eq(quire_corpus_open(corpus_path, &c), QUIRE_OK);
@@ -228,88 +226,6 @@ Test(arrow, texts_read_a_block_at_a_time_match_the_cursor) {
     }
     quire_filter_free(f);
   }
-  quire_corpus_free(c);
-}
-
-/* q_cursor_text_run() takes a block only from its first document, only
- * whole, and only when the cursor selects all of it. */
-Test(arrow, a_text_run_takes_whole_blocks_only) {
-  quire_corpus *c;
-  cr_assert_eq(quire_corpus_open(corpus_path, &c), QUIRE_OK);
-  char msg[Q_MSG_CAP];
-  const uint8_t *rec = q_record(c, QS_BLOCKS, 0, msg);
-  cr_assert_not_null(rec);
-  uint64_t n = ld32(rec + QB_DOCS);
-  cr_assert_gt(n, 2, "the fixture's first block holds several documents");
-  quire_cursor *cur;
-  cr_assert_eq(quire_cursor_open(c, NULL, &cur), QUIRE_OK);
-  cr_assert_eq(quire_cursor_next(cur), QUIRE_ROW);
-  q_buf out = {0};
-  cr_assert_eq(q_buf_append(&out, "x", 1), QUIRE_OK); /* kept before them */
-  int64_t ends[64];
-  uint64_t docs = 1;
-  cr_assert_leq(n, 64);
-  cr_assert_eq(q_cursor_text_run(cur, &out, n - 1, ends, &docs), QUIRE_OK);
-  cr_assert_eq(docs, 0, "the block does not fit");
-  cr_assert_eq(out.len, 1);
-  cr_assert_eq(q_cursor_text_run(cur, &out, n, ends, &docs), QUIRE_OK);
-  cr_assert_eq(docs, n);
-  cr_assert_eq(out.data[0], 'x');
-  int64_t from = 1;
-  quire_cursor *check;
-  cr_assert_eq(quire_cursor_open(c, NULL, &check), QUIRE_OK);
-  for (uint64_t i = 0; i < n; i++) {
-    const char *want;
-    size_t len;
-    cr_assert_eq(quire_cursor_next(check), QUIRE_ROW);
-    cr_assert_eq(quire_cursor_field(check, QUIRE_FIELD_TEXT, &want, &len),
-                 QUIRE_OK);
-    cr_assert(hd_same(out.data + from, (size_t)(ends[i] - from), want, len),
-              "text %llu", (unsigned long long)i);
-    from = ends[i];
-  }
-  cr_assert_eq((size_t)from, out.len);
-  /* Not from the block's second document. */
-  cr_assert_eq(quire_cursor_next(cur), QUIRE_ROW);
-  cr_assert_eq(q_cursor_text_run(cur, &out, 64, ends, &docs), QUIRE_OK);
-  cr_assert_eq(docs, 0);
-  cr_assert_eq((size_t)from, out.len);
-  quire_cursor_free(cur);
-  quire_cursor_free(check);
-  /* Under a filter, exactly at the first document of each block it
-   * selects whole. */
-  uint8_t *selected = calloc(c->docs, 1);
-  cr_assert_not_null(selected);
-  int runs = 0, refused = 0; /* at a block's first document */
-  for (int k = 0; k < HD_FILTERS; k++) {
-    quire_filter *f = hd_make_filter(k);
-    memset(selected, 0, c->docs);
-    cr_assert_eq(quire_cursor_open(c, f, &cur), QUIRE_OK);
-    while (quire_cursor_next(cur) == QUIRE_ROW)
-      selected[quire_cursor_doc(cur)] = 1;
-    quire_cursor_free(cur);
-    cr_assert_eq(quire_cursor_open(c, f, &cur), QUIRE_OK);
-    while (quire_cursor_next(cur) == QUIRE_ROW) {
-      uint64_t doc = quire_cursor_doc(cur);
-      const uint8_t *row = q_record(c, QS_DOCS, doc, msg);
-      rec = q_record(c, QS_BLOCKS, ld32(row + QD_BLOCK), msg);
-      uint64_t first = ld32(rec + QB_FIRST_DOC), count = ld32(rec + QB_DOCS);
-      int whole = doc == first && count <= 64;
-      for (uint64_t i = first; whole && i < first + count; i++)
-        whole = selected[i];
-      out.len = 0;
-      cr_assert_eq(q_cursor_text_run(cur, &out, 64, ends, &docs), QUIRE_OK);
-      cr_assert_eq(docs, whole ? count : 0, "filter %d, document %llu", k,
-                   (unsigned long long)doc);
-      runs += whole;
-      refused += doc == first && !whole;
-    }
-    quire_cursor_free(cur);
-    quire_filter_free(f);
-  }
-  free(selected);
-  cr_assert(runs > 0 && refused > 0, "runs %d, refused %d", runs, refused);
-  q_buf_free(&out);
   quire_corpus_free(c);
 }
 
@@ -580,17 +496,11 @@ Test(arrow, metadata_streams_from_a_corpus_whose_text_blocks_are_damaged) {
   y.release(&y);
   a.release(&a);
   b.release(&b);
-  /* The text is read, found damaged and reported: by helpers, by the
-   * stream's own thread a block at a time (threads 1, batch 0), and a text
-   * at a time (threads 1, batch 1). */
-  static const struct {
-    uint64_t batch;
-    int threads;
-  } ways[] = {{0, 0}, {0, 1}, {1, 1}};
-  for (size_t w = 0; w < sizeof ways / sizeof *ways; w++) {
-    cr_assert_eq(quire_arrow_stream_open(d, NULL, "doc,text", 8, ways[w].batch,
-                                         ways[w].threads, &b),
-                 0);
+  /* The text is read, found damaged and reported, by helpers (threads
+   * 0) and by the stream's own thread (threads 1). */
+  for (int threads = 0; threads < 2; threads++) {
+    cr_assert_eq(
+        quire_arrow_stream_open(d, NULL, "doc,text", 8, 0, threads, &b), 0);
     cr_assert_eq(b.get_next(&b, &y), EIO);
     cr_assert(strstr(b.get_last_error(&b), "text block"), "%s",
               b.get_last_error(&b));
