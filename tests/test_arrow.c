@@ -209,26 +209,6 @@ Test(arrow, every_field_every_filter_every_projection) {
   quire_corpus_free(c);
 }
 
-/* On one thread the stream reads every text on its own thread; batches of
- * any size, cutting blocks anywhere, and every filter give the cursor's
- * rows. */
-Test(arrow, one_thread_matches_the_cursor_at_every_batch_size) {
-  static const uint64_t batches[] = {1, 2, 7, 50, 0};
-  quire_corpus *c;
-  cr_assert_eq(quire_corpus_open(corpus_path, &c), QUIRE_OK);
-  for (int k = -1; k < HD_FILTERS; k++) {
-    quire_filter *f = k >= 0 ? hd_make_filter(k) : NULL;
-    uint64_t want;
-    cr_assert_eq(quire_corpus_count_matches(c, f, &want), QUIRE_OK);
-    for (size_t b = 0; b < sizeof batches / sizeof *batches; b++) {
-      cr_assert_eq(check_stream(c, f, NULL, batches[b], 1), want);
-      cr_assert_eq(check_stream(c, f, "text", batches[b], 1), want);
-    }
-    quire_filter_free(f);
-  }
-  quire_corpus_free(c);
-}
-
 Test(arrow, seeds) {
   char path[512], msg[512];
   tu_tmp_path(path, sizeof path, "arrow-seeds.quire");
