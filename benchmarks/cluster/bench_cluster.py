@@ -270,7 +270,8 @@ def write_report(data, path_md):
         f"ZSTD files ({data['prep'].get('parquet_bytes', 0) / 1e6:.0f} MB). Selection: "
         f"{', '.join(SOURCES)} in {YEARS[0]}-{YEARS[1]} ({s['selected_rows']} documents). "
         f"Median of {data['runs']} runs after one warm-up, the queries of an engine taking "
-        "turns, a fresh DataFrame each run.",
+        "turns, a fresh DataFrame each run. A query is timed up to its result in the client "
+        "(compute(), collect()); the sort that checks both engines agree is not timed.",
         "",
         "Command: `" + data["command"] + "`",
         "",
