@@ -202,9 +202,6 @@ def bench_dask(shards, parquet, runs):
         return sorted(((s, None if y != y else int(y), int(n)) for (s, y), n in counts.items()),
                       key=repr)
 
-    def rows(df):
-        return df.compute()
-
     def selected_rows(pdf):
         return sorted(zip(pdf["source"], (int(d.timestamp()) for d in pdf["date"]), pdf["title"]))
 
@@ -228,13 +225,13 @@ def bench_dask(shards, parquet, runs):
     like_grouped, like_select = grouped_frame(), selective_frame()
     queries = {
         "floor_grouped": lambda: grouped(empty_like(like_grouped)),
-        "floor_select": lambda: rows(empty_like(like_select)),
+        "floor_select": lambda: empty_like(like_select).compute(),
         "grouped_quire": lambda: grouped(grouped_frame()),
         "grouped_parquet": lambda: grouped(dd.read_parquet(parquet, columns=["source", "date"])),
-        "selective_quire": lambda: rows(selective_frame()),
-        "selective_parquet": lambda: rows(dd.read_parquet(
+        "selective_quire": lambda: selective_frame().compute(),
+        "selective_parquet": lambda: dd.read_parquet(
             parquet, columns=["source", "date", "title"],
-            filters=[("source", "in", SOURCES), ("date", ">=", lo), ("date", "<", hi)])),
+            filters=[("source", "in", SOURCES), ("date", ">=", lo), ("date", "<", hi)]).compute(),
     }
     out, results = timed_in_turn(queries, runs, "dask")
     assert grouped_rows(results["grouped_quire"]) == grouped_rows(results["grouped_parquet"]), \
