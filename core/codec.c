@@ -11,12 +11,17 @@
  * structure is that of the zdict.h quire is built with, so quire runs with
  * the libzstd it was built against, as for the allocator API above. */
 #define ZDICT_STATIC_LINKING_ONLY
+#include <string.h>
 #include <zdict.h>
 #include <zlib.h>
 #include <zstd.h>
 #include <zstd_errors.h>
 
 #include "internal.h"
+
+/* An inflater's zstd state (below): made on its first zstd block. */
+typedef struct q_zread q_zread;
+static void zread_free(q_zread *z);
 
 /* zlib's allocations through quire's allocator: its DEFLATE blocks when
  * there is no libdeflate, and gzip'd CSV input (csv_source.c) always. */
@@ -42,7 +47,7 @@ struct q_deflater {
 };
 struct q_inflater {
   struct libdeflate_decompressor *d;
-  ZSTD_DCtx *zstd; /* made on first use */
+  q_zread *zstd; /* made on first use */
 };
 
 q_deflater *q_deflater_new(int level) {
@@ -88,7 +93,7 @@ q_inflater *q_inflater_new(void) {
 void q_inflater_free(q_inflater *i) {
   if (i) {
     libdeflate_free_decompressor(i->d);
-    ZSTD_freeDCtx(i->zstd);
+    zread_free(i->zstd);
     q_free(i);
   }
 }
@@ -113,7 +118,7 @@ struct q_deflater {
 };
 struct q_inflater {
   z_stream z;
-  ZSTD_DCtx *zstd; /* made on first use */
+  q_zread *zstd; /* made on first use */
 };
 
 q_deflater *q_deflater_new(int level) {
@@ -168,7 +173,7 @@ q_inflater *q_inflater_new(void) {
 void q_inflater_free(q_inflater *i) {
   if (i) {
     inflateEnd(&i->z);
-    ZSTD_freeDCtx(i->zstd);
+    zread_free(i->zstd);
     q_free(i);
   }
 }
@@ -250,8 +255,100 @@ struct q_zdict {
 };
 struct q_zddict {
   ZSTD_DDict *ddict;
-  void *owned; /* the dictionary's bytes, when the q_zddict holds them */
+  void *bytes; /* the dictionary, held (and freed) by the q_zddict */
+  size_t len;
+  uint64_t serial; /* unique in the process: names it in inflaters' windows */
 };
+
+/* A copy of a dictionary followed by room for one block, with a ZSTD_DDict
+ * that refers to the copy. zstd decompresses a frame whose output begins
+ * right where its dictionary ends as if the dictionary were earlier output
+ * of the same frame; with the dictionary elsewhere, each match that reaches
+ * into it is copied by a separate memmove() call. Inflating 64 KiB text
+ * blocks made with a 1 MiB dictionary went from about 760 to 1,160 MB/s
+ * (benchmarks/ANALYSIS.md, "Dictionary next to the output"). */
+typedef struct q_zwindow {
+  uint64_t serial; /* of the q_zddict copied here, 0 for none */
+  char *bytes;     /* the dictionary, then room bytes for a block */
+  size_t dict_len, room;
+  ZSTD_DDict *ddict; /* by reference to bytes */
+  uint64_t last_use;
+} q_zwindow;
+
+/* Two windows: a cursor alternates between text and metadata blocks, each
+ * kind with a dictionary of its own. */
+#define Q_ZWINDOWS 2
+/* Larger blocks (a block holding a long document, or blocks packed larger
+ * than the default 64 KiB) are decompressed with the dictionary where it is:
+ * a window keeps its room for as long as the inflater lives, and a walk's
+ * memory must not grow with the largest block it met (test
+ * export::memory_does_not_keep_the_largest_block_of_the_corpus). */
+#define Q_ZWINDOW_MAX_ROOM ((size_t)256 << 10)
+
+struct q_zread {
+  ZSTD_DCtx *dctx;
+  q_zwindow windows[Q_ZWINDOWS];
+  uint64_t uses;
+};
+
+static void zwindow_clear(q_zwindow *w) {
+  ZSTD_freeDDict(w->ddict);
+  q_free(w->bytes);
+  memset(w, 0, sizeof *w);
+}
+
+static void zread_free(q_zread *z) {
+  if (z) {
+    for (int k = 0; k < Q_ZWINDOWS; k++)
+      zwindow_clear(&z->windows[k]);
+    ZSTD_freeDCtx(z->dctx);
+    q_free(z);
+  }
+}
+
+/* Fills w with dict and room for at least out_len bytes. Returns 0, or -1
+ * when memory ran out (w is then empty). */
+static int zwindow_fill(q_zwindow *w, const q_zddict *dict, size_t out_len) {
+  size_t room = (size_t)64 << 10;
+  while (room < out_len)
+    room *= 2;
+  zwindow_clear(w);
+  w->bytes = q_malloc(dict->len + room);
+  if (!w->bytes)
+    return -1;
+  memcpy(w->bytes, dict->bytes, dict->len);
+  w->ddict = ZSTD_createDDict_advanced(w->bytes, dict->len, ZSTD_dlm_byRef,
+                                       ZSTD_dct_fullDict, zstd_mem);
+  if (!w->ddict) {
+    zwindow_clear(w);
+    return -1;
+  }
+  w->serial = dict->serial;
+  w->dict_len = dict->len;
+  w->room = room;
+  return 0;
+}
+
+/* The window holding dict with room for out_len bytes, filled if need be
+ * (in the one used least recently), or NULL when memory ran out. */
+static q_zwindow *zwindow_for(q_zread *z, const q_zddict *dict,
+                              size_t out_len) {
+  q_zwindow *w = NULL;
+  for (int k = 0; k < Q_ZWINDOWS && !w; k++)
+    if (z->windows[k].serial == dict->serial)
+      w = &z->windows[k];
+  if (!w) {
+    w = &z->windows[0];
+    for (int k = 1; k < Q_ZWINDOWS; k++)
+      if (z->windows[k].last_use < w->last_use)
+        w = &z->windows[k];
+  }
+  if ((w->serial != dict->serial || w->room < out_len) &&
+      zwindow_fill(w, dict, out_len) != 0)
+    return NULL;
+  w->last_use = ++z->uses;
+  return w;
+}
 
 q_zcompressor *q_zcompressor_new(int level) {
   q_zcompressor *z = q_malloc(sizeof *z);
@@ -319,43 +416,46 @@ void q_zdict_free(q_zdict *d) {
   }
 }
 
-static q_zddict *zddict_make(const void *dict, size_t len,
-                             ZSTD_dictLoadMethod_e method, int *nomem) {
+q_zddict *q_zddict_adopt(void *dict, size_t len, int *nomem) {
+  static _Atomic uint64_t last_serial;
   *nomem = 1;
   q_zddict *d = q_calloc(1, sizeof *d);
-  if (!d)
+  if (!d) {
+    q_free(dict);
     return NULL;
+  }
   /* A full dictionary (magic, entropy tables, content) is required: zstd
    * then checks its tables here, once, instead of trusting them. */
   zstd_nomem = 0;
-  d->ddict =
-      ZSTD_createDDict_advanced(dict, len, method, ZSTD_dct_fullDict, zstd_mem);
+  d->ddict = ZSTD_createDDict_advanced(dict, len, ZSTD_dlm_byRef,
+                                       ZSTD_dct_fullDict, zstd_mem);
   if (!d->ddict) {
     *nomem = zstd_nomem;
+    q_free(dict);
     q_free(d);
     return NULL;
   }
   *nomem = 0;
+  d->bytes = dict;
+  d->len = len;
+  d->serial = ++last_serial;
   return d;
 }
 
 q_zddict *q_zddict_new(const void *dict, size_t len, int *nomem) {
-  return zddict_make(dict, len, ZSTD_dlm_byCopy, nomem);
-}
-
-q_zddict *q_zddict_adopt(void *dict, size_t len, int *nomem) {
-  q_zddict *d = zddict_make(dict, len, ZSTD_dlm_byRef, nomem);
-  if (!d)
-    q_free(dict);
-  else
-    d->owned = dict;
-  return d;
+  void *copy = q_malloc(len ? len : 1);
+  if (!copy) {
+    *nomem = 1;
+    return NULL;
+  }
+  memcpy(copy, dict, len);
+  return q_zddict_adopt(copy, len, nomem);
 }
 
 void q_zddict_free(q_zddict *d) {
   if (d) {
     ZSTD_freeDDict(d->ddict);
-    q_free(d->owned);
+    q_free(d->bytes);
     q_free(d);
   }
 }
@@ -386,13 +486,27 @@ int q_zdecompress(q_inflater *i, const q_zddict *dict, const void *src,
       (!dict || frame_dict != ZSTD_getDictID_fromDDict(dict->ddict)))
     return -1;
   if (!i->zstd) {
-    i->zstd = q_zstd_dctx_new();
-    if (!i->zstd)
+    i->zstd = q_calloc(1, sizeof *i->zstd);
+    if (i->zstd)
+      i->zstd->dctx = q_zstd_dctx_new();
+    if (!i->zstd || !i->zstd->dctx) {
+      zread_free(i->zstd);
+      i->zstd = NULL;
       return -2;
+    }
   }
-  size_t n = dict ? ZSTD_decompress_usingDDict(i->zstd, out, out_len, src, len,
-                                               dict->ddict)
-                  : ZSTD_decompressDCtx(i->zstd, out, out_len, src, len);
+  ZSTD_DCtx *dctx = i->zstd->dctx;
+  /* Without memory for a window, the dictionary is used where it is. */
+  q_zwindow *w = dict && out_len <= Q_ZWINDOW_MAX_ROOM
+                     ? zwindow_for(i->zstd, dict, out_len)
+                     : NULL;
+  size_t n = w      ? ZSTD_decompress_usingDDict(dctx, w->bytes + w->dict_len,
+                                                 out_len, src, len, w->ddict)
+             : dict ? ZSTD_decompress_usingDDict(dctx, out, out_len, src, len,
+                                                 dict->ddict)
+                    : ZSTD_decompressDCtx(dctx, out, out_len, src, len);
+  if (w && !ZSTD_isError(n) && n == out_len)
+    memcpy(out, w->bytes + w->dict_len, out_len);
   if (ZSTD_isError(n)) {
     if (ZSTD_getErrorCode(n) == ZSTD_error_memory_allocation)
       return -2;
