@@ -9,7 +9,13 @@ cache, like the main benchmarks):
   table      every document, every column, into a pyarrow Table:
              quire's to_arrow() against pyarrow.parquet.read_table(), both
              with one thread (quire threads=1, pyarrow use_threads=False)
-             and both with their default threads.
+             and both with their default threads, each with its elapsed
+             time and its CPU time (user and system, every thread of the
+             process). The CPU time is the fair one-thread comparison:
+             with use_threads=False pyarrow still reads and decompresses
+             on its I/O threads (two busy ones on this machine, the main
+             thread mostly waiting), so its elapsed time is that of more
+             than one core.
   metadata   every document, every column but the text, against the same
              with the text: quire's projection never inflates a text block.
   fresh      the table task again, one read per fresh Python process (the
@@ -25,7 +31,9 @@ cache, like the main benchmarks):
              collect).
 
 The corpus is benchmarks/gen_corpus.py's, packed by the quire CLI of this
-build; the Parquet file is written by pyarrow from quire's own Arrow table
+build twice: with the defaults, and in the "scan layout" (SCAN_PACK: 1 MiB
+text blocks, no dictionary) that docs/guide.md suggests for corpora read
+whole; the Parquet file is written by pyarrow from quire's own Arrow table
 (the same nine columns, document order, ZSTD, row groups of 64k rows).
 
     python3 benchmarks/arrow_bench.py --sizes 10000,100000 --runs 5
@@ -38,6 +46,7 @@ import argparse
 import datetime as dt
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -57,15 +66,28 @@ import quire  # noqa: E402
 BATCH = 65536  # rows per record batch on both sides
 
 
-def median_time(fn, runs):
-    fn()  # warm-up: page cache, lazy imports
-    times = []
+def cpu_seconds():
+    """User and system time of every thread of this process so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def median_times(fn, runs):
+    """Medians of the elapsed and of the CPU seconds (all threads) of runs
+    calls of fn, after one warm-up (page cache, lazy imports)."""
+    fn()
+    walls, cpus = [], []
     for _ in range(runs):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), cpu_seconds()
         result = fn()
-        times.append(time.perf_counter() - start)
+        walls.append(time.perf_counter() - start)
+        cpus.append(cpu_seconds() - cpu)
         del result
-    return statistics.median(times)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def median_time(fn, runs):
+    return median_times(fn, runs)[0]
 
 
 # One read in a fresh process: prints the seconds of the read alone. Each
@@ -90,37 +112,49 @@ print(time.perf_counter() - start, table.num_rows)
 """
 
 
-def fresh_times(qpath, ppath, one_thread, runs):
-    """Medians of runs reads, each in a fresh process, quire and Parquet
-    alternating; both read the same rows."""
-    times = {"quire": [], "parquet": []}
+def fresh_times(paths, one_thread, runs):
+    """Medians of runs reads of each file of paths (a dict from label to
+    path), each read in a fresh process, the files taking turns."""
+    times = {label: [] for label in paths}
     env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "bindings", "python"))
     for _ in range(runs):
-        for kind, path in (("quire", qpath), ("parquet", ppath)):
+        for label, path in paths.items():
+            kind = "parquet" if path.endswith(".parquet") else "quire"
             out = subprocess.run(
                 [sys.executable, "-c", FRESH_READ, kind, path, "1" if one_thread else "0",
                  str(BATCH)], check=True, capture_output=True, text=True, env=env).stdout.split()
-            times[kind].append(float(out[0]))
-    return statistics.median(times["quire"]), statistics.median(times["parquet"])
+            times[label].append(float(out[0]))
+    return {label: statistics.median(t) for label, t in times.items()}
+
+
+# The pack options of the "scan layout": text blocks of 1 MiB and no trained
+# dictionary, for corpora read whole rather than a document at a time
+# (docs/guide.md, "Block size"). Inflating text with a dictionary took a third
+# more time than without (benchmarks/ANALYSIS.md, "Dictionary and decoding").
+SCAN_PACK = ["--block-size", "1M", "--dictionary-size", "0"]
 
 
 def prepare(n, work, cli):
-    """The CSV, the .quire file and the Parquet file of n documents."""
+    """The CSV, the .quire files (default and scan layout) and the Parquet
+    file of n documents."""
     os.makedirs(work, exist_ok=True)
     csv = os.path.join(work, f"arrow-{n}.csv")
     qpath = os.path.join(work, f"arrow-{n}.quire")
+    spath = os.path.join(work, f"arrow-{n}-scan.quire")
     ppath = os.path.join(work, f"arrow-{n}.parquet")
     if not os.path.exists(csv):
         subprocess.run([sys.executable, os.path.join(HERE, "gen_corpus.py"), "-n", str(n),
                         "-o", csv], check=True)
     if not os.path.exists(qpath):
         subprocess.run([cli, "pack", "-o", qpath, csv], check=True)
+    if not os.path.exists(spath):
+        subprocess.run([cli, "pack", "-o", spath, *SCAN_PACK, csv], check=True)
     if not os.path.exists(ppath):
         with quire.open(qpath) as corpus:
             table = corpus.to_arrow(batch_size=BATCH)
         pq.write_table(table, ppath + ".tmp", compression="zstd", row_group_size=BATCH)
         os.replace(ppath + ".tmp", ppath)
-    return qpath, ppath
+    return qpath, spath, ppath
 
 
 def selection(corpus):
@@ -130,27 +164,39 @@ def selection(corpus):
     return [sources[mid].name, sources[mid + 1].name], "2012", "2015"
 
 
+def table_rows(rows, label, files, one_thread, runs):
+    """Rows of the table task for each file of files (label to path): the
+    elapsed and the CPU seconds of the read, in this process."""
+    threads = 1 if one_thread else None
+    for name, path in files.items():
+        if path.endswith(".parquet"):
+            wall, cpu = median_times(
+                lambda: pq.read_table(path, use_threads=not one_thread), runs)
+        else:
+            with quire.open(path) as corpus:
+                wall, cpu = median_times(
+                    lambda: corpus.query(batch_size=BATCH, threads=threads).to_arrow(), runs)
+        rows[f"table {label}: {name}"] = wall
+        rows[f"table {label}, CPU seconds: {name}"] = cpu
+
+
 def run_size(n, work, cli, runs):
-    qpath, ppath = prepare(n, work, cli)
+    qpath, spath, ppath = prepare(n, work, cli)
     corpus = quire.open(qpath)
+    scan = quire.open(spath)
     meta = [c for c in quire._arrow.COLUMNS if c != "text"]
+    files = {"quire": qpath, "quire scan layout": spath, "parquet": ppath}
     rows = {}
-
-    def quire_table(threads):
-        return lambda: corpus.query(batch_size=BATCH, threads=threads).to_arrow()
-
-    rows["table 1 thread: quire"] = median_time(quire_table(1), runs)
-    rows["table 1 thread: parquet"] = median_time(
-        lambda: pq.read_table(ppath, use_threads=False), runs)
-    rows["table default threads: quire"] = median_time(quire_table(None), runs)
-    rows["table default threads: parquet"] = median_time(lambda: pq.read_table(ppath), runs)
+    table_rows(rows, "1 thread", files, True, runs)
+    table_rows(rows, "default threads", files, False, runs)
     for label, one in (("1 thread", True), ("default threads", False)):
-        q, p = fresh_times(qpath, ppath, one, runs)
-        rows[f"fresh process, {label}: quire"] = q
-        rows[f"fresh process, {label}: parquet"] = p
-    rows["metadata: quire without text"] = median_time(
-        lambda: corpus.query(columns=meta, batch_size=BATCH).to_arrow(), runs)
-    rows["metadata: quire with text"] = rows["table default threads: quire"]
+        for name, t in fresh_times(files, one, runs).items():
+            rows[f"fresh process, {label}: {name}"] = t
+    for name, c in (("quire", corpus), ("quire scan layout", scan)):
+        rows[f"metadata: {name} without text"] = median_time(
+            lambda c=c: c.query(columns=meta, batch_size=BATCH).to_arrow(), runs)
+        rows[f"metadata: {name} with text"] = rows[f"table default threads: {name}"]
+    scan.close()
     rows["metadata: parquet without text"] = median_time(
         lambda: pq.read_table(ppath, columns=meta), runs)
 
@@ -176,6 +222,7 @@ def run_size(n, work, cli, runs):
     info = {
         "docs": len(corpus),
         "quire_mb": os.path.getsize(qpath) / 1e6,
+        "scan_mb": os.path.getsize(spath) / 1e6,
         "parquet_mb": os.path.getsize(ppath) / 1e6,
         "selected": a.height,
         "selection": f"{', '.join(names)} in {first}-{last}",
@@ -226,23 +273,25 @@ def main():
         goal = "-" if target is None else f"{sign} {target}"
         lines.append(f"| {name} | {goal} | " + " | ".join(vals) + " |")
 
-    ratio("table quire / parquet, 1 thread", 1, "table 1 thread: quire",
-          "table 1 thread: parquet", False)
-    ratio("table quire / parquet, default threads", 1, "table default threads: quire",
-          "table default threads: parquet", False)
-    ratio("fresh process: table quire / parquet, 1 thread", None,
-          "fresh process, 1 thread: quire", "fresh process, 1 thread: parquet", False)
-    ratio("fresh process: table quire / parquet, default threads", None,
-          "fresh process, default threads: quire", "fresh process, default threads: parquet",
-          False)
-    ratio("quire with text / without text", 20, "metadata: quire with text",
-          "metadata: quire without text", True)
+    for name in ("quire", "quire scan layout"):
+        for label in ("1 thread", "default threads"):
+            ratio(f"table {name} / parquet, {label}", 1, f"table {label}: {name}",
+                  f"table {label}: parquet", False)
+            ratio(f"CPU seconds: table {name} / parquet, {label}", None,
+                  f"table {label}, CPU seconds: {name}",
+                  f"table {label}, CPU seconds: parquet", False)
+            ratio(f"fresh process: table {name} / parquet, {label}", None,
+                  f"fresh process, {label}: {name}", f"fresh process, {label}: parquet", False)
+        ratio(f"{name} with text / without text", 20, f"metadata: {name} with text",
+              f"metadata: {name} without text", True)
     ratio("polars on parquet / quire, filtered", 10, "filtered: polars scan_parquet",
           "filtered: quire into polars", True)
-    lines += ["", "| corpus | .quire | Parquet ZSTD | filtered selection |", "|---|---|---|---|"]
+    lines += ["", "| corpus | .quire | .quire scan layout | Parquet ZSTD | filtered selection |",
+              "|---|---|---|---|---|"]
     for n in sizes:
         i = results[n][1]
-        lines.append(f"| {n // 1000}k | {i['quire_mb']:.1f} MB | {i['parquet_mb']:.1f} MB | "
+        lines.append(f"| {n // 1000}k | {i['quire_mb']:.1f} MB | {i['scan_mb']:.1f} MB | "
+                     f"{i['parquet_mb']:.1f} MB | "
                      f"{i['selection']}: {i['selected']} docs |")
     text = "\n".join(lines) + "\n"
     print(text)

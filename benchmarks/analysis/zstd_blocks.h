@@ -11,6 +11,8 @@
 #include <zdict.h>
 #include <zstd.h>
 
+#include "cpu_file.h"
+
 #define BLOCK (64u << 10)
 
 /* The texts' lengths (NUL included) into *lens; returns their count. */
@@ -67,6 +69,22 @@ static size_t train(const char *buf, size_t len, const size_t *lens,
   free(samples);
   free(sizes);
   return ZDICT_isError(size) ? 0 : size;
+}
+
+/* Reads the texts at path (each ended by a NUL byte, as in a text block)
+ * into *buf (*len bytes), their lengths into *lens (*count of them) and the
+ * sizes of the blocks the writer would cut them into into *blocks. Returns
+ * the number of blocks, or 0 (with a message) when path cannot be read. */
+static size_t read_blocks(const char *path, char **buf, size_t *len,
+                          size_t **lens, size_t *count, size_t **blocks) {
+  *buf = read_file(path, len);
+  if (!*buf) {
+    perror(path);
+    return 0;
+  }
+  *count = split_texts(*buf, *len, lens);
+  *blocks = malloc(*count * sizeof **blocks);
+  return cut_blocks(*lens, *count, *blocks);
 }
 
 #endif

@@ -55,15 +55,11 @@ int main(int argc, char **argv) {
   unsigned hash_log = argc > 5 ? (unsigned)atoi(argv[4]) : 0;
   unsigned chain_log = argc > 5 ? (unsigned)atoi(argv[5]) : 0;
   int runs = argc > 6 ? atoi(argv[6]) : 5;
-  size_t len, *lens;
-  char *buf = read_file(argv[1], &len);
-  if (!buf) {
-    perror(argv[1]);
+  size_t len, *lens, count, *blocks;
+  char *buf;
+  size_t nblocks = read_blocks(argv[1], &buf, &len, &lens, &count, &blocks);
+  if (!nblocks)
     return 1;
-  }
-  size_t count = split_texts(buf, len, &lens);
-  size_t *blocks = malloc(count * sizeof *blocks);
-  size_t nblocks = cut_blocks(lens, count, blocks);
   size_t dict_cap = len / 50 < (1u << 20) ? len / 50 : (1u << 20);
   char *dict = malloc(dict_cap);
   size_t dict_size = train(buf, len, lens, count, dict, dict_cap);

@@ -93,15 +93,12 @@ int main(int argc, char **argv) {
   int level = argc > 2 ? atoi(argv[2]) : 5;
   size_t dict_want = argc > 3 ? (size_t)atol(argv[3]) : (1u << 20);
   int runs = argc > 4 ? atoi(argv[4]) : 5;
-  size_t len, *lens;
-  char *buf = read_file(argv[1], &len);
-  if (!buf) {
-    perror(argv[1]);
+  size_t len, *lens, count, *blocks;
+  char *buf;
+  size_t nblocks = read_blocks(argv[1], &buf, &len, &lens, &count, &blocks);
+  if (!nblocks)
     return 1;
-  }
-  size_t count = split_texts(buf, len, &lens);
-  size_t *blocks = malloc(count * sizeof *blocks);
-  size_t nblocks = cut_blocks(lens, count, blocks), room = 0;
+  size_t room = 0;
   for (size_t b = 0; b < nblocks; b++)
     room = blocks[b] > room ? blocks[b] : room;
   size_t dict_cap = len / 50 < dict_want ? len / 50 : dict_want;
