@@ -559,3 +559,90 @@ Test(format11, blocks_are_self_described) {
   quire_corpus_free(c);
   free(bytes);
 }
+
+/* The text of document d of dictionary_windows_*: mostly a few KiB, every
+ * 40th 150 KiB (its block over the 128 KiB a window first has room for,
+ * under the 256 KiB it may grow to) and every 170th 400 KiB (a block too
+ * large for a window: inflated with the dictionary where it lies). Words
+ * from a small vocabulary, so that the trained dictionary is used. */
+static size_t window_doc_text(size_t d, char *buf) {
+  static const char *words[] = {"minister", "parliament", "reform",  "border",
+                                "economy",  "election",   "trade",   "energy",
+                                "summit",   "agreement",  "protest", "budget"};
+  size_t len = d % 170 == 85  ? 400u << 10
+               : d % 40 == 20 ? 150u << 10
+                              : 2000 + d * 37 % 3000;
+  size_t at = 0, k = d;
+  while (at < len) {
+    k = k * 6364136223846793005u + 1442695040888963407u;
+    const char *w = words[(k >> 33) % 12];
+    size_t n = strlen(w);
+    if (at + n + 1 > len)
+      break;
+    memcpy(buf + at, w, n);
+    at += n;
+    buf[at++] = (k >> 40) % 9 ? ' ' : '\n';
+  }
+  return at;
+}
+
+/* Each thread that inflates dictionary-made blocks does so into a copy of
+ * the dictionary (core/codec.c, "window"): a window that grows for a
+ * larger block, a block too large for any window, and the text and
+ * metadata dictionaries taking turns on one cursor must all give back
+ * exactly the texts written. */
+Test(format11, dictionary_windows_give_back_every_text) {
+  enum { DOCS = 1700 };
+  char path[512];
+  tu_tmp_path(path, sizeof path, "windows.quire");
+  char *text = malloc(400u << 10);
+  quire_writer *w;
+  cr_assert_eq(quire_writer_open(path, &w), QUIRE_OK);
+  cr_assert_eq(quire_writer_set_order(w, QUIRE_ORDER_INPUT), QUIRE_OK);
+  for (size_t d = 0; d < DOCS; d++) {
+    size_t len = window_doc_text(d, text);
+    char title[32];
+    int title_len = snprintf(title, sizeof title, "doc %zu", d);
+    cr_assert_eq(tu_writer_add(w, "s", 1, "2020-01-02", 10, title,
+                               (size_t)title_len, "a", 1, "u", 1, text, len),
+                 QUIRE_OK, "%s", quire_writer_errmsg(w));
+  }
+  cr_assert_eq(quire_writer_finish(w), QUIRE_OK, "%s", quire_writer_errmsg(w));
+  quire_writer_free(w);
+
+  quire_corpus *c;
+  cr_assert_eq(quire_corpus_open(path, &c), QUIRE_OK);
+  cr_assert_eq(quire_corpus_dictionary_count(c), 2,
+               "text and metadata dictionaries");
+  quire_cursor *cur;
+  cr_assert_eq(quire_cursor_open(c, NULL, &cur), QUIRE_OK);
+  size_t d = 0;
+  int status;
+  while ((status = quire_cursor_next(cur)) == QUIRE_ROW) {
+    const char *got, *title;
+    size_t got_len, title_len;
+    cr_assert_eq(quire_cursor_field(cur, QUIRE_FIELD_TITLE, &title, &title_len),
+                 QUIRE_OK);
+    char want_title[32];
+    snprintf(want_title, sizeof want_title, "doc %zu", d);
+    cr_assert(title_len == strlen(want_title) &&
+                  memcmp(title, want_title, title_len) == 0,
+              "document %zu: title", d);
+    cr_assert_eq(quire_cursor_field(cur, QUIRE_FIELD_TEXT, &got, &got_len),
+                 QUIRE_OK, "%s", quire_cursor_errmsg(cur));
+    size_t want_len = window_doc_text(d, text);
+    cr_assert(got_len == want_len && memcmp(got, text, want_len) == 0,
+              "document %zu: text of %zu bytes, expected %zu", d, got_len,
+              want_len);
+    d++;
+  }
+  cr_assert_eq(status, QUIRE_DONE, "%s", quire_cursor_errmsg(cur));
+  cr_assert_eq(d, DOCS);
+  quire_cursor_free(cur);
+  uint64_t damaged = 1;
+  cr_assert_eq(quire_corpus_verify(c, &damaged, NULL, NULL), QUIRE_OK);
+  cr_assert_eq(damaged, 0);
+  quire_corpus_free(c);
+  free(text);
+  unlink(path);
+}
