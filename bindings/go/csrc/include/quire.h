@@ -450,7 +450,8 @@ typedef struct quire_cursor quire_cursor;
  * each with a failed cursor (handle convention above), or QUIRE_ENOMEM with
  * *out NULL. A cursor holds at most one inflated text block and one
  * inflated metadata block, plus one bit per document of the corpus when it
- * has a filter. */
+ * has a filter, plus, for blocks made with dictionaries, a copy of the last
+ * two dictionaries it inflated with (ABI.md, "Allocator"). */
 QUIRE_API int quire_cursor_open(const quire_corpus *corpus,
                                 const quire_filter *filter, quire_cursor **out);
 
