@@ -306,6 +306,17 @@ static void zread_free(q_zread *z) {
   }
 }
 
+static q_zread *zread_new(void) {
+  q_zread *z = q_calloc(1, sizeof *z);
+  if (z)
+    z->dctx = q_zstd_dctx_new();
+  if (!z || !z->dctx) {
+    zread_free(z);
+    return NULL;
+  }
+  return z;
+}
+
 /* Fills w with dict and room for at least out_len bytes. Returns 0, or -1
  * when memory ran out (w is then empty). */
 static int zwindow_fill(q_zwindow *w, const q_zddict *dict, size_t out_len) {
@@ -471,6 +482,26 @@ uint32_t q_zstd_dict_id(const void *dict, size_t len) {
   return ZSTD_getDictID_fromDict(dict, len);
 }
 
+/* Decompresses one frame into out: in a window when dict is given and one
+ * can be had, else with the dictionary (if any) where it lies. Returns
+ * zstd's result. */
+static size_t zread_frame(q_zread *z, const q_zddict *dict, const void *src,
+                          size_t len, void *out, size_t out_len) {
+  if (!dict)
+    return ZSTD_decompressDCtx(z->dctx, out, out_len, src, len);
+  q_zwindow *w =
+      out_len <= Q_ZWINDOW_MAX_ROOM ? zwindow_for(z, dict, out_len) : NULL;
+  if (!w) /* too large for a window, or no memory for one */
+    return ZSTD_decompress_usingDDict(z->dctx, out, out_len, src, len,
+                                      dict->ddict);
+  char *at = w->bytes + w->dict_len;
+  size_t n =
+      ZSTD_decompress_usingDDict(z->dctx, at, out_len, src, len, w->ddict);
+  if (!ZSTD_isError(n))
+    memcpy(out, at, n);
+  return n;
+}
+
 int q_zdecompress(q_inflater *i, const q_zddict *dict, const void *src,
                   size_t len, void *out, size_t out_len) {
   /* The frame header is read before anything is allocated or written: it
@@ -485,28 +516,9 @@ int q_zdecompress(q_inflater *i, const q_zddict *dict, const void *src,
   if (frame_dict != 0 &&
       (!dict || frame_dict != ZSTD_getDictID_fromDDict(dict->ddict)))
     return -1;
-  if (!i->zstd) {
-    i->zstd = q_calloc(1, sizeof *i->zstd);
-    if (i->zstd)
-      i->zstd->dctx = q_zstd_dctx_new();
-    if (!i->zstd || !i->zstd->dctx) {
-      zread_free(i->zstd);
-      i->zstd = NULL;
-      return -2;
-    }
-  }
-  ZSTD_DCtx *dctx = i->zstd->dctx;
-  /* Without memory for a window, the dictionary is used where it is. */
-  q_zwindow *w = dict && out_len <= Q_ZWINDOW_MAX_ROOM
-                     ? zwindow_for(i->zstd, dict, out_len)
-                     : NULL;
-  size_t n = w      ? ZSTD_decompress_usingDDict(dctx, w->bytes + w->dict_len,
-                                                 out_len, src, len, w->ddict)
-             : dict ? ZSTD_decompress_usingDDict(dctx, out, out_len, src, len,
-                                                 dict->ddict)
-                    : ZSTD_decompressDCtx(dctx, out, out_len, src, len);
-  if (w && !ZSTD_isError(n) && n == out_len)
-    memcpy(out, w->bytes + w->dict_len, out_len);
+  if (!i->zstd && !(i->zstd = zread_new()))
+    return -2;
+  size_t n = zread_frame(i->zstd, dict, src, len, out, out_len);
   if (ZSTD_isError(n)) {
     if (ZSTD_getErrorCode(n) == ZSTD_error_memory_allocation)
       return -2;
