@@ -266,12 +266,19 @@ struct q_zddict {
  * of the same frame; with the dictionary elsewhere, each match that reaches
  * into it is copied by a separate memmove() call. Inflating 64 KiB text
  * blocks made with a 1 MiB dictionary went from about 760 to 1,160 MB/s
- * (benchmarks/ANALYSIS.md, "Dictionary next to the output"). */
+ * (benchmarks/ANALYSIS.md, "Dictionary next to the output").
+ *
+ * Each window has a decompression context of its own. zstd takes a
+ * dictionary other than the one its context used last for "cold" and
+ * decompresses with its prefetching decoder, a fifth slower on 64 KiB text
+ * blocks (ANALYSIS.md, "A context per dictionary"); with one context, a
+ * cursor reading text and metadata made every block cold. */
 typedef struct q_zwindow {
   uint64_t serial; /* of the q_zddict copied here, 0 for none */
   char *bytes;     /* the dictionary, then room bytes for a block */
   size_t dict_len, room;
   ZSTD_DDict *ddict; /* by reference to bytes */
+  ZSTD_DCtx *dctx;   /* kept when the window is filled again */
   uint64_t last_use;
 } q_zwindow;
 
@@ -286,21 +293,26 @@ typedef struct q_zwindow {
 #define Q_ZWINDOW_MAX_ROOM ((size_t)256 << 10)
 
 struct q_zread {
-  ZSTD_DCtx *dctx;
+  ZSTD_DCtx *dctx; /* for frames decompressed outside the windows */
   q_zwindow windows[Q_ZWINDOWS];
   uint64_t uses;
 };
 
+/* Empties w of its dictionary and room; its context stays. */
 static void zwindow_clear(q_zwindow *w) {
+  ZSTD_DCtx *dctx = w->dctx;
   ZSTD_freeDDict(w->ddict);
   q_free(w->bytes);
   memset(w, 0, sizeof *w);
+  w->dctx = dctx;
 }
 
 static void zread_free(q_zread *z) {
   if (z) {
-    for (int k = 0; k < Q_ZWINDOWS; k++)
+    for (int k = 0; k < Q_ZWINDOWS; k++) {
       zwindow_clear(&z->windows[k]);
+      ZSTD_freeDCtx(z->windows[k].dctx);
+    }
     ZSTD_freeDCtx(z->dctx);
     q_free(z);
   }
@@ -324,6 +336,8 @@ static int zwindow_fill(q_zwindow *w, const q_zddict *dict, size_t out_len) {
   while (room < out_len)
     room *= 2;
   zwindow_clear(w);
+  if (!w->dctx && !(w->dctx = q_zstd_dctx_new()))
+    return -1;
   w->bytes = q_malloc(dict->len + room);
   if (!w->bytes)
     return -1;
@@ -496,7 +510,7 @@ static size_t zread_frame(q_zread *z, const q_zddict *dict, const void *src,
                                       dict->ddict);
   char *at = w->bytes + w->dict_len;
   size_t n =
-      ZSTD_decompress_usingDDict(z->dctx, at, out_len, src, len, w->ddict);
+      ZSTD_decompress_usingDDict(w->dctx, at, out_len, src, len, w->ddict);
   if (!ZSTD_isError(n))
     memcpy(out, at, n);
   return n;
