@@ -39,7 +39,12 @@ static void *alloc_ctx;
 
 int quire_set_allocator(quire_malloc_fn malloc_fn, quire_realloc_fn realloc_fn,
                         quire_free_fn free_fn, void *ctx) {
-  if (!malloc_fn && !realloc_fn && !free_fn) {
+  if ((malloc_fn || realloc_fn || free_fn) &&
+      (!malloc_fn || !realloc_fn || !free_fn))
+    return QUIRE_EINVAL;
+  /* Kept batch buffers were allocated by the functions being replaced. */
+  q_spare_drain();
+  if (!malloc_fn) {
     alloc_malloc = default_malloc;
     alloc_realloc = default_realloc;
     alloc_free = default_free;
@@ -47,8 +52,6 @@ int quire_set_allocator(quire_malloc_fn malloc_fn, quire_realloc_fn realloc_fn,
     q_codec_set_allocator(q_malloc, q_free);
     return QUIRE_OK;
   }
-  if (!malloc_fn || !realloc_fn || !free_fn)
-    return QUIRE_EINVAL;
   alloc_malloc = malloc_fn;
   alloc_realloc = realloc_fn;
   alloc_free = free_fn;

@@ -609,3 +609,69 @@ Test(arrow, a_large_text_column_asks_for_huge_pages) {
   quire_corpus_free(c);
   unlink(path);
 }
+
+/* ---- released batch memory is lent to the next batch --------------------- */
+
+/* Checks every text of batch b against the cursor, which is moved along. */
+static void expect_texts(const struct ArrowArray *b, quire_cursor *cur) {
+  const struct ArrowArray *text = b->children[1];
+  for (int64_t i = 0; i < b->length; i++) {
+    cr_assert_eq(quire_cursor_next(cur), QUIRE_ROW);
+    const char *want;
+    size_t want_len, got_len;
+    cr_assert_eq(quire_cursor_field(cur, QUIRE_FIELD_TEXT, &want, &want_len),
+                 QUIRE_OK);
+    const char *got = string_at(text, 1, i, &got_len);
+    cr_assert_eq(got_len, want_len, "row %lld", (long long)i);
+    cr_assert(!memcmp(got, want, want_len), "row %lld", (long long)i);
+  }
+}
+
+Test(arrow, a_released_text_column_is_lent_to_the_next_batch) {
+  char path[512], msg[512];
+  tu_tmp_path(path, sizeof path, "arrow-spare.quire");
+  cr_assert_eq(
+      hd_write_generated(path, 20000, 6, QUIRE_ORDER_CLUSTERED, 0, 1, msg),
+      QUIRE_OK, "%s", msg);
+  quire_corpus *c;
+  cr_assert_eq(quire_corpus_open(path, &c), QUIRE_OK);
+  quire_cursor *cur;
+  cr_assert_eq(quire_cursor_open(c, NULL, &cur), QUIRE_OK);
+  struct ArrowArrayStream st;
+  cr_assert_eq(quire_arrow_stream_open(c, NULL, "doc,text", 8, 0, 1, &st), 0);
+  cr_assert_eq(q_spare_kept(), 0);
+  struct ArrowArray first, second;
+  cr_assert_eq(st.get_next(&st, &first), 0, "%s", st.get_last_error(&st));
+  expect_texts(&first, cur);
+  const void *lent = first.children[1]->buffers[2];
+  first.release(&first);
+  size_t kept = q_spare_kept();
+  cr_assert_gt(kept, 5u << 20, "the text column was not kept: %zu", kept);
+  /* The second batch writes its texts over the first's pages. */
+  cr_assert_eq(st.get_next(&st, &second), 0, "%s", st.get_last_error(&st));
+  cr_assert_eq(second.children[1]->buffers[2], lent);
+  cr_assert_lt(q_spare_kept(), kept);
+  expect_texts(&second, cur);
+  second.release(&second);
+  st.release(&st);
+  /* A new stream's first batch moves its first rows into a kept buffer once
+   * it knows how large its texts run. */
+  quire_cursor_free(cur);
+  cr_assert_eq(quire_cursor_open(c, NULL, &cur), QUIRE_OK);
+  cr_assert_eq(quire_arrow_stream_open(c, NULL, "doc,text", 8, 0, 1, &st), 0);
+  kept = q_spare_kept();
+  cr_assert_eq(st.get_next(&st, &first), 0, "%s", st.get_last_error(&st));
+  cr_assert_lt(q_spare_kept(), kept, "the first batch took no kept buffer");
+  expect_texts(&first, cur);
+  first.release(&first);
+  st.release(&st);
+  /* Kept a moment, then given back; a new allocator takes everything. */
+  cr_assert_gt(q_spare_kept(), 0);
+  q_spare_expire(60ull * 1000000000u);
+  cr_assert_gt(q_spare_kept(), 0, "freed before its time");
+  cr_assert_eq(quire_set_allocator(NULL, NULL, NULL, NULL), QUIRE_OK);
+  cr_assert_eq(q_spare_kept(), 0);
+  quire_cursor_free(cur);
+  quire_corpus_free(c);
+  unlink(path);
+}

@@ -89,10 +89,12 @@ typedef struct q_astream {
 /* ---- arrays ------------------------------------------------------------- */
 
 /* What an array owns. The parent's kids block holds the child pointers and
- * structs; each child's buffers are its own. */
+ * structs; each child's buffers are its own. A buffer with its capacity in
+ * caps goes back to the spare buffers (spare.c) when released. */
 typedef struct q_aarr {
   const void *bufs[3];
   void *owned[3];
+  size_t caps[3];
   struct ArrowArray **kids;
   struct ArrowArray *dict; /* the source column's dictionary struct */
   q_adict *shared;         /* the dictionary array's shared buffers */
@@ -108,7 +110,10 @@ static void array_release(struct ArrowArray *a) {
   if (a->dictionary && a->dictionary->release)
     a->dictionary->release(a->dictionary);
   for (int i = 0; i < 3; i++)
-    q_free(p->owned[i]);
+    if (p->caps[i])
+      q_spare_give(p->owned[i], p->caps[i]);
+    else
+      q_free(p->owned[i]);
   dict_drop(p->shared);
   q_free(p->kids);
   q_free(p->dict);
@@ -172,16 +177,44 @@ static void col_free(q_acol *c) {
   memset(c, 0, sizeof *c);
 }
 
+/* Gives b room for need bytes, from a buffer a released batch left when
+ * there is one of the right size: its pages are already there, where fresh
+ * memory would be zeroed page by page as it is first written. */
+static int col_reserve(q_buf *b, size_t need) {
+  if (need <= b->cap - b->len)
+    return QUIRE_OK;
+  if (need > SIZE_MAX - b->len)
+    return QUIRE_ENOMEM;
+  size_t cap;
+  char *spare = q_spare_take(b->len + need, &cap);
+  if (!spare) {
+    /* Exactly the room asked for, not a doubling: a released buffer is kept
+     * by its capacity, and doubling would reserve up to twice the room. */
+    char *grown = q_realloc(b->data, b->len + need);
+    if (!grown)
+      return QUIRE_ENOMEM;
+    b->data = grown;
+    b->cap = b->len + need;
+    advise_huge(b);
+    return QUIRE_OK;
+  }
+  if (b->len)
+    memcpy(spare, b->data, b->len);
+  q_free(b->data);
+  b->data = spare;
+  b->cap = cap;
+  return QUIRE_OK;
+}
+
 static int col_start(q_acol *c, int col, size_t cap, size_t data_hint) {
   static const size_t widths[QA_COUNT] = {8, 4, 8, 1, 4, 4, 4, 4, 8};
   memset(c, 0, sizeof *c);
   size_t width = widths[col];
   int strings = columns_def[col].field >= 0;
-  if (q_buf_reserve(&c->values, (cap + 1) * width) != QUIRE_OK)
+  if (col_reserve(&c->values, (cap + 1) * width) != QUIRE_OK)
     return QUIRE_ENOMEM;
   if (strings) {
-    if (q_buf_reserve(&c->data, data_hint) == QUIRE_OK) /* room, not a need */
-      advise_huge(&c->data);
+    (void)col_reserve(&c->data, data_hint); /* room, not a need */
     /* the first offset */
     memset(c->values.data, 0, width);
     c->values.len = width;
@@ -433,6 +466,14 @@ static int would_overflow(const q_astream *s, const q_acol *cols,
   return 0;
 }
 
+/* Records the capacities of a column's values and data buffers, so that
+ * releasing it gives them to the spare buffers. */
+static void set_caps(struct ArrowArray *a, size_t values_cap, size_t data_cap) {
+  q_aarr *p = a->private_data;
+  p->caps[1] = values_cap;
+  p->caps[2] = data_cap;
+}
+
 /* Turns the built columns into the children of out. */
 static int assemble(q_astream *s, q_acol *cols, int64_t rows,
                     struct ArrowArray *out) {
@@ -465,6 +506,9 @@ static int assemble(q_astream *s, q_acol *cols, int64_t rows,
       status = bytes ? array_make(&child[i], rows, nulls, 3, valid,
                                   c->values.data, bytes)
                      : QUIRE_ENOMEM;
+      if (status == QUIRE_OK)
+        set_caps(&child[i], c->values.cap,
+                 bytes == c->data.data ? c->data.cap : 0);
       if (!bytes) {
         q_free(valid);
         q_free(c->values.data);
@@ -472,6 +516,8 @@ static int assemble(q_astream *s, q_acol *cols, int64_t rows,
     } else {
       status =
           array_make(&child[i], rows, nulls, 2, valid, c->values.data, NULL);
+      if (status == QUIRE_OK)
+        set_caps(&child[i], c->values.cap, 0);
     }
     /* Ownership has passed to the child (or been freed). */
     c->valid = NULL;
@@ -511,8 +557,7 @@ static void reserve_as_sampled(q_astream *s, q_acol *cols, int64_t rows) {
     if (whole > 1e12 || whole <= (double)c->data.len)
       continue;
     /* Room, not a need: without it the column grows as it goes. */
-    if (q_buf_reserve(&c->data, (size_t)whole - c->data.len) == QUIRE_OK)
-      advise_huge(&c->data);
+    (void)col_reserve(&c->data, (size_t)whole - c->data.len);
   }
 }
 

@@ -203,8 +203,11 @@ typedef void (*quire_free_fn)(void *ctx, void *ptr);
  * quire function, while no handle is open: it is not thread-safe. Returns
  * QUIRE_EINVAL, changing nothing, if only some are NULL. A malloc_fn or
  * realloc_fn returning NULL makes the operation in progress fail with
- * QUIRE_ENOMEM, leaving no partial output. ABI.md, "Allocator", says what
- * the library asks of the three functions. */
+ * QUIRE_ENOMEM, leaving no partial output. Before changing anything it
+ * frees the released Arrow batch buffers the library keeps for reuse
+ * (quire_arrow_stream_open()): calling it with three NULLs is also how a
+ * program gives those back at once. ABI.md, "Allocator", says what the
+ * library asks of the three functions. */
 QUIRE_API int quire_set_allocator(quire_malloc_fn malloc_fn,
                                   quire_realloc_fn realloc_fn,
                                   quire_free_fn free_fn, void *ctx);
@@ -552,8 +555,11 @@ struct ArrowArrayStream;
  * record batches of at most batch_size documents (0 for
  * QUIRE_ARROW_DEFAULT_BATCH; at most QUIRE_ARROW_MAX_BATCH). The batches are
  * read through a cursor and copied into memory of their own: each batch's
- * memory is freed when the consumer releases it, and the stream holds one
- * batch's worth at most, whatever the corpus size.
+ * memory is given back when the consumer releases it, and the stream holds
+ * one batch's worth at most, whatever the corpus size. (Given back: its
+ * buffers of 256 KiB or more are kept for up to a second, at most 1 GiB in
+ * all, for the next batches to write over; quire_set_allocator() frees
+ * them at once. ABI.md, "Allocator", has the rules.)
  *
  * columns is a comma-separated list (case-insensitive; NULL or len 0 for
  * all, in this order) of:

@@ -1,0 +1,165 @@
+/*
+ * spare.c: large buffers an Arrow consumer has released, kept for a moment
+ * for the next batches.
+ *
+ * Why. A batch's string columns are fresh memory, hundreds of MiB when a
+ * whole corpus is read into a table, and the kernel zeroes every page of
+ * fresh memory on first touch. In a repeated one-thread read of every
+ * column, that zeroing took a third of the time (benchmarks/ANALYSIS.md,
+ * "Released batch memory"). Arrow's own allocator keeps released memory for
+ * reuse the same way; quire's batches come from the library's allocator
+ * (q_malloc()), so quire keeps them itself.
+ *
+ * Policy, stated in ABI.md ("Allocator"):
+ *   - only buffers of at least Q_SPARE_MIN bytes are kept: smaller ones are
+ *     reused well by any malloc;
+ *   - at most Q_SPARE_SLOTS buffers and Q_SPARE_MAX bytes in all;
+ *   - a buffer kept for Q_SPARE_AGE_NS is freed at the next give or take,
+ *     so a program that stops reading keeps little for long;
+ *   - kept pages are marked MADV_FREE: under memory pressure the kernel
+ *     takes them back without writing them anywhere, and a page it has not
+ *     taken is reused without a fault;
+ *   - quire_set_allocator() frees every kept buffer first (q_spare_drain()),
+ *     so none is ever freed with another allocator than its own.
+ */
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <time.h>
+
+#include "internal.h"
+
+#define Q_SPARE_SLOTS 64
+#define Q_SPARE_MIN ((size_t)256 << 10)
+#define Q_SPARE_MAX ((size_t)1 << 30)
+#define Q_SPARE_AGE_NS ((uint64_t)1000000000)
+
+typedef struct q_spare_slot {
+  void *data; /* NULL: the slot is free */
+  size_t cap;
+  uint64_t kept_at; /* CLOCK_MONOTONIC nanoseconds */
+} q_spare_slot;
+
+static pthread_mutex_t spare_lock = PTHREAD_MUTEX_INITIALIZER;
+static q_spare_slot spare_slots[Q_SPARE_SLOTS];
+static size_t spare_bytes; /* the sum of the kept buffers' capacities */
+
+static uint64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Tells the kernel the whole pages inside [data, data + cap) may be taken
+ * back; their contents no longer matter. Only advice: on failure the pages
+ * simply stay. */
+static void pages_free_lazily(void *data, size_t cap) {
+  uintptr_t page = 4096;
+  uintptr_t start = ((uintptr_t)data + page - 1) & ~(page - 1);
+  uintptr_t end = ((uintptr_t)data + cap) & ~(page - 1);
+  if (end > start)
+    (void)madvise((void *)start, end - start, MADV_FREE);
+}
+
+/* Moves slot i's buffer to *freed; the caller frees it outside the lock. */
+static void slot_clear(int i, void **freed) {
+  *freed = spare_slots[i].data;
+  spare_bytes -= spare_slots[i].cap;
+  spare_slots[i].data = NULL;
+  spare_slots[i].cap = 0;
+}
+
+/* Frees, outside the lock, what slot_clear() took out. */
+static void free_all(void **freed, int count) {
+  for (int i = 0; i < count; i++)
+    q_free(freed[i]);
+}
+
+/* Takes out of the slots every buffer kept since before `now - age`, into
+ * freed (room for Q_SPARE_SLOTS); returns how many. Call with the lock. */
+static int take_expired(uint64_t now, uint64_t age, void **freed) {
+  int count = 0;
+  for (int i = 0; i < Q_SPARE_SLOTS; i++)
+    if (spare_slots[i].data && now - spare_slots[i].kept_at >= age)
+      slot_clear(i, &freed[count++]);
+  return count;
+}
+
+void *q_spare_take(size_t need, size_t *cap) {
+  if (need < Q_SPARE_MIN)
+    return NULL;
+  void *freed[Q_SPARE_SLOTS];
+  pthread_mutex_lock(&spare_lock);
+  int expired = take_expired(now_ns(), Q_SPARE_AGE_NS, freed);
+  /* The smallest buffer that fits, and not one over twice the need: a
+   * batch holds what it takes for as long as the consumer keeps it. */
+  int best = -1;
+  for (int i = 0; i < Q_SPARE_SLOTS; i++) {
+    size_t has = spare_slots[i].cap;
+    if (spare_slots[i].data && has >= need && has - need <= need &&
+        (best < 0 || has < spare_slots[best].cap))
+      best = i;
+  }
+  void *data = NULL;
+  if (best >= 0) {
+    *cap = spare_slots[best].cap;
+    slot_clear(best, &data);
+  }
+  pthread_mutex_unlock(&spare_lock);
+  free_all(freed, expired);
+  return data;
+}
+
+void q_spare_give(void *data, size_t cap) {
+  if (!data)
+    return;
+  if (cap < Q_SPARE_MIN || cap > Q_SPARE_MAX) {
+    q_free(data);
+    return;
+  }
+  pages_free_lazily(data, cap);
+  void *freed[Q_SPARE_SLOTS + 1];
+  pthread_mutex_lock(&spare_lock);
+  uint64_t now = now_ns();
+  int count = take_expired(now, Q_SPARE_AGE_NS, freed);
+  /* Room by the oldest first: they are the nearest to expiring anyway. */
+  while (spare_bytes + cap > Q_SPARE_MAX) {
+    int oldest = -1;
+    for (int i = 0; i < Q_SPARE_SLOTS; i++)
+      if (spare_slots[i].data &&
+          (oldest < 0 || spare_slots[i].kept_at < spare_slots[oldest].kept_at))
+        oldest = i;
+    slot_clear(oldest, &freed[count++]);
+  }
+  int slot = -1;
+  for (int i = 0; i < Q_SPARE_SLOTS && slot < 0; i++)
+    if (!spare_slots[i].data)
+      slot = i;
+  if (slot >= 0) {
+    spare_slots[slot] = (q_spare_slot){data, cap, now};
+    spare_bytes += cap;
+  } else {
+    freed[count++] = data; /* every slot taken: not kept */
+  }
+  pthread_mutex_unlock(&spare_lock);
+  free_all(freed, count);
+}
+
+void q_spare_expire(uint64_t age_ns) {
+  void *freed[Q_SPARE_SLOTS];
+  pthread_mutex_lock(&spare_lock);
+  int count = take_expired(now_ns(), age_ns, freed);
+  pthread_mutex_unlock(&spare_lock);
+  free_all(freed, count);
+}
+
+void q_spare_drain(void) {
+  q_spare_expire(0);
+}
+
+size_t q_spare_kept(void) {
+  pthread_mutex_lock(&spare_lock);
+  size_t bytes = spare_bytes;
+  pthread_mutex_unlock(&spare_lock);
+  return bytes;
+}
