@@ -11,20 +11,27 @@ cache, like the main benchmarks):
              with one thread (quire threads=1, pyarrow use_threads=False)
              and both with their default threads, each with its elapsed
              time and its CPU time (user and system, every thread of the
-             process). The CPU time is the fair one-thread comparison:
+             process; the three files take turns in every run, so that
+             quire's and Parquet's reads meet the same moments of a busy
+             machine). The CPU time is the fair one-thread comparison:
              with use_threads=False pyarrow still reads and decompresses
              on its I/O threads (two busy ones on this machine, the main
              thread mostly waiting), so its elapsed time is that of more
              than one core.
   metadata   every document, every column but the text, against the same
-             with the text: quire's projection never inflates a text block.
+             with the text (default threads): quire's projection never
+             inflates a text block. The two reads take turns in every run,
+             so that both sides of the ratio meet the same moments of a busy
+             machine (the with-text time is not the table row's).
   fresh      the table task again, one read per fresh Python process (the
              time of the read alone, after the imports, the open and a read
              of the doc column alone), quire and Parquet alternating: in
-             one process Parquet's later reads reuse the memory its pool
-             (jemalloc) kept from the earlier ones, while every quire batch
-             is new memory the kernel must fault in and zero. Reported
-             beside the in-process rows, with no target of its own.
+             one process later reads write over memory the earlier ones
+             released (pyarrow's jemalloc pool keeps it, and quire keeps
+             released batch buffers for a second, ABI.md "Allocator"),
+             where a first read's memory is new and the kernel faults it in
+             and zeroes it. Reported beside the in-process rows, with no
+             target of its own.
   filtered   two sources over four years into a polars DataFrame:
              polars.DataFrame(corpus.query(...)) against polars scanning the
              Parquet file with the same filter (scan_parquet + filter +
@@ -72,22 +79,27 @@ def cpu_seconds():
     return usage.ru_utime + usage.ru_stime
 
 
-def median_times(fn, runs):
-    """Medians of the elapsed and of the CPU seconds (all threads) of runs
-    calls of fn, after one warm-up (page cache, lazy imports)."""
-    fn()
-    walls, cpus = [], []
+def taking_turns(fns, runs):
+    """Medians of the elapsed and of the CPU seconds (all threads) of each of
+    fns, called in turn in every one of runs rounds after one warm-up round
+    (page cache, lazy imports, thread pools): the sides of a ratio then meet
+    the same moments of a busy machine. Returns a list of (elapsed, CPU)."""
+    for fn in fns:
+        fn()
+    walls = [[] for _ in fns]
+    cpus = [[] for _ in fns]
     for _ in range(runs):
-        start, cpu = time.perf_counter(), cpu_seconds()
-        result = fn()
-        walls.append(time.perf_counter() - start)
-        cpus.append(cpu_seconds() - cpu)
-        del result
-    return statistics.median(walls), statistics.median(cpus)
+        for fn, wall, cpu in zip(fns, walls, cpus):
+            start, cpu0 = time.perf_counter(), cpu_seconds()
+            result = fn()
+            wall.append(time.perf_counter() - start)
+            cpu.append(cpu_seconds() - cpu0)
+            del result
+    return [(statistics.median(w), statistics.median(c)) for w, c in zip(walls, cpus)]
 
 
 def median_time(fn, runs):
-    return median_times(fn, runs)[0]
+    return taking_turns([fn], runs)[0][0]
 
 
 # One read in a fresh process: prints the seconds of the read alone. Each
@@ -166,16 +178,22 @@ def selection(corpus):
 
 def table_rows(rows, label, files, one_thread, runs):
     """Rows of the table task for each file of files (label to path): the
-    elapsed and the CPU seconds of the read, in this process."""
+    elapsed and the CPU seconds of the read, in this process, the files
+    taking turns."""
     threads = 1 if one_thread else None
-    for name, path in files.items():
+    readers, corpora = [], []
+    for path in files.values():
         if path.endswith(".parquet"):
-            wall, cpu = median_times(
-                lambda: pq.read_table(path, use_threads=not one_thread), runs)
+            readers.append(lambda path=path: pq.read_table(path, use_threads=not one_thread))
         else:
-            with quire.open(path) as corpus:
-                wall, cpu = median_times(
-                    lambda: corpus.query(batch_size=BATCH, threads=threads).to_arrow(), runs)
+            corpus = quire.open(path)
+            corpora.append(corpus)
+            readers.append(lambda corpus=corpus: corpus.query(
+                batch_size=BATCH, threads=threads).to_arrow())
+    medians = taking_turns(readers, runs)
+    for corpus in corpora:
+        corpus.close()
+    for name, (wall, cpu) in zip(files, medians):
         rows[f"table {label}: {name}"] = wall
         rows[f"table {label}, CPU seconds: {name}"] = cpu
 
@@ -193,9 +211,11 @@ def run_size(n, work, cli, runs):
         for name, t in fresh_times(files, one, runs).items():
             rows[f"fresh process, {label}: {name}"] = t
     for name, c in (("quire", corpus), ("quire scan layout", scan)):
-        rows[f"metadata: {name} without text"] = median_time(
-            lambda c=c: c.query(columns=meta, batch_size=BATCH).to_arrow(), runs)
-        rows[f"metadata: {name} with text"] = rows[f"table default threads: {name}"]
+        (without, _), (with_text, _) = taking_turns(
+            [lambda c=c: c.query(columns=meta, batch_size=BATCH).to_arrow(),
+             lambda c=c: c.query(batch_size=BATCH).to_arrow()], runs)
+        rows[f"metadata: {name} without text"] = without
+        rows[f"metadata: {name} with text"] = with_text
     scan.close()
     rows["metadata: parquet without text"] = median_time(
         lambda: pq.read_table(ppath, columns=meta), runs)
