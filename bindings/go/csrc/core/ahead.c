@@ -57,7 +57,12 @@ struct q_ahead {
   pthread_cond_t work;  /* helpers wait here for a QUEUED slot */
   pthread_cond_t ready; /* the cursor waits here for a READY slot */
   unsigned helpers_waiting;
+  /* Helpers signalled but not yet awake: a helper is woken once, not at
+   * every block queued before it runs (each signal to a sleeping thread is
+   * a system call). */
+  unsigned wakes_pending;
   int cursor_waiting;
+  const slot *awaited; /* the slot the cursor waits for, while it does */
   int stop;
   slot slots[META_DEPTH];
   unsigned head;   /* the oldest slot in use */
@@ -87,6 +92,8 @@ static void *helper_main(void *arg) {
       a->helpers_waiting++;
       pthread_cond_wait(&a->work, &a->lock);
       a->helpers_waiting--;
+      if (a->wakes_pending) /* not exact after a spurious wake-up: an */
+        a->wakes_pending--; /* extra signal at worst, never a missed one */
     }
     if (a->stop)
       break;
@@ -102,8 +109,9 @@ static void *helper_main(void *arg) {
     s->status = status;
     memcpy(s->msg, msg, sizeof msg);
     s->state = READY;
-    if (a->cursor_waiting)
-      pthread_cond_broadcast(&a->ready);
+    /* Other slots finishing would wake the cursor only to sleep again. */
+    if (a->cursor_waiting && s == a->awaited)
+      pthread_cond_signal(&a->ready);
   }
   pthread_mutex_unlock(&a->lock);
   return NULL;
@@ -171,9 +179,11 @@ void q_ahead_stop(q_ahead *a) {
  * soon have nothing left; called with the lock held. */
 static void nudge(q_ahead *a) {
   unsigned started = a->count - a->queued;
-  if (a->helpers_waiting &&
-      (a->queued >= a->depth / 2 || started <= 1 || a->cursor_waiting))
+  if (a->helpers_waiting > a->wakes_pending &&
+      (a->queued >= a->depth / 2 || started <= 1 || a->cursor_waiting)) {
     pthread_cond_signal(&a->work);
+    a->wakes_pending++;
+  }
 }
 
 int q_ahead_request(q_ahead *a, uint32_t block, uint32_t size) {
@@ -198,9 +208,11 @@ int q_ahead_request(q_ahead *a, uint32_t block, uint32_t size) {
 static void wait_ready(q_ahead *a, const slot *s) {
   while (s->state != READY) {
     a->cursor_waiting = 1;
+    a->awaited = s;
     nudge(a);
     pthread_cond_wait(&a->ready, &a->lock);
     a->cursor_waiting = 0;
+    a->awaited = NULL;
   }
 }
 
