@@ -26,6 +26,7 @@
 #include <stdint.h>
 #include <sys/mman.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -54,7 +55,10 @@ static uint64_t now_ns(void) {
  * back; their contents no longer matter. Only advice: on failure the pages
  * simply stay. */
 static void pages_free_lazily(void *data, size_t cap) {
-  uintptr_t page = 4096;
+  long size = sysconf(_SC_PAGESIZE); /* 4 KiB here, 16 or 64 KiB elsewhere */
+  if (size <= 0)
+    return;
+  uintptr_t page = (uintptr_t)size;
   uintptr_t start = ((uintptr_t)data + page - 1) & ~(page - 1);
   uintptr_t end = ((uintptr_t)data + cap) & ~(page - 1);
   if (end > start)
