@@ -306,7 +306,9 @@ Test(arrow, metadata_helpers_only_for_long_walks) {
       QUIRE_OK, "%s", msg);
   cr_assert_eq(quire_corpus_open(path, &c), QUIRE_OK);
   cr_assert_gt(c->blocks, 300, "the long corpus has %u blocks", c->blocks);
-  cr_expect_gt(helpers_of(c, "doc,title", 0), 0, "%u metadata blocks",
+  /* One helper: it inflates faster than the consumer builds rows, and a
+   * second only took a core from the consumer (ahead.c, helpers_wanted). */
+  cr_expect_eq(helpers_of(c, "doc,title", 0), 1, "%u metadata blocks",
                c->blocks);
   quire_corpus_free(c);
   unlink(path);
