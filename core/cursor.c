@@ -561,6 +561,23 @@ static int meta_fields(quire_cursor *cur) {
   return QUIRE_OK;
 }
 
+const q_date *q_cursor_date_parts(const quire_cursor *cur) {
+  return cur && cur->has_row ? &cur->date : NULL;
+}
+
+int q_cursor_meta(quire_cursor *cur, const char *data[3], size_t lens[3]) {
+  if (!cur->has_row)
+    return q_fail(cur->msg, QUIRE_EINVAL, "no current document");
+  int status;
+  if (!cur->meta_ready && (status = meta_fields(cur)) != QUIRE_OK)
+    return status;
+  for (int i = 0; i < 3; i++) {
+    data[i] = cur->meta_fields[i];
+    lens[i] = cur->meta_lens[i];
+  }
+  return QUIRE_OK;
+}
+
 int quire_cursor_field(quire_cursor *cur, int field, const char **data,
                        size_t *len) {
   if (!cur || !data || !len)
