@@ -362,6 +362,44 @@ Test(dates, every_precision_parses_and_formats_back) {
   }
 }
 
+/* Every day of years 1 to 9999 is written as a plain calendar walk
+ * counts it, and parses back to the same day. Writing a date and parsing
+ * one use two different algorithms (Neri-Schneider, Hinnant), so each
+ * checks the other. */
+Test(dates, every_day_formats_back) {
+  static const unsigned month_days[] = {31, 28, 31, 30, 31, 30,
+                                        31, 31, 30, 31, 30, 31};
+  int64_t days = -719162; /* 0001-01-01 */
+  for (int year = 1; year <= 9999; year++) {
+    int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    for (unsigned month = 1; month <= 12; month++) {
+      unsigned in_month = month_days[month - 1] + (month == 2 && leap);
+      for (unsigned day = 1; day <= in_month; day++, days++) {
+        q_date d = {days * 86400, QUIRE_DATE_DAY, Q_TZ_NONE, 0};
+        char buf[64], want[16];
+        size_t len = q_date_format(&d, buf, sizeof buf);
+        snprintf(want, sizeof want, "%04d-%02u-%02u", year, month, day);
+        if (strcmp(buf, want) != 0 || len != 10)
+          cr_assert_fail("day %lld written as %s, not %s", (long long)days, buf,
+                         want);
+        q_date back;
+        if (q_date_parse(buf, len, &back) != QUIRE_OK ||
+            back.seconds != d.seconds)
+          cr_assert_fail("%s parses back to %lld", buf,
+                         (long long)back.seconds);
+      }
+    }
+  }
+  /* A zone's offset takes the local date past either end. */
+  q_date first = {-62135596800LL, QUIRE_DATE_MINUTE, Q_TZ_OFFSET, -60};
+  q_date last = {253402300799LL, QUIRE_DATE_SECOND, Q_TZ_OFFSET, 60};
+  char buf[64];
+  cr_expect_gt(q_date_format(&first, buf, sizeof buf), 0);
+  cr_expect_str_eq(buf, "0000-12-31T23:00-01:00");
+  cr_expect_gt(q_date_format(&last, buf, sizeof buf), 0);
+  cr_expect_str_eq(buf, "10000-01-01T00:59:59+01:00");
+}
+
 Test(dates, rfc2822_and_variants) {
   int64_t s;
   int p;
