@@ -12,6 +12,11 @@
  * (an Arrow batch or a CSV export copies it once), so on a machine of two
  * cores or more two helpers take the queued blocks in turn, each with its
  * own inflater; the cursor still takes them in order.
+ *
+ * A metadata block inflates in about a microsecond, less than taking a
+ * contended lock and waking a thread: so the cursor queues blocks in runs of
+ * half the queue under one lock, and the one metadata helper takes a run of
+ * queued blocks at once and hands them over together.
  */
 #include "ahead.h"
 
@@ -29,6 +34,9 @@
 #define META_DEPTH 64u
 #define AHEAD_BYTES (4u << 20)
 #define AHEAD_HELPERS 2u
+#define META_RUN 8u /* metadata blocks a helper takes at once */
+_Static_assert(META_DEPTH <= Q_AHEAD_MAX_WANTS && TEXT_DEPTH <= META_DEPTH,
+               "a cursor asks for a whole queue at once");
 
 enum slot_state { EMPTY, QUEUED, WORKING, READY };
 
@@ -51,6 +59,7 @@ struct q_ahead {
   const quire_corpus *corpus;
   int kind;       /* of the blocks: 0 text, 1 metadata */
   unsigned depth; /* slots in use at most: TEXT_DEPTH or META_DEPTH */
+  unsigned run;   /* blocks a helper takes at once: 1 or META_RUN */
   helper helpers[AHEAD_HELPERS];
   unsigned nhelpers; /* started */
   pthread_mutex_t lock;
@@ -66,7 +75,7 @@ struct q_ahead {
   int stop;
   slot slots[META_DEPTH];
   unsigned head;   /* the oldest slot in use */
-  unsigned count;  /* slots in use, from head on */
+  unsigned count;  /* slots in use, from head on; changed by the cursor only */
   unsigned queued; /* of them, not started yet */
   uint64_t bytes;  /* uncompressed bytes of the slots in use */
 };
@@ -75,17 +84,38 @@ static slot *nth(q_ahead *a, unsigned i) {
   return &a->slots[(a->head + i) % a->depth];
 }
 
-/* The first slot not started yet; called with the lock held and queued > 0. */
-static slot *first_queued(q_ahead *a) {
-  for (unsigned i = 0; i < a->count; i++)
-    if (nth(a, i)->state == QUEUED)
-      return nth(a, i);
-  return NULL;
+/* Marks WORKING the first slot not started yet and those right after it
+ * that are not started either, a->run at most, and puts them in run[];
+ * returns how many. Called with the lock held and queued > 0. */
+static unsigned claim_run(q_ahead *a, slot **run) {
+  unsigned n = 0;
+  for (unsigned i = 0; i < a->count && n < a->run; i++) {
+    slot *s = nth(a, i);
+    if (s->state == QUEUED) {
+      s->state = WORKING;
+      run[n++] = s;
+    } else if (n > 0) {
+      break;
+    }
+  }
+  a->queued -= n;
+  return n;
+}
+
+/* Inflates a slot the helper holds (WORKING: the slot is the helper's
+ * alone), recording the status and message the cursor will read. */
+static void inflate_slot(helper *h, slot *s) {
+  q_ahead *a = h->ahead;
+  char msg[Q_MSG_CAP] = "";
+  s->status =
+      q_block_load(a->corpus, a->kind, s->block, h->inflater, &s->buf, msg);
+  memcpy(s->msg, msg, sizeof msg);
 }
 
 static void *helper_main(void *arg) {
   helper *h = arg;
   q_ahead *a = h->ahead;
+  slot *run[META_RUN];
   pthread_mutex_lock(&a->lock);
   for (;;) {
     while (!a->stop && a->queued == 0) {
@@ -97,30 +127,33 @@ static void *helper_main(void *arg) {
     }
     if (a->stop)
       break;
-    slot *s = first_queued(a);
-    s->state = WORKING;
-    a->queued--;
+    unsigned n = claim_run(a, run);
     pthread_mutex_unlock(&a->lock);
-    /* The slot is the helper's alone while WORKING. */
-    char msg[Q_MSG_CAP] = "";
-    int status =
-        q_block_load(a->corpus, a->kind, s->block, h->inflater, &s->buf, msg);
+    for (unsigned i = 0; i < n; i++)
+      inflate_slot(h, run[i]);
     pthread_mutex_lock(&a->lock);
-    s->status = status;
-    memcpy(s->msg, msg, sizeof msg);
-    s->state = READY;
+    int awaited = 0;
+    for (unsigned i = 0; i < n; i++) {
+      run[i]->state = READY;
+      awaited |= run[i] == a->awaited;
+    }
     /* Other slots finishing would wake the cursor only to sleep again. */
-    if (a->cursor_waiting && s == a->awaited)
+    if (a->cursor_waiting && awaited)
       pthread_cond_signal(&a->ready);
   }
   pthread_mutex_unlock(&a->lock);
   return NULL;
 }
 
-/* Two helpers where there are two cores to run them, else one. */
-static unsigned helpers_wanted(void) {
+/* For text blocks, two helpers where there are two cores to run them, else
+ * one. Metadata blocks always get one: taken in runs, a block's records
+ * inflate faster (about 85 ns a document) than the cursor's thread turns
+ * them into rows (about 120), and a second helper only took a core from
+ * that thread (a read of every metadata column at 100k: medians 14.1-14.9
+ * ms with two, 12.8-13.1 with one). */
+static unsigned helpers_wanted(int kind) {
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
-  return cores >= 2 ? AHEAD_HELPERS : 1;
+  return kind == 0 && cores >= 2 ? AHEAD_HELPERS : 1;
 }
 
 /* Stops and joins the started helpers, then frees everything. */
@@ -149,11 +182,12 @@ int q_ahead_start(q_ahead **out, const quire_corpus *corpus, int kind) {
   a->corpus = corpus;
   a->kind = kind;
   a->depth = kind == 0 ? TEXT_DEPTH : META_DEPTH;
+  a->run = kind == 0 ? 1 : META_RUN;
   pthread_mutex_init(&a->lock, NULL);
   pthread_cond_init(&a->work, NULL);
   pthread_cond_init(&a->ready, NULL);
   /* A second helper that cannot start only costs speed; the first must. */
-  unsigned wanted = helpers_wanted();
+  unsigned wanted = helpers_wanted(kind);
   for (unsigned i = 0; i < wanted; i++) {
     helper *h = &a->helpers[i];
     h->ahead = a;
@@ -186,22 +220,31 @@ static void nudge(q_ahead *a) {
   }
 }
 
-int q_ahead_request(q_ahead *a, uint32_t block, uint32_t size) {
+unsigned q_ahead_wants(const q_ahead *a) {
+  unsigned free_slots = a->depth - a->count;
+  return a->count == 0 || free_slots >= a->depth / 2 ? free_slots : 0;
+}
+
+unsigned q_ahead_request(q_ahead *a, const uint32_t *blocks,
+                         const uint32_t *sizes, unsigned n) {
   pthread_mutex_lock(&a->lock);
-  int room =
-      a->count < a->depth && (a->count == 0 || a->bytes + size <= AHEAD_BYTES);
-  if (room) {
+  unsigned queued = 0;
+  for (; queued < n && a->count < a->depth; queued++) {
+    if (a->count > 0 && a->bytes + sizes[queued] > AHEAD_BYTES)
+      break;
     slot *s = nth(a, a->count);
-    s->block = block;
-    s->size = size;
+    s->block = blocks[queued];
+    s->size = sizes[queued];
     s->state = QUEUED;
     a->count++;
     a->queued++;
-    a->bytes += size;
-    nudge(a);
+    a->bytes += sizes[queued];
   }
+  /* A run of blocks can keep every helper busy. */
+  for (unsigned i = 0; i < a->nhelpers; i++)
+    nudge(a);
   pthread_mutex_unlock(&a->lock);
-  return room;
+  return queued;
 }
 
 /* Waits until the helper has inflated the slot; called with the lock held. */

@@ -1,9 +1,10 @@
 /*
- * ahead.h: helper threads (two where there are two cores) that inflate the
- * next blocks of one kind, text or metadata, that a cursor will need while
- * the cursor's own thread works on the current one, so that a long walk
- * keeps both cores busy. Used by CSV export, Arrow streams and term counts;
- * it changes no result, only when the inflating happens.
+ * ahead.h: helper threads (for text blocks two where there are two cores,
+ * for metadata blocks one) that inflate the next blocks of one kind, text
+ * or metadata, that a cursor will need while the cursor's own thread works
+ * on the current one, so that a long walk keeps both cores busy. Used by CSV
+ * export, Arrow streams and term counts; it changes no result, only when the
+ * inflating happens.
  */
 #ifndef QUIRE_AHEAD_H
 #define QUIRE_AHEAD_H
@@ -19,10 +20,19 @@ int q_ahead_start(q_ahead **out, const quire_corpus *corpus, int kind);
 /* Stops the threads and frees everything. NULL is a no-op. */
 void q_ahead_stop(q_ahead *ahead);
 
-/* Queues block `block` of the ahead's kind, of size uncompressed bytes, to be
- * inflated after those queued before it. Returns 1, or 0 when the queue is full
- * (a few blocks, a few MiB): ask again after the next q_ahead_take(). */
-int q_ahead_request(q_ahead *ahead, uint32_t block, uint32_t size);
+/* How many blocks the queue would take now: none while more than half its
+ * slots are in use (so that blocks are asked for in runs, under one lock),
+ * else every free slot. Call only from the cursor's thread: only it adds
+ * and takes blocks. */
+unsigned q_ahead_wants(const q_ahead *ahead);
+#define Q_AHEAD_MAX_WANTS 64 /* the deepest queue's slots */
+
+/* Queues the n blocks of the ahead's kind in blocks[], of sizes[]
+ * uncompressed bytes, to be inflated in that order after those queued
+ * before them. Returns how many were queued: fewer than n when the queue
+ * fills (a few blocks, a few MiB); ask again after the next q_ahead_take(). */
+unsigned q_ahead_request(q_ahead *ahead, const uint32_t *blocks,
+                         const uint32_t *sizes, unsigned n);
 
 /* If `block` is the oldest queued, waits until it is inflated, swaps the
  * inflated bytes into *into (the helper keeps the old buffer for reuse),

@@ -83,6 +83,7 @@ typedef struct q_astream {
    * copy the strings again and again. */
   size_t data_hint[QA_COUNT];
   uint64_t rows_sent; /* rows of the batches before this one */
+  char date_text[48]; /* the current row's date_text (q_date_format) */
   char msg[Q_MSG_CAP];
 } q_astream;
 
@@ -377,23 +378,49 @@ static int dict_array(q_astream *s, struct ArrowArray **out) {
   return QUIRE_OK;
 }
 
+/* The current row's date as text, into s->date_text; its length, or 0
+ * (undated). A dated row whose date cannot be written is reported as
+ * quire_cursor_field() reports it. */
+static int read_date_text(q_astream *s, const char **data, size_t *len) {
+  const q_date *d = q_cursor_date_parts(s->cursor);
+  *data = s->date_text;
+  *len = d ? q_date_format(d, s->date_text, sizeof s->date_text) : 0;
+  if (*len > 0 || !d || d->precision == QUIRE_DATE_NONE)
+    return QUIRE_OK;
+  return quire_cursor_field(s->cursor, QUIRE_FIELD_DATE, data, len);
+}
+
 /* Reads the strings of the cursor's document for the string columns; a
- * NULL pointer in data[col] means "not asked for". */
+ * NULL pointer in data[col] means "not asked for". Title, author and url
+ * come from the cursor in one call: rows are built millions of times. */
 static int read_strings(q_astream *s, const char **data, size_t *lens) {
+  int have_meta = 0;
   for (int i = 0; i < s->ncols; i++) {
-    int col = s->cols[i], field = columns_def[col].field;
-    if (field < 0)
-      continue;
-    if (col == QA_DATE_TEXT &&
-        quire_cursor_date_precision(s->cursor) == QUIRE_DATE_NONE) {
-      data[col] = "";
-      lens[col] = 0;
-      continue;
+    int col = s->cols[i], status = QUIRE_OK;
+    if (col == QA_DATE_TEXT) {
+      status = read_date_text(s, &data[col], &lens[col]);
+    } else if (col >= QA_TITLE && col <= QA_URL) {
+      if (!have_meta)
+        status = q_cursor_meta(s->cursor, &data[QA_TITLE], &lens[QA_TITLE]);
+      have_meta = 1;
+    } else if (col == QA_TEXT) {
+      status = quire_cursor_field(s->cursor, QUIRE_FIELD_TEXT, &data[col],
+                                  &lens[col]);
     }
-    int status = quire_cursor_field(s->cursor, field, &data[col], &lens[col]);
     if (status != QUIRE_OK)
       return q_fail(s->msg, status, "%s", quire_cursor_errmsg(s->cursor));
   }
+  return QUIRE_OK;
+}
+
+/* Appends len bytes to a column's string data; room is usually reserved
+ * already, so the call to q_buf_append() is the exception. */
+static inline int put_string(q_buf *b, const char *data, size_t len) {
+  if (b->cap - b->len < len)
+    return q_buf_append(b, data, len);
+  if (len) /* an empty column may have no buffer yet */
+    memcpy(b->data + b->len, data, len);
+  b->len += len;
   return QUIRE_OK;
 }
 
@@ -436,7 +463,7 @@ static int append_row(q_astream *s, q_acol *cols, int64_t row,
     }
     default: {
       size_t len = lens[col];
-      if (q_buf_append(&c->data, data[col], len) != QUIRE_OK)
+      if (put_string(&c->data, data[col], len) != QUIRE_OK)
         return q_fail(s->msg, QUIRE_ENOMEM, "out of memory");
       if (col == QA_TEXT) {
         int64_t end = (int64_t)c->data.len;

@@ -457,22 +457,28 @@ static q_ahead *helpers_for(quire_cursor *cur, int kind, const uint8_t *rec) {
 
 /* Queues on helpers of the given kind the blocks the cursor will need
  * after block rec (the current one, or *last, the last queued), as many as
- * the queue takes. A metadata block has the number, and its record the
- * documents, of its text block. */
+ * the queue wants now, in one request. A metadata block has the number,
+ * and its record the documents, of its text block. */
 static void fill_ahead(quire_cursor *cur, q_ahead *ahead, int64_t *last,
                        int kind, const uint8_t *rec) {
+  uint32_t blocks[Q_AHEAD_MAX_WANTS], sizes[Q_AHEAD_MAX_WANTS];
+  unsigned wants = q_ahead_wants(ahead), n = 0;
+  if (wants == 0)
+    return;
   int sec = kind == 0 ? QS_BLOCKS : QS_META_BLOCKS;
   if (*last >= 0)
     rec = q_record(cur->corpus, sec, (uint64_t)*last, NULL);
-  while (rec) {
+  while (rec && n < wants) {
     int64_t next = block_after(cur, rec);
-    if (next < 0)
-      return;
-    rec = q_record(cur->corpus, sec, (uint64_t)next, NULL);
-    if (!rec || !q_ahead_request(ahead, (uint32_t)next, ld32(rec + QB_USIZE)))
-      return;
-    *last = next;
+    rec = next < 0 ? NULL : q_record(cur->corpus, sec, (uint64_t)next, NULL);
+    if (!rec)
+      break;
+    blocks[n] = (uint32_t)next;
+    sizes[n++] = ld32(rec + QB_USIZE);
   }
+  unsigned queued = n ? q_ahead_request(ahead, blocks, sizes, n) : 0;
+  if (queued)
+    *last = blocks[queued - 1];
 }
 
 /* Inflates the current document's block of the given kind into *into, or
@@ -552,6 +558,23 @@ static int meta_fields(quire_cursor *cur) {
     at += n + 1; /* each string is followed by a NUL */
   }
   cur->meta_ready = 1;
+  return QUIRE_OK;
+}
+
+const q_date *q_cursor_date_parts(const quire_cursor *cur) {
+  return cur && cur->has_row ? &cur->date : NULL;
+}
+
+int q_cursor_meta(quire_cursor *cur, const char *data[3], size_t lens[3]) {
+  if (!cur->has_row)
+    return q_fail(cur->msg, QUIRE_EINVAL, "no current document");
+  int status;
+  if (!cur->meta_ready && (status = meta_fields(cur)) != QUIRE_OK)
+    return status;
+  for (int i = 0; i < 3; i++) {
+    data[i] = cur->meta_fields[i];
+    lens[i] = cur->meta_lens[i];
+  }
   return QUIRE_OK;
 }
 

@@ -208,6 +208,16 @@ int q_cursor_read_ahead(quire_cursor *cursor, int kinds);
  * or a failure whose message is copied into msg. */
 int q_cursor_step(quire_cursor *cursor, char *msg);
 
+/* The current document's date as parsed, for q_date_format() straight
+ * into a caller's buffer; NULL without a current document. Valid until the
+ * cursor moves. */
+const q_date *q_cursor_date_parts(const quire_cursor *cursor);
+
+/* The current document's title, author and url, in that order, each as
+ * quire_cursor_field() returns it, in one call (an Arrow batch asks for the
+ * three of every row). QUIRE_OK, or the failure of quire_cursor_field(). */
+int q_cursor_meta(quire_cursor *cursor, const char *data[3], size_t lens[3]);
+
 /* A private copy of a filter, for cursors and exports. */
 quire_filter *q_filter_clone(const quire_filter *f);
 
