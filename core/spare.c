@@ -21,6 +21,13 @@
  *     taken is reused without a fault;
  *   - quire_set_allocator() frees every kept buffer first (q_spare_drain()),
  *     so none is ever freed with another allocator than its own.
+ *
+ * fork(). A child forked while another thread held the lock would find its
+ * copy locked forever, and hang at its first batch built or released;
+ * Python's multiprocessing and PySpark's workers fork processes that go on
+ * reading. So the forking thread takes the lock before fork() and both
+ * processes release it after (pthread_atfork()); the child keeps its copy
+ * of the kept buffers.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -44,6 +51,27 @@ typedef struct q_spare_slot {
 static pthread_mutex_t spare_lock = PTHREAD_MUTEX_INITIALIZER;
 static q_spare_slot spare_slots[Q_SPARE_SLOTS];
 static size_t spare_bytes; /* the sum of the kept buffers' capacities */
+static pthread_once_t fork_handlers_once = PTHREAD_ONCE_INIT;
+
+static void lock_before_fork(void) {
+  pthread_mutex_lock(&spare_lock);
+}
+
+static void unlock_after_fork(void) {
+  pthread_mutex_unlock(&spare_lock);
+}
+
+/* Registered once, at the first use: a process that never builds an Arrow
+ * batch never has them. If registering fails (no memory), a fork() only
+ * risks what it risked before. */
+static void add_fork_handlers(void) {
+  (void)pthread_atfork(lock_before_fork, unlock_after_fork, unlock_after_fork);
+}
+
+static void spare_lock_take(void) {
+  pthread_once(&fork_handlers_once, add_fork_handlers);
+  pthread_mutex_lock(&spare_lock);
+}
 
 static uint64_t now_ns(void) {
   struct timespec ts;
@@ -93,7 +121,7 @@ void *q_spare_take(size_t need, size_t *cap) {
   if (need < Q_SPARE_MIN)
     return NULL;
   void *freed[Q_SPARE_SLOTS];
-  pthread_mutex_lock(&spare_lock);
+  spare_lock_take();
   int expired = take_expired(now_ns(), Q_SPARE_AGE_NS, freed);
   /* The smallest buffer that fits, and not one over twice the need: a
    * batch holds what it takes for as long as the consumer keeps it. */
@@ -123,7 +151,7 @@ void q_spare_give(void *data, size_t cap) {
   }
   pages_free_lazily(data, cap);
   void *freed[Q_SPARE_SLOTS + 1];
-  pthread_mutex_lock(&spare_lock);
+  spare_lock_take();
   uint64_t now = now_ns();
   int count = take_expired(now, Q_SPARE_AGE_NS, freed);
   /* Room by the oldest first: they are the nearest to expiring anyway. */
@@ -151,7 +179,7 @@ void q_spare_give(void *data, size_t cap) {
 
 void q_spare_expire(uint64_t age_ns) {
   void *freed[Q_SPARE_SLOTS];
-  pthread_mutex_lock(&spare_lock);
+  spare_lock_take();
   int count = take_expired(now_ns(), age_ns, freed);
   pthread_mutex_unlock(&spare_lock);
   free_all(freed, count);
@@ -162,7 +190,7 @@ void q_spare_drain(void) {
 }
 
 size_t q_spare_kept(void) {
-  pthread_mutex_lock(&spare_lock);
+  spare_lock_take();
   size_t bytes = spare_bytes;
   pthread_mutex_unlock(&spare_lock);
   return bytes;

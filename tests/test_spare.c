@@ -87,3 +87,73 @@ Test(spare, at_most_a_gibibyte_is_kept) {
   cr_assert_eq(q_spare_kept(), 2 * big);
   q_spare_drain();
 }
+
+/* ---- fork ---------------------------------------------------------------- */
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static atomic_int hammering;
+
+/* Gives and takes kept buffers, as a thread releasing Arrow batches does,
+ * and asks what is kept in between, so that the spare lock is held most of
+ * the time. */
+static void *hammer(void *arg) {
+  (void)arg;
+  while (atomic_load(&hammering)) {
+    for (int i = 0; i < 1000; i++)
+      (void)q_spare_kept();
+    size_t cap = 0;
+    void *p = q_spare_take(512 * KIB, &cap);
+    if (p)
+      q_spare_give(p, cap);
+    else
+      q_spare_give(q_malloc(512 * KIB), 512 * KIB);
+  }
+  return NULL;
+}
+
+/* Whether the child exits within seconds; kills it if not. */
+static int exits_in_time(pid_t child, int seconds) {
+  struct timespec tick = {0, 1000000};
+  for (long waited = 0; waited < seconds * 1000L; waited++) {
+    int status;
+    if (waitpid(child, &status, WNOHANG) == child)
+      return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    nanosleep(&tick, NULL);
+  }
+  kill(child, SIGKILL);
+  waitpid(child, NULL, 0);
+  return 0;
+}
+
+/* A fork() while another thread held the spare lock left the child's copy
+ * of it locked: the child's first batch released or built hung forever.
+ * Python's multiprocessing and PySpark's workers fork processes that go on
+ * reading. The lock is now held across fork() (pthread_atfork). */
+Test(spare, a_child_forked_while_buffers_move_can_use_them) {
+  atomic_store(&hammering, 1);
+  pthread_t thread;
+  cr_assert_eq(pthread_create(&thread, NULL, hammer, NULL), 0);
+  int hung = 0, forks = 0;
+  for (; forks < 3000 && !hung; forks++) {
+    pid_t child = fork();
+    cr_assert_geq(child, 0);
+    if (child == 0) {
+      size_t cap = 0;
+      void *p = q_spare_take(512 * KIB, &cap);
+      q_spare_give(p ? p : q_malloc(512 * KIB), p ? cap : 512 * KIB);
+      q_spare_drain();
+      _exit(0);
+    }
+    hung = !exits_in_time(child, 5);
+  }
+  atomic_store(&hammering, 0);
+  pthread_join(thread, NULL);
+  q_spare_drain();
+  cr_assert_not(hung, "child %d of a fork hung on the spare lock", forks);
+}
