@@ -165,7 +165,7 @@ static void ahead_free(q_ahead *a) {
   for (unsigned i = 0; i < a->nhelpers; i++)
     pthread_join(a->helpers[i].thread, NULL);
   for (unsigned i = 0; i < AHEAD_HELPERS; i++)
-    q_inflater_free(a->helpers[i].inflater);
+    q_inflater_give(a->helpers[i].inflater);
   pthread_mutex_destroy(&a->lock);
   pthread_cond_destroy(&a->work);
   pthread_cond_destroy(&a->ready);
@@ -191,7 +191,7 @@ int q_ahead_start(q_ahead **out, const quire_corpus *corpus, int kind) {
   for (unsigned i = 0; i < wanted; i++) {
     helper *h = &a->helpers[i];
     h->ahead = a;
-    h->inflater = q_inflater_new();
+    h->inflater = q_inflater_take();
     if (!h->inflater || pthread_create(&h->thread, NULL, helper_main, h) != 0)
       break;
     a->nhelpers++;

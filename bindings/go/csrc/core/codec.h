@@ -23,6 +23,15 @@ size_t q_deflate(q_deflater *d, const void *src, size_t len, void *dst,
 
 q_inflater *q_inflater_new(void);
 void q_inflater_free(q_inflater *i);
+/* The same, through the inflaters released in the last second and kept
+ * (spare.c): q_inflater_take() returns one of them, or a new one (NULL
+ * when memory runs out); q_inflater_give() keeps i or frees it. A kept
+ * inflater still holds its zstd contexts and dictionary windows, so a
+ * cursor that takes one inflates its first block without setting them up
+ * again. q_inflaters_kept(): how many are kept now. */
+q_inflater *q_inflater_take(void);
+void q_inflater_give(q_inflater *i);
+unsigned q_inflaters_kept(void);
 /* Inflates exactly out_len bytes; returns 0 on success, -1 when the data is
  * not valid DEFLATE of that size, -2 when memory ran out. */
 int q_inflate(q_inflater *i, const void *src, size_t len, void *out,

@@ -164,7 +164,7 @@ int quire_cursor_open(const quire_corpus *c, const quire_filter *f,
   if (!c || c->status != QUIRE_OK)
     return q_fail(cur->msg, QUIRE_EINVAL, "corpus is NULL or failed to open");
   cur->corpus = c;
-  cur->inflater = q_inflater_new();
+  cur->inflater = q_inflater_take();
   if (!cur->inflater) {
     quire_cursor_free(cur);
     *out = NULL;
@@ -211,7 +211,7 @@ void quire_cursor_free(quire_cursor *cur) {
   q_free(cur->matches);
   q_terms_free(cur->terms);
   q_wsum_query_free(cur->wsum);
-  q_inflater_free(cur->inflater);
+  q_inflater_give(cur->inflater);
   q_buf_free(&cur->text);
   q_buf_free(&cur->meta);
   q_free(cur);

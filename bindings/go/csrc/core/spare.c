@@ -1,6 +1,7 @@
 /*
  * spare.c: large buffers an Arrow consumer has released, kept for a moment
- * for the next batches.
+ * for the next batches; and inflaters cursors have released, kept for the
+ * next cursors.
  *
  * Why. A batch's string columns are fresh memory, hundreds of MiB when a
  * whole corpus is read into a table, and the kernel zeroes every page of
@@ -21,6 +22,22 @@
  *     taken is reused without a fault;
  *   - quire_set_allocator() frees every kept buffer first (q_spare_drain()),
  *     so none is ever freed with another allocator than its own.
+ *
+ * Inflaters. A cursor's first block of each kind set up its inflater's
+ * zstd context and dictionary window: fresh memory for a copy of the
+ * dictionary (1 MiB for text), faulted in page by page, and zstd's tables
+ * built. That was 80 to 115 us of every stream or cursor, whatever it read
+ * after (ANALYSIS.md, "Inflaters kept"): most of a filtered read of a few
+ * documents. Up to Q_SPARE_INFLATERS released inflaters are kept, under
+ * the same second's limit, the one kept last lent first (its windows are
+ * the likeliest to hold the dictionary wanted). Each holds about 1.5 MiB.
+ *
+ * fork(). A child forked while another thread held the lock would find its
+ * copy locked forever, and hang at its first batch built or released;
+ * Python's multiprocessing and PySpark's workers fork processes that go on
+ * reading. So the forking thread takes the lock before fork() and both
+ * processes release it after (pthread_atfork()); the child keeps its copy
+ * of the kept buffers.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -28,12 +45,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "codec.h"
 #include "internal.h"
 
 #define Q_SPARE_SLOTS 64
 #define Q_SPARE_MIN ((size_t)256 << 10)
 #define Q_SPARE_MAX ((size_t)1 << 30)
 #define Q_SPARE_AGE_NS ((uint64_t)1000000000)
+#define Q_SPARE_INFLATERS 4
 
 typedef struct q_spare_slot {
   void *data; /* NULL: the slot is free */
@@ -44,6 +63,31 @@ typedef struct q_spare_slot {
 static pthread_mutex_t spare_lock = PTHREAD_MUTEX_INITIALIZER;
 static q_spare_slot spare_slots[Q_SPARE_SLOTS];
 static size_t spare_bytes; /* the sum of the kept buffers' capacities */
+static struct {
+  q_inflater *inflater; /* NULL: the slot is free */
+  uint64_t kept_at;
+} spare_inflaters[Q_SPARE_INFLATERS];
+static pthread_once_t fork_handlers_once = PTHREAD_ONCE_INIT;
+
+static void lock_before_fork(void) {
+  pthread_mutex_lock(&spare_lock);
+}
+
+static void unlock_after_fork(void) {
+  pthread_mutex_unlock(&spare_lock);
+}
+
+/* Registered once, at the first use: a process that never builds an Arrow
+ * batch never has them. If registering fails (no memory), a fork() only
+ * risks what it risked before. */
+static void add_fork_handlers(void) {
+  (void)pthread_atfork(lock_before_fork, unlock_after_fork, unlock_after_fork);
+}
+
+static void spare_lock_take(void) {
+  pthread_once(&fork_handlers_once, add_fork_handlers);
+  pthread_mutex_lock(&spare_lock);
+}
 
 static uint64_t now_ns(void) {
   struct timespec ts;
@@ -93,7 +137,7 @@ void *q_spare_take(size_t need, size_t *cap) {
   if (need < Q_SPARE_MIN)
     return NULL;
   void *freed[Q_SPARE_SLOTS];
-  pthread_mutex_lock(&spare_lock);
+  spare_lock_take();
   int expired = take_expired(now_ns(), Q_SPARE_AGE_NS, freed);
   /* The smallest buffer that fits, and not one over twice the need: a
    * batch holds what it takes for as long as the consumer keeps it. */
@@ -123,7 +167,7 @@ void q_spare_give(void *data, size_t cap) {
   }
   pages_free_lazily(data, cap);
   void *freed[Q_SPARE_SLOTS + 1];
-  pthread_mutex_lock(&spare_lock);
+  spare_lock_take();
   uint64_t now = now_ns();
   int count = take_expired(now, Q_SPARE_AGE_NS, freed);
   /* Room by the oldest first: they are the nearest to expiring anyway. */
@@ -149,12 +193,90 @@ void q_spare_give(void *data, size_t cap) {
   free_all(freed, count);
 }
 
+/* Takes out of their slots the inflaters kept since before `now - age`,
+ * into freed (room for Q_SPARE_INFLATERS); returns how many. Call with the
+ * lock. */
+static int take_expired_inflaters(uint64_t now, uint64_t age,
+                                  q_inflater **freed) {
+  int count = 0;
+  for (int i = 0; i < Q_SPARE_INFLATERS; i++)
+    if (spare_inflaters[i].inflater &&
+        now - spare_inflaters[i].kept_at >= age) {
+      freed[count++] = spare_inflaters[i].inflater;
+      spare_inflaters[i].inflater = NULL;
+    }
+  return count;
+}
+
+static void free_inflaters(q_inflater **freed, int count) {
+  for (int i = 0; i < count; i++)
+    q_inflater_free(freed[i]);
+}
+
+q_inflater *q_inflater_take(void) {
+  q_inflater *freed[Q_SPARE_INFLATERS];
+  spare_lock_take();
+  int count = take_expired_inflaters(now_ns(), Q_SPARE_AGE_NS, freed);
+  int last = -1;
+  for (int i = 0; i < Q_SPARE_INFLATERS; i++)
+    if (spare_inflaters[i].inflater &&
+        (last < 0 ||
+         spare_inflaters[i].kept_at > spare_inflaters[last].kept_at))
+      last = i;
+  q_inflater *kept = NULL;
+  if (last >= 0) {
+    kept = spare_inflaters[last].inflater;
+    spare_inflaters[last].inflater = NULL;
+  }
+  pthread_mutex_unlock(&spare_lock);
+  free_inflaters(freed, count);
+  return kept ? kept : q_inflater_new();
+}
+
+void q_inflater_give(q_inflater *inflater) {
+  if (!inflater)
+    return;
+  q_inflater *freed[Q_SPARE_INFLATERS + 1];
+  spare_lock_take();
+  uint64_t now = now_ns();
+  int count = take_expired_inflaters(now, Q_SPARE_AGE_NS, freed);
+  /* A free slot, or the oldest one's, whose inflater is let go. */
+  int slot = 0;
+  for (int i = 0; i < Q_SPARE_INFLATERS; i++) {
+    if (!spare_inflaters[i].inflater) {
+      slot = i;
+      break;
+    }
+    if (spare_inflaters[i].kept_at < spare_inflaters[slot].kept_at)
+      slot = i;
+  }
+  if (spare_inflaters[slot].inflater)
+    freed[count++] = spare_inflaters[slot].inflater;
+  spare_inflaters[slot].inflater = inflater;
+  spare_inflaters[slot].kept_at = now;
+  pthread_mutex_unlock(&spare_lock);
+  free_inflaters(freed, count);
+}
+
+unsigned q_inflaters_kept(void) {
+  spare_lock_take();
+  unsigned kept = 0;
+  for (int i = 0; i < Q_SPARE_INFLATERS; i++)
+    kept += spare_inflaters[i].inflater != NULL;
+  pthread_mutex_unlock(&spare_lock);
+  return kept;
+}
+
 void q_spare_expire(uint64_t age_ns) {
   void *freed[Q_SPARE_SLOTS];
-  pthread_mutex_lock(&spare_lock);
-  int count = take_expired(now_ns(), age_ns, freed);
+  q_inflater *inflaters[Q_SPARE_INFLATERS];
+  spare_lock_take();
+  uint64_t now = now_ns();
+  int count = take_expired(now, age_ns, freed);
+  int kept = take_expired_inflaters(now, age_ns, inflaters);
   pthread_mutex_unlock(&spare_lock);
   free_all(freed, count);
+  free_inflaters(inflaters, kept);
 }
 
 void q_spare_drain(void) {
@@ -162,7 +284,7 @@ void q_spare_drain(void) {
 }
 
 size_t q_spare_kept(void) {
-  pthread_mutex_lock(&spare_lock);
+  spare_lock_take();
   size_t bytes = spare_bytes;
   pthread_mutex_unlock(&spare_lock);
   return bytes;
