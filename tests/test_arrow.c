@@ -679,3 +679,81 @@ Test(arrow, a_released_text_column_is_lent_to_the_next_batch) {
   quire_corpus_free(c);
   unlink(path);
 }
+
+/* ---- fork ---------------------------------------------------------------- */
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+
+/* Reads the rest of st, checking that document numbers go on from next;
+ * returns how many rows it read, or -1. Runs in a forked child. */
+static long read_rest(struct ArrowArrayStream *st, uint64_t next) {
+  long rows = 0;
+  for (;;) {
+    struct ArrowArray b;
+    if (st->get_next(st, &b) != 0)
+      return -1;
+    if (!b.release)
+      return rows;
+    const uint64_t *docs = b.children[0]->buffers[1];
+    for (int64_t i = 0; i < b.length; i++)
+      if (docs[i] != next++)
+        return -1;
+    rows += (long)b.length;
+    b.release(&b);
+  }
+}
+
+/* The exit status of the child, or -1 if it has not exited in seconds (it
+ * is then killed). */
+static int child_status(pid_t child, int seconds) {
+  struct timespec tick = {0, 1000000};
+  for (long waited = 0; waited < seconds * 1000L; waited++) {
+    int status;
+    if (waitpid(child, &status, WNOHANG) == child)
+      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    nanosleep(&tick, NULL);
+  }
+  kill(child, SIGKILL);
+  waitpid(child, NULL, 0);
+  return -1;
+}
+
+/* A process forked in the middle of a stream (Python's multiprocessing
+ * forks such processes) used to hang in the child at the next batch or at
+ * its release: the cursor waited for read-ahead helpers that exist only in
+ * the parent. In the child the stream now reads on, inflating on its own
+ * thread, and its release frees without waiting for them. */
+Test(arrow, a_child_forked_mid_stream_reads_on_and_releases) {
+  char path[512], msg[512];
+  tu_tmp_path(path, sizeof path, "arrow-fork.quire");
+  cr_assert_eq(
+      hd_write_generated(path, 3000, 13, QUIRE_ORDER_CLUSTERED, 4096, 1, msg),
+      QUIRE_OK, "%s", msg);
+  quire_corpus *c;
+  cr_assert_eq(quire_corpus_open(path, &c), QUIRE_OK);
+  long docs = (long)quire_corpus_doc_count(c);
+  struct ArrowArrayStream st;
+  cr_assert_eq(quire_arrow_stream_open(c, NULL, NULL, 0, 100, 0, &st), 0);
+  struct ArrowArray first;
+  cr_assert_eq(st.get_next(&st, &first), 0);
+  cr_assert_eq(first.length, 100);
+  first.release(&first);
+  fflush(NULL);
+  pid_t child = fork();
+  cr_assert_geq(child, 0);
+  if (child == 0) {
+    long rows = read_rest(&st, 100);
+    st.release(&st);
+    quire_corpus_free(c);
+    _exit(rows == docs - 100 ? 0 : 1);
+  }
+  int status = child_status(child, 60);
+  cr_expect_eq(read_rest(&st, 100), docs - 100, "the parent reads on too");
+  st.release(&st);
+  quire_corpus_free(c);
+  unlink(path);
+  cr_assert_eq(status, 0, "%s",
+               status < 0 ? "the child hung" : "the child read wrong rows");
+}
