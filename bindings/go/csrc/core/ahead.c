@@ -57,9 +57,10 @@ typedef struct helper {
 
 struct q_ahead {
   const quire_corpus *corpus;
-  int kind;       /* of the blocks: 0 text, 1 metadata */
-  unsigned depth; /* slots in use at most: TEXT_DEPTH or META_DEPTH */
-  unsigned run;   /* blocks a helper takes at once: 1 or META_RUN */
+  unsigned generation; /* q_fork_generation() when the helpers started */
+  int kind;            /* of the blocks: 0 text, 1 metadata */
+  unsigned depth;      /* slots in use at most: TEXT_DEPTH or META_DEPTH */
+  unsigned run;        /* blocks a helper takes at once: 1 or META_RUN */
   helper helpers[AHEAD_HELPERS];
   unsigned nhelpers; /* started */
   pthread_mutex_t lock;
@@ -156,8 +157,28 @@ static unsigned helpers_wanted(int kind) {
   return kind == 0 && cores >= 2 ? AHEAD_HELPERS : 1;
 }
 
+/* Whether this process is a child forked since the helpers started: they
+ * do not exist here, and their lock may have been copied taken. The
+ * cursor then inflates every block itself, and stopping only frees. */
+static int orphaned(const q_ahead *a) {
+  return a->generation != q_fork_generation();
+}
+
+/* Frees what a forked child inherited, without the lock or the threads. */
+static void orphan_free(q_ahead *a) {
+  for (unsigned i = 0; i < AHEAD_HELPERS; i++)
+    q_inflater_free(a->helpers[i].inflater);
+  for (unsigned i = 0; i < META_DEPTH; i++)
+    q_buf_free(&a->slots[i].buf);
+  q_free(a);
+}
+
 /* Stops and joins the started helpers, then frees everything. */
 static void ahead_free(q_ahead *a) {
+  if (orphaned(a)) {
+    orphan_free(a);
+    return;
+  }
   pthread_mutex_lock(&a->lock);
   a->stop = 1;
   pthread_cond_broadcast(&a->work);
@@ -180,6 +201,7 @@ int q_ahead_start(q_ahead **out, const quire_corpus *corpus, int kind) {
   if (!a)
     return QUIRE_ENOMEM;
   a->corpus = corpus;
+  a->generation = q_fork_generation();
   a->kind = kind;
   a->depth = kind == 0 ? TEXT_DEPTH : META_DEPTH;
   a->run = kind == 0 ? 1 : META_RUN;
@@ -221,12 +243,16 @@ static void nudge(q_ahead *a) {
 }
 
 unsigned q_ahead_wants(const q_ahead *a) {
+  if (orphaned(a))
+    return 0;
   unsigned free_slots = a->depth - a->count;
   return a->count == 0 || free_slots >= a->depth / 2 ? free_slots : 0;
 }
 
 unsigned q_ahead_request(q_ahead *a, const uint32_t *blocks,
                          const uint32_t *sizes, unsigned n) {
+  if (orphaned(a))
+    return 0;
   pthread_mutex_lock(&a->lock);
   unsigned queued = 0;
   for (; queued < n && a->count < a->depth; queued++) {
@@ -272,6 +298,8 @@ static void flush(q_ahead *a) {
 }
 
 int q_ahead_take(q_ahead *a, uint32_t block, q_buf *into, char *msg) {
+  if (orphaned(a))
+    return Q_AHEAD_NOT_HELD;
   pthread_mutex_lock(&a->lock);
   slot *s = nth(a, 0);
   if (a->count == 0 || s->block != block) {

@@ -74,6 +74,10 @@ void q_buf_free(q_buf *b);
  * keeps it or frees it. q_spare_expire() frees what has been kept age_ns or
  * longer; q_spare_drain() frees everything (quire_set_allocator() calls it
  * before the allocator changes). q_spare_kept(): the bytes kept now. */
+/* How many fork()s made this process a child, counted from the first use
+ * of spare.c (spare.c): helper threads started in another generation do not
+ * exist in this process. */
+unsigned q_fork_generation(void);
 void *q_spare_take(size_t need, size_t *cap);
 void q_spare_give(void *data, size_t cap);
 void q_spare_expire(uint64_t age_ns);

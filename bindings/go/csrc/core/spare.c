@@ -40,6 +40,7 @@
  * of the kept buffers.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -77,11 +78,22 @@ static void unlock_after_fork(void) {
   pthread_mutex_unlock(&spare_lock);
 }
 
-/* Registered once, at the first use: a process that never builds an Arrow
- * batch never has them. If registering fails (no memory), a fork() only
- * risks what it risked before. */
+static atomic_uint forks_seen; /* by this process, as a child */
+
+static void unlock_in_child(void) {
+  atomic_fetch_add(&forks_seen, 1);
+  pthread_mutex_unlock(&spare_lock);
+}
+
+unsigned q_fork_generation(void) {
+  return atomic_load_explicit(&forks_seen, memory_order_relaxed);
+}
+
+/* Registered once, at the first use: every cursor takes its inflater here,
+ * so they are in place before any read-ahead helper starts. If registering
+ * fails (no memory), a fork() only risks what it risked before. */
 static void add_fork_handlers(void) {
-  (void)pthread_atfork(lock_before_fork, unlock_after_fork, unlock_after_fork);
+  (void)pthread_atfork(lock_before_fork, unlock_after_fork, unlock_in_child);
 }
 
 static void spare_lock_take(void) {
