@@ -682,10 +682,6 @@ Test(arrow, a_released_text_column_is_lent_to_the_next_batch) {
 
 /* ---- fork ---------------------------------------------------------------- */
 
-#include <signal.h>
-#include <sys/wait.h>
-#include <time.h>
-
 /* Reads the rest of st, checking that document numbers go on from next;
  * returns how many rows it read, or -1. Runs in a forked child. */
 static long read_rest(struct ArrowArrayStream *st, uint64_t next) {
@@ -703,21 +699,6 @@ static long read_rest(struct ArrowArrayStream *st, uint64_t next) {
     rows += (long)b.length;
     b.release(&b);
   }
-}
-
-/* The exit status of the child, or -1 if it has not exited in seconds (it
- * is then killed). */
-static int child_status(pid_t child, int seconds) {
-  struct timespec tick = {0, 1000000};
-  for (long waited = 0; waited < seconds * 1000L; waited++) {
-    int status;
-    if (waitpid(child, &status, WNOHANG) == child)
-      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    nanosleep(&tick, NULL);
-  }
-  kill(child, SIGKILL);
-  waitpid(child, NULL, 0);
-  return -1;
 }
 
 /* A process forked in the middle of a stream (Python's multiprocessing
@@ -749,7 +730,7 @@ Test(arrow, a_child_forked_mid_stream_reads_on_and_releases) {
     quire_corpus_free(c);
     _exit(rows == docs - 100 ? 0 : 1);
   }
-  int status = child_status(child, 60);
+  int status = tu_child_exit(child, 60);
   cr_expect_eq(read_rest(&st, 100), docs - 100, "the parent reads on too");
   st.release(&st);
   quire_corpus_free(c);

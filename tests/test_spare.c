@@ -167,10 +167,7 @@ Test(spare, changing_the_allocator_frees_kept_inflaters) {
 /* ---- fork ---------------------------------------------------------------- */
 
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 static atomic_int hammering;
@@ -193,20 +190,6 @@ static void *hammer(void *arg) {
   return NULL;
 }
 
-/* Whether the child exits within seconds; kills it if not. */
-static int exits_in_time(pid_t child, int seconds) {
-  struct timespec tick = {0, 1000000};
-  for (long waited = 0; waited < seconds * 1000L; waited++) {
-    int status;
-    if (waitpid(child, &status, WNOHANG) == child)
-      return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    nanosleep(&tick, NULL);
-  }
-  kill(child, SIGKILL);
-  waitpid(child, NULL, 0);
-  return 0;
-}
-
 /* A fork() while another thread held the spare lock left the child's copy
  * of it locked: the child's first batch released or built hung forever.
  * Python's multiprocessing and PySpark's workers fork processes that go on
@@ -226,7 +209,7 @@ Test(spare, a_child_forked_while_buffers_move_can_use_them) {
       q_spare_drain();
       _exit(0);
     }
-    hung = !exits_in_time(child, 5);
+    hung = tu_child_exit(child, 5) != 0;
   }
   atomic_store(&hammering, 0);
   pthread_join(thread, NULL);

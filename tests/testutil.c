@@ -1,11 +1,14 @@
 #include "testutil.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef QUIRE_TEST_TMP
@@ -165,4 +168,17 @@ int tu_pipe_reader_start(tu_pipe_reader *r, const char *path) {
 
 void tu_pipe_reader_join(tu_pipe_reader *r) {
   pthread_join(r->thread, NULL);
+}
+
+int tu_child_exit(int child, int seconds) {
+  struct timespec tick = {0, 1000000};
+  for (long waited = 0; waited < seconds * 1000L; waited++) {
+    int status;
+    if (waitpid(child, &status, WNOHANG) == child)
+      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    nanosleep(&tick, NULL);
+  }
+  kill(child, SIGKILL);
+  waitpid(child, NULL, 0);
+  return -1;
 }

@@ -24,6 +24,11 @@ int tu_write_file(const char *path, const void *data, size_t len);
 /* Returns 1 when path exists. */
 int tu_exists(const char *path);
 
+/* Waits up to seconds for the forked child to exit: its exit status, or
+ * -1 when it was killed by a signal or had not exited in time (it is then
+ * killed, so that a hung child fails a test instead of hanging it). */
+int tu_child_exit(int child, int seconds);
+
 /* Reads a named pipe to its end on a thread of its own, as the program at
  * the other end of a pipe would: start it before the call that writes into
  * the pipe (opening a pipe for writing waits for a reader), join it after. */
