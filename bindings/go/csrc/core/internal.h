@@ -71,18 +71,20 @@ void q_buf_free(q_buf *b);
  * q_spare_take() returns a kept buffer of at least need bytes, with its
  * capacity in *cap, or NULL (then allocate as usual); the caller owns it.
  * q_spare_give() takes ownership of a q_malloc()ed buffer of cap bytes and
- * keeps it or frees it. q_spare_expire() frees what has been kept age_ns or
- * longer; q_spare_drain() frees everything (quire_set_allocator() calls it
- * before the allocator changes). q_spare_kept(): the bytes kept now. */
-/* How many fork()s made this process a child, counted from the first use
- * of spare.c (spare.c): helper threads started in another generation do not
- * exist in this process. */
-unsigned q_fork_generation(void);
+ * keeps it or frees it, and frees what has been kept over a second.
+ * q_spare_expire() frees what has been kept age_ns or longer;
+ * q_spare_drain() frees everything (quire_set_allocator() calls it before
+ * the allocator changes). q_spare_kept(): the bytes kept now. */
 void *q_spare_take(size_t need, size_t *cap);
 void q_spare_give(void *data, size_t cap);
 void q_spare_expire(uint64_t age_ns);
 void q_spare_drain(void);
 size_t q_spare_kept(void);
+
+/* How many fork()s made this process a child, counted from the first use
+ * of spare.c (spare.c): helper threads started in another generation do not
+ * exist in this process. */
+unsigned q_fork_generation(void);
 
 /* An output file that appears at its path only when committed: the bytes go
  * to a temporary file in the same directory, which q_outfile_commit() syncs

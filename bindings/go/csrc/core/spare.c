@@ -15,8 +15,14 @@
  *   - only buffers of at least Q_SPARE_MIN bytes are kept: smaller ones are
  *     reused well by any malloc;
  *   - at most Q_SPARE_SLOTS buffers and Q_SPARE_MAX bytes in all;
- *   - a buffer kept for Q_SPARE_AGE_NS is freed at the next give or take,
- *     so a program that stops reading keeps little for long;
+ *   - a buffer kept for Q_SPARE_AGE_NS is freed at the next give (of any
+ *     size), so a program that stops reading keeps little for long once it
+ *     releases a batch again. A take lends what fits whatever its age, and
+ *     frees nothing: the buffers kept from one read are what the next read's
+ *     batches want, and a take that freed the old ones left every batch
+ *     after the first to write fresh memory, each page zeroed (a read
+ *     repeated every 1.2 s took 0.78 s, one repeated at once 0.45 s:
+ *     benchmarks/ANALYSIS.md, "Kept buffers lent whatever their age");
  *   - kept pages are marked MADV_FREE: under memory pressure the kernel
  *     takes them back without writing them anywhere, and a page it has not
  *     taken is reused without a fault;
@@ -148,9 +154,7 @@ static int take_expired(uint64_t now, uint64_t age, void **freed) {
 void *q_spare_take(size_t need, size_t *cap) {
   if (need < Q_SPARE_MIN)
     return NULL;
-  void *freed[Q_SPARE_SLOTS];
   spare_lock_take();
-  int expired = take_expired(now_ns(), Q_SPARE_AGE_NS, freed);
   /* The smallest buffer that fits, and not one over twice the need: a
    * batch holds what it takes for as long as the consumer keeps it. */
   int best = -1;
@@ -166,22 +170,24 @@ void *q_spare_take(size_t need, size_t *cap) {
     slot_clear(best, &data);
   }
   pthread_mutex_unlock(&spare_lock);
-  free_all(freed, expired);
   return data;
 }
 
 void q_spare_give(void *data, size_t cap) {
   if (!data)
     return;
-  if (cap < Q_SPARE_MIN || cap > Q_SPARE_MAX) {
-    q_free(data);
-    return;
-  }
-  pages_free_lazily(data, cap);
+  int keep = cap >= Q_SPARE_MIN && cap <= Q_SPARE_MAX;
+  if (keep)
+    pages_free_lazily(data, cap);
   void *freed[Q_SPARE_SLOTS + 1];
   spare_lock_take();
   uint64_t now = now_ns();
   int count = take_expired(now, Q_SPARE_AGE_NS, freed);
+  if (!keep) {
+    freed[count++] = data;
+    data = NULL;
+    cap = 0;
+  }
   /* Room by the oldest first: they are the nearest to expiring anyway. */
   while (spare_bytes + cap > Q_SPARE_MAX) {
     int oldest = -1;
@@ -192,13 +198,13 @@ void q_spare_give(void *data, size_t cap) {
     slot_clear(oldest, &freed[count++]);
   }
   int slot = -1;
-  for (int i = 0; i < Q_SPARE_SLOTS && slot < 0; i++)
+  for (int i = 0; i < Q_SPARE_SLOTS && slot < 0 && data; i++)
     if (!spare_slots[i].data)
       slot = i;
   if (slot >= 0) {
     spare_slots[slot] = (q_spare_slot){data, cap, now};
     spare_bytes += cap;
-  } else {
+  } else if (data) {
     freed[count++] = data; /* every slot taken: not kept */
   }
   pthread_mutex_unlock(&spare_lock);
@@ -226,9 +232,7 @@ static void free_inflaters(q_inflater **freed, int count) {
 }
 
 q_inflater *q_inflater_take(void) {
-  q_inflater *freed[Q_SPARE_INFLATERS];
   spare_lock_take();
-  int count = take_expired_inflaters(now_ns(), Q_SPARE_AGE_NS, freed);
   int last = -1;
   for (int i = 0; i < Q_SPARE_INFLATERS; i++)
     if (spare_inflaters[i].inflater &&
@@ -241,7 +245,6 @@ q_inflater *q_inflater_take(void) {
     spare_inflaters[last].inflater = NULL;
   }
   pthread_mutex_unlock(&spare_lock);
-  free_inflaters(freed, count);
   return kept ? kept : q_inflater_new();
 }
 
