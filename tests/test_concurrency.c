@@ -336,9 +336,10 @@ Test(concurrency, threads_sharing_a_damaged_corpus_agree, .timeout = 600) {
 /* ---- reading ahead ------------------------------------------------------- */
 
 /* Walks the filter's selection reading every title and text, jumping now
- * and then to a random document, with or without the helpers' queues of
- * text and metadata blocks read ahead (ahead.c); the digest covers
- * documents, titles, texts and statuses. */
+ * and then to a random document, with the helpers' queues of the kinds of
+ * blocks given read ahead (ahead.c; 0: none); the digest covers documents,
+ * titles, texts and statuses. With metadata alone read ahead, the cursor
+ * also inflates queued metadata blocks itself while it waits for one. */
 static void walk(const quire_corpus *c, int which, int ahead, digest *d) {
   quire_filter *f = which < 0 ? NULL : hd_make_filter(which);
   quire_cursor *cur;
@@ -346,8 +347,7 @@ static void walk(const quire_corpus *c, int which, int ahead, digest *d) {
   quire_filter_free(f);
   mix_int(d, status);
   if (status == QUIRE_OK && ahead)
-    cr_assert_eq(q_cursor_read_ahead(cur, Q_AHEAD_TEXT | Q_AHEAD_META),
-                 QUIRE_OK);
+    cr_assert_eq(q_cursor_read_ahead(cur, ahead), QUIRE_OK);
   uint64_t rng = 11 + (uint64_t)which;
   for (int steps = 0; status == QUIRE_OK && steps < 4000; steps++) {
     int step = quire_cursor_next(cur);
@@ -409,14 +409,19 @@ Test(concurrency, reading_ahead_reads_what_a_plain_cursor_reads,
     }
     quire_corpus *c;
     cr_assert_eq(quire_corpus_open_buffer(bytes, len, &c), QUIRE_OK);
+    const int kinds[] = {Q_AHEAD_TEXT | Q_AHEAD_META, Q_AHEAD_META};
     for (int which = -1; which < NFILTERS; which++) {
-      digest plain = {0, 0}, ahead = {0, 0};
+      digest plain = {0, 0};
       walk(c, which, 0, &plain);
-      walk(c, which, 1, &ahead);
-      cr_assert_eq(ahead.hash, plain.hash, "filter %d%s: read ahead differs",
-                   which, damaged ? ", damaged" : "");
-      cr_assert_eq(ahead.items, plain.items);
       cr_assert_gt(plain.items, 3);
+      for (int k = 0; k < 2; k++) {
+        digest ahead = {0, 0};
+        walk(c, which, kinds[k], &ahead);
+        cr_assert_eq(ahead.hash, plain.hash,
+                     "filter %d%s, kinds %d: read ahead differs", which,
+                     damaged ? ", damaged" : "", kinds[k]);
+        cr_assert_eq(ahead.items, plain.items);
+      }
     }
     quire_corpus_free(c);
   }
