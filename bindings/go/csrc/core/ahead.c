@@ -16,11 +16,15 @@
  * A metadata block inflates in about a microsecond, less than taking a
  * contended lock and waking a thread: so the cursor queues blocks in runs of
  * half the queue under one lock, and the one metadata helper takes a run of
- * queued blocks at once and hands them over together.
+ * queued blocks at once and hands them over together. The cursor takes the
+ * blocks it finds ready without the lock, and when it has no text helpers
+ * beside it, it inflates queued runs itself while the helper finishes the
+ * block it waits for, then spins a moment rather than sleep.
  */
 #include "ahead.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -35,6 +39,9 @@
 #define AHEAD_BYTES (4u << 20)
 #define AHEAD_HELPERS 2u
 #define META_RUN 8u /* metadata blocks a helper takes at once */
+/* How long the cursor spins for a metadata block a helper is inflating
+ * before it sleeps: a run of eight takes 10 to 20 us. */
+#define SPIN_NS 50000u
 _Static_assert(META_DEPTH <= Q_AHEAD_MAX_WANTS && TEXT_DEPTH <= META_DEPTH,
                "a cursor asks for a whole queue at once");
 
@@ -63,6 +70,10 @@ struct q_ahead {
   unsigned run;        /* blocks a helper takes at once: 1 or META_RUN */
   helper helpers[AHEAD_HELPERS];
   unsigned nhelpers; /* started */
+  int spin;          /* whether the cursor may spin: two cores or more */
+  /* Counts the runs helpers finished, so that a spinning cursor sees one
+   * finish without the lock. */
+  atomic_uint finished;
   pthread_mutex_t lock;
   pthread_cond_t work;  /* helpers wait here for a QUEUED slot */
   pthread_cond_t ready; /* the cursor waits here for a READY slot */
@@ -79,6 +90,14 @@ struct q_ahead {
   unsigned count;  /* slots in use, from head on; changed by the cursor only */
   unsigned queued; /* of them, not started yet */
   uint64_t bytes;  /* uncompressed bytes of the slots in use */
+  /* Cursor-only. A slot READY is the cursor's alone: no helper touches it
+   * again. So the cursor notes, under the lock, how many READY slots follow
+   * the one it takes (seen_ready), and takes those without the lock; they
+   * stay at the head of the queue (taken) until the cursor next holds the
+   * lock (publish_taken()). Taking the lock for every block cost the
+   * cursor's thread a tenth of a metadata read, the lock's cache line going
+   * back and forth between the cores. */
+  unsigned taken, seen_ready;
 };
 
 static slot *nth(q_ahead *a, unsigned i) {
@@ -103,13 +122,12 @@ static unsigned claim_run(q_ahead *a, slot **run) {
   return n;
 }
 
-/* Inflates a slot the helper holds (WORKING: the slot is the helper's
+/* Inflates a slot claimed by the calling thread (WORKING: the slot is its
  * alone), recording the status and message the cursor will read. */
-static void inflate_slot(helper *h, slot *s) {
-  q_ahead *a = h->ahead;
+static void inflate_slot(q_ahead *a, q_inflater *inflater, slot *s) {
   char msg[Q_MSG_CAP] = "";
   s->status =
-      q_block_load(a->corpus, a->kind, s->block, h->inflater, &s->buf, msg);
+      q_block_load(a->corpus, a->kind, s->block, inflater, &s->buf, msg);
   memcpy(s->msg, msg, sizeof msg);
 }
 
@@ -131,13 +149,14 @@ static void *helper_main(void *arg) {
     unsigned n = claim_run(a, run);
     pthread_mutex_unlock(&a->lock);
     for (unsigned i = 0; i < n; i++)
-      inflate_slot(h, run[i]);
+      inflate_slot(a, h->inflater, run[i]);
     pthread_mutex_lock(&a->lock);
     int awaited = 0;
     for (unsigned i = 0; i < n; i++) {
       run[i]->state = READY;
       awaited |= run[i] == a->awaited;
     }
+    atomic_fetch_add_explicit(&a->finished, 1, memory_order_release);
     /* Other slots finishing would wake the cursor only to sleep again. */
     if (a->cursor_waiting && awaited)
       pthread_cond_signal(&a->ready);
@@ -205,6 +224,7 @@ int q_ahead_start(q_ahead **out, const quire_corpus *corpus, int kind) {
   a->kind = kind;
   a->depth = kind == 0 ? TEXT_DEPTH : META_DEPTH;
   a->run = kind == 0 ? 1 : META_RUN;
+  a->spin = sysconf(_SC_NPROCESSORS_ONLN) >= 2;
   pthread_mutex_init(&a->lock, NULL);
   pthread_cond_init(&a->work, NULL);
   pthread_cond_init(&a->ready, NULL);
@@ -245,8 +265,25 @@ static void nudge(q_ahead *a) {
 unsigned q_ahead_wants(const q_ahead *a) {
   if (orphaned(a))
     return 0;
-  unsigned free_slots = a->depth - a->count;
-  return a->count == 0 || free_slots >= a->depth / 2 ? free_slots : 0;
+  unsigned in_use = a->count - a->taken;
+  unsigned free_slots = a->depth - in_use;
+  return in_use == 0 || free_slots >= a->depth / 2 ? free_slots : 0;
+}
+
+/* Takes the oldest slot off the queue; called with the lock held. */
+static void remove_head(q_ahead *a) {
+  slot *s = nth(a, 0);
+  s->state = EMPTY;
+  a->head = (a->head + 1) % a->depth;
+  a->count--;
+  a->bytes -= s->size;
+}
+
+/* Takes off the queue the slots the cursor took without the lock; called
+ * with the lock held. */
+static void publish_taken(q_ahead *a) {
+  for (; a->taken > 0; a->taken--)
+    remove_head(a);
 }
 
 unsigned q_ahead_request(q_ahead *a, const uint32_t *blocks,
@@ -254,6 +291,7 @@ unsigned q_ahead_request(q_ahead *a, const uint32_t *blocks,
   if (orphaned(a))
     return 0;
   pthread_mutex_lock(&a->lock);
+  publish_taken(a);
   unsigned queued = 0;
   for (; queued < n && a->count < a->depth; queued++) {
     if (a->count > 0 && a->bytes + sizes[queued] > AHEAD_BYTES)
@@ -273,8 +311,62 @@ unsigned q_ahead_request(q_ahead *a, const uint32_t *blocks,
   return queued;
 }
 
-/* Waits until the helper has inflated the slot; called with the lock held. */
-static void wait_ready(q_ahead *a, const slot *s) {
+static void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield");
+#endif
+}
+
+/* Waits, without the lock, up to SPIN_NS for a helper to finish a run.
+ * A helper already inflating the slot the cursor needs finishes in
+ * microseconds, where sleeping and being woken costs a system call on each
+ * side and the scheduler's delay (ANALYSIS.md, "The cursor shares the
+ * metadata helper's work"). Called with the lock held; returns with it
+ * held. */
+static void spin_for_helper(q_ahead *a) {
+  unsigned seen = atomic_load_explicit(&a->finished, memory_order_acquire);
+  pthread_mutex_unlock(&a->lock);
+  uint64_t start = q_now_ns();
+  for (unsigned i = 1;; i++) {
+    if (atomic_load_explicit(&a->finished, memory_order_acquire) != seen)
+      break;
+    if (i % 64 == 0 && q_now_ns() - start > SPIN_NS)
+      break;
+    cpu_relax();
+  }
+  pthread_mutex_lock(&a->lock);
+}
+
+/* While a helper inflates the slot the cursor waits for, the cursor
+ * inflates the next queued run itself, with its own inflater, rather than
+ * stand idle; returns 0 when none was queued. Called with the lock held;
+ * returns with it held. */
+static int share_run(q_ahead *a, q_inflater *own) {
+  slot *run[META_RUN];
+  unsigned n = claim_run(a, run);
+  if (n == 0)
+    return 0;
+  pthread_mutex_unlock(&a->lock);
+  for (unsigned i = 0; i < n; i++)
+    inflate_slot(a, own, run[i]);
+  pthread_mutex_lock(&a->lock);
+  for (unsigned i = 0; i < n; i++)
+    run[i]->state = READY;
+  return 1;
+}
+
+/* Waits until the helper has inflated the slot; called with the lock held.
+ * Given an inflater of its own, while a helper holds the slot, the cursor
+ * first inflates queued runs, then spins a moment. */
+static void wait_ready(q_ahead *a, const slot *s, q_inflater *own) {
+  while (own && a->spin && s->state == WORKING) {
+    if (!share_run(a, own)) {
+      spin_for_helper(a);
+      break;
+    }
+  }
   while (s->state != READY) {
     a->cursor_waiting = 1;
     a->awaited = s;
@@ -290,34 +382,54 @@ static void wait_ready(q_ahead *a, const slot *s) {
 static void flush(q_ahead *a) {
   for (unsigned i = 0; i < a->count; i++)
     if (nth(a, i)->state == WORKING)
-      wait_ready(a, nth(a, i));
+      wait_ready(a, nth(a, i), NULL);
   for (unsigned i = 0; i < META_DEPTH; i++)
     a->slots[i].state = EMPTY;
   a->head = a->count = a->queued = 0;
   a->bytes = 0;
 }
 
-int q_ahead_take(q_ahead *a, uint32_t block, q_buf *into, char *msg) {
+/* Swaps the inflated bytes of the READY slot s into *into and returns the
+ * status of the inflating, its message in msg. */
+static int hand_over(slot *s, q_buf *into, char *msg) {
+  q_buf swap = *into;
+  *into = s->buf;
+  s->buf = swap;
+  if (s->status != QUIRE_OK)
+    memcpy(msg, s->msg, Q_MSG_CAP);
+  return s->status;
+}
+
+/* How many slots right after the oldest are READY; called with the lock
+ * held. */
+static unsigned ready_after_head(q_ahead *a) {
+  unsigned n = 0;
+  while (n + 1 < a->count && nth(a, n + 1)->state == READY)
+    n++;
+  return n;
+}
+
+int q_ahead_take(q_ahead *a, uint32_t block, q_inflater *own, q_buf *into,
+                 char *msg) {
   if (orphaned(a))
     return Q_AHEAD_NOT_HELD;
+  if (a->seen_ready > 0 && nth(a, a->taken)->block == block) {
+    a->seen_ready--;
+    return hand_over(nth(a, a->taken++), into, msg);
+  }
+  a->seen_ready = 0;
   pthread_mutex_lock(&a->lock);
+  publish_taken(a);
   slot *s = nth(a, 0);
   if (a->count == 0 || s->block != block) {
     flush(a);
     pthread_mutex_unlock(&a->lock);
     return Q_AHEAD_NOT_HELD;
   }
-  wait_ready(a, s);
-  q_buf swap = *into;
-  *into = s->buf;
-  s->buf = swap;
-  int status = s->status;
-  if (status != QUIRE_OK)
-    memcpy(msg, s->msg, Q_MSG_CAP);
-  s->state = EMPTY;
-  a->head = (a->head + 1) % a->depth;
-  a->count--;
-  a->bytes -= s->size;
+  wait_ready(a, s, own);
+  a->seen_ready = ready_after_head(a);
+  int status = hand_over(s, into, msg);
+  remove_head(a);
   pthread_mutex_unlock(&a->lock);
   return status;
 }

@@ -39,8 +39,13 @@ unsigned q_ahead_request(q_ahead *ahead, const uint32_t *blocks,
  * takes it off the queue and returns the status of the inflating (its
  * message in msg). Otherwise (the cursor jumped) empties the queue and
  * returns Q_AHEAD_NOT_HELD (no QUIRE_* status): the cursor inflates the
- * block itself and queues what follows it. */
+ * block itself and queues what follows it. Given own (the cursor's
+ * inflater; NULL: none), while a helper inflates the block the cursor
+ * inflates the blocks queued after it itself, then spins a moment before
+ * it sleeps: pass it only when no other helpers of the cursor want the
+ * cores. */
 enum { Q_AHEAD_NOT_HELD = 1 };
-int q_ahead_take(q_ahead *ahead, uint32_t block, q_buf *into, char *msg);
+int q_ahead_take(q_ahead *ahead, uint32_t block, q_inflater *own, q_buf *into,
+                 char *msg);
 
 #endif

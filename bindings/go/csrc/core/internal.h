@@ -81,6 +81,9 @@ void q_spare_expire(uint64_t age_ns);
 void q_spare_drain(void);
 size_t q_spare_kept(void);
 
+/* CLOCK_MONOTONIC now, in nanoseconds (util.c). */
+uint64_t q_now_ns(void);
+
 /* How many fork()s made this process a child, counted from the first use
  * of spare.c (spare.c): helper threads started in another generation do not
  * exist in this process. */

@@ -49,7 +49,6 @@
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "codec.h"
@@ -105,12 +104,6 @@ static void add_fork_handlers(void) {
 static void spare_lock_take(void) {
   pthread_once(&fork_handlers_once, add_fork_handlers);
   pthread_mutex_lock(&spare_lock);
-}
-
-static uint64_t now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* Tells the kernel the whole pages inside [data, data + cap) may be taken
@@ -181,7 +174,7 @@ void q_spare_give(void *data, size_t cap) {
     pages_free_lazily(data, cap);
   void *freed[Q_SPARE_SLOTS + 1];
   spare_lock_take();
-  uint64_t now = now_ns();
+  uint64_t now = q_now_ns();
   int count = take_expired(now, Q_SPARE_AGE_NS, freed);
   if (!keep) {
     freed[count++] = data;
@@ -253,7 +246,7 @@ void q_inflater_give(q_inflater *inflater) {
     return;
   q_inflater *freed[Q_SPARE_INFLATERS + 1];
   spare_lock_take();
-  uint64_t now = now_ns();
+  uint64_t now = q_now_ns();
   int count = take_expired_inflaters(now, Q_SPARE_AGE_NS, freed);
   /* A free slot, or the oldest one's, whose inflater is let go. */
   int slot = 0;
@@ -286,7 +279,7 @@ void q_spare_expire(uint64_t age_ns) {
   void *freed[Q_SPARE_SLOTS];
   q_inflater *inflaters[Q_SPARE_INFLATERS];
   spare_lock_take();
-  uint64_t now = now_ns();
+  uint64_t now = q_now_ns();
   int count = take_expired(now, age_ns, freed);
   int kept = take_expired_inflaters(now, age_ns, inflaters);
   pthread_mutex_unlock(&spare_lock);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "codec.h"
@@ -682,4 +683,10 @@ void q_outfile_abort(q_outfile *f) {
   q_free(f->tmp_path);
   q_free(f->path);
   f->tmp_path = f->path = NULL;
+}
+
+uint64_t q_now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
