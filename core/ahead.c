@@ -225,6 +225,7 @@ int q_ahead_start(q_ahead **out, const quire_corpus *corpus, int kind) {
   a->depth = kind == 0 ? TEXT_DEPTH : META_DEPTH;
   a->run = kind == 0 ? 1 : META_RUN;
   a->spin = sysconf(_SC_NPROCESSORS_ONLN) >= 2;
+  atomic_init(&a->finished, 0);
   pthread_mutex_init(&a->lock, NULL);
   pthread_cond_init(&a->work, NULL);
   pthread_cond_init(&a->ready, NULL);
