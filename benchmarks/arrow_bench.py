@@ -27,8 +27,8 @@ cache, like the main benchmarks):
              time of the read alone, after the imports, the open and a read
              of the doc column alone), quire and Parquet alternating: in
              one process later reads write over memory the earlier ones
-             released (pyarrow's jemalloc pool keeps it, and quire keeps
-             released batch buffers for a second, ABI.md "Allocator"),
+             released (pyarrow's mimalloc pool keeps it, and quire keeps
+             released batch buffers for the next reads, ABI.md "Allocator"),
              where a first read's memory is new and the kernel faults it in
              and zeroes it. Reported beside the in-process rows, with no
              target of its own.
