@@ -171,8 +171,7 @@ static void *helper_main(void *arg) {
  * them into rows (about 120), and a second helper only took a core from
  * that thread (a read of every metadata column at 100k: medians 14.1-14.9
  * ms with two, 12.8-13.1 with one). */
-static unsigned helpers_wanted(int kind) {
-  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+static unsigned helpers_wanted(int kind, long cores) {
   return kind == 0 && cores >= 2 ? AHEAD_HELPERS : 1;
 }
 
@@ -224,13 +223,14 @@ int q_ahead_start(q_ahead **out, const quire_corpus *corpus, int kind) {
   a->kind = kind;
   a->depth = kind == 0 ? TEXT_DEPTH : META_DEPTH;
   a->run = kind == 0 ? 1 : META_RUN;
-  a->spin = sysconf(_SC_NPROCESSORS_ONLN) >= 2;
+  long cores = sysconf(_SC_NPROCESSORS_ONLN); /* reads a file: once */
+  a->spin = cores >= 2;
   atomic_init(&a->finished, 0);
   pthread_mutex_init(&a->lock, NULL);
   pthread_cond_init(&a->work, NULL);
   pthread_cond_init(&a->ready, NULL);
   /* A second helper that cannot start only costs speed; the first must. */
-  unsigned wanted = helpers_wanted(kind);
+  unsigned wanted = helpers_wanted(kind, cores);
   for (unsigned i = 0; i < wanted; i++) {
     helper *h = &a->helpers[i];
     h->ahead = a;

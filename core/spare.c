@@ -21,7 +21,7 @@
  *     frees nothing: the buffers kept from one read are what the next read's
  *     batches want, and a take that freed the old ones left every batch
  *     after the first to write fresh memory, each page zeroed (a read
- *     repeated every 1.2 s took 0.78 s, one repeated at once 0.45 s:
+ *     repeated every 1.2 s took 0.83 s, one repeated at once 0.49 s:
  *     benchmarks/ANALYSIS.md, "Kept buffers lent whatever their age");
  *   - kept pages are marked MADV_FREE: under memory pressure the kernel
  *     takes them back without writing them anywhere, and a page it has not
@@ -166,6 +166,28 @@ void *q_spare_take(size_t need, size_t *cap) {
   return data;
 }
 
+/* Keeps data (cap bytes) in a slot, making room by the oldest first (they
+ * are the nearest to expiring anyway); what it lets go of goes to freed[],
+ * from *count on. Call with the lock. */
+static void keep_locked(void *data, size_t cap, uint64_t now, void **freed,
+                        int *count) {
+  while (spare_bytes + cap > Q_SPARE_MAX) {
+    int oldest = -1;
+    for (int i = 0; i < Q_SPARE_SLOTS; i++)
+      if (spare_slots[i].data &&
+          (oldest < 0 || spare_slots[i].kept_at < spare_slots[oldest].kept_at))
+        oldest = i;
+    slot_clear(oldest, &freed[(*count)++]);
+  }
+  for (int i = 0; i < Q_SPARE_SLOTS; i++)
+    if (!spare_slots[i].data) {
+      spare_slots[i] = (q_spare_slot){data, cap, now};
+      spare_bytes += cap;
+      return;
+    }
+  freed[(*count)++] = data; /* every slot taken: not kept */
+}
+
 void q_spare_give(void *data, size_t cap) {
   if (!data)
     return;
@@ -176,30 +198,10 @@ void q_spare_give(void *data, size_t cap) {
   spare_lock_take();
   uint64_t now = q_now_ns();
   int count = take_expired(now, Q_SPARE_AGE_NS, freed);
-  if (!keep) {
+  if (keep)
+    keep_locked(data, cap, now, freed, &count);
+  else
     freed[count++] = data;
-    data = NULL;
-    cap = 0;
-  }
-  /* Room by the oldest first: they are the nearest to expiring anyway. */
-  while (spare_bytes + cap > Q_SPARE_MAX) {
-    int oldest = -1;
-    for (int i = 0; i < Q_SPARE_SLOTS; i++)
-      if (spare_slots[i].data &&
-          (oldest < 0 || spare_slots[i].kept_at < spare_slots[oldest].kept_at))
-        oldest = i;
-    slot_clear(oldest, &freed[count++]);
-  }
-  int slot = -1;
-  for (int i = 0; i < Q_SPARE_SLOTS && slot < 0 && data; i++)
-    if (!spare_slots[i].data)
-      slot = i;
-  if (slot >= 0) {
-    spare_slots[slot] = (q_spare_slot){data, cap, now};
-    spare_bytes += cap;
-  } else if (data) {
-    freed[count++] = data; /* every slot taken: not kept */
-  }
   pthread_mutex_unlock(&spare_lock);
   free_all(freed, count);
 }

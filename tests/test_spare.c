@@ -70,7 +70,7 @@ Test(spare, expired_buffers_are_freed) {
 
 /* Defect: a take freed every buffer kept over a second, and the batches
  * of the read then wrote fresh memory, each page zeroed: a whole-corpus
- * read repeated every 1.2 s took 0.78 s, one repeated at once 0.45 s. A
+ * read repeated every 1.2 s took 0.83 s, one repeated at once 0.49 s. A
  * take now lends what fits whatever its age and frees nothing; the next
  * give, of any size, frees what expired. The same for inflaters. */
 Test(spare, a_take_lends_what_fits_however_long_it_was_kept) {
