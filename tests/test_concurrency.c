@@ -21,7 +21,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ahead.h"
 #include "blocks.h"
+#include "codec.h"
 #include "hardening.h"
 #include "reader.h"
 #include "testutil.h"
@@ -386,18 +388,25 @@ static size_t meta_byte(char *bytes, size_t len) {
   return (size_t)(d.offset + d.csize / 2);
 }
 
+/* Writes a generated corpus of twice the others' documents into the test
+ * directory as name: over 256 metadata blocks, so that unfiltered walks
+ * read metadata ahead too (cursor.c, ahead_worth). */
+static void write_twice_as_long(char *path, size_t cap, const char *name,
+                                uint64_t seed) {
+  char msg[512];
+  tu_tmp_path(path, cap, name);
+  cr_assert_eq(hd_write_generated(path, 2 * DOCS, seed, QUIRE_ORDER_CLUSTERED,
+                                  4096, 1, msg),
+               QUIRE_OK, "%s", msg);
+}
+
 /* The queue of blocks read ahead changes what is read in no way: through
  * every filter, jumps back and forth (which empty the queue while the
  * helper may be inflating), and damage. */
 Test(concurrency, reading_ahead_reads_what_a_plain_cursor_reads,
      .timeout = 600) {
-  char path[512], msg[512];
-  tu_tmp_path(path, sizeof path, "conc-ahead.quire");
-  /* Twice the others' documents: over 256 metadata blocks, so that the
-   * unfiltered walks read metadata ahead too (cursor.c, ahead_worth). */
-  cr_assert_eq(hd_write_generated(path, 2 * DOCS, 9, QUIRE_ORDER_CLUSTERED,
-                                  4096, 1, msg),
-               QUIRE_OK, "%s", msg);
+  char path[512];
+  write_twice_as_long(path, sizeof path, "conc-ahead.quire", 9);
   size_t len;
   char *bytes = tu_read_file(path, &len);
   cr_assert_not_null(bytes);
@@ -429,6 +438,59 @@ Test(concurrency, reading_ahead_reads_what_a_plain_cursor_reads,
     quire_corpus_free(c);
   }
   free(bytes);
+  unlink(path);
+}
+
+/* Queues every block of the kind, a free slot's worth at a time, and
+ * takes each as the cursor would, checking it against q_block_load(). */
+static void take_every_block(const quire_corpus *c, int kind, q_ahead *a) {
+  uint32_t n = (uint32_t)(kind == 0 ? c->blocks : c->meta_blocks);
+  q_inflater *own = q_inflater_take(), *plain = q_inflater_take();
+  cr_assert(own && plain);
+  q_buf got = {0}, want = {0};
+  char msg[Q_MSG_CAP], want_msg[Q_MSG_CAP];
+  uint32_t queued = 0;
+  for (uint32_t b = 0; b < n; b++) {
+    uint32_t blocks[Q_AHEAD_MAX_WANTS], sizes[Q_AHEAD_MAX_WANTS];
+    unsigned wants = q_ahead_wants(a), ask = 0;
+    for (; ask < wants && queued + ask < n; ask++) {
+      q_block_desc d;
+      cr_assert_eq(q_block_describe(c, kind, queued + ask, &d, msg), QUIRE_OK);
+      blocks[ask] = queued + ask;
+      sizes[ask] = d.usize;
+    }
+    queued += q_ahead_request(a, blocks, sizes, ask);
+    cr_assert_gt(queued, b, "block %u of kind %d was never queued", b, kind);
+    int status = q_ahead_take(a, b, own, kind == 1, &got, msg);
+    int want_status = q_block_load(c, kind, b, plain, &want, want_msg);
+    cr_assert_eq(status, want_status, "kind %d, block %u", kind, b);
+    cr_assert(got.len == want.len && !memcmp(got.data, want.data, got.len),
+              "kind %d, block %u: other bytes", kind, b);
+  }
+  q_buf_free(&got);
+  q_buf_free(&want);
+  q_inflater_free(own);
+  q_inflater_free(plain);
+}
+
+/* A block no helper has started yet, the cursor inflates itself: a helper
+ * the kernel runs late, or on the cursor's own core, would otherwise keep
+ * it waiting (ahead.c, wait_ready). With no helper at all, every queued
+ * block is still handed over, with the bytes q_block_load() gives; before,
+ * the first take waited for ever. */
+Test(concurrency, blocks_no_helper_started_are_inflated_by_the_cursor,
+     .timeout = 60) {
+  char path[512];
+  write_twice_as_long(path, sizeof path, "conc-no-helper.quire", 5);
+  quire_corpus *c;
+  cr_assert_eq(quire_corpus_open(path, &c), QUIRE_OK);
+  for (int kind = 0; kind < 2; kind++) {
+    q_ahead *a;
+    cr_assert_eq(q_ahead_start(&a, c, kind, 0), QUIRE_OK);
+    take_every_block(c, kind, a);
+    q_ahead_stop(a);
+  }
+  quire_corpus_free(c);
   unlink(path);
 }
 
