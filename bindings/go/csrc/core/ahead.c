@@ -20,6 +20,11 @@
  * blocks it finds ready without the lock, and when it has no text helpers
  * beside it, it inflates queued runs itself while the helper finishes the
  * block it waits for, then spins a moment rather than sleep.
+ *
+ * A helper's thread may start late: on a virtual machine whose kernel packs
+ * threads onto few cores, a new helper waited up to 2 ms for its first run,
+ * the whole of a short read. So the cursor never sleeps on a block no
+ * helper has started: it inflates that one itself.
  */
 #include "ahead.h"
 
@@ -213,7 +218,8 @@ static void ahead_free(q_ahead *a) {
   q_free(a);
 }
 
-int q_ahead_start(q_ahead **out, const quire_corpus *corpus, int kind) {
+int q_ahead_start(q_ahead **out, const quire_corpus *corpus, int kind,
+                  unsigned max_helpers) {
   *out = NULL;
   q_ahead *a = q_calloc(1, sizeof *a);
   if (!a)
@@ -231,6 +237,8 @@ int q_ahead_start(q_ahead **out, const quire_corpus *corpus, int kind) {
   pthread_cond_init(&a->ready, NULL);
   /* A second helper that cannot start only costs speed; the first must. */
   unsigned wanted = helpers_wanted(kind, cores);
+  if (wanted > max_helpers)
+    wanted = max_helpers;
   for (unsigned i = 0; i < wanted; i++) {
     helper *h = &a->helpers[i];
     h->ahead = a;
@@ -239,7 +247,7 @@ int q_ahead_start(q_ahead **out, const quire_corpus *corpus, int kind) {
       break;
     a->nhelpers++;
   }
-  if (a->nhelpers == 0) {
+  if (a->nhelpers == 0 && wanted > 0) {
     ahead_free(a);
     return QUIRE_ENOMEM;
   }
@@ -340,10 +348,9 @@ static void spin_for_helper(q_ahead *a) {
   pthread_mutex_lock(&a->lock);
 }
 
-/* While a helper inflates the slot the cursor waits for, the cursor
- * inflates the next queued run itself, with its own inflater, rather than
- * stand idle; returns 0 when none was queued. Called with the lock held;
- * returns with it held. */
+/* The cursor inflates the first queued run itself, with its own inflater,
+ * rather than stand idle; returns 0 when none was queued. Called with the
+ * lock held; returns with it held. */
 static int share_run(q_ahead *a, q_inflater *own) {
   slot *run[META_RUN];
   unsigned n = claim_run(a, run);
@@ -358,11 +365,17 @@ static int share_run(q_ahead *a, q_inflater *own) {
   return 1;
 }
 
-/* Waits until the helper has inflated the slot; called with the lock held.
- * Given an inflater of its own, while a helper holds the slot, the cursor
- * first inflates queued runs, then spins a moment. */
-static void wait_ready(q_ahead *a, const slot *s, q_inflater *own) {
-  while (own && a->spin && s->state == WORKING) {
+/* Waits until the slot is inflated; called with the lock held. A slot no
+ * helper has started yet, the cursor inflates itself with own (NULL: it
+ * waits): a helper whose thread the kernel has not run yet, or has put on
+ * the cursor's own core, would keep it waiting for the whole read
+ * (ANALYSIS.md, "Helpers the kernel runs late"). With share, while a
+ * helper holds the slot, the cursor first inflates queued runs, then
+ * spins a moment. */
+static void wait_ready(q_ahead *a, const slot *s, q_inflater *own, int share) {
+  if (own && s->state == QUEUED)
+    share_run(a, own);
+  while (own && share && a->spin && s->state == WORKING) {
     if (!share_run(a, own)) {
       spin_for_helper(a);
       break;
@@ -383,7 +396,7 @@ static void wait_ready(q_ahead *a, const slot *s, q_inflater *own) {
 static void flush(q_ahead *a) {
   for (unsigned i = 0; i < a->count; i++)
     if (nth(a, i)->state == WORKING)
-      wait_ready(a, nth(a, i), NULL);
+      wait_ready(a, nth(a, i), NULL, 0);
   for (unsigned i = 0; i < META_DEPTH; i++)
     a->slots[i].state = EMPTY;
   a->head = a->count = a->queued = 0;
@@ -410,8 +423,8 @@ static unsigned ready_after_head(q_ahead *a) {
   return n;
 }
 
-int q_ahead_take(q_ahead *a, uint32_t block, q_inflater *own, q_buf *into,
-                 char *msg) {
+int q_ahead_take(q_ahead *a, uint32_t block, q_inflater *own, int share,
+                 q_buf *into, char *msg) {
   if (orphaned(a))
     return Q_AHEAD_NOT_HELD;
   if (a->seen_ready > 0 && nth(a, a->taken)->block == block) {
@@ -427,7 +440,7 @@ int q_ahead_take(q_ahead *a, uint32_t block, q_inflater *own, q_buf *into,
     pthread_mutex_unlock(&a->lock);
     return Q_AHEAD_NOT_HELD;
   }
-  wait_ready(a, s, own);
+  wait_ready(a, s, own, share);
   a->seen_ready = ready_after_head(a);
   int status = hand_over(s, into, msg);
   remove_head(a);

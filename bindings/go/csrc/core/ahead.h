@@ -14,8 +14,13 @@
 typedef struct q_ahead q_ahead;
 
 /* Starts the helper threads, for text blocks (kind 0) or metadata blocks
- * (kind 1). Returns QUIRE_OK or QUIRE_ENOMEM. */
-int q_ahead_start(q_ahead **out, const quire_corpus *corpus, int kind);
+ * (kind 1): as many as pay on this machine, max_helpers at most. With
+ * max_helpers 0 none starts, and the cursor inflates every block it takes
+ * itself, as it does any block no helper has started yet (q_ahead_take()
+ * given own): tests check that way. Returns QUIRE_OK or QUIRE_ENOMEM. */
+int q_ahead_start(q_ahead **out, const quire_corpus *corpus, int kind,
+                  unsigned max_helpers);
+#define Q_AHEAD_ANY_HELPERS (~0u)
 
 /* Stops the threads and frees everything. NULL is a no-op. */
 void q_ahead_stop(q_ahead *ahead);
@@ -40,12 +45,13 @@ unsigned q_ahead_request(q_ahead *ahead, const uint32_t *blocks,
  * message in msg). Otherwise (the cursor jumped) empties the queue and
  * returns Q_AHEAD_NOT_HELD (no QUIRE_* status): the cursor inflates the
  * block itself and queues what follows it. Given own (the cursor's
- * inflater; NULL: none), while a helper inflates the block the cursor
- * inflates the blocks queued after it itself, then spins a moment before
- * it sleeps: pass it only when no other helpers of the cursor want the
- * cores. */
+ * inflater; NULL: none), the cursor inflates the block itself when no
+ * helper has started it yet. With share as well, while a helper inflates
+ * the block the cursor inflates the blocks queued after it, then spins a
+ * moment before it sleeps: set it only when no other helpers of the
+ * cursor want the cores. */
 enum { Q_AHEAD_NOT_HELD = 1 };
-int q_ahead_take(q_ahead *ahead, uint32_t block, q_inflater *own, q_buf *into,
-                 char *msg);
+int q_ahead_take(q_ahead *ahead, uint32_t block, q_inflater *own, int share,
+                 q_buf *into, char *msg);
 
 #endif

@@ -450,7 +450,7 @@ static q_ahead *helpers_for(quire_cursor *cur, int kind, const uint8_t *rec) {
   if (!blocks_follow(cur, kind, rec, ahead_worth[kind]))
     return NULL;
   *(kind == 0 ? &cur->ahead_last : &cur->meta_ahead_last) = -1;
-  if (q_ahead_start(ahead, cur->corpus, kind) != QUIRE_OK)
+  if (q_ahead_start(ahead, cur->corpus, kind, Q_AHEAD_ANY_HELPERS) != QUIRE_OK)
     *ahead = NULL;
   return *ahead;
 }
@@ -481,13 +481,13 @@ static void fill_ahead(quire_cursor *cur, q_ahead *ahead, int64_t *last,
     *last = blocks[queued - 1];
 }
 
-/* The inflater the cursor lends its metadata helper's queue while it
- * waits (q_ahead_take()), or NULL: with text helpers as well, the cores are
- * theirs, and a cursor working or spinning beside them slowed a read of
- * every column by a fifth. */
-static q_inflater *own_inflater(quire_cursor *cur, int kind) {
+/* Whether the cursor, waiting for a block of the given kind, may also
+ * inflate the blocks queued after it and spin (q_ahead_take()): not with
+ * text helpers as well, whose cores those are; a cursor working or
+ * spinning beside them slowed a read of every column by a fifth. */
+static int may_share(const quire_cursor *cur, int kind) {
   int text_helpers = cur->ahead || (cur->ahead_wanted & Q_AHEAD_TEXT);
-  return kind == 1 && !text_helpers ? cur->inflater : NULL;
+  return kind == 1 && !text_helpers;
 }
 
 /* Inflates the current document's block of the given kind into *into, or
@@ -499,8 +499,8 @@ static int load_block(quire_cursor *cur, int kind, const uint8_t *rec,
   int64_t *last = kind == 0 ? &cur->ahead_last : &cur->meta_ahead_last;
   int status = Q_AHEAD_NOT_HELD;
   if (ahead) {
-    status = q_ahead_take(ahead, cur->block, own_inflater(cur, kind), into,
-                          cur->msg);
+    status = q_ahead_take(ahead, cur->block, cur->inflater,
+                          may_share(cur, kind), into, cur->msg);
     if (status == Q_AHEAD_NOT_HELD) /* the queue is empty: start afresh */
       *last = -1;
     fill_ahead(cur, ahead, last, kind, rec);
