@@ -535,7 +535,17 @@ static int text_field(quire_cursor *cur, const char **data, size_t *len) {
   return QUIRE_OK;
 }
 
+static int meta_outside_block(quire_cursor *cur) {
+  return q_damage(cur->corpus, cur->msg,
+                  "document %llu: metadata lies outside its block",
+                  (unsigned long long)cur->doc);
+}
+
+/* Points cur->meta_fields at the current document's title, author and url,
+ * in its inflated metadata block; done once a document. */
 static int meta_fields(quire_cursor *cur) {
+  if (cur->meta_ready)
+    return QUIRE_OK;
   const quire_corpus *c = cur->corpus;
   if (cur->meta_block_loaded != (int64_t)cur->block) {
     cur->meta_block_loaded = -1;
@@ -549,20 +559,14 @@ static int meta_fields(quire_cursor *cur) {
   }
   size_t size = cur->meta.len, at = cur->meta_offset;
   if (at > size || size - at < QF_META_HEAD)
-    return q_damage(c, cur->msg,
-                    "document %llu: metadata lies outside its "
-                    "block",
-                    (unsigned long long)cur->doc);
+    return meta_outside_block(cur);
   const uint8_t *head = (const uint8_t *)cur->meta.data + at;
   at += QF_META_HEAD;
   static const int len_at[3] = {QM_TITLE_LEN, QM_AUTHOR_LEN, QM_URL_LEN};
   for (int i = 0; i < 3; i++) {
     uint32_t n = ld32(head + len_at[i]);
     if (n >= size - at || cur->meta.data[at + n] != '\0')
-      return q_damage(c, cur->msg,
-                      "document %llu: metadata lies outside its "
-                      "block",
-                      (unsigned long long)cur->doc);
+      return meta_outside_block(cur);
     cur->meta_fields[i] = cur->meta.data + at;
     cur->meta_lens[i] = n;
     at += n + 1; /* each string is followed by a NUL */
@@ -571,15 +575,19 @@ static int meta_fields(quire_cursor *cur) {
   return QUIRE_OK;
 }
 
+static int no_current_document(quire_cursor *cur) {
+  return q_fail(cur->msg, QUIRE_EINVAL, "no current document");
+}
+
 const q_date *q_cursor_date_parts(const quire_cursor *cur) {
   return cur && cur->has_row ? &cur->date : NULL;
 }
 
 int q_cursor_meta(quire_cursor *cur, const char *data[3], size_t lens[3]) {
   if (!cur->has_row)
-    return q_fail(cur->msg, QUIRE_EINVAL, "no current document");
-  int status;
-  if (!cur->meta_ready && (status = meta_fields(cur)) != QUIRE_OK)
+    return no_current_document(cur);
+  int status = meta_fields(cur);
+  if (status != QUIRE_OK)
     return status;
   for (int i = 0; i < 3; i++) {
     data[i] = cur->meta_fields[i];
@@ -593,7 +601,7 @@ int quire_cursor_field(quire_cursor *cur, int field, const char **data,
   if (!cur || !data || !len)
     return QUIRE_EINVAL;
   if (!cur->has_row)
-    return q_fail(cur->msg, QUIRE_EINVAL, "no current document");
+    return no_current_document(cur);
   const quire_corpus *c = cur->corpus;
   int status;
   switch (field) {
@@ -623,7 +631,7 @@ int quire_cursor_field(quire_cursor *cur, int field, const char **data,
   case QUIRE_FIELD_TITLE:
   case QUIRE_FIELD_AUTHOR:
   case QUIRE_FIELD_URL:
-    if (!cur->meta_ready && (status = meta_fields(cur)) != QUIRE_OK)
+    if ((status = meta_fields(cur)) != QUIRE_OK)
       return status;
     *data = cur->meta_fields[field - QUIRE_FIELD_TITLE];
     *len = cur->meta_lens[field - QUIRE_FIELD_TITLE];
