@@ -23,6 +23,13 @@ cache, like the main benchmarks):
              inflates a text block. The two reads take turns in every run,
              so that both sides of the ratio meet the same moments of a busy
              machine (the with-text time is not the table row's).
+  metadata, no Parquet read first
+             the metadata task again, in a Python process of its own that
+             has read no Parquet file: after pyarrow's Parquet reads, the
+             helper thread of a short metadata read starts late on this
+             machine (benchmarks/ANALYSIS.md, "Helpers the kernel runs
+             late"). Reported beside the in-process rows, with no target
+             of its own.
   fresh      the table task again, one read per fresh Python process (the
              time of the read alone, after the imports, the open and a read
              of the doc column alone), quire and Parquet alternating: in
@@ -124,6 +131,32 @@ print(time.perf_counter() - start, table.num_rows)
 """
 
 
+# The metadata task, alone in a process: prints the medians of the read
+# without the text and of the read with it, taking turns as in
+# run_size() (same batch size, default threads).
+META_ALONE = r"""
+import sys
+sys.path.insert(0, sys.argv[3])
+import arrow_bench, quire
+corpus = quire.open(sys.argv[1])
+meta = [c for c in quire._arrow.COLUMNS if c != "text"]
+batch = arrow_bench.BATCH
+(without, _), (with_text, _) = arrow_bench.taking_turns(
+    [lambda: corpus.query(columns=meta, batch_size=batch).to_arrow(),
+     lambda: corpus.query(batch_size=batch).to_arrow()], int(sys.argv[2]))
+print(without, with_text)
+"""
+
+
+def metadata_alone(path, runs):
+    """The metadata task's two medians (without the text, with it) for the
+    .quire file at path, in a process that has read no Parquet file."""
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "bindings", "python"))
+    out = subprocess.run([sys.executable, "-c", META_ALONE, path, str(runs), HERE],
+                         check=True, capture_output=True, text=True, env=env).stdout.split()
+    return float(out[0]), float(out[1])
+
+
 def fresh_times(paths, one_thread, runs):
     """Medians of runs reads of each file of paths (a dict from label to
     path), each read in a fresh process, the files taking turns."""
@@ -217,6 +250,10 @@ def run_size(n, work, cli, runs):
         rows[f"metadata: {name} without text"] = without
         rows[f"metadata: {name} with text"] = with_text
     scan.close()
+    for name, path in (("quire", qpath), ("quire scan layout", spath)):
+        without, with_text = metadata_alone(path, runs)
+        rows[f"metadata, no Parquet read first: {name} without text"] = without
+        rows[f"metadata, no Parquet read first: {name} with text"] = with_text
     rows["metadata: parquet without text"] = median_time(
         lambda: pq.read_table(ppath, columns=meta), runs)
 
@@ -304,6 +341,9 @@ def main():
                   f"fresh process, {label}: {name}", f"fresh process, {label}: parquet", False)
         ratio(f"{name} with text / without text", 20, f"metadata: {name} with text",
               f"metadata: {name} without text", True)
+        ratio(f"no Parquet read first: {name} with text / without text", None,
+              f"metadata, no Parquet read first: {name} with text",
+              f"metadata, no Parquet read first: {name} without text", True)
     ratio("polars on parquet / quire, filtered", 10, "filtered: polars scan_parquet",
           "filtered: quire into polars", True)
     lines += ["", "| corpus | .quire | .quire scan layout | Parquet ZSTD | filtered selection |",
