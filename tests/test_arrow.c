@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "blocks.h"
 #include "hardening.h"
 #include "quire_arrow.h"
 #include "reader.h"
@@ -288,7 +289,8 @@ Test(arrow, text_streams_inflate_ahead_on_a_helper_thread) {
  * start, their wake-ups and their locking only over a long walk: reading
  * source, date and title of a 1,500-document selection (about 130 blocks)
  * took 2.5 ms with helpers and 1.5 ms without, when they started for 32
- * blocks. They now start when 256 metadata blocks follow the first. */
+ * blocks. They now start when 256 metadata blocks follow the first (or
+ * 512 KiB of them). */
 Test(arrow, metadata_helpers_only_for_long_walks) {
   if (thread_count() < 0) {
     cr_skip_test("no /proc/self/task: cannot count threads");
@@ -310,6 +312,38 @@ Test(arrow, metadata_helpers_only_for_long_walks) {
    * second only took a core from the consumer (ahead.c, helpers_wanted). */
   cr_expect_eq(helpers_of(c, "doc,title", 0), 1, "%u metadata blocks",
                c->blocks);
+  quire_corpus_free(c);
+  unlink(path);
+}
+
+/* Helpers started when 256 metadata blocks followed the first, however
+ * large: the scan layout's metadata blocks (1 MiB text blocks, so some
+ * 33 KiB of metadata each, 48 blocks at 10k) were all read on the
+ * consumer's thread, 2.4 ms for every metadata column at 10k where a
+ * helper makes it 1.9. They now start for 512 KiB in two blocks or more
+ * as well. */
+Test(arrow, metadata_helpers_for_few_large_blocks) {
+  if (thread_count() < 0) {
+    cr_skip_test("no /proc/self/task: cannot count threads");
+  }
+  char path[512], msg[512];
+  tu_tmp_path(path, sizeof path, "arrow-large-meta.quire");
+  cr_assert_eq(hd_write_generated(path, 6000, 11, QUIRE_ORDER_CLUSTERED,
+                                  256u << 10, 1, msg),
+               QUIRE_OK, "%s", msg);
+  quire_corpus *c;
+  cr_assert_eq(quire_corpus_open(path, &c), QUIRE_OK);
+  uint64_t bytes = 0;
+  for (uint32_t b = 0; b < c->meta_blocks; b++) {
+    q_block_desc d;
+    cr_assert_eq(q_block_describe(c, 1, b, &d, msg), QUIRE_OK, "%s", msg);
+    bytes += d.usize;
+  }
+  cr_assert(c->meta_blocks < 100 && bytes > (600u << 10),
+            "%llu metadata blocks of %llu bytes",
+            (unsigned long long)c->meta_blocks, (unsigned long long)bytes);
+  cr_expect_eq(helpers_of(c, "doc,title", 0), 1, "%llu metadata blocks",
+               (unsigned long long)c->meta_blocks);
   quire_corpus_free(c);
   unlink(path);
 }
@@ -526,18 +560,20 @@ Test(arrow, memory_flat_over_a_stream_of_any_length) {
   char small[512], large[512], msg[512];
   tu_tmp_path(small, sizeof small, "arrow-small.quire");
   tu_tmp_path(large, sizeof large, "arrow-large.quire");
+  /* Enough documents in the smaller corpus that both start the same
+   * helpers (cursor.c, ahead_worth): 512 KiB of metadata blocks. */
   cr_assert_eq(
-      hd_write_generated(small, 1000, 3, QUIRE_ORDER_CLUSTERED, 0, 1, msg),
+      hd_write_generated(small, 5000, 3, QUIRE_ORDER_CLUSTERED, 0, 1, msg),
       QUIRE_OK, "%s", msg);
   cr_assert_eq(
-      hd_write_generated(large, 10000, 3, QUIRE_ORDER_CLUSTERED, 0, 1, msg),
+      hd_write_generated(large, 50000, 3, QUIRE_ORDER_CLUSTERED, 0, 1, msg),
       QUIRE_OK, "%s", msg);
   cr_assert_eq(tu_counting_allocator(1), QUIRE_OK);
   long peak_small = stream_peak(small), peak_large = stream_peak(large);
   tu_counting_allocator(0);
   fprintf(stderr,
-          "arrow stream peak: %ld bytes over 1,000 docs, %ld over "
-          "10,000\n",
+          "arrow stream peak: %ld bytes over 5,000 docs, %ld over "
+          "50,000\n",
           peak_small, peak_large);
   /* Ten times the documents, the same blocks and batches in memory: the
    * peak may differ by a block's worth, not grow with the corpus. */
