@@ -23,8 +23,9 @@
  *
  * A helper's thread may start late: on a virtual machine whose kernel packs
  * threads onto few cores, a new helper waited up to 2 ms for its first run,
- * the whole of a short read. So the cursor never sleeps on a block no
- * helper has started: it inflates that one itself.
+ * the whole of a short read. So the cursor, given an inflater of its own
+ * (for metadata blocks: cursor.c, lent_inflater), never sleeps on a block
+ * no helper has started: it inflates that one itself.
  */
 #include "ahead.h"
 

@@ -411,27 +411,36 @@ static int64_t block_after(quire_cursor *cur, const uint8_t *rec) {
   return -1;
 }
 
-/* Helpers pay for their start (two threads, their inflaters' memory, the
- * wake-ups) only over more blocks than a short selection reads: a 64 KiB
- * text block inflates in about 60 us, a metadata block in 3. So they start
- * when at least this many blocks of their kind follow the one being
- * loaded, and a selection of a few blocks runs on the caller's thread.
+/* Helpers pay for their start (a thread is 35 us to create and join, then
+ * their inflaters' memory and the wake-ups) only over more work than a
+ * short selection holds: a 64 KiB text block inflates in about 60 us, a
+ * metadata block of 2 KiB in 3. So they start when enough blocks of their
+ * kind follow the one being loaded: ahead_worth[kind] of them, or two or
+ * more holding AHEAD_WORTH_BYTES uncompressed; a selection of a few blocks
+ * runs on the caller's thread. Counting blocks alone kept the helpers off
+ * the few large metadata blocks of the scan layout (48 of 33 KiB at 10k:
+ * every metadata column took 2.4 ms on one thread, 1.9 ms with a helper).
  * For metadata the wake-ups and the lock cost about what the inflating
  * does: source, date and title of 1,500 documents (130 blocks) took 2.5 ms
  * with helpers and 1.5 ms without; with every metadata column they gain
  * from about a thousand blocks on (100k documents: 34 ms alone, 24 ms
  * with them). */
 static const unsigned ahead_worth[2] = {8, 256};
+#define AHEAD_WORTH_BYTES ((uint64_t)512 << 10)
 
-/* Whether at least n blocks of the kind follow block rec in the walk. */
-static int blocks_follow(quire_cursor *cur, int kind, const uint8_t *rec,
-                         unsigned n) {
+/* Whether the blocks of the kind that follow block rec in the walk are
+ * worth starting helpers for. */
+static int worth_helpers(quire_cursor *cur, int kind, const uint8_t *rec) {
   int sec = kind == 0 ? QS_BLOCKS : QS_META_BLOCKS;
-  for (unsigned i = 0; i < n; i++) {
+  uint64_t bytes = 0;
+  unsigned n = 0;
+  while (n < ahead_worth[kind] && (n < 2 || bytes < AHEAD_WORTH_BYTES)) {
     int64_t next = rec ? block_after(cur, rec) : -1;
-    if (next < 0)
+    rec = next < 0 ? NULL : q_record(cur->corpus, sec, (uint64_t)next, NULL);
+    if (!rec)
       return 0;
-    rec = q_record(cur->corpus, sec, (uint64_t)next, NULL);
+    bytes += ld32(rec + QB_USIZE);
+    n++;
   }
   return 1;
 }
@@ -447,7 +456,7 @@ static q_ahead *helpers_for(quire_cursor *cur, int kind, const uint8_t *rec) {
   /* Decided once, at the first block of the kind: a walk moves forward,
    * so fewer blocks follow each later one. */
   cur->ahead_wanted &= ~bit;
-  if (!blocks_follow(cur, kind, rec, ahead_worth[kind]))
+  if (!worth_helpers(cur, kind, rec))
     return NULL;
   *(kind == 0 ? &cur->ahead_last : &cur->meta_ahead_last) = -1;
   if (q_ahead_start(ahead, cur->corpus, kind, Q_AHEAD_ANY_HELPERS) != QUIRE_OK)
@@ -481,6 +490,17 @@ static void fill_ahead(quire_cursor *cur, q_ahead *ahead, int64_t *last,
     *last = blocks[queued - 1];
 }
 
+/* The inflater the cursor lends its helpers' queue of the given kind, to
+ * inflate itself a block no helper has started (q_ahead_take()): for
+ * metadata blocks only. A text block would fill a window of the cursor's
+ * inflater with the text dictionary (up to 1 MiB more for every stream
+ * that reads text ahead, codec.c), and a text helper starting late (up to
+ * 2.4 ms on a VM, ANALYSIS.md, "Helpers the kernel runs late") costs a
+ * read of every column at 10k (32 ms) less than a tenth, not most of it. */
+static q_inflater *lent_inflater(quire_cursor *cur, int kind) {
+  return kind == 1 ? cur->inflater : NULL;
+}
+
 /* Whether the cursor, waiting for a block of the given kind, may also
  * inflate the blocks queued after it and spin (q_ahead_take()): not with
  * text helpers as well, whose cores those are; a cursor working or
@@ -499,7 +519,7 @@ static int load_block(quire_cursor *cur, int kind, const uint8_t *rec,
   int64_t *last = kind == 0 ? &cur->ahead_last : &cur->meta_ahead_last;
   int status = Q_AHEAD_NOT_HELD;
   if (ahead) {
-    status = q_ahead_take(ahead, cur->block, cur->inflater,
+    status = q_ahead_take(ahead, cur->block, lent_inflater(cur, kind),
                           may_share(cur, kind), into, cur->msg);
     if (status == Q_AHEAD_NOT_HELD) /* the queue is empty: start afresh */
       *last = -1;
