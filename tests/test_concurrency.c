@@ -473,11 +473,13 @@ static void take_every_block(const quire_corpus *c, int kind, q_ahead *a) {
   q_inflater_free(plain);
 }
 
-/* A block no helper has started yet, the cursor inflates itself: a helper
- * the kernel runs late, or on the cursor's own core, would otherwise keep
- * it waiting (ahead.c, wait_ready). With no helper at all, every queued
- * block is still handed over, with the bytes q_block_load() gives; before,
- * the first take waited for ever. */
+/* A block no helper has started yet, the cursor inflates itself when it
+ * lends the queue an inflater (it does for metadata blocks: cursor.c,
+ * lent_inflater): a helper the kernel runs late, or on the cursor's own
+ * core, would otherwise keep it waiting (ahead.c, wait_ready). With no
+ * helper at all, every queued block of either kind is still handed over,
+ * with the bytes q_block_load() gives; before, the first take waited for
+ * ever. */
 Test(concurrency, blocks_no_helper_started_are_inflated_by_the_cursor,
      .timeout = 60) {
   char path[512];
