@@ -340,7 +340,8 @@ def main():
         "## Arrow C stream (issue 12)",
         "",
         f"Command: `python3 benchmarks/arrow_bench.py --sizes {args.sizes} --runs {args.runs}` "
-        f"(medians of {args.runs} runs after a warm-up, seconds, in one process; "
+        f"(medians of {args.runs} runs after a warm-up, seconds; the \"1 thread\" table rows "
+        f"in a process whose pyarrow CPU pool is one thread, the rest in one process; "
         f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}, pyarrow {pa.__version__}, "
         f"polars {pl.__version__}, quire {quire.__version__}).",
