@@ -10,11 +10,13 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "ahead.h"
 #include "blocks.h"
 #include "hardening.h"
 #include "quire_arrow.h"
@@ -714,6 +716,60 @@ Test(arrow, a_released_text_column_is_lent_to_the_next_batch) {
   quire_cursor_free(cur);
   quire_corpus_free(c);
   unlink(path);
+}
+
+/* Allocations made and not yet freed through quire_set_allocator(). */
+static atomic_long live_allocs;
+
+static void *live_malloc(void *ctx, size_t size) {
+  (void)ctx;
+  void *p = malloc(size);
+  if (p)
+    atomic_fetch_add(&live_allocs, 1);
+  return p;
+}
+
+static void *live_realloc(void *ctx, void *ptr, size_t size) {
+  (void)ctx;
+  void *p = realloc(ptr, size);
+  if (p && !ptr)
+    atomic_fetch_add(&live_allocs, 1);
+  return p;
+}
+
+static void live_free(void *ctx, void *ptr) {
+  (void)ctx;
+  free(ptr);
+  atomic_fetch_sub(&live_allocs, 1);
+}
+
+/* A stream's read-ahead queues are kept for the next stream, slot buffers
+ * and all (core/ahead.c): allocated afresh for every stream, they made a
+ * short metadata read whose helper started late fault in a hundred pages
+ * more. The next streams read right with them, and a new allocator takes
+ * them back first, as it does kept batch buffers. */
+Test(arrow, read_ahead_queues_are_kept_and_given_back) {
+  cr_assert_eq(quire_set_allocator(live_malloc, live_realloc, live_free, NULL),
+               QUIRE_OK);
+  quire_corpus *c;
+  cr_assert_eq(quire_corpus_open(corpus_path, &c), QUIRE_OK);
+  uint64_t docs;
+  cr_assert_eq(quire_corpus_count_matches(c, NULL, &docs), QUIRE_OK);
+  cr_assert_eq(q_ahead_kept(), 0);
+  cr_assert_eq(check_stream(c, NULL, NULL, 0, 0), docs);
+  unsigned kept = q_ahead_kept();
+  cr_assert_gt(kept, 0, "no read-ahead queue was kept");
+  static const char *cols[] = {"title,url", NULL, "doc,author,text"};
+  for (int round = 0; round < 3; round++)
+    cr_assert_eq(check_stream(c, NULL, cols[round], 7, 0), docs, "round %d",
+                 round);
+  cr_assert_eq(q_ahead_kept(), kept);
+  quire_corpus_free(c);
+  cr_assert_eq(quire_set_allocator(NULL, NULL, NULL, NULL), QUIRE_OK);
+  cr_assert_eq(q_ahead_kept(), 0);
+  cr_assert_eq(atomic_load(&live_allocs), 0,
+               "%ld allocations outlived the allocator",
+               atomic_load(&live_allocs));
 }
 
 /* ---- fork ---------------------------------------------------------------- */
