@@ -106,6 +106,67 @@ struct q_ahead {
   unsigned taken, seen_ready;
 };
 
+/* One queue of each kind kept between streams. A queue's slots keep the
+ * buffers they were fitted to; freed with the queue at every stream's end,
+ * they were allocated afresh by the next, and where the cursor inflated
+ * them itself (a helper the kernel runs late) the main heap grew and shrank
+ * with them at every stream: a metadata read of 10k documents took 110
+ * page faults more, 2.25 ms against 2.07-2.12 ms kept
+ * (benchmarks/ANALYSIS.md, "Queues kept between streams"). A queue is kept
+ * only while its buffers hold KEPT_QUEUE_BYTES at most (the scan layout's
+ * 1 MiB text blocks fill 8 MiB); q_ahead_drain() frees them, called by
+ * q_spare_drain() with what spare.c keeps. */
+#define KEPT_QUEUE_BYTES ((size_t)1 << 20)
+static _Atomic(q_ahead *) kept_queues[2];
+
+static void queue_free(q_ahead *a) {
+  for (unsigned i = 0; i < META_DEPTH; i++)
+    q_buf_free(&a->slots[i].buf);
+  q_free(a);
+}
+
+/* A queue of this kind, all zero but for its slots' buffers: the one kept,
+ * else a new one (NULL when memory runs out). */
+static q_ahead *queue_take(int kind) {
+  q_ahead *a = atomic_exchange(&kept_queues[kind], NULL);
+  if (!a)
+    return q_calloc(1, sizeof *a);
+  q_buf bufs[META_DEPTH];
+  for (unsigned i = 0; i < META_DEPTH; i++)
+    bufs[i] = a->slots[i].buf;
+  memset(a, 0, sizeof *a);
+  for (unsigned i = 0; i < META_DEPTH; i++)
+    a->slots[i].buf = bufs[i];
+  return a;
+}
+
+/* Keeps a stopped queue (its helpers joined, its lock and conditions
+ * destroyed) for the next stream, or frees it. */
+static void queue_give(q_ahead *a) {
+  size_t held = 0;
+  for (unsigned i = 0; i < META_DEPTH; i++)
+    held += a->slots[i].buf.cap;
+  q_ahead *none = NULL;
+  if (held > KEPT_QUEUE_BYTES ||
+      !atomic_compare_exchange_strong(&kept_queues[a->kind], &none, a))
+    queue_free(a);
+}
+
+void q_ahead_drain(void) {
+  for (int kind = 0; kind < 2; kind++) {
+    q_ahead *a = atomic_exchange(&kept_queues[kind], NULL);
+    if (a)
+      queue_free(a);
+  }
+}
+
+unsigned q_ahead_kept(void) {
+  unsigned kept = 0;
+  for (int kind = 0; kind < 2; kind++)
+    kept += atomic_load(&kept_queues[kind]) != NULL;
+  return kept;
+}
+
 static slot *nth(q_ahead *a, unsigned i) {
   return &a->slots[(a->head + i) % a->depth];
 }
@@ -192,12 +253,11 @@ static int orphaned(const q_ahead *a) {
 static void orphan_free(q_ahead *a) {
   for (unsigned i = 0; i < AHEAD_HELPERS; i++)
     q_inflater_free(a->helpers[i].inflater);
-  for (unsigned i = 0; i < META_DEPTH; i++)
-    q_buf_free(&a->slots[i].buf);
-  q_free(a);
+  queue_free(a);
 }
 
-/* Stops and joins the started helpers, then frees everything. */
+/* Stops and joins the started helpers, gives their inflaters back, and
+ * keeps or frees the queue. */
 static void ahead_free(q_ahead *a) {
   if (orphaned(a)) {
     orphan_free(a);
@@ -214,15 +274,13 @@ static void ahead_free(q_ahead *a) {
   pthread_mutex_destroy(&a->lock);
   pthread_cond_destroy(&a->work);
   pthread_cond_destroy(&a->ready);
-  for (unsigned i = 0; i < META_DEPTH; i++)
-    q_buf_free(&a->slots[i].buf);
-  q_free(a);
+  queue_give(a);
 }
 
 int q_ahead_start(q_ahead **out, const quire_corpus *corpus, int kind,
                   unsigned max_helpers) {
   *out = NULL;
-  q_ahead *a = q_calloc(1, sizeof *a);
+  q_ahead *a = queue_take(kind);
   if (!a)
     return QUIRE_ENOMEM;
   a->corpus = corpus;

@@ -54,4 +54,12 @@ enum { Q_AHEAD_NOT_HELD = 1 };
 int q_ahead_take(q_ahead *ahead, uint32_t block, q_inflater *own, int share,
                  q_buf *into, char *msg);
 
+/* Frees the queues kept between streams; q_spare_drain() calls it, so
+ * that quire_set_allocator() gives them back to the allocator that made
+ * them. */
+void q_ahead_drain(void);
+
+/* How many queues are kept (0 to 2), for the tests. */
+unsigned q_ahead_kept(void);
+
 #endif

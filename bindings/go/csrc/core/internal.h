@@ -73,8 +73,9 @@ void q_buf_free(q_buf *b);
  * q_spare_give() takes ownership of a q_malloc()ed buffer of cap bytes and
  * keeps it or frees it, and frees what has been kept over a second.
  * q_spare_expire() frees what has been kept age_ns or longer;
- * q_spare_drain() frees everything (quire_set_allocator() calls it before
- * the allocator changes). q_spare_kept(): the bytes kept now. */
+ * q_spare_drain() frees everything, the kept read-ahead queues too
+ * (quire_set_allocator() calls it before the allocator changes).
+ * q_spare_kept(): the bytes kept now. */
 void *q_spare_take(size_t need, size_t *cap);
 void q_spare_give(void *data, size_t cap);
 void q_spare_expire(uint64_t age_ns);

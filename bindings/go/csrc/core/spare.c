@@ -38,6 +38,10 @@
  * the same second's limit, the one kept last lent first (its windows are
  * the likeliest to hold the dictionary wanted). Each holds about 1.5 MiB.
  *
+ * Read-ahead queues. ahead.c keeps a stopped queue of each kind, slot
+ * buffers and all, for the next stream; q_spare_drain() frees those too,
+ * so that it frees everything the library keeps for reuse.
+ *
  * fork(). A child forked while another thread held the lock would find its
  * copy locked forever, and hang at its first batch built or released;
  * Python's multiprocessing and PySpark's workers fork processes that go on
@@ -51,6 +55,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "ahead.h"
 #include "codec.h"
 #include "internal.h"
 
@@ -291,6 +296,7 @@ void q_spare_expire(uint64_t age_ns) {
 
 void q_spare_drain(void) {
   q_spare_expire(0);
+  q_ahead_drain();
 }
 
 size_t q_spare_kept(void) {
