@@ -118,6 +118,12 @@ def median_time(fn, runs):
     return taking_turns([fn], runs)[0][0]
 
 
+def child_env():
+    """The environment of the benchmark's Python subprocesses: this one's,
+    with the binding on the path."""
+    return dict(os.environ, PYTHONPATH=os.path.join(ROOT, "bindings", "python"))
+
+
 # One read in a fresh process: prints the seconds of the read alone. Each
 # side first reads the doc column alone, so that lazy imports, codecs and
 # thread pools are ready and only the memory is fresh.
@@ -159,9 +165,8 @@ print(json.dumps(rows))
 def table_rows_one_thread(rows, label, files, runs):
     """table_rows() of files on one thread, in a process whose pyarrow CPU
     pool is one thread."""
-    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "bindings", "python"))
     out = subprocess.run([sys.executable, "-c", ONE_THREAD_TABLE, json.dumps(files), str(runs),
-                          HERE, label], check=True, capture_output=True, text=True, env=env)
+                          HERE, label], check=True, capture_output=True, text=True, env=child_env())
     rows.update(json.loads(out.stdout))
 
 
@@ -185,9 +190,8 @@ print(without, with_text)
 def metadata_alone(path, runs):
     """The metadata task's two medians (without the text, with it) for the
     .quire file at path, in a process that has read no Parquet file."""
-    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "bindings", "python"))
     out = subprocess.run([sys.executable, "-c", META_ALONE, path, str(runs), HERE],
-                         check=True, capture_output=True, text=True, env=env).stdout.split()
+                         check=True, capture_output=True, text=True, env=child_env()).stdout.split()
     return float(out[0]), float(out[1])
 
 
@@ -195,13 +199,13 @@ def fresh_times(paths, one_thread, runs):
     """Medians of runs reads of each file of paths (a dict from label to
     path), each read in a fresh process, the files taking turns."""
     times = {label: [] for label in paths}
-    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "bindings", "python"))
     for _ in range(runs):
         for label, path in paths.items():
             kind = "parquet" if path.endswith(".parquet") else "quire"
             out = subprocess.run(
                 [sys.executable, "-c", FRESH_READ, kind, path, "1" if one_thread else "0",
-                 str(BATCH)], check=True, capture_output=True, text=True, env=env).stdout.split()
+                 str(BATCH)],
+                check=True, capture_output=True, text=True, env=child_env()).stdout.split()
             times[label].append(float(out[0]))
     return {label: statistics.median(t) for label, t in times.items()}
 
