@@ -24,17 +24,28 @@ cache, like the main benchmarks):
              the pool around each read instead gave Parquet new threads
              and fresh memory at every read.)
   metadata   every document, every column but the text, against the same
-             with the text (default threads): quire's projection never
-             inflates a text block. The two reads take turns in every run,
-             so that both sides of the ratio meet the same moments of a busy
-             machine (the with-text time is not the table row's).
+             with the text, with default threads and with one thread (the
+             target applies to both, as the table task's does): quire's
+             projection never inflates a text block. The two reads take
+             turns in every run, so that both sides of the ratio meet the
+             same moments of a busy machine (the with-text time is not the
+             table row's), and each timed read comes right after an untimed
+             read of the same query: timed right after the read with the
+             text, a 10k metadata read started with the caches full of
+             50 MB of text and, with default threads, its helper thread ran
+             late on the core the other read's helpers had just left idle
+             (benchmarks/ANALYSIS.md, "Each read after its own").
+  metadata, right after the other read
+             the default-threads metadata task as it was timed until
+             then, each read right after the other one; reported, no
+             target.
   metadata, no Parquet read first
-             the metadata task again, in a Python process of its own that
-             has read no Parquet file: after pyarrow's Parquet reads, the
-             helper thread of a short metadata read starts late on this
-             machine (benchmarks/ANALYSIS.md, "Helpers the kernel runs
-             late"). Reported beside the in-process rows, with no target
-             of its own.
+             the metadata task again (default threads), in a Python
+             process of its own that has read no Parquet file: after
+             pyarrow's Parquet reads, the helper thread of a short metadata
+             read started late on this machine (benchmarks/ANALYSIS.md,
+             "Helpers the kernel runs late"). Reported beside the
+             in-process rows, with no target of its own.
   fresh      the table task again, one read per fresh Python process (the
              time of the read alone, after the imports, the open and a read
              of the doc column alone), quire and Parquet alternating: in
@@ -95,17 +106,23 @@ def cpu_seconds():
     return usage.ru_utime + usage.ru_stime
 
 
-def taking_turns(fns, runs):
+def taking_turns(fns, runs, warm=False):
     """Medians of the elapsed and of the CPU seconds (all threads) of each of
     fns, called in turn in every one of runs rounds after one warm-up round
     (page cache, lazy imports, thread pools): the sides of a ratio then meet
-    the same moments of a busy machine. Returns a list of (elapsed, CPU)."""
+    the same moments of a busy machine. With warm, each timed call comes
+    right after an untimed call of the same fn, so that a short read is not
+    timed in the state the other fn's long read left (caches filled with its
+    data, the other core idle since its helpers ended). Returns a list of
+    (elapsed, CPU)."""
     for fn in fns:
         fn()
     walls = [[] for _ in fns]
     cpus = [[] for _ in fns]
     for _ in range(runs):
         for fn, wall, cpu in zip(fns, walls, cpus):
+            if warm:
+                fn()  # untimed; its result is freed at once
             start, cpu0 = time.perf_counter(), cpu_seconds()
             result = fn()
             wall.append(time.perf_counter() - start)
@@ -182,7 +199,7 @@ meta = [c for c in quire._arrow.COLUMNS if c != "text"]
 batch = arrow_bench.BATCH
 (without, _), (with_text, _) = arrow_bench.taking_turns(
     [lambda: corpus.query(columns=meta, batch_size=batch).to_arrow(),
-     lambda: corpus.query(batch_size=batch).to_arrow()], int(sys.argv[2]))
+     lambda: corpus.query(batch_size=batch).to_arrow()], int(sys.argv[2]), warm=True)
 print(without, with_text)
 """
 
@@ -283,11 +300,19 @@ def run_size(n, work, cli, runs):
         for name, t in fresh_times(files, one, runs).items():
             rows[f"fresh process, {label}: {name}"] = t
     for name, c in (("quire", corpus), ("quire scan layout", scan)):
+        for label, threads in (("", None), (", 1 thread", 1)):
+            (without, _), (with_text, _) = taking_turns(
+                [lambda c=c, t=threads: c.query(columns=meta, batch_size=BATCH,
+                                                threads=t).to_arrow(),
+                 lambda c=c, t=threads: c.query(batch_size=BATCH, threads=t).to_arrow()],
+                runs, warm=True)
+            rows[f"metadata{label}: {name} without text"] = without
+            rows[f"metadata{label}: {name} with text"] = with_text
         (without, _), (with_text, _) = taking_turns(
             [lambda c=c: c.query(columns=meta, batch_size=BATCH).to_arrow(),
              lambda c=c: c.query(batch_size=BATCH).to_arrow()], runs)
-        rows[f"metadata: {name} without text"] = without
-        rows[f"metadata: {name} with text"] = with_text
+        rows[f"metadata, right after the other read: {name} without text"] = without
+        rows[f"metadata, right after the other read: {name} with text"] = with_text
     scan.close()
     for name, path in (("quire", qpath), ("quire scan layout", spath)):
         without, with_text = metadata_alone(path, runs)
@@ -384,6 +409,12 @@ def main():
                   f"fresh process, {label}: {name}", f"fresh process, {label}: parquet", False)
         ratio(f"{name} with text / without text", 20, f"metadata: {name} with text",
               f"metadata: {name} without text", True)
+        ratio(f"{name} with text / without text, 1 thread", 20,
+              f"metadata, 1 thread: {name} with text",
+              f"metadata, 1 thread: {name} without text", True)
+        ratio(f"right after the other read: {name} with text / without text", None,
+              f"metadata, right after the other read: {name} with text",
+              f"metadata, right after the other read: {name} without text", True)
         ratio(f"no Parquet read first: {name} with text / without text", None,
               f"metadata, no Parquet read first: {name} with text",
               f"metadata, no Parquet read first: {name} without text", True)
