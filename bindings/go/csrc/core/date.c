@@ -314,54 +314,61 @@ static int in_range(const q_date *d) {
          d->tz_minutes >= -24 * 60 && d->tz_minutes <= 24 * 60;
 }
 
-/* Writes v (0 to 99) as two digits: the fields of a date, which an export
- * formats for every document. */
+/* Writes v (0 to 99) as two digits, from a table: dividing by ten was a
+ * fifth of the time of formatting a date, which an export and an Arrow
+ * stream do for every document. */
 static char *put2(char *p, unsigned v) {
-  p[0] = (char)('0' + v / 10);
-  p[1] = (char)('0' + v % 10);
+  static const char pairs[201] = "00010203040506070809"
+                                 "10111213141516171819"
+                                 "20212223242526272829"
+                                 "30313233343536373839"
+                                 "40414243444546474849"
+                                 "50515253545556575859"
+                                 "60616263646566676869"
+                                 "70717273747576777879"
+                                 "80818283848586878889"
+                                 "90919293949596979899";
+  memcpy(p, pairs + 2 * v, 2);
   return p + 2;
 }
 
 size_t q_date_format(const q_date *d, char *buf, size_t cap) {
-  if (d->precision == QUIRE_DATE_NONE || cap < 40 || !in_range(d))
+  /* How much of "YYYY-MM-DDTHH:MM:SS" each precision keeps. */
+  static const unsigned char kept[] = {0, 4, 7, 10, 16, 19};
+  if (d->precision <= QUIRE_DATE_NONE || d->precision > QUIRE_DATE_SECOND ||
+      cap < 40 || !in_range(d))
     return 0;
   int64_t local = d->seconds;
   if (d->tz_kind == Q_TZ_OFFSET)
     local += (int64_t)d->tz_minutes * 60;
   int64_t days = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
-  int64_t rest = local - days * 86400;
+  unsigned rest = (unsigned)(local - days * 86400);
   int64_t year;
   unsigned month, day;
   civil_from_days(days, &year, &month, &day);
-  int hour = (int)(rest / 3600), minute = (int)(rest / 60 % 60),
-      second = (int)(rest % 60);
-  if (d->precision > QUIRE_DATE_SECOND || year < 0)
+  if (year < 0)
     return 0;
   /* Digits by hand: snprintf was most of the time of a metadata export.
-   * A time zone's offset can take the local year of 9999-12-31 to 10000. */
+   * Every field is written and the precision's length kept: a branch on
+   * each precision cost more than the digits. A time zone's offset can
+   * take the local year of 9999-12-31 to 10000. */
   char *p = buf;
   if (year >= 10000)
     *p++ = (char)('0' + year / 10000);
+  char *start = p;
   unsigned yyyy = (unsigned)(year % 10000);
   p = put2(put2(p, yyyy / 100), yyyy % 100);
-  if (d->precision >= QUIRE_DATE_MONTH) {
-    *p++ = '-';
-    p = put2(p, (unsigned)month);
-  }
-  if (d->precision >= QUIRE_DATE_DAY) {
-    *p++ = '-';
-    p = put2(p, (unsigned)day);
-  }
-  if (d->precision >= QUIRE_DATE_MINUTE) {
-    *p++ = 'T';
-    p = put2(p, (unsigned)hour);
-    *p++ = ':';
-    p = put2(p, (unsigned)minute);
-  }
-  if (d->precision >= QUIRE_DATE_SECOND) {
-    *p++ = ':';
-    p = put2(p, (unsigned)second);
-  }
+  *p++ = '-';
+  p = put2(p, month);
+  *p++ = '-';
+  p = put2(p, day);
+  *p++ = 'T';
+  p = put2(p, rest / 3600);
+  *p++ = ':';
+  p = put2(p, rest / 60 % 60);
+  *p++ = ':';
+  put2(p, rest % 60);
+  p = start + kept[d->precision];
   if (d->tz_kind == Q_TZ_UTC) {
     *p++ = 'Z';
   } else if (d->tz_kind == Q_TZ_OFFSET) {
