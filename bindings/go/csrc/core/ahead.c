@@ -23,11 +23,15 @@
  *
  * A helper's thread may start late: on a virtual machine whose kernel packs
  * threads onto few cores, a new helper waited up to 2 ms for its first run,
- * the whole of a short read. So the cursor, given an inflater of its own
- * (for metadata blocks: cursor.c, lent_inflater), never sleeps on a block
- * no helper has started: it inflates that one itself.
+ * the whole of a short read. So helpers run on threads kept parked between
+ * streams (pool.c), woken in microseconds, and the cursor, given an
+ * inflater of its own (for metadata blocks: cursor.c, lent_inflater),
+ * never sleeps on a block no helper has started: it inflates that one
+ * itself, as the kernel may still run a woken helper late or on the
+ * cursor's own core.
  */
 #include "ahead.h"
+#include "pool.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -64,7 +68,7 @@ typedef struct slot {
 
 typedef struct helper {
   struct q_ahead *ahead;
-  pthread_t thread;
+  q_pool_job job; /* helper_main() on a pooled thread (pool.c) */
   q_inflater *inflater;
 } helper;
 
@@ -198,7 +202,7 @@ static void inflate_slot(q_ahead *a, q_inflater *inflater, slot *s) {
   memcpy(s->msg, msg, sizeof msg);
 }
 
-static void *helper_main(void *arg) {
+static void helper_main(void *arg) {
   helper *h = arg;
   q_ahead *a = h->ahead;
   slot *run[META_RUN];
@@ -229,7 +233,6 @@ static void *helper_main(void *arg) {
       pthread_cond_signal(&a->ready);
   }
   pthread_mutex_unlock(&a->lock);
-  return NULL;
 }
 
 /* For text blocks, two helpers where there are two cores to run them, else
@@ -268,7 +271,7 @@ static void ahead_free(q_ahead *a) {
   pthread_cond_broadcast(&a->work);
   pthread_mutex_unlock(&a->lock);
   for (unsigned i = 0; i < a->nhelpers; i++)
-    pthread_join(a->helpers[i].thread, NULL);
+    q_pool_wait(&a->helpers[i].job);
   for (unsigned i = 0; i < AHEAD_HELPERS; i++)
     q_inflater_give(a->helpers[i].inflater);
   pthread_mutex_destroy(&a->lock);
@@ -302,7 +305,9 @@ int q_ahead_start(q_ahead **out, const quire_corpus *corpus, int kind,
     helper *h = &a->helpers[i];
     h->ahead = a;
     h->inflater = q_inflater_take();
-    if (!h->inflater || pthread_create(&h->thread, NULL, helper_main, h) != 0)
+    h->job.fn = helper_main;
+    h->job.arg = h;
+    if (!h->inflater || q_pool_run(&h->job) != 0)
       break;
     a->nhelpers++;
   }

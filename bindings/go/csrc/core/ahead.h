@@ -13,8 +13,9 @@
 
 typedef struct q_ahead q_ahead;
 
-/* Starts the helper threads, for text blocks (kind 0) or metadata blocks
- * (kind 1): as many as pay on this machine, max_helpers at most. With
+/* Starts the helpers, on threads of the pool (pool.c), for text blocks
+ * (kind 0) or metadata blocks (kind 1): as many as pay on this machine,
+ * max_helpers at most. With
  * max_helpers 0 none starts, and the cursor inflates every block it takes
  * itself, as it does any block no helper has started yet (q_ahead_take()
  * given own): tests check that way. Returns QUIRE_OK or QUIRE_ENOMEM. */

@@ -58,6 +58,7 @@
 #include "ahead.h"
 #include "codec.h"
 #include "internal.h"
+#include "pool.h"
 
 #define Q_SPARE_SLOTS 64
 #define Q_SPARE_MIN ((size_t)256 << 10)
@@ -82,9 +83,11 @@ static pthread_once_t fork_handlers_once = PTHREAD_ONCE_INIT;
 
 static void lock_before_fork(void) {
   pthread_mutex_lock(&spare_lock);
+  q_pool_before_fork();
 }
 
 static void unlock_after_fork(void) {
+  q_pool_after_fork();
   pthread_mutex_unlock(&spare_lock);
 }
 
@@ -92,6 +95,7 @@ static atomic_uint forks_seen; /* by this process, as a child */
 
 static void unlock_in_child(void) {
   atomic_fetch_add(&forks_seen, 1);
+  q_pool_in_child();
   pthread_mutex_unlock(&spare_lock);
 }
 
