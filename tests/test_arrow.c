@@ -233,6 +233,22 @@ Test(arrow, seeds) {
   unlink(path);
 }
 
+/* Writes a generated corpus of docs documents (clustered, blocks of
+ * block_size bytes or the default for 0) to the temporary file name, its
+ * path into path (512 bytes), and opens it. */
+static quire_corpus *open_generated(const char *name, size_t docs,
+                                    uint64_t seed, uint32_t block_size,
+                                    char *path) {
+  char msg[512];
+  tu_tmp_path(path, 512, name);
+  cr_assert_eq(hd_write_generated(path, docs, seed, QUIRE_ORDER_CLUSTERED,
+                                  block_size, 1, msg),
+               QUIRE_OK, "%s", msg);
+  quire_corpus *c;
+  cr_assert_eq(quire_corpus_open(path, &c), QUIRE_OK);
+  return c;
+}
+
 /* The threads of this process, or -1 where /proc/self/task is missing. */
 static int thread_count(void) {
   DIR *dir = opendir("/proc/self/task");
@@ -305,12 +321,8 @@ Test(arrow, metadata_helpers_only_for_long_walks) {
   cr_expect_eq(helpers_of(c, "doc,title", 0), 0, "%u metadata blocks",
                c->blocks);
   quire_corpus_free(c);
-  char path[512], msg[512];
-  tu_tmp_path(path, sizeof path, "arrow-long.quire");
-  cr_assert_eq(
-      hd_write_generated(path, 3000, 11, QUIRE_ORDER_CLUSTERED, 4096, 1, msg),
-      QUIRE_OK, "%s", msg);
-  cr_assert_eq(quire_corpus_open(path, &c), QUIRE_OK);
+  char path[512];
+  c = open_generated("arrow-long.quire", 3000, 11, 4096, path);
   cr_assert_gt(c->blocks, 300, "the long corpus has %u blocks", c->blocks);
   /* One helper: it inflates faster than the consumer builds rows, and a
    * second only took a core from the consumer (ahead.c, helpers_wanted). */
@@ -331,12 +343,8 @@ Test(arrow, metadata_helpers_for_few_large_blocks) {
     cr_skip_test("no /proc/self/task: cannot count threads");
   }
   char path[512], msg[512];
-  tu_tmp_path(path, sizeof path, "arrow-large-meta.quire");
-  cr_assert_eq(hd_write_generated(path, 6000, 11, QUIRE_ORDER_CLUSTERED,
-                                  256u << 10, 1, msg),
-               QUIRE_OK, "%s", msg);
-  quire_corpus *c;
-  cr_assert_eq(quire_corpus_open(path, &c), QUIRE_OK);
+  quire_corpus *c =
+      open_generated("arrow-large-meta.quire", 6000, 11, 256u << 10, path);
   uint64_t bytes = 0;
   for (uint32_t b = 0; b < c->meta_blocks; b++) {
     q_block_desc d;
@@ -360,14 +368,9 @@ Test(arrow, a_short_selection_starts_no_helper) {
   if (thread_count() < 0) {
     cr_skip_test("no /proc/self/task: cannot count threads");
   }
-  char path[512], msg[512];
-  tu_tmp_path(path, sizeof path, "arrow-short.quire");
+  char path[512];
   /* Four documents: four blocks at most, so three follow the first. */
-  cr_assert_eq(
-      hd_write_generated(path, 4, 11, QUIRE_ORDER_CLUSTERED, 4096, 1, msg),
-      QUIRE_OK, "%s", msg);
-  quire_corpus *c;
-  cr_assert_eq(quire_corpus_open(path, &c), QUIRE_OK);
+  quire_corpus *c = open_generated("arrow-short.quire", 4, 11, 4096, path);
   cr_expect_eq(helpers_of(c, NULL, 0), 0, "four documents, every column");
   quire_corpus_free(c);
   unlink(path);
@@ -618,13 +621,8 @@ Test(arrow, a_large_text_column_asks_for_huge_pages) {
   if (access("/sys/kernel/mm/transparent_hugepage/enabled", F_OK) != 0) {
     cr_skip_test("no transparent huge pages on this system");
   }
-  char path[512], msg[512], flags[512];
-  tu_tmp_path(path, sizeof path, "arrow-huge.quire");
-  cr_assert_eq(
-      hd_write_generated(path, 20000, 5, QUIRE_ORDER_CLUSTERED, 0, 1, msg),
-      QUIRE_OK, "%s", msg);
-  quire_corpus *c;
-  cr_assert_eq(quire_corpus_open(path, &c), QUIRE_OK);
+  char path[512], flags[512];
+  quire_corpus *c = open_generated("arrow-huge.quire", 20000, 5, 0, path);
   struct ArrowArrayStream st;
   cr_assert_eq(quire_arrow_stream_open(c, NULL, "doc,text", 8, 0, 1, &st), 0);
   /* The second batch reserves what the first took; both are checked. */
@@ -672,13 +670,8 @@ static void expect_texts(const struct ArrowArray *b, quire_cursor *cur) {
 }
 
 Test(arrow, a_released_text_column_is_lent_to_the_next_batch) {
-  char path[512], msg[512];
-  tu_tmp_path(path, sizeof path, "arrow-spare.quire");
-  cr_assert_eq(
-      hd_write_generated(path, 20000, 6, QUIRE_ORDER_CLUSTERED, 0, 1, msg),
-      QUIRE_OK, "%s", msg);
-  quire_corpus *c;
-  cr_assert_eq(quire_corpus_open(path, &c), QUIRE_OK);
+  char path[512];
+  quire_corpus *c = open_generated("arrow-spare.quire", 20000, 6, 0, path);
   quire_cursor *cur;
   cr_assert_eq(quire_cursor_open(c, NULL, &cur), QUIRE_OK);
   struct ArrowArrayStream st;
@@ -801,13 +794,8 @@ static long read_rest(struct ArrowArrayStream *st, uint64_t next) {
  * the parent. In the child the stream now reads on, inflating on its own
  * thread, and its release frees without waiting for them. */
 Test(arrow, a_child_forked_mid_stream_reads_on_and_releases) {
-  char path[512], msg[512];
-  tu_tmp_path(path, sizeof path, "arrow-fork.quire");
-  cr_assert_eq(
-      hd_write_generated(path, 3000, 13, QUIRE_ORDER_CLUSTERED, 4096, 1, msg),
-      QUIRE_OK, "%s", msg);
-  quire_corpus *c;
-  cr_assert_eq(quire_corpus_open(path, &c), QUIRE_OK);
+  char path[512];
+  quire_corpus *c = open_generated("arrow-fork.quire", 3000, 13, 4096, path);
   long docs = (long)quire_corpus_doc_count(c);
   struct ArrowArrayStream st;
   cr_assert_eq(quire_arrow_stream_open(c, NULL, NULL, 0, 100, 0, &st), 0);
@@ -861,13 +849,8 @@ Test(arrow, helpers_run_on_threads_kept_between_streams) {
   if (thread_count() < 0) {
     cr_skip_test("no /proc/self/task: cannot count threads");
   }
-  char path[512], msg[512];
-  tu_tmp_path(path, sizeof path, "arrow-pool.quire");
-  cr_assert_eq(
-      hd_write_generated(path, 3000, 17, QUIRE_ORDER_CLUSTERED, 4096, 1, msg),
-      QUIRE_OK, "%s", msg);
-  quire_corpus *c;
-  cr_assert_eq(quire_corpus_open(path, &c), QUIRE_OK);
+  char path[512];
+  quire_corpus *c = open_generated("arrow-pool.quire", 3000, 17, 4096, path);
   long docs = (long)quire_corpus_doc_count(c);
   unsigned busy = 0;
   cr_assert_eq(read_all_with_helpers(c, &busy), docs);
@@ -888,13 +871,9 @@ Test(arrow, helpers_run_on_threads_kept_between_streams) {
  * forked after streams had parked them must start helpers of its own, not
  * hand their work to threads it does not have (which would hang it). */
 Test(arrow, a_child_forked_after_streams_runs_helpers_of_its_own) {
-  char path[512], msg[512];
-  tu_tmp_path(path, sizeof path, "arrow-pool-fork.quire");
-  cr_assert_eq(
-      hd_write_generated(path, 3000, 19, QUIRE_ORDER_CLUSTERED, 4096, 1, msg),
-      QUIRE_OK, "%s", msg);
-  quire_corpus *c;
-  cr_assert_eq(quire_corpus_open(path, &c), QUIRE_OK);
+  char path[512];
+  quire_corpus *c =
+      open_generated("arrow-pool-fork.quire", 3000, 19, 4096, path);
   long docs = (long)quire_corpus_doc_count(c);
   unsigned busy = 0;
   cr_assert_eq(read_all_with_helpers(c, &busy), docs);
