@@ -867,6 +867,39 @@ Test(arrow, helpers_run_on_threads_kept_between_streams) {
   unlink(path);
 }
 
+/* Released batch buffers were kept, MADV_FREE, until the next release of
+ * any batch: a program that read a large table once and went on with other
+ * work kept them (up to 1 GiB, in its resident set until the kernel wanted
+ * the pages) for as long as it ran. A parked helper thread now frees what
+ * has been kept for a while (10 s; here 0.3 s) with no call to the
+ * library. */
+Test(arrow, kept_batch_buffers_are_freed_while_the_library_is_idle) {
+  char path[512];
+  quire_corpus *c = open_generated("arrow-idle.quire", 3000, 23, 4096, path);
+  q_spare_drain();
+  q_spare_set_idle_ns(300 * 1000000ull);
+  struct ArrowArrayStream st;
+  cr_assert_eq(quire_arrow_stream_open(c, NULL, NULL, 0, 3000, 0, &st),
+               QUIRE_OK);
+  struct ArrowArray batch;
+  cr_assert_eq(st.get_next(&st, &batch), 0);
+  cr_assert_not_null(batch.release);
+  cr_assert_eq(batch.length, (int64_t)quire_corpus_doc_count(c));
+  st.release(&st);
+  cr_assert_gt(q_pool_threads(), 0, "the stream ran no helper");
+  uint64_t released = q_now_ns();
+  batch.release(&batch);
+  cr_assert_gt(q_spare_kept(), 0, "no buffer was kept");
+  while (q_spare_kept() > 0 && q_now_ns() - released < 10 * 1000000000ull)
+    usleep(10 * 1000);
+  uint64_t waited = q_now_ns() - released;
+  cr_expect_eq(q_spare_kept(), 0, "kept %zu bytes for 10 s", q_spare_kept());
+  cr_expect_geq(waited, 300 * 1000000ull, "freed before the idle time");
+  q_spare_set_idle_ns(10 * 1000000000ull);
+  quire_corpus_free(c);
+  unlink(path);
+}
+
 /* The pool's threads exist only in the process that made them: a child
  * forked after streams had parked them must start helpers of its own, not
  * hand their work to threads it does not have (which would hang it). */

@@ -9,6 +9,7 @@
 #include "codec.h"
 #include "hardening.h"
 #include "internal.h"
+#include "pool.h"
 #include "testutil.h"
 
 #define KIB ((size_t)1 << 10)
@@ -96,6 +97,32 @@ Test(spare, a_take_lends_what_fits_however_long_it_was_kept) {
   cr_assert_eq(q_inflaters_kept(), 1, "the older one expired");
   cr_assert_eq(q_inflater_take(), newer);
   q_inflater_free(newer);
+}
+
+static void nothing(void *arg) {
+  (void)arg;
+}
+
+/* Kept buffers and inflaters are freed by a parked pool thread once kept
+ * for the idle time, with no further call to the library; never before. */
+Test(spare, what_is_kept_is_freed_when_the_library_is_idle) {
+  q_spare_drain();
+  q_spare_set_idle_ns(200 * 1000000ull);
+  q_pool_job job = {nothing, NULL, 0};
+  cr_assert_eq(q_pool_run(&job), 0, "no pool thread");
+  q_pool_wait(&job);
+  uint64_t start = q_now_ns();
+  q_spare_give(buffer(512 * KIB), 512 * KIB);
+  q_inflater_give(q_inflater_take());
+  cr_assert_eq(q_spare_kept(), 512 * KIB);
+  cr_assert_eq(q_inflaters_kept(), 1);
+  while ((q_spare_kept() > 0 || q_inflaters_kept() > 0) &&
+         q_now_ns() - start < 5 * 1000000000ull)
+    usleep(5 * 1000);
+  cr_expect_eq(q_spare_kept(), 0);
+  cr_expect_eq(q_inflaters_kept(), 0);
+  cr_expect_geq(q_now_ns() - start, 200 * 1000000ull,
+                "freed before the idle time");
 }
 
 /* Kept buffers count as live in a counting allocator until given back, and
