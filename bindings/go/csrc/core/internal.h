@@ -71,7 +71,8 @@ void q_buf_free(q_buf *b);
  * q_spare_take() returns a kept buffer of at least need bytes, with its
  * capacity in *cap, or NULL (then allocate as usual); the caller owns it.
  * q_spare_give() takes ownership of a q_malloc()ed buffer of cap bytes and
- * keeps it or frees it, and frees what has been kept over a second.
+ * keeps it or frees it, and frees what has been kept over a second (and
+ * a parked pool thread frees what has been kept 10 s, pool.h).
  * q_spare_expire() frees what has been kept age_ns or longer;
  * q_spare_drain() frees everything, the kept read-ahead queues too
  * (quire_set_allocator() calls it before the allocator changes).
@@ -81,6 +82,9 @@ void q_spare_give(void *data, size_t cap);
 void q_spare_expire(uint64_t age_ns);
 void q_spare_drain(void);
 size_t q_spare_kept(void);
+/* For the tests: how long a buffer or inflater is kept before a parked
+ * helper thread frees it even if the library is not called (10 s). */
+void q_spare_set_idle_ns(uint64_t ns);
 
 /* CLOCK_MONOTONIC now, in nanoseconds (util.c). */
 uint64_t q_now_ns(void);

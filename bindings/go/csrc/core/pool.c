@@ -17,10 +17,21 @@
  * (spare.c's pthread_atfork() handlers call q_pool_before_fork() and the
  * others), and the child starts with an empty pool, as its copies of the
  * threads do not exist.
+ *
+ * Tending. What spare.c keeps for reuse (released batch buffers,
+ * inflaters) was freed only by the library's next call of the same kind,
+ * so a program that read once and went on with other work kept it for as
+ * long as it ran. A parked thread now also waits, with a time limit, for
+ * the moment q_pool_tend_at() names, and runs spare.c's tending then. No
+ * thread is started for it: a process that never ran a helper has none,
+ * and keeps the earlier rule alone.
  */
 #include "pool.h"
 
 #include <pthread.h>
+#include <time.h>
+
+#include "internal.h"
 
 typedef struct pooled {
   int live;         /* a thread runs pooled_main() on this slot */
@@ -32,7 +43,10 @@ typedef struct pooled {
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t pool_done = PTHREAD_COND_INITIALIZER; /* a job ended */
 static pooled slots[Q_POOL_MAX];
-static int quitting; /* the library is being unloaded */
+static int quitting;          /* the library is being unloaded */
+static void (*tend_fn)(void); /* q_pool_tend_at() */
+static uint64_t tend_due;     /* CLOCK_MONOTONIC ns; 0: none pending */
+static int tending;           /* a thread runs tend_fn now */
 static pthread_once_t slots_once = PTHREAD_ONCE_INIT;
 
 static void slots_init(void) {
@@ -40,12 +54,44 @@ static void slots_init(void) {
     pthread_cond_init(&slots[i].wake, NULL);
 }
 
+/* Parks the calling thread until it is woken, or until the pending
+ * tending is due; runs the tending when it is. Called with the lock held. */
+static void park(pooled *t) {
+  if (!tend_due || tending) {
+    pthread_cond_wait(&t->wake, &pool_lock);
+    return;
+  }
+  uint64_t now = q_now_ns();
+  if (now < tend_due) {
+    /* The condition variable waits on the wall clock: the time left is
+     * measured on the monotonic one, so a clock set back delays nothing. */
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    uint64_t left = tend_due - now;
+    until.tv_sec += (time_t)(left / 1000000000u);
+    until.tv_nsec += (long)(left % 1000000000u);
+    if (until.tv_nsec >= 1000000000L) {
+      until.tv_sec++;
+      until.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&t->wake, &pool_lock, &until);
+    return;
+  }
+  void (*fn)(void) = tend_fn;
+  tend_due = 0;
+  tending = 1;
+  pthread_mutex_unlock(&pool_lock);
+  fn();
+  pthread_mutex_lock(&pool_lock);
+  tending = 0;
+}
+
 static void *pooled_main(void *arg) {
   pooled *t = arg;
   pthread_mutex_lock(&pool_lock);
   for (;;) {
     while (!t->job && !quitting)
-      pthread_cond_wait(&t->wake, &pool_lock);
+      park(t);
     q_pool_job *job = t->job;
     if (!job)
       break;
@@ -97,6 +143,21 @@ void q_pool_wait(q_pool_job *job) {
   pthread_mutex_unlock(&pool_lock);
 }
 
+void q_pool_tend_at(void (*fn)(void), uint64_t due_ns) {
+  pthread_mutex_lock(&pool_lock);
+  if (!tend_due || due_ns < tend_due) {
+    tend_fn = fn;
+    tend_due = due_ns ? due_ns : 1;
+    /* Every parked thread waits for it, not one: the one woken could be
+     * given a helper's job next, and keep it as long as a stream stays
+     * open. */
+    for (unsigned i = 0; i < Q_POOL_MAX; i++)
+      if (slots[i].live && !slots[i].job)
+        pthread_cond_signal(&slots[i].wake);
+  }
+  pthread_mutex_unlock(&pool_lock);
+}
+
 void q_pool_before_fork(void) {
   pthread_mutex_lock(&pool_lock);
 }
@@ -115,6 +176,7 @@ void q_pool_in_child(void) {
     slots[i].wake = fresh;
   }
   pool_done = fresh;
+  tending = 0; /* a parent's thread may have been tending */
   pthread_mutex_unlock(&pool_lock);
 }
 

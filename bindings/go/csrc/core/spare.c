@@ -23,6 +23,10 @@
  *     after the first to write fresh memory, each page zeroed (a read
  *     repeated every 1.2 s took 0.83 s, one repeated at once 0.49 s:
  *     benchmarks/ANALYSIS.md, "Kept buffers lent whatever their age");
+ *   - a buffer or inflater kept for Q_SPARE_IDLE_NS (10 s) is freed by a
+ *     parked pool thread (pool.c, "Tending") with no call to the library,
+ *     where the process has one: a program that reads a table once and
+ *     goes on with other work gets the memory back;
  *   - kept pages are marked MADV_FREE: under memory pressure the kernel
  *     takes them back without writing them anywhere, and a page it has not
  *     taken is reused without a fault;
@@ -65,6 +69,12 @@
 #define Q_SPARE_MAX ((size_t)1 << 30)
 #define Q_SPARE_AGE_NS ((uint64_t)1000000000)
 #define Q_SPARE_INFLATERS 4
+/* Kept this long, a buffer or an inflater is freed even if the library is
+ * not called again (by a parked helper thread: q_pool_tend_at()). Longer
+ * than Q_SPARE_AGE_NS, so that reads repeated every few seconds still find
+ * their buffers; like jemalloc's default decay of dirty pages. */
+#define Q_SPARE_IDLE_NS ((uint64_t)10000000000)
+static _Atomic uint64_t spare_idle_ns = Q_SPARE_IDLE_NS;
 
 typedef struct q_spare_slot {
   void *data; /* NULL: the slot is free */
@@ -197,24 +207,6 @@ static void keep_locked(void *data, size_t cap, uint64_t now, void **freed,
   freed[(*count)++] = data; /* every slot taken: not kept */
 }
 
-void q_spare_give(void *data, size_t cap) {
-  if (!data)
-    return;
-  int keep = cap >= Q_SPARE_MIN && cap <= Q_SPARE_MAX;
-  if (keep)
-    pages_free_lazily(data, cap);
-  void *freed[Q_SPARE_SLOTS + 1];
-  spare_lock_take();
-  uint64_t now = q_now_ns();
-  int count = take_expired(now, Q_SPARE_AGE_NS, freed);
-  if (keep)
-    keep_locked(data, cap, now, freed, &count);
-  else
-    freed[count++] = data;
-  pthread_mutex_unlock(&spare_lock);
-  free_all(freed, count);
-}
-
 /* Takes out of their slots the inflaters kept since before `now - age`,
  * into freed (room for Q_SPARE_INFLATERS); returns how many. Call with the
  * lock. */
@@ -233,6 +225,71 @@ static int take_expired_inflaters(uint64_t now, uint64_t age,
 static void free_inflaters(q_inflater **freed, int count) {
   for (int i = 0; i < count; i++)
     q_inflater_free(freed[i]);
+}
+
+/* When the oldest of what is kept was kept, or 0 when nothing is. Call
+ * with the lock. */
+static uint64_t oldest_kept_at(void) {
+  uint64_t oldest = 0;
+  for (int i = 0; i < Q_SPARE_SLOTS; i++)
+    if (spare_slots[i].data && (!oldest || spare_slots[i].kept_at < oldest))
+      oldest = spare_slots[i].kept_at;
+  for (int i = 0; i < Q_SPARE_INFLATERS; i++)
+    if (spare_inflaters[i].inflater &&
+        (!oldest || spare_inflaters[i].kept_at < oldest))
+      oldest = spare_inflaters[i].kept_at;
+  return oldest;
+}
+
+static void tend(void);
+
+/* Asks the pool to free what is kept once it has been idle long enough.
+ * Call with the lock (the order fork() takes the two locks in). */
+static void arm_tending(void) {
+  uint64_t oldest = oldest_kept_at();
+  if (oldest)
+    q_pool_tend_at(tend, oldest + atomic_load(&spare_idle_ns));
+}
+
+/* Run by a parked pool thread: frees what has been kept too long, and asks
+ * again for what is left. It frees with the lock held, so that
+ * quire_set_allocator(), whose q_spare_drain() takes the lock, never swaps
+ * the allocator under a free in progress here. */
+static void tend(void) {
+  void *freed[Q_SPARE_SLOTS];
+  q_inflater *inflaters[Q_SPARE_INFLATERS];
+  uint64_t idle = atomic_load(&spare_idle_ns);
+  spare_lock_take();
+  uint64_t now = q_now_ns();
+  int count = take_expired(now, idle, freed);
+  int kept = take_expired_inflaters(now, idle, inflaters);
+  free_all(freed, count);
+  free_inflaters(inflaters, kept);
+  arm_tending();
+  pthread_mutex_unlock(&spare_lock);
+}
+
+void q_spare_set_idle_ns(uint64_t ns) {
+  atomic_store(&spare_idle_ns, ns);
+}
+
+void q_spare_give(void *data, size_t cap) {
+  if (!data)
+    return;
+  int keep = cap >= Q_SPARE_MIN && cap <= Q_SPARE_MAX;
+  if (keep)
+    pages_free_lazily(data, cap);
+  void *freed[Q_SPARE_SLOTS + 1];
+  spare_lock_take();
+  uint64_t now = q_now_ns();
+  int count = take_expired(now, Q_SPARE_AGE_NS, freed);
+  if (keep)
+    keep_locked(data, cap, now, freed, &count);
+  else
+    freed[count++] = data;
+  arm_tending();
+  pthread_mutex_unlock(&spare_lock);
+  free_all(freed, count);
 }
 
 q_inflater *q_inflater_take(void) {
@@ -273,6 +330,7 @@ void q_inflater_give(q_inflater *inflater) {
     freed[count++] = spare_inflaters[slot].inflater;
   spare_inflaters[slot].inflater = inflater;
   spare_inflaters[slot].kept_at = now;
+  arm_tending();
   pthread_mutex_unlock(&spare_lock);
   free_inflaters(freed, count);
 }

@@ -559,8 +559,8 @@ struct ArrowArrayStream;
  * one batch's worth at most, whatever the corpus size. (Given back: its
  * buffers of 256 KiB or more are kept, at most 1 GiB in all, for the next
  * batches to write over; the next release frees those kept over a second,
- * and quire_set_allocator() frees them at once. ABI.md, "Allocator", has
- * the rules.)
+ * a parked helper thread those kept 10 s, and quire_set_allocator() frees
+ * them at once. ABI.md, "Allocator", has the rules.)
  *
  * columns is a comma-separated list (case-insensitive; NULL or len 0 for
  * all, in this order) of:
