@@ -870,9 +870,9 @@ Test(arrow, helpers_run_on_threads_kept_between_streams) {
 /* Released batch buffers were kept, MADV_FREE, until the next release of
  * any batch: a program that read a large table once and went on with other
  * work kept them (up to 1 GiB, in its resident set until the kernel wanted
- * the pages) for as long as it ran. A parked helper thread now frees what
- * has been kept for a while (10 s; here 0.3 s) with no call to the
- * library. */
+ * the pages) for as long as it ran, and its stopped read-ahead queues. A
+ * parked helper thread now frees what has been kept for a while (10 s;
+ * here 0.3 s) with no call to the library. */
 Test(arrow, kept_batch_buffers_are_freed_while_the_library_is_idle) {
   char path[512];
   quire_corpus *c = open_generated("arrow-idle.quire", 3000, 23, 4096, path);
@@ -890,10 +890,13 @@ Test(arrow, kept_batch_buffers_are_freed_while_the_library_is_idle) {
   uint64_t released = q_now_ns();
   batch.release(&batch);
   cr_assert_gt(q_spare_kept(), 0, "no buffer was kept");
-  while (q_spare_kept() > 0 && q_now_ns() - released < 10 * 1000000000ull)
+  cr_assert_gt(q_ahead_kept(), 0, "no read-ahead queue was kept");
+  while ((q_spare_kept() > 0 || q_ahead_kept() > 0) &&
+         q_now_ns() - released < 10 * 1000000000ull)
     usleep(10 * 1000);
   uint64_t waited = q_now_ns() - released;
   cr_expect_eq(q_spare_kept(), 0, "kept %zu bytes for 10 s", q_spare_kept());
+  cr_expect_eq(q_ahead_kept(), 0, "kept a read-ahead queue for 10 s");
   cr_expect_geq(waited, 300 * 1000000ull, "freed before the idle time");
   q_spare_set_idle_ns(10 * 1000000000ull);
   quire_corpus_free(c);

@@ -744,9 +744,10 @@ static void *give_and_take(void *arg) {
 }
 
 /* A parked pool thread frees what has been kept long enough while other
- * threads keep and borrow buffers and inflaters; with an idle time of a
- * millisecond it runs all along. Under ThreadSanitizer: no race; and
- * everything kept is freed once the threads stop. */
+ * threads keep and borrow buffers and inflaters, and walks read ahead
+ * (keeping their stopped queues); with an idle time of a millisecond it
+ * runs all along. Under ThreadSanitizer: no race; the walks read what a
+ * plain one reads; and everything kept is freed once the threads stop. */
 Test(concurrency, kept_memory_is_tended_while_threads_keep_and_borrow,
      .timeout = 600) {
   q_spare_drain();
@@ -754,17 +755,33 @@ Test(concurrency, kept_memory_is_tended_while_threads_keep_and_borrow,
   q_pool_job job = {no_work, NULL, 0};
   cr_assert_eq(q_pool_run(&job), 0, "no pool thread");
   q_pool_wait(&job);
+  char path[512];
+  write_twice_as_long(path, sizeof path, "conc-tend.quire", 13);
+  quire_corpus *c;
+  cr_assert_eq(quire_corpus_open(path, &c), QUIRE_OK);
+  digest plain = {0, 0};
+  walk(c, -1, 0, &plain);
   pthread_barrier_t start;
   pthread_barrier_init(&start, NULL, READERS);
   pthread_t threads[READERS];
   for (int i = 0; i < READERS; i++)
     cr_assert_eq(pthread_create(&threads[i], NULL, give_and_take, &start), 0);
+  for (int round = 0; round < 4; round++) {
+    digest ahead = {0, 0};
+    walk(c, -1, Q_AHEAD_TEXT | Q_AHEAD_META, &ahead);
+    cr_assert_eq(ahead.hash, plain.hash, "round %d: read ahead differs", round);
+    usleep(2000);
+  }
   for (int i = 0; i < READERS; i++)
     pthread_join(threads[i], NULL);
   pthread_barrier_destroy(&start);
-  for (int i = 0; i < 500 && (q_spare_kept() || q_inflaters_kept()); i++)
+  quire_corpus_free(c);
+  unlink(path);
+  for (int i = 0;
+       i < 500 && (q_spare_kept() || q_inflaters_kept() || q_ahead_kept()); i++)
     usleep(10000);
   cr_assert_eq(q_spare_kept(), 0);
   cr_assert_eq(q_inflaters_kept(), 0);
+  cr_assert_eq(q_ahead_kept(), 0);
   q_spare_set_idle_ns(10ull * 1000000000u);
 }
