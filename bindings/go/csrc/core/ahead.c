@@ -108,6 +108,7 @@ struct q_ahead {
    * cursor's thread a tenth of a metadata read, the lock's cache line going
    * back and forth between the cores. */
   unsigned taken, seen_ready;
+  uint64_t kept_at; /* CLOCK_MONOTONIC ns, while kept between streams */
 };
 
 /* One queue of each kind kept between streams. A queue's slots keep the
@@ -119,9 +120,14 @@ struct q_ahead {
  * (benchmarks/ANALYSIS.md, "Queues kept between streams"). A queue is kept
  * only while its buffers hold KEPT_QUEUE_BYTES at most (the scan layout's
  * 1 MiB text blocks fill 8 MiB); q_ahead_drain() frees them, called by
- * q_spare_drain() with what spare.c keeps. */
+ * q_spare_drain() with what spare.c keeps, and q_ahead_expire() those kept
+ * 10 s, called by spare.c's tending. */
 #define KEPT_QUEUE_BYTES ((size_t)1 << 20)
 static _Atomic(q_ahead *) kept_queues[2];
+/* When the queue of each kind was kept, for spare.c's tending, which may
+ * not look into a queue another thread can take at any moment. Stored
+ * before the queue is; near enough (tending asks again for what is left). */
+static _Atomic uint64_t kept_since[2];
 
 static void queue_free(q_ahead *a) {
   for (unsigned i = 0; i < META_DEPTH; i++)
@@ -151,9 +157,38 @@ static void queue_give(q_ahead *a) {
   for (unsigned i = 0; i < META_DEPTH; i++)
     held += a->slots[i].buf.cap;
   q_ahead *none = NULL;
+  a->kept_at = q_now_ns();
+  atomic_store(&kept_since[a->kind], a->kept_at);
   if (held > KEPT_QUEUE_BYTES ||
       !atomic_compare_exchange_strong(&kept_queues[a->kind], &none, a))
     queue_free(a);
+  else
+    q_spare_tend_soon();
+}
+
+void q_ahead_expire(uint64_t age_ns) {
+  uint64_t now = q_now_ns();
+  for (int kind = 0; kind < 2; kind++) {
+    q_ahead *a = atomic_exchange(&kept_queues[kind], NULL);
+    if (!a)
+      continue;
+    q_ahead *none = NULL;
+    if (now - a->kept_at < age_ns)
+      atomic_store(&kept_since[kind], a->kept_at); /* its own, exactly */
+    if (now - a->kept_at >= age_ns ||
+        !atomic_compare_exchange_strong(&kept_queues[kind], &none, a))
+      queue_free(a); /* expired, or another stream kept one meanwhile */
+  }
+}
+
+uint64_t q_ahead_kept_since(void) {
+  uint64_t oldest = 0;
+  for (int kind = 0; kind < 2; kind++) {
+    uint64_t since = atomic_load(&kept_since[kind]);
+    if (atomic_load(&kept_queues[kind]) && (!oldest || since < oldest))
+      oldest = since;
+  }
+  return oldest;
 }
 
 void q_ahead_drain(void) {

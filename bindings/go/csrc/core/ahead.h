@@ -60,6 +60,11 @@ int q_ahead_take(q_ahead *ahead, uint32_t block, q_inflater *own, int share,
  * them. */
 void q_ahead_drain(void);
 
+/* Frees the kept queues kept age_ns or longer (spare.c's tending), and
+ * tells when the oldest kept queue was kept (0: none). */
+void q_ahead_expire(uint64_t age_ns);
+uint64_t q_ahead_kept_since(void);
+
 /* How many queues are kept (0 to 2), for the tests. */
 unsigned q_ahead_kept(void);
 

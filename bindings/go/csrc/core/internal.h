@@ -85,6 +85,9 @@ size_t q_spare_kept(void);
 /* For the tests: how long a buffer or inflater is kept before a parked
  * helper thread frees it even if the library is not called (10 s). */
 void q_spare_set_idle_ns(uint64_t ns);
+/* Asks for the tending of what is kept (ahead.c calls it when it keeps a
+ * stopped read-ahead queue). */
+void q_spare_tend_soon(void);
 
 /* CLOCK_MONOTONIC now, in nanoseconds (util.c). */
 uint64_t q_now_ns(void);

@@ -19,10 +19,10 @@
  * threads do not exist.
  *
  * Tending. What spare.c keeps for reuse (released batch buffers,
- * inflaters) was freed only by the library's next call of the same kind,
- * so a program that read once and went on with other work kept it for as
- * long as it ran. A parked thread now also waits, with a time limit, for
- * the moment q_pool_tend_at() names, and runs spare.c's tending then. No
+ * inflaters, read-ahead queues) was freed only by the library's next call of
+ * the same kind, so a program that read once and went on with other work kept
+ * it for as long as it ran. A parked thread now also waits, with a time limit,
+ * for the moment q_pool_tend_at() names, and runs spare.c's tending then. No
  * thread is started for it: a process that never ran a helper has none,
  * and keeps the earlier rule alone.
  */

@@ -23,10 +23,10 @@
  *     after the first to write fresh memory, each page zeroed (a read
  *     repeated every 1.2 s took 0.83 s, one repeated at once 0.49 s:
  *     benchmarks/ANALYSIS.md, "Kept buffers lent whatever their age");
- *   - a buffer or inflater kept for Q_SPARE_IDLE_NS (10 s) is freed by a
- *     parked pool thread (pool.c, "Tending") with no call to the library,
- *     where the process has one: a program that reads a table once and
- *     goes on with other work gets the memory back;
+ *   - a buffer, inflater or read-ahead queue kept for Q_SPARE_IDLE_NS
+ *     (10 s) is freed by a parked pool thread (pool.c, "Tending") with no
+ *     call to the library, where the process has one: a program that reads
+ *     a table once and goes on with other work gets the memory back;
  *   - kept pages are marked MADV_FREE: under memory pressure the kernel
  *     takes them back without writing them anywhere, and a page it has not
  *     taken is reused without a fault;
@@ -238,6 +238,9 @@ static uint64_t oldest_kept_at(void) {
     if (spare_inflaters[i].inflater &&
         (!oldest || spare_inflaters[i].kept_at < oldest))
       oldest = spare_inflaters[i].kept_at;
+  uint64_t queues = q_ahead_kept_since();
+  if (queues && (!oldest || queues < oldest))
+    oldest = queues;
   return oldest;
 }
 
@@ -247,8 +250,13 @@ static void tend(void);
  * Call with the lock (the order fork() takes the two locks in). */
 static void arm_tending(void) {
   uint64_t oldest = oldest_kept_at();
-  if (oldest)
-    q_pool_tend_at(tend, oldest + atomic_load(&spare_idle_ns));
+  if (!oldest)
+    return;
+  /* Never in the past: a time a moment stale (a read-ahead queue's) would
+   * have the tending run again at once, for nothing. */
+  uint64_t due = oldest + atomic_load(&spare_idle_ns), soonest = q_now_ns();
+  soonest += 1000000;
+  q_pool_tend_at(tend, due > soonest ? due : soonest);
 }
 
 /* Run by a parked pool thread: frees what has been kept too long, and asks
@@ -265,6 +273,13 @@ static void tend(void) {
   int kept = take_expired_inflaters(now, idle, inflaters);
   free_all(freed, count);
   free_inflaters(inflaters, kept);
+  q_ahead_expire(idle);
+  arm_tending();
+  pthread_mutex_unlock(&spare_lock);
+}
+
+void q_spare_tend_soon(void) {
+  spare_lock_take();
   arm_tending();
   pthread_mutex_unlock(&spare_lock);
 }
