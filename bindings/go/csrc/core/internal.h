@@ -82,8 +82,9 @@ void q_spare_give(void *data, size_t cap);
 void q_spare_expire(uint64_t age_ns);
 void q_spare_drain(void);
 size_t q_spare_kept(void);
-/* For the tests: how long a buffer or inflater is kept before a parked
- * helper thread frees it even if the library is not called (10 s). */
+/* For the tests: how long a buffer, inflater or read-ahead queue is kept
+ * before a parked helper thread frees it even if the library is not
+ * called (10 s). */
 void q_spare_set_idle_ns(uint64_t ns);
 /* Asks for the tending of what is kept (ahead.c calls it when it keeps a
  * stopped read-ahead queue). */

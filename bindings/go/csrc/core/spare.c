@@ -69,10 +69,11 @@
 #define Q_SPARE_MAX ((size_t)1 << 30)
 #define Q_SPARE_AGE_NS ((uint64_t)1000000000)
 #define Q_SPARE_INFLATERS 4
-/* Kept this long, a buffer or an inflater is freed even if the library is
- * not called again (by a parked helper thread: q_pool_tend_at()). Longer
- * than Q_SPARE_AGE_NS, so that reads repeated every few seconds still find
- * their buffers; like jemalloc's default decay of dirty pages. */
+/* Kept this long, a buffer, an inflater or a read-ahead queue is freed even
+ * if the library is not called again (by a parked helper thread:
+ * q_pool_tend_at()). Longer than Q_SPARE_AGE_NS, so that reads repeated
+ * every few seconds still find their buffers; like jemalloc's default
+ * decay of dirty pages. */
 #define Q_SPARE_IDLE_NS ((uint64_t)10000000000)
 static _Atomic uint64_t spare_idle_ns = Q_SPARE_IDLE_NS;
 
