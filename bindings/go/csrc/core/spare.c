@@ -260,20 +260,26 @@ static void arm_tending(void) {
   q_pool_tend_at(tend, due > soonest ? due : soonest);
 }
 
-/* Run by a parked pool thread: frees what has been kept too long, and asks
- * again for what is left. It frees with the lock held, so that
- * quire_set_allocator(), whose q_spare_drain() takes the lock, never swaps
- * the allocator under a free in progress here. */
-static void tend(void) {
+/* Frees the buffers and inflaters kept age_ns or longer. Call with the
+ * lock: it frees holding it, so that quire_set_allocator(), whose
+ * q_spare_drain() takes the lock, never swaps the allocator under a free
+ * in progress (the tending frees from a pool thread). */
+static void expire_locked(uint64_t age_ns) {
   void *freed[Q_SPARE_SLOTS];
   q_inflater *inflaters[Q_SPARE_INFLATERS];
-  uint64_t idle = atomic_load(&spare_idle_ns);
-  spare_lock_take();
   uint64_t now = q_now_ns();
-  int count = take_expired(now, idle, freed);
-  int kept = take_expired_inflaters(now, idle, inflaters);
+  int count = take_expired(now, age_ns, freed);
+  int kept = take_expired_inflaters(now, age_ns, inflaters);
   free_all(freed, count);
   free_inflaters(inflaters, kept);
+}
+
+/* Run by a parked pool thread: frees what has been kept too long, and asks
+ * again for what is left. */
+static void tend(void) {
+  uint64_t idle = atomic_load(&spare_idle_ns);
+  spare_lock_take();
+  expire_locked(idle);
   q_ahead_expire(idle);
   arm_tending();
   pthread_mutex_unlock(&spare_lock);
@@ -361,15 +367,9 @@ unsigned q_inflaters_kept(void) {
 }
 
 void q_spare_expire(uint64_t age_ns) {
-  void *freed[Q_SPARE_SLOTS];
-  q_inflater *inflaters[Q_SPARE_INFLATERS];
   spare_lock_take();
-  uint64_t now = q_now_ns();
-  int count = take_expired(now, age_ns, freed);
-  int kept = take_expired_inflaters(now, age_ns, inflaters);
+  expire_locked(age_ns);
   pthread_mutex_unlock(&spare_lock);
-  free_all(freed, count);
-  free_inflaters(inflaters, kept);
 }
 
 void q_spare_drain(void) {
