@@ -978,3 +978,53 @@ Test(damage, a_fifo_is_refused_not_waited_on, .timeout = 20) {
   unlink(csv);
   rmdir(dir);
 }
+
+/* ---- records across two checksummed chunks ------------------------------- */
+
+/* Records are read through an inline path that trusts a chunk already found
+ * good (reader.h, q_record()). A source record is 24 bytes, so record 170
+ * starts in the table's first 4 KiB chunk and ends in the second: damage in
+ * its second half must be found even after the first chunk was checked. */
+Test(damage, a_record_across_two_chunks_is_checked_in_both) {
+  enum { SOURCES = 200, SPLIT = QF_CHUNK / QSRC_SIZE };
+  cr_assert_eq(SPLIT, 170);
+  char path[512];
+  tu_tmp_path(path, sizeof path, "span.quire");
+  quire_writer *w;
+  cr_assert_eq(quire_writer_open(path, &w), QUIRE_OK);
+  for (int i = 0; i < SOURCES; i++) {
+    char source[32];
+    int n = snprintf(source, sizeof source, "source %03d", i);
+    cr_assert_eq(tu_writer_add(w, source, (size_t)n, "2020-01-02", 10, "t", 1,
+                               "", 0, "", 0, "text", 4),
+                 QUIRE_OK, "%s", quire_writer_errmsg(w));
+  }
+  cr_assert_eq(quire_writer_finish(w), QUIRE_OK, "%s", quire_writer_errmsg(w));
+  quire_writer_free(w);
+
+  size_t size;
+  uint8_t *file = (uint8_t *)tu_read_file(path, &size);
+  cr_assert_not_null(file);
+  const uint8_t *entry = file + size - QF_FOOTER_SIZE + QFT_SECTIONS +
+                         QS_SOURCES * QF_SECTION_ENTRY;
+  cr_assert_eq(ld64(entry + QSE_LENGTH), (uint64_t)SOURCES * QSRC_SIZE);
+  uint64_t second_half = ld64(entry + QSE_OFFSET) + QF_CHUNK + 2;
+  file[second_half] ^= 0x40; /* inside record 170, in the second chunk */
+
+  quire_corpus *c;
+  cr_assert_eq(quire_corpus_open_buffer(file, size, &c), QUIRE_OK, "%s",
+               quire_corpus_errmsg(c));
+  const char *name;
+  size_t len;
+  cr_assert_eq(quire_corpus_source(c, SPLIT - 1, &name, &len, NULL), QUIRE_OK,
+               "%s", quire_corpus_errmsg(c));
+  cr_assert_eq(quire_corpus_source(c, SPLIT, &name, &len, NULL), QUIRE_ECORRUPT,
+               "record %d was read past its damaged half", SPLIT);
+  cr_assert(strstr(quire_corpus_errmsg(c), "checksum"), "%s",
+            quire_corpus_errmsg(c));
+  cr_assert_eq(quire_corpus_source(c, SPLIT - 2, &name, &len, NULL), QUIRE_OK,
+               "%s", quire_corpus_errmsg(c));
+  quire_corpus_free(c);
+  free(file);
+  unlink(path);
+}
