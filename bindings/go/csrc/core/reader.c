@@ -95,10 +95,10 @@ const uint8_t *q_section_bytes(const quire_corpus *c, const q_section *sec,
   return c->data + sec->offset + offset;
 }
 
-const uint8_t *q_record(const quire_corpus *c, int s, uint64_t index,
-                        char *msg) {
+const uint8_t *q_record_checked(const quire_corpus *c, int s, uint64_t index,
+                                char *msg) {
   const q_section *sec = &c->sec[s];
-  if (index >= sec->length / sec->width) {
+  if (index >= sec->records) {
     q_damage(c, msg, "%s: record %llu is out of range", sec->name,
              (unsigned long long)index);
     return NULL;
@@ -483,6 +483,7 @@ int q_block_load(const quire_corpus *c, int kind, uint32_t index,
 /* Allocates a section's verdicts, all Q_UNCHECKED: one per chunk, then
  * the table's. */
 static int section_states(q_section *sec) {
+  sec->records = sec->width ? sec->length / sec->width : 0;
   sec->chunk_state = q_calloc((size_t)sec->chunks + 1, 1);
   if (!sec->chunk_state)
     return QUIRE_ENOMEM;
