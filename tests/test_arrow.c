@@ -261,14 +261,15 @@ static int thread_count(void) {
   return n;
 }
 
-/* The helpers a stream of these columns runs once it has read batches
+/* The helpers a stream of these columns started once it has read batches
  * of batch rows: helpers start at the first block read, when enough blocks
- * follow it, and stay until the stream is released. They run on the
- * pool's threads (pool.c), kept between streams: counted as the pool's
- * threads at work, not as the process's threads. */
+ * follow it, and end once the walk's last block is queued and inflated, or
+ * when the stream is released. They run on the pool's threads (pool.c),
+ * kept between streams: counted as the jobs the pool ran, not as the
+ * process's threads. */
 static int helpers_after(const quire_corpus *c, const char *cols, int threads,
                          uint64_t batch, int batches) {
-  int before = (int)q_pool_busy();
+  unsigned long before = q_pool_jobs();
   struct ArrowArrayStream st;
   cr_assert_eq(quire_arrow_stream_open(c, NULL, cols, cols ? strlen(cols) : 0,
                                        batch, threads, &st),
@@ -279,9 +280,9 @@ static int helpers_after(const quire_corpus *c, const char *cols, int threads,
     cr_assert_not_null(a.release, "the stream ended early");
     a.release(&a);
   }
-  int during = (int)q_pool_busy();
+  unsigned long during = q_pool_jobs();
   st.release(&st);
-  return during - before;
+  return (int)(during - before);
 }
 
 static int helpers_of(const quire_corpus *c, const char *cols, int threads) {

@@ -444,8 +444,9 @@ Test(concurrency, reading_ahead_reads_what_a_plain_cursor_reads,
 }
 
 /* Queues every block of the kind, a free slot's worth at a time, and
- * takes each as the cursor would, checking it against q_block_load(). */
-static void take_every_block(const quire_corpus *c, int kind, q_ahead *a) {
+ * takes each as the cursor would, checking it against q_block_load(); with
+ * lend, lending the queue an inflater of its own. */
+static void take_blocks(const quire_corpus *c, int kind, q_ahead *a, int lend) {
   uint32_t n = (uint32_t)(kind == 0 ? c->blocks : c->meta_blocks);
   q_inflater *own = q_inflater_take(), *plain = q_inflater_take();
   cr_assert(own && plain);
@@ -461,9 +462,9 @@ static void take_every_block(const quire_corpus *c, int kind, q_ahead *a) {
       blocks[ask] = queued + ask;
       sizes[ask] = d.usize;
     }
-    queued += q_ahead_request(a, blocks, sizes, ask);
+    queued += q_ahead_request(a, blocks, sizes, ask, queued + ask == n);
     cr_assert_gt(queued, b, "block %u of kind %d was never queued", b, kind);
-    int status = q_ahead_take(a, b, own, kind == 1, &got, msg);
+    int status = q_ahead_take(a, b, lend ? own : NULL, kind == 1, &got, msg);
     int want_status = q_block_load(c, kind, b, plain, &want, want_msg);
     cr_assert_eq(status, want_status, "kind %d, block %u", kind, b);
     cr_assert(got.len == want.len && !memcmp(got.data, want.data, got.len),
@@ -491,7 +492,40 @@ Test(concurrency, blocks_no_helper_started_are_inflated_by_the_cursor,
   for (int kind = 0; kind < 2; kind++) {
     q_ahead *a;
     cr_assert_eq(q_ahead_start(&a, c, kind, 0), QUIRE_OK);
-    take_every_block(c, kind, a);
+    take_blocks(c, kind, a, 1);
+    q_ahead_stop(a);
+  }
+  quire_corpus_free(c);
+  unlink(path);
+}
+
+/* Waits up to five seconds for the queue's helpers to end. */
+static int helpers_end(q_ahead *a) {
+  for (int ms = 0; ms < 5000 && q_ahead_helpers_running(a) > 0; ms++)
+    nanosleep(&(struct timespec){0, 1000000}, NULL);
+  return q_ahead_helpers_running(a) == 0;
+}
+
+/* Once the walk's last block is queued, helpers with nothing left end on
+ * their own, so that the stream's end neither wakes them nor waits for
+ * them (ahead.c, last_queued). A cursor that goes back queues blocks again:
+ * the helpers that ended must start again, or a text block, which a cursor
+ * never inflates itself (cursor.c, lent_inflater), would be waited for
+ * forever. */
+Test(concurrency, helpers_end_with_the_walk_and_start_again_after_it,
+     .timeout = 60) {
+  char path[512];
+  write_twice_as_long(path, sizeof path, "conc-helpers-end.quire", 5);
+  quire_corpus *c;
+  cr_assert_eq(quire_corpus_open(path, &c), QUIRE_OK);
+  for (int kind = 0; kind < 2; kind++) {
+    q_ahead *a;
+    cr_assert_eq(q_ahead_start(&a, c, kind, Q_AHEAD_ANY_HELPERS), QUIRE_OK);
+    cr_assert_gt(q_ahead_helpers_running(a), 0);
+    take_blocks(c, kind, a, kind == 1);
+    cr_assert(helpers_end(a), "kind %d: helpers still running", kind);
+    take_blocks(c, kind, a, kind == 1); /* from the first block again */
+    cr_assert(helpers_end(a), "kind %d: helpers started again still run", kind);
     q_ahead_stop(a);
   }
   quire_corpus_free(c);
