@@ -70,6 +70,7 @@ typedef struct helper {
   struct q_ahead *ahead;
   q_pool_job job; /* helper_main() on a pooled thread (pool.c) */
   q_inflater *inflater;
+  int ended; /* helper_main() returned with nothing left (under the lock) */
 } helper;
 
 struct q_ahead {
@@ -95,6 +96,13 @@ struct q_ahead {
   int cursor_waiting;
   const slot *awaited; /* the slot the cursor waits for, while it does */
   int stop;
+  /* The walk's last block is queued: a helper that finds nothing to do
+   * ends rather than sleep, so that the stream's end need not wake it and
+   * wait for it (a wake-up and a wait on this VM, about 80 us of every
+   * stream: benchmarks/ANALYSIS.md, "Helpers that end with the walk"). Set
+   * by the cursor only, under the lock. */
+  int last_queued;
+  int broken; /* a helper could not start again: cursor-only, as orphaned */
   slot slots[META_DEPTH];
   unsigned head;   /* the oldest slot in use */
   unsigned count;  /* slots in use, from head on; changed by the cursor only */
@@ -244,6 +252,11 @@ static void helper_main(void *arg) {
   pthread_mutex_lock(&a->lock);
   for (;;) {
     while (!a->stop && a->queued == 0) {
+      if (a->last_queued) {
+        h->ended = 1;
+        pthread_mutex_unlock(&a->lock);
+        return;
+      }
       a->helpers_waiting++;
       pthread_cond_wait(&a->work, &a->lock);
       a->helpers_waiting--;
@@ -285,6 +298,12 @@ static unsigned helpers_wanted(int kind, long cores) {
  * cursor then inflates every block itself, and stopping only frees. */
 static int orphaned(const q_ahead *a) {
   return a->generation != q_fork_generation();
+}
+
+/* Whether the cursor must do without the queue: in a forked child, or
+ * once a helper could not start again. */
+static int unusable(const q_ahead *a) {
+  return orphaned(a) || a->broken;
 }
 
 /* Frees what a forked child inherited, without the lock or the threads. */
@@ -359,19 +378,21 @@ void q_ahead_stop(q_ahead *a) {
     ahead_free(a);
 }
 
-/* Wakes a sleeping helper when enough work waits, or when the cursor will
- * soon have nothing left; called with the lock held. */
+/* Wakes a sleeping helper when enough work waits, when the cursor will
+ * soon have nothing left, or when the walk's last block is queued (the
+ * helper then ends once nothing is left); called with the lock held. */
 static void nudge(q_ahead *a) {
   unsigned started = a->count - a->queued;
   if (a->helpers_waiting > a->wakes_pending &&
-      (a->queued >= a->depth / 2 || started <= 1 || a->cursor_waiting)) {
+      (a->queued >= a->depth / 2 || started <= 1 || a->cursor_waiting ||
+       a->last_queued)) {
     pthread_cond_signal(&a->work);
     a->wakes_pending++;
   }
 }
 
 unsigned q_ahead_wants(const q_ahead *a) {
-  if (orphaned(a))
+  if (unusable(a))
     return 0;
   unsigned in_use = a->count - a->taken;
   unsigned free_slots = a->depth - in_use;
@@ -394,9 +415,26 @@ static void publish_taken(q_ahead *a) {
     remove_head(a);
 }
 
+/* Starts again the helpers that ended, now that blocks are queued after
+ * the walk's last (the cursor moved back); called without the lock. A
+ * helper that cannot start (the pool is shutting down) makes the queue
+ * unusable, as a forked child's is: the cursor inflates every block. */
+static void restart_ended(q_ahead *a, const unsigned *ended, unsigned n) {
+  for (unsigned i = 0; i < n; i++) {
+    helper *h = &a->helpers[ended[i]];
+    q_pool_wait(&h->job); /* its last run's end, moments away */
+    if (q_pool_run(&h->job) != 0) {
+      pthread_mutex_lock(&a->lock);
+      h->ended = 1;
+      pthread_mutex_unlock(&a->lock);
+      a->broken = 1;
+    }
+  }
+}
+
 unsigned q_ahead_request(q_ahead *a, const uint32_t *blocks,
-                         const uint32_t *sizes, unsigned n) {
-  if (orphaned(a))
+                         const uint32_t *sizes, unsigned n, int last) {
+  if (unusable(a) || (n == 0 && a->last_queued))
     return 0;
   pthread_mutex_lock(&a->lock);
   publish_taken(a);
@@ -412,11 +450,30 @@ unsigned q_ahead_request(q_ahead *a, const uint32_t *blocks,
     a->queued++;
     a->bytes += sizes[queued];
   }
+  a->last_queued = last && queued == n;
   /* A run of blocks can keep every helper busy. */
   for (unsigned i = 0; i < a->nhelpers; i++)
     nudge(a);
+  unsigned ended[AHEAD_HELPERS], nended = 0;
+  for (unsigned i = 0; i < a->nhelpers && a->queued > 0; i++)
+    if (a->helpers[i].ended) {
+      a->helpers[i].ended = 0;
+      ended[nended++] = i;
+    }
   pthread_mutex_unlock(&a->lock);
+  restart_ended(a, ended, nended);
   return queued;
+}
+
+unsigned q_ahead_helpers_running(q_ahead *a) {
+  if (unusable(a))
+    return 0;
+  pthread_mutex_lock(&a->lock);
+  unsigned running = 0;
+  for (unsigned i = 0; i < a->nhelpers; i++)
+    running += !a->helpers[i].ended;
+  pthread_mutex_unlock(&a->lock);
+  return running;
 }
 
 static void cpu_relax(void) {
@@ -524,7 +581,7 @@ static unsigned ready_after_head(q_ahead *a) {
 
 int q_ahead_take(q_ahead *a, uint32_t block, q_inflater *own, int share,
                  q_buf *into, char *msg) {
-  if (orphaned(a))
+  if (unusable(a))
     return Q_AHEAD_NOT_HELD;
   if (a->seen_ready > 0 && nth(a, a->taken)->block == block) {
     a->seen_ready--;

@@ -36,9 +36,16 @@ unsigned q_ahead_wants(const q_ahead *ahead);
 /* Queues the n blocks of the ahead's kind in blocks[], of sizes[]
  * uncompressed bytes, to be inflated in that order after those queued
  * before them. Returns how many were queued: fewer than n when the queue
- * fills (a few blocks, a few MiB); ask again after the next q_ahead_take(). */
+ * fills (a few blocks, a few MiB); ask again after the next q_ahead_take().
+ * With last, no block follows them in the walk: once all are queued, the
+ * helpers end when nothing is left to inflate, and q_ahead_stop() need not
+ * wake them. A later request starts them again. */
 unsigned q_ahead_request(q_ahead *ahead, const uint32_t *blocks,
-                         const uint32_t *sizes, unsigned n);
+                         const uint32_t *sizes, unsigned n, int last);
+
+/* How many of the ahead's helpers are started and have not ended (see
+ * q_ahead_request()'s last): for tests. */
+unsigned q_ahead_helpers_running(q_ahead *ahead);
 
 /* If `block` is the oldest queued, waits until it is inflated, swaps the
  * inflated bytes into *into (the helper keeps the old buffer for reuse),

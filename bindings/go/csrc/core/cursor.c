@@ -477,15 +477,19 @@ static void fill_ahead(quire_cursor *cur, q_ahead *ahead, int64_t *last,
   int sec = kind == 0 ? QS_BLOCKS : QS_META_BLOCKS;
   if (*last >= 0)
     rec = q_record(cur->corpus, sec, (uint64_t)*last, NULL);
+  int walk_ends = 0; /* the walk's last block is among them */
   while (rec && n < wants) {
     int64_t next = block_after(cur, rec);
     rec = next < 0 ? NULL : q_record(cur->corpus, sec, (uint64_t)next, NULL);
-    if (!rec)
+    if (!rec) {
+      walk_ends = 1;
       break;
+    }
     blocks[n] = (uint32_t)next;
     sizes[n++] = ld32(rec + QB_USIZE);
   }
-  unsigned queued = n ? q_ahead_request(ahead, blocks, sizes, n) : 0;
+  unsigned queued =
+      n || walk_ends ? q_ahead_request(ahead, blocks, sizes, n, walk_ends) : 0;
   if (queued)
     *last = blocks[queued - 1];
 }

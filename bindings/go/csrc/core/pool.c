@@ -43,10 +43,11 @@ typedef struct pooled {
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t pool_done = PTHREAD_COND_INITIALIZER; /* a job ended */
 static pooled slots[Q_POOL_MAX];
-static int quitting;          /* the library is being unloaded */
-static void (*tend_fn)(void); /* q_pool_tend_at() */
-static uint64_t tend_due;     /* CLOCK_MONOTONIC ns; 0: none pending */
-static int tending;           /* a thread runs tend_fn now */
+static int quitting;           /* the library is being unloaded */
+static void (*tend_fn)(void);  /* q_pool_tend_at() */
+static uint64_t tend_due;      /* CLOCK_MONOTONIC ns; 0: none pending */
+static int tending;            /* a thread runs tend_fn now */
+static unsigned long jobs_run; /* q_pool_jobs() */
 static pthread_once_t slots_once = PTHREAD_ONCE_INIT;
 
 static void slots_init(void) {
@@ -129,6 +130,7 @@ int q_pool_run(q_pool_job *job) {
   pthread_mutex_lock(&pool_lock);
   pooled *t = quitting ? NULL : thread_for_job();
   if (t) {
+    jobs_run++;
     t->job = job;
     pthread_cond_signal(&t->wake);
   }
@@ -194,6 +196,13 @@ unsigned q_pool_busy(void) {
   pthread_mutex_lock(&pool_lock);
   for (unsigned i = 0; i < Q_POOL_MAX; i++)
     n += slots[i].job != NULL;
+  pthread_mutex_unlock(&pool_lock);
+  return n;
+}
+
+unsigned long q_pool_jobs(void) {
+  pthread_mutex_lock(&pool_lock);
+  unsigned long n = jobs_run;
   pthread_mutex_unlock(&pool_lock);
   return n;
 }

@@ -42,9 +42,10 @@ void q_pool_before_fork(void);
 void q_pool_after_fork(void);
 void q_pool_in_child(void);
 
-/* For the tests: the threads the pool holds, and how many of them run a
- * job now. */
+/* For the tests: the threads the pool holds, how many of them run a job
+ * now, and how many jobs q_pool_run() has given a thread so far. */
 unsigned q_pool_threads(void);
 unsigned q_pool_busy(void);
+unsigned long q_pool_jobs(void);
 
 #endif
