@@ -476,6 +476,15 @@ static void take_blocks(const quire_corpus *c, int kind, q_ahead *a, int lend) {
   q_inflater_free(plain);
 }
 
+/* A corpus of several text and metadata blocks for the queue tests, written
+ * at path and opened. */
+static quire_corpus *open_for_queues(char *path, size_t cap, const char *name) {
+  write_twice_as_long(path, cap, name, 5);
+  quire_corpus *c;
+  cr_assert_eq(quire_corpus_open(path, &c), QUIRE_OK);
+  return c;
+}
+
 /* A block no helper has started yet, the cursor inflates itself when it
  * lends the queue an inflater (it does for metadata blocks: cursor.c,
  * lent_inflater): a helper the kernel runs late, or on the cursor's own
@@ -486,9 +495,7 @@ static void take_blocks(const quire_corpus *c, int kind, q_ahead *a, int lend) {
 Test(concurrency, blocks_no_helper_started_are_inflated_by_the_cursor,
      .timeout = 60) {
   char path[512];
-  write_twice_as_long(path, sizeof path, "conc-no-helper.quire", 5);
-  quire_corpus *c;
-  cr_assert_eq(quire_corpus_open(path, &c), QUIRE_OK);
+  quire_corpus *c = open_for_queues(path, sizeof path, "conc-no-helper.quire");
   for (int kind = 0; kind < 2; kind++) {
     q_ahead *a;
     cr_assert_eq(q_ahead_start(&a, c, kind, 0), QUIRE_OK);
@@ -515,9 +522,8 @@ static int helpers_end(q_ahead *a) {
 Test(concurrency, helpers_end_with_the_walk_and_start_again_after_it,
      .timeout = 60) {
   char path[512];
-  write_twice_as_long(path, sizeof path, "conc-helpers-end.quire", 5);
-  quire_corpus *c;
-  cr_assert_eq(quire_corpus_open(path, &c), QUIRE_OK);
+  quire_corpus *c =
+      open_for_queues(path, sizeof path, "conc-helpers-end.quire");
   for (int kind = 0; kind < 2; kind++) {
     q_ahead *a;
     cr_assert_eq(q_ahead_start(&a, c, kind, Q_AHEAD_ANY_HELPERS), QUIRE_OK);
