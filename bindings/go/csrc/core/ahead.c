@@ -99,8 +99,8 @@ struct q_ahead {
   /* The walk's last block is queued: a helper that finds nothing to do
    * ends rather than sleep, so that the stream's end need not wake it and
    * wait for it (a wake-up and a wait on this VM, about 80 us of every
-   * stream: benchmarks/ANALYSIS.md, "Helpers that end with the walk"). Set
-   * by the cursor only, under the lock. */
+   * stream: benchmarks/ANALYSIS.md, "The metadata read after other work,
+   * and the stream's end"). Set by the cursor only, under the lock. */
   int last_queued;
   int broken; /* a helper could not start again: cursor-only, as orphaned */
   slot slots[META_DEPTH];
